@@ -1,0 +1,26 @@
+"""Business rules as small objects the aggregates check (after pgorecki/python-ddd)."""
+from __future__ import annotations
+
+from common.seedwork.errors import BusinessRuleViolation
+
+
+class BusinessRule:
+    """A named rule. ``is_broken`` says whether the current state violates it."""
+
+    message: str = "A business rule is broken."
+    error: type[BusinessRuleViolation] = BusinessRuleViolation
+
+    def is_broken(self) -> bool:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        return self.message
+
+    @property
+    def name(self) -> str:
+        return type(self).__name__
+
+
+def check_rule(rule: BusinessRule) -> None:
+    if rule.is_broken():
+        raise rule.error(rule.describe(), {"rule": [rule.name]})

@@ -1,0 +1,138 @@
+"""Engines for one service's database: SQLite (default) or PostgreSQL.
+
+SQLite runs in WAL mode; write transactions start with ``BEGIN IMMEDIATE`` (so two
+writers never deadlock upgrading a read lock) and, inside one process, also take a
+lock (a green lock once eventlet has patched ``threading``) so a green thread waiting
+for SQLite never blocks the hub while another green thread holds the write lock.
+Reads use a separate engine in autocommit mode and never wait for writers.
+
+PostgreSQL uses psycopg2; under eventlet the Nameko provider installs psycogreen's
+wait callback so queries yield to the hub. Both engines are the same there.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+from collections.abc import Iterator
+
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Connection, Engine, make_url
+
+SQLITE_BUSY_TIMEOUT_S = 30
+
+
+class Database:
+    def __init__(self, uri: str, *, echo: bool = False, pool_size: int = 10):
+        self.url = make_url(uri)
+        self.dialect = self.url.get_backend_name()
+        self._write_lock = threading.Lock() if self.is_sqlite else None
+        if self.is_sqlite:
+            _ensure_sqlite_dir(self.url.database)
+            self.write_engine = _sqlite_engine(uri, echo, immediate=True)
+            self.read_engine = _sqlite_engine(uri, echo, immediate=False)
+        else:
+            self.write_engine = create_engine(
+                uri, echo=echo, pool_size=pool_size, max_overflow=pool_size,
+                pool_pre_ping=True, future=True,
+            )
+            self.read_engine = self.write_engine
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.dialect == "sqlite"
+
+    @contextlib.contextmanager
+    def write_lock(self) -> Iterator[None]:
+        if self._write_lock is None:
+            yield
+            return
+        with self._write_lock:
+            yield
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """A write transaction that commits on success and rolls back on error."""
+        with self.write_lock(), self.write_engine.connect() as conn:
+            with conn.begin():
+                yield conn
+
+    @contextlib.contextmanager
+    def reader(self) -> Iterator[Connection]:
+        with self.read_engine.connect() as conn:
+            yield conn
+
+    def dispose(self) -> None:
+        self.write_engine.dispose()
+        if self.read_engine is not self.write_engine:
+            self.read_engine.dispose()
+
+    def ping(self) -> bool:
+        with self.reader() as conn:
+            conn.execute(text("SELECT 1"))
+        return True
+
+
+def _ensure_sqlite_dir(path: str | None) -> None:
+    if path and path != ":memory:":
+        directory = os.path.dirname(os.path.abspath(path))
+        os.makedirs(directory, exist_ok=True)
+
+
+def _sqlite_engine(uri: str, echo: bool, *, immediate: bool) -> Engine:
+    engine = create_engine(
+        uri, echo=echo, future=True,
+        connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False},
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_S * 1000}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+def ensure_database_exists(uri: str) -> bool:
+    """Create the PostgreSQL database named by ``uri`` if missing. True if created."""
+    url = make_url(uri)
+    if url.get_backend_name() != "postgresql":
+        if url.get_backend_name() == "sqlite":
+            _ensure_sqlite_dir(url.database)
+        return False
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            exists = conn.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": url.database}
+            ).scalar()
+            if not exists:
+                conn.exec_driver_sql(f'CREATE DATABASE "{url.database}"')
+                return True
+            return False
+    finally:
+        admin.dispose()
+
+
+def drop_database(uri: str) -> None:
+    url = make_url(uri)
+    if url.get_backend_name() == "sqlite":
+        for suffix in ("", "-wal", "-shm"):
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(f"{url.database}{suffix}")
+        return
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)')
+    finally:
+        admin.dispose()

@@ -1,0 +1,79 @@
+"""Repository base for SQLAlchemy Core data mappers.
+
+A repository turns an aggregate into rows and back (``_to_row`` / ``_from_row``); the
+domain classes know nothing of the database. Every aggregate row has a ``version``
+column: ``save`` only updates the row if nobody changed it since it was loaded
+(optimistic concurrency), else raises :class:`ConcurrencyConflict`.
+"""
+from __future__ import annotations
+
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import Table, insert, select, update
+from sqlalchemy.engine import Connection
+
+from common.seedwork.application.unit_of_work import AbstractRepository
+from common.seedwork.domain.entity import AggregateRoot
+from common.seedwork.errors import ConcurrencyConflict
+
+A = TypeVar("A", bound=AggregateRoot)
+
+
+class SqlAlchemyRepository(AbstractRepository, Generic[A]):
+    table: Table
+
+    def __init__(self, connection: Connection):
+        super().__init__()
+        self.connection = connection
+
+    # to implement ------------------------------------------------------------------------
+    def _to_row(self, aggregate: A) -> dict[str, Any]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _from_row(self, row) -> A:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    # generic operations --------------------------------------------------------------------
+    def add(self, aggregate: A) -> None:
+        row = self._to_row(aggregate)
+        row["version"] = 1
+        self.connection.execute(insert(self.table).values(**row))
+        aggregate.version = 1
+        self._track(aggregate)
+
+    def save(self, aggregate: A) -> None:
+        row = self._to_row(aggregate)
+        row.pop("id", None)
+        row["version"] = aggregate.version + 1
+        result = self.connection.execute(
+            update(self.table)
+            .where(self.table.c.id == aggregate.id, self.table.c.version == aggregate.version)
+            .values(**row)
+        )
+        if result.rowcount != 1:
+            raise ConcurrencyConflict(
+                f"{type(aggregate).__name__} {aggregate.id} was changed concurrently; retry.")
+        aggregate.version += 1
+        self._track(aggregate)
+
+    def get(self, aggregate_id: str, *, for_update: bool = False) -> A | None:
+        query = select(self.table).where(self.table.c.id == str(aggregate_id))
+        return self._one(query, for_update=for_update)
+
+    def _one(self, query, *, for_update: bool = False) -> A | None:
+        if for_update and self.connection.dialect.name == "postgresql":
+            query = query.with_for_update()
+        row = self.connection.execute(query).first()
+        if row is None:
+            return None
+        aggregate = self._from_row(row)
+        aggregate.version = row.version
+        return self._track(aggregate)
+
+    def _many(self, query) -> list[A]:
+        aggregates = []
+        for row in self.connection.execute(query).all():
+            aggregate = self._from_row(row)
+            aggregate.version = row.version
+            aggregates.append(self._track(aggregate))
+        return aggregates

@@ -1,0 +1,145 @@
+"""Marshmallow helpers shared by RPC schemas and event contracts.
+
+``load(schema, data)`` returns clean data or raises the seedwork ValidationError with
+one list of messages per bad field, so bad input never reaches a handler.
+
+Decimal amounts travel as strings ("12.50"); floats are refused because they cannot
+carry an exact amount.
+"""
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import marshmallow
+from marshmallow import Schema, fields, validate
+
+from common.seedwork.domain.clock import as_utc, isoformat
+from common.seedwork.domain.iso import COUNTRY_CODES, CURRENCY_MINOR_UNITS
+from common.seedwork.errors import ValidationError
+
+
+def load(schema: Schema, data: Any, **kwargs) -> dict[str, Any]:
+    try:
+        return schema.load(data if data is not None else {}, **kwargs)
+    except marshmallow.ValidationError as error:
+        raise ValidationError("The input is invalid.", _as_fields(error.messages)) from None
+
+
+def _as_fields(messages: Any) -> dict[str, Any]:
+    if isinstance(messages, dict):
+        return messages
+    return {"_schema": messages if isinstance(messages, list) else [str(messages)]}
+
+
+class StrictSchema(Schema):
+    """Unknown fields are an error (the default in marshmallow, said out loud)."""
+
+    class Meta:
+        unknown = marshmallow.RAISE
+
+
+class TolerantSchema(Schema):
+    """For event payloads: consumers ignore fields they do not know."""
+
+    class Meta:
+        unknown = marshmallow.EXCLUDE
+
+
+class DecimalString(fields.Field):
+    """A decimal given as a string or an integer, handed over as Decimal, sent as string."""
+
+    default_error_messages = {
+        "invalid": "Not a valid decimal number.",
+        "float": 'Send decimal amounts as strings, e.g. "12.50".',
+        "special": "Must be a finite number.",
+    }
+
+    def __init__(self, *, places: int | None = None, **kwargs):
+        self.places = places
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs) -> Decimal:
+        if isinstance(value, bool):
+            raise self.make_error("invalid")
+        if isinstance(value, float):
+            raise self.make_error("float")
+        if not isinstance(value, (str, int, Decimal)):
+            raise self.make_error("invalid")
+        try:
+            number = Decimal(value.strip() if isinstance(value, str) else value)
+        except InvalidOperation:
+            raise self.make_error("invalid") from None
+        if not number.is_finite():
+            raise self.make_error("special")
+        if self.places is not None and number != number.quantize(Decimal(1).scaleb(-self.places)):
+            raise marshmallow.ValidationError(f"At most {self.places} decimal places.")
+        return number
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else format(Decimal(value), "f")
+
+
+class CurrencyCode(fields.String):
+    default_error_messages = {"currency": "Not an ISO 4217 currency code."}
+
+    def _deserialize(self, value, attr, data, **kwargs) -> str:
+        code = super()._deserialize(value, attr, data, **kwargs).strip().upper()
+        if code not in CURRENCY_MINOR_UNITS:
+            raise self.make_error("currency")
+        return code
+
+
+class CountryCode(fields.String):
+    default_error_messages = {"country": "Not an ISO 3166-1 alpha-2 country code."}
+
+    def _deserialize(self, value, attr, data, **kwargs) -> str:
+        code = super()._deserialize(value, attr, data, **kwargs).strip().upper()
+        if code not in COUNTRY_CODES:
+            raise self.make_error("country")
+        return code
+
+
+class Id(fields.String):
+    """A UUID, handed over as its canonical text."""
+
+    default_error_messages = {"uuid": "Not a valid id (UUID)."}
+
+    def _deserialize(self, value, attr, data, **kwargs) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return str(uuid.UUID(text))
+        except ValueError:
+            raise self.make_error("uuid") from None
+
+
+class UTCDateTimeField(fields.DateTime):
+    """ISO 8601 in, aware UTC datetime out; naive input is taken as UTC; sent with Z."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return as_utc(super()._deserialize(value, attr, data, **kwargs))
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else isoformat(value)
+
+
+class MoneySchema(TolerantSchema):
+    amount = DecimalString(required=True)
+    currency = CurrencyCode(required=True)
+
+    @marshmallow.validates_schema
+    def _amount_fits_currency(self, data: Mapping[str, Any], **kwargs):
+        amount, currency = data.get("amount"), data.get("currency")
+        if amount is None or currency is None:
+            return
+        places = CURRENCY_MINOR_UNITS[currency]
+        if amount != amount.quantize(Decimal(1).scaleb(-places)):
+            raise marshmallow.ValidationError(
+                f"{currency} amounts have at most {places} decimal places.", "amount")
+
+
+class Page(StrictSchema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page_size = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
