@@ -1,0 +1,56 @@
+"""Integration event contracts shared by publishers and consumers.
+
+Services import each other's contracts, never each other's code. ``CATALOGUE`` lists
+every event on the platform; ``python -m common.contracts`` prints it as Markdown
+(kept in docs/events.md, checked by a test).
+"""
+from __future__ import annotations
+
+import importlib
+
+from common.contracts.base import EventContract
+
+CONTRACT_MODULES = ("partners",)
+
+
+def _load() -> tuple[EventContract, ...]:
+    contracts = []
+    for name in CONTRACT_MODULES:
+        module = importlib.import_module(f"common.contracts.{name}")
+        contracts.extend(module.CONTRACTS)
+    return tuple(contracts)
+
+
+CATALOGUE: tuple[EventContract, ...] = _load()
+
+
+def find(source: str, name: str, version: int | None = None) -> EventContract:
+    for contract in CATALOGUE:
+        if contract.source == source and contract.name == name and (
+                version is None or contract.version == version):
+            return contract
+    raise KeyError(f"no contract for {source}.{name} v{version}")
+
+
+def render_markdown() -> str:
+    lines = [
+        "# Event catalogue",
+        "",
+        "Generated from `common/contracts` by `python -m common.contracts` "
+        "(a test checks this file is current).",
+        "",
+        "Every event travels in the envelope `{event_id, type, version, source, occurred_at, "
+        "correlation_id, causation_id, payload}` on the Nameko events exchange "
+        "`<source>.events` with routing key `<type>`. Money is `{\"amount\": \"12.50\", "
+        "\"currency\": \"USD\"}`; ids are UUIDs; times are UTC ISO 8601.",
+        "",
+    ]
+    for source in dict.fromkeys(c.source for c in CATALOGUE):
+        lines += [f"## {source}", ""]
+        for contract in (c for c in CATALOGUE if c.source == source):
+            lines += [f"### `{contract.name}` v{contract.version}", "", contract.description, "",
+                      "| field | type | required |", "|---|---|---|"]
+            for field, kind, required in contract.fields():
+                lines.append(f"| `{field}` | {kind} | {'yes' if required else 'no'} |")
+            lines.append("")
+    return "\n".join(lines)

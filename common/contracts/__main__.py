@@ -1,0 +1,3 @@
+from common.contracts import render_markdown
+
+print(render_markdown(), end="")

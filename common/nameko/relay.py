@@ -1,0 +1,156 @@
+"""The outbox relay: publishes committed integration events to RabbitMQ.
+
+* Right after a unit of work commits, the worker that committed publishes its events
+  (publisher confirms on, persistent messages) to ``<source>.events`` with the event
+  type as routing key -- the exchange and key Nameko's ``@event_handler`` binds to.
+* Published ids are stamped ``published_at`` in small batches by the relay loop.
+* Every ``sweep_interval`` seconds the loop leases rows still unpublished after
+  ``grace_seconds`` (left by a crash or a broker outage) and publishes them. Leases
+  make two instances of a service sweep the same table without both sending a row at
+  once; a row can still go out twice (crash between publish and stamp), which is why
+  every consumer is idempotent (inbox).
+* Published rows older than ``retention_hours`` are purged.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+import uuid
+from datetime import timedelta
+
+import eventlet
+from nameko.amqp.publish import Publisher
+from nameko.standalone.events import get_event_exchange
+
+from common.nameko import faults
+from common.seedwork.application.integration import IntegrationEvent
+from common.seedwork.domain.clock import utcnow
+from common.seedwork.infrastructure.database import Database
+from common.seedwork.infrastructure.messaging import InboxStore, OutboxStore
+
+log = logging.getLogger(__name__)
+
+DEFAULTS = {
+    "sweep_interval": 2.0,      # seconds between sweeps
+    "grace_seconds": 5.0,       # a row younger than this is the committing worker's job
+    "lease_seconds": 30.0,      # how long a sweeping instance owns the rows it leased
+    "batch_size": 200,
+    "mark_interval": 0.2,       # seconds between published_at stamping batches
+    "retention_hours": 72,      # published outbox rows kept this long
+    "inbox_retention_days": 30,
+}
+FAST_RETRY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
+
+
+class OutboxRelay:
+    def __init__(self, *, service_name: str, amqp_uri: str, config: dict, database: Database,
+                 outbox: OutboxStore, inbox: InboxStore, settings: dict):
+        self.service_name = service_name
+        self.database = database
+        self.outbox = outbox
+        self.inbox = inbox
+        self.settings = {**DEFAULTS, **(settings or {})}
+        self.config = config
+        self.owner = f"{service_name}@{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.publisher = Publisher(amqp_uri, use_confirms=True, serializer="json")
+        self._exchanges: dict = {}
+        self._to_stamp: list[str] = []
+        self._running = False
+        self._last_purge = 0.0
+
+    # publishing --------------------------------------------------------------------------
+    def publish_committed(self, messages: list[IntegrationEvent]) -> None:
+        """After-commit listener: send what the unit of work just committed."""
+        faults.crash_if("crash_after_commit", [m.type for m in messages])
+        for message in messages:
+            try:
+                self.publish(message, retry_policy=FAST_RETRY)
+            except Exception:
+                log.warning("publish of %s %s failed; the outbox sweep will retry it",
+                            message.type, message.event_id, exc_info=True)
+                return
+            self._to_stamp.append(message.event_id)
+
+    def publish(self, message: IntegrationEvent, retry_policy: dict | None = None) -> None:
+        exchange = self._exchange(message.source)
+        headers = {"nameko.correlation_id": message.correlation_id,
+                   "nameko.causation_id": message.event_id}
+        self.publisher.publish(
+            message.to_message(), exchange=exchange, routing_key=message.type,
+            declare=[exchange], extra_headers={k: v for k, v in headers.items() if v},
+            message_id=message.event_id, type=message.type,
+            **({"retry_policy": retry_policy} if retry_policy else {}),
+        )
+
+    def _exchange(self, source: str):
+        if source not in self._exchanges:
+            self._exchanges[source] = get_event_exchange(source, self.config)
+        return self._exchanges[source]
+
+    # background loop ---------------------------------------------------------------------
+    def run(self) -> None:
+        self._running = True
+        next_sweep = 0.0
+        while self._running:
+            try:
+                self.stamp_published()
+                now = time.monotonic()
+                if now >= next_sweep:
+                    self.sweep()
+                    next_sweep = now + self.settings["sweep_interval"]
+                if now - self._last_purge > 3600:
+                    self.purge()
+                    self._last_purge = now
+            except Exception:
+                log.exception("outbox relay loop error; continuing")
+            eventlet.sleep(self.settings["mark_interval"])
+
+    def stop(self) -> None:
+        self._running = False
+        try:
+            self.stamp_published()
+        except Exception:  # pragma: no cover - shutdown best effort
+            log.warning("could not stamp published outbox rows at shutdown", exc_info=True)
+
+    def stamp_published(self) -> int:
+        ids, self._to_stamp = self._to_stamp, []
+        if not ids:
+            return 0
+        try:
+            with self.database.transaction() as conn:
+                return self.outbox.mark_published(conn, ids)
+        except Exception:
+            self._to_stamp = ids + self._to_stamp
+            raise
+
+    def sweep(self) -> int:
+        """Publish rows a crash or outage left behind. Returns how many were sent."""
+        now = utcnow()
+        with self.database.transaction() as conn:
+            leased = self.outbox.claim_unpublished(
+                conn, owner=self.owner,
+                older_than=now - timedelta(seconds=self.settings["grace_seconds"]),
+                lease=timedelta(seconds=self.settings["lease_seconds"]),
+                limit=self.settings["batch_size"])
+        sent: list[str] = []
+        try:
+            for message in leased:
+                self.publish(message)
+                sent.append(message.event_id)
+        finally:
+            with self.database.transaction() as conn:
+                self.outbox.mark_published(conn, sent)
+                self.outbox.release(conn, [m.event_id for m in leased if m.event_id not in sent])
+        if sent:
+            log.info("outbox sweep republished %d event(s)", len(sent))
+        return len(sent)
+
+    def purge(self) -> None:
+        now = utcnow()
+        with self.database.transaction() as conn:
+            self.outbox.purge_published(
+                conn, now - timedelta(hours=self.settings["retention_hours"]))
+            self.inbox.purge(conn, now - timedelta(days=self.settings["inbox_retention_days"]))
+

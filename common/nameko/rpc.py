@@ -1,0 +1,113 @@
+"""RPC conventions: the ``api`` entrypoint and an RPC client with timeouts.
+
+``@api`` is Nameko's ``@rpc`` with our typed errors declared as expected (they are the
+method's contract, not failures of the service, so Nameko does not log them as such).
+
+``RpcClient`` replaces Nameko's in-service ``RpcProxy``, which waits forever: every call
+has a timeout (``RPC_TIMEOUT_SECONDS`` in config.yaml, 5 s by default). The request
+message carries the same TTL, so a call nobody answered in time is dropped by the broker
+instead of running later behind the caller's back. A call to a service that does not
+answer -- or that has never run -- raises the typed ``ServiceUnavailable``.
+"""
+from __future__ import annotations
+
+import time
+
+import eventlet
+from nameko.exceptions import UnknownService
+from nameko.extensions import DependencyProvider
+from nameko.rpc import ReplyListener, ServiceProxy, rpc
+
+from common.nameko import context
+from common.nameko.errors import EXPECTED_ERRORS
+from common.seedwork.errors import ServiceUnavailable
+
+DEFAULT_TIMEOUT_SECONDS = 5.0
+
+api = rpc(expected_exceptions=EXPECTED_ERRORS)
+
+
+class RpcClient(DependencyProvider):
+    """``self.rpc.<service>.<method>(...)`` with a timeout; ``.call_async`` for fan-out."""
+
+    rpc_reply_listener = ReplyListener()
+
+    def __init__(self, timeout: float | None = None):
+        self.timeout = timeout
+
+    def setup(self):
+        configured = self.container.config.get("RPC_TIMEOUT_SECONDS", DEFAULT_TIMEOUT_SECONDS)
+        self.effective_timeout = float(self.timeout or configured)
+
+    def get_dependency(self, worker_ctx):
+        context.ensure_correlation_id(worker_ctx)
+        return ClusterClient(worker_ctx, self.rpc_reply_listener, self.effective_timeout)
+
+
+class ClusterClient:
+    def __init__(self, worker_ctx, reply_listener, timeout: float):
+        self._worker_ctx = worker_ctx
+        self._reply_listener = reply_listener
+        self.timeout = timeout
+
+    def __getattr__(self, service_name: str) -> "TimedServiceProxy":
+        if service_name.startswith("_"):
+            raise AttributeError(service_name)
+        proxy = ServiceProxy(self._worker_ctx, service_name, self._reply_listener,
+                             expiration=self.timeout)
+        return TimedServiceProxy(proxy, service_name, self.timeout)
+
+
+class TimedServiceProxy:
+    def __init__(self, proxy: ServiceProxy, service_name: str, timeout: float):
+        self._proxy = proxy
+        self._service_name = service_name
+        self._timeout = timeout
+
+    def __getattr__(self, method_name: str) -> "TimedMethod":
+        if method_name.startswith("_"):
+            raise AttributeError(method_name)
+        return TimedMethod(getattr(self._proxy, method_name),
+                           f"{self._service_name}.{method_name}", self._timeout)
+
+
+class TimedMethod:
+    def __init__(self, method_proxy, name: str, timeout: float):
+        self._method = method_proxy
+        self.name = name
+        self.timeout = timeout
+
+    def __call__(self, *args, **kwargs):
+        return self.call_async(*args, **kwargs).result()
+
+    def call_async(self, *args, **kwargs) -> "TimedReply":
+        try:
+            reply = self._method.call_async(*args, **kwargs)
+        except UnknownService:
+            raise unavailable(self.name, "is not running") from None
+        return TimedReply(reply, self.name, self.timeout)
+
+
+class TimedReply:
+    def __init__(self, reply, name: str, timeout: float):
+        self._reply = reply
+        self._name = name
+        self._deadline = time.monotonic() + timeout
+        self._timeout = timeout
+
+    def result(self):
+        remaining = max(self._deadline - time.monotonic(), 0.001)
+        timer = eventlet.Timeout(remaining)
+        try:
+            return self._reply.result()
+        except eventlet.Timeout as fired:
+            if fired is not timer:
+                raise
+            raise unavailable(self._name, f"did not answer within {self._timeout:g}s") from None
+        finally:
+            timer.cancel()
+
+
+def unavailable(name: str, why: str) -> ServiceUnavailable:
+    service = name.split(".", 1)[0]
+    return ServiceUnavailable(f"{name} {why}.", {"service": [service]})

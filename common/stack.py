@@ -1,0 +1,207 @@
+"""Run the platform locally: one ``nameko run`` process per service.
+
+    python -m common.stack run [--config config.yaml] [service ...]
+
+Prints what runs where, prefixes each service's output with its name, and on Ctrl-C
+(SIGINT) or SIGTERM stops every service cleanly (SIGTERM, then SIGKILL after a grace
+period). The end-to-end and reliability tests drive the same class to start, kill and
+restart services.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import pathlib
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterable
+
+from common.nameko.config import load_config
+from common.nameko.discovery import ROOT, service_names
+
+NAMEKO = str(pathlib.Path(sys.executable).with_name("nameko"))
+
+
+class ServiceProcess:
+    def __init__(self, name: str, config_path: str, env: dict, log_dir: pathlib.Path | None):
+        self.name = name
+        self.config_path = config_path
+        self.env = env
+        self.log_dir = log_dir
+        self.process: subprocess.Popen | None = None
+        self._pump: threading.Thread | None = None
+
+    @property
+    def command(self) -> list[str]:
+        return [NAMEKO, "run", "--config", self.config_path, f"services.{self.name}.service"]
+
+    def start(self, extra_env: dict | None = None) -> None:
+        env = {**self.env, **(extra_env or {})}
+        if self.log_dir is not None:
+            self.log_dir.mkdir(parents=True, exist_ok=True)
+            log = open(self.log_dir / f"{self.name}.log", "ab")
+            self.process = subprocess.Popen(self.command, cwd=ROOT, env=env, stdout=log,
+                                            stderr=subprocess.STDOUT, start_new_session=True)
+            log.close()
+            return
+        self.process = subprocess.Popen(self.command, cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                                        stderr=subprocess.STDOUT, start_new_session=True)
+        self._pump = threading.Thread(target=self._prefix_output, daemon=True)
+        self._pump.start()
+
+    def _prefix_output(self) -> None:
+        assert self.process and self.process.stdout
+        width = 10
+        for raw in iter(self.process.stdout.readline, b""):
+            line = raw.decode(errors="replace").rstrip()
+            if "Eventlet is deprecated" in line or not line.strip():
+                continue
+            sys.stdout.write(f"{self.name:<{width}}| {line}\n")
+            sys.stdout.flush()
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def signal(self, signum: int) -> None:
+        if self.running:
+            self.process.send_signal(signum)
+
+    def stop(self, timeout: float = 15.0) -> int | None:
+        if self.process is None:
+            return None
+        if self.running:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+        return self.process.returncode
+
+    def kill(self) -> None:
+        """SIGKILL: no cleanup at all, as a crash or power cut."""
+        if self.running:
+            self.process.kill()
+            self.process.wait(5)
+
+
+class Stack:
+    def __init__(self, services: Iterable[str] | None = None, *, config_path: str = "config.yaml",
+                 env: dict | None = None, log_dir: pathlib.Path | str | None = None):
+        self.config_path = config_path
+        self.env = {**os.environ, **(env or {})}
+        self.env.setdefault("PYTHONUNBUFFERED", "1")
+        log_dir = pathlib.Path(log_dir) if log_dir else None
+        self.processes = {name: ServiceProcess(name, config_path, self.env, log_dir)
+                          for name in (services or service_names())}
+
+    def config(self) -> dict:
+        previous = dict(os.environ)
+        os.environ.update(self.env)
+        try:
+            return load_config(str(ROOT / self.config_path))
+        finally:
+            os.environ.clear()
+            os.environ.update(previous)
+
+    def start(self, wait: bool = True, timeout: float = 60.0) -> None:
+        for process in self.processes.values():
+            process.start()
+        if wait:
+            self.wait_ready(timeout=timeout)
+
+    def wait_ready(self, services: Iterable[str] | None = None, timeout: float = 60.0) -> None:
+        """Until every service answers its ``health`` RPC."""
+        from nameko.standalone.rpc import ClusterRpcProxy
+
+        pending = list(services or self.processes)
+        deadline = time.monotonic() + timeout
+        config = self.config()
+        while pending:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"services not ready after {timeout}s: {pending}")
+            for name in list(pending):
+                process = self.processes[name]
+                if process.process is not None and not process.running:
+                    raise RuntimeError(f"{name} exited with {process.process.returncode}")
+                try:
+                    with ClusterRpcProxy(config, timeout=2) as rpc:
+                        getattr(rpc, name).health()
+                    pending.remove(name)
+                except Exception:
+                    time.sleep(0.3)
+
+    def restart(self, name: str, extra_env: dict | None = None, wait: bool = True) -> None:
+        process = self.processes[name]
+        process.stop()
+        process.start(extra_env)
+        if wait:
+            self.wait_ready([name])
+
+    def stop(self) -> None:
+        for process in self.processes.values():
+            process.signal(signal.SIGTERM)
+        for process in self.processes.values():
+            process.stop()
+
+    def describe(self) -> str:
+        config = self.config()
+        lines = ["AlpesPartners is running:", f"  broker : {_redact(config['AMQP_URI'])}"]
+        for name, process in self.processes.items():
+            uri = config.get("DB_URIS", {}).get(name)
+            pid = process.process.pid if process.process else "-"
+            lines.append(f"  {name:<12} pid {pid:<7} db {_redact(uri) if uri else '-'}")
+        if "bff" in self.processes:
+            lines.append(f"  HTTP API : http://{config['WEB_SERVER_ADDRESS']}/api/v1")
+        lines.append("  RPC      : nameko shell --config config.yaml")
+        lines.append("Ctrl-C stops everything.")
+        return "\n".join(lines)
+
+
+def _redact(uri: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(uri).render_as_string(hide_password=True)
+    except Exception:
+        return uri.split("@")[-1]
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Run every service as its own process.")
+    parser.add_argument("command", choices=["run"])
+    parser.add_argument("--config", default="config.yaml")
+    parser.add_argument("services", nargs="*")
+    args = parser.parse_args(argv)
+    stack = Stack(args.services or None, config_path=args.config)
+    stopping = threading.Event()
+
+    def request_stop(signum, frame):
+        stopping.set()
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    stack.start(wait=False)
+    try:
+        stack.wait_ready(timeout=90)
+        print(stack.describe(), flush=True)
+    except Exception as error:
+        print(f"start-up failed: {error}", file=sys.stderr, flush=True)
+        stopping.set()
+    while not stopping.is_set():
+        if any(not p.running for p in stack.processes.values()):
+            dead = [n for n, p in stack.processes.items() if not p.running]
+            print(f"service(s) exited: {', '.join(dead)}; stopping the rest", flush=True)
+            break
+        stopping.wait(0.5)
+    print("stopping services...", flush=True)
+    stack.stop()
+    print("all services stopped.", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,104 @@
+"""Helpers shared by the integration, end-to-end and reliability tests."""
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from kombu import Connection, Queue
+from nameko.standalone.events import get_event_exchange
+
+from common.migrate import upgrade
+
+FAST_OUTBOX = {"sweep_interval": 0.3, "grace_seconds": 0.5, "lease_seconds": 5.0,
+               "batch_size": 200, "mark_interval": 0.05, "retention_hours": 72,
+               "inbox_retention_days": 30}
+FAST_RETRY = {"max_attempts": 3, "initial_delay_ms": 100, "multiplier": 2.0,
+              "max_delay_ms": 1000}
+
+
+def service_config(rabbit_config: dict, db_uris: dict[str, str], **extra) -> dict:
+    return {
+        "AMQP_URI": rabbit_config["AMQP_URI"],
+        "DB_URIS": db_uris,
+        "OUTBOX": dict(FAST_OUTBOX),
+        "EVENT_HANDLER_RETRY": dict(FAST_RETRY),
+        "RPC_TIMEOUT_SECONDS": 5,
+        "max_workers": 10,
+        "serializer": "json",
+        **extra,
+    }
+
+
+def migrated(service: str, uri: str) -> str:
+    upgrade(service, uri)
+    return uri
+
+
+def wait_for(predicate: Callable[[], Any], timeout: float = 10.0, interval: float = 0.05,
+             message: str = "condition") -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {message}")
+        time.sleep(interval)
+
+
+class EventProbe:
+    """A queue bound to ``<source>.events`` that records what is published there."""
+
+    def __init__(self, amqp_uri: str, source: str, routing_key: str = "#"):
+        self.amqp_uri = amqp_uri
+        self.queue = Queue(f"probe-{uuid.uuid4().hex[:8]}",
+                           exchange=get_event_exchange(source, {}), routing_key=routing_key,
+                           durable=False, auto_delete=True)
+        self.connection = Connection(amqp_uri)
+        self.channel = self.connection.channel()
+        self.queue(self.channel).declare()
+        self.messages: list[dict] = []
+
+    def drain(self, settle: float = 0.0) -> list[dict]:
+        if settle:
+            time.sleep(settle)
+        while True:
+            message = self.queue(self.channel).get(no_ack=True)
+            if message is None:
+                return self.messages
+            self.messages.append(message.payload)
+
+    def of_type(self, event_type: str) -> list[dict]:
+        return [m for m in self.drain() if m.get("type") == event_type]
+
+    def close(self) -> None:
+        self.connection.release()
+
+
+def partners_bus(uri: str):
+    """A partners message bus whose commits are NOT published (as if the process died
+    between commit and publish). Returns (bus, database)."""
+    from sqlalchemy import MetaData
+
+    from common.nameko.bus import make_database
+    from common.seedwork.application.bus import MessageBus
+    from common.seedwork.domain.clock import utcnow
+    from common.seedwork.infrastructure.messaging import (
+        InboxStore,
+        OutboxStore,
+        inbox_table,
+        outbox_table,
+    )
+    from common.seedwork.infrastructure.unit_of_work import SqlAlchemyUnitOfWork
+    from services.partners.application.handlers import HANDLERS
+    from services.partners.application.integration_events import TRANSLATOR
+    from services.partners.infrastructure.repositories import SqlPartnerRepository
+
+    database = make_database(uri)
+    metadata = MetaData()
+    uow = SqlAlchemyUnitOfWork(database, repositories={"partners": SqlPartnerRepository},
+                               outbox=OutboxStore(outbox_table(metadata)),
+                               inbox=InboxStore(inbox_table(metadata)), translator=TRANSLATOR)
+    return MessageBus(uow, HANDLERS, {"clock": utcnow}), database
