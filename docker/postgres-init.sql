@@ -1,0 +1,2 @@
+-- One database per service (the migrate job would create missing ones too).
+CREATE DATABASE alpes_partners;
