@@ -33,6 +33,7 @@ class ServiceProcess:
         self.log_dir = log_dir
         self.process: subprocess.Popen | None = None
         self._pump: threading.Thread | None = None
+        self._terminating = False
 
     @property
     def command(self) -> list[str]:
@@ -40,6 +41,7 @@ class ServiceProcess:
 
     def start(self, extra_env: dict | None = None) -> None:
         env = {**self.env, **(extra_env or {})}
+        self._terminating = False
         if self.log_dir is not None:
             self.log_dir.mkdir(parents=True, exist_ok=True)
             log = open(self.log_dir / f"{self.name}.log", "ab")
@@ -66,15 +68,19 @@ class ServiceProcess:
     def running(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
-    def signal(self, signum: int) -> None:
-        if self.running:
-            self.process.send_signal(signum)
+    def terminate(self) -> None:
+        if self.running and not self._terminating:
+            self.process.send_signal(signal.SIGTERM)
+            self._terminating = True
 
-    def stop(self, timeout: float = 15.0) -> int | None:
+    def stop(self, timeout: float = 20.0) -> int | None:
+        """SIGTERM once (nameko's runner deadlocks on a second one), SIGKILL if stuck."""
         if self.process is None:
             return None
         if self.running:
-            self.process.send_signal(signal.SIGTERM)
+            if not self._terminating:
+                self.process.send_signal(signal.SIGTERM)
+                self._terminating = True
             try:
                 self.process.wait(timeout)
             except subprocess.TimeoutExpired:
@@ -144,7 +150,7 @@ class Stack:
 
     def stop(self) -> None:
         for process in self.processes.values():
-            process.signal(signal.SIGTERM)
+            process.terminate()
         for process in self.processes.values():
             process.stop()
 
