@@ -7,10 +7,11 @@ every event on the platform; ``python -m common.contracts`` prints it as Markdow
 from __future__ import annotations
 
 import importlib
+import inspect
 
-from common.contracts.base import EventContract
+from common.contracts.base import EventContract, nested_schemas, schema_fields
 
-CONTRACT_MODULES = ("partners",)
+CONTRACT_MODULES = ("partners", "campaigns", "tracking", "commissions", "payouts")
 
 
 def _load() -> tuple[EventContract, ...]:
@@ -45,6 +46,21 @@ def render_markdown() -> str:
         "\"currency\": \"USD\"}`; ids are UUIDs; times are UTC ISO 8601.",
         "",
     ]
+    shared = []
+    for contract in CATALOGUE:
+        for schema in [contract.schema, *contract.schema.__mro__]:
+            if isinstance(schema, type) and hasattr(schema, "_declared_fields"):
+                for nested in nested_schemas(schema):
+                    if nested not in shared:
+                        shared.append(nested)
+    lines += ["## Shared payload types", ""]
+    for schema in shared:
+        doc = inspect.cleandoc(schema.__doc__ or "")
+        lines += [f"### {schema.__name__}", ""] + ([doc, ""] if doc else [])
+        lines += ["| field | type | required |", "|---|---|---|"]
+        for field, kind, required in schema_fields(schema):
+            lines.append(f"| `{field}` | {kind} | {'yes' if required else 'no'} |")
+        lines.append("")
     for source in dict.fromkeys(c.source for c in CATALOGUE):
         lines += [f"## {source}", ""]
         for contract in (c for c in CATALOGUE if c.source == source):

@@ -44,12 +44,34 @@ class EventContract:
 
     def fields(self) -> list[tuple[str, str, bool]]:
         """(name, type, required) of every top-level payload field, for the docs."""
-        rows = []
-        for name, field in self.schema().fields.items():
-            kind = type(field).__name__
-            if isinstance(field, marshmallow.fields.Nested):
-                kind = f"{type(field.nested()).__name__ if callable(field.nested) else 'object'}"
-            if isinstance(field, marshmallow.fields.List):
-                kind = f"List[{type(field.inner).__name__}]"
-            rows.append((field.data_key or name, kind, field.required))
-        return rows
+        return schema_fields(self.schema)
+
+
+def field_type(field: marshmallow.fields.Field) -> str:
+    if isinstance(field, marshmallow.fields.Nested):
+        nested = field.nested
+        kind = nested.__name__ if isinstance(nested, type) else type(nested).__name__
+    elif isinstance(field, marshmallow.fields.List):
+        kind = f"List[{field_type(field.inner)}]"
+    else:
+        kind = type(field).__name__
+    return f"{kind} or null" if field.allow_none else kind
+
+
+def schema_fields(schema: type[marshmallow.Schema]) -> list[tuple[str, str, bool]]:
+    return [(field.data_key or name, field_type(field), field.required)
+            for name, field in schema().fields.items()]
+
+
+def nested_schemas(schema: type[marshmallow.Schema]) -> list[type[marshmallow.Schema]]:
+    """Every schema nested (at any depth) in ``schema``."""
+    found: list[type[marshmallow.Schema]] = []
+    pending = [schema]
+    while pending:
+        for field in pending.pop().__dict__.get("_declared_fields", {}).values():
+            inner = field.inner if isinstance(field, marshmallow.fields.List) else field
+            if isinstance(inner, marshmallow.fields.Nested) and isinstance(inner.nested, type):
+                if inner.nested not in found:
+                    found.append(inner.nested)
+                    pending.append(inner.nested)
+    return found

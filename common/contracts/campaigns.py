@@ -1,0 +1,113 @@
+"""Events (and shared errors) of the ``campaigns`` service.
+
+Campaign events carry the campaign's whole snapshot with its ``revision``; consumers
+upsert and ignore a revision not newer than the one they hold. ``terms`` in a snapshot
+is the version *currently* in force; ``campaign_terms_changed`` carries the new version
+(consumers keep every version: conversions use the one in force when they happened).
+"""
+from marshmallow import fields, validate
+
+from common.contracts.base import EventContract
+from common.contracts.shared import CampaignSnapshot, TermsSnapshot, money
+from common.seedwork.errors import BusinessRuleViolation
+from common.validation import CurrencyCode, Id, TolerantSchema, UTCDateTimeField
+
+SOURCE = "campaigns"
+ENROLLMENT_STATUSES = ("ACTIVE", "SUSPENDED")
+
+
+class BudgetExhausted(BusinessRuleViolation):
+    """``reserve_budget`` refused: the reservation would overspend the campaign budget."""
+
+    code = "budget_exhausted"
+    default_message = "The campaign budget cannot cover this amount."
+
+
+class BrandRegistered(TolerantSchema):
+    brand_id = Id(required=True)
+    name = fields.String(required=True)
+    currency = CurrencyCode(required=True)
+    registered_at = UTCDateTimeField(required=True)
+
+
+class CampaignEvent(TolerantSchema):
+    campaign = fields.Nested(CampaignSnapshot, required=True)
+
+
+class CampaignPaused(CampaignEvent):
+    reason = fields.String(required=True)  # "manual" | "budget_exhausted"
+
+
+class CampaignTermsChanged(CampaignEvent):
+    new_terms = fields.Nested(TermsSnapshot, required=True)
+    previous_version = fields.Integer(required=True)
+
+
+class EnrollmentPayload(TolerantSchema):
+    enrollment_id = Id(required=True)
+    campaign_id = Id(required=True)
+    brand_id = Id(required=True)
+    partner_id = Id(required=True)
+    referral_code = fields.String(required=True)
+    tracking_url = fields.Url(required=True, require_tld=False)
+    status = fields.String(required=True, validate=validate.OneOf(ENROLLMENT_STATUSES))
+    enrolled_at = UTCDateTimeField(required=True)
+    revision = fields.Integer(required=True, validate=validate.Range(min=1))
+
+
+class PartnerEnrolled(EnrollmentPayload):
+    """Everything a consumer needs to attribute and pay this partner: no RPC."""
+
+    campaign = fields.Nested(CampaignSnapshot, required=True)
+    terms_history = fields.List(fields.Nested(TermsSnapshot), required=True)
+
+
+class EnrollmentStatusChanged(EnrollmentPayload):
+    reason = fields.String(required=True)
+
+
+class BudgetExhaustedPayload(TolerantSchema):
+    campaign_id = Id(required=True)
+    brand_id = Id(required=True)
+    budget = money(required=True)
+    reserved = money(required=True)
+    remaining = money(required=True)
+
+
+BRAND_REGISTERED = EventContract(SOURCE, "brand_registered", 1, BrandRegistered,
+                                 "A brand (advertiser) was registered with its currency.")
+CAMPAIGN_CREATED = EventContract(SOURCE, "campaign_created", 1, CampaignEvent,
+                                 "A campaign was created (DRAFT) with its first terms version.")
+CAMPAIGN_ACTIVATED = EventContract(SOURCE, "campaign_activated", 1, CampaignEvent,
+                                   "The campaign is ACTIVE: partners may enroll, "
+                                   "clicks and conversions attribute.")
+CAMPAIGN_PAUSED = EventContract(SOURCE, "campaign_paused", 1, CampaignPaused,
+                                "The campaign is PAUSED (by its brand, or because its "
+                                "budget ran out): nothing new attributes.")
+CAMPAIGN_ENDED = EventContract(SOURCE, "campaign_ended", 1, CampaignEvent,
+                               "The campaign ENDED for good.")
+CAMPAIGN_CANCELLED = EventContract(SOURCE, "campaign_cancelled", 1, CampaignEvent,
+                                   "The campaign was CANCELLED (from DRAFT or PAUSED).")
+CAMPAIGN_TERMS_CHANGED = EventContract(SOURCE, "campaign_terms_changed", 1,
+                                       CampaignTermsChanged,
+                                       "A new terms version takes effect from "
+                                       "`new_terms.effective_from`.")
+PARTNER_ENROLLED = EventContract(SOURCE, "partner_enrolled", 1, PartnerEnrolled,
+                                 "A partner enrolled in a campaign and got its referral code "
+                                 "and tracking link; carries the campaign and every terms "
+                                 "version.")
+ENROLLMENT_SUSPENDED = EventContract(SOURCE, "enrollment_suspended", 1, EnrollmentStatusChanged,
+                                     "The enrollment is suspended (e.g. its partner was): "
+                                     "its code stops attributing.")
+ENROLLMENT_REACTIVATED = EventContract(SOURCE, "enrollment_reactivated", 1,
+                                       EnrollmentStatusChanged,
+                                       "The enrollment attributes again.")
+BUDGET_EXHAUSTED = EventContract(SOURCE, "budget_exhausted", 1, BudgetExhaustedPayload,
+                                 "The remaining budget fell below the smallest possible "
+                                 "commission; the campaign paused itself.")
+
+CONTRACTS = (
+    BRAND_REGISTERED, CAMPAIGN_CREATED, CAMPAIGN_ACTIVATED, CAMPAIGN_PAUSED, CAMPAIGN_ENDED,
+    CAMPAIGN_CANCELLED, CAMPAIGN_TERMS_CHANGED, PARTNER_ENROLLED, ENROLLMENT_SUSPENDED,
+    ENROLLMENT_REACTIVATED, BUDGET_EXHAUSTED,
+)

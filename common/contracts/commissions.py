@@ -1,0 +1,56 @@
+"""Events of the ``commissions`` service."""
+from marshmallow import fields, validate
+
+from common.contracts.base import EventContract
+from common.contracts.shared import money
+from common.validation import Id, TolerantSchema, UTCDateTimeField
+
+SOURCE = "commissions"
+COMMISSION_STATUSES = ("PENDING", "APPROVED", "IN_PAYOUT", "PAID", "REJECTED", "DECLINED",
+                       "REVERSED")
+
+
+class CommissionPayload(TolerantSchema):
+    commission_id = Id(required=True)
+    partner_id = Id(required=True)
+    campaign_id = Id(required=True)
+    brand_id = Id(required=True)
+    conversion_id = Id(required=True, allow_none=True)  # None for CPC click batches
+    source_event_id = Id(required=True)                 # conversion/click batch event
+    amount = money(required=True)                       # what is owed now
+    status = fields.String(required=True, validate=validate.OneOf(COMMISSION_STATUSES))
+    terms_version = fields.Integer(required=True)
+    hold_until = UTCDateTimeField(required=True, allow_none=True)
+    occurred_at = UTCDateTimeField(required=True)
+
+
+class CommissionWithReason(CommissionPayload):
+    reason = fields.String(required=True)
+
+
+class CommissionReversed(CommissionPayload):
+    reversed_amount = money(required=True)
+    clawback = fields.Boolean(required=True)  # True: already paid, netted in a later payout
+
+
+class CommissionPaid(CommissionPayload):
+    payout_id = Id(required=True)
+
+
+COMMISSION_CREATED = EventContract(SOURCE, "commission_created", 1, CommissionPayload,
+                                   "A commission is owed (PENDING until its hold ends).")
+COMMISSION_REJECTED = EventContract(SOURCE, "commission_rejected", 1, CommissionWithReason,
+                                    "No commission: e.g. the campaign budget was exhausted.")
+COMMISSION_APPROVED = EventContract(SOURCE, "commission_approved", 1, CommissionPayload,
+                                    "The commission is payable (hold over, or brand approval).")
+COMMISSION_DECLINED = EventContract(SOURCE, "commission_declined", 1, CommissionWithReason,
+                                    "The brand declined the commission; its budget is "
+                                    "released.")
+COMMISSION_REVERSED = EventContract(SOURCE, "commission_reversed", 1, CommissionReversed,
+                                    "A refund reduced or cancelled the commission, or booked "
+                                    "a clawback if it was paid.")
+COMMISSION_PAID = EventContract(SOURCE, "commission_paid", 1, CommissionPaid,
+                                "The commission was paid in a payout.")
+
+CONTRACTS = (COMMISSION_CREATED, COMMISSION_REJECTED, COMMISSION_APPROVED, COMMISSION_DECLINED,
+             COMMISSION_REVERSED, COMMISSION_PAID)
