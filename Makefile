@@ -21,7 +21,7 @@ endif
 PYTEST_ARGS ?=
 
 .PHONY: help venv infra migrate run test test-unit test-integration test-e2e lint \
-        dead-letters replay-dead-letter events-doc clean
+        dead-letters replay-dead-letter events-doc bench bench-smoke clean
 
 help:  ## this list
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
@@ -66,6 +66,14 @@ dead-letters: venv  ## list dead-lettered events (SERVICE=name to narrow)
 replay-dead-letter: venv  ## replay one dead letter (ID=...) or all of them (ALL=1)
 	$(BIN)/python -m common.nameko.dead_letters replay --config $(CONFIG) \
 		$(if $(ID),--id $(ID)) $(if $(ALL),--all) $(if $(SERVICE),--service $(SERVICE))
+
+bench: venv infra  ## full benchmark (~5 min): table + bench/results/<UTC>.json (DB=postgres too)
+	@command -v wrk >/dev/null || (command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && \
+		apt-get install -y -qq wrk >/dev/null 2>&1) || echo "wrk not available: Python HTTP load"
+	$(BIN)/python -m bench --db $(if $(filter postgres,$(DB)),postgres,sqlite)
+
+bench-smoke: venv infra  ## seconds-long benchmark run (also part of make test)
+	$(BIN)/python -m bench --smoke
 
 events-doc: venv  ## regenerate docs/events.md from common/contracts
 	$(BIN)/python -m common.contracts > docs/events.md

@@ -26,8 +26,11 @@ NAMEKO = str(pathlib.Path(sys.executable).with_name("nameko"))
 
 
 class ServiceProcess:
-    def __init__(self, name: str, config_path: str, env: dict, log_dir: pathlib.Path | None):
+    def __init__(self, name: str, config_path: str, env: dict, log_dir: pathlib.Path | None,
+                 module: str | None = None, rpc_name: str | None = None):
         self.name = name
+        self.module = module or f"services.{name}.service"
+        self.rpc_name = rpc_name or name  # the Nameko service name answering `health`
         self.config_path = config_path
         self.env = env
         self.log_dir = log_dir
@@ -37,7 +40,7 @@ class ServiceProcess:
 
     @property
     def command(self) -> list[str]:
-        return [NAMEKO, "run", "--config", self.config_path, f"services.{self.name}.service"]
+        return [NAMEKO, "run", "--config", self.config_path, self.module]
 
     def start(self, extra_env: dict | None = None) -> None:
         env = {**self.env, **(extra_env or {})}
@@ -63,6 +66,20 @@ class ServiceProcess:
                 continue
             sys.stdout.write(f"{self.name:<{width}}| {line}\n")
             sys.stdout.flush()
+
+    @property
+    def peak_rss_kb(self) -> int | None:
+        """Peak resident set size (VmHWM) of the running process, from /proc."""
+        if not self.running:
+            return None
+        try:
+            with open(f"/proc/{self.process.pid}/status") as status:
+                for line in status:
+                    if line.startswith("VmHWM:"):
+                        return int(line.split()[1])
+        except OSError:
+            return None
+        return None
 
     @property
     def running(self) -> bool:
@@ -105,6 +122,15 @@ class Stack:
         self.processes = {name: ServiceProcess(name, config_path, self.env, log_dir)
                           for name in (services or service_names())}
 
+    def add(self, name: str, module: str, env: dict | None = None,
+            rpc_name: str | None = None) -> ServiceProcess:
+        """Run another module (a second instance, a benchmark-only service...) alongside
+        the platform, with its own environment overrides."""
+        log_dir = next(iter(self.processes.values())).log_dir if self.processes else None
+        self.processes[name] = ServiceProcess(name, self.config_path, {**self.env, **(env or {})},
+                                              log_dir, module, rpc_name)
+        return self.processes[name]
+
     def config(self) -> dict:
         previous = dict(os.environ)
         os.environ.update(self.env)
@@ -136,7 +162,7 @@ class Stack:
                     raise RuntimeError(f"{name} exited with {process.process.returncode}")
                 try:
                     with ClusterRpcProxy(config, timeout=2) as rpc:
-                        getattr(rpc, name).health()
+                        getattr(rpc, process.rpc_name).health()
                     pending.remove(name)
                 except Exception:
                     time.sleep(0.3)

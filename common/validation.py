@@ -20,10 +20,24 @@ from common.seedwork.domain.clock import as_utc, isoformat
 from common.seedwork.domain.iso import COUNTRY_CODES, CURRENCY_MINOR_UNITS
 from common.seedwork.errors import ValidationError
 
+_INSTANCES: dict[type, Schema] = {}
 
-def load(schema: Schema, data: Any, **kwargs) -> dict[str, Any]:
+
+def schema_instance(schema: Schema | type[Schema]) -> Schema:
+    """One reusable instance per schema class (building a schema deep-copies its fields;
+    loading is pure CPU and keeps no state between calls)."""
+    if isinstance(schema, Schema):
+        return schema
+    instance = _INSTANCES.get(schema)
+    if instance is None:
+        instance = _INSTANCES[schema] = schema()
+    return instance
+
+
+def load(schema: Schema | type[Schema], data: Any, **kwargs) -> dict[str, Any]:
+    """Validate ``data`` with ``schema`` (a class or an instance); typed error on failure."""
     try:
-        return schema.load(data if data is not None else {}, **kwargs)
+        return schema_instance(schema).load(data if data is not None else {}, **kwargs)
     except marshmallow.ValidationError as error:
         raise ValidationError("The input is invalid.", _as_fields(error.messages)) from None
 

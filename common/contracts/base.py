@@ -12,6 +12,7 @@ from typing import Any
 import marshmallow
 
 from common.seedwork.errors import ValidationError
+from common.validation import schema_instance
 
 
 @dataclasses.dataclass(frozen=True)
@@ -24,7 +25,7 @@ class EventContract:
 
     def serialize(self, payload: dict[str, Any]) -> dict[str, Any]:
         """Check an outgoing payload (already primitive JSON types) against the contract."""
-        errors = self.schema().validate(payload)
+        errors = schema_instance(self.schema).validate(payload)
         if errors:
             raise ValueError(f"{self.source}.{self.name} v{self.version} payload breaks "
                              f"its contract: {errors}")

@@ -2,7 +2,12 @@
 from marshmallow import fields, validate
 
 from common.validation import (
-    CountryCode, DecimalString, Id, MoneySchema, TolerantSchema, UTCDateTimeField,
+    CountryCode,
+    DecimalString,
+    Id,
+    MoneySchema,
+    TolerantSchema,
+    UTCDateTimeField,
 )
 
 TERMS_MODELS = ("CPS", "CPA", "CPC")

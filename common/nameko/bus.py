@@ -88,7 +88,8 @@ class MessageBusProvider(DependencyProvider):
     def stop(self):
         self.relay.stop()
         if self._relay_thread is not None:
-            self._relay_thread.kill()
+            self._relay_thread.wait()
+        self.relay.flush()
         self.database.dispose()
 
     def kill(self):

@@ -1,9 +1,11 @@
 """The outbox relay: publishes committed integration events to RabbitMQ.
 
-* Right after a unit of work commits, the worker that committed publishes its events
-  (publisher confirms on, persistent messages) to ``<source>.events`` with the event
-  type as routing key -- the exchange and key Nameko's ``@event_handler`` binds to.
-* Published ids are stamped ``published_at`` in small batches by the relay loop.
+* Right after a unit of work commits, its events are handed to the relay's own green
+  thread, which publishes them at once, in commit order (publisher confirms on,
+  persistent messages) to ``<source>.events`` with the event type as routing key -- the
+  exchange and key Nameko's ``@event_handler`` binds to. The worker does not wait for
+  the broker before answering its caller.
+* Published ids are stamped ``published_at`` in small batches by the same thread.
 * Every ``sweep_interval`` seconds the loop leases rows still unpublished after
   ``grace_seconds`` (left by a crash or a broker outage) and publishes them. Leases
   make two instances of a service sweep the same table without both sending a row at
@@ -21,7 +23,9 @@ import uuid
 from datetime import timedelta
 
 import eventlet
-from nameko.amqp.publish import Publisher
+from eventlet.queue import Empty, LightQueue
+from nameko.amqp.publish import Publisher, get_producer
+from nameko.constants import PERSISTENT
 from nameko.standalone.events import get_event_exchange
 
 from common.nameko import faults
@@ -54,32 +58,68 @@ class OutboxRelay:
         self.settings = {**DEFAULTS, **(settings or {})}
         self.config = config
         self.owner = f"{service_name}@{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.amqp_uri = amqp_uri
         self.publisher = Publisher(amqp_uri, use_confirms=True, serializer="json")
         self._exchanges: dict = {}
         self._to_stamp: list[str] = []
+        self._outgoing: LightQueue = LightQueue()
         self._running = False
         self._last_purge = 0.0
 
     # publishing --------------------------------------------------------------------------
     def publish_committed(self, messages: list[IntegrationEvent]) -> None:
-        """After-commit listener: send what the unit of work just committed."""
+        """After-commit listener: queue what the unit of work just committed."""
         faults.crash_if("crash_after_commit", [m.type for m in messages])
         for message in messages:
-            try:
-                self.publish(message, retry_policy=FAST_RETRY)
-            except Exception:
-                log.warning("publish of %s %s failed; the outbox sweep will retry it",
-                            message.type, message.event_id, exc_info=True)
-                return
-            self._to_stamp.append(message.event_id)
+            self._outgoing.put(message)
+
+    def publish_pending(self, limit: int = 500, wait: float = 0.0) -> int:
+        """Publish what committed workers queued (waiting up to ``wait`` seconds for the
+        first event). Whatever cannot be sent stays unstamped for the sweep."""
+        batch = self._take(limit, wait)
+        if not batch:
+            return 0
+        sent = self.publish_many(batch)
+        self._to_stamp.extend(sent)
+        if len(sent) < len(batch):
+            log.warning("%d event(s) not published; left to the outbox sweep",
+                        len(batch) - len(sent))
+        return len(sent)
+
+    def publish_many(self, messages: list[IntegrationEvent]) -> list[str]:
+        """Publish in order on one pooled producer (each publish confirmed by the broker).
+        Returns the ids sent; stops at the first failure."""
+        sent: list[str] = []
+        try:
+            with get_producer(self.amqp_uri, confirms=True) as producer:
+                for message in messages:
+                    exchange = self._exchange(message.source)
+                    producer.publish(
+                        message.to_message(), exchange=exchange, routing_key=message.type,
+                        declare=[exchange], serializer="json", delivery_mode=PERSISTENT,
+                        headers=_headers(message), message_id=message.event_id,
+                        type=message.type, retry=True, retry_policy=FAST_RETRY)
+                    sent.append(message.event_id)
+        except Exception:
+            log.warning("publishing to the broker failed", exc_info=True)
+        return sent
+
+    def _take(self, limit: int, timeout: float = 0.0) -> list[IntegrationEvent]:
+        batch: list[IntegrationEvent] = []
+        try:
+            batch.append(self._outgoing.get(timeout=timeout) if timeout > 0 else
+                         self._outgoing.get_nowait())
+            while len(batch) < limit:
+                batch.append(self._outgoing.get_nowait())
+        except Empty:
+            pass
+        return batch
 
     def publish(self, message: IntegrationEvent, retry_policy: dict | None = None) -> None:
         exchange = self._exchange(message.source)
-        headers = {"nameko.correlation_id": message.correlation_id,
-                   "nameko.causation_id": message.event_id}
         self.publisher.publish(
             message.to_message(), exchange=exchange, routing_key=message.type,
-            declare=[exchange], extra_headers={k: v for k, v in headers.items() if v},
+            declare=[exchange], extra_headers=_headers(message),
             message_id=message.event_id, type=message.type,
             **({"retry_policy": retry_policy} if retry_policy else {}),
         )
@@ -95,6 +135,7 @@ class OutboxRelay:
         next_sweep = 0.0
         while self._running:
             try:
+                self.publish_pending(wait=self.settings["mark_interval"])
                 self.stamp_published()
                 now = time.monotonic()
                 if now >= next_sweep:
@@ -105,14 +146,19 @@ class OutboxRelay:
                     self._last_purge = now
             except Exception:
                 log.exception("outbox relay loop error; continuing")
-            eventlet.sleep(self.settings["mark_interval"])
+                eventlet.sleep(self.settings["mark_interval"])
 
     def stop(self) -> None:
         self._running = False
+
+    def flush(self) -> None:
+        """Publish and stamp whatever is still queued (graceful shutdown)."""
         try:
+            while self.publish_pending():
+                pass
             self.stamp_published()
-        except Exception:  # pragma: no cover - shutdown best effort
-            log.warning("could not stamp published outbox rows at shutdown", exc_info=True)
+        except Exception:  # pragma: no cover - shutdown best effort; the sweep is the net
+            log.warning("could not flush the outbox relay at shutdown", exc_info=True)
 
     def stamp_published(self) -> int:
         ids, self._to_stamp = self._to_stamp, []
@@ -136,9 +182,7 @@ class OutboxRelay:
                 limit=self.settings["batch_size"])
         sent: list[str] = []
         try:
-            for message in leased:
-                self.publish(message)
-                sent.append(message.event_id)
+            sent = self.publish_many(leased)
         finally:
             with self.database.transaction() as conn:
                 self.outbox.mark_published(conn, sent)
@@ -154,3 +198,9 @@ class OutboxRelay:
                 conn, now - timedelta(hours=self.settings["retention_hours"]))
             self.inbox.purge(conn, now - timedelta(days=self.settings["inbox_retention_days"]))
 
+
+def _headers(message: IntegrationEvent) -> dict[str, str]:
+    """Nameko context headers: the consuming worker inherits the correlation id."""
+    headers = {"nameko.correlation_id": message.correlation_id,
+               "nameko.causation_id": message.event_id}
+    return {key: value for key, value in headers.items() if value}

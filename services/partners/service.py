@@ -29,7 +29,7 @@ class PartnersService(health.HealthMixin):
     # commands ----------------------------------------------------------------------------
     @api
     def register_partner(self, payload):
-        data = load(schemas.RegisterPartnerSchema(), payload)
+        data = load(schemas.RegisterPartnerSchema, payload)
         partner_id = self.bus.handle(commands.RegisterPartner(**data))
         return {"partner_id": partner_id, "status": "PENDING"}
 
@@ -43,7 +43,7 @@ class PartnersService(health.HealthMixin):
 
     @api
     def suspend_partner(self, partner_id, reason):
-        data = load(schemas.SuspendPartnerSchema(), {"partner_id": partner_id, "reason": reason})
+        data = load(schemas.SuspendPartnerSchema, {"partner_id": partner_id, "reason": reason})
         self.bus.handle(commands.SuspendPartner(**data))
         return self._get(data["partner_id"])
 
@@ -53,7 +53,7 @@ class PartnersService(health.HealthMixin):
 
     @api
     def change_payout_method(self, partner_id, payout_method):
-        data = load(schemas.ChangePayoutMethodSchema(),
+        data = load(schemas.ChangePayoutMethodSchema,
                     {"partner_id": partner_id, "payout_method": payout_method})
         self.bus.handle(commands.ChangePayoutMethod(**data))
         return self._get(data["partner_id"])
@@ -61,17 +61,17 @@ class PartnersService(health.HealthMixin):
     # queries -----------------------------------------------------------------------------
     @api
     def get_partner(self, partner_id):
-        data = load(schemas.PartnerIdSchema(), {"partner_id": partner_id})
+        data = load(schemas.PartnerIdSchema, {"partner_id": partner_id})
         return self._get(data["partner_id"])
 
     @api
     def list_partners(self, filters=None):
-        data = load(schemas.ListPartnersSchema(), filters or {})
+        data = load(schemas.ListPartnersSchema, filters or {})
         return self.bus.query(queries.ListPartners(**data))
 
     # helpers -----------------------------------------------------------------------------
     def _change(self, command_type, partner_id):
-        data = load(schemas.PartnerIdSchema(), {"partner_id": partner_id})
+        data = load(schemas.PartnerIdSchema, {"partner_id": partner_id})
         self.bus.handle(command_type(**data))
         return self._get(data["partner_id"])
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.engine import Connection
 
 from common.seedwork.application.unit_of_work import AbstractRepository
@@ -37,7 +37,7 @@ class SqlAlchemyRepository(AbstractRepository, Generic[A]):
     def add(self, aggregate: A) -> None:
         row = self._to_row(aggregate)
         row["version"] = 1
-        self.connection.execute(insert(self.table).values(**row))
+        self.connection.execute(insert(self.table), row)
         aggregate.version = 1
         self._track(aggregate)
 
@@ -45,16 +45,25 @@ class SqlAlchemyRepository(AbstractRepository, Generic[A]):
         row = self._to_row(aggregate)
         row.pop("id", None)
         row["version"] = aggregate.version + 1
-        result = self.connection.execute(
-            update(self.table)
-            .where(self.table.c.id == aggregate.id, self.table.c.version == aggregate.version)
-            .values(**row)
-        )
+        params = {**row, "_id": aggregate.id, "_expected_version": aggregate.version}
+        result = self.connection.execute(self._update_statement(), params)
         if result.rowcount != 1:
             raise ConcurrencyConflict(
                 f"{type(aggregate).__name__} {aggregate.id} was changed concurrently; retry.")
         aggregate.version += 1
         self._track(aggregate)
+
+    @classmethod
+    def _update_statement(cls):
+        """UPDATE ... WHERE id = :_id AND version = :_expected_version, built once."""
+        statement = cls.__dict__.get("_cached_update")
+        if statement is None:
+            table = cls.table
+            statement = update(table).where(
+                table.c.id == bindparam("_id"),
+                table.c.version == bindparam("_expected_version"))
+            cls._cached_update = statement
+        return statement
 
     def get(self, aggregate_id: str, *, for_update: bool = False) -> A | None:
         query = select(self.table).where(self.table.c.id == str(aggregate_id))

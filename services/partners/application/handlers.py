@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from common.seedwork.application.bus import HandlerRegistry
-from common.seedwork.errors import Conflict, NotFound
+from common.seedwork.errors import NotFound
 from services.partners.application import commands, queries, views
 from services.partners.domain.partner import Partner, PartnerType
 from services.partners.domain.payout_method import PayoutMethod
@@ -16,13 +16,10 @@ Clock = Callable[[], object]
 @HANDLERS.command(commands.RegisterPartner)
 def register_partner(cmd: commands.RegisterPartner, uow, clock) -> str:
     with uow:
-        if uow.partners.get_by_email(cmd.email) is not None:
-            raise Conflict("A partner with this email is already registered.",
-                           {"email": ["Already registered."]})
         partner = Partner.register(
             name=cmd.name, email=cmd.email, type=PartnerType(cmd.type), country=cmd.country,
             payout_method=PayoutMethod.from_dict(cmd.payout_method), now=clock())
-        uow.partners.add(partner)
+        uow.partners.add(partner)  # Conflict if the email is taken (any case)
         uow.commit()
     return partner.id
 

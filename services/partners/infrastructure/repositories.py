@@ -14,9 +14,9 @@ class SqlPartnerRepository(SqlAlchemyRepository[Partner]):
     table = partners
 
     def add(self, partner: Partner) -> None:
+        """The case-insensitive unique index on email is the guarantee (no race)."""
         try:
-            with self.connection.begin_nested():
-                super().add(partner)
+            super().add(partner)
         except IntegrityError:
             raise Conflict("A partner with this email is already registered.",
                            {"email": ["Already registered."]}) from None

@@ -1,0 +1,1 @@
+"""`make bench`: the platform measured against floors taken in the same run."""

@@ -1,0 +1,147 @@
+"""A throwaway environment for one benchmark run: vhost, databases, services."""
+from __future__ import annotations
+
+import os
+import pathlib
+import platform
+import subprocess
+import sys
+import tempfile
+import uuid
+from importlib import metadata
+
+import requests
+
+from common.nameko.discovery import ROOT, service_names
+from common.stack import Stack
+
+MANAGEMENT = os.environ.get("RABBIT_API_URI", "http://guest:guest@127.0.0.1:15672")
+PG_SERVER = os.environ.get("BENCH_PG_SERVER", "postgresql+psycopg2://postgres@127.0.0.1:5432")
+
+
+class BenchEnvironment:
+    def __init__(self, *, db: str = "sqlite", services: list[str] | None = None):
+        self.run_id = uuid.uuid4().hex[:8]
+        self.vhost = f"alpes-bench-{self.run_id}"
+        self.db = db
+        self.workdir = pathlib.Path(tempfile.mkdtemp(prefix="alpes-bench-"))
+        self.services = services or [s for s in service_names()]
+        amqp = os.environ.get("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")
+        self.amqp_uri = amqp.rstrip("/") + "/" + self.vhost
+        self.env = {
+            "AMQP_URI": self.amqp_uri,
+            "LOG_LEVEL": "WARNING",
+            "WEB_SERVER_ADDRESS": "127.0.0.1:18000",
+            "PUBLIC_BASE_URL": "http://127.0.0.1:18000",
+            "ALPES_JWT_SECRET": os.environ.get("ALPES_JWT_SECRET", f"bench-{uuid.uuid4().hex}"),
+        }
+        if db == "postgres":
+            self.env.update(DB_PREFIX=f"{PG_SERVER}/alpes_bench_{self.run_id}_", DB_SUFFIX="")
+        else:
+            self.env.update(DB_PREFIX=f"sqlite:///{self.workdir}/", DB_SUFFIX=".db")
+        self.stack: Stack | None = None
+
+    # lifecycle ---------------------------------------------------------------------------
+    def __enter__(self) -> "BenchEnvironment":
+        auth, base = _management()
+        requests.put(f"{base}/api/vhosts/{self.vhost}", auth=auth, timeout=10).raise_for_status()
+        requests.put(f"{base}/api/permissions/{self.vhost}/{auth[0]}", auth=auth, timeout=10,
+                     json={"configure": ".*", "write": ".*", "read": ".*"}).raise_for_status()
+        for module in ("common.migrate", "common.nameko.topology"):
+            self._tool(module)
+        self.stack = Stack(self.services, env=self.env, log_dir=self.workdir / "logs")
+        self.stack.add("bench_echo", "bench.echo_service")
+        self.stack.start(timeout=90)
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        if self.stack:
+            self.stack.stop()
+        auth, base = _management()
+        requests.delete(f"{base}/api/vhosts/{self.vhost}", auth=auth, timeout=10)
+        if self.db == "postgres":
+            from common.seedwork.infrastructure.database import drop_database
+
+            for name in self.services:
+                try:
+                    drop_database(f"{self.env['DB_PREFIX']}{name}")
+                except Exception:
+                    pass
+
+    def _tool(self, module: str) -> None:
+        subprocess.run([sys.executable, "-m", module, "--config", "config.yaml"], cwd=ROOT,
+                       env={**os.environ, **self.env}, check=True, capture_output=True)
+
+    @property
+    def config(self) -> dict:
+        return self.stack.config()
+
+    def restart_with(self, name: str, module: str | None = None) -> None:
+        self.stack.restart(name)
+
+    # description -------------------------------------------------------------------------
+    def describe(self) -> dict:
+        auth, base = _management()
+        try:
+            rabbit = requests.get(f"{base}/api/overview", auth=auth, timeout=5).json()
+            rabbit_version = rabbit.get("rabbitmq_version")
+        except Exception:
+            rabbit_version = None
+        return {
+            "machine": {
+                "platform": platform.platform(), "cpus": os.cpu_count(),
+                "cpu_model": _cpu_model(), "memory_gb": _memory_gb(),
+            },
+            "versions": {
+                "python": sys.version.split()[0], "rabbitmq": rabbit_version,
+                **{name: _version(name) for name in (
+                    "nameko", "eventlet", "kombu", "amqp", "SQLAlchemy", "marshmallow",
+                    "psycopg2-binary")},
+            },
+            "git_commit": _git_commit(),
+            "db": self.db,
+            "services": list(self.services),
+        }
+
+
+def _management() -> tuple[tuple[str, str], str]:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(MANAGEMENT)
+    return (parts.username or "guest", parts.password or "guest"), \
+        f"{parts.scheme}://{parts.hostname}:{parts.port or 15672}"
+
+
+def _version(name: str) -> str | None:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def _cpu_model() -> str | None:
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        return None
+    return None
+
+
+def _memory_gb() -> float | None:
+    try:
+        for line in open("/proc/meminfo"):
+            if line.startswith("MemTotal"):
+                return round(int(line.split()[1]) / 1024 / 1024, 1)
+    except OSError:
+        return None
+    return None
+
+
+def _git_commit() -> str | None:
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
+                              capture_output=True, text=True).stdout.strip() or None
+    except OSError:
+        return None

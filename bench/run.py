@@ -1,0 +1,80 @@
+"""`make bench` / `make bench-smoke`: measure the suite against floors from the same run.
+
+    python -m bench [--smoke] [--db sqlite|postgres] [--out DIR]
+
+Figures on a shared machine drift, so each is quoted as a ratio to a floor measured in
+the same run: raw AMQP through kombu (the messaging limit), a bare Nameko ``@rpc`` echo
+and ``@http`` hello (what Nameko itself costs). See BENCHMARKS.md for the method.
+"""
+from __future__ import annotations
+
+import eventlet
+
+eventlet.monkey_patch()
+
+import argparse  # noqa: E402
+import dataclasses  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+import uuid  # noqa: E402
+from decimal import Decimal  # noqa: E402
+
+import common.nameko  # noqa: E402,F401  (typed remote errors)
+from bench import scenarios  # noqa: E402
+from bench.environment import BenchEnvironment  # noqa: E402
+from bench.report import Report  # noqa: E402
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    mode: str
+    warmup: float          # seconds of warm-up before each measurement
+    point: float           # seconds per throughput/latency point
+    chain_seconds: float   # event-chain run at a steady rate
+    chain_rate: float      # conversions per second in the event chain
+    ingest_seconds: float  # sustained ingestion run
+    ingest_batch: int      # clicks per record_clicks call
+    ingest_callers: int
+    concurrencies: tuple[int, ...] = (16, 64)
+
+
+FULL = Settings("full", warmup=2.0, point=10.0, chain_seconds=30.0, chain_rate=100.0,
+                ingest_seconds=60.0, ingest_batch=200, ingest_callers=4)
+SMOKE = Settings("smoke", warmup=0.2, point=1.0, chain_seconds=2.0, chain_rate=20.0,
+                 ingest_seconds=2.0, ingest_batch=50, ingest_callers=2, concurrencies=(4,))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--smoke", action="store_true", help="seconds-long run (CI)")
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--out", default=None, help="directory for the JSON result")
+    args = parser.parse_args(argv)
+    settings = SMOKE if args.smoke else FULL
+    began = time.monotonic()
+    with BenchEnvironment(db=args.db) as env:
+        report = Report(settings.mode, env.describe())
+        for scenario in scenarios.ALL:
+            try:
+                scenario(env, settings, report)
+            except scenarios.NotMeasurable as why:
+                report.skip(scenario.__name__, str(why))
+            except Exception as error:  # a broken scenario is an error of the run
+                report.errors += 1
+                report.skip(scenario.__name__, f"failed: {type(error).__name__}: {error}")
+        scenarios.evaluate_targets(report)
+    report.add("run", "wall_seconds", round(time.monotonic() - began, 1))
+    path = report.save(*([__import__("pathlib").Path(args.out)] if args.out else []))
+    print(report.table())
+    print(f"\nresults: {path}")
+    return 1 if report.errors else 0
+
+
+def unique(prefix: str = "") -> str:
+    return f"{prefix}{uuid.uuid4().hex[:12]}"
+
+
+__all__ = ["Decimal", "FULL", "SMOKE", "Settings", "main", "unique"]
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,449 @@
+"""The benchmark scenarios, in the order they run.
+
+Each takes (environment, settings, report). A scenario whose services are not part of
+the platform yet raises NotMeasurable, which the report shows as "not measured".
+"""
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+
+import eventlet
+import requests
+from kombu import Connection, Queue
+from nameko.standalone.events import get_event_exchange
+from nameko.standalone.rpc import ClusterRpcProxy
+
+from bench import load
+from bench.stats import percentile, ratio
+
+ECHO_PAYLOAD = {"name": "Ana", "email": "ana@example.com", "type": "influencer",
+                "country": "ES"}
+ECHO_HTTP = "127.0.0.1:18001"
+BFF_HTTP = "127.0.0.1:18000"
+
+
+class NotMeasurable(Exception):
+    """The scenario cannot run on this platform (a service it needs is missing)."""
+
+
+def _require(env, *services: str) -> None:
+    missing = [s for s in services if s not in env.services]
+    if missing:
+        raise NotMeasurable(f"needs service(s) not in the platform yet: {', '.join(missing)}")
+
+
+# --- floors -------------------------------------------------------------------------------
+def floors(env, settings, report) -> None:
+    amqp = load.amqp_floor(env.amqp_uri, seconds=settings.point)
+    report.add("floor", "amqp publish+consume (kombu)", amqp)
+    config = env.config
+    echo = lambda proxy, n: proxy.bench_echo.echo(ECHO_PAYLOAD)  # noqa: E731
+    report.add("floor", "rpc echo c=1", load.rpc_load(
+        config, "echo c=1", echo, concurrency=1, seconds=settings.point,
+        warmup=settings.warmup))
+    for concurrency in settings.concurrencies:
+        report.add("floor", f"rpc echo c={concurrency}", load.rpc_load(
+            config, f"echo c={concurrency}", echo, concurrency=concurrency,
+            seconds=settings.point, warmup=settings.warmup))
+    _start_http_echo(env)
+    report.add("floor", "http hello c=16", load.http_load(
+        f"http://{ECHO_HTTP}/hello", concurrency=16, seconds=settings.point,
+        name="http hello"))
+
+
+def _start_http_echo(env) -> None:
+    """The HTTP floor runs on its own port (the BFF holds WEB_SERVER_ADDRESS)."""
+    stack = env.stack
+    if "bench_echo_http" not in stack.processes:
+        process = stack.add("bench_echo_http", "bench.echo_service",
+                            env={"WEB_SERVER_ADDRESS": ECHO_HTTP}, rpc_name="bench_echo")
+        process.start()
+        _wait_http(f"http://{ECHO_HTTP}/hello")
+
+
+def _wait_http(url: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            requests.get(url, timeout=1, allow_redirects=False)
+            return
+        except requests.RequestException:
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} did not answer")
+
+
+# --- commands -----------------------------------------------------------------------------
+def partner_commands(env, settings, report) -> None:
+    _require(env, "partners")
+    run = uuid.uuid4().hex[:8]
+
+    def register(proxy, n):
+        return proxy.partners.register_partner(
+            {**ECHO_PAYLOAD, "email": f"bench-{run}-{n}-{uuid.uuid4().hex[:8]}@example.com"})
+
+    _command_points(env, settings, report, "partners.register_partner", register)
+
+
+def conversion_commands(env, settings, report) -> None:
+    _require(env, "partners", "campaigns", "tracking")
+    world = World.get(env)
+    run = uuid.uuid4().hex[:8]
+
+    def convert(proxy, n):
+        return proxy.tracking.record_conversion({
+            "brand_id": world.brand_id, "order_id": f"bench-{run}-{n}-{uuid.uuid4().hex[:6]}",
+            "amount": "100.00",
+            "currency": "USD", "referral_code": world.referral_code})
+
+    _command_points(env, settings, report, "tracking.record_conversion", convert)
+
+
+def _command_points(env, settings, report, name, call) -> None:
+    config = env.config
+    single = load.rpc_load(config, f"{name} c=1", call, concurrency=1,
+                           seconds=settings.point, warmup=settings.warmup)
+    floor = report.sections["floor"]["rpc echo c=1"]
+    report.add("commands", f"{name} c=1", single,
+               latency_ratio_p50=ratio(single.summary()["p50_ms"], floor["p50_ms"]))
+    for concurrency in settings.concurrencies:
+        result = load.rpc_load(config, f"{name} c={concurrency}", call,
+                               concurrency=concurrency, seconds=settings.point,
+                               warmup=settings.warmup)
+        echo = report.sections["floor"][f"rpc echo c={concurrency}"]
+        report.add("commands", f"{name} c={concurrency}", result,
+                   ratio=ratio(result.rate, echo["rate_per_s"]))
+
+
+# --- the platform's own world: a brand, a CPS campaign, an enrolled partner ----------------
+class World:
+    _cache: dict[str, "World"] = {}
+
+    def __init__(self, brand_id: str, campaign_id: str, partner_id: str, referral_code: str):
+        self.brand_id, self.campaign_id = brand_id, campaign_id
+        self.partner_id, self.referral_code = partner_id, referral_code
+
+    @classmethod
+    def get(cls, env) -> "World":
+        if env.run_id not in cls._cache:
+            cls._cache[env.run_id] = cls._build(env.config)
+        return cls._cache[env.run_id]
+
+    @classmethod
+    def _build(cls, config) -> "World":
+        with ClusterRpcProxy(config, timeout=30) as rpc:
+            partner = rpc.partners.register_partner({
+                **ECHO_PAYLOAD, "email": f"world-{uuid.uuid4().hex[:8]}@example.com",
+                "payout_method": {"type": "paypal", "email": "world@example.com"}})
+            partner_id = partner["partner_id"]
+            rpc.partners.verify_partner(partner_id)
+            rpc.partners.activate_partner(partner_id)
+            brand_id = rpc.campaigns.register_brand({"name": "Bench", "currency": "USD"})[
+                "brand_id"]
+            campaign = rpc.campaigns.create_campaign({
+                "brand_id": brand_id, "name": "Bench CPS", "currency": "USD",
+                "budget": {"amount": "1000000000.00", "currency": "USD"},
+                "landing_url": "https://shop.example.com/landing",
+                "terms": {"model": "CPS", "rate": "0.10", "attribution_window_days": 30,
+                          "hold_days": 0}})
+            campaign_id = campaign["campaign_id"]
+            rpc.campaigns.activate_campaign(campaign_id, brand_id)
+            code = _wait_for_enrollment(rpc, campaign_id, partner_id)
+            _wait_until(lambda: _tracking_knows(rpc, code), "tracking to learn the code")
+        return cls(brand_id, campaign_id, partner_id, code)
+
+
+def _wait_for_enrollment(rpc, campaign_id, partner_id) -> str:
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            return rpc.campaigns.enroll_partner(campaign_id, partner_id)["referral_code"]
+        except Exception:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.3)  # the partner's activation is still travelling to campaigns
+
+
+def _tracking_knows(rpc, code) -> bool:
+    try:
+        rpc.tracking.record_click({"referral_code": code, "ip": "203.0.113.9",
+                                   "user_agent": "bench"})
+        return True
+    except Exception:
+        return False
+
+
+def _wait_until(predicate, what: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"timed out waiting for {what}")
+        time.sleep(0.2)
+
+
+# --- event chain: conversion -> commission visible ----------------------------------------
+def event_chain(env, settings, report) -> None:
+    _require(env, "partners", "campaigns", "tracking", "commissions")
+    world = World.get(env)
+    config = env.config
+    sent_at: dict[str, float] = {}
+    seen_ms: dict[str, float] = {}
+    probe = _EventTimer(env.amqp_uri, "commissions", "commission_created", sent_at, seen_ms)
+    run = uuid.uuid4().hex[:8]
+    proxies = eventlet.queue.LightQueue()
+    for _ in range(32):
+        proxies.put(ClusterRpcProxy(config, timeout=30).start())
+
+    def send(n):
+        proxy = proxies.get()
+        try:
+            started = time.perf_counter()
+            result = proxy.tracking.record_conversion({
+                "brand_id": world.brand_id, "order_id": f"chain-{run}-{n}", "amount": "50.00",
+                "currency": "USD", "referral_code": world.referral_code})
+            sent_at[result["conversion_id"]] = started
+        finally:
+            proxies.put(proxy)
+
+    probe.start()
+    sent, errors, samples = load.paced_stream(settings.chain_rate, settings.chain_seconds, send)
+    deadline = time.monotonic() + 15
+    while len(seen_ms) < len(sent_at) and time.monotonic() < deadline:
+        eventlet.sleep(0.1)
+    probe.stop()
+    sample = list(probe.commission_ids.values())[:20]
+    visible = _confirm_visible(config, sample)
+    latencies = list(seen_ms.values())
+    lost = len(sent_at) - len(seen_ms)
+    report.add("chain", f"conversion -> commission @ {settings.chain_rate:g}/s", {
+        "rate_per_s": round(sent / settings.chain_seconds, 1), "sent": sent,
+        "errors": errors + lost + (len(sample) - visible), "checked_visible": visible,
+        "not_seen": lost, "p50_ms": _r(percentile(latencies, 50)),
+        "p95_ms": _r(percentile(latencies, 95)), "p99_ms": _r(percentile(latencies, 99)),
+        "error_samples": samples})
+
+
+def _confirm_visible(config, commission_ids: list[str]) -> int:
+    """The timer saw commission_created (published after commit): check the query side
+    serves those commissions too."""
+    visible = 0
+    with ClusterRpcProxy(config, timeout=30) as rpc:
+        for commission_id in commission_ids:
+            try:
+                visible += rpc.commissions.get_commission(commission_id)["commission_id"] \
+                    == commission_id
+            except Exception:
+                pass
+    return visible
+
+
+class _EventTimer:
+    """Consumes `<source>.events` for one event type and stamps arrival per conversion."""
+
+    def __init__(self, amqp_uri, source, event_type, sent_at, seen_ms):
+        self.connection = Connection(amqp_uri)
+        self.queue = Queue(f"bench-timer-{uuid.uuid4().hex[:8]}",
+                           exchange=get_event_exchange(source, {}), routing_key=event_type,
+                           durable=False, auto_delete=True)
+        self.sent_at, self.seen_ms = sent_at, seen_ms
+        self.commission_ids: dict[str, str] = {}
+        self._running = False
+
+    def start(self) -> None:
+        self._running = True
+        self._thread = eventlet.spawn(self._consume)
+        eventlet.sleep(0.2)
+
+    def _consume(self) -> None:
+        def on_message(body, message):
+            arrived = time.perf_counter()
+            payload = body.get("payload", {})
+            conversion_id = payload.get("conversion_id")
+            started = self.sent_at.get(conversion_id)
+            if started is not None:
+                self.seen_ms[conversion_id] = (arrived - started) * 1000
+                self.commission_ids[conversion_id] = payload.get("commission_id")
+            message.ack()
+
+        with self.connection.Consumer(self.queue, callbacks=[on_message]):
+            while self._running:
+                try:
+                    self.connection.drain_events(timeout=0.2)
+                except OSError:
+                    pass
+
+    def stop(self) -> None:
+        self._running = False
+        self._thread.wait()
+        self.connection.release()
+
+
+# --- ingestion: tracking's high-throughput path -------------------------------------------
+def ingestion(env, settings, report) -> None:
+    _require(env, "partners", "campaigns", "tracking")
+    world = World.get(env)
+    one = _ingest(env.config, world, settings, "1 instance")
+    amqp = report.sections["floor"]["amqp publish+consume (kombu)"]["rate_per_s"]
+    report.add("ingestion", "record_clicks, 1 tracking instance", one,
+               ratio=ratio(one.extra["events_per_s"], amqp))
+    second = env.stack.add("tracking_2", "services.tracking.service", rpc_name="tracking")
+    second.start()
+    _wait_until(lambda: _consumers(env, "rpc-tracking") >= 2, "a second tracking consumer")
+    two = _ingest(env.config, world, settings, "2 instances")
+    report.add("ingestion", "record_clicks, 2 tracking instances", two,
+               ratio=ratio(two.extra["events_per_s"], one.extra["events_per_s"]))
+    second.stop()
+
+
+def _ingest(config, world, settings, label):
+    batch = [{"referral_code": world.referral_code, "ip": f"198.51.100.{n % 250}",
+              "user_agent": "bench/1.0"} for n in range(settings.ingest_batch)]
+
+    def call(proxy, n):
+        result = proxy.tracking.record_clicks(batch)
+        failed = [r for r in result["results"] if "error" in r]
+        if failed:
+            raise RuntimeError(f"{len(failed)} click(s) refused: {failed[0]['error']}")
+
+    result = load.rpc_load(config, f"ingest {label}", call,
+                           concurrency=settings.ingest_callers,
+                           seconds=settings.ingest_seconds, warmup=settings.warmup)
+    result.extra["events_per_s"] = round(result.rate * settings.ingest_batch, 1)
+    result.extra["batch"] = settings.ingest_batch
+    result.extra["accept_latency"] = "per batch call"
+    return result
+
+
+def _consumers(env, queue: str) -> int:
+    from bench.environment import _management
+
+    auth, base = _management()
+    try:
+        info = requests.get(f"{base}/api/queues/{env.vhost}/{queue}", auth=auth, timeout=5)
+        return int(info.json().get("consumers", 0))
+    except Exception:
+        return 0
+
+
+# --- HTTP through the BFF -------------------------------------------------------------------
+def http_bff(env, settings, report) -> None:
+    _require(env, "bff", "partners", "campaigns", "tracking")
+    world = World.get(env)
+    _wait_http(f"http://{BFF_HTTP}/health")
+    hello = report.sections["floor"]["http hello c=16"]
+    redirect = load.http_load(f"http://{BFF_HTTP}/r/{world.referral_code}", concurrency=16,
+                              seconds=settings.point, name="GET /r/<code>", expect=(302,))
+    report.add("http", "GET /r/<code> c=16", redirect,
+               ratio=ratio(redirect.rate, hello["rate_per_s"]))
+    token = _partner_token(env, world.partner_id)
+    dashboard = _authorized_load(f"http://{BFF_HTTP}/api/v1/partner/dashboard", token,
+                                 settings)
+    report.add("http", "GET /api/v1/partner/dashboard c=16", dashboard,
+               ratio=ratio(dashboard.rate, hello["rate_per_s"]))
+
+
+def _partner_token(env, partner_id: str) -> str:
+    try:
+        from services.bff.tokens import mint  # type: ignore[import-not-found]
+    except ImportError as missing:
+        raise NotMeasurable(f"the BFF has no token minting yet ({missing})") from None
+    return mint(role="partner", subject=partner_id, secret=env.env["ALPES_JWT_SECRET"])
+
+
+def _authorized_load(url, token, settings):
+    import http.client
+    from urllib.parse import urlsplit
+
+    from bench.stats import LoadResult
+
+    parts = urlsplit(url)
+    result = LoadResult(name="dashboard", concurrency=16, seconds=settings.point, ok=0,
+                        errors=0, extra={"tool": "python"})
+    deadline = time.perf_counter() + settings.point
+
+    def worker():
+        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+        while time.perf_counter() < deadline:
+            started = time.perf_counter()
+            try:
+                conn.request("GET", parts.path, headers={"Authorization": f"Bearer {token}"})
+                response = conn.getresponse()
+                response.read()
+                if response.status != 200:
+                    raise RuntimeError(f"HTTP {response.status}")
+            except Exception as error:
+                result.errors += 1
+                if len(result.error_samples) < 5:
+                    result.error_samples.append(str(error)[:200])
+                conn.close()
+                conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+                continue
+            result.latencies_ms.append((time.perf_counter() - started) * 1000)
+            result.ok += 1
+
+    began = time.perf_counter()
+    pool = eventlet.GreenPool(16)
+    for _ in range(16):
+        pool.spawn(worker)
+    pool.waitall()
+    result.seconds = time.perf_counter() - began
+    return result
+
+
+# --- memory -----------------------------------------------------------------------------------
+def memory(env, settings, report) -> None:
+    for name, process in env.stack.processes.items():
+        rss = process.peak_rss_kb
+        if rss is not None:
+            report.add("memory", f"{name} peak RSS (MiB)", round(rss / 1024, 1))
+
+
+# --- targets ----------------------------------------------------------------------------------
+def evaluate_targets(report) -> None:
+    sections = report.sections
+    ingest = sections.get("ingestion", {}).get("record_clicks, 1 tracking instance")
+    if ingest:
+        met = (ingest["events_per_s"] >= 1333 and (ingest["p99_ms"] or 1e9) < 100
+               and ingest["errors"] == 0)
+        report.target("ingestion", "tracking ingestion >= 1,333 events/s, p99 < 100 ms, 0 errors",
+                      met, f"{ingest['events_per_s']:,.0f} events/s, p99 {ingest['p99_ms']} ms "
+                           f"per batch of {ingest['batch']}, {ingest['errors']} errors")
+    else:
+        report.target("ingestion", "tracking ingestion >= 1,333 events/s", None,
+                      report.skipped.get("ingestion", "not run"))
+    command_ratios = {key: entry.get("ratio") for key, entry in sections.get("commands", {}).items()
+                      if isinstance(entry, dict) and entry.get("ratio") is not None}
+    if command_ratios:
+        worst_key = min(command_ratios, key=command_ratios.get)
+        report.target("commands", "command RPC throughput >= 0.7 x echo at the same concurrency",
+                      command_ratios[worst_key] >= 0.7,
+                      ", ".join(f"{k}: {v}" for k, v in command_ratios.items()))
+    else:
+        report.target("commands", "command RPC throughput >= 0.7 x echo", None, "not run")
+    chain = next(iter(sections.get("chain", {}).values()), None)
+    if chain:
+        report.target("chain", "conversion -> commission visible p99 < 100 ms at 100/s",
+                      (chain["p99_ms"] or 1e9) < 100 and chain["errors"] == 0,
+                      f"p99 {chain['p99_ms']} ms at {chain['rate_per_s']}/s, "
+                      f"{chain['errors']} errors")
+    else:
+        report.target("chain", "conversion -> commission p99 < 100 ms", None,
+                      report.skipped.get("event_chain", "not run"))
+    redirect = sections.get("http", {}).get("GET /r/<code> c=16")
+    if redirect:
+        report.target("http", "BFF GET /r/<code> >= 0.5 x bare @http hello",
+                      (redirect.get("ratio") or 0) >= 0.5,
+                      f"ratio {redirect.get('ratio')}")
+    else:
+        report.target("http", "BFF GET /r/<code> >= 0.5 x hello", None,
+                      report.skipped.get("http_bff", "not run"))
+
+
+def _r(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
+
+
+ALL = [floors, partner_commands, conversion_commands, event_chain, ingestion, http_bff, memory]
+
+__all__ = ["ALL", "NotMeasurable", "evaluate_targets", "Any"]
