@@ -21,7 +21,7 @@ endif
 PYTEST_ARGS ?=
 
 .PHONY: help venv infra migrate run test test-unit test-integration test-e2e lint \
-        dead-letters replay-dead-letter events-doc bench bench-smoke clean
+        dead-letters replay-dead-letter events-doc bench bench-smoke chaos test-reliability clean
 
 help:  ## this list
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
@@ -56,6 +56,14 @@ test-integration: venv infra  ## integration tests only
 
 test-e2e: venv infra  ## end-to-end tests only (services started with nameko run)
 	$(BIN)/python -m pytest -m e2e $(PYTEST_ARGS)
+
+test-reliability: venv  ## the reliability scenarios, bounded (as in CI)
+	@NEED_POSTGRES=1 scripts/ensure_infra.sh
+	$(BIN)/python -m pytest -m reliability $(PYTEST_ARGS)
+
+chaos: venv  ## the reliability scenarios, long form (more traffic, longer faults)
+	@NEED_POSTGRES=1 scripts/ensure_infra.sh
+	ALPES_CHAOS=long $(BIN)/python -m pytest -m reliability -s $(PYTEST_ARGS)
 
 lint: venv  ## ruff
 	$(BIN)/ruff check common services tests

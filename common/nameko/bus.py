@@ -20,6 +20,7 @@ any worker are published right after the commit (outbox relay).
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -27,6 +28,7 @@ from typing import Any
 from nameko.constants import AMQP_URI_CONFIG_KEY
 from nameko.extensions import DependencyProvider
 from sqlalchemy import MetaData
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 
 from common.nameko import context
 from common.nameko.config import db_uri, section
@@ -34,6 +36,7 @@ from common.nameko.relay import DEFAULTS as RELAY_DEFAULTS
 from common.nameko.relay import OutboxRelay
 from common.seedwork.application.bus import HandlerRegistry, MessageBus
 from common.seedwork.application.integration import EventTranslator, MessageContext
+from common.seedwork.errors import ServiceUnavailable
 from common.seedwork.infrastructure.database import Database
 from common.seedwork.infrastructure.messaging import (
     InboxStore,
@@ -101,7 +104,8 @@ class MessageBusProvider(DependencyProvider):
     # per worker --------------------------------------------------------------------------
     def get_dependency(self, worker_ctx) -> MessageBus:
         uow = self.unit_of_work(worker_ctx)
-        return MessageBus(uow, self.handlers, {**self.dependencies, "database": self.database})
+        return DatabaseAwareBus(uow, self.handlers,
+                                {**self.dependencies, "database": self.database})
 
     def unit_of_work(self, worker_ctx) -> SqlAlchemyUnitOfWork:
         message_context = MessageContext(
@@ -119,6 +123,30 @@ class MessageBusProvider(DependencyProvider):
 
     def worker_teardown(self, worker_ctx):
         context.unbind()
+
+
+class DatabaseAwareBus(MessageBus):
+    """A database that is unreachable, restarting or locked is the caller's typed
+    ``ServiceUnavailable`` (retry later), never a raw driver error with SQL in it. The
+    unit of work has rolled back: nothing was written."""
+
+    def handle(self, command):
+        with _database_errors_as_unavailable():
+            return super().handle(command)
+
+    def query(self, query):
+        with _database_errors_as_unavailable():
+            return super().query(query)
+
+
+@contextlib.contextmanager
+def _database_errors_as_unavailable():
+    try:
+        yield
+    except (OperationalError, InterfaceError, DisconnectionError) as error:
+        log.warning("database unavailable: %s", str(error).splitlines()[0][:300])
+        raise ServiceUnavailable("The service's database is unavailable or busy; retry.",
+                                 {"database": ["unavailable"]}) from None
 
 
 def _inbox_key(worker_ctx) -> tuple[str, str] | None:
