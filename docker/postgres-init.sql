@@ -1,2 +1,3 @@
 -- One database per service (the migrate job would create missing ones too).
 CREATE DATABASE alpes_partners;
+CREATE DATABASE alpes_campaigns;

@@ -23,6 +23,76 @@ class BudgetExhausted(BusinessRuleViolation):
     default_message = "The campaign budget cannot cover this amount."
 
 
+# The other refusals of the campaigns RPC API, typed for every caller that imports the
+# contracts (a caller never imports the service itself). Each ``code`` is stable.
+class PartnerNotActive(BusinessRuleViolation):
+    """``enroll_partner``: the partner is PENDING or SUSPENDED."""
+
+    code = "partner_not_active"
+    default_message = "Only an ACTIVE partner can enroll."
+
+
+class PartnerNotEligible(BusinessRuleViolation):
+    """``enroll_partner``: the partner's type or country is not admitted."""
+
+    code = "partner_not_eligible"
+    default_message = "The partner does not meet the campaign's eligibility."
+
+
+class CampaignNotActive(BusinessRuleViolation):
+    """``enroll_partner``: the campaign is not ACTIVE."""
+
+    code = "campaign_not_active"
+    default_message = "Partners can only enroll in an ACTIVE campaign."
+
+
+class CampaignTransitionNotAllowed(BusinessRuleViolation):
+    """activate/pause/end/cancel: not allowed from the campaign's current status."""
+
+    code = "invalid_campaign_transition"
+    default_message = "The campaign cannot make this status change."
+
+
+class CampaignClosed(BusinessRuleViolation):
+    """``change_terms``: the campaign has ENDED or was CANCELLED."""
+
+    code = "campaign_closed"
+    default_message = "The campaign has ENDED or was CANCELLED: it cannot change."
+
+
+class CampaignExpired(BusinessRuleViolation):
+    """``activate_campaign``: its ``ends_at`` has passed."""
+
+    code = "campaign_expired"
+    default_message = "The campaign's end date has passed."
+
+
+class InsufficientBudget(BusinessRuleViolation):
+    """``activate_campaign``: what is left cannot pay even the smallest commission."""
+
+    code = "insufficient_budget"
+    default_message = "The campaign's remaining budget cannot cover a commission."
+
+
+class BudgetNotReservable(BusinessRuleViolation):
+    """``reserve_budget``: the campaign is DRAFT or CANCELLED."""
+
+    code = "budget_not_reservable"
+    default_message = "A DRAFT or CANCELLED campaign has no budget to reserve."
+
+
+class ReleaseExceedsReservation(BusinessRuleViolation):
+    """``release_budget``: more than what is left on the reservation."""
+
+    code = "release_exceeds_reservation"
+    default_message = "The release is larger than what is left on the reservation."
+
+
+ERRORS = (BudgetExhausted, PartnerNotActive, PartnerNotEligible, CampaignNotActive,
+          CampaignTransitionNotAllowed, CampaignClosed, CampaignExpired, InsufficientBudget,
+          BudgetNotReservable, ReleaseExceedsReservation)
+
+
 class BrandRegistered(TolerantSchema):
     brand_id = Id(required=True)
     name = fields.String(required=True)
@@ -41,6 +111,10 @@ class CampaignPaused(CampaignEvent):
 class CampaignTermsChanged(CampaignEvent):
     new_terms = fields.Nested(TermsSnapshot, required=True)
     previous_version = fields.Integer(required=True)
+
+
+class CampaignBudgetChanged(CampaignEvent):
+    previous_budget = money(required=True)
 
 
 class EnrollmentPayload(TolerantSchema):
@@ -92,6 +166,10 @@ CAMPAIGN_TERMS_CHANGED = EventContract(SOURCE, "campaign_terms_changed", 1,
                                        CampaignTermsChanged,
                                        "A new terms version takes effect from "
                                        "`new_terms.effective_from`.")
+CAMPAIGN_BUDGET_CHANGED = EventContract(SOURCE, "campaign_budget_changed", 1,
+                                        CampaignBudgetChanged,
+                                        "The brand changed the campaign's total budget "
+                                        "(never below what is already reserved).")
 PARTNER_ENROLLED = EventContract(SOURCE, "partner_enrolled", 1, PartnerEnrolled,
                                  "A partner enrolled in a campaign and got its referral code "
                                  "and tracking link; carries the campaign and every terms "
@@ -108,6 +186,6 @@ BUDGET_EXHAUSTED = EventContract(SOURCE, "budget_exhausted", 1, BudgetExhaustedP
 
 CONTRACTS = (
     BRAND_REGISTERED, CAMPAIGN_CREATED, CAMPAIGN_ACTIVATED, CAMPAIGN_PAUSED, CAMPAIGN_ENDED,
-    CAMPAIGN_CANCELLED, CAMPAIGN_TERMS_CHANGED, PARTNER_ENROLLED, ENROLLMENT_SUSPENDED,
-    ENROLLMENT_REACTIVATED, BUDGET_EXHAUSTED,
+    CAMPAIGN_CANCELLED, CAMPAIGN_TERMS_CHANGED, CAMPAIGN_BUDGET_CHANGED, PARTNER_ENROLLED,
+    ENROLLMENT_SUSPENDED, ENROLLMENT_REACTIVATED, BUDGET_EXHAUSTED,
 )

@@ -53,8 +53,10 @@ class ConversionReversed(TolerantSchema):
 
 class ClicksAttributed(TolerantSchema):
     """Valid clicks of one partner on one campaign during one UTC day (a batch; a day can
-    have several batches). ``event_id`` identifies the batch."""
+    have several batches). ``event_id`` identifies the batch; ``batch_id`` is the id
+    tracking stamped on the batch's clicks (for audits)."""
 
+    batch_id = Id(load_default=None, allow_none=True)
     brand_id = Id(required=True)
     campaign_id = Id(required=True)
     partner_id = Id(required=True)

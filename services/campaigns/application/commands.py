@@ -1,0 +1,99 @@
+"""Campaigns commands: intents, as plain data already checked for shape by the schemas."""
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime
+from typing import Any
+
+from common.seedwork.application.messages import Command
+from common.seedwork.domain.money import Money
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class RegisterBrand(Command):
+    name: str
+    currency: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class CreateCampaign(Command):
+    brand_id: str
+    name: str
+    currency: str
+    budget: Money
+    landing_url: str
+    terms: dict[str, Any]
+    description: str = ""
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    eligibility: dict[str, list[str]] | None = None
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class CampaignCommand(Command):
+    """A change the owning brand makes to its campaign."""
+
+    campaign_id: str
+    acting_brand_id: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ActivateCampaign(CampaignCommand):
+    pass
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class PauseCampaign(CampaignCommand):
+    pass
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class EndCampaign(CampaignCommand):
+    pass
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class CancelCampaign(CampaignCommand):
+    pass
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ChangeTerms(CampaignCommand):
+    terms: dict[str, Any]
+    effective_from: datetime | None = None
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ChangeBudget(CampaignCommand):
+    budget: Money
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class EnrollPartner(Command):
+    campaign_id: str
+    partner_id: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ReserveBudget(Command):
+    campaign_id: str
+    reservation_id: str
+    amount: Money
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ReleaseBudget(Command):
+    reservation_id: str
+    release_id: str | None = None
+    amount: Money | None = None
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ApplyPartnerSnapshot(Command):
+    """A partner event arrived: refresh the replica, make enrollments follow."""
+
+    partner_id: str
+    type: str
+    country: str
+    status: str
+    revision: int

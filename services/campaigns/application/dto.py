@@ -1,0 +1,83 @@
+"""JSON shapes shared by the RPC answers and the published events.
+
+One place decides how terms, money and budget outcomes look on the wire, so a campaign
+read through ``get_campaign`` and the same campaign carried by an event agree field for
+field (``TermsSnapshot``/``CampaignSnapshot`` in ``common.contracts.shared``).
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from common.seedwork.domain.clock import isoformat
+from common.seedwork.domain.money import Money
+from services.campaigns.domain.budget import FULL_RELEASE, Release, Reservation
+from services.campaigns.domain.campaign import CampaignState
+from services.campaigns.domain.terms import Terms
+
+
+def money(value: Money | None) -> dict[str, str] | None:
+    return value.to_dict() if value is not None else None
+
+
+def timestamp(value: datetime | None) -> str | None:
+    return isoformat(value) if value is not None else None
+
+
+def decimal_text(value: Decimal | None) -> str | None:
+    return format(value, "f") if value is not None else None
+
+
+def terms(version: Terms) -> dict:
+    return {
+        "version": version.version,
+        "model": version.model.value,
+        "rate": decimal_text(version.rate),
+        "min": money(version.min),
+        "max": money(version.max),
+        "amount": money(version.amount),
+        "daily_click_cap": version.daily_click_cap,
+        "attribution_window_days": version.attribution_window_days,
+        "hold_days": version.hold_days,
+        "effective_from": timestamp(version.effective_from),
+    }
+
+
+def campaign_snapshot(state: CampaignState) -> dict:
+    return {
+        "campaign_id": state.campaign_id,
+        "brand_id": state.brand_id,
+        "name": state.name,
+        "currency": state.currency,
+        "status": state.status.value,
+        "starts_at": timestamp(state.starts_at),
+        "ends_at": timestamp(state.ends_at),
+        "landing_url": state.landing_url,
+        "budget": money(state.budget),
+        "eligibility": state.eligibility.to_dict(),
+        "terms": terms(state.terms),
+        "revision": state.revision,
+    }
+
+
+def reservation(made: Reservation) -> dict:
+    """The answer to ``reserve_budget``: the same for every retry of the same id."""
+    return {
+        "reservation_id": made.id,
+        "campaign_id": made.campaign_id,
+        "amount": money(made.amount),
+        "status": "RESERVED",
+        "remaining": money(made.remaining_after),
+    }
+
+
+def release(reservation_id: str, made: Release) -> dict:
+    """The answer to ``release_budget``: the same for every retry of the same release."""
+    return {
+        "reservation_id": reservation_id,
+        "release_id": None if made.release_id == FULL_RELEASE else made.release_id,
+        "released": money(made.amount),
+        "reserved": money(made.reserved_after),
+        "remaining": money(made.remaining_after),
+        "released_at": timestamp(made.released_at),
+    }

@@ -1,0 +1,255 @@
+"""Campaigns use cases: one small function each.
+
+Injected by name: ``uow``; ``clock`` (now, UTC); ``new_code`` (a fresh referral code);
+``public_base_url`` (tracking links are ``<public_base_url>/r/<code>``).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from common.seedwork.application.bus import HandlerRegistry
+from common.seedwork.errors import Conflict, NotFound
+from services.campaigns.application import commands, dto, queries, views
+from services.campaigns.application.ports import DuplicateEnrollment, ReferralCodeTaken
+from services.campaigns.domain.brand import Brand
+from services.campaigns.domain.budget import FULL_RELEASE
+from services.campaigns.domain.campaign import Campaign, CampaignDraft
+from services.campaigns.domain.enrollment import Enrollment
+from services.campaigns.domain.partner import Eligibility, PartnerFacts, PartnerReplica
+from services.campaigns.domain.terms import TermsSpec
+
+HANDLERS = HandlerRegistry()
+CODE_ATTEMPTS = 5  # a collision among ~8e14 codes is rare; five in a row means a bug
+
+
+def _not_found(kind: str, field: str, value: str) -> NotFound:
+    return NotFound(f"{kind} {value} does not exist.", {field: ["Unknown."]})
+
+
+def _campaign(uow, campaign_id: str, *, for_update: bool = False) -> Campaign:
+    campaign = uow.campaigns.get(campaign_id, for_update=for_update)
+    if campaign is None:
+        raise _not_found("Campaign", "campaign_id", campaign_id)
+    return campaign
+
+
+# --- brands -------------------------------------------------------------------------------
+@HANDLERS.command(commands.RegisterBrand)
+def register_brand(cmd: commands.RegisterBrand, uow, clock) -> str:
+    with uow:
+        brand = Brand.register(name=cmd.name, currency=cmd.currency, now=clock())
+        uow.brands.add(brand)
+        uow.commit()
+    return brand.id
+
+
+# --- campaigns ----------------------------------------------------------------------------
+@HANDLERS.command(commands.CreateCampaign)
+def create_campaign(cmd: commands.CreateCampaign, uow, clock) -> str:
+    draft = CampaignDraft(
+        name=cmd.name, description=cmd.description, currency=cmd.currency, budget=cmd.budget,
+        starts_at=cmd.starts_at, ends_at=cmd.ends_at, landing_url=cmd.landing_url,
+        eligibility=Eligibility.of(**(cmd.eligibility or {})), terms=TermsSpec(**cmd.terms))
+    with uow:
+        brand = uow.brands.get(cmd.brand_id)
+        if brand is None:
+            raise _not_found("Brand", "brand_id", cmd.brand_id)
+        campaign = Campaign.create(brand, draft, clock())
+        uow.campaigns.add(campaign)
+        uow.commit()
+    return campaign.id
+
+
+def _change_campaign(uow, cmd: commands.CampaignCommand,
+                     change: Callable[[Campaign], object]) -> None:
+    with uow:
+        campaign = _campaign(uow, cmd.campaign_id, for_update=True)
+        campaign.ensure_owned_by(cmd.acting_brand_id)
+        change(campaign)
+        if campaign.pending_events:  # a repeated transition changes nothing
+            uow.campaigns.save(campaign)
+            uow.commit()
+
+
+@HANDLERS.command(commands.ActivateCampaign)
+def activate_campaign(cmd: commands.ActivateCampaign, uow, clock) -> None:
+    _change_campaign(uow, cmd, lambda campaign: campaign.activate(clock()))
+
+
+@HANDLERS.command(commands.PauseCampaign)
+def pause_campaign(cmd: commands.PauseCampaign, uow, clock) -> None:
+    _change_campaign(uow, cmd, lambda campaign: campaign.pause(clock()))
+
+
+@HANDLERS.command(commands.EndCampaign)
+def end_campaign(cmd: commands.EndCampaign, uow, clock) -> None:
+    _change_campaign(uow, cmd, lambda campaign: campaign.end(clock()))
+
+
+@HANDLERS.command(commands.CancelCampaign)
+def cancel_campaign(cmd: commands.CancelCampaign, uow, clock) -> None:
+    _change_campaign(uow, cmd, lambda campaign: campaign.cancel(clock()))
+
+
+@HANDLERS.command(commands.ChangeTerms)
+def change_terms(cmd: commands.ChangeTerms, uow, clock) -> None:
+    spec = TermsSpec(**cmd.terms)
+    _change_campaign(uow, cmd, lambda campaign: campaign.change_terms(
+        spec, cmd.effective_from, clock()))
+
+
+@HANDLERS.command(commands.ChangeBudget)
+def change_budget(cmd: commands.ChangeBudget, uow, clock) -> None:
+    _change_campaign(uow, cmd, lambda campaign: campaign.change_budget(cmd.budget, clock()))
+
+
+# --- enrollment ---------------------------------------------------------------------------
+@HANDLERS.command(commands.EnrollPartner)
+def enroll_partner(cmd: commands.EnrollPartner, uow, clock, new_code, public_base_url) -> str:
+    with uow:
+        campaign = _campaign(uow, cmd.campaign_id)
+        # Locked like the partner's events lock it: a suspension can't slip past an enrollment.
+        partner = uow.partners.get(cmd.partner_id, for_update=True)
+        existing = uow.enrollments.get_for(cmd.campaign_id, cmd.partner_id)
+        if existing is not None:
+            return existing.id  # one enrollment per partner and campaign; no new event
+        if partner is None:
+            raise _not_found("Partner", "partner_id", cmd.partner_id)
+        try:
+            enrollment = _enroll_with_a_fresh_code(uow, campaign, partner, clock(), new_code,
+                                                   public_base_url)
+        except DuplicateEnrollment:  # a concurrent call enrolled it first
+            return uow.enrollments.get_for(cmd.campaign_id, cmd.partner_id).id
+        uow.commit()
+    return enrollment.id
+
+
+def _enroll_with_a_fresh_code(uow, campaign, partner, now, new_code,
+                              public_base_url) -> Enrollment:
+    for _ in range(CODE_ATTEMPTS):
+        enrollment = Enrollment.enroll(campaign=campaign, partner=partner,
+                                       referral_code=new_code(),
+                                       public_base_url=public_base_url, now=now)
+        try:
+            uow.enrollments.add(enrollment)
+            return enrollment
+        except ReferralCodeTaken:
+            continue
+    raise Conflict("Could not allocate a unique referral code; retry.",
+                   {"referral_code": ["Collided repeatedly."]})
+
+
+@HANDLERS.command(commands.ApplyPartnerSnapshot)
+def apply_partner_snapshot(cmd: commands.ApplyPartnerSnapshot, uow, clock) -> None:
+    facts = PartnerFacts(partner_id=cmd.partner_id, type=cmd.type, country=cmd.country,
+                         status=cmd.status, revision=cmd.revision)
+    now = clock()
+    with uow:
+        partner = uow.partners.get(facts.partner_id, for_update=True)
+        if partner is None:
+            partner = PartnerReplica.from_facts(facts, now)
+            uow.partners.add(partner)
+        elif partner.apply(facts, now):
+            uow.partners.save(partner)
+        else:
+            uow.commit()  # an old or repeated snapshot: only the inbox records it
+            return
+        for enrollment in uow.enrollments.of_partner(partner.id):
+            enrollment.follow(partner, now)
+            if enrollment.pending_events:
+                uow.enrollments.save(enrollment)
+        uow.commit()
+
+
+# --- budget -------------------------------------------------------------------------------
+@HANDLERS.command(commands.ReserveBudget)
+def reserve_budget(cmd: commands.ReserveBudget, uow, clock) -> dict:
+    with uow:
+        # The campaign row lock serialises every reservation of the campaign: no overspend,
+        # and a retried reservation id finds the first one.
+        campaign = _campaign(uow, cmd.campaign_id, for_update=True)
+        existing = uow.reservations.get(cmd.reservation_id)
+        if existing is not None:
+            existing.ensure_same_request(cmd.campaign_id, cmd.amount)
+            return dto.reservation(existing)
+        reservation = campaign.reserve(cmd.reservation_id, cmd.amount, clock())
+        uow.reservations.add(reservation)
+        uow.campaigns.save(campaign)
+        uow.commit()
+    return dto.reservation(reservation)
+
+
+@HANDLERS.command(commands.ReleaseBudget)
+def release_budget(cmd: commands.ReleaseBudget, uow, clock) -> dict:
+    with uow:
+        campaign_id = uow.reservations.campaign_of(cmd.reservation_id)
+        if campaign_id is None:
+            raise _not_found("Reservation", "reservation_id", cmd.reservation_id)
+        campaign = _campaign(uow, campaign_id, for_update=True)  # same lock as reserve
+        reservation = uow.reservations.get(cmd.reservation_id, for_update=True)
+        release_id = cmd.release_id or FULL_RELEASE
+        already = release_id in reservation.releases
+        made = campaign.release(reservation, release_id, cmd.amount, clock())
+        if not already:
+            uow.reservations.save(reservation)
+            uow.campaigns.save(campaign)
+            uow.commit()
+    return dto.release(reservation.id, made)
+
+
+# --- queries ------------------------------------------------------------------------------
+def _found(value, kind: str, field: str, key: str):
+    if value is None:
+        raise _not_found(kind, field, key)
+    return value
+
+
+@HANDLERS.query(queries.GetBrand)
+def get_brand(query: queries.GetBrand, uow) -> dict:
+    with uow.read() as conn:
+        return _found(views.brand(conn, query.brand_id), "Brand", "brand_id", query.brand_id)
+
+
+@HANDLERS.query(queries.ListBrands)
+def list_brands(query: queries.ListBrands, uow) -> dict:
+    with uow.read() as conn:
+        return views.brands_page(conn, query)
+
+
+@HANDLERS.query(queries.GetCampaign)
+def get_campaign(query: queries.GetCampaign, uow, clock) -> dict:
+    with uow.read() as conn:
+        return _found(views.campaign(conn, query.campaign_id, clock()), "Campaign",
+                      "campaign_id", query.campaign_id)
+
+
+@HANDLERS.query(queries.ListCampaigns)
+def list_campaigns(query: queries.ListCampaigns, uow, clock) -> dict:
+    with uow.read() as conn:
+        return views.campaigns_page(conn, query, clock())
+
+
+@HANDLERS.query(queries.GetEnrollment)
+def get_enrollment(query: queries.GetEnrollment, uow) -> dict:
+    with uow.read() as conn:
+        return _found(views.enrollment(conn, query.enrollment_id), "Enrollment",
+                      "enrollment_id", query.enrollment_id)
+
+
+@HANDLERS.query(queries.ListEnrollments)
+def list_enrollments(query: queries.ListEnrollments, uow) -> dict:
+    with uow.read() as conn:
+        return views.enrollments_page(conn, query)
+
+
+@HANDLERS.query(queries.ResolveReferralCode)
+def resolve_referral_code(query: queries.ResolveReferralCode, uow) -> dict:
+    with uow.read() as conn:
+        return _found(views.referral(conn, query.code), "Referral code", "code", query.code)
+
+
+@HANDLERS.query(queries.GetBudget)
+def get_budget(query: queries.GetBudget, uow) -> dict:
+    with uow.read() as conn:
+        return _found(views.budget(conn, query.campaign_id), "Campaign", "campaign_id",
+                      query.campaign_id)

@@ -1,0 +1,52 @@
+"""What the campaigns use cases need from the outside world (implemented in infrastructure)."""
+from __future__ import annotations
+
+from typing import Protocol
+
+from services.campaigns.domain.brand import Brand
+from services.campaigns.domain.budget import Reservation
+from services.campaigns.domain.campaign import Campaign
+from services.campaigns.domain.enrollment import Enrollment
+from services.campaigns.domain.partner import PartnerReplica
+
+
+class DuplicateEnrollment(Exception):
+    """``EnrollmentRepository.add``: the partner is already enrolled in the campaign."""
+
+
+class ReferralCodeTaken(Exception):
+    """``EnrollmentRepository.add``: another enrollment has this referral code."""
+
+
+class BrandRepository(Protocol):
+    def add(self, brand: Brand) -> None: ...
+    def get(self, brand_id: str, *, for_update: bool = False) -> Brand | None: ...
+
+
+class CampaignRepository(Protocol):
+    def add(self, campaign: Campaign) -> None: ...
+    def save(self, campaign: Campaign) -> None: ...
+    def get(self, campaign_id: str, *, for_update: bool = False) -> Campaign | None: ...
+
+
+class EnrollmentRepository(Protocol):
+    def add(self, enrollment: Enrollment) -> None:
+        """Raises DuplicateEnrollment or ReferralCodeTaken; the transaction stays usable."""
+
+    def save(self, enrollment: Enrollment) -> None: ...
+    def get_for(self, campaign_id: str, partner_id: str) -> Enrollment | None: ...
+    def of_partner(self, partner_id: str) -> list[Enrollment]: ...
+
+
+class PartnerReplicaRepository(Protocol):
+    def add(self, partner: PartnerReplica) -> None: ...
+    def save(self, partner: PartnerReplica) -> None: ...
+    def get(self, partner_id: str, *, for_update: bool = False) -> PartnerReplica | None: ...
+
+
+class ReservationRepository(Protocol):
+    def add(self, reservation: Reservation) -> None: ...
+    def save(self, reservation: Reservation) -> None: ...
+    def get(self, reservation_id: str, *, for_update: bool = False) -> Reservation | None: ...
+    def campaign_of(self, reservation_id: str) -> str | None:
+        """The reservation's campaign id, without loading (or tracking) the reservation."""

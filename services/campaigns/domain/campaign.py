@@ -1,0 +1,438 @@
+"""The Campaign aggregate: a brand's program, its versioned terms and its budget.
+
+Lifecycle: DRAFT -> ACTIVE <-> PAUSED -> ENDED, and CANCELLED from DRAFT or PAUSED.
+Only the owning brand changes a campaign. Every recorded change bumps ``revision`` and
+its event carries the campaign's state at that revision, so consumers keep an exact
+replica without asking.
+
+The budget lives here because a reservation must see, and lock, the one row that knows
+how much is left: ``reserved`` is the sum of the live reservations. When what remains
+cannot pay even the smallest possible commission the campaign pauses itself and says so
+once (``budget_exhausted``) until a release makes room again.
+"""
+from __future__ import annotations
+
+import dataclasses
+import enum
+from datetime import datetime
+
+from common.seedwork.domain.entity import AggregateRoot, ValueObject, new_id
+from common.seedwork.domain.events import DomainEvent
+from common.seedwork.domain.money import Money
+from common.seedwork.domain.rules import BusinessRule, check_rule
+from common.seedwork.errors import Forbidden, ValidationError
+from services.campaigns.domain import errors
+from services.campaigns.domain.brand import Brand
+from services.campaigns.domain.budget import Release, Reservation
+from services.campaigns.domain.partner import Eligibility
+from services.campaigns.domain.terms import Terms, TermsSpec, terms_problems, version_in_force
+
+MANUAL = "manual"
+BUDGET_EXHAUSTED = "budget_exhausted"
+
+
+class CampaignStatus(str, enum.Enum):
+    DRAFT = "DRAFT"
+    ACTIVE = "ACTIVE"
+    PAUSED = "PAUSED"
+    ENDED = "ENDED"
+    CANCELLED = "CANCELLED"
+
+
+DRAFT, ACTIVE, PAUSED, ENDED, CANCELLED = CampaignStatus
+CLOSED = (ENDED, CANCELLED)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class CampaignDraft(ValueObject):
+    """What a brand proposes when it creates a campaign (checked by ``Campaign.create``)."""
+
+    name: str
+    currency: str
+    budget: Money
+    landing_url: str
+    terms: TermsSpec
+    description: str = ""
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    eligibility: Eligibility = Eligibility()
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class CampaignState(ValueObject):
+    """The campaign as a fact at one revision (what every campaign event carries)."""
+
+    campaign_id: str
+    brand_id: str
+    name: str
+    currency: str
+    status: CampaignStatus
+    starts_at: datetime | None
+    ends_at: datetime | None
+    landing_url: str
+    budget: Money
+    eligibility: Eligibility
+    terms: Terms                     # the version in force when the state was taken
+    terms_history: tuple[Terms, ...]
+    revision: int
+
+
+# --- events -------------------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class CampaignEvent(DomainEvent):
+    campaign: CampaignState
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class CampaignCreated(CampaignEvent):
+    pass
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class CampaignActivated(CampaignEvent):
+    pass
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class CampaignPaused(CampaignEvent):
+    reason: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class CampaignEnded(CampaignEvent):
+    pass
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class CampaignCancelled(CampaignEvent):
+    pass
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class CampaignTermsChanged(CampaignEvent):
+    new_terms: Terms
+    previous_version: int
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class CampaignBudgetChanged(CampaignEvent):
+    previous_budget: Money
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class CampaignBudgetExhausted(DomainEvent):
+    campaign_id: str
+    brand_id: str
+    budget: Money
+    reserved: Money
+    remaining: Money
+
+
+# --- rules --------------------------------------------------------------------------------
+@dataclasses.dataclass
+class StatusAllows(BusinessRule):
+    campaign: "Campaign"
+    allowed: tuple[CampaignStatus, ...]
+    action: str
+    error = errors.CampaignTransitionNotAllowed
+
+    def is_broken(self) -> bool:
+        return self.campaign.status not in self.allowed
+
+    def describe(self) -> str:
+        allowed = " or ".join(status.value for status in self.allowed)
+        return (f"Cannot {self.action} a {self.campaign.status.value} campaign "
+                f"(it must be {allowed}).")
+
+
+@dataclasses.dataclass
+class StillOpen(BusinessRule):
+    campaign: "Campaign"
+    error = errors.CampaignClosed
+
+    def is_broken(self) -> bool:
+        return self.campaign.status in CLOSED
+
+    def describe(self) -> str:
+        return f"The campaign is {self.campaign.status.value}: it cannot change any more."
+
+
+@dataclasses.dataclass
+class NotExpired(BusinessRule):
+    campaign: "Campaign"
+    now: datetime
+    message = "The campaign's end date has passed: it cannot be activated."
+    error = errors.CampaignExpired
+
+    def is_broken(self) -> bool:
+        return self.campaign.ends_at is not None and self.campaign.ends_at <= self.now
+
+
+@dataclasses.dataclass
+class BudgetCovers(BusinessRule):
+    campaign: "Campaign"
+    amount: Money
+    error = errors.Overspend
+
+    def is_broken(self) -> bool:
+        return self.amount > self.campaign.remaining
+
+    def describe(self) -> str:
+        return (f"The campaign has {self.campaign.remaining} left of {self.campaign.budget}: "
+                f"it cannot cover {self.amount}.")
+
+
+@dataclasses.dataclass
+class BudgetCoversACommission(BudgetCovers):
+    error = errors.InsufficientBudget
+
+    def describe(self) -> str:
+        return (f"The campaign has {self.campaign.remaining} left: not enough for a "
+                f"commission of {self.amount}. Raise the budget or release reservations.")
+
+
+@dataclasses.dataclass
+class BudgetIsReservable(BusinessRule):
+    campaign: "Campaign"
+    error = errors.BudgetNotReservable
+
+    def is_broken(self) -> bool:
+        return self.campaign.status in (DRAFT, CANCELLED)
+
+    def describe(self) -> str:
+        return f"A {self.campaign.status.value} campaign has no budget to reserve."
+
+
+# --- aggregate ----------------------------------------------------------------------------
+class Campaign(AggregateRoot):
+    def __init__(self, *, id: str, brand_id: str, name: str, description: str, currency: str,
+                 budget: Money, reserved: Money, starts_at: datetime | None,
+                 ends_at: datetime | None, landing_url: str, eligibility: Eligibility,
+                 terms_history: tuple[Terms, ...], status: CampaignStatus,
+                 pause_reason: str | None, budget_exhausted: bool, created_at: datetime,
+                 updated_at: datetime, revision: int = 0):
+        self.id = id
+        self.brand_id = brand_id
+        self.name = name
+        self.description = description
+        self.currency = currency
+        self.budget = budget
+        self.reserved = reserved
+        self.starts_at = starts_at
+        self.ends_at = ends_at
+        self.landing_url = landing_url
+        self.eligibility = eligibility
+        self.terms_history = tuple(terms_history)
+        self.status = CampaignStatus(status)
+        self.pause_reason = pause_reason
+        self.budget_exhausted = budget_exhausted
+        self.created_at = created_at
+        self.updated_at = updated_at
+        self.revision = revision
+
+    @classmethod
+    def create(cls, brand: Brand, draft: CampaignDraft, now: datetime) -> "Campaign":
+        problems = draft_problems(brand, draft, now)
+        if problems:
+            raise ValidationError("The campaign is invalid.", problems)
+        terms = Terms.define(draft.terms, currency=draft.currency, version=1,
+                             effective_from=now)
+        campaign = cls(
+            id=new_id(), brand_id=brand.id, name=draft.name.strip(),
+            description=(draft.description or "").strip(), currency=draft.currency,
+            budget=draft.budget, reserved=Money.zero(draft.currency),
+            starts_at=draft.starts_at, ends_at=draft.ends_at, landing_url=draft.landing_url,
+            eligibility=draft.eligibility, terms_history=(terms,), status=DRAFT,
+            pause_reason=None, budget_exhausted=False, created_at=now, updated_at=now)
+        campaign._changed(now, CampaignCreated)
+        return campaign
+
+    # ownership ---------------------------------------------------------------------------
+    def ensure_owned_by(self, brand_id: str) -> None:
+        if brand_id != self.brand_id:
+            raise Forbidden("Only the brand that owns a campaign may change it.",
+                            {"acting_brand_id": ["Not the campaign's brand."]})
+
+    # lifecycle ---------------------------------------------------------------------------
+    def activate(self, now: datetime) -> None:
+        if self.status is ACTIVE:
+            return  # idempotent
+        check_rule(StatusAllows(self, (DRAFT, PAUSED), "activate"))
+        check_rule(NotExpired(self, now))
+        check_rule(BudgetCoversACommission(self, self.smallest_commission(now)))
+        self.status, self.pause_reason = ACTIVE, None
+        self._changed(now, CampaignActivated)
+
+    def pause(self, now: datetime, reason: str = MANUAL) -> None:
+        if self.status is PAUSED:
+            return
+        check_rule(StatusAllows(self, (ACTIVE,), "pause"))
+        self.status, self.pause_reason = PAUSED, reason
+        self._changed(now, CampaignPaused, reason=reason)
+
+    def end(self, now: datetime) -> None:
+        if self.status is ENDED:
+            return
+        check_rule(StatusAllows(self, (ACTIVE, PAUSED), "end"))
+        self.status, self.pause_reason = ENDED, None
+        self._changed(now, CampaignEnded)
+
+    def cancel(self, now: datetime) -> None:
+        if self.status is CANCELLED:
+            return
+        check_rule(StatusAllows(self, (DRAFT, PAUSED), "cancel"))
+        self.status, self.pause_reason = CANCELLED, None
+        self._changed(now, CampaignCancelled)
+
+    # terms -------------------------------------------------------------------------------
+    def terms_in_force(self, at: datetime) -> Terms:
+        return version_in_force(self.terms_history, at, lambda terms: terms.effective_from)
+
+    def change_terms(self, spec: TermsSpec, effective_from: datetime | None,
+                     now: datetime) -> Terms:
+        """A DRAFT's terms are simply replaced (nothing was ever paid under them); an
+        ACTIVE or PAUSED campaign gets a new version from ``effective_from`` (default:
+        now, never in the past: commissions already computed must stay right)."""
+        check_rule(StillOpen(self))
+        latest = self.terms_history[-1]
+        if self.status is DRAFT:
+            version, start = 1, latest.effective_from
+            problems = {}
+        else:
+            version, start = latest.version + 1, effective_from or now
+            problems = _start_problems(start, latest, now)
+        spec_problems = terms_problems(spec, self.currency)
+        if spec_problems:
+            problems["terms"] = spec_problems
+        if problems:
+            raise ValidationError("The terms are invalid.", problems)
+        terms = Terms.define(spec, currency=self.currency, version=version,
+                             effective_from=start)
+        kept = self.terms_history[:-1] if self.status is DRAFT else self.terms_history
+        self.terms_history = (*kept, terms)
+        self._changed(now, CampaignTermsChanged, new_terms=terms,
+                      previous_version=latest.version)
+        return terms
+
+    # budget ------------------------------------------------------------------------------
+    @property
+    def remaining(self) -> Money:
+        return self.budget - self.reserved
+
+    def change_budget(self, budget: Money, now: datetime) -> None:
+        """A new total (a top-up, typically after the budget ran out); never below what
+        is already reserved. Reactivating a paused campaign stays the brand's call."""
+        check_rule(StillOpen(self))
+        problems = _budget_problems(budget, self.currency, at_least=self.reserved)
+        if problems:
+            raise ValidationError("The budget is invalid.", {"budget": problems})
+        if budget == self.budget:
+            return
+        previous, self.budget = self.budget, budget
+        if self.budget_exhausted and not self._is_exhausted(now):
+            self.budget_exhausted = False
+        self._changed(now, CampaignBudgetChanged, previous_budget=previous)
+        self._pause_if_exhausted(now)
+
+    def smallest_commission(self, at: datetime) -> Money:
+        return self.terms_in_force(at).smallest_commission(self.currency)
+
+    def reserve(self, reservation_id: str, amount: Money, now: datetime) -> Reservation:
+        """Promise ``amount`` to one commission. Refused (Overspend) rather than overspend;
+        pauses the campaign once what is left cannot pay a commission."""
+        _check_positive_amount(amount, self.currency)
+        check_rule(BudgetIsReservable(self))
+        check_rule(BudgetCovers(self, amount))
+        self.reserved = self.reserved + amount
+        self.updated_at = now
+        self._pause_if_exhausted(now)
+        return Reservation(id=reservation_id, campaign_id=self.id, amount=amount,
+                           released=Money.zero(self.currency), remaining_after=self.remaining,
+                           created_at=now, updated_at=now)
+
+    def release(self, reservation: Reservation, release_id: str, amount: Money | None,
+                now: datetime) -> Release:
+        """Give (part of) a reservation back; a release id already applied is a no-op."""
+        if release_id in reservation.releases:
+            return reservation.releases[release_id]
+        amount = reservation.amount_to_release(amount)
+        self.reserved = self.reserved - amount
+        self.updated_at = now
+        if self.budget_exhausted and not self._is_exhausted(now):
+            self.budget_exhausted = False  # room again: a later exhaustion is news again
+        return reservation.record_release(release_id, amount, self.remaining, now)
+
+    def _is_exhausted(self, now: datetime) -> bool:
+        return self.remaining < self.smallest_commission(now)
+
+    def _pause_if_exhausted(self, now: datetime) -> None:
+        if self.budget_exhausted or not self._is_exhausted(now):
+            return
+        self.budget_exhausted = True
+        if self.status is ACTIVE:
+            self.pause(now, reason=BUDGET_EXHAUSTED)
+        self.record(CampaignBudgetExhausted(
+            campaign_id=self.id, brand_id=self.brand_id, budget=self.budget,
+            reserved=self.reserved, remaining=self.remaining, occurred_at=now))
+
+    # state -------------------------------------------------------------------------------
+    def state(self, at: datetime) -> CampaignState:
+        return CampaignState(
+            campaign_id=self.id, brand_id=self.brand_id, name=self.name,
+            currency=self.currency, status=self.status, starts_at=self.starts_at,
+            ends_at=self.ends_at, landing_url=self.landing_url, budget=self.budget,
+            eligibility=self.eligibility, terms=self.terms_in_force(at),
+            terms_history=self.terms_history, revision=self.revision)
+
+    def _changed(self, now: datetime, event_type: type[CampaignEvent], **extra) -> None:
+        self.revision += 1
+        self.updated_at = now
+        self.record(event_type(campaign=self.state(now), occurred_at=now, **extra))
+
+
+# --- input checks that need the domain's knowledge ------------------------------------------
+def draft_problems(brand: Brand, draft: CampaignDraft, now: datetime) -> dict:
+    """Every problem of a proposed campaign, by field (terms problems under ``terms``)."""
+    problems: dict = {}
+    if draft.currency != brand.currency:
+        problems["currency"] = [f"Must be {brand.currency}, the brand's currency."]
+    budget_problems = _budget_problems(draft.budget, draft.currency)
+    if budget_problems:
+        problems["budget"] = budget_problems
+    if draft.ends_at is not None:
+        if draft.starts_at is not None and draft.ends_at <= draft.starts_at:
+            problems["ends_at"] = ["Must be after starts_at."]
+        elif draft.ends_at <= now:
+            problems["ends_at"] = ["Must be in the future."]
+    spec_problems = terms_problems(draft.terms, draft.currency)
+    if spec_problems:
+        problems["terms"] = spec_problems
+    return problems
+
+
+def _budget_problems(budget: Money, currency: str, at_least: Money | None = None) -> list:
+    if budget.currency != currency:
+        return [f"Must be in {currency}, the campaign's currency."]
+    if not budget.is_positive:
+        return ["Must be greater than 0."]
+    if at_least is not None and budget < at_least:
+        return [f"Must be at least the {at_least} already reserved."]
+    return []
+
+
+def _start_problems(start: datetime, latest: Terms, now: datetime) -> dict:
+    if start < now:
+        return {"effective_from": ["Must not be in the past."]}
+    if start <= latest.effective_from:
+        return {"effective_from": [f"Must be after {latest.effective_from.isoformat()}, "
+                                   f"when version {latest.version} starts."]}
+    return {}
+
+
+def _check_positive_amount(amount: Money, currency: str) -> None:
+    if amount.currency != currency:
+        raise ValidationError("The amount is in the wrong currency.",
+                              {"amount": [f"Must be in {currency}, the campaign's currency."]})
+    if not amount.is_positive:
+        raise ValidationError("The amount must be positive.",
+                              {"amount": ["Must be greater than 0."]})

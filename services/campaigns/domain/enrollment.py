@@ -1,0 +1,183 @@
+"""The Enrollment aggregate: one partner in one campaign, with its referral code.
+
+The referral code is what visitors carry back to the brand, so it must be short,
+URL-safe and unguessable: drawn from ``secrets``, never derived from ids or a counter.
+An enrollment follows its partner: it is suspended with the partner (its code stops
+attributing) and restored when the partner is reactivated.
+"""
+from __future__ import annotations
+
+import dataclasses
+import enum
+import secrets
+from datetime import datetime
+
+from common.seedwork.domain.entity import AggregateRoot, ValueObject, new_id
+from common.seedwork.domain.events import DomainEvent
+from common.seedwork.domain.rules import BusinessRule, check_rule
+from services.campaigns.domain import errors
+from services.campaigns.domain.campaign import ACTIVE as CAMPAIGN_ACTIVE
+from services.campaigns.domain.campaign import Campaign, CampaignState
+from services.campaigns.domain.partner import PartnerReplica
+
+# No 0/o, 1/l/i: a code read aloud or typed from a video is still right.
+CODE_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
+CODE_LENGTH = 10  # 31**10 ~ 8e14 codes: guessing one that exists is hopeless
+PARTNER_SUSPENDED = "partner_suspended"
+PARTNER_REACTIVATED = "partner_reactivated"
+
+
+def new_referral_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def tracking_url(public_base_url: str, code: str) -> str:
+    return f"{public_base_url.rstrip('/')}/r/{code}"
+
+
+class EnrollmentStatus(str, enum.Enum):
+    ACTIVE = "ACTIVE"
+    SUSPENDED = "SUSPENDED"
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class EnrollmentState(ValueObject):
+    enrollment_id: str
+    campaign_id: str
+    brand_id: str
+    partner_id: str
+    referral_code: str
+    tracking_url: str
+    status: EnrollmentStatus
+    enrolled_at: datetime
+    revision: int
+
+
+# --- events -------------------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class EnrollmentEvent(DomainEvent):
+    enrollment: EnrollmentState
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class PartnerEnrolled(EnrollmentEvent):
+    campaign: CampaignState
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class EnrollmentSuspended(EnrollmentEvent):
+    reason: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class EnrollmentReactivated(EnrollmentEvent):
+    reason: str
+
+
+# --- rules --------------------------------------------------------------------------------
+@dataclasses.dataclass
+class CampaignMustBeActive(BusinessRule):
+    campaign: Campaign
+    error = errors.CampaignNotActive
+
+    def is_broken(self) -> bool:
+        return self.campaign.status is not CAMPAIGN_ACTIVE
+
+    def describe(self) -> str:
+        return (f"The campaign is {self.campaign.status.value}: partners can only enroll "
+                "in an ACTIVE campaign.")
+
+
+@dataclasses.dataclass
+class PartnerMustBeActive(BusinessRule):
+    partner: PartnerReplica
+    error = errors.PartnerNotActive
+
+    def is_broken(self) -> bool:
+        return not self.partner.is_active
+
+    def describe(self) -> str:
+        return f"The partner is {self.partner.status}: only an ACTIVE partner can enroll."
+
+
+@dataclasses.dataclass
+class PartnerMustBeEligible(BusinessRule):
+    campaign: Campaign
+    partner: PartnerReplica
+    error = errors.PartnerNotEligible
+
+    def is_broken(self) -> bool:
+        return bool(self.campaign.eligibility.refusals(self.partner))
+
+    def describe(self) -> str:
+        return "The partner is not eligible: " + " ".join(
+            self.campaign.eligibility.refusals(self.partner))
+
+
+# --- aggregate ----------------------------------------------------------------------------
+class Enrollment(AggregateRoot):
+    def __init__(self, *, id: str, campaign_id: str, brand_id: str, partner_id: str,
+                 referral_code: str, tracking_url: str, status: EnrollmentStatus,
+                 suspension_reason: str | None, enrolled_at: datetime, updated_at: datetime,
+                 revision: int = 0):
+        self.id = id
+        self.campaign_id = campaign_id
+        self.brand_id = brand_id
+        self.partner_id = partner_id
+        self.referral_code = referral_code
+        self.tracking_url = tracking_url
+        self.status = EnrollmentStatus(status)
+        self.suspension_reason = suspension_reason
+        self.enrolled_at = enrolled_at
+        self.updated_at = updated_at
+        self.revision = revision
+
+    @classmethod
+    def enroll(cls, *, campaign: Campaign, partner: PartnerReplica, referral_code: str,
+               public_base_url: str, now: datetime) -> "Enrollment":
+        check_rule(CampaignMustBeActive(campaign))
+        check_rule(PartnerMustBeActive(partner))
+        check_rule(PartnerMustBeEligible(campaign, partner))
+        enrollment = cls(
+            id=new_id(), campaign_id=campaign.id, brand_id=campaign.brand_id,
+            partner_id=partner.id, referral_code=referral_code,
+            tracking_url=tracking_url(public_base_url, referral_code),
+            status=EnrollmentStatus.ACTIVE, suspension_reason=None, enrolled_at=now,
+            updated_at=now)
+        enrollment.revision = 1
+        enrollment.record(PartnerEnrolled(enrollment=enrollment.state,
+                                          campaign=campaign.state(now), occurred_at=now))
+        return enrollment
+
+    def follow(self, partner: PartnerReplica, now: datetime) -> None:
+        """Mirror the partner: suspended with it, restored with it."""
+        if partner.is_suspended:
+            self.suspend(PARTNER_SUSPENDED, now)
+        elif partner.is_active:
+            self.reactivate(lifting=PARTNER_SUSPENDED, reason=PARTNER_REACTIVATED, now=now)
+
+    def suspend(self, reason: str, now: datetime) -> None:
+        if self.status is EnrollmentStatus.SUSPENDED:
+            return
+        self.status, self.suspension_reason = EnrollmentStatus.SUSPENDED, reason
+        self._changed(now, EnrollmentSuspended, reason=reason)
+
+    def reactivate(self, *, lifting: str, reason: str, now: datetime) -> None:
+        """Lift a suspension made for ``lifting`` (and only that one), saying why."""
+        if self.status is not EnrollmentStatus.SUSPENDED or self.suspension_reason != lifting:
+            return
+        self.status, self.suspension_reason = EnrollmentStatus.ACTIVE, None
+        self._changed(now, EnrollmentReactivated, reason=reason)
+
+    @property
+    def state(self) -> EnrollmentState:
+        return EnrollmentState(
+            enrollment_id=self.id, campaign_id=self.campaign_id, brand_id=self.brand_id,
+            partner_id=self.partner_id, referral_code=self.referral_code,
+            tracking_url=self.tracking_url, status=self.status, enrolled_at=self.enrolled_at,
+            revision=self.revision)
+
+    def _changed(self, now: datetime, event_type: type[EnrollmentEvent], **extra) -> None:
+        self.revision += 1
+        self.updated_at = now
+        self.record(event_type(enrollment=self.state, occurred_at=now, **extra))

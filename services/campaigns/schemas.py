@@ -1,0 +1,161 @@
+"""Marshmallow schemas of the campaigns RPC payloads: shape and types only.
+
+What depends on the business (rate bounds, model-specific fields, currencies matching
+the brand, ...) is checked by the domain, which names every bad field the same way.
+"""
+from __future__ import annotations
+
+import marshmallow
+from marshmallow import fields, validate
+
+from common.contracts.campaigns import ENROLLMENT_STATUSES
+from common.contracts.partners import PARTNER_TYPES
+from common.contracts.shared import CAMPAIGN_STATUSES
+from common.seedwork.domain.money import Money
+from common.validation import (
+    CountryCode,
+    CurrencyCode,
+    DecimalString,
+    Id,
+    MoneySchema,
+    Page,
+    StrictSchema,
+    UTCDateTimeField,
+)
+
+# Caller-chosen keys (reservation and release ids): a UUID or any id-like text.
+IDEMPOTENCY_KEY = [validate.Length(min=1, max=100),
+                   validate.Regexp(r"^[A-Za-z0-9._:\-]+$",
+                                   error="Letters, digits and . _ : - only.")]
+
+
+class MoneyField(fields.Nested):
+    """``{"amount": "12.50", "currency": "USD"}`` in, ``Money`` out."""
+
+    def __init__(self, **kwargs):
+        super().__init__(MoneySchema, **kwargs)
+
+    def _deserialize(self, value, attr, data, partial=None, **kwargs):
+        loaded = super()._deserialize(value, attr, data, partial=partial, **kwargs)
+        return Money(loaded["amount"], loaded["currency"])
+
+
+def _not_blank(value: str) -> None:
+    if not value.strip():
+        raise marshmallow.ValidationError("Must not be blank.")
+
+
+def _name(**kwargs) -> fields.String:
+    return fields.String(validate=[validate.Length(min=1, max=200), _not_blank], **kwargs)
+
+
+class RegisterBrandSchema(StrictSchema):
+    name = _name(required=True)
+    currency = CurrencyCode(required=True)
+
+
+class BrandIdSchema(StrictSchema):
+    brand_id = Id(required=True)
+
+
+class ListBrandsSchema(Page):
+    pass
+
+
+class TermsSchema(StrictSchema):
+    model = fields.String(required=True)
+    rate = DecimalString(places=6, load_default=None, allow_none=True)
+    min = MoneyField(load_default=None, allow_none=True)
+    max = MoneyField(load_default=None, allow_none=True)
+    amount = MoneyField(load_default=None, allow_none=True)
+    daily_click_cap = fields.Integer(strict=True, load_default=None, allow_none=True)
+    attribution_window_days = fields.Integer(strict=True, required=True)
+    hold_days = fields.Integer(strict=True, required=True)
+
+
+class EligibilitySchema(StrictSchema):
+    partner_types = fields.List(fields.String(validate=validate.OneOf(PARTNER_TYPES)),
+                                load_default=list)
+    countries = fields.List(CountryCode(), load_default=list)
+
+
+class CreateCampaignSchema(StrictSchema):
+    brand_id = Id(required=True)
+    name = _name(required=True)
+    description = fields.String(load_default="", allow_none=True,
+                                validate=validate.Length(max=5000))
+    currency = CurrencyCode(required=True)
+    budget = MoneyField(required=True)
+    starts_at = UTCDateTimeField(load_default=None, allow_none=True)
+    ends_at = UTCDateTimeField(load_default=None, allow_none=True)
+    landing_url = fields.Url(required=True, schemes={"http", "https"}, require_tld=False,
+                             validate=validate.Length(max=2000))
+    eligibility = fields.Nested(EligibilitySchema, load_default=None, allow_none=True)
+    terms = fields.Nested(TermsSchema, required=True)
+
+    @marshmallow.post_load
+    def _no_null_description(self, data, **kwargs):
+        data["description"] = data.get("description") or ""
+        return data
+
+
+class CampaignIdSchema(StrictSchema):
+    campaign_id = Id(required=True)
+
+
+class CampaignActionSchema(CampaignIdSchema):
+    acting_brand_id = Id(required=True)
+
+
+class ChangeTermsSchema(CampaignActionSchema):
+    terms = fields.Nested(TermsSchema, required=True)
+    effective_from = UTCDateTimeField(load_default=None, allow_none=True)
+
+
+class ChangeBudgetSchema(CampaignActionSchema):
+    budget = MoneyField(required=True)
+
+
+class ListCampaignsSchema(Page):
+    brand_id = Id()
+    status = fields.String(validate=validate.OneOf(CAMPAIGN_STATUSES))
+
+
+class EnrollPartnerSchema(CampaignIdSchema):
+    partner_id = Id(required=True)
+
+
+class EnrollmentIdSchema(StrictSchema):
+    enrollment_id = Id(required=True)
+
+
+class ListEnrollmentsSchema(Page):
+    campaign_id = Id()
+    partner_id = Id()
+    status = fields.String(validate=validate.OneOf(ENROLLMENT_STATUSES))
+
+
+class ReferralCodeSchema(StrictSchema):
+    code = fields.String(required=True, validate=validate.Length(min=1, max=64))
+
+    @marshmallow.post_load
+    def _normalised(self, data, **kwargs):
+        data["code"] = data["code"].strip().lower()  # codes are lower case; typing isn't
+        return data
+
+
+class ReserveBudgetSchema(CampaignIdSchema):
+    reservation_id = fields.String(required=True, validate=IDEMPOTENCY_KEY)
+    amount = MoneyField(required=True)
+
+
+class ReleaseBudgetSchema(StrictSchema):
+    reservation_id = fields.String(required=True, validate=IDEMPOTENCY_KEY)
+    release_id = fields.String(load_default=None, allow_none=True, validate=IDEMPOTENCY_KEY)
+    amount = MoneyField(load_default=None, allow_none=True)
+
+    @marshmallow.validates_schema
+    def _partial_release_has_an_id(self, data, **kwargs):
+        if data.get("amount") is not None and not data.get("release_id"):
+            raise marshmallow.ValidationError(
+                "Required for a partial release: it makes retrying it safe.", "release_id")

@@ -1,0 +1,204 @@
+"""The ``campaigns`` Nameko service: brands, campaigns and their versioned terms,
+enrollments with referral links, and campaign budgets.
+
+Each RPC validates its payload, hands a command or query to the bus, returns a DTO;
+a refusal leaves as its typed class from ``common.contracts.campaigns``.
+The partner events keep a local replica of partners (status, type, country), so
+enrolling never asks the partners service anything.
+"""
+from __future__ import annotations
+
+from common.contracts import partners as partner_contracts
+from common.nameko import health
+from common.nameko.bus import MessageBusProvider
+from common.nameko.events import event_handler
+from common.nameko.rpc import api
+from common.seedwork.application.integration import IntegrationEvent
+from common.seedwork.domain.clock import utcnow
+from common.validation import load
+from services.campaigns import schemas
+from services.campaigns.application import commands, queries
+from services.campaigns.application.errors import as_published_errors
+from services.campaigns.application.handlers import HANDLERS
+from services.campaigns.application.integration_events import TRANSLATOR
+from services.campaigns.domain.enrollment import new_referral_code
+from services.campaigns.infrastructure.repositories import (
+    SqlBrandRepository,
+    SqlCampaignRepository,
+    SqlEnrollmentRepository,
+    SqlPartnerReplicaRepository,
+    SqlReservationRepository,
+)
+
+DEFAULT_PUBLIC_BASE_URL = "http://localhost:8000"
+
+
+def dependencies(config: dict) -> dict:
+    settings = config.get("CAMPAIGNS") or {}
+    return {"clock": utcnow, "new_code": new_referral_code,
+            "public_base_url": settings.get("public_base_url") or DEFAULT_PUBLIC_BASE_URL}
+
+
+class CampaignsService(health.HealthMixin):
+    name = "campaigns"
+
+    bus = MessageBusProvider(
+        handlers=HANDLERS,
+        repositories={
+            "brands": SqlBrandRepository,
+            "campaigns": SqlCampaignRepository,
+            "enrollments": SqlEnrollmentRepository,
+            "partners": SqlPartnerReplicaRepository,
+            "reservations": SqlReservationRepository,
+        },
+        translator=TRANSLATOR,
+        dependencies=dependencies,
+    )
+
+    # brands ------------------------------------------------------------------------------
+    @api
+    def register_brand(self, payload):
+        data = load(schemas.RegisterBrandSchema(), payload)
+        return {"brand_id": self._handle(commands.RegisterBrand(**data))}
+
+    @api
+    def get_brand(self, brand_id):
+        data = load(schemas.BrandIdSchema(), {"brand_id": brand_id})
+        return self.bus.query(queries.GetBrand(**data))
+
+    @api
+    def list_brands(self, filters=None):
+        data = load(schemas.ListBrandsSchema(), filters or {})
+        return self.bus.query(queries.ListBrands(**data))
+
+    # campaigns ---------------------------------------------------------------------------
+    @api
+    def create_campaign(self, payload):
+        data = load(schemas.CreateCampaignSchema(), payload)
+        return self._campaign(self._handle(commands.CreateCampaign(**data)))
+
+    @api
+    def activate_campaign(self, campaign_id, acting_brand_id):
+        return self._change(commands.ActivateCampaign, campaign_id, acting_brand_id)
+
+    @api
+    def pause_campaign(self, campaign_id, acting_brand_id):
+        return self._change(commands.PauseCampaign, campaign_id, acting_brand_id)
+
+    @api
+    def end_campaign(self, campaign_id, acting_brand_id):
+        return self._change(commands.EndCampaign, campaign_id, acting_brand_id)
+
+    @api
+    def cancel_campaign(self, campaign_id, acting_brand_id):
+        return self._change(commands.CancelCampaign, campaign_id, acting_brand_id)
+
+    @api
+    def change_terms(self, campaign_id, acting_brand_id, terms, effective_from=None):
+        data = load(schemas.ChangeTermsSchema(), {
+            "campaign_id": campaign_id, "acting_brand_id": acting_brand_id, "terms": terms,
+            "effective_from": effective_from})
+        self._handle(commands.ChangeTerms(**data))
+        return self._campaign(data["campaign_id"])
+
+    @api
+    def change_budget(self, campaign_id, acting_brand_id, budget):
+        data = load(schemas.ChangeBudgetSchema(), {
+            "campaign_id": campaign_id, "acting_brand_id": acting_brand_id, "budget": budget})
+        self._handle(commands.ChangeBudget(**data))
+        return self._campaign(data["campaign_id"])
+
+    @api
+    def get_campaign(self, campaign_id):
+        data = load(schemas.CampaignIdSchema(), {"campaign_id": campaign_id})
+        return self._campaign(data["campaign_id"])
+
+    @api
+    def list_campaigns(self, filters=None):
+        data = load(schemas.ListCampaignsSchema(), filters or {})
+        return self.bus.query(queries.ListCampaigns(**data))
+
+    # enrollments -------------------------------------------------------------------------
+    @api
+    def enroll_partner(self, campaign_id, partner_id):
+        data = load(schemas.EnrollPartnerSchema(),
+                    {"campaign_id": campaign_id, "partner_id": partner_id})
+        enrollment_id = self._handle(commands.EnrollPartner(**data))
+        return self.bus.query(queries.GetEnrollment(enrollment_id=enrollment_id))
+
+    @api
+    def get_enrollment(self, enrollment_id):
+        data = load(schemas.EnrollmentIdSchema(), {"enrollment_id": enrollment_id})
+        return self.bus.query(queries.GetEnrollment(**data))
+
+    @api
+    def list_enrollments(self, filters=None):
+        data = load(schemas.ListEnrollmentsSchema(), filters or {})
+        return self.bus.query(queries.ListEnrollments(**data))
+
+    @api
+    def resolve_referral_code(self, code):
+        data = load(schemas.ReferralCodeSchema(), {"code": code})
+        return self.bus.query(queries.ResolveReferralCode(**data))
+
+    # budget ------------------------------------------------------------------------------
+    @api
+    def reserve_budget(self, payload):
+        data = load(schemas.ReserveBudgetSchema(), payload)
+        return self._handle(commands.ReserveBudget(**data))
+
+    @api
+    def release_budget(self, payload):
+        data = load(schemas.ReleaseBudgetSchema(), payload)
+        return self._handle(commands.ReleaseBudget(**data))
+
+    @api
+    def get_budget(self, campaign_id):
+        data = load(schemas.CampaignIdSchema(), {"campaign_id": campaign_id})
+        return self.bus.query(queries.GetBudget(**data))
+
+    # partner replica (events from the partners service) ----------------------------------
+    @event_handler("partners", "partner_registered")
+    def on_partner_registered(self, body):
+        self._apply_partner(partner_contracts.PARTNER_REGISTERED, body)
+
+    @event_handler("partners", "partner_verified")
+    def on_partner_verified(self, body):
+        self._apply_partner(partner_contracts.PARTNER_VERIFIED, body)
+
+    @event_handler("partners", "partner_activated")
+    def on_partner_activated(self, body):
+        self._apply_partner(partner_contracts.PARTNER_ACTIVATED, body)
+
+    @event_handler("partners", "partner_suspended")
+    def on_partner_suspended(self, body):
+        self._apply_partner(partner_contracts.PARTNER_SUSPENDED, body)
+
+    @event_handler("partners", "partner_reactivated")
+    def on_partner_reactivated(self, body):
+        self._apply_partner(partner_contracts.PARTNER_REACTIVATED, body)
+
+    @event_handler("partners", "partner_payout_method_changed")
+    def on_partner_payout_method_changed(self, body):
+        self._apply_partner(partner_contracts.PARTNER_PAYOUT_METHOD_CHANGED, body)
+
+    # helpers -----------------------------------------------------------------------------
+    def _apply_partner(self, contract, body):
+        snapshot = contract.parse(IntegrationEvent.from_message(body).payload)
+        self.bus.handle(commands.ApplyPartnerSnapshot(
+            partner_id=snapshot["partner_id"], type=snapshot["type"],
+            country=snapshot["country"], status=snapshot["status"],
+            revision=snapshot["revision"]))
+
+    def _handle(self, command):
+        with as_published_errors():
+            return self.bus.handle(command)
+
+    def _change(self, command_type, campaign_id, acting_brand_id):
+        data = load(schemas.CampaignActionSchema(),
+                    {"campaign_id": campaign_id, "acting_brand_id": acting_brand_id})
+        self._handle(command_type(**data))
+        return self._campaign(data["campaign_id"])
+
+    def _campaign(self, campaign_id):
+        return self.bus.query(queries.GetCampaign(campaign_id=campaign_id))

@@ -1,0 +1,264 @@
+"""The campaigns service container over the real broker, on SQLite and PostgreSQL."""
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from nameko.standalone.rpc import ClusterRpcProxy
+
+from common.contracts import campaigns as contracts
+from common.seedwork.errors import (
+    BusinessRuleViolation,
+    Forbidden,
+    NotFound,
+    ValidationError,
+)
+from common.seedwork.infrastructure.database import Database
+from services.campaigns.infrastructure.tables import (
+    campaigns,
+    outbox_messages,
+    partner_replicas,
+)
+from services.campaigns.service import CampaignsService
+from tests.integration.campaigns.support import (
+    BASE_URL,
+    CPS_10,
+    campaign_payload,
+    campaigns_config,
+    count,
+    new_partner_id,
+    partner_snapshot,
+    publish_partner_event,
+    usd,
+)
+from tests.support import wait_for
+
+
+@pytest.fixture
+def config(rabbit_config, make_db_uri, db_kind):
+    return campaigns_config(rabbit_config, make_db_uri, db_kind)
+
+
+@pytest.fixture
+def rpc(config, container_factory):
+    container_factory(CampaignsService, config).start()
+    with ClusterRpcProxy(config, timeout=10) as proxy:
+        yield proxy.campaigns
+
+
+@pytest.fixture
+def db(config):
+    database = Database(config["DB_URIS"]["campaigns"])
+    yield database
+    database.dispose()
+
+
+def known_partner(config, db, status="ACTIVE", **snapshot) -> str:
+    """A partner the service learnt about from a partners event."""
+    partner_id = new_partner_id()
+    event_type = {"ACTIVE": "partner_activated", "PENDING": "partner_registered"}[status]
+    publish_partner_event(config, event_type,
+                          partner_snapshot(partner_id, status=status, **snapshot))
+    wait_for(lambda: count(db, partner_replicas, partner_replicas.c.id == partner_id),
+             message="the partner replica")
+    return partner_id
+
+
+def active_campaign(rpc, **overrides) -> tuple[str, dict]:
+    brand_id = rpc.register_brand({"name": "Acme", "currency": "USD"})["brand_id"]
+    created = rpc.create_campaign(campaign_payload(brand_id, **overrides))
+    return brand_id, rpc.activate_campaign(created["campaign_id"], brand_id)
+
+
+def test_brand_runs_a_cps_campaign_and_partners_enroll(rpc, config, db, event_probe):
+    """Acceptance: CPS 10% with 1000.00 USD, activated; an ACTIVE partner enrolls; a
+    PENDING or ineligible partner is refused with a clear typed error."""
+    probe = event_probe("campaigns")
+    brand_id = rpc.register_brand({"name": "Acme", "currency": "USD"})["brand_id"]
+    assert rpc.get_brand(brand_id)["currency"] == "USD"
+    created = rpc.create_campaign(campaign_payload(
+        brand_id, eligibility={"partner_types": ["influencer"], "countries": ["ES"]}))
+    assert (created["status"], created["budget"]) == ("DRAFT", usd("1000.00"))
+    assert created["terms"]["rate"] == "0.1" and created["terms_history"] == [created["terms"]]
+    campaign = rpc.activate_campaign(created["campaign_id"], brand_id)
+    assert campaign["status"] == "ACTIVE"
+    campaign_id = campaign["campaign_id"]
+
+    ana = known_partner(config, db)
+    enrollment = rpc.enroll_partner(campaign_id, ana)
+    code = enrollment["referral_code"]
+    assert 8 <= len(code) <= 12 and code.isalnum()
+    assert enrollment["tracking_url"] == f"{BASE_URL}/r/{code}"
+    assert (enrollment["status"], enrollment["partner_id"]) == ("ACTIVE", ana)
+    assert rpc.enroll_partner(campaign_id, ana) == enrollment  # the same one, no new event
+
+    with pytest.raises(contracts.PartnerNotActive) as refused:
+        rpc.enroll_partner(campaign_id, known_partner(config, db, status="PENDING"))
+    assert refused.value.code == "partner_not_active"
+    with pytest.raises(contracts.PartnerNotEligible) as refused:
+        rpc.enroll_partner(campaign_id, known_partner(config, db, country="FR"))
+    assert "Country FR" in refused.value.message
+    with pytest.raises(NotFound):
+        rpc.enroll_partner(campaign_id, new_partner_id())
+
+    assert rpc.resolve_referral_code(code.upper()) == {
+        "referral_code": code, "enrollment_id": enrollment["enrollment_id"],
+        "campaign_id": campaign_id, "brand_id": brand_id, "partner_id": ana,
+        "status": "ACTIVE", "landing_url": "https://acme.example/winter",
+        "campaign_status": "ACTIVE"}
+    page = rpc.list_enrollments({"campaign_id": campaign_id})
+    assert page["total"] == 1 and page["items"][0]["referral_code"] == code
+
+    wait_for(lambda: len(probe.of_type("partner_enrolled")) == 1, message="partner_enrolled")
+    types = [m["type"] for m in probe.messages]
+    assert types == ["brand_registered", "campaign_created", "campaign_activated",
+                     "partner_enrolled"]
+    enrolled = probe.of_type("partner_enrolled")[0]["payload"]
+    contracts.PARTNER_ENROLLED.parse(enrolled)
+    assert enrolled["campaign"]["revision"] == 2 and enrolled["terms_history"][0]["rate"] == "0.1"
+
+
+INVALID_CAMPAIGNS = [
+    ({"terms": {**CPS_10, "rate": "1.5"}}, ["terms", "rate"]),
+    ({"terms": {**CPS_10, "min": usd("-1.00")}}, ["terms", "min"]),
+    ({"terms": {"model": "CPA", "amount": usd("-5.00"), "attribution_window_days": 30,
+                "hold_days": 0}}, ["terms", "amount"]),
+    ({"budget": usd("-100.00")}, ["budget"]),
+    ({"terms": {**CPS_10, "attribution_window_days": 0}}, ["terms", "attribution_window_days"]),
+    ({"terms": {**CPS_10, "min": usd("50.00"), "max": usd("10.00")}}, ["terms", "min"]),
+    ({"terms": {**CPS_10, "model": "CPM"}}, ["terms", "model"]),
+    ({"currency": "EUR", "budget": {"amount": "1000.00", "currency": "EUR"}}, ["currency"]),
+    ({"terms": {"model": "CPA", "amount": {"amount": "5.00", "currency": "EUR"},
+                "attribution_window_days": 30, "hold_days": 0}}, ["terms", "amount"]),
+]
+
+
+def field_at(fields: dict, path: list[str]):
+    for key in path:
+        fields = fields[key]
+    return fields
+
+
+def test_invalid_terms_are_refused_field_by_field_and_change_nothing(rpc, db, event_probe):
+    probe = event_probe("campaigns")  # bound first: events go out just after each reply
+    brand_id = rpc.register_brand({"name": "Acme", "currency": "USD"})["brand_id"]
+    for overrides, path in INVALID_CAMPAIGNS:
+        with pytest.raises(ValidationError) as error:
+            rpc.create_campaign(campaign_payload(brand_id, **overrides))
+        assert field_at(error.value.fields, path), (overrides, error.value.fields)
+    assert count(db, campaigns) == 0 and count(db, outbox_messages) == 1  # brand_registered
+
+    _, campaign = active_campaign(rpc)
+    before = rpc.get_campaign(campaign["campaign_id"])
+    with pytest.raises(ValidationError) as error:
+        rpc.change_terms(campaign["campaign_id"], campaign["brand_id"],
+                         {**CPS_10, "rate": "2", "hold_days": 120})
+    assert set(error.value.fields["terms"]) == {"rate", "hold_days"}
+    assert rpc.get_campaign(campaign["campaign_id"]) == before
+    wait_for(lambda: len(probe.drain()) >= 4, message="the four events")
+    assert [m["type"] for m in probe.drain(settle=0.3)] == [  # the valid calls, nothing else
+        "brand_registered", "brand_registered", "campaign_created", "campaign_activated"]
+
+
+def test_another_brand_cannot_activate_pause_or_edit_the_campaign(rpc):
+    owner = rpc.register_brand({"name": "Acme", "currency": "USD"})["brand_id"]
+    intruder = rpc.register_brand({"name": "Rival", "currency": "USD"})["brand_id"]
+    campaign_id = rpc.create_campaign(campaign_payload(owner))["campaign_id"]
+    with pytest.raises(Forbidden):
+        rpc.activate_campaign(campaign_id, intruder)
+    rpc.activate_campaign(campaign_id, owner)
+    for attempt in (lambda: rpc.pause_campaign(campaign_id, intruder),
+                    lambda: rpc.end_campaign(campaign_id, intruder),
+                    lambda: rpc.change_terms(campaign_id, intruder, CPS_10)):
+        with pytest.raises(Forbidden) as error:
+            attempt()
+        assert error.value.code == "forbidden"
+    campaign = rpc.get_campaign(campaign_id)
+    assert (campaign["status"], campaign["revision"], len(campaign["terms_history"])) == (
+        "ACTIVE", 2, 1)
+
+
+def test_terms_versions_and_lifecycle(rpc, event_probe):
+    probe = event_probe("campaigns", "campaign_terms_changed")
+    brand_id, campaign = active_campaign(rpc)
+    campaign_id = campaign["campaign_id"]
+    start = (datetime.now(UTC) + timedelta(days=7)).isoformat()
+    changed = rpc.change_terms(campaign_id, brand_id, {
+        "model": "CPA", "amount": usd("12.50"), "attribution_window_days": 7,
+        "hold_days": 30}, start)
+    assert [t["version"] for t in changed["terms_history"]] == [1, 2]
+    assert changed["terms"]["version"] == 1  # version 2 is not in force yet
+    assert changed["terms_history"][1]["amount"] == usd("12.50")
+    assert rpc.pause_campaign(campaign_id, brand_id)["pause_reason"] == "manual"
+    with pytest.raises(BusinessRuleViolation) as error:
+        rpc.pause_campaign(rpc.create_campaign(campaign_payload(brand_id))["campaign_id"],
+                           brand_id)
+    assert error.value.code == "invalid_campaign_transition"
+    assert rpc.end_campaign(campaign_id, brand_id)["status"] == "ENDED"
+    with pytest.raises(contracts.CampaignTransitionNotAllowed):
+        rpc.cancel_campaign(campaign_id, brand_id)
+    [event] = wait_for(lambda: probe.of_type("campaign_terms_changed"))
+    assert event["payload"]["new_terms"]["version"] == 2
+    assert event["payload"]["campaign"]["terms"]["version"] == 1
+
+
+def test_lists_filter_and_page(rpc):
+    acme = rpc.register_brand({"name": "Acme", "currency": "USD"})["brand_id"]
+    rival = rpc.register_brand({"name": "Rival", "currency": "USD"})["brand_id"]
+    ids = [rpc.create_campaign(campaign_payload(acme, name=f"C{n}"))["campaign_id"]
+           for n in range(3)]
+    rpc.create_campaign(campaign_payload(rival))
+    rpc.activate_campaign(ids[0], acme)
+    page = rpc.list_campaigns({"brand_id": acme, "page_size": 2})
+    assert (page["total"], len(page["items"]), page["page"], page["page_size"]) == (3, 2, 1, 2)
+    assert {item["brand_id"] for item in page["items"]} == {acme}
+    active = rpc.list_campaigns({"status": "ACTIVE"})["items"]
+    assert [item["campaign_id"] for item in active] == [ids[0]]
+    assert active[0]["terms_history"][0]["model"] == "CPS"
+    assert rpc.list_campaigns()["total"] == 4 and rpc.list_brands()["total"] == 2
+    with pytest.raises(ValidationError):
+        rpc.list_campaigns({"status": "SLEEPING"})
+    with pytest.raises(NotFound):
+        rpc.get_campaign(new_partner_id())
+
+
+def test_budget_reserve_release_and_read(rpc):
+    brand_id, campaign = active_campaign(rpc, terms={
+        "model": "CPA", "amount": usd("10.00"), "attribution_window_days": 30,
+        "hold_days": 0})
+    campaign_id = campaign["campaign_id"]
+    reserved = rpc.reserve_budget({"campaign_id": campaign_id, "reservation_id": "conv-1",
+                                   "amount": usd("40.00")})
+    assert reserved["remaining"] == usd("960.00") and reserved["status"] == "RESERVED"
+    partial = {"reservation_id": "conv-1", "release_id": "refund-1", "amount": usd("15.00")}
+    first = rpc.release_budget(partial)
+    assert rpc.release_budget(partial) == first
+    assert (first["released"], first["reserved"], first["remaining"]) == (
+        usd("15.00"), usd("25.00"), usd("975.00"))
+    assert rpc.get_budget(campaign_id) == {
+        "campaign_id": campaign_id, "total": usd("1000.00"), "reserved": usd("25.00"),
+        "remaining": usd("975.00"), "exhausted": False}
+    rest = rpc.release_budget({"reservation_id": "conv-1"})
+    assert rest["released"] == usd("25.00") and rest["reserved"] == usd("0.00")
+    assert rpc.get_budget(campaign_id)["reserved"] == usd("0.00")
+    with pytest.raises(NotFound):
+        rpc.release_budget({"reservation_id": "conv-404"})
+    with pytest.raises(ValidationError) as error:
+        rpc.reserve_budget({"campaign_id": campaign_id, "reservation_id": "conv-2",
+                            "amount": {"amount": "5.00", "currency": "EUR"}})
+    assert "amount" in error.value.fields
+    with pytest.raises(contracts.BudgetExhausted):
+        rpc.reserve_budget({"campaign_id": campaign_id, "reservation_id": "conv-3",
+                            "amount": usd("1000.01")})
+
+    rpc.reserve_budget({"campaign_id": campaign_id, "reservation_id": "conv-4",
+                        "amount": usd("995.00")})  # 5.00 left: less than a commission
+    assert rpc.get_campaign(campaign_id)["pause_reason"] == "budget_exhausted"
+    with pytest.raises(contracts.InsufficientBudget):
+        rpc.activate_campaign(campaign_id, brand_id)
+    topped_up = rpc.change_budget(campaign_id, brand_id, usd("1500.00"))
+    assert topped_up["budget"] == usd("1500.00")
+    assert rpc.activate_campaign(campaign_id, brand_id)["status"] == "ACTIVE"
+    assert rpc.get_budget(campaign_id)["remaining"] == usd("505.00")
+
+
+def test_health(rpc):
+    assert rpc.health() == {"service": "campaigns", "status": "ok", "database": "ok"}

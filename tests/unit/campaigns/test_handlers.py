@@ -1,0 +1,249 @@
+"""The campaigns use cases on in-memory fakes: what is stored and what is published."""
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+
+from common.contracts import campaigns as contracts
+from common.seedwork.domain.money import Money
+from common.seedwork.errors import Conflict, Forbidden, NotFound, ValidationError
+from services.campaigns.application import commands
+from services.campaigns.domain import errors
+from tests.unit.campaigns.builders import PARTNER_ID, usd
+from tests.unit.campaigns.fakes import BASE_URL, NOW, Clock, fake_bus, fake_uow
+
+CPS_TERMS = {"model": "CPS", "rate": Decimal("0.10"), "attribution_window_days": 30,
+             "hold_days": 14}
+CPA_TERMS = {"model": "CPA", "amount": usd("10.00"), "attribution_window_days": 30,
+             "hold_days": 0}
+
+
+@pytest.fixture
+def uow():
+    return fake_uow()
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
+@pytest.fixture
+def bus(uow, clock):
+    return fake_bus(uow, clock)
+
+
+def brand(bus, currency="USD") -> str:
+    return bus.handle(commands.RegisterBrand(name="Acme", currency=currency))
+
+
+def campaign(bus, brand_id, terms=CPS_TERMS, budget="1000.00", activate=True, **extra) -> str:
+    campaign_id = bus.handle(commands.CreateCampaign(
+        brand_id=brand_id, name="Winter sale", currency="USD", budget=usd(budget),
+        landing_url="https://acme.example/winter", terms=terms, **extra))
+    if activate:
+        bus.handle(commands.ActivateCampaign(campaign_id=campaign_id, acting_brand_id=brand_id))
+    return campaign_id
+
+
+def partner_event(bus, status="ACTIVE", revision=3, partner_id=PARTNER_ID, **extra):
+    bus.handle(commands.ApplyPartnerSnapshot(**{
+        "partner_id": partner_id, "type": "influencer", "country": "ES", "status": status,
+        "revision": revision, **extra}))
+
+
+def published(uow, event_type):
+    return [message.payload for message in uow.published(event_type)]
+
+
+def test_brand_campaign_activation_publish_their_contracts(bus, uow):
+    brand_id = brand(bus)
+    campaign_id = campaign(bus, brand_id)
+    [registered] = published(uow, "brand_registered")
+    assert registered == {"brand_id": brand_id, "name": "Acme", "currency": "USD",
+                          "registered_at": "2026-11-29T12:00:00Z"}
+    [created] = published(uow, "campaign_created")
+    [activated] = published(uow, "campaign_activated")
+    assert created["campaign"]["campaign_id"] == campaign_id
+    assert (created["campaign"]["status"], created["campaign"]["revision"]) == ("DRAFT", 1)
+    assert (activated["campaign"]["status"], activated["campaign"]["revision"]) == ("ACTIVE", 2)
+    assert activated["campaign"]["terms"] == {
+        "version": 1, "model": "CPS", "rate": "0.1", "min": None, "max": None, "amount": None,
+        "daily_click_cap": None, "attribution_window_days": 30, "hold_days": 14,
+        "effective_from": "2026-11-29T12:00:00Z"}
+    assert activated["campaign"]["budget"] == {"amount": "1000.00", "currency": "USD"}
+
+
+def test_invalid_campaign_changes_nothing(bus, uow):
+    brand_id = brand(bus)
+    with pytest.raises(ValidationError) as error:
+        bus.handle(commands.CreateCampaign(
+            brand_id=brand_id, name="Bad", currency="EUR", budget=Money.of("10", "EUR"),
+            landing_url="https://acme.example", terms={**CPS_TERMS, "rate": Decimal("1.5")}))
+    assert set(error.value.fields) == {"currency", "terms"}
+    assert uow.campaigns.items == {} and published(uow, "campaign_created") == []
+
+
+def test_unknown_brand(bus):
+    with pytest.raises(NotFound):
+        campaign(bus, PARTNER_ID)
+
+
+def test_another_brand_changes_nothing(bus, uow):
+    owner, other = brand(bus), brand(bus)
+    campaign_id = campaign(bus, owner, activate=False)
+    for command in (commands.ActivateCampaign, commands.PauseCampaign,
+                    commands.CancelCampaign, commands.EndCampaign):
+        with pytest.raises(Forbidden):
+            bus.handle(command(campaign_id=campaign_id, acting_brand_id=other))
+    with pytest.raises(Forbidden):
+        bus.handle(commands.ChangeTerms(campaign_id=campaign_id, acting_brand_id=other,
+                                        terms=CPA_TERMS))
+    assert uow.campaigns.get(campaign_id).status.value == "DRAFT"
+    assert [m.type for m in uow.outbox][-1] == "campaign_created"
+
+
+def test_changing_terms_of_an_active_campaign_publishes_the_new_version(bus, uow, clock):
+    brand_id = brand(bus)
+    campaign_id = campaign(bus, brand_id)
+    start = NOW + timedelta(days=1)
+    bus.handle(commands.ChangeTerms(campaign_id=campaign_id, acting_brand_id=brand_id,
+                                    terms=CPA_TERMS, effective_from=start))
+    [changed] = published(uow, "campaign_terms_changed")
+    assert changed["new_terms"]["version"] == 2 and changed["previous_version"] == 1
+    assert changed["new_terms"]["effective_from"] == "2026-11-30T12:00:00Z"
+    assert changed["campaign"]["terms"]["version"] == 1 and changed["campaign"]["revision"] == 3
+
+
+def test_repeated_transition_publishes_nothing(bus, uow):
+    brand_id = brand(bus)
+    campaign_id = campaign(bus, brand_id)
+    outbox = len(uow.outbox)
+    bus.handle(commands.ActivateCampaign(campaign_id=campaign_id, acting_brand_id=brand_id))
+    assert len(uow.outbox) == outbox
+
+
+# --- enrollment ---------------------------------------------------------------------------
+def test_an_active_partner_enrolls_once_with_a_code_and_a_link(uow):
+    bus = fake_bus(uow, codes=iter(["abcdefgh23", "zzzzzzzz99"]))
+    brand_id = brand(bus)
+    campaign_id = campaign(bus, brand_id)
+    partner_event(bus)
+    enrollment_id = bus.handle(commands.EnrollPartner(campaign_id=campaign_id,
+                                                      partner_id=PARTNER_ID))
+    again = bus.handle(commands.EnrollPartner(campaign_id=campaign_id, partner_id=PARTNER_ID))
+    assert again == enrollment_id
+    [enrolled] = published(uow, "partner_enrolled")
+    assert (enrolled["referral_code"], enrolled["tracking_url"]) == (
+        "abcdefgh23", f"{BASE_URL}/r/abcdefgh23")
+    assert enrolled["campaign"]["campaign_id"] == campaign_id
+    assert [t["version"] for t in enrolled["terms_history"]] == [1]
+    assert (enrolled["brand_id"], enrolled["status"], enrolled["revision"]) == (
+        brand_id, "ACTIVE", 1)
+
+
+def test_a_referral_code_collision_draws_another_code(uow):
+    bus = fake_bus(uow, codes=iter(["samecode22", "samecode22", "othercode3"]))
+    brand_id = brand(bus)
+    first, second = campaign(bus, brand_id), campaign(bus, brand_id)
+    partner_event(bus)
+    bus.handle(commands.EnrollPartner(campaign_id=first, partner_id=PARTNER_ID))
+    bus.handle(commands.EnrollPartner(campaign_id=second, partner_id=PARTNER_ID))
+    codes = sorted(e.referral_code for e in uow.enrollments.items.values())
+    assert codes == ["othercode3", "samecode22"]
+    assert len(published(uow, "partner_enrolled")) == 2
+
+
+@pytest.mark.parametrize("status, error", [("PENDING", errors.PartnerNotActive),
+                                           ("SUSPENDED", errors.PartnerNotActive)])
+def test_a_partner_that_is_not_active_is_refused(bus, uow, status, error):
+    campaign_id = campaign(bus, brand(bus))
+    partner_event(bus, status=status)
+    with pytest.raises(error):
+        bus.handle(commands.EnrollPartner(campaign_id=campaign_id, partner_id=PARTNER_ID))
+    assert uow.enrollments.items == {}
+
+
+def test_an_unknown_partner_or_campaign_is_not_found(bus):
+    campaign_id = campaign(bus, brand(bus))
+    with pytest.raises(NotFound) as error:
+        bus.handle(commands.EnrollPartner(campaign_id=campaign_id, partner_id=PARTNER_ID))
+    assert "partner_id" in error.value.fields
+    with pytest.raises(NotFound):
+        bus.handle(commands.EnrollPartner(campaign_id=PARTNER_ID, partner_id=PARTNER_ID))
+
+
+def test_partner_events_suspend_and_restore_its_enrollments(bus, uow):
+    brand_id = brand(bus)
+    campaign_id = campaign(bus, brand_id)
+    partner_event(bus, revision=3)
+    bus.handle(commands.EnrollPartner(campaign_id=campaign_id, partner_id=PARTNER_ID))
+    partner_event(bus, status="SUSPENDED", revision=4)
+    partner_event(bus, status="SUSPENDED", revision=4)   # redelivered
+    partner_event(bus, status="ACTIVE", revision=2)      # stale
+    [enrollment] = uow.enrollments.items.values()
+    assert enrollment.status.value == "SUSPENDED"
+    partner_event(bus, status="ACTIVE", revision=5)
+    assert enrollment.status.value == "ACTIVE"
+    [suspended] = published(uow, "enrollment_suspended")
+    [reactivated] = published(uow, "enrollment_reactivated")
+    assert suspended["reason"] == "partner_suspended" and suspended["status"] == "SUSPENDED"
+    assert reactivated["status"] == "ACTIVE" and reactivated["revision"] == 3
+
+
+# --- budget -------------------------------------------------------------------------------
+def reserve(bus, campaign_id, reservation_id, amount):
+    return bus.handle(commands.ReserveBudget(campaign_id=campaign_id,
+                                             reservation_id=reservation_id, amount=usd(amount)))
+
+
+def test_a_reservation_is_idempotent_by_its_id(bus, uow):
+    campaign_id = campaign(bus, brand(bus), terms=CPA_TERMS, budget="100.00")
+    first = reserve(bus, campaign_id, "c-1", "30.00")
+    assert first == {"reservation_id": "c-1", "campaign_id": campaign_id,
+                     "amount": {"amount": "30.00", "currency": "USD"}, "status": "RESERVED",
+                     "remaining": {"amount": "70.00", "currency": "USD"}}
+    reserve(bus, campaign_id, "c-2", "10.00")
+    assert reserve(bus, campaign_id, "c-1", "30.00") == first
+    assert uow.campaigns.get(campaign_id).reserved == usd(40)
+    with pytest.raises(Conflict):
+        reserve(bus, campaign_id, "c-1", "31.00")
+
+
+def test_overspending_raises_the_contract_error_and_changes_nothing(bus, uow):
+    campaign_id = campaign(bus, brand(bus), terms=CPA_TERMS, budget="100.00")
+    reserve(bus, campaign_id, "c-1", "95.00")
+    with pytest.raises(errors.Overspend) as error:  # BudgetExhausted once over the wire
+        reserve(bus, campaign_id, "c-2", "10.00")
+    assert error.value.code == "budget_exhausted"
+    assert uow.campaigns.get(campaign_id).reserved == usd(95)
+    assert uow.reservations.get("c-2") is None
+
+
+def test_exhaustion_pauses_the_campaign_and_is_published_once(bus, uow):
+    campaign_id = campaign(bus, brand(bus), terms=CPA_TERMS, budget="25.00")
+    for n in range(2):
+        reserve(bus, campaign_id, f"c-{n}", "10.00")
+    reserve(bus, campaign_id, "c-late", "5.00")
+    [exhausted] = published(uow, "budget_exhausted")
+    assert exhausted["remaining"] == {"amount": "5.00", "currency": "USD"}
+    [paused] = published(uow, "campaign_paused")
+    assert paused["reason"] == "budget_exhausted" and paused["campaign"]["status"] == "PAUSED"
+    contracts.BUDGET_EXHAUSTED.parse(exhausted)
+
+
+def test_releases_give_the_money_back_once(bus, uow):
+    campaign_id = campaign(bus, brand(bus), terms=CPA_TERMS, budget="100.00")
+    reserve(bus, campaign_id, "c-1", "30.00")
+    release = commands.ReleaseBudget(reservation_id="c-1", release_id="refund-1",
+                                     amount=usd("10.00"))
+    first = bus.handle(release)
+    assert bus.handle(release) == first
+    assert (first["released"]["amount"], first["reserved"]["amount"],
+            first["remaining"]["amount"]) == ("10.00", "20.00", "80.00")
+    rest = bus.handle(commands.ReleaseBudget(reservation_id="c-1"))
+    assert rest["released"]["amount"] == "20.00" and rest["release_id"] is None
+    assert bus.handle(commands.ReleaseBudget(reservation_id="c-1")) == rest
+    assert uow.campaigns.get(campaign_id).reserved == usd(0)
+    with pytest.raises(NotFound):
+        bus.handle(commands.ReleaseBudget(reservation_id="nope"))
