@@ -1,3 +1,4 @@
 -- One database per service (the migrate job would create missing ones too).
 CREATE DATABASE alpes_partners;
 CREATE DATABASE alpes_campaigns;
+CREATE DATABASE alpes_tracking;

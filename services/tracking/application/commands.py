@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime
+from decimal import Decimal
+
+from common.seedwork.application.messages import Command
+from services.tracking.domain.clicks import ClickRequest
+from services.tracking.domain.references import CampaignRef, EnrollmentRef, PartnerRef
+from services.tracking.domain.terms import TermsVersion
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class RecordClicks(Command):
+    clicks: tuple[ClickRequest, ...]
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class RecordConversion(Command):
+    brand_id: str
+    order_id: str
+    amount: Decimal
+    currency: str
+    click_id: str | None = None
+    referral_code: str | None = None
+    customer_ip: str | None = None
+    customer_id: str | None = None
+    occurred_at: datetime | None = None
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ReverseConversion(Command):
+    brand_id: str
+    order_id: str
+    refund_id: str | None = None
+    amount: Decimal | None = None
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class RecordPartnerIp(Command):
+    partner_id: str
+    ip: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class BillValidClicks(Command):
+    """Batch every billable click not yet batched (periodic)."""
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class PurgeFloodCounters(Command):
+    """Forget flooding counters older than their retention (periodic)."""
+
+
+# --- replicas (from other services' events) ---------------------------------------------
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ReplicateCampaign(Command):
+    campaign: CampaignRef
+    revision: int
+    terms: tuple[TermsVersion, ...]
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ReplicateEnrollment(Command):
+    """``partner_enrolled`` also carries the campaign and its terms history."""
+
+    enrollment: EnrollmentRef
+    revision: int
+    campaign: ReplicateCampaign | None = None
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ReplicatePartner(Command):
+    partner: PartnerRef
+    revision: int

@@ -1,0 +1,282 @@
+"""Tracking use cases: one small function each."""
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from datetime import datetime
+
+from common.seedwork.application.bus import HandlerRegistry
+from common.seedwork.domain.money import Money
+from common.seedwork.errors import DomainError, Forbidden, NotFound, ValidationError
+from services.tracking.application import commands, projections, queries, views
+from services.tracking.application.settings import TrackingSettings
+from services.tracking.domain import attribution
+from services.tracking.domain.billing import batch_clicks
+from services.tracking.domain.clicks import (
+    AcceptedClick,
+    Click,
+    ClickRequest,
+    accept,
+    not_in_future,
+    screen,
+)
+from services.tracking.domain.conversion import Conversion, DuplicateOrder, default_refund_id
+from services.tracking.domain.fraud import FloodGate
+from services.tracking.domain.references import ReferralTarget
+from services.tracking.domain.terms import MAX_ATTRIBUTION_WINDOW, TermsHistory, TermsVersion
+
+HANDLERS = HandlerRegistry()
+Clock = Callable[[], datetime]
+
+
+# --- clicks -------------------------------------------------------------------------------
+@HANDLERS.command(commands.RecordClicks)
+def record_clicks(cmd: commands.RecordClicks, uow, clock: Clock,
+                  settings: TrackingSettings) -> list[Click | DomainError]:
+    """Record a batch of clicks in one transaction; one outcome per request, in order
+    (a Click, or the error that kept that one request out)."""
+    now = clock()
+    with uow:
+        targets = uow.references.targets_by_code({r.referral_code for r in cmd.clicks})
+        checked = [_accept(request, targets.get(request.referral_code), now, settings)
+                   for request in cmd.clicks]
+        accepted = [item for item in checked if isinstance(item, AcceptedClick)]
+        if not accepted:
+            return checked
+        batch = Counter(item.flood_key for item in accepted)
+        gate = FloodGate.after_counting(settings.rules.max_clicks_per_minute,
+                                        uow.clicks.count_for_flooding(batch), batch)
+        outcomes = [screen(item, now=now, gate=gate, rules=settings.rules)
+                    if isinstance(item, AcceptedClick) else item for item in checked]
+        clicks = [outcome for outcome in outcomes if isinstance(outcome, Click)]
+        uow.clicks.add(clicks)
+        uow.stats.add(projections.click_tallies(clicks))
+        uow.commit()
+    return outcomes
+
+
+def _accept(request: ClickRequest, target: ReferralTarget | None, now: datetime,
+            settings: TrackingSettings) -> AcceptedClick | DomainError:
+    if target is None:
+        return NotFound("Unknown referral code.", {"referral_code": ["Unknown."]})
+    try:
+        return accept(request, target, now=now, max_skew=settings.max_clock_skew)
+    except ValidationError as error:
+        return error
+
+
+@HANDLERS.command(commands.BillValidClicks)
+def bill_valid_clicks(cmd: commands.BillValidClicks, uow, clock: Clock,
+                      settings: TrackingSettings) -> int:
+    """Batch billable clicks, a chunk per transaction, until none is left."""
+    billed = 0
+    while True:
+        with uow:
+            clicks = uow.clicks.unbilled(settings.billing_chunk)
+            histories = uow.references.terms_histories({c.campaign_id for c in clicks})
+            batches = batch_clicks(clicks, _terms_lookup(histories), clock())
+            for batch in batches:
+                uow.click_batches.add(batch)
+            uow.commit()
+        billed += sum(batch.size for batch in batches)
+        if len(clicks) < settings.billing_chunk or not batches:
+            return billed
+
+
+def _terms_lookup(histories: dict[str, TermsHistory]):
+    def terms_of(campaign_id: str, version: int) -> TermsVersion | None:
+        history = histories.get(campaign_id)
+        return history.version(version) if history else None
+
+    return terms_of
+
+
+@HANDLERS.command(commands.PurgeFloodCounters)
+def purge_flood_counters(cmd: commands.PurgeFloodCounters, uow, clock: Clock,
+                         settings: TrackingSettings) -> int:
+    with uow:
+        purged = uow.clicks.purge_flood_counts(clock() - settings.flood_counter_retention)
+        uow.commit()
+    return purged
+
+
+@HANDLERS.command(commands.RecordPartnerIp)
+def record_partner_ip(cmd: commands.RecordPartnerIp, uow, clock: Clock) -> None:
+    with uow:
+        uow.references.add_partner_ip(cmd.partner_id, cmd.ip, clock())
+        uow.commit()
+
+
+# --- conversions --------------------------------------------------------------------------
+@HANDLERS.command(commands.RecordConversion)
+def record_conversion(cmd: commands.RecordConversion, uow, clock: Clock,
+                      settings: TrackingSettings) -> str:
+    """Attribute (or reject) a brand's order once; the same order again returns the
+    conversion recorded the first time. Returns the conversion id."""
+    now = clock()
+    facts = _facts(cmd, now, settings)
+    try:
+        return _record_conversion(uow, facts, now, settings)
+    except DuplicateOrder:  # a concurrent report of the same order committed first
+        with uow:
+            return uow.conversions.get_by_order(facts.brand_id, facts.order_id).id
+
+
+def _record_conversion(uow, facts: attribution.ConversionFacts, now: datetime,
+                       settings: TrackingSettings) -> str:
+    with uow:
+        existing = uow.conversions.get_by_order(facts.brand_id, facts.order_id)
+        if existing is not None:
+            return existing.id
+        credit = _credit(uow, facts)
+        attribution.check_currency(facts, credit)
+        partner_ips = (uow.references.partner_ips(credit.target.enrollment.partner_id)
+                       if credit and settings.rules.self_referral else set())
+        verdict = attribution.judge(facts, credit, partner_ips=partner_ips,
+                                    rules=settings.rules)
+        conversion = Conversion.of(facts, verdict, now)
+        uow.conversions.add(conversion)
+        uow.stats.add(projections.conversion_tallies(conversion))
+        uow.commit()
+    return conversion.id
+
+
+def _facts(cmd: commands.RecordConversion, now: datetime,
+           settings: TrackingSettings) -> attribution.ConversionFacts:
+    occurred_at = cmd.occurred_at or now
+    not_in_future(occurred_at, now, settings.max_clock_skew, "occurred_at")
+    return attribution.ConversionFacts(
+        brand_id=cmd.brand_id, order_id=cmd.order_id, amount=Money.of(cmd.amount, cmd.currency),
+        occurred_at=occurred_at, referral_code=cmd.referral_code, click_id=cmd.click_id,
+        customer_ip=cmd.customer_ip, customer_id=cmd.customer_id)
+
+
+def _credit(uow, facts: attribution.ConversionFacts) -> attribution.Credit | None:
+    """Last click (reported or from the customer's IP) within its window, else the
+    reported code, else nobody."""
+    reported = _reported_click(uow, facts)
+    from_ip = None
+    if facts.customer_ip:
+        from_ip = uow.clicks.latest_from_ip(
+            facts.brand_id, facts.customer_ip, since=facts.occurred_at - MAX_ATTRIBUTION_WINDOW,
+            until=facts.occurred_at)
+    click = attribution.last_click((reported, from_ip), facts.occurred_at)
+    click_target = uow.references.target_by_enrollment(click.enrollment_id) if click else None
+    return attribution.credit_for(facts, click, click_target, _reported_code(uow, facts))
+
+
+def _reported_click(uow, facts: attribution.ConversionFacts):
+    if not facts.click_id:
+        return None
+    click = uow.clicks.get(facts.click_id)
+    if click is None:
+        raise NotFound("Unknown click.", {"click_id": ["Unknown."]})
+    _same_brand(click.brand_id, facts.brand_id, "click_id")
+    return click
+
+
+def _reported_code(uow, facts: attribution.ConversionFacts) -> ReferralTarget | None:
+    if not facts.referral_code:
+        return None
+    target = uow.references.targets_by_code([facts.referral_code]).get(facts.referral_code)
+    if target is None:
+        raise NotFound("Unknown referral code.", {"referral_code": ["Unknown."]})
+    _same_brand(target.brand_id, facts.brand_id, "referral_code")
+    return target
+
+
+def _same_brand(owner: str, brand_id: str, field: str) -> None:
+    if owner != brand_id:
+        raise Forbidden("This belongs to another brand.",
+                        {field: ["Belongs to another brand's campaign."]})
+
+
+@HANDLERS.command(commands.ReverseConversion)
+def reverse_conversion(cmd: commands.ReverseConversion, uow, clock: Clock) -> str:
+    """Refund an order, fully or in part; idempotent per refund id. Returns the
+    conversion id."""
+    now = clock()
+    with uow:
+        conversion = uow.conversions.get_by_order(cmd.brand_id, cmd.order_id, for_update=True)
+        if conversion is None:
+            raise NotFound("No such order for this brand.", {"order_id": ["Unknown."]})
+        amount = _refund_amount(cmd, conversion)
+        refund = conversion.refund(cmd.refund_id or default_refund_id(amount), amount, now)
+        if refund is not None:
+            uow.conversions.save(conversion)
+            uow.stats.add(projections.refund_tallies(conversion, refund))
+            uow.commit()
+    return conversion.id
+
+
+def _refund_amount(cmd: commands.ReverseConversion, conversion: Conversion) -> Money | None:
+    if cmd.amount is None:
+        return None
+    amount = Money.of(cmd.amount, conversion.amount.currency)
+    if not amount.is_rounded:
+        raise ValidationError("Too many decimals.", {"amount": [
+            f"{amount.currency} amounts have at most {amount.minor_unit} decimal places."]})
+    return amount
+
+
+# --- replicas -----------------------------------------------------------------------------
+@HANDLERS.command(commands.ReplicateCampaign)
+def replicate_campaign(cmd: commands.ReplicateCampaign, uow, clock: Clock) -> None:
+    with uow:
+        _replicate_campaign(uow, cmd, clock())
+        uow.commit()
+
+
+def _replicate_campaign(uow, cmd: commands.ReplicateCampaign, now: datetime) -> None:
+    uow.references.add_terms(cmd.campaign.campaign_id, cmd.terms)
+    uow.references.replicate_campaign(cmd.campaign, cmd.revision, now)
+
+
+@HANDLERS.command(commands.ReplicateEnrollment)
+def replicate_enrollment(cmd: commands.ReplicateEnrollment, uow, clock: Clock) -> None:
+    now = clock()
+    with uow:
+        if cmd.campaign is not None:
+            _replicate_campaign(uow, cmd.campaign, now)
+        uow.references.replicate_enrollment(cmd.enrollment, cmd.revision, now)
+        uow.commit()
+
+
+@HANDLERS.command(commands.ReplicatePartner)
+def replicate_partner(cmd: commands.ReplicatePartner, uow, clock: Clock) -> None:
+    with uow:
+        uow.references.replicate_partner(cmd.partner, cmd.revision, clock())
+        uow.commit()
+
+
+# --- queries ------------------------------------------------------------------------------
+@HANDLERS.query(queries.GetConversion)
+def get_conversion(query: queries.GetConversion, uow) -> dict:
+    with uow.read() as conn:
+        return _found(views.conversion(conn, query.conversion_id),
+                      f"Conversion {query.conversion_id} does not exist.", "conversion_id")
+
+
+@HANDLERS.query(queries.ListConversions)
+def list_conversions(query: queries.ListConversions, uow) -> dict:
+    with uow.read() as conn:
+        return views.conversions_page(conn, query)
+
+
+@HANDLERS.query(queries.CampaignStats)
+def campaign_stats(query: queries.CampaignStats, uow) -> dict:
+    with uow.read() as conn:
+        return _found(views.campaign_stats(conn, query),
+                      f"Campaign {query.campaign_id} is unknown to tracking.", "campaign_id")
+
+
+@HANDLERS.query(queries.PartnerStats)
+def partner_stats(query: queries.PartnerStats, uow) -> dict:
+    with uow.read() as conn:
+        return views.partner_stats(conn, query)
+
+
+def _found(dto: dict | None, message: str, field: str) -> dict:
+    if dto is None:
+        raise NotFound(message, {field: ["Unknown."]})
+    return dto

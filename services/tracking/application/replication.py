@@ -1,0 +1,61 @@
+"""Anti-corruption layer: campaigns' and partners' event payloads (already parsed with
+their contracts) to tracking's replica commands."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from common.contracts.shared import TermsSnapshot
+from common.validation import schema_instance
+from services.tracking.application import commands
+from services.tracking.domain.references import CampaignRef, EnrollmentRef, PartnerRef
+from services.tracking.domain.terms import TermsVersion
+
+
+def terms_version(snapshot: dict[str, Any]) -> TermsVersion:
+    return TermsVersion(
+        version=snapshot["version"], model=snapshot["model"],
+        attribution_window_days=snapshot["attribution_window_days"],
+        effective_from=snapshot["effective_from"],
+        # back to its wire form, kept verbatim for our own events
+        snapshot=schema_instance(TermsSnapshot).dump(snapshot))
+
+
+def campaign(snapshot: dict[str, Any],
+             more_terms: Iterable[dict[str, Any]] = ()) -> commands.ReplicateCampaign:
+    """From a campaign snapshot; its current terms plus ``more_terms`` are recorded."""
+    return commands.ReplicateCampaign(
+        campaign=CampaignRef(
+            campaign_id=snapshot["campaign_id"], brand_id=snapshot["brand_id"],
+            status=snapshot["status"], currency=snapshot["currency"],
+            landing_url=snapshot["landing_url"], starts_at=snapshot["starts_at"],
+            ends_at=snapshot["ends_at"]),
+        revision=snapshot["revision"],
+        terms=tuple(terms_version(t) for t in (snapshot["terms"], *more_terms)))
+
+
+def campaign_event(payload: dict[str, Any]) -> commands.ReplicateCampaign:
+    """campaign_created/activated/paused/ended/cancelled/terms_changed."""
+    new_terms = [payload["new_terms"]] if payload.get("new_terms") else []
+    return campaign(payload["campaign"], new_terms)
+
+
+def enrollment(payload: dict[str, Any]) -> commands.ReplicateEnrollment:
+    """partner_enrolled (with campaign and terms history) or enrollment_suspended /
+    reactivated (enrollment only)."""
+    replicated_campaign = None
+    if payload.get("campaign"):
+        replicated_campaign = campaign(payload["campaign"], payload.get("terms_history", ()))
+    return commands.ReplicateEnrollment(
+        enrollment=EnrollmentRef(
+            enrollment_id=payload["enrollment_id"], referral_code=payload["referral_code"],
+            campaign_id=payload["campaign_id"], brand_id=payload["brand_id"],
+            partner_id=payload["partner_id"], status=payload["status"]),
+        revision=payload["revision"], campaign=replicated_campaign)
+
+
+def partner(payload: dict[str, Any]) -> commands.ReplicatePartner:
+    return commands.ReplicatePartner(
+        partner=PartnerRef(partner_id=payload["partner_id"], email=payload["email"],
+                           status=payload["status"]),
+        revision=payload["revision"])

@@ -1,0 +1,56 @@
+"""The service's knobs (config.yaml ``TRACKING``), with defaults for missing ones."""
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from services.tracking.domain.fraud import FraudRules
+
+DEFAULTS: dict[str, Any] = {
+    "flooding_max_clicks_per_minute": 10,   # per IP per referral code; 0 turns the rule off
+    "too_fast_min_seconds": 5,              # click -> conversion; 0 turns the rule off
+    "self_referral_enabled": True,
+    "reject_suspended": True,               # suspended partner or enrollment
+    "max_clicks_per_call": 1000,
+    "max_clock_skew_seconds": 300,          # how far in the future occurred_at may be
+    "clicks_attributed_interval_seconds": 60,
+    "clicks_attributed_max_clicks": 5000,   # per transaction of the batching task
+    "flood_counter_retention_minutes": 60,
+    "housekeeping_interval_seconds": 300,
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class TrackingSettings:
+    rules: FraudRules = FraudRules()
+    max_clicks_per_call: int = 1000
+    max_clock_skew: timedelta = timedelta(minutes=5)
+    billing_chunk: int = 5000
+    flood_counter_retention: timedelta = timedelta(hours=1)
+
+    @classmethod
+    def from_config(cls, section: Mapping[str, Any] | None) -> "TrackingSettings":
+        values = {**DEFAULTS, **(section or {})}
+        flooding = int(values["flooding_max_clicks_per_minute"])
+        too_fast = float(values["too_fast_min_seconds"])
+        return cls(
+            rules=FraudRules(
+                max_clicks_per_minute=flooding if flooding > 0 else None,
+                min_seconds_to_convert=too_fast if too_fast > 0 else None,
+                self_referral=_flag(values["self_referral_enabled"]),
+                reject_suspended=_flag(values["reject_suspended"]),
+            ),
+            max_clicks_per_call=int(values["max_clicks_per_call"]),
+            max_clock_skew=timedelta(seconds=float(values["max_clock_skew_seconds"])),
+            billing_chunk=int(values["clicks_attributed_max_clicks"]),
+            flood_counter_retention=timedelta(
+                minutes=float(values["flood_counter_retention_minutes"])),
+        )
+
+
+def _flag(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    return bool(value)

@@ -1,0 +1,63 @@
+"""Campaign terms as tracking sees them: every version a campaign ever had.
+
+A conversion is judged (attribution window) and priced (by commissions) with the
+version in force when it *happened*, not the one in force when it was reported; so the
+replica keeps every version and picks by ``effective_from``.
+"""
+from __future__ import annotations
+
+import bisect
+import dataclasses
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from common.seedwork.domain.entity import ValueObject
+
+PAY_PER_CLICK = "CPC"
+MAX_ATTRIBUTION_WINDOW = timedelta(days=90)  # the contract's upper bound
+
+
+@dataclasses.dataclass(frozen=True)
+class TermsVersion(ValueObject):
+    """One version of a campaign's terms. ``snapshot`` is its contract form
+    (``common.contracts.shared.TermsSnapshot``), passed on untouched in our events."""
+
+    version: int
+    model: str
+    attribution_window_days: int
+    effective_from: datetime
+    snapshot: dict[str, Any] = dataclasses.field(compare=False, hash=False)
+
+    @property
+    def pays_per_click(self) -> bool:
+        return self.model == PAY_PER_CLICK
+
+    @property
+    def attribution_window(self) -> timedelta:
+        return timedelta(days=self.attribution_window_days)
+
+    def window_covers(self, click_at: datetime, conversion_at: datetime) -> bool:
+        """True when a conversion at ``conversion_at`` may be credited to a click at
+        ``click_at``: not before the click, and within the attribution window."""
+        return click_at <= conversion_at <= click_at + self.attribution_window
+
+
+class TermsHistory:
+    """Every known version of one campaign's terms, ordered by ``effective_from``."""
+
+    def __init__(self, versions: Iterable[TermsVersion] = ()):
+        self.versions = sorted(versions, key=lambda v: (v.effective_from, v.version))
+        self._starts = [v.effective_from for v in self.versions]
+
+    def in_force_at(self, moment: datetime) -> TermsVersion | None:
+        """The latest version that took effect at or before ``moment`` (None before the
+        first one)."""
+        index = bisect.bisect_right(self._starts, moment)
+        return self.versions[index - 1] if index else None
+
+    def version(self, number: int) -> TermsVersion | None:
+        return next((v for v in self.versions if v.version == number), None)
+
+    def __len__(self) -> int:
+        return len(self.versions)

@@ -1,0 +1,148 @@
+"""Replicas of campaigns, terms, enrollments and partners; partners' own IPs.
+
+Replica upserts are conditional (``ON CONFLICT ... DO UPDATE ... WHERE revision <
+excluded.revision``): atomic, so two events about one campaign handled at once can
+never let the older revision win.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import bindparam, select
+from sqlalchemy.engine import Connection
+
+from common.seedwork.application.unit_of_work import AbstractRepository
+from services.tracking.domain.references import (
+    CampaignRef,
+    EnrollmentRef,
+    PartnerRef,
+    ReferralTarget,
+)
+from services.tracking.domain.terms import TermsHistory, TermsVersion
+from services.tracking.infrastructure.sql import upsert
+from services.tracking.infrastructure.tables import (
+    campaign_terms,
+    campaigns,
+    enrollments,
+    partner_ips,
+    partners,
+)
+
+_TARGETS = (
+    select(enrollments.c.id.label("enrollment_id"), enrollments.c.referral_code,
+           enrollments.c.campaign_id, enrollments.c.brand_id, enrollments.c.partner_id,
+           enrollments.c.status.label("enrollment_status"),
+           campaigns.c.status.label("campaign_status"), campaigns.c.currency,
+           campaigns.c.landing_url, campaigns.c.starts_at, campaigns.c.ends_at,
+           partners.c.email.label("partner_email"),
+           partners.c.status.label("partner_status"))
+    .join(campaigns, campaigns.c.id == enrollments.c.campaign_id)
+    .outerjoin(partners, partners.c.id == enrollments.c.partner_id))
+# built once: the hot path only binds values (SQLAlchemy reuses the compiled form)
+TARGETS_BY_CODE = _TARGETS.where(
+    enrollments.c.referral_code.in_(bindparam("codes", expanding=True)))
+TARGET_BY_ENROLLMENT = _TARGETS.where(enrollments.c.id == bindparam("enrollment_id"))
+TERMS_OF_CAMPAIGNS = select(campaign_terms).where(
+    campaign_terms.c.campaign_id.in_(bindparam("campaign_ids", expanding=True)))
+IPS_OF_PARTNER = select(partner_ips.c.ip).where(partner_ips.c.partner_id == bindparam("partner_id"))
+
+
+class SqlReferences(AbstractRepository):
+    def __init__(self, connection: Connection):
+        super().__init__()
+        self.connection = connection
+
+    # reading -----------------------------------------------------------------------------
+    def targets_by_code(self, codes: Iterable[str]) -> dict[str, ReferralTarget]:
+        codes = list(codes)
+        if not codes:
+            return {}
+        targets = self._targets(TARGETS_BY_CODE, {"codes": codes})
+        return {target.enrollment.referral_code: target for target in targets}
+
+    def target_by_enrollment(self, enrollment_id: str) -> ReferralTarget | None:
+        found = self._targets(TARGET_BY_ENROLLMENT, {"enrollment_id": enrollment_id})
+        return found[0] if found else None
+
+    def _targets(self, query, params: dict) -> list[ReferralTarget]:
+        rows = self.connection.execute(query, params).all()
+        histories = self.terms_histories({row.campaign_id for row in rows})
+        return [_target(row, histories.get(row.campaign_id, TermsHistory())) for row in rows]
+
+    def terms_histories(self, campaign_ids: Iterable[str]) -> dict[str, TermsHistory]:
+        campaign_ids = list(campaign_ids)
+        if not campaign_ids:
+            return {}
+        versions: dict[str, list[TermsVersion]] = defaultdict(list)
+        for row in self.connection.execute(TERMS_OF_CAMPAIGNS, {"campaign_ids": campaign_ids}):
+            versions[row.campaign_id].append(TermsVersion(
+                version=row.terms_version, model=row.model,
+                attribution_window_days=row.attribution_window_days,
+                effective_from=row.effective_from, snapshot=row.terms))
+        return {campaign_id: TermsHistory(found) for campaign_id, found in versions.items()}
+
+    def partner_ips(self, partner_id: str) -> set[str]:
+        return set(self.connection.execute(IPS_OF_PARTNER, {"partner_id": partner_id}).scalars())
+
+    # writing -----------------------------------------------------------------------------
+    def add_partner_ip(self, partner_id: str, ip: str, now: datetime) -> None:
+        stmt = upsert(self.connection, partner_ips).values(
+            partner_id=partner_id, ip=ip, first_seen_at=now, last_seen_at=now)
+        self.connection.execute(stmt.on_conflict_do_update(
+            index_elements=[partner_ips.c.partner_id, partner_ips.c.ip],
+            set_={"last_seen_at": stmt.excluded.last_seen_at}))
+
+    def add_terms(self, campaign_id: str, versions: Iterable[TermsVersion]) -> None:
+        rows = [{"campaign_id": campaign_id, "terms_version": v.version, "model": v.model,
+                 "attribution_window_days": v.attribution_window_days,
+                 "effective_from": v.effective_from, "terms": v.snapshot} for v in versions]
+        if rows:  # a terms version never changes once published
+            self.connection.execute(upsert(self.connection, campaign_terms).on_conflict_do_nothing(
+                index_elements=[campaign_terms.c.campaign_id, campaign_terms.c.terms_version]),
+                rows)
+
+    def replicate_campaign(self, campaign: CampaignRef, revision: int, now: datetime) -> None:
+        self._keep_newest(campaigns, {
+            "id": campaign.campaign_id, "brand_id": campaign.brand_id,
+            "status": campaign.status, "currency": campaign.currency,
+            "landing_url": campaign.landing_url, "starts_at": campaign.starts_at,
+            "ends_at": campaign.ends_at, "revision": revision, "updated_at": now})
+
+    def replicate_enrollment(self, enrollment: EnrollmentRef, revision: int,
+                             now: datetime) -> None:
+        self._keep_newest(enrollments, {
+            "id": enrollment.enrollment_id, "referral_code": enrollment.referral_code,
+            "campaign_id": enrollment.campaign_id, "brand_id": enrollment.brand_id,
+            "partner_id": enrollment.partner_id, "status": enrollment.status,
+            "revision": revision, "updated_at": now})
+
+    def replicate_partner(self, partner: PartnerRef, revision: int, now: datetime) -> None:
+        self._keep_newest(partners, {
+            "id": partner.partner_id, "email": partner.email, "status": partner.status,
+            "revision": revision, "updated_at": now})
+
+    def _keep_newest(self, table, row: dict) -> None:
+        stmt = upsert(self.connection, table).values(**row)
+        self.connection.execute(stmt.on_conflict_do_update(
+            index_elements=[table.c.id],
+            set_={name: stmt.excluded[name] for name in row if name != "id"},
+            where=table.c.revision < stmt.excluded.revision))
+
+
+def _target(row, terms: TermsHistory) -> ReferralTarget:
+    partner = None
+    if row.partner_status is not None:
+        partner = PartnerRef(partner_id=row.partner_id, email=row.partner_email,
+                             status=row.partner_status)
+    return ReferralTarget(
+        enrollment=EnrollmentRef(
+            enrollment_id=row.enrollment_id, referral_code=row.referral_code,
+            campaign_id=row.campaign_id, brand_id=row.brand_id, partner_id=row.partner_id,
+            status=row.enrollment_status),
+        campaign=CampaignRef(
+            campaign_id=row.campaign_id, brand_id=row.brand_id, status=row.campaign_status,
+            currency=row.currency, landing_url=row.landing_url, starts_at=row.starts_at,
+            ends_at=row.ends_at),
+        partner=partner, terms=terms)

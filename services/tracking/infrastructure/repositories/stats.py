@@ -1,0 +1,85 @@
+"""The daily stats read model, bumped in the transaction that records the traffic.
+
+Integer counters are incremented in SQL (``ON CONFLICT DO UPDATE SET clicks = clicks +
+excluded.clicks``). Revenue is a decimal, stored as text on SQLite, so it is added in
+Python on the row the upsert has just locked (and returned) -- never summed by SQLite
+as a float.
+Statements are built once per table and dialect (the hot path only binds values), and
+rows are written in key order so concurrent writers lock them in one order.
+"""
+from __future__ import annotations
+
+import functools
+from collections import defaultdict
+from decimal import Decimal
+
+from sqlalchemy import bindparam, update
+from sqlalchemy.engine import Connection
+
+from common.seedwork.application.unit_of_work import AbstractRepository
+from services.tracking.application.projections import DailyTally, Tallies
+from services.tracking.infrastructure.sql import upsert_for
+from services.tracking.infrastructure.tables import campaign_daily_stats, partner_daily_stats
+
+COUNTERS = {"clicks": "clicks", "valid_clicks": "valid_clicks",
+            "conversions": "conversions", "rejected": "rejected_conversions"}
+KEYS = {campaign_daily_stats.name: ("campaign_id", "day"),
+        partner_daily_stats.name: ("partner_id", "campaign_id", "day")}
+TABLES = {table.name: table for table in (campaign_daily_stats, partner_daily_stats)}
+
+
+class SqlStats(AbstractRepository):
+    def __init__(self, connection: Connection):
+        super().__init__()
+        self.connection = connection
+
+    def add(self, tallies: Tallies) -> None:
+        by_campaign: dict[tuple, DailyTally] = defaultdict(DailyTally)
+        by_partner: dict[tuple, DailyTally] = {}
+        for (campaign_id, partner_id, day), tally in tallies.items():
+            by_campaign[(campaign_id, day)] += tally
+            by_partner[(partner_id, campaign_id, day)] = tally
+        self._bump(campaign_daily_stats.name, by_campaign)
+        self._bump(partner_daily_stats.name, by_partner)
+
+    def _bump(self, table: str, tallies: dict[tuple, DailyTally]) -> None:
+        if not tallies:
+            return
+        key = KEYS[table]
+        rows = sorted(tallies.items())
+        params = [{**dict(zip(key, values, strict=True)), "revenue": Decimal(0),
+                   **{column: getattr(tally, field) for field, column in COUNTERS.items()}}
+                  for values, tally in rows]
+        with_revenue = any(tally.revenue for _, tally in rows)
+        counting = _counting(table, self.connection.dialect.name, with_revenue)
+        result = self.connection.execute(counting, params)
+        if not with_revenue:
+            return
+        revenue = {tuple(row[:-1]): row[-1] for row in result}  # the rows are locked now
+        for values, tally in rows:
+            if tally.revenue:
+                self.connection.execute(_set_revenue(table), {
+                    **{f"key_{name}": value for name, value in zip(key, values, strict=True)},
+                    "new_revenue": revenue[values] + tally.revenue})
+
+
+@functools.cache
+def _counting(table_name: str, dialect: str, returning_revenue: bool):
+    """``INSERT ... ON CONFLICT DO UPDATE`` adding the counters to the day's row (and
+    handing back the row's revenue when it is about to change)."""
+    table, key = TABLES[table_name], KEYS[table_name]
+    stmt = upsert_for(dialect, table)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[table.c[name] for name in key],
+        set_={column: table.c[column] + stmt.excluded[column] for column in COUNTERS.values()})
+    if returning_revenue:
+        stmt = stmt.returning(*(table.c[name] for name in key), table.c.revenue)
+    return stmt
+
+
+@functools.cache
+def _set_revenue(table_name: str):
+    table = TABLES[table_name]
+    return update(table).where(*(
+        table.c[name] == bindparam(f"key_{name}") for name in KEYS[table_name])).values(
+        revenue=bindparam("new_revenue"))

@@ -1,0 +1,101 @@
+"""Storage guarantees on both databases, below the service: a click is never batched
+twice, a replica keeps its newest revision, revenue stays an exact decimal."""
+import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import MetaData, text
+
+from common.seedwork.errors import ConcurrencyConflict
+from common.seedwork.infrastructure.database import Database
+from common.seedwork.infrastructure.messaging import (
+    InboxStore,
+    OutboxStore,
+    inbox_table,
+    outbox_table,
+)
+from common.seedwork.infrastructure.unit_of_work import SqlAlchemyUnitOfWork
+from services.tracking.application.integration_events import TRANSLATOR
+from services.tracking.application.projections import DailyTally
+from services.tracking.domain.billing import BillableClick, ClickBatch
+from services.tracking.domain.references import PartnerRef
+from services.tracking.infrastructure.repositories import REPOSITORIES
+from tests.support import migrated
+from tests.unit.tracking.builders import terms
+
+NOW = datetime(2026, 6, 15, 12, tzinfo=UTC)
+IDS = {name: str(uuid.uuid4()) for name in ("enrollment", "campaign", "brand", "partner")}
+
+
+@pytest.fixture
+def database(make_db_uri, db_kind):
+    database = Database(migrated("tracking", make_db_uri(db_kind, "tracking")))
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def uow(database):
+    metadata = MetaData()
+    return SqlAlchemyUnitOfWork(database, repositories=REPOSITORIES,
+                                outbox=OutboxStore(outbox_table(metadata)),
+                                inbox=InboxStore(inbox_table(metadata)), translator=TRANSLATOR)
+
+
+def insert_click(uow, click_id):
+    uow.connection.execute(text(
+        "INSERT INTO clicks (id, referral_code, enrollment_id, campaign_id, brand_id, "
+        "partner_id, ip, user_agent, occurred_at, recorded_at, billable) VALUES "
+        "(:id, 'C', :enrollment, :campaign, :brand, :partner, '1.1.1.1', 'UA', :at, :at, "
+        ":billable)"), {"id": click_id, "at": NOW.replace(tzinfo=None), "billable": True, **IDS})
+
+
+def test_a_click_already_batched_makes_a_second_batch_fail(uow):
+    with uow:
+        for click_id in ("k1", "k2"):
+            insert_click(uow, click_id)
+        uow.commit()
+    clicks = [BillableClick(click_id=c, brand_id=IDS["brand"], campaign_id=IDS["campaign"],
+                            partner_id=IDS["partner"], enrollment_id=IDS["enrollment"],
+                            occurred_at=NOW, terms_version=1)
+              for c in ("k1", "k2")]
+    with uow:
+        assert {c.click_id for c in uow.clicks.unbilled(10)} == {"k1", "k2"}
+        uow.click_batches.add(ClickBatch.of(clicks[:1], terms(model="CPC"), NOW))
+        uow.commit()
+    with uow:
+        assert [c.click_id for c in uow.clicks.unbilled(10)] == ["k2"]
+        with pytest.raises(ConcurrencyConflict):
+            uow.click_batches.add(ClickBatch.of(clicks, terms(model="CPC"), NOW))
+    with uow.read() as conn:
+        assert conn.execute(text(
+            "SELECT count(DISTINCT cpc_batch_id) FROM clicks")).scalar() == 1
+
+
+def test_a_replica_keeps_its_newest_revision(uow):
+    def replicate(status, revision):
+        with uow:
+            uow.references.replicate_partner(
+                PartnerRef(partner_id="p1", email="p@x.example", status=status), revision, NOW)
+            uow.commit()
+
+    replicate("ACTIVE", 3)
+    replicate("SUSPENDED", 5)
+    replicate("ACTIVE", 4)
+    with uow.read() as conn:
+        assert conn.execute(text("SELECT status, revision FROM partners")).one() == (
+            "SUSPENDED", 5)
+
+
+def test_revenue_is_summed_exactly(uow):
+    day = NOW.date()
+    for amount in ("0.10", "0.20", "1234567890123.01", "-0.01"):
+        with uow:
+            uow.stats.add({("c1", "p1", day): DailyTally(conversions=1,
+                                                          revenue=Decimal(amount))})
+            uow.commit()
+    with uow.read() as conn:
+        revenue, conversions = conn.execute(text(
+            "SELECT revenue, conversions FROM campaign_daily_stats")).one()
+    assert Decimal(str(revenue)) == Decimal("1234567890123.30") and conversions == 4
