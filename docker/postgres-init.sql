@@ -2,3 +2,5 @@
 CREATE DATABASE alpes_partners;
 CREATE DATABASE alpes_campaigns;
 CREATE DATABASE alpes_tracking;
+CREATE DATABASE alpes_commissions;
+CREATE DATABASE alpes_payouts;

@@ -1,0 +1,81 @@
+"""Commissions commands: what the service is asked to do (by events, RPC or timers)."""
+from __future__ import annotations
+
+import dataclasses
+from decimal import Decimal
+
+from common.seedwork.application.messages import Command
+from services.commissions.domain.commission import Refund, Source
+from services.commissions.domain.terms import Terms
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class RecordConversionCommission(Command):
+    """tracking attributed a conversion: price it with the terms it carries."""
+
+    source: Source
+    terms: Terms
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class RecordClickCommission(Command):
+    """tracking reported a batch of valid clicks (CPC terms)."""
+
+    source: Source
+    terms: Terms
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ReverseConversionCommission(Command):
+    conversion_id: str
+    partner_id: str
+    refund: Refund
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ApproveDueCommissions(Command):
+    limit: int = 500
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ApproveCommission(Command):
+    commission_id: str
+    acting_brand_id: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class DeclineCommission(Command):
+    commission_id: str
+    acting_brand_id: str
+    reason: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class HoldForPayout(Command):
+    payout_id: str
+    partner_id: str
+    currency: str
+    min_amount: Decimal | None = None
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ConfirmPayout(Command):
+    payout_id: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ReleasePayout(Command):
+    payout_id: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class SendBudgetReleases(Command):
+    limit: int = 100
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ApplyParkedRefunds(Command):
+    """Timer: refunds still parked although their commission exists (a crash between
+    the two commits that normally apply them)."""
+
+    limit: int = 100

@@ -1,0 +1,40 @@
+"""Which commission domain events leave the service, and in what shape (common.contracts)."""
+from __future__ import annotations
+
+from common.contracts import commissions as contracts
+from common.seedwork.application.integration import EventTranslator
+from common.seedwork.domain.clock import isoformat
+from services.commissions.domain import commission as domain
+
+TRANSLATOR = EventTranslator()
+
+
+def payload(event: domain.CommissionEvent) -> dict:
+    state = event.commission
+    source = state.source
+    return {
+        "commission_id": state.commission_id,
+        "partner_id": source.partner_id,
+        "campaign_id": source.campaign_id,
+        "brand_id": source.brand_id,
+        "conversion_id": source.conversion_id,
+        "source_event_id": source.source_event_id,
+        "amount": state.amount.to_dict(),
+        "status": state.status.value,
+        "terms_version": source.terms_version,
+        "hold_until": isoformat(state.hold_until) if state.hold_until else None,
+        "occurred_at": isoformat(event.occurred_at),
+    }
+
+
+TRANSLATOR.register(domain.CommissionCreated, contracts.COMMISSION_CREATED, payload)
+TRANSLATOR.register(domain.CommissionApproved, contracts.COMMISSION_APPROVED, payload)
+TRANSLATOR.register(domain.CommissionRejected, contracts.COMMISSION_REJECTED,
+                    lambda e: {**payload(e), "reason": e.reason})
+TRANSLATOR.register(domain.CommissionDeclined, contracts.COMMISSION_DECLINED,
+                    lambda e: {**payload(e), "reason": e.reason})
+TRANSLATOR.register(domain.CommissionReversed, contracts.COMMISSION_REVERSED,
+                    lambda e: {**payload(e), "reversed_amount": e.reversed_amount.to_dict(),
+                               "clawback": e.clawback})
+TRANSLATOR.register(domain.CommissionPaid, contracts.COMMISSION_PAID,
+                    lambda e: {**payload(e), "payout_id": e.payout_id})

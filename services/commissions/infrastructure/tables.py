@@ -1,0 +1,142 @@
+"""SQLAlchemy tables of the commissions database (must match the migrations; a test checks)."""
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+)
+
+from common.seedwork.infrastructure.messaging import add_messaging_tables
+from common.seedwork.infrastructure.types import DecimalType, UTCDateTime
+
+metadata = MetaData()
+
+commissions = Table(
+    "commissions", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("partner_id", String(36), nullable=False),
+    Column("campaign_id", String(36), nullable=False),
+    Column("brand_id", String(36), nullable=False),
+    Column("conversion_id", String(36), nullable=True),
+    Column("source_event_id", String(64), nullable=False),
+    Column("model", String(3), nullable=False),
+    Column("terms_version", Integer, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("order_amount", DecimalType(), nullable=True),
+    Column("order_currency", String(3), nullable=True),
+    Column("clicks", Integer, nullable=True),
+    Column("click_day", Date, nullable=True),
+    Column("earned", DecimalType(), nullable=False),
+    Column("amount", DecimalType(), nullable=False),
+    Column("reversed", DecimalType(), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("reason", Text, nullable=True),
+    Column("hold_until", UTCDateTime(), nullable=True),
+    Column("payout_id", String(36), nullable=True),
+    Column("refund_ids", JSON, nullable=False),
+    Column("occurred_at", UTCDateTime(), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("version", Integer, nullable=False),
+    Index("ix_commissions_partner", "partner_id", "currency", "status"),
+    Index("ix_commissions_campaign", "campaign_id", "status"),
+    Index("ix_commissions_brand", "brand_id", "status"),
+    Index("ix_commissions_due", "status", "hold_until"),
+    Index("ix_commissions_payout", "payout_id"),
+    Index("ix_commissions_created", "created_at"),
+)
+
+adjustments = Table(
+    "adjustments", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("partner_id", String(36), nullable=False),
+    Column("commission_id", String(36), nullable=False),
+    Column("refund_id", String(200), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("amount", DecimalType(), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("payout_id", String(36), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("version", Integer, nullable=False),
+    Index("ix_adjustments_partner", "partner_id", "currency", "status"),
+    Index("ix_adjustments_payout", "payout_id"),
+)
+
+ledgers = Table(
+    "ledgers", metadata,
+    Column("id", String(80), primary_key=True),
+    Column("partner_id", String(36), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("pending", DecimalType(), nullable=False),
+    Column("approved", DecimalType(), nullable=False),
+    Column("in_payout", DecimalType(), nullable=False),
+    Column("paid", DecimalType(), nullable=False),
+    Column("adjustments", DecimalType(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("version", Integer, nullable=False),
+    Index("ix_ledgers_partner", "partner_id"),
+    Index("ix_ledgers_currency", "currency"),
+)
+
+payout_holds = Table(
+    "payout_holds", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("partner_id", String(36), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("amount", DecimalType(), nullable=False),
+    Column("commission_ids", JSON, nullable=False),
+    Column("adjustment_ids", JSON, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("version", Integer, nullable=False),
+)
+
+click_allowances = Table(
+    "click_allowances", metadata,
+    Column("id", String(120), primary_key=True),
+    Column("partner_id", String(36), nullable=False),
+    Column("campaign_id", String(36), nullable=False),
+    Column("day", Date, nullable=False),
+    Column("paid_clicks", Integer, nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("version", Integer, nullable=False),
+)
+
+budget_releases = Table(
+    "budget_releases", metadata,
+    Column("release_id", String(36), primary_key=True),
+    Column("reservation_id", String(36), nullable=False),
+    Column("amount", DecimalType(), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("cause", String(250), nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("last_error", Text, nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("next_attempt_at", UTCDateTime(), nullable=False),
+    Column("sent_at", UTCDateTime(), nullable=True),
+    Index("ix_budget_releases_due", "status", "next_attempt_at"),
+)
+
+parked_refunds = Table(
+    "parked_refunds", metadata,
+    Column("conversion_id", String(36), nullable=False),
+    Column("refund_id", String(200), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("order_amount", DecimalType(), nullable=False),
+    Column("total_reversed", DecimalType(), nullable=False),
+    Column("fully_reversed", Boolean, nullable=False),
+    Column("parked_at", UTCDateTime(), nullable=False),
+    PrimaryKeyConstraint("conversion_id", "refund_id", name="pk_parked_refunds"),
+)
+
+outbox_messages, inbox_messages = add_messaging_tables(metadata)

@@ -1,0 +1,56 @@
+"""Marshmallow schemas of the commissions RPC payloads."""
+from __future__ import annotations
+
+import marshmallow
+from marshmallow import fields, validate
+
+from common.contracts.commissions import COMMISSION_STATUSES
+from common.validation import CurrencyCode, DecimalString, Id, Page, StrictSchema
+
+
+def _not_blank(value: str) -> None:
+    if not value.strip():
+        raise marshmallow.ValidationError("Must not be blank.")
+
+
+def _not_negative(value) -> None:
+    if value < 0:
+        raise marshmallow.ValidationError("Must not be negative.")
+
+
+class CommissionIdSchema(StrictSchema):
+    commission_id = Id(required=True)
+
+
+class ApproveCommissionSchema(CommissionIdSchema):
+    acting_brand_id = Id(required=True)
+
+
+class DeclineCommissionSchema(ApproveCommissionSchema):
+    reason = fields.String(required=True, validate=[validate.Length(min=1, max=500), _not_blank])
+
+
+class ListCommissionsSchema(Page):
+    partner_id = Id()
+    campaign_id = Id()
+    brand_id = Id()
+    status = fields.String(validate=validate.OneOf(COMMISSION_STATUSES))
+
+
+class PartnerIdSchema(StrictSchema):
+    partner_id = Id(required=True)
+
+
+class PayoutIdSchema(StrictSchema):
+    payout_id = Id(required=True)
+
+
+class HoldForPayoutSchema(PayoutIdSchema):
+    partner_id = Id(required=True)
+    currency = CurrencyCode(required=True)
+    min_amount = DecimalString(load_default=None, allow_none=True, validate=_not_negative)
+
+
+class ListPayableSchema(StrictSchema):
+    currency = CurrencyCode(required=True)
+    min_amount = DecimalString(load_default=0, validate=_not_negative)

@@ -1,0 +1,243 @@
+"""The Payout aggregate: one partner, one currency, one cycle -- an orchestrated saga.
+
+Steps and statuses::
+
+    PENDING --hold--> HELD --pay (PSP)--> CONFIRMING --confirm--> PAID
+       |                 \\--declined--> COMPENSATING --release--> FAILED
+       \\--nothing to hold--> SKIPPED         \\--release fails--> COMPENSATION_FAILED
+
+Every step and compensation is appended to the saga log, persisted with the status in
+one transaction, so a crashed saga resumes from where its log says it stopped. A step
+whose outcome is unknown (the commissions service or the PSP did not answer) is logged
+as an ERROR and repeated later -- each step is idempotent by payout id, and the PSP call
+carries the payout id as its idempotency key, so a repeat never pays twice.
+
+``claim`` gives one runner a lease on an active payout; every recorded step renews it.
+A runner whose lease was taken over fails to save (version check) and stops.
+"""
+from __future__ import annotations
+
+import dataclasses
+import enum
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from common.seedwork.domain.entity import AggregateRoot, ValueObject
+from common.seedwork.domain.events import DomainEvent
+from common.seedwork.domain.money import Money
+from common.seedwork.domain.rules import StatusMustBe, check_rule
+
+
+class PayoutStatus(str, enum.Enum):
+    PENDING = "PENDING"
+    HELD = "HELD"
+    CONFIRMING = "CONFIRMING"
+    PAID = "PAID"
+    COMPENSATING = "COMPENSATING"
+    FAILED = "FAILED"
+    COMPENSATION_FAILED = "COMPENSATION_FAILED"
+    SKIPPED = "SKIPPED"
+
+
+ACTIVE = (PayoutStatus.PENDING, PayoutStatus.HELD, PayoutStatus.CONFIRMING,
+          PayoutStatus.COMPENSATING)
+NEXT_STEP = {PayoutStatus.PENDING: "hold", PayoutStatus.HELD: "pay",
+             PayoutStatus.CONFIRMING: "confirm", PayoutStatus.COMPENSATING: "compensate"}
+
+
+@dataclasses.dataclass(frozen=True)
+class SagaStep(ValueObject):
+    attempt: int
+    step: str       # start | hold | pay | confirm | compensate | retry
+    outcome: str    # OK | FAILED (definitive) | ERROR (unknown: repeated later) | SKIPPED
+    detail: dict[str, Any]
+    at: datetime
+
+
+@dataclasses.dataclass(frozen=True)
+class PayoutState(ValueObject):
+    payout_id: str
+    partner_id: str
+    cycle: str
+    amount: Money
+    commission_ids: tuple[str, ...]
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class PayoutEvent(DomainEvent):
+    payout: PayoutState
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class PayoutStarted(PayoutEvent):
+    pass
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class PayoutPaid(PayoutEvent):
+    psp_reference: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class PayoutFailed(PayoutEvent):
+    reason: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class PayoutCompensationFailed(PayoutEvent):
+    reason: str
+
+
+class Payout(AggregateRoot):
+    def __init__(self, *, id: str, partner_id: str, currency: str, cycle: str,
+                 status: PayoutStatus, min_amount: Money, payout_method: dict[str, Any],
+                 created_at: datetime, updated_at: datetime, attempt: int = 1,
+                 amount: Money | None = None, commission_ids: Sequence[str] = (),
+                 adjustment_ids: Sequence[str] = (), psp_reference: str | None = None,
+                 reason: str | None = None, lease_owner: str | None = None,
+                 lease_until: datetime | None = None, next_attempt_at: datetime | None = None):
+        self.id = id
+        self.partner_id = partner_id
+        self.currency = currency
+        self.cycle = cycle
+        self.status = PayoutStatus(status)
+        self.min_amount = min_amount
+        self.payout_method = payout_method  # snapshot taken when the payout started
+        self.created_at = created_at
+        self.updated_at = updated_at
+        self.attempt = attempt
+        self.amount = amount
+        self.commission_ids = tuple(commission_ids)
+        self.adjustment_ids = tuple(adjustment_ids)
+        self.psp_reference = psp_reference
+        self.reason = reason
+        self.lease_owner = lease_owner
+        self.lease_until = lease_until
+        self.next_attempt_at = next_attempt_at
+        self.new_steps: list[SagaStep] = []
+
+    @classmethod
+    def start(cls, *, id: str, partner_id: str, currency: str, cycle: str, min_amount: Money,
+              payout_method: dict[str, Any], now: datetime) -> "Payout":
+        payout = cls(id=id, partner_id=partner_id, currency=currency, cycle=cycle,
+                     status=PayoutStatus.PENDING, min_amount=min_amount,
+                     payout_method=payout_method, created_at=now, updated_at=now)
+        payout._log("start", "OK", now, min_amount=min_amount.format_amount())
+        return payout
+
+    @property
+    def next_step(self) -> str | None:
+        return NEXT_STEP.get(self.status)
+
+    # scheduling -------------------------------------------------------------------------
+    def claim(self, owner: str, now: datetime, lease: timedelta) -> bool:
+        """Take the saga for ``lease`` if it has a step to run, nobody holds it and its
+        retry time has come."""
+        free = self.lease_until is None or self.lease_until <= now
+        due = self.next_attempt_at is None or self.next_attempt_at <= now
+        if self.next_step is None or not free or not due:
+            return False
+        self.lease_owner, self.lease_until = owner, now + lease
+        return True
+
+    def renew(self, now: datetime, lease: timedelta) -> None:
+        self.lease_until = now + lease
+
+    def let_go(self) -> None:
+        self.lease_owner = self.lease_until = None
+
+    # steps ------------------------------------------------------------------------------
+    def held(self, amount: Money, commission_ids: Sequence[str],
+             adjustment_ids: Sequence[str], now: datetime) -> None:
+        self._expect(PayoutStatus.PENDING, "hold commissions for")
+        self.amount = amount
+        self.commission_ids, self.adjustment_ids = tuple(commission_ids), tuple(adjustment_ids)
+        self._move(PayoutStatus.HELD, now)
+        self._log("hold", "OK", now, amount=amount.format_amount(),
+                  commissions=len(self.commission_ids), clawbacks=len(self.adjustment_ids))
+        self.record(PayoutStarted(payout=self.state, occurred_at=now))
+
+    def nothing_to_hold(self, payable: Money, now: datetime) -> None:
+        self._expect(PayoutStatus.PENDING, "skip")
+        self.reason = "nothing_payable" if not payable.is_positive else "below_threshold"
+        self._move(PayoutStatus.SKIPPED, now)
+        self._log("hold", "SKIPPED", now, payable=payable.format_amount(), reason=self.reason)
+
+    def paid_by_psp(self, reference: str, now: datetime) -> None:
+        self._expect(PayoutStatus.HELD, "record a payment of")
+        self.psp_reference = reference
+        self._move(PayoutStatus.CONFIRMING, now)
+        self._log("pay", "OK", now, psp_reference=reference)
+
+    def declined_by_psp(self, reason: str, now: datetime) -> None:
+        self._expect(PayoutStatus.HELD, "record a declined payment of")
+        self.reason = reason
+        self._move(PayoutStatus.COMPENSATING, now)
+        self._log("pay", "FAILED", now, reason=reason)
+
+    def confirmed(self, now: datetime) -> None:
+        self._expect(PayoutStatus.CONFIRMING, "confirm")
+        self._move(PayoutStatus.PAID, now)
+        self._log("confirm", "OK", now)
+        self.record(PayoutPaid(payout=self.state, psp_reference=self.psp_reference,
+                               occurred_at=now))
+
+    def compensated(self, now: datetime) -> None:
+        self._expect(PayoutStatus.COMPENSATING, "compensate")
+        self._move(PayoutStatus.FAILED, now)
+        self._log("compensate", "OK", now)
+        self.record(PayoutFailed(payout=self.state, reason=self.reason, occurred_at=now))
+
+    def compensation_failed(self, error: str, now: datetime) -> None:
+        self._expect(PayoutStatus.COMPENSATING, "compensate")
+        self._move(PayoutStatus.COMPENSATION_FAILED, now)
+        self._log("compensate", "FAILED", now, error=error)
+        self.record(PayoutCompensationFailed(
+            payout=self.state, reason=f"{self.reason}; compensation failed: {error}",
+            occurred_at=now))
+
+    def step_error(self, step: str, error: str, retry_at: datetime, now: datetime) -> None:
+        """The step's outcome is unknown: log it, repeat it at ``retry_at``."""
+        self.next_attempt_at = retry_at
+        self.updated_at = now
+        self.let_go()
+        self._log(step, "ERROR", now, error=error)
+
+    def retry(self, now: datetime) -> bool:
+        """FAILED: a new attempt from the hold; COMPENSATION_FAILED: the compensation
+        again. False when the saga is still running (nothing to do)."""
+        if self.status in ACTIVE:
+            return False
+        check_rule(StatusMustBe("payout", self.status,
+                                (PayoutStatus.FAILED, PayoutStatus.COMPENSATION_FAILED), "retry"))
+        if self.status is PayoutStatus.FAILED:
+            self.attempt += 1
+            self.amount, self.commission_ids, self.adjustment_ids = None, (), ()
+            self.psp_reference = self.reason = None
+            self._move(PayoutStatus.PENDING, now)
+        else:
+            self._move(PayoutStatus.COMPENSATING, now)
+        self.next_attempt_at = None
+        self.let_go()
+        self._log("retry", "OK", now)
+        return True
+
+    # helpers ----------------------------------------------------------------------------
+    @property
+    def state(self) -> PayoutState:
+        return PayoutState(payout_id=self.id, partner_id=self.partner_id, cycle=self.cycle,
+                           amount=self.amount or Money.zero(self.currency),
+                           commission_ids=self.commission_ids)
+
+    def _expect(self, status: PayoutStatus, action: str) -> None:
+        check_rule(StatusMustBe("payout", self.status, (status,), action))
+
+    def _move(self, status: PayoutStatus, now: datetime) -> None:
+        self.status = status
+        self.updated_at = now
+        self.next_attempt_at = None
+
+    def _log(self, step: str, outcome: str, now: datetime, **detail) -> None:
+        self.new_steps.append(SagaStep(attempt=self.attempt, step=step, outcome=outcome,
+                                       detail=detail, at=now))

@@ -1,0 +1,118 @@
+"""Fakes for the payouts use cases: repositories, a PSP, and the commissions ledger --
+the real commissions use cases on their own in-memory fakes, so the saga runs against
+the true ledger rules."""
+from __future__ import annotations
+
+from common.seedwork.application.bus import MessageBus
+from common.seedwork.domain.money import Money
+from common.seedwork.errors import Conflict, ServiceUnavailable
+from common.seedwork.infrastructure.memory import InMemoryRepository, InMemoryUnitOfWork
+from services.commissions.application import commands as commission_commands
+from services.commissions.application.handlers import HANDLERS as COMMISSION_HANDLERS
+from services.payouts.application.integration_events import TRANSLATOR
+from services.payouts.application.ports import (
+    Hold,
+    Payable,
+    PaymentProviderUnavailable,
+    PaymentResult,
+)
+from services.payouts.domain.payout import ACTIVE
+from tests.unit.commissions.fakes import FakeBudget
+from tests.unit.commissions.fakes import fake_uow as commissions_uow
+
+
+class FakePayouts(InMemoryRepository):
+    def add(self, payout):
+        if self.by_key(payout.partner_id, payout.currency, payout.cycle) is not None:
+            raise Conflict("This partner already has a payout in this cycle.")
+        super().add(payout)
+        self.log.setdefault(payout.id, []).extend(payout.new_steps)
+        payout.new_steps = []
+
+    def save(self, payout):
+        super().save(payout)
+        self.log.setdefault(payout.id, []).extend(payout.new_steps)
+        payout.new_steps = []
+
+    def by_key(self, partner_id, currency, cycle):
+        return self.first(lambda p: (p.partner_id, p.currency, p.cycle)
+                          == (partner_id, currency, cycle))
+
+    def due(self, now, limit):
+        return [p.id for p in self.items.values() if p.status in ACTIVE
+                and (p.lease_until is None or p.lease_until <= now)
+                and (p.next_attempt_at is None or p.next_attempt_at <= now)][:limit]
+
+    @property
+    def log(self):
+        return self.__dict__.setdefault("_log", {})
+
+
+def fake_uow():
+    return InMemoryUnitOfWork(translator=TRANSLATOR, payouts=FakePayouts(),
+                              payees=InMemoryRepository())
+
+
+class FakePsp:
+    """Remembers payments by idempotency key; declines or goes silent on demand."""
+
+    def __init__(self):
+        self.payments: dict[str, tuple[str, Money]] = {}
+        self.calls = 0
+        self.decline_next = 0
+        self.silent_next = 0
+
+    def pay(self, request):
+        self.calls += 1
+        if self.silent_next:
+            self.silent_next -= 1
+            raise PaymentProviderUnavailable("the PSP did not answer")
+        if request.idempotency_key in self.payments:
+            return PaymentResult(True, self.payments[request.idempotency_key][0])
+        if self.decline_next:
+            self.decline_next -= 1
+            return PaymentResult(False, reason="forced_failure")
+        reference = f"REF-{len(self.payments) + 1}"
+        self.payments[request.idempotency_key] = (reference, request.amount)
+        return PaymentResult(True, reference)
+
+
+class InMemoryCommissions:
+    """The CommissionsLedger port over the real commissions use cases, in memory."""
+
+    def __init__(self, clock):
+        self.uow = commissions_uow()
+        self.bus = MessageBus(self.uow, COMMISSION_HANDLERS,
+                              {"budget": FakeBudget(), "clock": clock})
+        self.down = set()  # names of the calls that fail with ServiceUnavailable
+
+    def list_payable(self, currency, min_amount):
+        self._call("list_payable")
+        payable = []
+        for ledger in self.uow.ledgers.items.values():
+            if ledger.currency == currency and ledger.payable.is_positive \
+                    and ledger.payable >= min_amount:
+                payable.append(Payable(ledger.partner_id, ledger.payable))
+        return payable
+
+    def hold(self, payout_id, partner_id, currency, min_amount):
+        self._call("hold")
+        held = self.bus.handle(commission_commands.HoldForPayout(
+            payout_id=payout_id, partner_id=partner_id, currency=currency,
+            min_amount=min_amount.amount))
+        return Hold(held=held["status"] in ("HELD", "CONFIRMED"),
+                    amount=Money.from_dict(held["amount"]),
+                    commission_ids=tuple(held["commission_ids"]),
+                    adjustment_ids=tuple(held["adjustment_ids"]))
+
+    def confirm(self, payout_id):
+        self._call("confirm")
+        self.bus.handle(commission_commands.ConfirmPayout(payout_id=payout_id))
+
+    def release(self, payout_id):
+        self._call("release")
+        self.bus.handle(commission_commands.ReleasePayout(payout_id=payout_id))
+
+    def _call(self, name):
+        if name in self.down:
+            raise ServiceUnavailable(f"commissions.{name} did not answer.")
