@@ -20,8 +20,18 @@ endif
 
 PYTEST_ARGS ?=
 
+# The BFF signs tokens with ALPES_JWT_SECRET. Locally, when it is not set, a random one is
+# generated once into var/jwt-secret (git-ignored) so `make run` and `make token` agree.
+JWT_SECRET_FILE := var/jwt-secret
+ifndef ALPES_JWT_SECRET
+ALPES_JWT_SECRET := $(shell test -s $(JWT_SECRET_FILE) || (mkdir -p var && umask 077 && \
+	$(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(48))' > $(JWT_SECRET_FILE)); \
+	cat $(JWT_SECRET_FILE))
+endif
+export ALPES_JWT_SECRET
+
 .PHONY: help venv infra migrate run test test-unit test-integration test-e2e lint \
-        dead-letters replay-dead-letter events-doc bench bench-smoke chaos test-reliability clean
+        dead-letters replay-dead-letter token events-doc bench bench-smoke chaos test-reliability clean
 
 help:  ## this list
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
@@ -82,6 +92,9 @@ bench: venv infra  ## full benchmark (~5 min): table + bench/results/<UTC>.json 
 
 bench-smoke: venv infra  ## seconds-long benchmark run (also part of make test)
 	$(BIN)/python -m bench --smoke
+
+token: venv  ## mint a bearer token: make token ROLE=admin|brand|partner SUB=<id> [TTL=s]
+	@$(BIN)/python -m services.bff.tokens mint --role $(ROLE) --sub $(SUB) $(if $(TTL),--ttl $(TTL))
 
 events-doc: venv  ## regenerate docs/events.md from common/contracts
 	$(BIN)/python -m common.contracts > docs/events.md

@@ -15,6 +15,7 @@ import requests
 from common.nameko.discovery import ROOT, service_names
 from common.stack import Stack
 
+ECHO_HTTP_ADDRESS = "127.0.0.1:18001"
 MANAGEMENT = os.environ.get("RABBIT_API_URI", "http://guest:guest@127.0.0.1:15672")
 PG_SERVER = os.environ.get("BENCH_PG_SERVER", "postgresql+psycopg2://postgres@127.0.0.1:5432")
 
@@ -33,7 +34,11 @@ class BenchEnvironment:
             "LOG_LEVEL": "WARNING",
             "WEB_SERVER_ADDRESS": "127.0.0.1:18000",
             "PUBLIC_BASE_URL": "http://127.0.0.1:18000",
-            "ALPES_JWT_SECRET": os.environ.get("ALPES_JWT_SECRET", f"bench-{uuid.uuid4().hex}"),
+            "ALPES_JWT_SECRET": os.environ.get("ALPES_JWT_SECRET",
+                                               f"bench-{uuid.uuid4().hex}{uuid.uuid4().hex}"),
+            # one client IP and one token drive all the load: lift the per-client limits
+            **{f"BFF_RATE_{name}": "100000000" for name in (
+                "TOKEN", "POSTBACK", "SIGNUP", "REDIRECT", "PUBLIC")},
         }
         if db == "postgres":
             self.env.update(DB_PREFIX=f"{PG_SERVER}/alpes_bench_{self.run_id}_", DB_SUFFIX="")
@@ -50,7 +55,9 @@ class BenchEnvironment:
         for module in ("common.migrate", "common.nameko.topology"):
             self._tool(module)
         self.stack = Stack(self.services, env=self.env, log_dir=self.workdir / "logs")
-        self.stack.add("bench_echo", "bench.echo_service")
+        # the floor service answers RPC and, on its own port, HTTP (the BFF holds 18000)
+        self.stack.add("bench_echo", "bench.echo_service",
+                       env={"WEB_SERVER_ADDRESS": ECHO_HTTP_ADDRESS})
         self.stack.start(timeout=90)
         return self
 

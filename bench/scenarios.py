@@ -16,11 +16,12 @@ from nameko.standalone.events import get_event_exchange
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from bench import load
+from bench.environment import ECHO_HTTP_ADDRESS
 from bench.stats import percentile, ratio
 
 ECHO_PAYLOAD = {"name": "Ana", "email": "ana@example.com", "type": "influencer",
                 "country": "ES"}
-ECHO_HTTP = "127.0.0.1:18001"
+ECHO_HTTP = ECHO_HTTP_ADDRESS
 BFF_HTTP = "127.0.0.1:18000"
 
 
@@ -47,20 +48,10 @@ def floors(env, settings, report) -> None:
         report.add("floor", f"rpc echo c={concurrency}", load.rpc_load(
             config, f"echo c={concurrency}", echo, concurrency=concurrency,
             seconds=settings.point, warmup=settings.warmup))
-    _start_http_echo(env)
+    _wait_http(f"http://{ECHO_HTTP}/hello")
     report.add("floor", "http hello c=16", load.http_load(
         f"http://{ECHO_HTTP}/hello", concurrency=16, seconds=settings.point,
         name="http hello"))
-
-
-def _start_http_echo(env) -> None:
-    """The HTTP floor runs on its own port (the BFF holds WEB_SERVER_ADDRESS)."""
-    stack = env.stack
-    if "bench_echo_http" not in stack.processes:
-        process = stack.add("bench_echo_http", "bench.echo_service",
-                            env={"WEB_SERVER_ADDRESS": ECHO_HTTP}, rpc_name="bench_echo")
-        process.start()
-        _wait_http(f"http://{ECHO_HTTP}/hello")
 
 
 def _wait_http(url: str, timeout: float = 30.0) -> None:

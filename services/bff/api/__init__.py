@@ -1,0 +1,15 @@
+"""The API's resources, one module each. Importing this package declares every route
+(``services.bff.routing.ROUTES``)."""
+from services.bff.api import (  # noqa: F401  (route declarations)
+    admin,
+    campaigns,
+    commissions,
+    dashboards,
+    partners,
+    payouts,
+    system,
+    tracking,
+)
+from services.bff.routing import ROUTES
+
+__all__ = ["ROUTES"]

@@ -1,0 +1,144 @@
+"""Campaigns: brands create and run them; partners browse the active ones and enroll."""
+from __future__ import annotations
+
+from typing import Any
+
+from services.bff import ownership, partner_ips
+from services.bff.auth import ADMIN, BRAND, PARTNER
+from services.bff.fanout import Fanout
+from services.bff.jsonio import to_wire
+from services.bff.routing import route
+from services.bff.schemas import campaigns as schemas
+from services.bff.schemas.common import PageQuery, page_of
+
+TAG = "campaigns"
+BRANDS = (ADMIN, BRAND)
+
+
+def owned_campaign(call, campaign_id: str) -> dict[str, Any]:
+    """The campaign if the caller may manage it (404 otherwise, like a missing one)."""
+    return ownership.owned_by_brand(call.principal,
+                                    call.rpc.campaigns.get_campaign(campaign_id))
+
+
+# --- brands' side -------------------------------------------------------------------------
+@route("POST", "/api/v1/brands/<brand_id>/campaigns", roles=BRANDS, body=schemas.CampaignBody,
+       response=schemas.CampaignOut, status=201, tag=TAG,
+       summary="Create a campaign (DRAFT) with its first terms")
+def create_campaign(call, brand_id):
+    brand_id = ownership.brand(call.principal, brand_id)
+    return call.rpc.campaigns.create_campaign(to_wire({**call.body, "brand_id": brand_id}))
+
+
+@route("GET", "/api/v1/brands/<brand_id>/campaigns", roles=BRANDS, query=schemas.CampaignsQuery,
+       response=page_of(schemas.CampaignOut), tag=TAG, summary="A brand's campaigns")
+def list_brand_campaigns(call, brand_id):
+    brand_id = ownership.brand(call.principal, brand_id)
+    return call.rpc.campaigns.list_campaigns({**call.query, "brand_id": brand_id})
+
+
+@route("GET", "/api/v1/campaigns/<campaign_id>", roles=BRANDS, response=schemas.CampaignOut,
+       tag=TAG, summary="A campaign (its brand's)")
+def get_campaign(call, campaign_id):
+    return owned_campaign(call, campaign_id)
+
+
+def _lifecycle(action: str, summary: str):
+    def change(call, campaign_id):
+        campaign = owned_campaign(call, campaign_id)
+        method = getattr(call.rpc.campaigns, f"{action}_campaign")
+        return method(campaign_id, campaign["brand_id"])
+
+    change.__name__ = f"{action}_campaign"
+    route("POST", f"/api/v1/campaigns/<campaign_id>/{action}", roles=BRANDS,
+          response=schemas.CampaignOut, tag=TAG, summary=summary)(change)
+    return change
+
+
+activate_campaign = _lifecycle("activate", "Activate: partners may enroll, traffic attributes")
+pause_campaign = _lifecycle("pause", "Pause: nothing new attributes")
+end_campaign = _lifecycle("end", "End for good")
+cancel_campaign = _lifecycle("cancel", "Cancel (from DRAFT or PAUSED)")
+
+
+@route("GET", "/api/v1/campaigns/<campaign_id>/terms", roles=BRANDS,
+       response=schemas.TermsHistoryOut, tag=TAG,
+       summary="Every terms version, and the one in force")
+def list_terms(call, campaign_id):
+    campaign = owned_campaign(call, campaign_id)
+    return {"campaign_id": campaign_id, "current": campaign["terms"],
+            "items": campaign["terms_history"]}
+
+
+@route("POST", "/api/v1/campaigns/<campaign_id>/terms", roles=BRANDS,
+       body=schemas.TermsChangeBody, response=schemas.CampaignOut, tag=TAG,
+       summary="New terms version from a moment on (earlier conversions keep theirs)")
+def change_terms(call, campaign_id):
+    campaign = owned_campaign(call, campaign_id)
+    body = to_wire(call.body)
+    return call.rpc.campaigns.change_terms(campaign_id, campaign["brand_id"], body["terms"],
+                                           body["effective_from"])
+
+
+@route("GET", "/api/v1/campaigns/<campaign_id>/budget", roles=BRANDS,
+       response=schemas.BudgetOut, tag=TAG, summary="Budget: total, reserved, remaining")
+def get_budget(call, campaign_id):
+    calls = Fanout()
+    calls.start("campaign", call.rpc.campaigns.get_campaign.call_async, campaign_id)
+    calls.start("budget", call.rpc.campaigns.get_budget.call_async, campaign_id)
+    ownership.owned_by_brand(call.principal, calls.result("campaign"))
+    return calls.result("budget")
+
+
+@route("GET", "/api/v1/campaigns/<campaign_id>/enrollments", roles=BRANDS,
+       query=schemas.EnrollmentsQuery, response=page_of(schemas.EnrollmentOut), tag=TAG,
+       summary="The partners enrolled in a campaign")
+def list_campaign_enrollments(call, campaign_id):
+    owned_campaign(call, campaign_id)
+    return call.rpc.campaigns.list_enrollments({**call.query, "campaign_id": campaign_id})
+
+
+# --- partners' side -----------------------------------------------------------------------
+@route("GET", "/api/v1/partner/campaigns", roles=(PARTNER,), query=PageQuery,
+       response=page_of(schemas.AvailableCampaignOut), tag=TAG,
+       summary="Active campaigns, each saying whether this partner may join or already did")
+def list_available_campaigns(call):
+    partner_id = call.principal.subject
+    calls = Fanout()
+    calls.start("campaigns", call.rpc.campaigns.list_campaigns.call_async,
+                {**call.query, "status": "ACTIVE"})
+    calls.start("partner", call.rpc.partners.get_partner.call_async, partner_id)
+    calls.start("enrollments", call.rpc.campaigns.list_enrollments.call_async,
+                {"partner_id": partner_id, "page_size": 100})
+    page, partner = calls.result("campaigns"), calls.result("partner")
+    enrolled = {item["campaign_id"] for item in calls.result("enrollments")["items"]}
+    items = [{**campaign, "eligible": eligible(partner, campaign),
+              "enrolled": campaign["campaign_id"] in enrolled} for campaign in page["items"]]
+    return {**page, "items": items}
+
+
+def eligible(partner: dict, campaign: dict) -> bool:
+    """An ACTIVE partner whose type and country the campaign accepts (empty = all)."""
+    rules = campaign.get("eligibility") or {}
+    types, countries = rules.get("partner_types") or [], rules.get("countries") or []
+    return (partner.get("status") == "ACTIVE"
+            and (not types or partner.get("type") in types)
+            and (not countries or partner.get("country") in countries))
+
+
+@route("POST", "/api/v1/partners/<partner_id>/enrollments", roles=(ADMIN, PARTNER),
+       body=schemas.EnrollBody, response=schemas.EnrollmentOut, status=201, tag=TAG,
+       summary="Enroll in an active campaign: the answer carries the referral link")
+def enroll(call, partner_id):
+    partner_id = ownership.partner(call.principal, partner_id)
+    if call.principal.is_(PARTNER):
+        partner_ips.report(call, partner_id)
+    return call.rpc.campaigns.enroll_partner(call.body["campaign_id"], partner_id)
+
+
+@route("GET", "/api/v1/partners/<partner_id>/enrollments", roles=(ADMIN, PARTNER),
+       query=schemas.EnrollmentsQuery, response=page_of(schemas.EnrollmentOut), tag=TAG,
+       summary="A partner's enrollments and referral links")
+def list_partner_enrollments(call, partner_id):
+    partner_id = ownership.partner(call.principal, partner_id)
+    return call.rpc.campaigns.list_enrollments({**call.query, "partner_id": partner_id})

@@ -1,0 +1,63 @@
+"""Commissions: brands approve or decline theirs; partners follow theirs and their balance."""
+from __future__ import annotations
+
+from services.bff import ownership
+from services.bff.auth import ADMIN, BRAND, PARTNER
+from services.bff.routing import route
+from services.bff.schemas import commissions as schemas
+from services.bff.schemas.common import page_of
+
+TAG = "commissions"
+
+
+def owned_commission(call, commission_id: str) -> dict:
+    return ownership.owned_by_brand_or_partner(
+        call.principal, call.rpc.commissions.get_commission(commission_id))
+
+
+@route("GET", "/api/v1/partners/<partner_id>/commissions", roles=(ADMIN, PARTNER),
+       query=schemas.CommissionsQuery, response=page_of(schemas.CommissionOut), tag=TAG,
+       summary="A partner's commissions")
+def list_partner_commissions(call, partner_id):
+    partner_id = ownership.partner(call.principal, partner_id)
+    return call.rpc.commissions.list_commissions({**call.query, "partner_id": partner_id})
+
+
+@route("GET", "/api/v1/brands/<brand_id>/commissions", roles=(ADMIN, BRAND),
+       query=schemas.BrandCommissionsQuery, response=page_of(schemas.CommissionOut), tag=TAG,
+       summary="The commissions a brand owes")
+def list_brand_commissions(call, brand_id):
+    brand_id = ownership.brand(call.principal, brand_id)
+    return call.rpc.commissions.list_commissions({**call.query, "brand_id": brand_id})
+
+
+@route("GET", "/api/v1/commissions/<commission_id>", roles=(ADMIN, BRAND, PARTNER),
+       response=schemas.CommissionOut, tag=TAG, summary="A commission (its brand's/partner's)")
+def get_commission(call, commission_id):
+    return owned_commission(call, commission_id)
+
+
+@route("POST", "/api/v1/commissions/<commission_id>/approve", roles=(ADMIN, BRAND),
+       response=schemas.CommissionOut, tag=TAG,
+       summary="Approve a pending commission before its hold ends")
+def approve_commission(call, commission_id):
+    commission = ownership.owned_by_brand(call.principal,
+                                          call.rpc.commissions.get_commission(commission_id))
+    return call.rpc.commissions.approve_commission(commission_id, commission["brand_id"])
+
+
+@route("POST", "/api/v1/commissions/<commission_id>/decline", roles=(ADMIN, BRAND),
+       body=schemas.DeclineBody, response=schemas.CommissionOut, tag=TAG,
+       summary="Decline a commission (its budget reservation is released)")
+def decline_commission(call, commission_id):
+    commission = ownership.owned_by_brand(call.principal,
+                                          call.rpc.commissions.get_commission(commission_id))
+    return call.rpc.commissions.decline_commission(commission_id, commission["brand_id"],
+                                                   call.body["reason"])
+
+
+@route("GET", "/api/v1/partners/<partner_id>/balance", roles=(ADMIN, PARTNER),
+       response=schemas.BalanceOut, tag=TAG,
+       summary="What a partner has pending, approved, in payout and paid, per currency")
+def get_balance(call, partner_id):
+    return call.rpc.commissions.get_balance(ownership.partner(call.principal, partner_id))

@@ -1,0 +1,111 @@
+"""Tracking: referral redirects, brands' conversion postbacks and refunds, stats."""
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+from services.bff import errors, ownership, partner_ips, responses
+from services.bff.auth import ADMIN, BRAND, PARTNER
+from services.bff.fanout import Fanout
+from services.bff.jsonio import to_wire
+from services.bff.routing import route
+from services.bff.schemas import tracking as schemas
+from services.bff.schemas.common import page_of
+
+TAG = "tracking"
+CUSTOMER_FIELDS = ("customer_ip", "customer_id")
+MAX_USER_AGENT = 1000
+REFERRAL_CODE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+@route("GET", "/r/<code>", limit="redirect", query=schemas.RedirectQuery, status=302,
+       html_errors=True, tag=TAG,
+       summary="Follow a referral link: records the click, redirects to the landing page")
+def follow_referral_link(call, code):
+    if not REFERRAL_CODE.match(code):
+        raise errors.not_found()  # a link that cannot exist is just a link that does not
+    user_agent = (call.request.headers.get("User-Agent") or "")[:MAX_USER_AGENT]
+    click = call.edge.clicks.record(
+        {"referral_code": code, "ip": call.client_ip, "user_agent": user_agent},
+        call.rpc.tracking.record_clicks)
+    return responses.redirect(click["redirect_url"])
+
+
+# --- brands' servers ----------------------------------------------------------------------
+@route("POST", "/api/v1/conversions", roles=(BRAND,), limit="postback",
+       body=schemas.ConversionBody, response=schemas.ConversionOut, status=201, tag=TAG,
+       summary="Report an order (server to server); repeating an order_id is safe")
+def record_conversion(call):
+    payload = {**call.body, "brand_id": call.principal.subject}
+    return call.rpc.tracking.record_conversion(to_wire(payload))
+
+
+@route("POST", "/api/v1/conversions/refunds", roles=(BRAND,), limit="postback",
+       body=schemas.RefundBody, response=schemas.ConversionOut, tag=TAG,
+       summary="Refund an order, fully or partly: its commission is reversed")
+def refund_conversion(call):
+    payload = {**call.body, "brand_id": call.principal.subject}
+    return call.rpc.tracking.reverse_conversion(to_wire(payload))
+
+
+# --- reading --------------------------------------------------------------------------------
+@route("GET", "/api/v1/conversions/<conversion_id>", roles=(ADMIN, BRAND, PARTNER),
+       response=schemas.ConversionOut, tag=TAG, summary="A conversion (its brand's/partner's)")
+def get_conversion(call, conversion_id):
+    conversion = call.rpc.tracking.get_conversion(conversion_id)
+    ownership.owned_by_brand_or_partner(call.principal, conversion)
+    return for_audience(call, conversion)
+
+
+@route("GET", "/api/v1/brands/<brand_id>/conversions", roles=(ADMIN, BRAND),
+       query=schemas.ConversionsQuery, response=page_of(schemas.ConversionOut), tag=TAG,
+       summary="A brand's conversions")
+def list_brand_conversions(call, brand_id):
+    brand_id = ownership.brand(call.principal, brand_id)
+    return call.rpc.tracking.list_conversions(to_wire({**call.query, "brand_id": brand_id}))
+
+
+@route("GET", "/api/v1/partners/<partner_id>/conversions", roles=(ADMIN, PARTNER),
+       query=schemas.ConversionsQuery, response=page_of(schemas.ConversionOut), tag=TAG,
+       summary="A partner's conversions (without customer data)")
+def list_partner_conversions(call, partner_id):
+    partner_id = ownership.partner(call.principal, partner_id)
+    page = call.rpc.tracking.list_conversions(to_wire({**call.query, "partner_id": partner_id}))
+    return {**page, "items": [for_audience(call, item) for item in page["items"]]}
+
+
+def for_audience(call, conversion: dict) -> dict:
+    """Customers' IPs and ids are the brand's data: partners never see them."""
+    if call.principal.is_(PARTNER):
+        return {k: v for k, v in conversion.items() if k not in CUSTOMER_FIELDS}
+    return conversion
+
+
+@route("GET", "/api/v1/campaigns/<campaign_id>/stats", roles=(ADMIN, BRAND),
+       query=schemas.StatsQuery, response=schemas.CampaignStatsOut, tag=TAG,
+       summary="Daily clicks, valid clicks, conversions, revenue and conversion rate")
+def campaign_stats(call, campaign_id):
+    calls = Fanout()
+    calls.start("campaign", call.rpc.campaigns.get_campaign.call_async, campaign_id)
+    calls.start("stats", call.rpc.tracking.campaign_stats.call_async,
+                {"campaign_id": campaign_id, **days(call.query, call.settings)})
+    ownership.owned_by_brand(call.principal, calls.result("campaign"))
+    return calls.result("stats")
+
+
+@route("GET", "/api/v1/partners/<partner_id>/stats", roles=(ADMIN, PARTNER),
+       query=schemas.StatsQuery, response=schemas.PartnerStatsOut, tag=TAG,
+       summary="A partner's daily traffic and conversions, per campaign")
+def partner_stats(call, partner_id):
+    partner_id = ownership.partner(call.principal, partner_id)
+    if call.principal.is_(PARTNER):
+        partner_ips.report(call, partner_id)
+    return call.rpc.tracking.partner_stats(
+        {"partner_id": partner_id, **days(call.query, call.settings)})
+
+
+def days(query: dict, settings) -> dict[str, str]:
+    """The requested UTC days, by default the last ``dashboard_stats_days`` to today."""
+    last = query.get("to") or datetime.now(UTC).date()
+    first = query.get("from") or last - timedelta(days=settings.dashboard_stats_days - 1)
+    return {"from": first.isoformat(), "to": last.isoformat()}

@@ -1,0 +1,116 @@
+"""Bearer tokens: HS256 JWTs naming a role and a subject, with an expiry.
+
+    {"iss": "alpes-partners", "aud": "alpes-partners-api", "sub": "<id>",
+     "role": "admin" | "brand" | "partner", "iat": ..., "exp": ..., "jti": "..."}
+
+The subject is the brand id of a brand, the partner id of a partner, an operator name
+for an admin. The secret comes from the environment (``ALPES_JWT_SECRET``), never from
+a file in the repository. Only HS256 is accepted: ``alg: none``, another algorithm, a
+bad signature, a wrong issuer/audience, a missing claim or an expired token is refused.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import time
+import uuid
+
+import jwt
+
+SECRET_ENV = "ALPES_JWT_SECRET"
+MIN_SECRET_LENGTH = 32
+ALGORITHM = "HS256"
+ISSUER = "alpes-partners"
+AUDIENCE = "alpes-partners-api"
+
+ADMIN, BRAND, PARTNER = "admin", "brand", "partner"
+ROLES = (ADMIN, BRAND, PARTNER)
+_REQUIRED_CLAIMS = ["exp", "iat", "sub", "iss", "aud"]
+
+
+class InvalidToken(Exception):
+    """Why a token was refused (said to the client: it names no secret)."""
+
+
+class SecretMissing(InvalidToken):
+    pass
+
+
+@dataclasses.dataclass(frozen=True)
+class Principal:
+    role: str
+    subject: str
+
+    @property
+    def key(self) -> str:
+        """The rate-limit key: one budget per actor, however many tokens it holds."""
+        return f"{self.role}:{self.subject}"
+
+    def is_(self, role: str) -> bool:
+        return self.role == role
+
+
+def secret_from_environment() -> str | None:
+    secret = os.environ.get(SECRET_ENV, "")
+    return secret if len(secret) >= MIN_SECRET_LENGTH else None
+
+
+class TokenCodec:
+    def __init__(self, secret: str | None):
+        self._secret = secret
+
+    @property
+    def configured(self) -> bool:
+        return bool(self._secret)
+
+    def mint(self, role: str, subject: str, ttl_seconds: int, now: float | None = None) -> str:
+        if not self._secret:
+            raise SecretMissing(f"set {SECRET_ENV} (at least {MIN_SECRET_LENGTH} characters)")
+        check_identity(role, subject)
+        if ttl_seconds <= 0:
+            raise ValueError("the time to live must be positive")
+        issued = int(now if now is not None else time.time())
+        claims = {"iss": ISSUER, "aud": AUDIENCE, "sub": subject, "role": role,
+                  "iat": issued, "exp": issued + int(ttl_seconds), "jti": uuid.uuid4().hex}
+        return jwt.encode(claims, self._secret, algorithm=ALGORITHM)
+
+    def read(self, token: str) -> Principal:
+        if not self._secret:
+            raise SecretMissing("Authentication is not configured on this server.")
+        try:
+            claims = jwt.decode(token, self._secret, algorithms=[ALGORITHM], issuer=ISSUER,
+                                audience=AUDIENCE, options={"require": _REQUIRED_CLAIMS})
+        except jwt.ExpiredSignatureError:
+            raise InvalidToken("The token has expired.") from None
+        except jwt.PyJWTError:
+            raise InvalidToken("The token is invalid.") from None
+        role, subject = claims.get("role"), claims.get("sub")
+        try:
+            check_identity(role, subject)
+        except ValueError:
+            raise InvalidToken("The token is invalid.") from None
+        return Principal(role, subject)
+
+
+def check_identity(role: object, subject: object) -> None:
+    """A known role; brands and partners are named by their UUID."""
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}")
+    if not isinstance(subject, str) or not 0 < len(subject) <= 128:
+        raise ValueError("the subject must be 1 to 128 characters")
+    if role != ADMIN:
+        try:
+            if str(uuid.UUID(subject)) != subject:
+                raise ValueError
+        except ValueError:
+            raise ValueError(f"a {role} token's subject is the {role}'s id (a UUID)") from None
+
+
+def bearer_token(authorization: str | None) -> str:
+    """The token of an ``Authorization: Bearer <token>`` header."""
+    if not authorization:
+        raise InvalidToken("A bearer token is required.")
+    scheme, _, token = authorization.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise InvalidToken("Use 'Authorization: Bearer <token>'.")
+    return token.strip()

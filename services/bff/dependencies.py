@@ -1,0 +1,64 @@
+"""The BFF's Nameko dependencies: its shared edge state and its RPC client.
+
+``Edge`` holds what outlives a request -- settings, the token codec, the rate limiter's
+buckets, the broker address -- built once in ``setup()``. ``BffRpcClient`` is the
+platform's ``RpcClient`` (timeouts, typed ``ServiceUnavailable``) with the BFF's own
+timeout when config.yaml sets ``BFF.rpc_timeout_seconds``.
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+from typing import Any
+
+from nameko.constants import AMQP_URI_CONFIG_KEY
+from nameko.extensions import DependencyProvider
+
+from common.nameko.rpc import RpcClient
+from services.bff import settings as bff_settings
+from services.bff.auth import MIN_SECRET_LENGTH, SECRET_ENV, TokenCodec, secret_from_environment
+from services.bff.clicks import ClickBatcher
+from services.bff.partner_ips import PartnerIps
+from services.bff.ratelimit import RateLimiter
+
+log = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass(frozen=True)
+class EdgeState:
+    settings: bff_settings.Settings
+    codec: TokenCodec
+    limiter: RateLimiter
+    config: dict[str, Any]
+    partner_ips: PartnerIps = dataclasses.field(default_factory=PartnerIps)
+    clicks: ClickBatcher = dataclasses.field(default_factory=ClickBatcher)
+
+    @property
+    def amqp_uri(self) -> str:
+        return self.config[AMQP_URI_CONFIG_KEY]
+
+
+class Edge(DependencyProvider):
+    def setup(self):
+        secret = secret_from_environment()
+        if secret is None:
+            log.warning("%s is not set (or shorter than %d characters): every bearer token "
+                        "will be refused; public routes still answer.", SECRET_ENV,
+                        MIN_SECRET_LENGTH)
+        settings = bff_settings.from_config(self.container.config)
+        clicks = ClickBatcher(settings.click_batch_max, settings.click_batches_in_flight)
+        self.state = EdgeState(settings=settings, codec=TokenCodec(secret),
+                               limiter=RateLimiter(), config=self.container.config,
+                               clicks=clicks)
+
+    def get_dependency(self, worker_ctx) -> EdgeState:
+        return self.state
+
+
+class BffRpcClient(RpcClient):
+    def setup(self):
+        super().setup()
+        override = bff_settings.from_config(self.container.config).rpc_timeout_seconds
+        if override:
+            self.effective_timeout = override
+

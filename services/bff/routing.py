@@ -1,0 +1,173 @@
+"""The route table: one declaration per operation, read by the HTTP layer and OpenAPI.
+
+    @route("GET", "/api/v1/partners/<partner_id>", roles=(ADMIN, PARTNER),
+           response=PartnerOut, summary="A partner's profile")
+    def get_partner(call, partner_id): ...
+
+A declaration names who may call it (no roles: public), its rate-limit policy, the
+marshmallow schemas of its query string, body and answer, and its success status.
+Path variables are validated too: ``*_id`` is a UUID, anything else 1 to 200
+characters (its handler knows its shape). The same table drives the Nameko entrypoints
+(``web.mount``) and the OpenAPI document (``openapi``), so neither can drift from the
+other.
+"""
+from __future__ import annotations
+
+import dataclasses
+import functools
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import marshmallow
+from marshmallow import Schema, fields, validate
+
+from common.validation import Id, StrictSchema
+from services.bff.auth import Principal
+
+_VARIABLE = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
+
+
+class NoQuery(StrictSchema):
+    """Routes without query parameters refuse any."""
+
+
+@dataclasses.dataclass
+class Call:
+    """What a resource handler gets: the caller, the validated input, the RPC client."""
+
+    principal: Principal | None
+    path: dict[str, Any]
+    body: dict[str, Any]
+    query: dict[str, Any]
+    rpc: Any
+    request: Any
+    request_id: str
+    client_ip: str
+    edge: Any  # the BFF's shared state: settings, token codec, config
+
+    @property
+    def settings(self):
+        return self.edge.settings
+
+
+@dataclasses.dataclass(frozen=True)
+class Reply:
+    """A handler's answer when the route's usual status or headers do not fit."""
+
+    body: Any
+    status: int = 200
+    headers: Mapping[str, str] = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    handler: Callable[..., Any]
+    roles: tuple[str, ...] = ()
+    limit: str | None = None
+    body: type[Schema] | None = None
+    query: type[Schema] = NoQuery
+    response: type[Schema] | None = None
+    status: int = 200
+    summary: str = ""
+    tag: str = ""
+    html_errors: bool = False
+
+    @property
+    def name(self) -> str:
+        return self.handler.__name__
+
+    @property
+    def public(self) -> bool:
+        return not self.roles
+
+    @property
+    def rate_policy(self) -> str:
+        return self.limit or ("public" if self.public else "token")
+
+    @property
+    def variables(self) -> list[str]:
+        return _VARIABLE.findall(self.path)
+
+    @property
+    def openapi_path(self) -> str:
+        return _VARIABLE.sub(lambda match: "{" + match.group(1) + "}", self.path)
+
+    @functools.cached_property
+    def path_schema(self) -> Schema:
+        return _path_schema(tuple(self.variables))()
+
+    # One instance per route, built once: marshmallow schemas are reusable, and building
+    # them on every request would cost more than loading with them.
+    @functools.cached_property
+    def query_schema(self) -> Schema:
+        return self.query()
+
+    @functools.cached_property
+    def body_schema(self) -> Schema | None:
+        return self.body() if self.body else None
+
+    @functools.cached_property
+    def response_schema(self) -> Schema | None:
+        return self.response() if self.response else None
+
+
+ROUTES: list[Route] = []
+
+
+def route(method: str, path: str, **options: Any) -> Callable[[Callable], Callable]:
+    def register(handler: Callable) -> Callable:
+        declared = Route(method=method, path=path, handler=handler, **options)
+        clash = [r for r in ROUTES if r.name == declared.name
+                 or (r.method, r.path) == (method, path)]
+        if clash:
+            raise ValueError(f"route {method} {path} ({declared.name}) is declared twice")
+        ROUTES.append(declared)
+        return handler
+
+    return register
+
+
+_PATH_SCHEMAS: dict[tuple[str, ...], type[Schema]] = {}
+
+
+def _path_schema(variables: tuple[str, ...]) -> type[Schema]:
+    if variables not in _PATH_SCHEMAS:
+        declared = {name: _path_field(name) for name in variables}
+        _PATH_SCHEMAS[variables] = type(f"Path_{'_'.join(variables) or 'none'}",
+                                        (StrictSchema,), declared)
+    return _PATH_SCHEMAS[variables]
+
+
+def _path_field(name: str) -> fields.Field:
+    if name.endswith("_id"):
+        return Id(required=True)
+    return fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class ActorId(fields.Field):
+    """An id naming the actor that a client may send but the token decides.
+
+    Accepted (so old clients keep working) and dropped: it never reaches the service.
+    """
+
+    def __init__(self, **kwargs):
+        metadata = {"description": "Ignored: the bearer token names the actor."}
+        super().__init__(load_only=True, metadata=metadata, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return value
+
+
+class Body(StrictSchema):
+    """Request bodies: unknown fields refused, actor ids dropped after loading."""
+
+    @marshmallow.post_load
+    def _drop_actor_ids(self, data: dict, **kwargs) -> dict:
+        for name, field in self.fields.items():
+            if isinstance(field, ActorId):
+                data.pop(field.data_key or name, None)
+                data.pop(name, None)
+        return data

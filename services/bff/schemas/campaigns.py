@@ -1,0 +1,151 @@
+"""Campaigns, their terms and budget (brands), available campaigns and links (partners).
+
+Shapes and types only: the campaigns service checks the business rules (rate bounds,
+model-specific amounts, currency of the brand...) and names each bad field itself.
+"""
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from common.contracts.campaigns import ENROLLMENT_STATUSES
+from common.contracts.partners import PARTNER_TYPES
+from common.contracts.shared import CAMPAIGN_STATUSES, TERMS_MODELS
+from common.validation import CountryCode, CurrencyCode, DecimalString, Id, UTCDateTimeField
+from services.bff.routing import ActorId, Body
+from services.bff.schemas.common import Money, MoneyIn, PageQuery
+
+
+class TermsIn(Body):
+    model = fields.String(required=True, validate=validate.OneOf(TERMS_MODELS))
+    rate = DecimalString(load_default=None, allow_none=True, metadata={
+        "description": "CPS: share of the order amount, 0 < rate <= 1.", "example": "0.10"})
+    min = fields.Nested(MoneyIn, load_default=None, allow_none=True)
+    max = fields.Nested(MoneyIn, load_default=None, allow_none=True)
+    amount = fields.Nested(MoneyIn, load_default=None, allow_none=True,
+                           metadata={"description": "CPA/CPC: fixed amount."})
+    daily_click_cap = fields.Integer(strict=True, load_default=None, allow_none=True)
+    attribution_window_days = fields.Integer(strict=True, required=True)
+    hold_days = fields.Integer(strict=True, required=True)
+
+
+class EligibilityIn(Body):
+    partner_types = fields.List(fields.String(validate=validate.OneOf(PARTNER_TYPES)),
+                                load_default=list)
+    countries = fields.List(CountryCode(), load_default=list)
+
+
+class CampaignBody(Body):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    description = fields.String(load_default="", validate=validate.Length(max=5000))
+    currency = CurrencyCode(required=True)
+    budget = fields.Nested(MoneyIn, required=True)
+    starts_at = UTCDateTimeField(load_default=None, allow_none=True)
+    ends_at = UTCDateTimeField(load_default=None, allow_none=True)
+    landing_url = fields.Url(required=True, schemes={"http", "https"}, require_tld=False,
+                             validate=validate.Length(max=2000))
+    eligibility = fields.Nested(EligibilityIn, load_default=None, allow_none=True)
+    terms = fields.Nested(TermsIn, required=True)
+    brand_id = ActorId()
+
+
+class TermsChangeBody(Body):
+    terms = fields.Nested(TermsIn, required=True)
+    effective_from = UTCDateTimeField(load_default=None, allow_none=True, metadata={
+        "description": "When the new version takes effect (default: now)."})
+    brand_id = ActorId()
+
+
+class CampaignsQuery(PageQuery):
+    status = fields.String(validate=validate.OneOf(CAMPAIGN_STATUSES))
+
+
+class EnrollmentsQuery(PageQuery):
+    status = fields.String(validate=validate.OneOf(ENROLLMENT_STATUSES))
+
+
+class EnrollBody(Body):
+    campaign_id = Id(required=True)
+    partner_id = ActorId()
+
+
+class TermsOut(Schema):
+    version = fields.Integer()
+    model = fields.String(metadata={"enum": list(TERMS_MODELS)})
+    rate = fields.String(allow_none=True)
+    min = fields.Nested(Money, allow_none=True)
+    max = fields.Nested(Money, allow_none=True)
+    amount = fields.Nested(Money, allow_none=True)
+    daily_click_cap = fields.Integer(allow_none=True)
+    attribution_window_days = fields.Integer()
+    hold_days = fields.Integer()
+    effective_from = fields.String(allow_none=True)
+
+
+class Eligibility(Schema):
+    partner_types = fields.List(fields.String())
+    countries = fields.List(fields.String())
+
+
+class CampaignOut(Schema):
+    campaign_id = fields.String(required=True)
+    brand_id = fields.String()
+    name = fields.String()
+    description = fields.String()
+    currency = fields.String()
+    status = fields.String(metadata={"enum": list(CAMPAIGN_STATUSES)})
+    pause_reason = fields.String(allow_none=True)
+    budget = fields.Nested(Money)
+    starts_at = fields.String(allow_none=True)
+    ends_at = fields.String(allow_none=True)
+    landing_url = fields.String()
+    eligibility = fields.Nested(Eligibility)
+    terms = fields.Nested(TermsOut)
+    terms_history = fields.List(fields.Nested(TermsOut))
+    revision = fields.Integer()
+    created_at = fields.String()
+    updated_at = fields.String()
+
+
+class AvailableCampaignOut(Schema):
+    """What a partner sees of a campaign: what it pays and whether it may join."""
+
+    campaign_id = fields.String(required=True)
+    brand_id = fields.String()
+    name = fields.String()
+    description = fields.String()
+    currency = fields.String()
+    starts_at = fields.String(allow_none=True)
+    ends_at = fields.String(allow_none=True)
+    landing_url = fields.String()
+    eligibility = fields.Nested(Eligibility)
+    terms = fields.Nested(TermsOut)
+    eligible = fields.Boolean(required=True)
+    enrolled = fields.Boolean(required=True)
+
+
+class TermsHistoryOut(Schema):
+    campaign_id = fields.String(required=True)
+    current = fields.Nested(TermsOut)
+    items = fields.List(fields.Nested(TermsOut), required=True)
+
+
+class BudgetOut(Schema):
+    campaign_id = fields.String(required=True)
+    total = fields.Nested(Money)
+    reserved = fields.Nested(Money)
+    remaining = fields.Nested(Money)
+    exhausted = fields.Boolean()
+
+
+class EnrollmentOut(Schema):
+    enrollment_id = fields.String(required=True)
+    campaign_id = fields.String()
+    brand_id = fields.String()
+    partner_id = fields.String()
+    referral_code = fields.String()
+    tracking_url = fields.String()
+    status = fields.String(metadata={"enum": list(ENROLLMENT_STATUSES)})
+    suspension_reason = fields.String(allow_none=True)
+    enrolled_at = fields.String()
+    updated_at = fields.String()
+    revision = fields.Integer()

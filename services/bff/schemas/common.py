@@ -1,0 +1,54 @@
+"""Pieces every resource uses: the error shape, paging, money."""
+from __future__ import annotations
+
+from functools import cache
+
+from marshmallow import Schema, fields, validate
+
+from common.validation import CurrencyCode, DecimalString, StrictSchema
+
+
+class ErrorDetail(Schema):
+    code = fields.String(required=True, metadata={"description": "Stable, machine-readable."})
+    message = fields.String(required=True)
+    request_id = fields.String(required=True)
+    fields = fields.Dict(required=True, metadata={  # last: it shadows the module below it
+        "description": "Per-field messages (a list per field, nested for nested input)."})
+
+
+class Error(Schema):
+    error = fields.Nested(ErrorDetail, required=True)
+
+
+class PageQuery(StrictSchema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
+    page_size = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+class Money(Schema):
+    amount = DecimalString(required=True, metadata={"example": "12.50"})
+    currency = fields.String(required=True, metadata={"example": "USD"})
+
+
+class MoneyIn(StrictSchema):
+    amount = DecimalString(required=True, metadata={"example": "12.50"})
+    currency = CurrencyCode(required=True, metadata={"example": "USD"})
+
+
+@cache
+def page_of(item: type[Schema]) -> type[Schema]:
+    """``{"items": [...], "page", "page_size", "total"}`` of ``item``."""
+    name = item.__name__.removesuffix("Out") + "Page"
+    return type(name, (Schema,), {
+        "items": fields.List(fields.Nested(item), required=True),
+        "page": fields.Integer(),
+        "page_size": fields.Integer(),
+        "total": fields.Integer(),
+    })
+
+
+@cache
+def list_of(item: type[Schema]) -> type[Schema]:
+    """``{"items": [...]}`` of ``item``."""
+    name = item.__name__.removesuffix("Out") + "List"
+    return type(name, (Schema,), {"items": fields.List(fields.Nested(item), required=True)})

@@ -1,0 +1,43 @@
+"""The two dashboards: a partner's portal home, a brand console's home."""
+from __future__ import annotations
+
+from marshmallow import Schema, fields
+
+from services.bff.schemas.campaigns import BudgetOut, CampaignOut, EnrollmentOut
+from services.bff.schemas.commissions import BalanceOut, CommissionOut
+from services.bff.schemas.partners import PartnerOut
+from services.bff.schemas.tracking import DayStats, PartnerStatsOut, Series
+
+UNAVAILABLE = {"description": "Parts whose service did not answer in time (shown as null)."}
+
+
+class EnrollmentWithStats(EnrollmentOut):
+    stats = fields.Nested(DayStats, allow_none=True,
+                          metadata={"description": "Totals over the dashboard's days."})
+
+
+class PartnerDashboardOut(Schema):
+    profile = fields.Nested(PartnerOut, required=True)
+    enrollments = fields.List(fields.Nested(EnrollmentWithStats), allow_none=True)
+    stats = fields.Nested(PartnerStatsOut, allow_none=True)
+    balance = fields.Nested(BalanceOut, allow_none=True)
+    unavailable = fields.List(fields.String(), required=True, metadata=UNAVAILABLE)
+
+
+class CampaignSummary(Schema):
+    campaign = fields.Nested(CampaignOut, required=True)
+    budget = fields.Nested(BudgetOut, allow_none=True)
+    stats = fields.Nested(Series, allow_none=True)
+
+
+class PendingCommissions(Schema):
+    total = fields.Integer()
+    items = fields.List(fields.Nested(CommissionOut))
+
+
+class BrandDashboardOut(Schema):
+    brand = fields.Dict(required=True)
+    campaigns = fields.List(fields.Nested(CampaignSummary), required=True)
+    campaigns_total = fields.Integer()
+    pending_commissions = fields.Nested(PendingCommissions, allow_none=True)
+    unavailable = fields.List(fields.String(), required=True, metadata=UNAVAILABLE)

@@ -1,0 +1,72 @@
+"""The BFF's knobs (config.yaml's ``BFF`` section) with their defaults.
+
+Read once per container (in a dependency's ``setup``), so a bad value stops the BFF at
+start-up instead of failing on some later request.
+"""
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+
+from services.bff.ratelimit import Limit
+
+DEFAULT_RATE_LIMITS = {
+    # authenticated routes: per token subject (role + id)
+    "token": {"requests": 600, "per_seconds": 60},
+    # brands' servers posting conversions and refunds: per token subject
+    "postback": {"requests": 6000, "per_seconds": 60},
+    # public routes, per client IP
+    "signup": {"requests": 10, "per_seconds": 3600},
+    "redirect": {"requests": 120, "per_seconds": 60},
+    "public": {"requests": 120, "per_seconds": 60},
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    token_ttl_seconds: int = 3600
+    max_token_ttl_seconds: int = 30 * 24 * 3600
+    rpc_timeout_seconds: float | None = None  # None: the platform's RPC_TIMEOUT_SECONDS
+    health_timeout_seconds: float = 2.0
+    max_body_bytes: int = 64 * 1024
+    max_json_depth: int = 20
+    trust_forwarded_for: bool = False
+    dashboard_stats_days: int = 30
+    click_batch_max: int = 100        # clicks of concurrent /r/<code> in one RPC
+    click_batches_in_flight: int = 2  # record_clicks calls on the wire at once
+    rate_limits: Mapping[str, Limit] = dataclasses.field(
+        default_factory=lambda: _limits(DEFAULT_RATE_LIMITS))
+
+    def limit(self, policy: str) -> Limit:
+        return self.rate_limits[policy]
+
+
+def from_config(config: Mapping[str, Any]) -> Settings:
+    section = dict(config.get("BFF") or {})
+    limits = {**DEFAULT_RATE_LIMITS, **(section.pop("rate_limits", None) or {})}
+    known = {field.name for field in dataclasses.fields(Settings)} - {"rate_limits"}
+    unknown = set(section) - known
+    if unknown:
+        raise ValueError(f"unknown BFF settings: {', '.join(sorted(unknown))}")
+    values = {name: _coerce(name, value) for name, value in section.items()}
+    return Settings(**values, rate_limits=_limits(limits))
+
+
+def _limits(raw: Mapping[str, Any]) -> dict[str, Limit]:
+    return {name: Limit(int(spec["requests"]), float(spec["per_seconds"]))
+            for name, spec in raw.items()}
+
+
+_TYPES = {"token_ttl_seconds": int, "max_token_ttl_seconds": int, "max_body_bytes": int,
+          "max_json_depth": int, "dashboard_stats_days": int, "click_batch_max": int,
+          "click_batches_in_flight": int,
+          "health_timeout_seconds": float, "trust_forwarded_for": bool}
+
+
+def _coerce(name: str, value: Any) -> Any:
+    if name == "rpc_timeout_seconds":
+        return None if value in (None, "") else float(value)
+    if _TYPES.get(name) is bool and isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    return _TYPES[name](value)

@@ -1,0 +1,143 @@
+"""Nameko's ``@http`` made an API edge: request ids, JSON errors, body limits.
+
+``ApiRoute`` is Nameko's ``HttpRequestHandler`` entrypoint bound to one declared
+``Route``; ``mount`` adds one entrypoint method per route to the service class, so every
+request runs in its own Nameko worker (dependencies injected, context data set).
+
+``ApiServer`` is Nameko's shared ``WebServer`` on ``WEB_SERVER_ADDRESS`` with:
+
+* the request id: ``X-Request-Id`` taken when well formed, else generated; returned on
+  every response; handed to the worker as its correlation id (context data
+  ``correlation_id``), so it follows every RPC, event and log line;
+* unknown routes and wrong methods answered in the API's JSON error shape;
+* an access log line per request carrying the request id;
+* the body size limit checked from ``Content-Length`` before a worker is spawned, and
+  while reading a chunked body.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from collections.abc import Iterable
+from functools import partial
+
+from eventlet import wsgi
+from eventlet.event import Event
+from nameko.exceptions import ContainerBeingKilled
+from nameko.web.handlers import HttpRequestHandler
+from nameko.web.server import HttpOnlyProtocol, WebServer, WsgiApp
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Request
+
+from common.nameko.context import CORRELATION_KEY
+from services.bff import errors, responses, settings
+from services.bff.routing import Route
+
+log = logging.getLogger("services.bff.access")
+
+REQUEST_ID_ENVIRON = "alpes.request_id"
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+
+def request_id_from(header: str | None) -> str:
+    """The client's id when it is safe to log and echo, else a new one."""
+    if header and _REQUEST_ID.match(header):
+        return header
+    return str(uuid.uuid4())
+
+
+class ApiWsgiApp(WsgiApp):
+    def __call__(self, environ, start_response):
+        started = time.monotonic()
+        request_id = environ[REQUEST_ID_ENVIRON] = request_id_from(
+            environ.get("HTTP_X_REQUEST_ID"))
+        if environ.get("HTTP_TRANSFER_ENCODING", "").lower() == "chunked":
+            # eventlet de-chunks and ends the stream itself: werkzeug may read it, bounded
+            # by max_content_length (without this flag it reads a chunked body as empty).
+            environ["wsgi.input_terminated"] = True
+        request = Request(environ, shallow=True)
+        adapter = self.url_map.bind_to_environ(environ)
+        try:
+            provider, values = adapter.match()
+            request.path_values = values
+            response = provider.handle_request(request)
+        except HTTPException as routing_error:
+            response = _routing_response(routing_error, request_id)
+        response.headers[responses.REQUEST_ID_HEADER] = request_id
+        log.info("%s %s -> %s in %.1f ms", request.method, request.path, response.status_code,
+                 (time.monotonic() - started) * 1000, extra={"correlation_id": request_id})
+        return response(environ, start_response)
+
+
+def _routing_response(routing_error: HTTPException, request_id: str):
+    if routing_error.code and routing_error.code < 400:  # e.g. a trailing-slash redirect
+        return routing_error.get_response()
+    return responses.error_response(errors.from_http_exception(routing_error), request_id)
+
+
+class ApiServer(WebServer):
+    def get_wsgi_app(self):
+        return ApiWsgiApp(self)
+
+    def get_wsgi_server(self, sock, wsgi_app, protocol=HttpOnlyProtocol, debug=False):
+        # debug=False: eventlet never writes a traceback into a response; our access log
+        # replaces eventlet's (which has no request id).
+        return wsgi.Server(sock, sock.getsockname(), wsgi_app, protocol=protocol, debug=False,
+                           log=logging.getLogger("services.bff.wsgi"), log_output=False)
+
+    def context_data_from_headers(self, request):
+        return {CORRELATION_KEY: request.environ[REQUEST_ID_ENVIRON]}
+
+
+class ApiRoute(HttpRequestHandler):
+    server = ApiServer()
+
+    def __init__(self, method, url, route: Route | None = None, **kwargs):
+        self.route = route
+        super().__init__(method, url, **kwargs)
+
+    def setup(self):
+        self.max_body_bytes = settings.from_config(self.container.config).max_body_bytes
+        super().setup()
+
+    def handle_request(self, request):
+        """Nameko's, plus the size limit and failures answered in the API's shape."""
+        request_id = request.environ[REQUEST_ID_ENVIRON]
+        # One byte over: werkzeug stops a chunked body at the limit without complaint,
+        # so reading limit + 1 bytes is how the pipeline tells "too large" (413).
+        request.max_content_length = self.max_body_bytes + 1
+        if (request.content_length or 0) > self.max_body_bytes:
+            return responses.error_response(errors.too_large(self.max_body_bytes), request_id)
+        request.shallow = False
+        try:
+            args, kwargs = self.get_entrypoint_parameters(request)
+            self.check_signature(args, kwargs)
+            finished = Event()
+            self.container.spawn_worker(
+                self, args, kwargs, context_data=self.server.context_data_from_headers(request),
+                handle_result=partial(self.handle_result, finished))
+            return self.response_from_result(finished.wait())
+        except ContainerBeingKilled:
+            return responses.error_response(errors.unavailable(), request_id)
+        except Exception as failure:  # noqa: BLE001 -- outside the handler: set-up, a bug
+            return responses.error_response(errors.from_exception(failure), request_id)
+
+
+def mount(service_cls: type, routes: Iterable[Route], dispatch_name: str = "dispatch") -> None:
+    """Give ``service_cls`` one ``@ApiRoute`` method per route, each calling
+    ``service.<dispatch_name>(route, request, path_values)``."""
+    for declared in routes:
+        if hasattr(service_cls, declared.name):
+            raise ValueError(f"{service_cls.__name__}.{declared.name} already exists")
+        setattr(service_cls, declared.name, _entrypoint(declared, dispatch_name))
+
+
+def _entrypoint(declared: Route, dispatch_name: str):
+    def endpoint(self, request, **path_values):
+        return getattr(self, dispatch_name)(declared, request, path_values)
+
+    endpoint.__name__ = endpoint.__qualname__ = declared.name
+    endpoint.__doc__ = declared.summary
+    return ApiRoute.decorator(declared.method, declared.path, route=declared)(endpoint)

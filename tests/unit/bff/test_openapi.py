@@ -1,0 +1,63 @@
+"""The OpenAPI document is generated from the route table: both describe the same API."""
+import inspect
+
+from services.bff import openapi
+from services.bff.service import BffService
+from services.bff.web import ApiRoute
+from tests.unit.bff.harness import ROUTES
+
+DOCUMENT = openapi.document(tuple(ROUTES))
+
+
+def mounted_entrypoints() -> set[tuple[str, str]]:
+    found = set()
+    for _, method in inspect.getmembers(BffService, inspect.isfunction):
+        for entrypoint in getattr(method, "nameko_entrypoints", ()):
+            if isinstance(entrypoint, ApiRoute):
+                found.add((entrypoint.method, entrypoint.route.openapi_path))
+    return found
+
+
+def test_every_mounted_route_is_documented_and_every_documented_route_is_mounted():
+    assert mounted_entrypoints() == openapi.documented_operations(DOCUMENT)
+    assert len(mounted_entrypoints()) == len(ROUTES)
+
+
+def test_every_operation_documents_its_inputs_answers_and_security():
+    for path, operations in DOCUMENT["paths"].items():
+        for method, operation in operations.items():
+            declared = next(r for r in ROUTES
+                            if (r.method.lower(), r.openapi_path) == (method, path))
+            names = {p["name"] for p in operation["parameters"] if p["in"] == "path"}
+            assert names == set(declared.variables), path
+            assert str(declared.status) in operation["responses"]
+            assert ("requestBody" in operation) == (declared.body is not None)
+            assert bool(operation["security"]) == (not declared.public)
+            if not declared.public:
+                assert {"401", "403", "404"} <= set(operation["responses"])
+
+
+def test_query_parameters_come_from_the_query_schemas():
+    operation = DOCUMENT["paths"]["/api/v1/partners"]["get"]
+    names = {p["name"] for p in operation["parameters"] if p["in"] == "query"}
+    assert names == {"page", "page_size", "status", "type", "country"}
+
+
+def test_every_reference_resolves():
+    schemas = DOCUMENT["components"]["schemas"]
+    answers = DOCUMENT["components"]["responses"]
+
+    def walk(node):
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if ref:
+                kind, name = ref.split("/")[-2:]
+                assert name in (schemas if kind == "schemas" else answers), ref
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(DOCUMENT)
+    assert DOCUMENT["openapi"].startswith("3.")
