@@ -30,7 +30,7 @@ from nameko.extensions import DependencyProvider
 from sqlalchemy import MetaData
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 
-from common.nameko import context
+from common.nameko import context, faults
 from common.nameko.config import db_uri, section
 from common.nameko.relay import DEFAULTS as RELAY_DEFAULTS
 from common.nameko.relay import OutboxRelay
@@ -104,8 +104,10 @@ class MessageBusProvider(DependencyProvider):
     # per worker --------------------------------------------------------------------------
     def get_dependency(self, worker_ctx) -> MessageBus:
         uow = self.unit_of_work(worker_ctx)
-        return DatabaseAwareBus(uow, self.handlers,
-                                {**self.dependencies, "database": self.database})
+        bus = DatabaseAwareBus(uow, self.handlers,
+                               {**self.dependencies, "database": self.database})
+        bus.consumer = uow.inbox_key[0] if uow.inbox_key else None
+        return bus
 
     def unit_of_work(self, worker_ctx) -> SqlAlchemyUnitOfWork:
         message_context = MessageContext(
@@ -130,7 +132,11 @@ class DatabaseAwareBus(MessageBus):
     ``ServiceUnavailable`` (retry later), never a raw driver error with SQL in it. The
     unit of work has rolled back: nothing was written."""
 
+    consumer: str | None = None  # "<service>.<method>" when run by a reliable handler
+
     def handle(self, command):
+        if self.consumer:  # reliability tests: ALPES_FAULTS=fail_handler:<service>.<method>
+            faults.fail_if("fail_handler", [self.consumer])
         with _database_errors_as_unavailable():
             return super().handle(command)
 

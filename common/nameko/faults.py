@@ -1,9 +1,13 @@
 """Fault-injection hooks for the reliability tests. Inert unless ALPES_FAULTS is set.
 
-``ALPES_FAULTS`` is a comma-separated list of ``point`` or ``point:argument`` items, e.g.
-``crash_after_commit:partner_registered`` kills the process (SIGKILL, as a power cut
-would) after the DB commit of a unit of work that emitted ``partner_registered`` and
-before the relay publishes it.
+``ALPES_FAULTS`` is a comma-separated list of ``point`` or ``point:argument`` items:
+
+* ``crash_after_commit:<event type>`` kills the process (SIGKILL, as a power cut would)
+  after the DB commit of a unit of work that emitted that event and before the relay
+  publishes it;
+* ``fail_handler:<service>.<method>`` makes that reliable event handler raise before it
+  does anything (a bug or an outage it cannot get past): retried, then dead-lettered;
+* services add their own points (e.g. payouts' ``crash_after_psp_call``).
 """
 from __future__ import annotations
 

@@ -20,3 +20,13 @@ def vhost(rabbit_config):
 
 
 from tests.stack_fixtures import config_for, e2e_env, event_probe, start_stack  # noqa: E402,F401
+
+
+@pytest.fixture(scope="module")
+def platform():
+    """Every service, once per test module (see tests/reliability/platform.py)."""
+    from tests.reliability.platform import Platform
+
+    running = Platform().start()
+    yield running
+    running.stop()

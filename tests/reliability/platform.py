@@ -1,0 +1,261 @@
+"""The whole platform for reliability scenarios: every service a `nameko run` process,
+started once per test module on its own vhost and fresh SQLite files, with fast retry,
+outbox and timer settings, plus small helpers to build a world through RPC and HTTP.
+
+    def test_something(platform):
+        brand = platform.new_brand()
+        campaign = platform.new_campaign(brand)
+        partner = platform.new_partner()
+        code = platform.enroll(partner, campaign)
+        ...
+        platform.restart("commissions", extra_env={"ALPES_FAULTS": "..."})
+"""
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+import pathlib
+import subprocess
+import sys
+import tempfile
+import uuid
+from urllib.parse import quote
+
+import requests
+from nameko.standalone.rpc import ClusterRpcProxy
+from nameko.testing.utils import find_free_port
+
+from common.nameko.config import load_config
+from common.stack import Stack
+from tests.support import wait_for
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+SERVICES = ("partners", "campaigns", "tracking", "commissions", "payouts", "bff")
+MANAGEMENT = "http://127.0.0.1:15672/api"
+AUTH = ("guest", "guest")
+
+FAST = {
+    "LOG_LEVEL": "INFO",
+    "OUTBOX_SWEEP_INTERVAL": "0.3",
+    "OUTBOX_GRACE_SECONDS": "1",
+    "EVENT_RETRY_MAX_ATTEMPTS": "3",
+    "EVENT_RETRY_INITIAL_DELAY_MS": "200",
+    "RPC_TIMEOUT_SECONDS": "3",
+    "COMMISSIONS_APPROVAL_INTERVAL": "0.5",
+    "COMMISSIONS_RELEASE_RETRY_INTERVAL": "1",
+    "PAYOUTS_SAGA_INTERVAL": "0.5",
+    "PAYOUTS_SAGA_LEASE": "3",
+    "PAYOUTS_SAGA_RETRY_DELAY": "1",
+    "PSP_LATENCY_MS": "5",
+    "TRACKING_TOO_FAST_SECONDS": "0",        # scenarios send orders right after clicks
+    "TRACKING_FLOODING_MAX_CLICKS": "100000",  # load comes from a handful of addresses
+    "BFF_TRUST_FORWARDED_FOR": "true",        # each actor has its own X-Forwarded-For
+    **{f"BFF_RATE_{name}": "100000000" for name in (
+        "TOKEN", "POSTBACK", "SIGNUP", "REDIRECT", "PUBLIC")},
+}
+
+
+@dataclasses.dataclass
+class Brand:
+    brand_id: str
+    token: str
+
+
+@dataclasses.dataclass
+class Partner:
+    partner_id: str
+    token: str
+    ip: str
+
+
+@dataclasses.dataclass
+class Campaign:
+    campaign_id: str
+    brand: Brand
+
+
+class Platform:
+    def __init__(self, services=SERVICES, extra_env: dict | None = None):
+        self.vhost = f"rel-{uuid.uuid4().hex[:8]}"
+        self.workdir = pathlib.Path(tempfile.mkdtemp(prefix="alpes-rel-"))
+        self.port = find_free_port()
+        self.secret = f"rel-{uuid.uuid4().hex}{uuid.uuid4().hex}"
+        self.env = {
+            **FAST,
+            "AMQP_URI": f"amqp://guest:guest@127.0.0.1:5672/{self.vhost}",
+            "DB_PREFIX": f"sqlite:///{self.workdir}/", "DB_SUFFIX": ".db",
+            "WEB_SERVER_ADDRESS": f"127.0.0.1:{self.port}",
+            "PUBLIC_BASE_URL": f"http://127.0.0.1:{self.port}",
+            "ALPES_JWT_SECRET": self.secret,
+            **(extra_env or {}),
+        }
+        self.services = list(services)
+        self.stack: Stack | None = None
+        self.http = requests.Session()
+        self._ips = (f"203.0.113.{n}" for n in range(1, 250))
+
+    # lifecycle ---------------------------------------------------------------------------
+    def start(self) -> "Platform":
+        requests.put(f"{MANAGEMENT}/vhosts/{self.vhost}", auth=AUTH, timeout=10
+                     ).raise_for_status()
+        requests.put(f"{MANAGEMENT}/permissions/{self.vhost}/guest", auth=AUTH, timeout=10,
+                     json={"configure": ".*", "write": ".*", "read": ".*"}).raise_for_status()
+        for module in ("common.migrate", "common.nameko.topology"):
+            subprocess.run([sys.executable, "-m", module, "--config", "config.yaml"],
+                           cwd=ROOT, env={**os.environ, **self.env}, check=True,
+                           capture_output=True, timeout=120)
+        self.stack = Stack(self.services, env=self.env, log_dir=self.workdir / "logs")
+        self.stack.start(timeout=90)
+        if "bff" in self.services:
+            wait_for(self._http_up, timeout=30, message="the BFF's HTTP port")
+        return self
+
+    def stop(self) -> None:
+        if self.stack:
+            self.stack.stop()
+        requests.delete(f"{MANAGEMENT}/vhosts/{quote(self.vhost, safe='')}", auth=AUTH,
+                        timeout=10)
+
+    def restart(self, service: str, extra_env: dict | None = None) -> None:
+        """Stop (SIGTERM) and start again, with environment overrides (e.g. a fault)."""
+        self.stack.restart(service, extra_env=extra_env or {})
+
+    def kill(self, service: str) -> None:
+        """SIGKILL: a crash, no cleanup."""
+        self.stack.processes[service].kill()
+
+    def stop_service(self, service: str) -> None:
+        self.stack.processes[service].stop()
+
+    def start_service(self, service: str, extra_env: dict | None = None) -> None:
+        self.stack.processes[service].start(extra_env or {})
+        self.stack.wait_ready([service])
+
+    def running(self, service: str) -> bool:
+        return self.stack.processes[service].running
+
+    def logs(self, service: str) -> str:
+        return (self.workdir / "logs" / f"{service}.log").read_text(errors="replace")
+
+    # access ------------------------------------------------------------------------------
+    @property
+    def config(self) -> dict:
+        previous = dict(os.environ)
+        os.environ.update(self.env)
+        try:
+            return load_config(str(ROOT / "config.yaml"))
+        finally:
+            os.environ.clear()
+            os.environ.update(previous)
+
+    @property
+    def amqp_uri(self) -> str:
+        return self.env["AMQP_URI"]
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @contextlib.contextmanager
+    def rpc(self, timeout: float = 15):
+        with ClusterRpcProxy(self.config, timeout=timeout) as proxy:
+            yield proxy
+
+    def token(self, role: str, subject: str) -> str:
+        from services.bff.tokens import mint
+
+        return mint(role, subject, secret=self.secret)
+
+    def request(self, method: str, path: str, token: str | None = None, *,
+                ip: str = "192.0.2.1", **kwargs) -> requests.Response:
+        headers = {"X-Forwarded-For": ip, **kwargs.pop("headers", {})}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        return self.http.request(method, self.base_url + path, headers=headers,
+                                 allow_redirects=False, timeout=30, **kwargs)
+
+    def _http_up(self) -> bool:
+        try:
+            return self.http.get(self.base_url + "/api/v1/openapi.json", timeout=2).ok
+        except requests.RequestException:
+            return False
+
+    # building a world through RPC ----------------------------------------------------------
+    def new_brand(self, currency: str = "USD") -> Brand:
+        with self.rpc() as rpc:
+            brand_id = rpc.campaigns.register_brand({"name": "Brand", "currency": currency})[
+                "brand_id"]
+        return Brand(brand_id, self.token("brand", brand_id))
+
+    def new_campaign(self, brand: Brand, *, budget: str = "1000000.00", rate: str = "0.10",
+                     hold_days: int = 0, currency: str = "USD", terms: dict | None = None
+                     ) -> Campaign:
+        terms = terms or {"model": "CPS", "rate": rate, "attribution_window_days": 30,
+                          "hold_days": hold_days}
+        with self.rpc() as rpc:
+            campaign = rpc.campaigns.create_campaign({
+                "brand_id": brand.brand_id, "name": "Campaign", "currency": currency,
+                "budget": {"amount": budget, "currency": currency},
+                "landing_url": "https://shop.example.com/landing", "terms": terms})
+            rpc.campaigns.activate_campaign(campaign["campaign_id"], brand.brand_id)
+        return Campaign(campaign["campaign_id"], brand)
+
+    def new_partner(self, *, active: bool = True) -> Partner:
+        email = f"p-{uuid.uuid4().hex[:10]}@example.com"
+        with self.rpc() as rpc:
+            partner_id = rpc.partners.register_partner({
+                "name": "Partner", "email": email, "type": "affiliate", "country": "ES",
+                "payout_method": {"type": "paypal", "email": email}})["partner_id"]
+            if active:
+                rpc.partners.verify_partner(partner_id)
+                rpc.partners.activate_partner(partner_id)
+        return Partner(partner_id, self.token("partner", partner_id), next(self._ips))
+
+    def enroll(self, partner: Partner, campaign: Campaign) -> str:
+        """Enroll (waiting for the partner's activation to reach campaigns) and wait until
+        tracking knows the code. Returns the referral code."""
+        def attempt():
+            with self.rpc() as rpc:
+                try:
+                    return rpc.campaigns.enroll_partner(campaign.campaign_id,
+                                                        partner.partner_id)["referral_code"]
+                except Exception:
+                    return None
+
+        code = wait_for(attempt, timeout=30, interval=0.2, message="the enrollment")
+        wait_for(lambda: self._tracking_knows(code), timeout=30, interval=0.2,
+                 message="tracking to learn the code")
+        return code
+
+    def _tracking_knows(self, code: str) -> bool:
+        answer = self.request("GET", f"/r/{code}", ip="198.51.100.250")
+        return answer.status_code == 302
+
+    def click(self, code: str, ip: str = "198.51.100.10") -> str:
+        with self.rpc() as rpc:
+            return rpc.tracking.record_click({"referral_code": code, "ip": ip,
+                                              "user_agent": "reliability"})["click_id"]
+
+    def convert(self, campaign: Campaign, code: str, *, amount: str = "100.00",
+                order_id: str | None = None, click: bool = True) -> dict:
+        click_id = self.click(code) if click else None
+        payload = {"brand_id": campaign.brand.brand_id,
+                   "order_id": order_id or f"o-{uuid.uuid4().hex[:12]}", "amount": amount,
+                   "currency": "USD", "customer_ip": "198.51.100.10"}
+        payload.update({"click_id": click_id} if click_id else {"referral_code": code})
+        with self.rpc() as rpc:
+            return rpc.tracking.record_conversion(payload)
+
+    def commissions_of(self, partner: Partner, status: str | None = None) -> list[dict]:
+        items, page = [], 1
+        with self.rpc() as rpc:
+            while True:
+                query = {"partner_id": partner.partner_id, "page": page, "page_size": 100}
+                if status:
+                    query["status"] = status
+                result = rpc.commissions.list_commissions(query)
+                items += result["items"]
+                if len(items) >= result["total"] or not result["items"]:
+                    return items
+                page += 1
