@@ -78,7 +78,8 @@ class Report:
                     lines.append(f"{section:<12} {key:<38} {entry!s:>9}")
                     continue
                 lines.append(
-                    f"{section:<12} {key:<38} {_fmt(entry.get('rate_per_s')):>9} "
+                    f"{section:<12} {key:<38} "
+                    f"{_fmt(entry.get('events_per_s') or entry.get('rate_per_s')):>9} "
                     f"{_fmt(entry.get('p50_ms') or entry.get('wrk_p50_ms')):>8} "
                     f"{_fmt(entry.get('p99_ms') or entry.get('wrk_p99_ms')):>8} "
                     f"{_fmt(entry.get('ratio')):>7} {_fmt(entry.get('errors')):>6}")

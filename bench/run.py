@@ -35,13 +35,15 @@ class Settings:
     ingest_seconds: float  # sustained ingestion run
     ingest_batch: int      # clicks per record_clicks call
     ingest_callers: int
+    paced_batch: int       # clicks per call when pacing at the target rate
     concurrencies: tuple[int, ...] = (16, 64)
 
 
 FULL = Settings("full", warmup=2.0, point=10.0, chain_seconds=30.0, chain_rate=100.0,
-                ingest_seconds=60.0, ingest_batch=200, ingest_callers=4)
+                ingest_seconds=60.0, ingest_batch=200, ingest_callers=4, paced_batch=50)
 SMOKE = Settings("smoke", warmup=0.2, point=1.0, chain_seconds=2.0, chain_rate=20.0,
-                 ingest_seconds=2.0, ingest_batch=50, ingest_callers=2, concurrencies=(4,))
+                 ingest_seconds=2.0, ingest_batch=50, ingest_callers=2, paced_batch=50,
+                 concurrencies=(4,))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -93,6 +93,7 @@ class MessageBusProvider(DependencyProvider):
         if self._relay_thread is not None:
             self._relay_thread.wait()
         self.relay.flush()
+        self.relay.close()
         self.database.dispose()
 
     def kill(self):

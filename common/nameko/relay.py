@@ -24,11 +24,10 @@ from datetime import timedelta
 
 import eventlet
 from eventlet.queue import Empty, LightQueue
-from nameko.amqp.publish import Publisher, get_producer
-from nameko.constants import PERSISTENT
 from nameko.standalone.events import get_event_exchange
 
 from common.nameko import faults
+from common.nameko.confirms import ConfirmingPublisher, Outgoing
 from common.seedwork.application.integration import IntegrationEvent
 from common.seedwork.domain.clock import utcnow
 from common.seedwork.infrastructure.database import Database
@@ -45,7 +44,6 @@ DEFAULTS = {
     "retention_hours": 72,      # published outbox rows kept this long
     "inbox_retention_days": 30,
 }
-FAST_RETRY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
 
 
 class OutboxRelay:
@@ -59,7 +57,7 @@ class OutboxRelay:
         self.config = config
         self.owner = f"{service_name}@{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.amqp_uri = amqp_uri
-        self.publisher = Publisher(amqp_uri, use_confirms=True, serializer="json")
+        self.confirming = ConfirmingPublisher(amqp_uri)
         self._exchanges: dict = {}
         self._to_stamp: list[str] = []
         self._outgoing: LightQueue = LightQueue()
@@ -87,22 +85,14 @@ class OutboxRelay:
         return len(sent)
 
     def publish_many(self, messages: list[IntegrationEvent]) -> list[str]:
-        """Publish in order on one pooled producer (each publish confirmed by the broker).
-        Returns the ids sent; stops at the first failure."""
-        sent: list[str] = []
-        try:
-            with get_producer(self.amqp_uri, confirms=True) as producer:
-                for message in messages:
-                    exchange = self._exchange(message.source)
-                    producer.publish(
-                        message.to_message(), exchange=exchange, routing_key=message.type,
-                        declare=[exchange], serializer="json", delivery_mode=PERSISTENT,
-                        headers=_headers(message), message_id=message.event_id,
-                        type=message.type, retry=True, retry_policy=FAST_RETRY)
-                    sent.append(message.event_id)
-        except Exception:
-            log.warning("publishing to the broker failed", exc_info=True)
-        return sent
+        """Publish in order as one batch with pipelined broker confirms. Returns the ids
+        confirmed (a prefix of ``messages``); the rest stays for the sweep."""
+        confirmed = self.confirming.publish_batch(
+            Outgoing(body=message.to_message(), exchange=self._exchange(message.source),
+                     routing_key=message.type, headers=_headers(message),
+                     properties={"message_id": message.event_id, "type": message.type})
+            for message in messages)
+        return [message.event_id for message in messages[:confirmed]]
 
     def _take(self, limit: int, timeout: float = 0.0) -> list[IntegrationEvent]:
         batch: list[IntegrationEvent] = []
@@ -114,15 +104,6 @@ class OutboxRelay:
         except Empty:
             pass
         return batch
-
-    def publish(self, message: IntegrationEvent, retry_policy: dict | None = None) -> None:
-        exchange = self._exchange(message.source)
-        self.publisher.publish(
-            message.to_message(), exchange=exchange, routing_key=message.type,
-            declare=[exchange], extra_headers=_headers(message),
-            message_id=message.event_id, type=message.type,
-            **({"retry_policy": retry_policy} if retry_policy else {}),
-        )
 
     def _exchange(self, source: str):
         if source not in self._exchanges:
@@ -150,6 +131,9 @@ class OutboxRelay:
 
     def stop(self) -> None:
         self._running = False
+
+    def close(self) -> None:
+        self.confirming.close()
 
     def flush(self) -> None:
         """Publish and stamp whatever is still queued (graceful shutdown)."""

@@ -141,22 +141,37 @@ class OutboxStore:
 class InboxStore:
     def __init__(self, table: Table):
         self.table = table
+        self._claims: dict[str, object] = {}
 
     def claim(self, conn: Connection, consumer: str, event_id: str) -> bool:
-        """Insert the inbox row. False (and nothing written) if it exists already."""
-        t = self.table
-        exists = conn.execute(
-            select(t.c.event_id).where(t.c.consumer == consumer, t.c.event_id == event_id)
-        ).first()
-        if exists:
-            return False
-        try:
+        """Insert the inbox row; False (nothing written) if it exists already.
+
+        One ``INSERT ... ON CONFLICT DO NOTHING``: on PostgreSQL a concurrent duplicate's
+        insert waits for the first transaction and then inserts nothing (it committed) or
+        the row (it rolled back)."""
+        row = {"consumer": consumer, "event_id": event_id, "processed_at": utcnow()}
+        statement = self._claim_statement(conn.dialect.name)
+        if statement is not None:
+            return conn.execute(statement, row).rowcount == 1
+        try:  # other databases: a savepoint around a plain insert
             with conn.begin_nested():
-                conn.execute(insert(t).values(
-                    consumer=consumer, event_id=event_id, processed_at=utcnow()))
+                conn.execute(insert(self.table), row)
         except IntegrityError:
-            return False  # a concurrent duplicate committed first
+            return False
         return True
+
+    def _claim_statement(self, dialect: str):
+        if dialect not in self._claims:
+            if dialect == "sqlite":
+                from sqlalchemy.dialects.sqlite import insert as dialect_insert
+            elif dialect == "postgresql":
+                from sqlalchemy.dialects.postgresql import insert as dialect_insert
+            else:
+                self._claims[dialect] = None
+                return None
+            self._claims[dialect] = dialect_insert(self.table).on_conflict_do_nothing(
+                index_elements=["consumer", "event_id"])
+        return self._claims[dialect]
 
     def contains(self, conn: Connection, consumer: str, event_id: str) -> bool:
         t = self.table
