@@ -12,7 +12,7 @@ from datetime import datetime
 
 from common.seedwork.domain.entity import AggregateRoot, ValueObject, new_id
 from common.seedwork.domain.events import DomainEvent
-from common.seedwork.domain.rules import BusinessRule, check_rule
+from common.seedwork.domain.rules import BusinessRule, StatusMustBe, check_rule
 from services.partners.domain.payout_method import PayoutMethod
 
 
@@ -98,21 +98,6 @@ class KycMustBeVerified(BusinessRule):
 
 
 @dataclasses.dataclass
-class StatusMustBe(BusinessRule):
-    partner: "Partner"
-    allowed: tuple[PartnerStatus, ...]
-    action: str
-
-    def is_broken(self) -> bool:
-        return self.partner.status not in self.allowed
-
-    def describe(self) -> str:
-        allowed = " or ".join(s.value for s in self.allowed)
-        return (f"Cannot {self.action} a {self.partner.status.value} partner "
-                f"(it must be {allowed}).")
-
-
-@dataclasses.dataclass
 class ReasonRequired(BusinessRule):
     reason: str
     message = "A suspension needs a reason."
@@ -161,7 +146,7 @@ class Partner(AggregateRoot):
     def activate(self, now: datetime) -> None:
         if self.status is PartnerStatus.ACTIVE:
             return  # idempotent
-        check_rule(StatusMustBe(self, (PartnerStatus.PENDING,), "activate"))
+        check_rule(StatusMustBe("partner", self.status, (PartnerStatus.PENDING,), "activate"))
         check_rule(KycMustBeVerified(self))
         self.status = PartnerStatus.ACTIVE
         self._changed(now, PartnerActivated)
@@ -170,7 +155,7 @@ class Partner(AggregateRoot):
         if self.status is PartnerStatus.SUSPENDED:
             return  # idempotent
         check_rule(ReasonRequired(reason))
-        check_rule(StatusMustBe(self, (PartnerStatus.ACTIVE,), "suspend"))
+        check_rule(StatusMustBe("partner", self.status, (PartnerStatus.ACTIVE,), "suspend"))
         self.status = PartnerStatus.SUSPENDED
         self.suspension_reason = reason.strip()
         self._changed(now, PartnerSuspended, reason=self.suspension_reason)
@@ -178,7 +163,7 @@ class Partner(AggregateRoot):
     def reactivate(self, now: datetime) -> None:
         if self.status is PartnerStatus.ACTIVE:
             return  # idempotent
-        check_rule(StatusMustBe(self, (PartnerStatus.SUSPENDED,), "reactivate"))
+        check_rule(StatusMustBe("partner", self.status, (PartnerStatus.SUSPENDED,), "reactivate"))
         self.status = PartnerStatus.ACTIVE
         self.suspension_reason = None
         self._changed(now, PartnerReactivated)
