@@ -16,19 +16,24 @@ import contextlib
 import dataclasses
 import os
 import pathlib
+import sqlite3
 import subprocess
 import sys
 import tempfile
 import uuid
 from urllib.parse import quote
 
+import eventlet
+import kombu
 import requests
+from nameko.exceptions import RpcTimeout
+from nameko.standalone.events import get_event_exchange
 from nameko.standalone.rpc import ClusterRpcProxy
 from nameko.testing.utils import find_free_port
 
 from common.nameko.config import load_config
 from common.stack import Stack
-from tests.support import wait_for
+from tests.support import EventProbe, wait_for
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 SERVICES = ("partners", "campaigns", "tracking", "commissions", "payouts", "bff")
@@ -94,6 +99,7 @@ class Platform:
         self.stack: Stack | None = None
         self.http = requests.Session()
         self._ips = (f"203.0.113.{n}" for n in range(1, 250))
+        self._probes: list[EventProbe] = []
 
     # lifecycle ---------------------------------------------------------------------------
     def start(self) -> "Platform":
@@ -112,6 +118,8 @@ class Platform:
         return self
 
     def stop(self) -> None:
+        for probe in self._probes:
+            probe.close()
         if self.stack:
             self.stack.stop()
         requests.delete(f"{MANAGEMENT}/vhosts/{quote(self.vhost, safe='')}", auth=AUTH,
@@ -137,6 +145,30 @@ class Platform:
 
     def logs(self, service: str) -> str:
         return (self.workdir / "logs" / f"{service}.log").read_text(errors="replace")
+
+    def stop_services(self, *services: str) -> None:
+        """SIGTERM several services at once (graceful: in-flight work ends and is acked),
+        then wait for each."""
+        for service in services:
+            self.stack.processes[service].terminate()
+        for service in services:
+            self.stack.processes[service].stop()
+
+    def start_services(self, *services: str, extra_env: dict | None = None,
+                       wait: bool = True) -> None:
+        """Start several services at once. ``wait=False`` when a fault may kill one before
+        it answers its health check (a saga resumed at start-up, say)."""
+        for service in services:
+            self.stack.processes[service].start(extra_env or {})
+        if wait:
+            self.stack.wait_ready(list(services))
+
+    def wait_exited(self, service: str, timeout: float = 30) -> int:
+        """Until the service's process is gone (a fault's SIGKILL). Its return code."""
+        process = self.stack.processes[service]
+        wait_for(lambda: not process.running, timeout=timeout, interval=0.1,
+                 message=f"{service} to exit")
+        return process.process.returncode
 
     # access ------------------------------------------------------------------------------
     @property
@@ -174,6 +206,48 @@ class Platform:
             headers["Authorization"] = f"Bearer {token}"
         return self.http.request(method, self.base_url + path, headers=headers,
                                  allow_redirects=False, timeout=30, **kwargs)
+
+    # observing the messaging and the services' records ---------------------------------
+    def event_probe(self, source: str, routing_key: str = "#") -> EventProbe:
+        """A queue bound to ``<source>.events`` recording what is published there
+        (closed with the platform)."""
+        probe = EventProbe(self.amqp_uri, source, routing_key)
+        self._probes.append(probe)
+        return probe
+
+    def publish_raw(self, source: str, envelope: dict, times: int = 1) -> None:
+        """Publish an event envelope to ``<source>.events`` as the outbox relay does: a
+        redelivery, as a broker or a relay crash between publish and stamp makes one."""
+        exchange = get_event_exchange(source, {})
+        with kombu.Connection(self.amqp_uri) as connection:
+            producer = connection.Producer(serializer="json")
+            for _ in range(times):
+                producer.publish(envelope, exchange=exchange, routing_key=envelope["type"],
+                                 declare=[exchange], delivery_mode=2,
+                                 message_id=envelope["event_id"], type=envelope["type"])
+
+    def ready_messages(self, queue: str) -> int:
+        """Messages waiting in ``queue`` (not delivered to a consumer), straight from the
+        broker (the management API's figures lag by seconds)."""
+        with kombu.Connection(self.amqp_uri) as connection:
+            channel = connection.channel()
+            _, ready, _ = channel.queue_declare(queue=queue, passive=True)
+            return ready
+
+    def dead_letters(self, service: str) -> list[dict]:
+        from common.nameko.dead_letters import list_dead_letters
+
+        return list_dead_letters(self.amqp_uri, [service])
+
+    def sql(self, service: str, query: str, *params) -> list[tuple]:
+        """Read a service's SQLite database (read-only): what the service itself keeps,
+        e.g. the simulated PSP's payments in ``payouts``."""
+        path = self.workdir / f"{service}.db"
+        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
+        try:
+            return connection.execute(query, params).fetchall()
+        finally:
+            connection.close()
 
     def _http_up(self) -> bool:
         try:
@@ -238,14 +312,46 @@ class Platform:
                                               "user_agent": "reliability"})["click_id"]
 
     def convert(self, campaign: Campaign, code: str, *, amount: str = "100.00",
-                order_id: str | None = None, click: bool = True) -> dict:
+                order_id: str | None = None, click: bool = True,
+                currency: str = "USD") -> dict:
         click_id = self.click(code) if click else None
-        payload = {"brand_id": campaign.brand.brand_id,
-                   "order_id": order_id or f"o-{uuid.uuid4().hex[:12]}", "amount": amount,
-                   "currency": "USD", "customer_ip": "198.51.100.10"}
-        payload.update({"click_id": click_id} if click_id else {"referral_code": code})
+        payload = self._order(campaign, code, amount=amount, currency=currency,
+                              order_id=order_id, click_id=click_id)
         with self.rpc() as rpc:
             return rpc.tracking.record_conversion(payload)
+
+    def convert_many(self, campaign: Campaign, codes: list[str], count: int, *,
+                     clients: int = 5, amount: str = "100.00", currency: str = "USD"
+                     ) -> tuple[list[dict], list[Exception]]:
+        """``count`` orders credited by referral code (round robin over ``codes``), sent by
+        ``clients`` green threads with a proxy each. Returns (the answers, the errors)."""
+        answers: list[dict] = []
+        errors: list[Exception] = []
+
+        def client(first: int) -> None:
+            with self.rpc() as rpc:
+                for n in range(first, count, clients):
+                    payload = self._order(campaign, codes[n % len(codes)], amount=amount,
+                                          currency=currency)
+                    try:
+                        answers.append(rpc.tracking.record_conversion(payload))
+                    except Exception as error:  # counted by the caller
+                        errors.append(error)
+
+        pool = eventlet.GreenPool(clients)
+        for first in range(clients):
+            pool.spawn(client, first)
+        pool.waitall()
+        return answers, errors
+
+    @staticmethod
+    def _order(campaign: Campaign, code: str, *, amount: str, currency: str,
+               order_id: str | None = None, click_id: str | None = None) -> dict:
+        payload = {"brand_id": campaign.brand.brand_id,
+                   "order_id": order_id or f"o-{uuid.uuid4().hex[:12]}", "amount": amount,
+                   "currency": currency, "customer_ip": "198.51.100.10"}
+        payload.update({"click_id": click_id} if click_id else {"referral_code": code})
+        return payload
 
     def commissions_of(self, partner: Partner, status: str | None = None) -> list[dict]:
         items, page = [], 1
@@ -259,3 +365,51 @@ class Platform:
                 if len(items) >= result["total"] or not result["items"]:
                     return items
                 page += 1
+
+    def balance(self, partner: Partner, currency: str) -> dict:
+        """The partner's ledger in ``currency`` (zeros before its first commission)."""
+        with self.rpc() as rpc:
+            balances = rpc.commissions.get_balance(partner.partner_id)["balances"]
+        zero = dict.fromkeys(("pending", "approved", "in_payout", "paid", "adjustments",
+                              "payable"), "0")
+        return next((b for b in balances if b["currency"] == currency),
+                    {"currency": currency, **zero})
+
+    # payouts -----------------------------------------------------------------------------
+    def start_payout(self, partner: Partner, currency: str, cycle: str,
+                     min_amount: str = "0", timeout: float = 30) -> str:
+        """Run the cycle until the partner's payout starts (payouts learns partners from
+        their events, commissions approves after its timer). Returns the payout id."""
+        def started():
+            try:
+                with self.rpc(timeout=10) as rpc:
+                    result = rpc.payouts.run_payouts({"currency": currency, "cycle": cycle,
+                                                      "min_amount": min_amount})
+            except RpcTimeout:  # a fault killed payouts before it answered: its records tell
+                return self._payout_of(partner, currency, cycle)
+            return next((s["payout_id"] for s in result["started"]
+                         if s["partner_id"] == partner.partner_id), None)
+
+        return wait_for(started, timeout=timeout, interval=0.3,
+                        message=f"a payout for {partner.partner_id} to start")
+
+    def _payout_of(self, partner: Partner, currency: str, cycle: str) -> str | None:
+        rows = self.sql("payouts", "SELECT id FROM payouts WHERE partner_id = ? AND "
+                        "currency = ? AND cycle = ?", partner.partner_id, currency, cycle)
+        return rows[0][0] if rows else None
+
+    def wait_payout(self, payout_id: str, status: str, timeout: float = 60) -> dict:
+        def reached():
+            with self.rpc() as rpc:
+                payout = rpc.payouts.get_payout(payout_id)
+            return payout if payout["status"] == status else None
+
+        return wait_for(reached, timeout=timeout, interval=0.2,
+                        message=f"payout {payout_id} {status}")
+
+    def psp_payments(self, payee: Partner) -> list[str]:
+        """The idempotency key (= payout id) of every payment the simulated PSP made to
+        the partner, duplicates included."""
+        return [row[0] for row in self.sql(
+            "payouts", "SELECT idempotency_key FROM psp_payments WHERE payee_id = ?",
+            payee.partner_id)]
