@@ -3,7 +3,9 @@
 In: numbers with a fraction become ``Decimal`` (never float: amounts stay exact; the
 schemas then decide what a field accepts), ``NaN``/``Infinity`` and duplicate keys are
 refused, and nesting deeper than the configured limit is refused *before* parsing, so
-a hostile body cannot exhaust the parser's recursion.
+a hostile body cannot exhaust the parser's recursion. Text holding the NUL character
+(``\u0000``) is refused too: PostgreSQL cannot store it, so it would otherwise reach a
+service and fail there (a 500) instead of being refused here.
 
 Out: ``Decimal`` as its exact string, datetimes as ISO 8601.
 """
@@ -24,12 +26,28 @@ class MalformedJson(ValueError):
 def parse(text: str, max_depth: int) -> Any:
     check_depth(text, max_depth)
     try:
-        return json.loads(text, parse_float=Decimal, parse_constant=_refuse_constant,
-                          object_pairs_hook=_unique_keys)
+        value = json.loads(text, parse_float=Decimal, parse_constant=_refuse_constant,
+                           object_pairs_hook=_unique_keys)
     except MalformedJson:
         raise
     except (ValueError, RecursionError) as error:
         raise MalformedJson(f"The body is not valid JSON ({_position(error)}).") from None
+    _refuse_nul(value)
+    return value
+
+
+def _refuse_nul(value: Any) -> None:
+    """No key or string may contain U+0000 (the depth is already bounded)."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise MalformedJson("Text may not contain the NUL character (\\u0000).")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_nul(key)
+            _refuse_nul(item)
+    elif isinstance(value, list):
+        for item in value:
+            _refuse_nul(item)
 
 
 def check_depth(text: str, max_depth: int) -> None:

@@ -51,7 +51,7 @@ def _validated(route: Route, request, path_values: dict, settings) -> tuple[dict
     """Path, query string and body, each through its schema; every bad field of the
     three is named in one 422 (a malformed body is a 400 of its own)."""
     if not route.body:
-        _refuse_body(request)
+        _refuse_body(request, settings)
     raw_body = read_json(request, settings) if route.body else None
     bad: dict[str, Any] = {}
     path = _load(route.path_schema, path_values, bad)
@@ -121,8 +121,13 @@ def read_json(request, settings) -> Any:
     return value
 
 
-def _refuse_body(request) -> None:
-    if request.get_data(cache=True).strip():
+def _refuse_body(request, settings) -> None:
+    """A route without a body refuses any; one over the limit is still a 413, chunked or
+    not (the declared-length case never gets here), like on every other route."""
+    data = request.get_data(cache=True)  # bounded by max_content_length
+    if len(data) > settings.max_body_bytes:
+        raise errors.too_large(settings.max_body_bytes)
+    if data.strip():
         raise errors.malformed("This operation takes no request body.")
 
 

@@ -24,11 +24,17 @@ REFERRAL_CODE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 def follow_referral_link(call, code):
     if not REFERRAL_CODE.match(code):
         raise errors.not_found()  # a link that cannot exist is just a link that does not
-    user_agent = (call.request.headers.get("User-Agent") or "")[:MAX_USER_AGENT]
+    user_agent = user_agent_of(call.request)
     click = call.edge.clicks.record(
         {"referral_code": code, "ip": call.client_ip, "user_agent": user_agent},
         call.rpc.tracking.record_clicks)
     return responses.redirect(click["redirect_url"])
+
+
+def user_agent_of(request) -> str:
+    """The visitor's User-Agent as tracking stores it: bounded, and without NUL characters
+    (PostgreSQL cannot store them: one would fail the whole batch of clicks with a 500)."""
+    return (request.headers.get("User-Agent") or "").replace("\x00", "")[:MAX_USER_AGENT]
 
 
 # --- brands' servers ----------------------------------------------------------------------
