@@ -34,12 +34,48 @@ def schema_instance(schema: Schema | type[Schema]) -> Schema:
     return instance
 
 
+NUL_MESSAGE = "Must not contain NUL characters."
+
+
 def load(schema: Schema | type[Schema], data: Any, **kwargs) -> dict[str, Any]:
-    """Validate ``data`` with ``schema`` (a class or an instance); typed error on failure."""
+    """Validate ``data`` with ``schema`` (a class or an instance); typed error on failure.
+
+    NUL characters are refused in every string, key or value, at any depth: PostgreSQL
+    cannot store them and no field of ours needs one."""
+    nul = _nul_fields(data)
+    if nul:
+        raise ValidationError("The input is invalid.", nul)
     try:
         return schema_instance(schema).load(data if data is not None else {}, **kwargs)
     except marshmallow.ValidationError as error:
         raise ValidationError("The input is invalid.", _as_fields(error.messages)) from None
+
+
+def _nul_fields(value: Any) -> dict[str, Any]:
+    """Where NUL characters are, shaped like marshmallow's errors ({"a": {"b": [msg]}})."""
+    if isinstance(value, dict):
+        found: dict[str, Any] = {}
+        for key, item in value.items():
+            name = str(key)
+            if "\x00" in name:
+                found[name.replace("\x00", "\\0")] = [NUL_MESSAGE]
+            elif (inner := _nul_value(item)) is not None:
+                found[name] = inner
+        return found
+    inner = _nul_value(value)
+    return {"_schema": [NUL_MESSAGE]} if inner is not None else {}
+
+
+def _nul_value(value: Any) -> Any:
+    if isinstance(value, str):
+        return [NUL_MESSAGE] if "\x00" in value else None
+    if isinstance(value, dict):
+        return _nul_fields(value) or None
+    if isinstance(value, (list, tuple)):
+        found = {str(i): inner for i, item in enumerate(value)
+                 if (inner := _nul_value(item)) is not None}
+        return found or None
+    return None
 
 
 def _as_fields(messages: Any) -> dict[str, Any]:

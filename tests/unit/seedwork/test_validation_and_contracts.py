@@ -110,3 +110,15 @@ def test_fault_hooks_are_inert_unless_configured(monkeypatch):
     assert faults.active("fail_relay")
     with pytest.raises(RuntimeError):
         faults.fail_if("fail_relay")
+
+
+def test_nul_characters_are_refused_wherever_they_hide():
+    with pytest.raises(ValidationError) as error:
+        load(Example(), {"amount": "1", "currency": "USD", "country": "E\x00S"})
+    assert error.value.fields == {"country": ["Must not contain NUL characters."]}
+    with pytest.raises(ValidationError) as error:
+        load(MoneySchema(), {"amount": "1", "currency": "USD",
+                             "notes": [{"ok": "fine"}, {"bad": "x\x00"}]})
+    assert error.value.fields == {"notes": {"1": {"bad": ["Must not contain NUL characters."]}}}
+    with pytest.raises(ValidationError):
+        load(Example(), "\x00")
