@@ -55,6 +55,8 @@ def _validated(route: Route, request, path_values: dict, settings) -> tuple[dict
     raw_body = read_json(request, settings) if route.body else None
     bad: dict[str, Any] = {}
     path = _load(route.path_schema, path_values, bad)
+    if bad and route.bad_path_is_not_found:
+        raise errors.not_found()  # e.g. a referral code that cannot exist: no hint why
     query = _load(route.query_schema, _single_values(request.args, bad), bad)
     body = _load(route.body_schema, raw_body, bad) if route.body else {}
     if bad:

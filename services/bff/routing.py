@@ -74,6 +74,7 @@ class Route:
     summary: str = ""
     tag: str = ""
     html_errors: bool = False
+    bad_path_is_not_found: bool = False  # a path value that cannot exist answers 404
 
     @property
     def name(self) -> str:

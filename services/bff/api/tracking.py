@@ -19,7 +19,7 @@ REFERRAL_CODE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
 @route("GET", "/r/<code>", limit="redirect", query=schemas.RedirectQuery, status=302,
-       html_errors=True, tag=TAG,
+       html_errors=True, bad_path_is_not_found=True, tag=TAG,
        summary="Follow a referral link: records the click, redirects to the landing page")
 def follow_referral_link(call, code):
     if not REFERRAL_CODE.match(code):
