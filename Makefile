@@ -53,9 +53,11 @@ migrate: venv infra  ## apply every service's migrations and declare the event q
 run: migrate  ## start every service (nameko run per service); Ctrl-C stops them
 	$(BIN)/python -m common.stack run --config $(CONFIG)
 
-test: venv  ## the whole suite (unit, integration on SQLite+PostgreSQL, e2e) with coverage
+test: venv  ## the whole suite: unit + integration (with coverage), then e2e + reliability
 	@NEED_POSTGRES=1 scripts/ensure_infra.sh
-	$(BIN)/python -m pytest --cov --cov-report=term --cov-report=xml $(PYTEST_ARGS)
+	$(BIN)/python -m pytest tests/unit tests/integration --cov --cov-report=term \
+		--cov-report=xml $(PYTEST_ARGS)
+	$(BIN)/python -m pytest tests/e2e tests/reliability $(PYTEST_ARGS)
 
 test-unit: venv  ## unit tests only (no broker, no database server)
 	$(BIN)/python -m pytest -m unit $(PYTEST_ARGS)

@@ -41,8 +41,8 @@ class Settings:
 
 FULL = Settings("full", warmup=2.0, point=10.0, chain_seconds=30.0, chain_rate=100.0,
                 ingest_seconds=60.0, ingest_batch=200, ingest_callers=4, paced_batch=50)
-SMOKE = Settings("smoke", warmup=0.2, point=1.0, chain_seconds=2.0, chain_rate=20.0,
-                 ingest_seconds=2.0, ingest_batch=50, ingest_callers=2, paced_batch=50,
+SMOKE = Settings("smoke", warmup=0.2, point=0.5, chain_seconds=1.0, chain_rate=20.0,
+                 ingest_seconds=1.0, ingest_batch=50, ingest_callers=2, paced_batch=50,
                  concurrencies=(4,))
 
 

@@ -37,6 +37,7 @@ class ServiceProcess:
         self.process: subprocess.Popen | None = None
         self._pump: threading.Thread | None = None
         self._terminating = False
+        self.overrides: dict = {}
 
     @property
     def command(self) -> list[str]:
@@ -44,6 +45,7 @@ class ServiceProcess:
 
     def start(self, extra_env: dict | None = None) -> None:
         env = {**self.env, **(extra_env or {})}
+        self.overrides = dict(extra_env or {})  # what this run differs by (faults...)
         self._terminating = False
         if self.log_dir is not None:
             self.log_dir.mkdir(parents=True, exist_ok=True)

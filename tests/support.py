@@ -55,7 +55,7 @@ class EventProbe:
         self.amqp_uri = amqp_uri
         self.queue = Queue(f"probe-{uuid.uuid4().hex[:8]}",
                            exchange=get_event_exchange(source, {}), routing_key=routing_key,
-                           durable=False, auto_delete=True)
+                           durable=False, exclusive=True)
         self.connection = Connection(amqp_uri)
         self.channel = self.connection.channel()
         self.queue(self.channel).declare()
@@ -74,7 +74,12 @@ class EventProbe:
         return [m for m in self.drain() if m.get("type") == event_type]
 
     def close(self) -> None:
-        self.connection.release()
+        """Delete the queue (it is only ever read with basic.get, so auto-delete would
+        never fire) and let the connection go."""
+        try:
+            self.queue(self.channel).delete()
+        finally:
+            self.connection.release()
 
 
 def partners_bus(uri: str):

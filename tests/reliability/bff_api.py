@@ -206,6 +206,18 @@ def settle(read: Callable[[], Any], ready: Callable[[Any], bool] = bool, *,
         previous[:] = [current]
         return [current] if settled else None
 
-    [settled] = wait_for(stable, timeout=timeout, interval=interval,
-                         message="the pipeline to settle")
+    try:
+        [settled] = wait_for(stable, timeout=timeout, interval=interval,
+                             message="the pipeline to settle")
+    except AssertionError as timed_out:
+        raise AssertionError(f"{timed_out}; last state: {_brief(previous[-1])}") from None
     return settled
+
+
+def _brief(state: Any) -> str:
+    """A readable summary of a (possibly large) snapshot for a failure message."""
+    if isinstance(state, dict):
+        return "{" + ", ".join(f"{key}: {_brief(value)}" for key, value in state.items()) + "}"
+    if isinstance(state, (list, tuple)) and len(state) > 5:
+        return f"<{len(state)} items>"
+    return repr(state)[:300]

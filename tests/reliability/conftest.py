@@ -21,12 +21,28 @@ def vhost(rabbit_config):
 
 from tests.stack_fixtures import config_for, e2e_env, event_probe, start_stack  # noqa: E402,F401
 
+_SHARED: dict = {}
 
-@pytest.fixture(scope="module")
+
+@pytest.fixture(scope="session")
 def platform():
-    """Every service, once per test module (see tests/reliability/platform.py)."""
+    """Every service, started once for the whole reliability layer (see
+    tests/reliability/platform.py); each module builds its own brands, partners and
+    campaigns. Four delivery attempts: a campaigns restart on a loaded CI machine must
+    fit inside the retries (each attempt may wait the 3 s RPC timeout)."""
     from tests.reliability.platform import Platform
 
-    running = Platform().start()
+    running = Platform(extra_env={"EVENT_RETRY_MAX_ATTEMPTS": "4"}).start()
+    _SHARED["platform"] = running
     yield running
+    _SHARED.pop("platform", None)
     running.stop()
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _heal_shared_platform():
+    """After each module, undo whatever faults it left on the shared platform."""
+    yield
+    running = _SHARED.get("platform")
+    if running is not None:
+        running.heal()

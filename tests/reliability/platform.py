@@ -118,8 +118,7 @@ class Platform:
         return self
 
     def stop(self) -> None:
-        for probe in self._probes:
-            probe.close()
+        self.close_probes()
         if self.stack:
             self.stack.stop()
         requests.delete(f"{MANAGEMENT}/vhosts/{quote(self.vhost, safe='')}", auth=AUTH,
@@ -128,6 +127,27 @@ class Platform:
     def restart(self, service: str, extra_env: dict | None = None) -> None:
         """Stop (SIGTERM) and start again, with environment overrides (e.g. a fault)."""
         self.stack.restart(service, extra_env=extra_env or {})
+
+    def close_probes(self) -> None:
+        """Delete every probe's queue: left behind, they would keep collecting events."""
+        while self._probes:
+            self._probes.pop().close()
+
+    def heal(self) -> list[str]:
+        """Close the probes and restart, with the plain environment, every service that
+        is down or was last started with overrides (a fault): what a scenario leaves must
+        not leak into the next one. Returns the services restarted."""
+        self.close_probes()
+        healed = []
+        for name, process in self.stack.processes.items():
+            faulty = any(value for value in process.overrides.values())
+            if faulty or not process.running:
+                process.stop()
+                process.start()
+                healed.append(name)
+        if healed:
+            self.stack.wait_ready(healed)
+        return healed
 
     def kill(self, service: str) -> None:
         """SIGKILL: a crash, no cleanup."""

@@ -76,16 +76,6 @@ BACKENDS = ("partners", "campaigns", "tracking", "commissions", "payouts")
 
 
 @pytest.fixture(scope="module")
-def platform():
-    """Every service once for the module, with one delivery attempt more than the suite's
-    default (3): a campaigns restart on a loaded CI machine must fit inside the retries
-    of the transient-failure scenario (each attempt waits the 3 s RPC timeout)."""
-    running = Platform(extra_env={"EVENT_RETRY_MAX_ATTEMPTS": str(MAX_ATTEMPTS)}).start()
-    yield running
-    running.stop()
-
-
-@pytest.fixture(scope="module")
 def witness(platform):
     with witness_service.running(platform) as running:
         yield running

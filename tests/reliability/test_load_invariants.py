@@ -284,11 +284,25 @@ class Client:
 
 
 # after the traffic ---------------------------------------------------------------------------
-def queued_messages(vhost: str) -> int:
-    """Messages ready or unacknowledged in the vhost's queues (dead letters aside)."""
+# dead letters wait for an operator; a late RPC reply waits for a caller that gave up
+IDLE_QUEUES = ("dlq.", "rpc.reply-")
+
+
+def queued_messages(vhost: str) -> dict[str, int]:
+    """Queues holding messages ready or unacknowledged in the vhost (dead letters aside),
+    by name: a non-empty one means some handler has work left."""
     queues = requests.get(f"{MANAGEMENT}/queues/{vhost}", auth=AUTH, timeout=10).json()
-    return sum(queue.get("messages", 0) for queue in queues
-               if not queue["name"].startswith("dlq"))
+    return {queue["name"]: queue["messages"] for queue in queues
+            if queue.get("messages") and not queue["name"].startswith(IDLE_QUEUES)}
+
+
+def payouts_in_flight(api: Api, world: World) -> int:
+    """Payouts of this world's partners still between steps (the platform may be shared
+    with other scenarios, whose payouts are theirs to judge)."""
+    mine = {partner.partner_id for partner in world.partners}
+    return sum(1 for status in IN_FLIGHT_PAYOUTS
+               for payout in api.pages("/api/v1/payouts", api.admin, status=status)
+               if payout["partner_id"] in mine)
 
 
 def snapshot(api: Api, world: World, vhost: str) -> dict:
@@ -299,15 +313,14 @@ def snapshot(api: Api, world: World, vhost: str) -> dict:
                                c["earned"]["amount"], (c["reversed"] or {}).get("amount"))
                               for c in commissions),
         "balances": {p.partner_id: api.balance(p.partner_id) for p in world.partners},
-        "payouts_in_flight": sum(api.ok("GET", "/api/v1/payouts", api.admin, params={
-            "status": status})["total"] for status in IN_FLIGHT_PAYOUTS),
+        "payouts_in_flight": payouts_in_flight(api, world),
         "queued": queued_messages(vhost),
     }
 
 
 def settled(state: dict, expected_commissions: int) -> bool:
     return (len(state["commissions"]) >= expected_commissions
-            and state["payouts_in_flight"] == 0 and state["queued"] == 0
+            and state["payouts_in_flight"] == 0 and not state["queued"]
             and all(status != "IN_PAYOUT" for _, _, status, _, _ in state["commissions"]))
 
 

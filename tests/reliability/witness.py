@@ -129,3 +129,20 @@ def running(platform):
     finally:
         container.stop()
         database.dispose()
+        _delete_queues(config)
+
+
+def _delete_queues(config) -> None:
+    """A test instrument leaves nothing behind on a shared platform: without a consumer
+    its durable queues would keep collecting events (and look like a backlog)."""
+    from kombu import Connection
+
+    from common.nameko.events import handler_queue_name, retry_queue_name
+
+    with Connection(config["AMQP_URI"]) as connection:
+        channel = connection.channel()
+        for source, event_type, method in topology.event_handlers(WitnessService):
+            queue = handler_queue_name(source, event_type, WitnessService.name, method)
+            for name in (queue, retry_queue_name(queue)):
+                channel.queue_delete(queue=name)
+        channel.close()
