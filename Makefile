@@ -87,7 +87,7 @@ replay-dead-letter: venv  ## replay one dead letter (ID=...) or all of them (ALL
 	$(BIN)/python -m common.nameko.dead_letters replay --config $(CONFIG) \
 		$(if $(ID),--id $(ID)) $(if $(ALL),--all) $(if $(SERVICE),--service $(SERVICE))
 
-bench: venv infra  ## full benchmark (~5 min): table + bench/results/<UTC>.json (DB=postgres too)
+bench: venv infra  ## full benchmark (~9 min): table + bench/results/<UTC>.json (DB=postgres too)
 	@command -v wrk >/dev/null || (command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && \
 		apt-get install -y -qq wrk >/dev/null 2>&1) || echo "wrk not available: Python HTTP load"
 	$(BIN)/python -m bench --db $(if $(filter postgres,$(DB)),postgres,sqlite)

@@ -7,6 +7,7 @@ import platform
 import subprocess
 import sys
 import tempfile
+import time
 import uuid
 from importlib import metadata
 
@@ -86,6 +87,32 @@ class BenchEnvironment:
     def restart_with(self, name: str, module: str | None = None) -> None:
         self.stack.restart(name)
 
+    def wait_quiet(self, timeout: float = 180.0) -> float:
+        """Wait until no handler queue holds a message (twice in a row, 0.5 s apart):
+        one measurement's backlog must not be billed to the next. Returns the seconds
+        waited. Dead letters and late RPC replies nobody waits for do not count."""
+        auth, base = _management()
+        began = time.monotonic()
+        quiet_polls = 0
+        while quiet_polls < 2:
+            if time.monotonic() - began > timeout:
+                raise TimeoutError(f"the platform still has queued work after {timeout:g} s")
+            queues = requests.get(f"{base}/api/queues/{self.vhost}", auth=auth,
+                                  timeout=10).json()
+            busy = sum(queue.get("messages", 0) for queue in queues
+                       if not queue["name"].startswith(("dlq.", "rpc.reply-")))
+            quiet_polls = quiet_polls + 1 if busy == 0 else 0
+            time.sleep(0.5)
+        return round(time.monotonic() - began, 1)
+
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU seconds (user + system) used so far by each service process and by this
+        load-generating process ("bench client")."""
+        used = {name: seconds for name, process in self.stack.processes.items()
+                if (seconds := _process_cpu_seconds(process.process.pid)) is not None}
+        times = os.times()
+        return {**used, "bench client": times.user + times.system}
+
     # description -------------------------------------------------------------------------
     def describe(self) -> dict:
         auth, base = _management()
@@ -109,6 +136,16 @@ class BenchEnvironment:
             "db": self.db,
             "services": list(self.services),
         }
+
+
+def _process_cpu_seconds(pid: int) -> float | None:
+    """utime + stime from /proc/<pid>/stat (Linux); None when unreadable."""
+    try:
+        stat = pathlib.Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat.rpartition(")")[2].split()  # after the command name, which may hold spaces
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _management() -> tuple[tuple[str, str], str]:

@@ -24,18 +24,35 @@ from bench.stats import LoadResult
 Call = Callable[[Any, int], Any]  # (proxy, sequence number) -> result
 
 
+CpuMeter = Callable[[], dict[str, float]]  # process name -> CPU seconds used so far
+
+
 def rpc_load(config: dict, name: str, call: Call, *, concurrency: int, seconds: float,
-             warmup: float = 0.0, timeout: float = 30.0) -> LoadResult:
-    """``concurrency`` callers call back to back for ``seconds`` (after ``warmup``)."""
+             warmup: float = 0.0, timeout: float = 30.0,
+             cpu: CpuMeter | None = None) -> LoadResult:
+    """``concurrency`` callers call back to back for ``seconds`` (after ``warmup``).
+    With ``cpu``, the result also says how many CPU milliseconds each process spent per
+    successful call during the measured window (``cpu_ms_per_call``)."""
     counter = itertools.count()
     proxies = [ClusterRpcProxy(config, timeout=timeout).start() for _ in range(concurrency)]
     try:
         if warmup:
             _drive(proxies, call, counter, warmup)
-        return _drive(proxies, call, counter, seconds, name=name)
+        before = cpu() if cpu else {}
+        result = _drive(proxies, call, counter, seconds, name=name)
+        if cpu and result.ok:
+            result.extra["cpu_ms_per_call"] = cpu_per_call(before, cpu(), result.ok)
+        return result
     finally:
         for proxy in proxies:
             proxy_stop(proxy)
+
+
+def cpu_per_call(before: dict[str, float], after: dict[str, float],
+                 calls: int) -> dict[str, float]:
+    """CPU milliseconds per call, by process, for the processes that did any work."""
+    spent = {name: (after[name] - before.get(name, 0.0)) * 1000 / calls for name in after}
+    return {name: round(ms, 2) for name, ms in spent.items() if ms >= 0.01}
 
 
 def proxy_stop(proxy) -> None:

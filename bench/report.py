@@ -85,11 +85,26 @@ class Report:
                     f"{_fmt(entry.get('ratio')):>7} {_fmt(entry.get('errors')):>6}")
         for section, why in self.skipped.items():
             lines.append(f"{section:<12} not measured: {why}")
+        lines.extend(self._cpu_lines())
         lines.append("targets:")
         for target in self.targets:
             verdict = {True: "MET", False: "NOT MET", None: "NOT MEASURED"}[target.met]
             lines.append(f"  [{verdict:^12}] {target.description} — {target.detail}")
         return "\n".join(lines)
+
+
+    def _cpu_lines(self) -> list[str]:
+        """Where each call's CPU went, process by process (the machine's cores are
+        shared: a command's downstream consumers compete with the command itself)."""
+        lines = []
+        for entries in self.sections.values():
+            for key, entry in entries.items():
+                cpu = isinstance(entry, dict) and entry.get("cpu_ms_per_call")
+                if cpu:
+                    spent = ", ".join(f"{name} {ms:g}" for name, ms in
+                                      sorted(cpu.items(), key=lambda item: -item[1]))
+                    lines.append(f"cpu ms/call  {key:<38} {spent}")
+        return lines
 
 
 def _fmt(value) -> str:

@@ -43,11 +43,11 @@ def floors(env, settings, report) -> None:
     echo = lambda proxy, n: proxy.bench_echo.echo(ECHO_PAYLOAD)  # noqa: E731
     report.add("floor", "rpc echo c=1", load.rpc_load(
         config, "echo c=1", echo, concurrency=1, seconds=settings.point,
-        warmup=settings.warmup))
+        warmup=settings.warmup, cpu=env.cpu_seconds))
     for concurrency in settings.concurrencies:
         report.add("floor", f"rpc echo c={concurrency}", load.rpc_load(
             config, f"echo c={concurrency}", echo, concurrency=concurrency,
-            seconds=settings.point, warmup=settings.warmup))
+            seconds=settings.point, warmup=settings.warmup, cpu=env.cpu_seconds))
     _wait_http(f"http://{ECHO_HTTP}/hello")
     report.add("floor", "http hello c=16", load.http_load(
         f"http://{ECHO_HTTP}/hello", concurrency=16, seconds=settings.point,
@@ -94,14 +94,15 @@ def conversion_commands(env, settings, report) -> None:
 def _command_points(env, settings, report, name, call) -> None:
     config = env.config
     single = load.rpc_load(config, f"{name} c=1", call, concurrency=1,
-                           seconds=settings.point, warmup=settings.warmup)
+                           seconds=settings.point, warmup=settings.warmup, cpu=env.cpu_seconds)
     floor = report.sections["floor"]["rpc echo c=1"]
     report.add("commands", f"{name} c=1", single,
                latency_ratio_p50=ratio(single.summary()["p50_ms"], floor["p50_ms"]))
     for concurrency in settings.concurrencies:
+        env.wait_quiet()  # the previous point's downstream backlog is not this point's
         result = load.rpc_load(config, f"{name} c={concurrency}", call,
                                concurrency=concurrency, seconds=settings.point,
-                               warmup=settings.warmup)
+                               warmup=settings.warmup, cpu=env.cpu_seconds)
         echo = report.sections["floor"][f"rpc echo c={concurrency}"]
         report.add("commands", f"{name} c={concurrency}", result,
                    ratio=ratio(result.rate, echo["rate_per_s"]))
@@ -175,16 +176,31 @@ def _wait_until(predicate, what: str, timeout: float = 30.0) -> None:
 
 # --- event chain: conversion -> commission visible ----------------------------------------
 def event_chain(env, settings, report) -> None:
+    """The target rate, and first (so the target's backlog cannot leak into it) a lower
+    rate the pipeline has headroom for: the latency of the chain itself, not a queue's."""
     _require(env, "partners", "campaigns", "tracking", "commissions")
+    for rate in (*settings.chain_headroom_rates, settings.chain_rate):
+        env.wait_quiet()
+        report.add("chain", chain_key(rate), _chain_point(env, rate, settings.chain_seconds))
+
+
+CHAIN_TARGET_RATE = 100.0
+
+
+def chain_key(rate: float) -> str:
+    return f"conversion -> commission @ {rate:g}/s"
+
+
+def _chain_point(env, rate: float, seconds: float) -> dict:
     world = World.get(env)
     config = env.config
     sent_at: dict[str, float] = {}
-    seen_ms: dict[str, float] = {}
-    probe = _EventTimer(env.amqp_uri, "commissions", "commission_created", sent_at, seen_ms)
+    probe = _EventTimer(env.amqp_uri, "commissions", "commission_created")
     run = uuid.uuid4().hex[:8]
+    clients = [ClusterRpcProxy(config, timeout=30) for _ in range(32)]
     proxies = eventlet.queue.LightQueue()
-    for _ in range(32):
-        proxies.put(ClusterRpcProxy(config, timeout=30).start())
+    for client in clients:
+        proxies.put(client.start())
 
     def send(n):
         proxy = proxies.get()
@@ -198,21 +214,24 @@ def event_chain(env, settings, report) -> None:
             proxies.put(proxy)
 
     probe.start()
-    sent, errors, samples = load.paced_stream(settings.chain_rate, settings.chain_seconds, send)
-    deadline = time.monotonic() + 15
-    while len(seen_ms) < len(sent_at) and time.monotonic() < deadline:
+    sent, errors, samples = load.paced_stream(rate, seconds, send)
+    deadline = time.monotonic() + 30
+    while probe.missing(sent_at) and time.monotonic() < deadline:
         eventlet.sleep(0.1)
     probe.stop()
+    seen_ms = probe.latencies_ms(sent_at)
+    for client in clients:
+        client.stop()
     sample = list(probe.commission_ids.values())[:20]
     visible = _confirm_visible(config, sample)
     latencies = list(seen_ms.values())
     lost = len(sent_at) - len(seen_ms)
-    report.add("chain", f"conversion -> commission @ {settings.chain_rate:g}/s", {
-        "rate_per_s": round(sent / settings.chain_seconds, 1), "sent": sent,
+    return {
+        "rate_per_s": round(sent / seconds, 1), "sent": sent,
         "errors": errors + lost + (len(sample) - visible), "checked_visible": visible,
         "not_seen": lost, "p50_ms": _r(percentile(latencies, 50)),
         "p95_ms": _r(percentile(latencies, 95)), "p99_ms": _r(percentile(latencies, 99)),
-        "error_samples": samples})
+        "error_samples": samples}
 
 
 def _confirm_visible(config, commission_ids: list[str]) -> int:
@@ -230,14 +249,16 @@ def _confirm_visible(config, commission_ids: list[str]) -> int:
 
 
 class _EventTimer:
-    """Consumes `<source>.events` for one event type and stamps arrival per conversion."""
+    """Consumes `<source>.events` for one event type and stamps arrival per conversion.
+    An event may arrive before the caller has read its RPC reply (and so before it knows
+    the conversion id): arrivals are kept for all, and matched to the sends at the end."""
 
-    def __init__(self, amqp_uri, source, event_type, sent_at, seen_ms):
+    def __init__(self, amqp_uri, source, event_type):
         self.connection = Connection(amqp_uri)
         self.queue = Queue(f"bench-timer-{uuid.uuid4().hex[:8]}",
                            exchange=get_event_exchange(source, {}), routing_key=event_type,
                            durable=False, auto_delete=True)
-        self.sent_at, self.seen_ms = sent_at, seen_ms
+        self.arrived_at: dict[str, float] = {}
         self.commission_ids: dict[str, str] = {}
         self._running = False
 
@@ -251,10 +272,8 @@ class _EventTimer:
             arrived = time.perf_counter()
             payload = body.get("payload", {})
             conversion_id = payload.get("conversion_id")
-            started = self.sent_at.get(conversion_id)
-            if started is not None:
-                self.seen_ms[conversion_id] = (arrived - started) * 1000
-                self.commission_ids[conversion_id] = payload.get("commission_id")
+            self.arrived_at.setdefault(conversion_id, arrived)
+            self.commission_ids[conversion_id] = payload.get("commission_id")
             message.ack()
 
         with self.connection.Consumer(self.queue, callbacks=[on_message]):
@@ -263,6 +282,14 @@ class _EventTimer:
                     self.connection.drain_events(timeout=0.2)
                 except OSError:
                     pass
+
+    def missing(self, sent_at: dict[str, float]) -> int:
+        return sum(1 for conversion_id in sent_at if conversion_id not in self.arrived_at)
+
+    def latencies_ms(self, sent_at: dict[str, float]) -> dict[str, float]:
+        return {conversion_id: (self.arrived_at[conversion_id] - started) * 1000
+                for conversion_id, started in sent_at.items()
+                if conversion_id in self.arrived_at}
 
     def stop(self) -> None:
         self._running = False
@@ -467,15 +494,17 @@ def evaluate_targets(report) -> None:
                       ", ".join(f"{k}: {v}" for k, v in command_ratios.items()))
     else:
         report.target("commands", "command RPC throughput >= 0.7 x echo", None, "not run")
-    chain = next(iter(sections.get("chain", {}).values()), None)
-    if chain:
+    # the last chain point is at the run's chain rate (headroom points come first)
+    chain = next(reversed(sections.get("chain", {}).values()), None)
+    detail = chain and (f"p99 {chain['p99_ms']} ms at {chain['rate_per_s']}/s, "
+                        f"{chain['errors']} errors")
+    if chain and chain["rate_per_s"] >= 0.99 * CHAIN_TARGET_RATE:
         report.target("chain", "conversion -> commission visible p99 < 100 ms at 100/s",
-                      (chain["p99_ms"] or 1e9) < 100 and chain["errors"] == 0,
-                      f"p99 {chain['p99_ms']} ms at {chain['rate_per_s']}/s, "
-                      f"{chain['errors']} errors")
+                      (chain["p99_ms"] or 1e9) < 100 and chain["errors"] == 0, detail)
     else:
-        report.target("chain", "conversion -> commission p99 < 100 ms", None,
-                      report.skipped.get("event_chain", "not run"))
+        report.target("chain", "conversion -> commission p99 < 100 ms at 100/s", None,
+                      f"measured only below 100/s: {detail}" if chain
+                      else report.skipped.get("event_chain", "not run"))
     redirect = sections.get("http", {}).get("GET /r/<code> c=16")
     if redirect:
         report.target("http", "BFF GET /r/<code> >= 0.5 x bare @http hello",
