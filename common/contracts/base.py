@@ -34,7 +34,7 @@ class EventContract:
     def parse(self, payload: dict[str, Any]) -> dict[str, Any]:
         """Typed values (Decimal, datetime...) from a received payload."""
         try:
-            return self.schema(unknown=marshmallow.EXCLUDE).load(payload)
+            return schema_instance(self.schema).load(payload, unknown=marshmallow.EXCLUDE)
         except marshmallow.ValidationError as error:
             raise ValidationError(
                 f"{self.name} payload is malformed.", error.messages) from None

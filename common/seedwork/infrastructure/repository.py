@@ -66,13 +66,24 @@ class SqlAlchemyRepository(AbstractRepository, Generic[A]):
         return statement
 
     def get(self, aggregate_id: str, *, for_update: bool = False) -> A | None:
-        query = select(self.table).where(self.table.c.id == str(aggregate_id))
-        return self._one(query, for_update=for_update)
+        return self._one(self._get_statement(), {"_id": str(aggregate_id)},
+                         for_update=for_update)
 
-    def _one(self, query, *, for_update: bool = False) -> A | None:
+    @classmethod
+    def _get_statement(cls):
+        """SELECT ... WHERE id = :_id, built once (a statement built per call costs more
+        CPU than SQLite takes to run it)."""
+        statement = cls.__dict__.get("_cached_get")
+        if statement is None:
+            statement = select(cls.table).where(cls.table.c.id == bindparam("_id"))
+            cls._cached_get = statement
+        return statement
+
+    def _one(self, query, params: dict[str, Any] | None = None, *,
+             for_update: bool = False) -> A | None:
         if for_update and self.connection.dialect.name == "postgresql":
             query = query.with_for_update()
-        row = self.connection.execute(query).first()
+        row = self.connection.execute(query, params or {}).first()
         if row is None:
             return None
         aggregate = self._from_row(row)
