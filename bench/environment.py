@@ -22,8 +22,10 @@ PG_SERVER = os.environ.get("BENCH_PG_SERVER", "postgresql+psycopg2://postgres@12
 
 
 class BenchEnvironment:
-    def __init__(self, *, db: str = "sqlite", services: list[str] | None = None):
+    def __init__(self, *, db: str = "sqlite", services: list[str] | None = None,
+                 quiet_window: float = 6.0):
         self.run_id = uuid.uuid4().hex[:8]
+        self.quiet_window = quiet_window  # seconds the queues must stay empty
         self.vhost = f"alpes-bench-{self.run_id}"
         self.db = db
         self.workdir = pathlib.Path(tempfile.mkdtemp(prefix="alpes-bench-"))
@@ -88,22 +90,29 @@ class BenchEnvironment:
         self.stack.restart(name)
 
     def wait_quiet(self, timeout: float = 180.0) -> float:
-        """Wait until no handler queue holds a message (twice in a row, 0.5 s apart):
-        one measurement's backlog must not be billed to the next. Returns the seconds
-        waited. Dead letters and late RPC replies nobody waits for do not count."""
+        """Wait until no handler queue holds a message for ``quiet_window`` seconds: one
+        measurement's backlog must not be billed to the next. The management API's
+        counts are refreshed every 5 s by default, hence a window longer than that in a
+        full run. Returns the seconds waited. Dead letters and late RPC replies nobody
+        waits for do not count."""
         auth, base = _management()
         began = time.monotonic()
-        quiet_polls = 0
-        while quiet_polls < 2:
-            if time.monotonic() - began > timeout:
+        quiet_since = None
+        while True:
+            now = time.monotonic()
+            if now - began > timeout:
                 raise TimeoutError(f"the platform still has queued work after {timeout:g} s")
             queues = requests.get(f"{base}/api/queues/{self.vhost}", auth=auth,
                                   timeout=10).json()
             busy = sum(queue.get("messages", 0) for queue in queues
                        if not queue["name"].startswith(("dlq.", "rpc.reply-")))
-            quiet_polls = quiet_polls + 1 if busy == 0 else 0
-            time.sleep(0.5)
-        return round(time.monotonic() - began, 1)
+            if busy:
+                quiet_since = None
+            elif quiet_since is None:
+                quiet_since = now
+            elif now - quiet_since >= self.quiet_window:
+                return round(now - began, 1)
+            time.sleep(min(0.5, self.quiet_window / 2))
 
     def cpu_seconds(self) -> dict[str, float]:
         """CPU seconds (user + system) used so far by each service process and by this

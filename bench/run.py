@@ -39,6 +39,7 @@ class Settings:
     paced_batch: int       # clicks per call when pacing at the target rate
     concurrencies: tuple[int, ...] = (16, 64)
     chain_headroom_rates: tuple[float, ...] = ()  # measured before chain_rate
+    quiet_window: float = 6.0  # seconds the queues must stay empty before a point
 
 
 FULL = Settings("full", warmup=2.0, point=10.0, chain_seconds=30.0, chain_rate=100.0,
@@ -46,7 +47,7 @@ FULL = Settings("full", warmup=2.0, point=10.0, chain_seconds=30.0, chain_rate=1
                 chain_headroom_rates=(30.0,))
 SMOKE = Settings("smoke", warmup=0.2, point=0.5, chain_seconds=1.0, chain_rate=20.0,
                  ingest_seconds=1.0, ingest_batch=50, ingest_callers=2, paced_batch=50,
-                 concurrencies=(4,))
+                 concurrencies=(4,), quiet_window=0.2)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -60,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     settings = SMOKE if args.smoke else FULL
     began = time.monotonic()
-    with BenchEnvironment(db=args.db) as env:
+    with BenchEnvironment(db=args.db, quiet_window=settings.quiet_window) as env:
         report = Report(settings.mode, env.describe())
         for scenario in scenarios.ALL:
             try:

@@ -24,12 +24,19 @@ from tests.stack_fixtures import config_for, e2e_env, event_probe, start_stack  
 _SHARED: dict = {}
 
 
-@pytest.fixture(scope="session")
+def _platform_scope(fixture_name, config) -> str:
+    """Bounded (CI): one platform for the whole layer, healed between modules. Long form:
+    a fresh platform per module, since its heavier traffic (5,000 conversions through a
+    broker cut...) is more than a heal should be trusted to clear."""
+    return "module" if LONG else "session"
+
+
+@pytest.fixture(scope=_platform_scope)
 def platform():
-    """Every service, started once for the whole reliability layer (see
-    tests/reliability/platform.py); each module builds its own brands, partners and
-    campaigns. Four delivery attempts: a campaigns restart on a loaded CI machine must
-    fit inside the retries (each attempt may wait the 3 s RPC timeout)."""
+    """Every service (see tests/reliability/platform.py); each module builds its own
+    brands, partners and campaigns. Four delivery attempts: a campaigns restart on a
+    loaded CI machine must fit inside the retries (each attempt may wait the 3 s RPC
+    timeout)."""
     from tests.reliability.platform import Platform
 
     running = Platform(extra_env={"EVENT_RETRY_MAX_ATTEMPTS": "4"}).start()

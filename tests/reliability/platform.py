@@ -20,6 +20,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import time
 import uuid
 from urllib.parse import quote
 
@@ -39,6 +40,18 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 SERVICES = ("partners", "campaigns", "tracking", "commissions", "payouts", "bff")
 MANAGEMENT = "http://127.0.0.1:15672/api"
 AUTH = ("guest", "guest")
+# dead letters wait for an operator; a late RPC reply waits for a caller that gave up
+IDLE_QUEUES = ("dlq.", "rpc.reply-")
+
+
+def queued_messages(vhost: str) -> dict[str, int]:
+    """Queues holding messages ready or unacknowledged in the vhost (dead letters aside),
+    by name: a non-empty one means some handler has work left. (The management API
+    refreshes these counts every few seconds.)"""
+    queues = requests.get(f"{MANAGEMENT}/queues/{quote(vhost, safe='')}", auth=AUTH,
+                          timeout=10).json()
+    return {queue["name"]: queue["messages"] for queue in queues
+            if queue.get("messages") and not queue["name"].startswith(IDLE_QUEUES)}
 
 FAST = {
     "LOG_LEVEL": "INFO",
@@ -121,8 +134,9 @@ class Platform:
         self.close_probes()
         if self.stack:
             self.stack.stop()
+        # after thousands of messages RabbitMQ can take well over 10 s to drop a vhost
         requests.delete(f"{MANAGEMENT}/vhosts/{quote(self.vhost, safe='')}", auth=AUTH,
-                        timeout=10)
+                        timeout=120)
 
     def restart(self, service: str, extra_env: dict | None = None) -> None:
         """Stop (SIGTERM) and start again, with environment overrides (e.g. a fault)."""
@@ -147,7 +161,24 @@ class Platform:
                 healed.append(name)
         if healed:
             self.stack.wait_ready(healed)
+        self.wait_quiet()
         return healed
+
+    def wait_quiet(self, timeout: float = 300.0, window: float = 6.0) -> None:
+        """Until no handler queue has held a message for ``window`` seconds (longer than
+        the management API's refresh): a scenario's leftover traffic must not reach the
+        next one's probes."""
+        quiet_since: list[float] = []
+
+        def quiet_long_enough() -> bool:
+            if queued_messages(self.vhost):
+                quiet_since.clear()
+                return False
+            quiet_since[:] = quiet_since or [time.monotonic()]
+            return time.monotonic() - quiet_since[0] >= window
+
+        wait_for(quiet_long_enough, timeout=timeout, interval=0.5,
+                 message="the platform's queues to stay empty")
 
     def kill(self, service: str) -> None:
         """SIGKILL: a crash, no cleanup."""

@@ -33,7 +33,7 @@ import requests
 from tests.reliability.bff_api import Api, UnexpectedAnswer, cps_terms, settle
 from tests.reliability.checker import assert_clean, check
 from tests.reliability.conftest import scale
-from tests.reliability.platform import AUTH, MANAGEMENT, Brand, Campaign, Partner
+from tests.reliability.platform import Brand, Campaign, Partner, queued_messages
 
 CLIENTS = 10
 VISITORS = itertools.count(1)
@@ -284,18 +284,6 @@ class Client:
 
 
 # after the traffic ---------------------------------------------------------------------------
-# dead letters wait for an operator; a late RPC reply waits for a caller that gave up
-IDLE_QUEUES = ("dlq.", "rpc.reply-")
-
-
-def queued_messages(vhost: str) -> dict[str, int]:
-    """Queues holding messages ready or unacknowledged in the vhost (dead letters aside),
-    by name: a non-empty one means some handler has work left."""
-    queues = requests.get(f"{MANAGEMENT}/queues/{vhost}", auth=AUTH, timeout=10).json()
-    return {queue["name"]: queue["messages"] for queue in queues
-            if queue.get("messages") and not queue["name"].startswith(IDLE_QUEUES)}
-
-
 def payouts_in_flight(api: Api, world: World) -> int:
     """Payouts of this world's partners still between steps (the platform may be shared
     with other scenarios, whose payouts are theirs to judge)."""
