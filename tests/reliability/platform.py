@@ -1,6 +1,7 @@
 """The whole platform for reliability scenarios: every service a `nameko run` process,
-started once per test module on its own vhost and fresh SQLite files, with fast retry,
-outbox and timer settings, plus small helpers to build a world through RPC and HTTP.
+on its own vhost and fresh SQLite files (once for the bounded layer and healed between
+modules, once per module in the long form: see conftest.py), with fast retry, outbox
+and timer settings, plus small helpers to build a world through RPC and HTTP.
 
     def test_something(platform):
         brand = platform.new_brand()
