@@ -7,12 +7,12 @@ import platform
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from importlib import metadata
 
 import requests
 
+from common.nameko.backlog import wait_until_drained
 from common.nameko.discovery import ROOT, service_names
 from common.stack import Stack
 
@@ -90,29 +90,12 @@ class BenchEnvironment:
         self.stack.restart(name)
 
     def wait_quiet(self, timeout: float = 180.0) -> float:
-        """Wait until no handler queue holds a message for ``quiet_window`` seconds: one
-        measurement's backlog must not be billed to the next. The management API's
-        counts are refreshed every 5 s by default, hence a window longer than that in a
-        full run. Returns the seconds waited. Dead letters and late RPC replies nobody
-        waits for do not count."""
+        """Wait until the handler queues have stayed empty for ``quiet_window`` seconds:
+        one measurement's backlog must not be billed to the next. Returns the seconds
+        waited."""
         auth, base = _management()
-        began = time.monotonic()
-        quiet_since = None
-        while True:
-            now = time.monotonic()
-            if now - began > timeout:
-                raise TimeoutError(f"the platform still has queued work after {timeout:g} s")
-            queues = requests.get(f"{base}/api/queues/{self.vhost}", auth=auth,
-                                  timeout=10).json()
-            busy = sum(queue.get("messages", 0) for queue in queues
-                       if not queue["name"].startswith(("dlq.", "rpc.reply-")))
-            if busy:
-                quiet_since = None
-            elif quiet_since is None:
-                quiet_since = now
-            elif now - quiet_since >= self.quiet_window:
-                return round(now - began, 1)
-            time.sleep(min(0.5, self.quiet_window / 2))
+        return wait_until_drained(f"{base}/api", auth, self.vhost, window=self.quiet_window,
+                                  timeout=timeout)
 
     def cpu_seconds(self) -> dict[str, float]:
         """CPU seconds (user + system) used so far by each service process and by this

@@ -21,7 +21,6 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from urllib.parse import quote
 
@@ -33,6 +32,7 @@ from nameko.standalone.events import get_event_exchange
 from nameko.standalone.rpc import ClusterRpcProxy
 from nameko.testing.utils import find_free_port
 
+from common.nameko.backlog import queued_messages, wait_until_drained
 from common.nameko.config import load_config
 from common.stack import Stack
 from tests.support import EventProbe, wait_for
@@ -41,18 +41,6 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 SERVICES = ("partners", "campaigns", "tracking", "commissions", "payouts", "bff")
 MANAGEMENT = "http://127.0.0.1:15672/api"
 AUTH = ("guest", "guest")
-# dead letters wait for an operator; a late RPC reply waits for a caller that gave up
-IDLE_QUEUES = ("dlq.", "rpc.reply-")
-
-
-def queued_messages(vhost: str) -> dict[str, int]:
-    """Queues holding messages ready or unacknowledged in the vhost (dead letters aside),
-    by name: a non-empty one means some handler has work left. (The management API
-    refreshes these counts every few seconds.)"""
-    queues = requests.get(f"{MANAGEMENT}/queues/{quote(vhost, safe='')}", auth=AUTH,
-                          timeout=10).json()
-    return {queue["name"]: queue["messages"] for queue in queues
-            if queue.get("messages") and not queue["name"].startswith(IDLE_QUEUES)}
 
 FAST = {
     "LOG_LEVEL": "INFO",
@@ -165,21 +153,15 @@ class Platform:
         self.wait_quiet()
         return healed
 
+    def queued(self) -> dict[str, int]:
+        """Queues of the platform still holding messages, by name (see
+        common/nameko/backlog.py)."""
+        return queued_messages(MANAGEMENT, AUTH, self.vhost)
+
     def wait_quiet(self, timeout: float = 300.0, window: float = 6.0) -> None:
-        """Until no handler queue has held a message for ``window`` seconds (longer than
-        the management API's refresh): a scenario's leftover traffic must not reach the
-        next one's probes."""
-        quiet_since: list[float] = []
-
-        def quiet_long_enough() -> bool:
-            if queued_messages(self.vhost):
-                quiet_since.clear()
-                return False
-            quiet_since[:] = quiet_since or [time.monotonic()]
-            return time.monotonic() - quiet_since[0] >= window
-
-        wait_for(quiet_long_enough, timeout=timeout, interval=0.5,
-                 message="the platform's queues to stay empty")
+        """Until no handler queue has held a message for ``window`` seconds: a scenario's
+        leftover traffic must not reach the next one's probes."""
+        wait_until_drained(MANAGEMENT, AUTH, self.vhost, window=window, timeout=timeout)
 
     def kill(self, service: str) -> None:
         """SIGKILL: a crash, no cleanup."""

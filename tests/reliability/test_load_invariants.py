@@ -33,7 +33,7 @@ import requests
 from tests.reliability.bff_api import Api, UnexpectedAnswer, cps_terms, settle
 from tests.reliability.checker import assert_clean, check
 from tests.reliability.conftest import scale
-from tests.reliability.platform import Brand, Campaign, Partner, queued_messages
+from tests.reliability.platform import Brand, Campaign, Partner, Platform
 
 CLIENTS = 10
 VISITORS = itertools.count(1)
@@ -293,7 +293,7 @@ def payouts_in_flight(api: Api, world: World) -> int:
                if payout["partner_id"] in mine)
 
 
-def snapshot(api: Api, world: World, vhost: str) -> dict:
+def snapshot(api: Api, world: World, platform: Platform) -> dict:
     commissions = [item for brand in world.brands for item in api.pages(
         f"/api/v1/brands/{brand.brand_id}/commissions", api.admin)]
     return {
@@ -302,7 +302,7 @@ def snapshot(api: Api, world: World, vhost: str) -> dict:
                               for c in commissions),
         "balances": {p.partner_id: api.balance(p.partner_id) for p in world.partners},
         "payouts_in_flight": payouts_in_flight(api, world),
-        "queued": queued_messages(vhost),
+        "queued": platform.queued(),
     }
 
 
@@ -378,7 +378,7 @@ def test_mixed_traffic_keeps_every_invariant(platform):
     world = build_world(platform)
     assert_every_answer_expected(run_traffic(platform, world), world)
     api = Api(platform, name="checker")
-    state = settle(lambda: snapshot(api, world, platform.vhost),
+    state = settle(lambda: snapshot(api, world, platform),
                    lambda state: settled(state, len(world.sales)), timeout=90, interval=1.0)
     assert_invariants(state, world)
     assert api.ok("GET", "/api/v1/admin/dead-letters", api.admin)["items"] == []
