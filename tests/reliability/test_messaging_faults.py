@@ -1,6 +1,7 @@
 """Faults around the messaging core, with partners (a `nameko run` process) publishing
 and the test-only `audit` service consuming: broker connections cut under load, a
-consumer that is down while events flow, a database that is unreachable or locked.
+consumer that is down while events flow, a database that is unreachable or locked, a
+COMMIT whose answer never comes back.
 
 Every scenario counts lost / duplicated / unexpected effects; all must be 0.
 """
@@ -118,10 +119,9 @@ def test_database_briefly_unreachable(start_stack, audit, container_factory, mak
     direct = make_db_uri("postgresql", "partners")
     upgrade("partners", direct)
     proxy = TcpProxy("127.0.0.1", 5432)
-    through_proxy = direct.replace("127.0.0.1:5432", f"127.0.0.1:{proxy.port}")
     probe = event_probe("partners", "partner_registered")
     try:
-        start_stack("partners", extra_env={"PARTNERS_DB_URI": through_proxy})
+        start_stack("partners", extra_env={"PARTNERS_DB_URI": through(proxy, direct)})
         total = scale(120, 1200)
         pool, accepted, errors = register_many(config, total, clients=4, tag="pg")
         wait_for(lambda: len(accepted) >= total // 4, timeout=60, message="traffic")
@@ -129,19 +129,64 @@ def test_database_briefly_unreachable(start_stack, audit, container_factory, mak
         eventlet.sleep(2.0)
         proxy.restore()
         pool.waitall()
+        assert errors, "the outage should have refused some calls"
+        assert all(isinstance(error, ServiceUnavailable) for error in errors), \
+            {type(error).__name__ for error in errors}
+        rows = partner_rows(direct)
+        assert set(accepted) <= set(rows)
+        # A commit whose answer the cut swallowed is published by the outbox sweep, which
+        # reaches the database through the proxy: it stays up until every event is out.
+        wait_for(lambda: len(probe.drain()) >= len(rows), timeout=30, message="events")
     finally:
         proxy.close()
-    assert errors, "the outage should have refused some calls"
-    assert all(isinstance(error, ServiceUnavailable) for error in errors), \
-        {type(error).__name__ for error in errors}
-    database = Database(direct)
+    published = [m["payload"]["partner_id"] for m in probe.drain(settle=1.0)]
+    assert_clean(check("database unreachable", rows, published))
+
+
+@pytest.mark.postgres
+def test_commit_answer_lost(start_stack, audit, make_db_uri, event_probe):
+    """partners' COMMIT reaches PostgreSQL but its answer never comes back: the caller gets
+    ServiceUnavailable though the partner exists (the commit is in doubt for it), and the
+    outbox sweep publishes that partner's event -- once, like every other."""
+    config, _ = audit
+    direct = make_db_uri("postgresql", "partners")
+    upgrade("partners", direct)
+    proxy = TcpProxy("127.0.0.1", 5432)
+    probe = event_probe("partners", "partner_registered")
+    accepted, in_doubt = [], []
+    try:
+        start_stack("partners", extra_env={"PARTNERS_DB_URI": through(proxy, direct)})
+        with ClusterRpcProxy(config, timeout=15) as rpc:
+            for i in range(24):
+                if i % 4 == 3:
+                    eventlet.sleep(0.4)  # the relay has stamped: the next COMMIT is ours
+                    proxy.lose_next_commit_answer()
+                try:
+                    accepted.append(rpc.partners.register_partner({
+                        "name": "P", "email": f"doubt-{i}@example.com", "type": "media",
+                        "country": "FR"})["partner_id"])
+                except ServiceUnavailable:
+                    in_doubt.append(i)
+        rows = partner_rows(direct)
+        wait_for(lambda: len(probe.drain()) >= len(rows), timeout=60, message="events")
+    finally:
+        proxy.close()
+    assert in_doubt and proxy.commit_answers_lost >= len(in_doubt)
+    assert len(rows) == len(accepted) + len(in_doubt)  # each refused call did commit
+    published = [m["payload"]["partner_id"] for m in probe.drain(settle=1.0)]
+    assert_clean(check("commit answer lost", rows, published))
+
+
+def through(proxy: TcpProxy, uri: str) -> str:
+    return uri.replace("127.0.0.1:5432", f"127.0.0.1:{proxy.port}")
+
+
+def partner_rows(uri: str) -> list[str]:
+    database = Database(uri)
     with database.reader() as conn:
         rows = [row[0] for row in conn.execute(text("SELECT id FROM partners"))]
     database.dispose()
-    assert set(accepted) <= set(rows)
-    wait_for(lambda: len(probe.drain()) >= len(rows), timeout=30, message="events")
-    published = [m["payload"]["partner_id"] for m in probe.drain(settle=1.0)]
-    assert_clean(check("database unreachable", rows, published))
+    return rows
 
 
 def test_sqlite_locked_by_another_writer(start_stack, e2e_env, tmp_path, event_probe):
