@@ -20,6 +20,16 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Connection, Engine, make_url
 
 SQLITE_BUSY_TIMEOUT_S = 30
+# libpq settings for psycopg2: a connection whose path went dead (no RST, no FIN) is
+# found by TCP keepalives (~25 s idle) or by data left unacknowledged for 30 s, instead
+# of a worker (or the outbox relay) waiting for an answer for ever. connect_timeout
+# bounds blocking connects (CLI tools); under psycogreen connects are asynchronous and
+# libpq leaves that bound to the caller.
+PSYCOPG2_CONNECT_ARGS = {
+    "connect_timeout": 5,
+    "keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 5, "keepalives_count": 3,
+    "tcp_user_timeout": 30_000,
+}
 
 
 class Database:
@@ -34,7 +44,7 @@ class Database:
         else:
             self.write_engine = create_engine(
                 uri, echo=echo, pool_size=pool_size, max_overflow=pool_size,
-                pool_pre_ping=True, future=True,
+                pool_pre_ping=True, future=True, connect_args=_connect_args(self.url),
             )
             self.read_engine = self.write_engine
 
@@ -71,6 +81,10 @@ class Database:
         with self.reader() as conn:
             conn.execute(text("SELECT 1"))
         return True
+
+
+def _connect_args(url) -> dict:
+    return dict(PSYCOPG2_CONNECT_ARGS) if url.get_driver_name() == "psycopg2" else {}
 
 
 def _ensure_sqlite_dir(path: str | None) -> None:
