@@ -278,8 +278,21 @@ def hold_for_payout(cmd: commands.HoldForPayout, uow, clock) -> dict:
 
 @HANDLERS.command(commands.ConfirmPayout)
 def confirm_payout(cmd: commands.ConfirmPayout, uow, clock) -> dict:
-    """The PSP paid: the held commissions are PAID, the held clawbacks settled."""
-    return _settle_hold(uow, clock, cmd.payout_id, PayoutHold.confirm, missing_ok=False)
+    """The PSP paid: the held commissions are PAID, the held clawbacks settled. A settled
+    clawback is money the brand has back: that part of its commission's reservation goes
+    back to the campaign budget -- queued in the same transaction and sent by the release
+    timer, so a slow campaigns never delays the payout saga."""
+
+    def confirm(hold, commissions, adjustments, now) -> bool:
+        if not hold.confirm(commissions, adjustments, now):
+            return False
+        for adjustment in adjustments:
+            release = BudgetRelease.of(adjustment.commission_id, -adjustment.amount,
+                                       f"clawback:{adjustment.id}", now)
+            uow.releases.add(release)
+        return True
+
+    return _settle_hold(uow, clock, cmd.payout_id, confirm, missing_ok=False)
 
 
 @HANDLERS.command(commands.ReleasePayout)

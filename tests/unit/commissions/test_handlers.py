@@ -254,7 +254,7 @@ def test_a_full_refund_after_payout_is_netted_in_the_next_payout(bus, uow, budge
     assert balances(uow)["paid"] == usd("20.00")
     bus.handle(refund(first, "200.00", fully=True))
     assert balances(uow)["adjustments"] == usd("-20.00")
-    assert budget.held_by(commission_id(first)) == usd("20.00")  # paid money: not released
+    assert budget.held_by(commission_id(first)) == usd("20.00")  # not recovered yet
     second = conversion("300.00")
     bus.handle(second)
     approve_all(bus, clock)
@@ -263,6 +263,32 @@ def test_a_full_refund_after_payout_is_netted_in_the_next_payout(bus, uow, budge
     assert len(held["adjustment_ids"]) == 1
     assert balances(uow) == {"pending": usd("0"), "approved": usd("0"), "in_payout": usd("0"),
                              "paid": usd("30.00"), "adjustments": usd("0")}
+    # The payout recovered the clawback: the release timer gives it back to the budget.
+    assert [r.amount for r in uow.releases.pending()] == [usd("20.00")]
+    assert bus.handle(commands.SendBudgetReleases()) == 1
+    assert budget.held_by(commission_id(first)) == usd("0.00")
+    assert budget.held_by(commission_id(second)) == usd("30.00")
+
+
+def test_a_clawback_released_back_by_a_failed_payout_frees_no_budget(bus, uow, budget, clock):
+    first = conversion("200.00")
+    bus.handle(first)
+    approve_all(bus, clock)
+    pay(bus)
+    bus.handle(refund(first, "100.00"))
+    bus.handle(conversion("300.00"))
+    approve_all(bus, clock)
+    payout = "22222222-2222-2222-2222-222222222222"
+    bus.handle(commands.HoldForPayout(payout_id=payout, partner_id=PARTNER, currency="USD"))
+    bus.handle(commands.ReleasePayout(payout_id=payout))  # the PSP declined
+    assert uow.releases.pending() == []
+    bus.handle(commands.HoldForPayout(payout_id=payout, partner_id=PARTNER, currency="USD"))
+    confirm = commands.ConfirmPayout(payout_id=payout)
+    bus.handle(confirm)
+    bus.handle(confirm)  # a retried confirmation releases nothing twice
+    assert [r.amount for r in uow.releases.pending()] == [usd("10.00")]
+    bus.handle(commands.SendBudgetReleases())
+    assert budget.held_by(commission_id(first)) == usd("10.00")
 
 
 def test_a_refund_before_its_commission_is_parked_then_applied(bus, uow, budget):
