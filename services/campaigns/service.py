@@ -4,15 +4,19 @@ enrollments with referral links, and campaign budgets.
 Each RPC validates its payload, hands a command or query to the bus, returns a DTO;
 a refusal leaves as its typed class from ``common.contracts.campaigns``.
 The partner events keep a local replica of partners (status, type, country), so
-enrolling never asks the partners service anything.
+enrolling never asks the partners service anything. A timer ends campaigns whose end
+date has passed.
 """
 from __future__ import annotations
+
+from nameko.dependency_providers import Config
 
 from common.contracts import partners as partner_contracts
 from common.nameko import health
 from common.nameko.bus import MessageBusProvider
 from common.nameko.events import event_handler
 from common.nameko.rpc import api
+from common.nameko.timers import timer
 from common.seedwork.application.integration import IntegrationEvent
 from common.seedwork.domain.clock import utcnow
 from common.validation import load
@@ -31,16 +35,18 @@ from services.campaigns.infrastructure.repositories import (
 )
 
 DEFAULT_PUBLIC_BASE_URL = "http://localhost:8000"
+SETTINGS = "CAMPAIGNS"
 
 
 def dependencies(config: dict) -> dict:
-    settings = config.get("CAMPAIGNS") or {}
+    settings = config.get(SETTINGS) or {}
     return {"clock": utcnow, "new_code": new_referral_code,
             "public_base_url": settings.get("public_base_url") or DEFAULT_PUBLIC_BASE_URL}
 
 
 class CampaignsService(health.HealthMixin):
     name = "campaigns"
+    config = Config()
 
     bus = MessageBusProvider(
         handlers=HANDLERS,
@@ -181,6 +187,13 @@ class CampaignsService(health.HealthMixin):
     @event_handler("partners", "partner_payout_method_changed")
     def on_partner_payout_method_changed(self, body):
         self._apply_partner(partner_contracts.PARTNER_PAYOUT_METHOD_CHANGED, body)
+
+    # timers ------------------------------------------------------------------------------
+    @timer(SETTINGS, "expiry_interval_seconds", default=60)
+    def end_expired_campaigns(self):
+        """Campaigns whose end date has passed end by themselves (``campaign_ended``)."""
+        limit = int((self.config.get(SETTINGS) or {}).get("expiry_batch_size", 100))
+        return self.bus.handle(commands.EndExpiredCampaigns(limit=limit))
 
     # helpers -----------------------------------------------------------------------------
     def _apply_partner(self, contract, body):

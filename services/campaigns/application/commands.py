@@ -58,6 +58,13 @@ class CancelCampaign(CampaignCommand):
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class EndExpiredCampaigns(Command):
+    """Timer: end every ACTIVE or PAUSED campaign whose end date has passed."""
+
+    limit: int = 100
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class ChangeTerms(CampaignCommand):
     terms: dict[str, Any]
     effective_from: datetime | None = None

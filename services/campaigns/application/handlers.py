@@ -86,6 +86,23 @@ def end_campaign(cmd: commands.EndCampaign, uow, clock) -> None:
     _change_campaign(uow, cmd, lambda campaign: campaign.end(clock()))
 
 
+@HANDLERS.command(commands.EndExpiredCampaigns)
+def end_expired_campaigns(cmd: commands.EndExpiredCampaigns, uow, clock) -> int:
+    """Each expired campaign ends in its own transaction (one failure stops no other);
+    a campaign a brand changed meanwhile is checked again under its row lock."""
+    with uow:
+        expired = uow.campaigns.expired(clock(), cmd.limit)
+    ended = 0
+    for campaign_id in expired:
+        with uow:
+            campaign = _campaign(uow, campaign_id, for_update=True)
+            if campaign.end_if_expired(clock()):
+                uow.campaigns.save(campaign)
+                uow.commit()
+                ended += 1
+    return ended
+
+
 @HANDLERS.command(commands.CancelCampaign)
 def cancel_campaign(cmd: commands.CancelCampaign, uow, clock) -> None:
     _change_campaign(uow, cmd, lambda campaign: campaign.cancel(clock()))

@@ -1,6 +1,7 @@
 """What the campaigns use cases need from the outside world (implemented in infrastructure)."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Protocol
 
 from services.campaigns.domain.brand import Brand
@@ -27,6 +28,8 @@ class CampaignRepository(Protocol):
     def add(self, campaign: Campaign) -> None: ...
     def save(self, campaign: Campaign) -> None: ...
     def get(self, campaign_id: str, *, for_update: bool = False) -> Campaign | None: ...
+    def expired(self, now: datetime, limit: int) -> list[str]:
+        """Ids of ACTIVE or PAUSED campaigns whose ``ends_at`` is at or before ``now``."""
 
 
 class EnrollmentRepository(Protocol):

@@ -277,6 +277,14 @@ class Campaign(AggregateRoot):
         self.status, self.pause_reason = ENDED, None
         self._changed(now, CampaignEnded)
 
+    def end_if_expired(self, now: datetime) -> bool:
+        """End the campaign once its end date has passed (the expiry timer). Returns
+        whether it ended now."""
+        if self.status not in (ACTIVE, PAUSED) or self.ends_at is None or self.ends_at > now:
+            return False
+        self.end(now)
+        return True
+
     def cancel(self, now: datetime) -> None:
         if self.status is CANCELLED:
             return

@@ -1,6 +1,8 @@
 """Data mappers of the campaigns aggregates (SQLAlchemy Core)."""
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
@@ -65,6 +67,12 @@ class SqlCampaignRepository(SqlAlchemyRepository[Campaign]):
             self.connection.execute(
                 delete(campaign_terms).where(campaign_terms.c.campaign_id == campaign.id))
             self._write_terms(campaign)
+
+    def expired(self, now: datetime, limit: int) -> list[str]:
+        c = campaigns.c
+        return list(self.connection.execute(
+            select(c.id).where(c.status.in_(("ACTIVE", "PAUSED")), c.ends_at <= now)
+            .order_by(c.ends_at).limit(limit)).scalars())
 
     def _write_terms(self, campaign: Campaign) -> None:
         self.connection.execute(insert(campaign_terms), [

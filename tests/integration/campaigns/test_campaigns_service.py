@@ -262,3 +262,30 @@ def test_budget_reserve_release_and_read(rpc):
 
 def test_health(rpc):
     assert rpc.health() == {"service": "campaigns", "status": "ok", "database": "ok"}
+
+
+def test_a_campaign_ends_by_itself_when_its_end_date_passes(rabbit_config, make_db_uri, db_kind,
+                                                             container_factory, event_probe):
+    """The expiry timer finds the campaign in the real table and ends it once: ENDED,
+    ``campaign_ended`` published, and no more enrollments."""
+    config = campaigns_config(rabbit_config, make_db_uri, db_kind)
+    config["CAMPAIGNS"]["expiry_interval_seconds"] = 0.2
+    container_factory(CampaignsService, config).start()
+    probe = event_probe("campaigns", "campaign_ended")
+    database = Database(config["DB_URIS"]["campaigns"])
+    partner_id = known_partner(config, database)
+    database.dispose()
+    ends_at = datetime.now(UTC) + timedelta(seconds=2)
+    with ClusterRpcProxy(config, timeout=10) as proxy:
+        brand_id, campaign = active_campaign(
+            proxy.campaigns, ends_at=ends_at.isoformat().replace("+00:00", "Z"))
+        _, open_ended = active_campaign(proxy.campaigns)
+        assert campaign["status"] == "ACTIVE"
+        wait_for(lambda: proxy.campaigns.get_campaign(campaign["campaign_id"])["status"]
+                 == "ENDED", timeout=10, message="the campaign ended")
+        [ended] = probe.drain(settle=1.0)
+        assert ended["payload"]["campaign"]["campaign_id"] == campaign["campaign_id"]
+        assert proxy.campaigns.get_campaign(open_ended["campaign_id"])["status"] == "ACTIVE"
+        with pytest.raises(BusinessRuleViolation):
+            proxy.campaigns.enroll_partner(campaign["campaign_id"], partner_id)
+        assert proxy.campaigns.enroll_partner(open_ended["campaign_id"], partner_id)

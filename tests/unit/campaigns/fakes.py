@@ -28,6 +28,13 @@ class FakeEnrollmentRepository(InMemoryRepository):
         return self.find(lambda e: e.partner_id == partner_id)
 
 
+class FakeCampaignRepository(InMemoryRepository):
+    def expired(self, now, limit):
+        due = self.find(lambda c: c.status.value in ("ACTIVE", "PAUSED")
+                        and c.ends_at is not None and c.ends_at <= now)
+        return [c.id for c in sorted(due, key=lambda c: c.ends_at)][:limit]
+
+
 class FakeReservationRepository(InMemoryRepository):
     def campaign_of(self, reservation_id):
         reservation = self.items.get(reservation_id)
@@ -36,7 +43,7 @@ class FakeReservationRepository(InMemoryRepository):
 
 def fake_uow():
     return InMemoryUnitOfWork(
-        translator=TRANSLATOR, brands=InMemoryRepository(), campaigns=InMemoryRepository(),
+        translator=TRANSLATOR, brands=InMemoryRepository(), campaigns=FakeCampaignRepository(),
         enrollments=FakeEnrollmentRepository(), partners=InMemoryRepository(),
         reservations=FakeReservationRepository())
 

@@ -105,6 +105,20 @@ def test_an_expired_campaign_cannot_be_activated():
         made.activate(NOW + timedelta(days=2))
 
 
+def test_a_campaign_ends_by_itself_once_its_end_date_has_passed():
+    ends = NOW + timedelta(days=1)
+    active, paused, open_ended = campaign(ends_at=ends), campaign(ends_at=ends), campaign()
+    paused.pause(NOW)
+    assert not active.end_if_expired(ends - timedelta(seconds=1))
+    assert active.end_if_expired(ends) and paused.end_if_expired(ends)
+    assert active.status is paused.status is CampaignStatus.ENDED
+    assert not active.end_if_expired(ends + timedelta(days=1))  # once
+    assert not open_ended.end_if_expired(ends + timedelta(days=999))
+    assert [type(e).__name__ for e in active.pull_events()][-1] == "CampaignEnded"
+    draft_one = campaign(active=False, ends_at=ends)
+    assert not draft_one.end_if_expired(ends) and draft_one.status is CampaignStatus.DRAFT
+
+
 def test_only_the_owning_brand_may_change_it():
     made = campaign()
     made.ensure_owned_by(made.brand_id)

@@ -123,6 +123,26 @@ def test_repeated_transition_publishes_nothing(bus, uow):
     assert len(uow.outbox) == outbox
 
 
+def test_the_expiry_timer_ends_campaigns_past_their_end_date_once(bus, uow, clock):
+    brand_id = brand(bus)
+    ends = NOW + timedelta(days=2)
+    soon = campaign(bus, brand_id, ends_at=ends)
+    paused = campaign(bus, brand_id, ends_at=ends + timedelta(hours=1))
+    bus.handle(commands.PauseCampaign(campaign_id=paused, acting_brand_id=brand_id))
+    later = campaign(bus, brand_id, ends_at=ends + timedelta(days=30))
+    never = campaign(bus, brand_id)
+    assert bus.handle(commands.EndExpiredCampaigns()) == 0
+    clock.now = ends + timedelta(hours=2)
+    assert bus.handle(commands.EndExpiredCampaigns(limit=1)) == 1  # the oldest first
+    assert bus.handle(commands.EndExpiredCampaigns()) == 1
+    assert bus.handle(commands.EndExpiredCampaigns()) == 0
+    assert {c: uow.campaigns.get(c).status.value for c in (soon, paused, later, never)} == {
+        soon: "ENDED", paused: "ENDED", later: "ACTIVE", never: "ACTIVE"}
+    ended = published(uow, "campaign_ended")
+    assert [(e["campaign"]["campaign_id"], e["campaign"]["status"]) for e in ended] == [
+        (soon, "ENDED"), (paused, "ENDED")]
+
+
 # --- enrollment ---------------------------------------------------------------------------
 def test_an_active_partner_enrolls_once_with_a_code_and_a_link(uow):
     bus = fake_bus(uow, codes=iter(["abcdefgh23", "zzzzzzzz99"]))
