@@ -14,7 +14,8 @@ from typing import Any
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
-from common.validation import DecimalString, Id, UTCDateTimeField
+from common.seedwork.domain.iso import COUNTRY_CODES, CURRENCY_MINOR_UNITS
+from common.validation import CountryCode, CurrencyCode, DecimalString, Id, UTCDateTimeField
 from services.bff.routing import ActorId, NoQuery, Route
 from services.bff.schemas.common import Error
 
@@ -50,6 +51,7 @@ def document(routes: tuple[Route, ...]) -> dict[str, Any]:
     spec.components.security_scheme(BEARER, {"type": "http", "scheme": "bearer",
                                              "bearerFormat": "JWT"})
     plugin.map_to_openapi_type(Id, "string", "uuid")
+    plugin.converter.add_attribute_function(_code_lists)
     spec.components.schema("Error", schema=Error)
     for name, description in _ERRORS.values():
         spec.components.response(name, {"description": description, "content": {
@@ -57,6 +59,16 @@ def document(routes: tuple[Route, ...]) -> dict[str, Any]:
     for path, operations in _by_path(routes).items():
         spec.path(path=path, operations=operations)
     return spec.to_dict()
+
+
+def _code_lists(converter, field, **kwargs) -> dict[str, Any]:
+    """Currencies and countries are closed lists: the document names every accepted code
+    (sent upper case; lower case is accepted too)."""
+    if isinstance(field, CurrencyCode):
+        return {"enum": sorted(CURRENCY_MINOR_UNITS), "description": "ISO 4217 code"}
+    if isinstance(field, CountryCode):
+        return {"enum": sorted(COUNTRY_CODES), "description": "ISO 3166-1 alpha-2 code"}
+    return {}
 
 
 def documented_operations(document_: dict[str, Any]) -> set[tuple[str, str]]:

@@ -61,3 +61,16 @@ def test_every_reference_resolves():
 
     walk(DOCUMENT)
     assert DOCUMENT["openapi"].startswith("3.")
+
+
+def test_currency_and_country_inputs_list_every_accepted_code():
+    from common.seedwork.domain.iso import COUNTRY_CODES, CURRENCY_MINOR_UNITS
+
+    schemas = DOCUMENT["components"]["schemas"]
+    signup_country = schemas["SignupBody"]["properties"]["country"]
+    allowed_countries = schemas["EligibilityIn"]["properties"]["countries"]["items"]
+    assert set(signup_country["enum"]) == set(allowed_countries["enum"]) == COUNTRY_CODES
+    for body in ("BrandBody", "MoneyIn", "ConversionBody", "PayoutRunBody"):
+        currency = schemas[body]["properties"]["currency"]
+        assert set(currency["enum"]) == set(CURRENCY_MINOR_UNITS), body
+    assert "enum" not in schemas["PayoutOut"]["properties"]["currency"]  # answers: plain
