@@ -270,7 +270,8 @@ def test_a_campaign_ends_by_itself_when_its_end_date_passes(rabbit_config, make_
     ``campaign_ended`` published, and no more enrollments."""
     config = campaigns_config(rabbit_config, make_db_uri, db_kind)
     config["CAMPAIGNS"]["expiry_interval_seconds"] = 0.2
-    container_factory(CampaignsService, config).start()
+    container = container_factory(CampaignsService, config)
+    container.start()
     probe = event_probe("campaigns", "campaign_ended")
     database = Database(config["DB_URIS"]["campaigns"])
     partner_id = known_partner(config, database)
@@ -289,3 +290,4 @@ def test_a_campaign_ends_by_itself_when_its_end_date_passes(rabbit_config, make_
         with pytest.raises(BusinessRuleViolation):
             proxy.campaigns.enroll_partner(campaign["campaign_id"], partner_id)
         assert proxy.campaigns.enroll_partner(open_ended["campaign_id"], partner_id)
+    container.stop()  # its timer stops before the test database is dropped
