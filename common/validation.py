@@ -18,6 +18,7 @@ from marshmallow import Schema, fields, validate
 
 from common.seedwork.domain.clock import as_utc, isoformat
 from common.seedwork.domain.iso import COUNTRY_CODES, CURRENCY_MINOR_UNITS
+from common.seedwork.domain.money import MAX_AMOUNT
 from common.seedwork.errors import ValidationError
 
 _INSTANCES: dict[type, Schema] = {}
@@ -105,6 +106,7 @@ class DecimalString(fields.Field):
         "invalid": "Not a valid decimal number.",
         "float": 'Send decimal amounts as strings, e.g. "12.50".',
         "special": "Must be a finite number.",
+        "too_large": "Must be less than 1,000,000,000,000,000 in magnitude.",
     }
 
     def __init__(self, *, places: int | None = None, **kwargs):
@@ -124,6 +126,8 @@ class DecimalString(fields.Field):
             raise self.make_error("invalid") from None
         if not number.is_finite():
             raise self.make_error("special")
+        if abs(number) >= MAX_AMOUNT:
+            raise self.make_error("too_large")
         if self.places is not None and number != number.quantize(Decimal(1).scaleb(-self.places)):
             raise marshmallow.ValidationError(f"At most {self.places} decimal places.")
         return number

@@ -16,6 +16,10 @@ from common.seedwork.domain.iso import CURRENCY_MINOR_UNITS
 from common.seedwork.errors import ValidationError
 
 ROUNDING = ROUND_HALF_UP
+# Amounts are below 10^15 in magnitude (a quadrillion): room for sums within the storage
+# type (NUMERIC(28, 10)) and Decimal's default 28-digit context (a quantize of 1E+308
+# raises). Anything larger is an input error, never a 500.
+MAX_AMOUNT = Decimal(10) ** 15
 
 
 class CurrencyMismatch(ValueError):
@@ -73,7 +77,11 @@ class Money:
     currency: str
 
     def __post_init__(self):
-        object.__setattr__(self, "amount", to_decimal(self.amount))
+        amount = to_decimal(self.amount)
+        if abs(amount) >= MAX_AMOUNT:
+            raise ValidationError("Amount too large.", {
+                "amount": ["Must be less than 1,000,000,000,000,000 in magnitude."]})
+        object.__setattr__(self, "amount", amount)
         Currency(self.currency)
 
     # construction ------------------------------------------------------------------

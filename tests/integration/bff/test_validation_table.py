@@ -71,3 +71,16 @@ def test_a_referral_link_that_cannot_exist_is_a_404_like_an_unknown_one(api):
         answer = api.get(f"/r/{code}")
         assert answer.status_code == 404 and answer.json()["error"]["code"] == "not_found"
     assert fakes.CALLS == []
+
+
+def test_amounts_beyond_a_quadrillion_are_named_not_a_500(api):
+    """Found by the hostile-input scenario: min_amount 1.41e+308 (a JSON number) for BIF
+    reached Money and crashed a quantize. Every amount field refuses it by name."""
+    run = api.post("/api/v1/payouts/runs", api.admin(),
+                   json={"currency": "BIF", "min_amount": 1.410018210361533e+308})
+    assert_names(run, 422, {"min_amount"})
+    brand = api.post("/api/v1/conversions", api.brand(fakes.BRAND_A), json={
+        "order_id": "o-1", "amount": "1E+300", "currency": "USD",
+        "referral_code": fakes.CODE_A})
+    assert_names(brand, 422, {"amount"})
+    assert fakes.CALLS == []

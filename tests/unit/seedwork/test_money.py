@@ -23,6 +23,16 @@ def test_unknown_currency_is_a_validation_error_naming_the_field():
     assert "currency" in error.value.fields
 
 
+def test_amounts_stay_below_a_quadrillion():
+    biggest = Money.of("999999999999999.4", "BIF")
+    assert biggest.rounded() == Money.of("999999999999999", "BIF")
+    assert str(biggest.rounded()) == "999999999999999 BIF"
+    for amount in ("1E+15", "1.410018210361533E+308", "-1E+20"):
+        with pytest.raises(ValidationError) as error:
+            Money.of(amount, "BIF")
+        assert "amount" in error.value.fields
+
+
 def test_mixed_currencies_are_refused_for_arithmetic_and_comparison():
     usd, eur = Money.of("1", "USD"), Money.of("1", "EUR")
     with pytest.raises(CurrencyMismatch):

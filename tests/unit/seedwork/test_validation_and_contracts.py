@@ -48,6 +48,19 @@ def test_bad_decimals(value):
         load(Example(), {"amount": value, "currency": "USD"})
 
 
+def test_huge_decimals_are_refused_by_name_not_crashed_on():
+    """1.4E+308 once reached Money and a quantize raised (a 500 from POST /payouts/runs)."""
+    class Limit(StrictSchema):
+        min_amount = DecimalString()
+
+    for value in ("1.410018210361533E+308", Decimal("1E+15"), "-1000000000000000"):
+        with pytest.raises(ValidationError) as error:
+            load(Limit(), {"min_amount": value})
+        assert "magnitude" in error.value.fields["min_amount"][0]
+    assert load(Limit(), {"min_amount": "999999999999999.99"})["min_amount"] == Decimal(
+        "999999999999999.99")
+
+
 def test_non_object_input_is_a_validation_error():
     with pytest.raises(ValidationError) as error:
         load(Example(), ["not", "an", "object"])
