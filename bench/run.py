@@ -1,6 +1,6 @@
 """`make bench` / `make bench-smoke`: measure the suite against floors from the same run.
 
-    python -m bench [--smoke] [--db sqlite|postgres] [--out DIR]
+    python -m bench [--smoke] [--db sqlite|postgres] [--only SCENARIO ...] [--out DIR]
 
 Figures on a shared machine drift, so each is quoted as a ratio to a floor measured in
 the same run: raw AMQP through kombu (the messaging limit), a bare Nameko ``@rpc`` echo
@@ -58,12 +58,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--smoke", action="store_true", help="seconds-long run (CI)")
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--out", default=None, help="directory for the JSON result")
+    parser.add_argument("--only", nargs="+", metavar="SCENARIO",
+                        choices=[scenario.__name__ for scenario in scenarios.ALL],
+                        help="run these scenarios only (targets they do not measure: not run)")
     args = parser.parse_args(argv)
     settings = SMOKE if args.smoke else FULL
+    chosen = [s for s in scenarios.ALL if not args.only or s.__name__ in args.only]
     began = time.monotonic()
     with BenchEnvironment(db=args.db, quiet_window=settings.quiet_window) as env:
         report = Report(settings.mode, env.describe())
-        for scenario in scenarios.ALL:
+        for scenario in chosen:
             try:
                 drained = env.wait_quiet()
                 report.add("run", f"drained before {scenario.__name__} (s)", drained)
