@@ -124,6 +124,8 @@ def _responses(declared: Route) -> dict[str, Any]:
     statuses = set(_ERRORS) if not declared.public else set(_PUBLIC_ERRORS)
     if declared.public and declared.variables:
         statuses.add("404")
+    if declared.public and declared.body is not None:
+        statuses.add("409")  # e.g. signing up with an email already registered
     answers = {str(declared.status): success}
     answers.update({status: _ERRORS[status][0] for status in sorted(statuses)})
     return answers

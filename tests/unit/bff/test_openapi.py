@@ -74,3 +74,14 @@ def test_currency_and_country_inputs_list_every_accepted_code():
         currency = schemas[body]["properties"]["currency"]
         assert set(currency["enum"]) == set(CURRENCY_MINOR_UNITS), body
     assert "enum" not in schemas["PayoutOut"]["properties"]["currency"]  # answers: plain
+
+
+def test_public_routes_with_a_body_document_their_refusals():
+    """Signing up with an email already registered is a 409 (found by the long-form
+    fuzzing: an answer the document did not declare)."""
+    signup = DOCUMENT["paths"]["/api/v1/partners/signup"]["post"]["responses"]
+    assert "409" in signup
+    for path, operations in DOCUMENT["paths"].items():
+        for method, operation in operations.items():
+            if not operation["security"] and "requestBody" in operation:
+                assert "409" in operation["responses"], (method, path)
