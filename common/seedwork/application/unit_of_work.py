@@ -13,11 +13,16 @@
   The claim commits or rolls back with the handler's effects, never apart from them.
 * After-commit listeners run once the transaction's connection (and, on SQLite, the
   process write lock) is released, even if the block raises after committing.
+* ``with uow.peek():`` gives the same repositories for a look before deciding whether
+  there is anything to do: a read of committed data with no inbox claim, nothing to
+  commit and, on SQL, no write lock. Read only: nothing written through them is ever
+  committed. The decision is taken again inside ``with uow:``, where it counts.
 """
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable, Iterable
+import contextlib
+from collections.abc import Callable, Iterable, Iterator
 
 from common.seedwork.application.integration import (
     EventTranslator,
@@ -96,6 +101,11 @@ class AbstractUnitOfWork(abc.ABC):
     def rollback(self) -> None:
         self._rollback()
 
+    @contextlib.contextmanager
+    def peek(self) -> Iterator["AbstractUnitOfWork"]:
+        with self._peek():
+            yield self
+
     def collect_new_events(self) -> Iterable[DomainEvent]:
         for repository in self.repositories():
             for aggregate in list(repository.seen):
@@ -114,6 +124,9 @@ class AbstractUnitOfWork(abc.ABC):
 
     @abc.abstractmethod
     def _rollback(self) -> None: ...
+
+    @abc.abstractmethod
+    def _peek(self) -> contextlib.AbstractContextManager: ...
 
     def _end(self) -> None:  # noqa: B027 - optional hook
         """Release the transaction's resources (connection, locks)."""

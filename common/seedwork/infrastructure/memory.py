@@ -6,8 +6,9 @@ and the outbox keeps every integration event committed.
 """
 from __future__ import annotations
 
+import contextlib
 import copy
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Generic, TypeVar
 
 from common.seedwork.application.integration import (
@@ -82,6 +83,14 @@ class InMemoryUnitOfWork(AbstractUnitOfWork):
             for name, state in self._snapshot.items():
                 getattr(self, name).__dict__.update(state)
         self._snapshot = None
+
+    @contextlib.contextmanager
+    def _peek(self) -> Iterator[None]:
+        self._begin()
+        try:
+            yield
+        finally:
+            self._rollback()
 
     def _add_to_outbox(self, messages: list[IntegrationEvent]) -> None:
         self._pending_outbox.extend(messages)

@@ -80,6 +80,17 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         return self._inbox.claim(self.connection, consumer, event_id)
 
     @contextlib.contextmanager
+    def _peek(self) -> Iterator[None]:
+        with self.database.reader() as conn:
+            for name, factory in self._factories.items():
+                setattr(self, name, factory(conn))
+            try:
+                yield
+            finally:
+                for name in self._factories:
+                    self.__dict__.pop(name, None)
+
+    @contextlib.contextmanager
     def read(self) -> Iterator[Connection]:
         with self.database.reader() as conn:
             yield conn

@@ -95,9 +95,10 @@ def _record_clicks(uow, now, commission_id: str, source: Source, terms: Terms,
 
 
 def _exists(uow, commission_id: str) -> bool:
-    """A read before any RPC. Rolled back: claims nothing, not even the inbox entry (a
-    redelivered event already in the inbox ends the use case right here)."""
-    with uow:
+    """A look before any RPC, on committed data: claims nothing and takes no write lock
+    (a redelivered event whose commission exists ends the use case right here; one
+    racing its twin is stopped by the inbox claim of the transaction that records)."""
+    with uow.peek():
         return uow.commissions.get(commission_id) is not None
 
 
@@ -152,6 +153,9 @@ def _apply_parked_refunds(uow, budget, clock, conversion_id: str) -> None:
     side run this after their commit, so whichever commits last applies them."""
     commission_id = ids.conversion_commission_id(conversion_id)
     applied: list[Refund] = []
+    with uow.peek():  # nearly always none: no write transaction for nothing
+        if not uow.parked_refunds.for_conversion(conversion_id):
+            return
     with uow:
         now = clock()
         parked = uow.parked_refunds.for_conversion(conversion_id)

@@ -55,6 +55,24 @@ def test_nothing_is_written_unless_committed(database):
     assert count(database, things) == 1
 
 
+def test_peek_reads_committed_data_without_the_write_lock_or_the_inbox(database):
+    with make_uow(database) as uow:
+        uow.things.add(Thing("t1", "a"))
+        uow.commit()
+    writer = make_uow(database)
+    with writer:  # another transaction holds the write lock (SQLite: BEGIN IMMEDIATE)
+        writer.things.add(Thing("t2", "b"))
+        looker = make_uow(database, inbox_key=("consumer", "event-1"))
+        with eventlet.Timeout(5), looker.peek():  # would wait for the lock if it took it
+            assert looker.things.get("t1").name == "a"
+            assert looker.things.get("t2") is None  # not committed yet
+        writer.commit()
+    assert count(database, inbox) == 0  # the looker claimed nothing
+    with looker:  # and its event is still to be processed
+        assert looker.things.get("t2").name == "b"
+    assert count(database, inbox) == 0  # not committed: still unclaimed
+
+
 def test_events_and_state_commit_together(database):
     uow = make_uow(database, context=MessageContext("corr", "cause"))
     heard = []
