@@ -52,6 +52,7 @@ def document(routes: tuple[Route, ...]) -> dict[str, Any]:
                                              "bearerFormat": "JWT"})
     plugin.map_to_openapi_type(Id, "string", "uuid")
     plugin.converter.add_attribute_function(_code_lists)
+    plugin.converter.add_attribute_function(_decimals)
     spec.components.schema("Error", schema=Error)
     for name, description in _ERRORS.values():
         spec.components.response(name, {"description": description, "content": {
@@ -69,6 +70,17 @@ def _code_lists(converter, field, **kwargs) -> dict[str, Any]:
     if isinstance(field, CountryCode):
         return {"enum": sorted(COUNTRY_CODES), "description": "ISO 3166-1 alpha-2 code"}
     return {}
+
+
+def _decimals(converter, field, ret: dict[str, Any], **kwargs) -> dict[str, Any]:
+    """A decimal is sent as a string ("12.50", preferred) or a JSON number, which the BFF
+    reads exactly (never as a float): the document says both, so a client generated from
+    it may send either, and a fuzzer sending a number is not "breaking the schema"."""
+    if not isinstance(field, DecimalString):
+        return {}
+    ret.pop("type", None)
+    ret.pop("format", None)
+    return {"oneOf": [{"type": "string", "format": "decimal"}, {"type": "number"}]}
 
 
 def documented_operations(document_: dict[str, Any]) -> set[tuple[str, str]]:
