@@ -18,7 +18,7 @@ from marshmallow import Schema, fields, validate
 
 from common.seedwork.domain.clock import as_utc, isoformat
 from common.seedwork.domain.iso import COUNTRY_CODES, CURRENCY_MINOR_UNITS
-from common.seedwork.domain.money import MAX_AMOUNT
+from common.seedwork.domain.money import AMOUNT_TOO_LARGE, MAX_AMOUNT
 from common.seedwork.errors import ValidationError
 
 _INSTANCES: dict[type, Schema] = {}
@@ -106,7 +106,7 @@ class DecimalString(fields.Field):
         "invalid": "Not a valid decimal number.",
         "float": 'Send decimal amounts as strings, e.g. "12.50".',
         "special": "Must be a finite number.",
-        "too_large": "Must be less than 1,000,000,000,000,000 in magnitude.",
+        "too_large": AMOUNT_TOO_LARGE,
     }
 
     def __init__(self, *, places: int | None = None, **kwargs):

@@ -20,6 +20,7 @@ ROUNDING = ROUND_HALF_UP
 # type (NUMERIC(28, 10)) and Decimal's default 28-digit context (a quantize of 1E+308
 # raises). Anything larger is an input error, never a 500.
 MAX_AMOUNT = Decimal(10) ** 15
+AMOUNT_TOO_LARGE = "Must be less than 1,000,000,000,000,000 in magnitude."
 
 
 class CurrencyMismatch(ValueError):
@@ -79,8 +80,7 @@ class Money:
     def __post_init__(self):
         amount = to_decimal(self.amount)
         if abs(amount) >= MAX_AMOUNT:
-            raise ValidationError("Amount too large.", {
-                "amount": ["Must be less than 1,000,000,000,000,000 in magnitude."]})
+            raise ValidationError("Amount too large.", {"amount": [AMOUNT_TOO_LARGE]})
         object.__setattr__(self, "amount", amount)
         Currency(self.currency)
 
