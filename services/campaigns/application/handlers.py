@@ -90,7 +90,7 @@ def end_campaign(cmd: commands.EndCampaign, uow, clock) -> None:
 def end_expired_campaigns(cmd: commands.EndExpiredCampaigns, uow, clock) -> int:
     """Each expired campaign ends in its own transaction (one failure stops no other);
     a campaign a brand changed meanwhile is checked again under its row lock."""
-    with uow:
+    with uow.peek():
         expired = uow.campaigns.expired(clock(), cmd.limit)
     ended = 0
     for campaign_id in expired:

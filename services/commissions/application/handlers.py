@@ -176,7 +176,7 @@ def _apply_parked_refunds(uow, budget, clock, conversion_id: str) -> None:
 
 @HANDLERS.command(commands.ApplyParkedRefunds)
 def apply_parked_refunds(cmd: commands.ApplyParkedRefunds, uow, budget, clock) -> int:
-    with uow:
+    with uow.peek():
         conversions = uow.parked_refunds.with_commission(cmd.limit)
     for conversion_id in conversions:
         _apply_parked_refunds(uow, budget, clock, conversion_id)
@@ -207,7 +207,7 @@ def _refund_release_id(commission_id: str, refund: Refund) -> str:
 @HANDLERS.command(commands.ApproveDueCommissions)
 def approve_due_commissions(cmd: commands.ApproveDueCommissions, uow, clock) -> int:
     """Timer: approve every PENDING commission whose hold is over."""
-    with uow:
+    with uow.peek():
         due = uow.commissions.due_for_approval(clock(), cmd.limit)
     return sum(bool(_change(uow, clock, commission_id,
                             lambda commission, now: commission.approve_if_due(now)))
@@ -350,7 +350,7 @@ def send_budget_releases(cmd: commands.SendBudgetReleases, uow, budget, clock) -
 
 def _send_releases(uow, budget, clock, release_ids: Sequence[str] | None = None,
                    limit: int = 100) -> int:
-    with uow:
+    with uow.peek():
         due = uow.releases.due(clock(), limit, release_ids)
     sent = 0
     for release in due:

@@ -75,7 +75,7 @@ def drive_payout_sagas(cmd: commands.DrivePayoutSagas, uow, ledger, psp, clock,
     lease = timedelta(seconds=cmd.lease_seconds)
     runner = SagaRunner(uow=uow, ledger=ledger, psp=psp, clock=clock, crash_point=crash_point,
                         lease=lease, retry_delay=timedelta(seconds=cmd.retry_delay_seconds))
-    with uow:
+    with uow.peek():
         due = uow.payouts.due(clock(), cmd.limit)
     ran = 0
     for payout_id in due:
