@@ -84,9 +84,10 @@ class TcpProxy:
                 _drop(client)
                 continue
             with self._lock:
-                if self._up:  # checked under the lock: a cut cannot miss this pair
+                admitted = self._up  # checked under the lock: a cut cannot miss this pair
+                if admitted:
                     self._open |= {client, upstream}
-            if client not in self._open:
+            if not admitted:
                 _drop(client, upstream)
                 continue
             _real_thread(self._pipe, client, upstream, True)
