@@ -42,7 +42,8 @@ class Settings:
     quiet_window: float = 6.0  # seconds the queues must stay empty before a point
 
 
-FULL = Settings("full", warmup=2.0, point=10.0, chain_seconds=30.0, chain_rate=100.0,
+FULL = Settings("full", warmup=2.0, point=10.0, chain_seconds=30.0,
+                chain_rate=scenarios.CHAIN_TARGET_RATE,
                 ingest_seconds=60.0, ingest_batch=200, ingest_callers=4, paced_batch=50,
                 chain_headroom_rates=(30.0,))
 SMOKE = Settings("smoke", warmup=0.2, point=0.5, chain_seconds=1.0, chain_rate=20.0,
