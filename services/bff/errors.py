@@ -66,6 +66,21 @@ def too_large(limit: int) -> ApiError:
     return ApiError(413, "payload_too_large", f"The request body exceeds {limit} bytes.")
 
 
+def uri_too_long(limit: int) -> ApiError:
+    return ApiError(414, "uri_too_long",
+                    f"The request line exceeds {limit} bytes: shorten the path or query string.")
+
+
+def headers_too_large(line_limit: int, total_limit: int, count_limit: int) -> ApiError:
+    return ApiError(431, "headers_too_large",
+                    f"The request headers are too large: at most {line_limit} bytes a line, "
+                    f"{total_limit} bytes and {count_limit} headers in all.")
+
+
+def http_version_not_supported() -> ApiError:
+    return ApiError(505, "http_version_not_supported", "Use HTTP/1.1 (or HTTP/1.0).")
+
+
 def unauthorized(message: str) -> ApiError:
     return ApiError(401, "unauthorized", message,
                     headers={"WWW-Authenticate": 'Bearer realm="alpes-partners"'})

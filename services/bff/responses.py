@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import html
+import re
+import uuid
 from typing import Any
 
 from werkzeug.wrappers import Response
@@ -12,6 +14,14 @@ from services.bff.errors import ApiError
 JSON = "application/json"
 REQUEST_ID_HEADER = "X-Request-Id"
 _API_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+
+def request_id_from(header: str | None) -> str:
+    """The client's id when it is safe to log and echo, else a new one."""
+    if header and _REQUEST_ID.match(header):
+        return header
+    return str(uuid.uuid4())
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None

@@ -12,14 +12,14 @@ request runs in its own Nameko worker (dependencies injected, context data set).
 * unknown routes and wrong methods answered in the API's JSON error shape;
 * an access log line per request carrying the request id;
 * the body size limit checked from ``Content-Length`` before a worker is spawned, and
-  while reading a chunked body.
+  while reading a chunked body;
+* the requests eventlet refuses while reading them (request line or headers too large,
+  unparseable) answered in the same JSON shape too (``protocol.ApiProtocol``).
 """
 from __future__ import annotations
 
 import logging
-import re
 import time
-import uuid
 from collections.abc import Iterable
 from functools import partial
 
@@ -27,31 +27,24 @@ from eventlet import wsgi
 from eventlet.event import Event
 from nameko.exceptions import ContainerBeingKilled
 from nameko.web.handlers import HttpRequestHandler
-from nameko.web.server import HttpOnlyProtocol, WebServer, WsgiApp
+from nameko.web.server import WebServer, WsgiApp
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request
 
 from common.nameko.context import CORRELATION_KEY
 from services.bff import errors, responses, settings
+from services.bff.protocol import ApiProtocol
 from services.bff.routing import Route
 
 log = logging.getLogger("services.bff.access")
 
 REQUEST_ID_ENVIRON = "alpes.request_id"
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
-
-
-def request_id_from(header: str | None) -> str:
-    """The client's id when it is safe to log and echo, else a new one."""
-    if header and _REQUEST_ID.match(header):
-        return header
-    return str(uuid.uuid4())
 
 
 class ApiWsgiApp(WsgiApp):
     def __call__(self, environ, start_response):
         started = time.monotonic()
-        request_id = environ[REQUEST_ID_ENVIRON] = request_id_from(
+        request_id = environ[REQUEST_ID_ENVIRON] = responses.request_id_from(
             environ.get("HTTP_X_REQUEST_ID"))
         if environ.get("HTTP_TRANSFER_ENCODING", "").lower() == "chunked":
             # eventlet de-chunks and ends the stream itself: werkzeug may read it, bounded
@@ -81,9 +74,10 @@ class ApiServer(WebServer):
     def get_wsgi_app(self):
         return ApiWsgiApp(self)
 
-    def get_wsgi_server(self, sock, wsgi_app, protocol=HttpOnlyProtocol, debug=False):
+    def get_wsgi_server(self, sock, wsgi_app, protocol=ApiProtocol, debug=False):
         # debug=False: eventlet never writes a traceback into a response; our access log
-        # replaces eventlet's (which has no request id).
+        # replaces eventlet's (which has no request id). ApiProtocol answers what eventlet
+        # refuses before the application runs (oversized request line or headers) in JSON.
         return wsgi.Server(sock, sock.getsockname(), wsgi_app, protocol=protocol, debug=False,
                            log=logging.getLogger("services.bff.wsgi"), log_output=False)
 
