@@ -66,6 +66,10 @@ def too_large(limit: int) -> ApiError:
     return ApiError(413, "payload_too_large", f"The request body exceeds {limit} bytes.")
 
 
+def empty_path_segment() -> ApiError:
+    return ApiError(404, "route_not_found", "No such route: the path has an empty segment (//).")
+
+
 def uri_too_long(limit: int) -> ApiError:
     return ApiError(414, "uri_too_long",
                     f"The request line exceeds {limit} bytes: shorten the path or query string.")

@@ -51,17 +51,24 @@ class ApiWsgiApp(WsgiApp):
             # by max_content_length (without this flag it reads a chunked body as empty).
             environ["wsgi.input_terminated"] = True
         request = Request(environ, shallow=True)
-        adapter = self.url_map.bind_to_environ(environ)
-        try:
-            provider, values = adapter.match()
-            request.path_values = values
-            response = provider.handle_request(request)
-        except HTTPException as routing_error:
-            response = _routing_response(routing_error, request_id)
+        response = self._respond(request, environ, request_id)
         response.headers[responses.REQUEST_ID_HEADER] = request_id
         log.info("%s %s -> %s in %.1f ms", request.method, request.path, response.status_code,
                  (time.monotonic() - started) * 1000, extra={"correlation_id": request_id})
         return response(environ, start_response)
+
+    def _respond(self, request, environ, request_id: str):
+        if "//" in environ.get("PATH_INFO", ""):
+            # No route has an empty segment (path variables are never empty). werkzeug
+            # would answer an HTML 308 to the path with its slashes merged, which names
+            # another resource: /partners//commissions -> /partners/commissions.
+            return responses.error_response(errors.empty_path_segment(), request_id)
+        try:
+            provider, values = self.url_map.bind_to_environ(environ).match()
+            request.path_values = values
+            return provider.handle_request(request)
+        except HTTPException as routing_error:
+            return _routing_response(routing_error, request_id)
 
 
 def _routing_response(routing_error: HTTPException, request_id: str):

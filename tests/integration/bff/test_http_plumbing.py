@@ -79,6 +79,19 @@ def test_unknown_routes_and_methods_answer_json(api):
     assert wrong.json()["error"]["code"] == "method_not_allowed"
 
 
+@pytest.mark.parametrize("path", [
+    "/api/v1/partners//commissions",
+    "/api/v1//brands",
+    "/api/v1/brands/",
+])
+def test_a_path_with_an_empty_segment_is_no_route_in_json(api, path):
+    """Not werkzeug's HTML 308 to the path with merged slashes (another resource)."""
+    answer = api.get(path, api.admin())
+    assert answer.status_code == 404, (answer.status_code, answer.headers)
+    assert answer.json()["error"]["code"] == "route_not_found"
+    assert answer.json()["error"]["request_id"] == answer.headers["X-Request-Id"]
+
+
 def test_bodies_over_the_limit_are_413_declared_or_streamed(api):
     admin = api.admin()
     declared = api.post(f"/api/v1/partners/{new_id()}/suspend", admin,
