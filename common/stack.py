@@ -190,7 +190,13 @@ class Stack:
             pid = process.process.pid if process.process else "-"
             lines.append(f"  {name:<12} pid {pid:<7} db {_redact(uri) if uri else '-'}")
         if "bff" in self.processes:
-            lines.append(f"  HTTP API : http://{config['WEB_SERVER_ADDRESS']}/api/v1")
+            # WEB_SERVER_ADDRESS is what the BFF binds (0.0.0.0: every interface), not a
+            # place to browse to; and /api/v1 alone is no route.
+            host, _, port = config["WEB_SERVER_ADDRESS"].rpartition(":")
+            base = f"http://{host if host not in ('', '0.0.0.0', '::') else 'localhost'}:{port}"
+            lines.append(f"  API docs : {base}/api/v1/docs")
+            lines.append(f"  OpenAPI  : {base}/api/v1/openapi.json")
+            lines.append(f"  health   : {base}/health")
         lines.append("  RPC      : nameko shell --config config.yaml")
         lines.append("Ctrl-C stops everything.")
         return "\n".join(lines)

@@ -126,6 +126,8 @@ def _responses(declared: Route) -> dict[str, Any]:
     if declared.status == 302:
         success = {"description": "Redirect to the landing page (click id appended)",
                    "headers": {"Location": {"schema": {"type": "string"}}}}
+    elif declared.media_type != "application/json":
+        success["content"] = {declared.media_type: {"schema": {"type": "string"}}}
     elif declared.response is not None:
         success["content"] = {"application/json": {"schema": declared.response}}
     else:

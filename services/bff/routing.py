@@ -75,6 +75,7 @@ class Route:
     tag: str = ""
     html_errors: bool = False
     bad_path_is_not_found: bool = False  # a path value that cannot exist answers 404
+    media_type: str = "application/json"  # of the success answer (the docs page: HTML)
 
     @property
     def name(self) -> str:

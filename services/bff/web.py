@@ -13,6 +13,7 @@ request runs in its own Nameko worker (dependencies injected, context data set).
 * an access log line per request carrying the request id;
 * the body size limit checked from ``Content-Length`` before a worker is spawned, and
   while reading a chunked body;
+* Swagger UI's static files (``swagger``) answered before routing;
 * the requests eventlet refuses while reading them (request line or headers too large,
   unparseable) answered in the same JSON shape too (``protocol.ApiProtocol``).
 """
@@ -32,7 +33,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request
 
 from common.nameko.context import CORRELATION_KEY
-from services.bff import errors, responses, settings
+from services.bff import errors, responses, settings, swagger
 from services.bff.protocol import ApiProtocol
 from services.bff.routing import Route
 
@@ -63,6 +64,10 @@ class ApiWsgiApp(WsgiApp):
             # would answer an HTML 308 to the path with its slashes merged, which names
             # another resource: /partners//commissions -> /partners/commissions.
             return responses.error_response(errors.empty_path_segment(), request_id)
+        if request.method in ("GET", "HEAD"):
+            static = swagger.file_response(environ.get("PATH_INFO", ""))
+            if static is not None:  # Swagger UI's files: not operations of the API
+                return static
         try:
             provider, values = self.url_map.bind_to_environ(environ).match()
             request.path_values = values

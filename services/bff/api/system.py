@@ -1,4 +1,4 @@
-"""Operations: health of the platform, and the OpenAPI document."""
+"""Operations: health of the platform, the OpenAPI document and its interactive docs."""
 from __future__ import annotations
 
 import time
@@ -7,7 +7,7 @@ import eventlet
 from kombu import Connection
 
 from common.nameko.discovery import service_names
-from services.bff import openapi
+from services.bff import openapi, swagger
 from services.bff.fanout import Fanout
 from services.bff.routing import ROUTES, Reply, route
 from services.bff.schemas.system import HealthOut
@@ -58,3 +58,9 @@ def _service_health(calls: Fanout, name: str, deadline: float) -> dict:
 @route("GET", "/api/v1/openapi.json", tag=TAG, summary="This document (OpenAPI 3)")
 def openapi_document(call):
     return openapi.document(tuple(ROUTES))
+
+
+@route("GET", swagger.PAGE_PATH, tag=TAG, media_type="text/html",
+       summary="Interactive docs of this document (Swagger UI)")
+def api_docs(call):
+    return swagger.page()

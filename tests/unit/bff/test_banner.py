@@ -1,0 +1,20 @@
+"""`make run`'s banner prints links to the BFF that a browser can open."""
+import re
+
+import pytest
+
+from common.stack import Stack
+from tests.unit.bff.harness import ROUTES
+
+
+@pytest.mark.parametrize("address, base", [
+    ("0.0.0.0:8000", "http://localhost:8000"),
+    (":8001", "http://localhost:8001"),
+    ("127.0.0.1:9000", "http://127.0.0.1:9000"),
+])
+def test_the_banner_links_to_the_docs_the_document_and_health(address, base):
+    banner = Stack(["bff"], env={"WEB_SERVER_ADDRESS": address}).describe()
+    links = re.findall(r"http://\S+", banner)
+    assert links == [f"{base}/api/v1/docs", f"{base}/api/v1/openapi.json", f"{base}/health"]
+    served = {r.path for r in ROUTES if r.method == "GET" and r.public}
+    assert {link.removeprefix(base) for link in links} <= served
