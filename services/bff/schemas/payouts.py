@@ -59,16 +59,35 @@ class PayoutOut(Schema):
         "description": "Every step and compensation (admins only, single payout)."})
 
 
+# Why a run left a partner (docs/services/payouts.md).
+SKIP_REASONS = ("partner_unknown", "partner_not_active", "partner_suspended",
+                "no_valid_payout_method", "already_in_cycle",
+                "payout_in_progress_in_another_cycle")
+
+
 class RunEntry(Schema):
     partner_id = fields.String()
-    payable = fields.Nested(Money)
-    payout_id = fields.String(allow_none=True)
-    reason = fields.String(metadata={"description": "Why a partner was skipped."})
+    payable = fields.Nested(Money, metadata={
+        "description": "The partner's payable balance when the run looked at it."})
+    payout_id = fields.String(allow_none=True, metadata={
+        "description": "started: the payout this run started (or restarted after a "
+                       "failure); skipped: the payout in the way, null when none."})
+    reason = fields.String(metadata={
+        "description": "Skipped entries only: why the partner was left. "
+                       "`already_in_cycle`: it has a payout in this cycle (paid, skipped or "
+                       "under way); `payout_in_progress_in_another_cycle`: a payout of "
+                       "another cycle is under way for it in this currency; the others: "
+                       "the partner cannot be paid.",
+        "enum": list(SKIP_REASONS)})
 
 
 class PayoutRunOut(Schema):
     cycle = fields.String()
     currency = fields.String()
     min_amount = fields.Nested(Money)
-    started = fields.List(fields.Nested(RunEntry))
-    skipped = fields.List(fields.Nested(RunEntry))
+    started = fields.List(fields.Nested(RunEntry), metadata={
+        "description": "Only the payouts this run started: each goes on to be held and "
+                       "paid (it can still end SKIPPED if the balance changed before the "
+                       "hold, e.g. a refund)."})
+    skipped = fields.List(fields.Nested(RunEntry), metadata={
+        "description": "Every other payable partner, with the reason."})

@@ -1,8 +1,9 @@
 """Payouts use cases: one small function each."""
 from __future__ import annotations
 
+import dataclasses
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from common.seedwork.application.bus import HandlerRegistry
 from common.seedwork.domain.entity import new_id
@@ -12,60 +13,87 @@ from services.payouts.application import commands, queries, views
 from services.payouts.application.ports import Payable
 from services.payouts.application.saga import SagaRunner
 from services.payouts.domain.payee import Payee
-from services.payouts.domain.payout import Payout, PayoutStatus
+from services.payouts.domain.payout import Payout, Skip, why_not_start
 
 HANDLERS = HandlerRegistry()
 log = logging.getLogger(__name__)
-ALREADY_IN_CYCLE = "already_in_cycle"
 
 
 # --- starting payouts -------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class _Run:
+    cycle: str
+    min_amount: Money
+    looked_at: datetime  # when the run asked the ledger who is payable
+
+    @property
+    def currency(self) -> str:
+        return self.min_amount.currency
+
+
 @HANDLERS.command(commands.RunPayouts)
 def run_payouts(cmd: commands.RunPayouts, uow, ledger, clock) -> dict:
     """One payout per partner whose payable balance reaches the threshold. Idempotent by
     partner + currency + cycle: a partner already paid (or being paid) in this cycle is
-    skipped; one whose payout FAILED in this cycle is retried."""
-    cycle = cmd.cycle or clock().date().isoformat()
-    min_amount = Money.of(cmd.min_amount, cmd.currency)
+    skipped; one whose payout FAILED in this cycle is retried. A partner whose payout of
+    another cycle is under way -- or was paid since the run read the balances -- is
+    skipped too: that payout holds (or took) its balance.
+
+    ``started`` lists only the payouts this run started (or restarted); ``skipped`` says
+    why each other partner was left, with the payout in the way when there is one."""
+    looked_at = clock()
+    run = _Run(cycle=cmd.cycle or looked_at.date().isoformat(),
+               min_amount=Money.of(cmd.min_amount, cmd.currency), looked_at=looked_at)
     started, skipped = [], []
-    for payable in ledger.list_payable(cmd.currency, min_amount):  # RPC, outside transactions
-        payout_id, reason = _start_payout(uow, clock, payable, cycle, min_amount)
+    for payable in ledger.list_payable(run.currency, run.min_amount):  # RPC, no transaction
+        outcome = _start_payout(uow, clock, payable, run)
         entry = {"partner_id": payable.partner_id, "payable": payable.amount.to_dict()}
-        if reason is None:
-            started.append({**entry, "payout_id": payout_id})
+        if isinstance(outcome, Skip):
+            skipped.append({**entry, "reason": outcome.reason, "payout_id": outcome.payout_id})
         else:
-            skipped.append({**entry, "reason": reason, "payout_id": payout_id})
-    return {"cycle": cycle, "currency": cmd.currency, "min_amount": min_amount.to_dict(),
-            "started": started, "skipped": skipped}
+            started.append({**entry, "payout_id": outcome})
+    return {"cycle": run.cycle, "currency": run.currency,
+            "min_amount": run.min_amount.to_dict(), "started": started, "skipped": skipped}
 
 
-def _start_payout(uow, clock, payable: Payable, cycle: str,
-                  min_amount: Money) -> tuple[str | None, str | None]:
-    """(payout id, None) when a payout starts (or restarts), else (id or None, reason)."""
-    currency = min_amount.currency
+def _start_payout(uow, clock, payable: Payable, run: _Run) -> str | Skip:
+    """The id of the payout started (or restarted) for the partner, else why not."""
     try:
-        with uow:
-            now = clock()
-            existing = uow.payouts.by_key(payable.partner_id, currency, cycle)
-            if existing is not None:
-                if existing.status is not PayoutStatus.FAILED:
-                    return existing.id, ALREADY_IN_CYCLE
-                existing.retry(now)
-                uow.payouts.save(existing)
-                uow.commit()
-                return existing.id, None
-            payee = uow.payees.get(payable.partner_id)
-            reason = payee.why_not_payable() if payee else "partner_unknown"
-            if reason is not None:
-                return None, reason
-            payout = Payout.start(id=new_id(), partner_id=payable.partner_id, currency=currency,
-                                  cycle=cycle, min_amount=min_amount,
-                                  payout_method=payee.payout_method, now=now)
-            uow.payouts.add(payout)
+        return _start_or_skip(uow, clock, payable, run)
+    except (Conflict, ConcurrencyConflict):
+        # a concurrent run took the cycle or the partner between our look and our write:
+        # look again, the store now shows its payout
+        return _start_or_skip(uow, clock, payable, run)
+
+
+def _start_or_skip(uow, clock, payable: Payable, run: _Run) -> str | Skip:
+    partner_id = payable.partner_id
+    with uow:
+        in_cycle = uow.payouts.by_key(partner_id, run.currency, run.cycle)
+        under_way = uow.payouts.under_way(partner_id, run.currency)
+        skip = why_not_start(in_cycle, under_way,
+                             uow.payouts.paid_since(partner_id, run.currency, run.looked_at))
+        if skip is not None:
+            return skip
+        if in_cycle is not None:  # it FAILED: a new attempt
+            in_cycle.retry(clock(), under_way)
+            uow.payouts.save(in_cycle)
             uow.commit()
-            return payout.id, None
-    except (Conflict, ConcurrencyConflict):  # a concurrent run of the same cycle won
-        return None, ALREADY_IN_CYCLE
+            return in_cycle.id
+        return _open_payout(uow, clock, partner_id, run)
+
+
+def _open_payout(uow, clock, partner_id: str, run: _Run) -> str | Skip:
+    payee = uow.payees.get(partner_id)
+    reason = payee.why_not_payable() if payee else "partner_unknown"
+    if reason is not None:
+        return Skip(reason)
+    payout = Payout.start(id=new_id(), partner_id=partner_id, currency=run.currency,
+                          cycle=run.cycle, min_amount=run.min_amount,
+                          payout_method=payee.payout_method, now=clock())
+    uow.payouts.add(payout)
+    uow.commit()
+    return payout.id
 
 
 # --- running sagas ----------------------------------------------------------------------
@@ -110,7 +138,8 @@ def retry_payout(cmd: commands.RetryPayout, uow, clock) -> None:
         payout = uow.payouts.get(cmd.payout_id, for_update=True)
         if payout is None:
             raise _unknown(cmd.payout_id)
-        if payout.retry(clock()):
+        under_way = uow.payouts.under_way(payout.partner_id, payout.currency)
+        if payout.retry(clock(), under_way):
             uow.payouts.save(payout)
         uow.commit()
 

@@ -14,6 +14,11 @@ carries the payout id as its idempotency key, so a repeat never pays twice.
 
 ``claim`` gives one runner a lease on an active payout; every recorded step renews it.
 A runner whose lease was taken over fails to save (version check) and stops.
+
+A partner has one payout per currency and cycle, and at most one **under way** (PENDING,
+HELD, CONFIRMING, COMPENSATING) per currency whatever the cycle: the one under way holds
+the partner's approved balance until it ends, so a second one could only end SKIPPED.
+``why_not_start`` says why a run leaves a partner to the payout in the way.
 """
 from __future__ import annotations
 
@@ -26,7 +31,7 @@ from typing import Any
 from common.seedwork.domain.entity import AggregateRoot, ValueObject
 from common.seedwork.domain.events import DomainEvent
 from common.seedwork.domain.money import Money
-from common.seedwork.domain.rules import StatusMustBe, check_rule
+from common.seedwork.domain.rules import BusinessRule, StatusMustBe, check_rule
 
 
 class PayoutStatus(str, enum.Enum):
@@ -44,6 +49,49 @@ ACTIVE = (PayoutStatus.PENDING, PayoutStatus.HELD, PayoutStatus.CONFIRMING,
           PayoutStatus.COMPENSATING)
 NEXT_STEP = {PayoutStatus.PENDING: "hold", PayoutStatus.HELD: "pay",
              PayoutStatus.CONFIRMING: "confirm", PayoutStatus.COMPENSATING: "compensate"}
+
+# Why a run leaves a partner to another payout (the payee's own reasons: payee.py).
+ALREADY_IN_CYCLE = "already_in_cycle"
+IN_PROGRESS_IN_ANOTHER_CYCLE = "payout_in_progress_in_another_cycle"
+PAID_IN_ANOTHER_CYCLE = "paid_in_another_cycle"
+
+
+@dataclasses.dataclass(frozen=True)
+class Skip(ValueObject):
+    """Why a run does not start a partner's payout, and the payout in the way if any."""
+    reason: str
+    payout_id: str | None = None
+
+
+def why_not_start(in_cycle: Payout | None, under_way: Payout | None,
+                  paid_meanwhile: Payout | None) -> Skip | None:
+    """None when a run may start the partner's payout of its cycle -- or restart it when
+    it FAILED -- else why not. ``in_cycle``: the partner's payout of this cycle;
+    ``under_way``: its payout under way in this currency, whatever the cycle;
+    ``paid_meanwhile``: one PAID since the run read the partner's payable balance, which
+    may well have been that balance."""
+    if in_cycle is not None and in_cycle.status is not PayoutStatus.FAILED:
+        return Skip(ALREADY_IN_CYCLE, in_cycle.id)
+    if under_way is not None:
+        return Skip(IN_PROGRESS_IN_ANOTHER_CYCLE, under_way.id)
+    if paid_meanwhile is not None:
+        return Skip(PAID_IN_ANOTHER_CYCLE, paid_meanwhile.id)
+    return None
+
+
+class OnePayoutUnderWay(BusinessRule):
+    """A payout may not go under way again while another one of the partner's is."""
+
+    def __init__(self, payout: Payout, under_way: Payout | None):
+        self.payout = payout
+        self.under_way = under_way
+
+    def is_broken(self) -> bool:
+        return self.under_way is not None and self.under_way.id != self.payout.id
+
+    def describe(self) -> str:
+        return (f"Payout {self.under_way.id} (cycle {self.under_way.cycle}) of this partner "
+                f"is under way in {self.payout.currency}; retry once it has ended.")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -130,6 +178,10 @@ class Payout(AggregateRoot):
     def next_step(self) -> str | None:
         return NEXT_STEP.get(self.status)
 
+    @property
+    def is_under_way(self) -> bool:
+        return self.status in ACTIVE
+
     # scheduling -------------------------------------------------------------------------
     def claim(self, owner: str, now: datetime, lease: timedelta) -> bool:
         """Take the saga for ``lease`` if it has a step to run, nobody holds it and its
@@ -204,13 +256,15 @@ class Payout(AggregateRoot):
         self.let_go()
         self._log(step, "ERROR", now, error=error)
 
-    def retry(self, now: datetime) -> bool:
+    def retry(self, now: datetime, under_way: Payout | None = None) -> bool:
         """FAILED: a new attempt from the hold; COMPENSATION_FAILED: the compensation
-        again. False when the saga is still running (nothing to do)."""
-        if self.status in ACTIVE:
+        again -- not while ``under_way``, another payout of the partner in this currency,
+        is. False when the saga is still running (nothing to do)."""
+        if self.is_under_way:
             return False
         check_rule(StatusMustBe("payout", self.status,
                                 (PayoutStatus.FAILED, PayoutStatus.COMPENSATION_FAILED), "retry"))
+        check_rule(OnePayoutUnderWay(self, under_way))
         if self.status is PayoutStatus.FAILED:
             self.attempt += 1
             self.amount, self.commission_ids, self.adjustment_ids = None, (), ()

@@ -10,12 +10,16 @@ from common.seedwork.domain.money import Money
 from common.seedwork.errors import Conflict
 from common.seedwork.infrastructure.repository import SqlAlchemyRepository
 from services.payouts.domain.payee import Payee
-from services.payouts.domain.payout import ACTIVE, Payout
+from services.payouts.domain.payout import ACTIVE, Payout, PayoutStatus
 from services.payouts.infrastructure.tables import payees, payout_steps, payouts
 
 
 class SqlPayoutRepository(SqlAlchemyRepository[Payout]):
-    """Saves the payout and appends the saga log entries it recorded, in one transaction."""
+    """Saves the payout and appends the saga log entries it recorded, in one transaction.
+
+    Two unique indexes guard what concurrent runs decide: one payout per partner,
+    currency and cycle, and at most one under way per partner and currency. Either
+    refusal is a ``Conflict``: someone else's payout won."""
 
     table = payouts
 
@@ -24,18 +28,36 @@ class SqlPayoutRepository(SqlAlchemyRepository[Payout]):
             with self.connection.begin_nested():
                 super().add(payout)
         except IntegrityError:
-            raise Conflict("This partner already has a payout in this cycle.",
-                           {"cycle": ["Already paid or being paid."]}) from None
+            raise _taken() from None
         self._append_log(payout)
 
     def save(self, payout: Payout) -> None:
-        super().save(payout)
+        try:
+            super().save(payout)
+        except IntegrityError:  # going under way again while another one is
+            raise _taken() from None
         self._append_log(payout)
 
     def by_key(self, partner_id: str, currency: str, cycle: str) -> Payout | None:
         p = payouts.c
         return self._one(select(payouts).where(
             p.partner_id == partner_id, p.currency == currency, p.cycle == cycle))
+
+    def under_way(self, partner_id: str, currency: str) -> Payout | None:
+        """The partner's payout under way in this currency, whatever its cycle."""
+        p = payouts.c
+        return self._one(select(payouts).where(
+            p.partner_id == partner_id, p.currency == currency,
+            p.status.in_([status.value for status in ACTIVE])))
+
+    def paid_since(self, partner_id: str, currency: str, since: datetime) -> Payout | None:
+        """The partner's latest payout in this currency that ended PAID at ``since`` or
+        later."""
+        p = payouts.c
+        return self._one(select(payouts).where(
+            p.partner_id == partner_id, p.currency == currency,
+            p.status == PayoutStatus.PAID.value, p.updated_at >= since)
+            .order_by(p.updated_at.desc()).limit(1))
 
     def due(self, now: datetime, limit: int) -> list[str]:
         p = payouts.c
@@ -89,6 +111,11 @@ class SqlPayeeRepository(SqlAlchemyRepository[Payee]):
     def _from_row(self, row) -> Payee:
         return Payee(partner_id=row.id, status=row.status, payout_method=row.payout_method,
                      revision=row.revision, updated_at=row.updated_at)
+
+
+def _taken() -> Conflict:
+    return Conflict("This partner already has a payout in this cycle, or one under way.",
+                    {"cycle": ["Already paid or being paid."]})
 
 
 REPOSITORIES = {"payouts": SqlPayoutRepository, "payees": SqlPayeeRepository}

@@ -12,12 +12,16 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 from common.seedwork.infrastructure.messaging import POSITION, add_messaging_tables
 from common.seedwork.infrastructure.types import DecimalType, UTCDateTime
 
 metadata = MetaData()
+
+# A partner has at most one payout under way (domain.payout.ACTIVE) per currency.
+UNDER_WAY = text("status IN ('PENDING', 'HELD', 'CONFIRMING', 'COMPENSATING')")
 
 payouts = Table(
     "payouts", metadata,
@@ -41,6 +45,8 @@ payouts = Table(
     Column("updated_at", UTCDateTime(), nullable=False),
     Column("version", Integer, nullable=False),
     UniqueConstraint("partner_id", "currency", "cycle", name="ux_payouts_partner_cycle"),
+    Index("ux_payouts_partner_under_way", "partner_id", "currency", unique=True,
+          sqlite_where=UNDER_WAY, postgresql_where=UNDER_WAY),
     Index("ix_payouts_status", "status", "next_attempt_at"),
     Index("ix_payouts_created", "created_at"),
 )

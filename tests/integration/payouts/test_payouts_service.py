@@ -4,6 +4,7 @@ import uuid
 
 import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
+from sqlalchemy import text
 
 from common.seedwork.domain.money import Money
 from common.seedwork.errors import NotFound, ValidationError
@@ -149,5 +150,55 @@ def test_the_simulated_psp_remembers_payments_by_idempotency_key(db_kind, make_d
         assert unlucky.pay(request) == first  # a payment made stays made
         with pytest.raises(ValueError):
             build_psp({"adapter": "acme-bank"}, database)
+    finally:
+        database.dispose()
+
+
+# --- one payout under way per partner and currency, whatever the cycle ------------------
+IN_ANOTHER_CYCLE = "payout_in_progress_in_another_cycle"
+
+
+def payee_status(database, partner_id):
+    with database.reader() as conn:
+        return conn.execute(text("SELECT status FROM payees WHERE id = :id"),
+                            {"id": partner_id}).scalar()
+
+
+def test_concurrent_runs_of_two_cycles_start_one_payout_and_say_why_the_other_skips(
+        config, container_factory):
+    """Both runs see the partner payable; exactly one starts its payout, the other answer
+    says it skipped the partner, why, and which payout holds it -- and that payout pays."""
+    for service in (FakeCampaignsService, PartnersService, CommissionsService):
+        container_factory(service, config).start()
+    idle = {**config, "PAYOUTS": {**config["PAYOUTS"], "saga_interval_seconds": 3600}}
+    payouts = container_factory(PayoutsService, idle)  # no saga holds anything meanwhile
+    payouts.start()
+    database = Database(config["DB_URIS"]["payouts"])
+    try:
+        with ClusterRpcProxy(config, timeout=15) as rpc:
+            ana = active_partner(rpc)
+            approved_commission(config, rpc, ana)
+            wait_for(lambda: payee_status(database, ana) == "ACTIVE",
+                     message="the partner replica")
+            replies = [rpc.payouts.run_payouts.call_async({"currency": "USD", "cycle": cycle})
+                       for cycle in ("2026-11", "2026-11-bis")]
+            answers = [reply.result() for reply in replies]
+
+        started = [entry for answer in answers for entry in answer["started"]]
+        assert [entry["partner_id"] for entry in started] == [ana]
+        winner = started[0]["payout_id"]
+        [loser] = [answer for answer in answers if not answer["started"]]
+        assert loser["skipped"] == [{"partner_id": ana,
+                                     "payable": {"amount": "20.00", "currency": "USD"},
+                                     "reason": IN_ANOTHER_CYCLE, "payout_id": winner}]
+
+        payouts.stop()
+        container_factory(PayoutsService, config).start()  # restarted: the sagas run
+        with ClusterRpcProxy(config, timeout=15) as rpc:
+            paid = wait_for(lambda: payout_of(rpc, ana, "PAID"), message="the payout")
+            assert paid["payout_id"] == winner
+            assert rpc.payouts.list_payouts({"partner_id": ana})["total"] == 1
+            assert balance(rpc, ana)["paid"] == "20.00"
+        assert [p["idempotency_key"] for p in SimulatedPsp(database).payments()] == [winner]
     finally:
         database.dispose()

@@ -16,20 +16,25 @@ from services.payouts.application.ports import (
     PaymentProviderUnavailable,
     PaymentResult,
 )
-from services.payouts.domain.payout import ACTIVE
+from services.payouts.domain.payout import ACTIVE, PayoutStatus
 from tests.unit.commissions.fakes import FakeBudget
 from tests.unit.commissions.fakes import fake_uow as commissions_uow
 
 
 class FakePayouts(InMemoryRepository):
+    """Refuses what the database's unique indexes refuse: a second payout of a partner in
+    a cycle, a second one under way in a currency."""
+
     def add(self, payout):
         if self.by_key(payout.partner_id, payout.currency, payout.cycle) is not None:
             raise Conflict("This partner already has a payout in this cycle.")
+        self._check_one_under_way(payout)
         super().add(payout)
         self.log.setdefault(payout.id, []).extend(payout.new_steps)
         payout.new_steps = []
 
     def save(self, payout):
+        self._check_one_under_way(payout)
         super().save(payout)
         self.log.setdefault(payout.id, []).extend(payout.new_steps)
         payout.new_steps = []
@@ -37,6 +42,20 @@ class FakePayouts(InMemoryRepository):
     def by_key(self, partner_id, currency, cycle):
         return self.first(lambda p: (p.partner_id, p.currency, p.cycle)
                           == (partner_id, currency, cycle))
+
+    def under_way(self, partner_id, currency):
+        return self.first(lambda p: (p.partner_id, p.currency) == (partner_id, currency)
+                          and p.status in ACTIVE)
+
+    def paid_since(self, partner_id, currency, since):
+        paid = self.find(lambda p: (p.partner_id, p.currency) == (partner_id, currency)
+                         and p.status is PayoutStatus.PAID and p.updated_at >= since)
+        return max(paid, key=lambda p: p.updated_at, default=None)
+
+    def _check_one_under_way(self, payout):
+        other = self.under_way(payout.partner_id, payout.currency)
+        if payout.status in ACTIVE and other is not None and other.id != payout.id:
+            raise Conflict("This partner already has a payout under way.")
 
     def due(self, now, limit):
         return [p.id for p in self.items.values() if p.status in ACTIVE

@@ -205,3 +205,148 @@ def test_a_clawback_is_netted_in_the_next_payout(world):
     assert world.payout(payout_id).amount.format_amount() == "10.00"
     assert len(world.payout(payout_id).adjustment_ids) == 1
     assert world.balance(ana)["paid"] == 30 and world.balance(ana)["adjustments"] == 0
+
+
+# --- one payout under way per partner and currency, whatever the cycle ------------------
+IN_ANOTHER_CYCLE = "payout_in_progress_in_another_cycle"
+
+
+def skip_of(result, partner_id):
+    [skip] = [s for s in result["skipped"] if s["partner_id"] == partner_id]
+    return skip
+
+
+def test_runs_of_two_cycles_start_one_payout_and_say_why_the_other_skips(world):
+    ana = world.partner()
+    world.earn(ana)
+    first = world.run(cycle="2026-11")
+    second = world.run(cycle="2026-11-bis")  # before any saga held anything
+    payout_id = only_payout(first)
+    assert second["started"] == []
+    assert second["skipped"] == [{"partner_id": ana,
+                                  "payable": {"amount": "20.00", "currency": "USD"},
+                                  "reason": IN_ANOTHER_CYCLE, "payout_id": payout_id}]
+    world.drive()
+    assert [(p.id, p.status.value) for p in world.uow.payouts.items.values()] == [
+        (payout_id, "PAID")]  # every payout an answer listed as started went on
+    assert list(world.psp.payments) == [payout_id] and world.balance(ana)["paid"] == 20
+
+
+def test_once_the_payout_under_way_ends_another_cycle_starts_its_own(world):
+    ana = world.partner()
+    world.earn(ana)
+    first = only_payout(world.run(cycle="2026-11"))
+    world.drive()
+    world.earn(ana, order="300.00")
+    second = only_payout(world.run(cycle="2026-12"))
+    world.drive()
+    assert second != first and world.payout(second).status.value == "PAID"
+    assert world.payout(second).amount.format_amount() == "30.00"
+
+
+def test_a_failed_payout_is_not_retried_while_another_cycle_pays_the_partner(world):
+    ana = world.partner()
+    world.earn(ana)
+    world.psp.decline_next = 1
+    failed = only_payout(world.run(cycle="2026-11"))
+    world.drive()
+    assert world.payout(failed).status.value == "FAILED"
+    under_way = only_payout(world.run(cycle="2026-12"))
+
+    rerun = world.run(cycle="2026-11")
+    assert rerun["started"] == []
+    assert skip_of(rerun, ana) == {"partner_id": ana,
+                                   "payable": {"amount": "20.00", "currency": "USD"},
+                                   "reason": IN_ANOTHER_CYCLE, "payout_id": under_way}
+    with pytest.raises(BusinessRuleViolation) as refused:
+        world.bus.handle(commands.RetryPayout(payout_id=failed))
+    assert under_way in str(refused.value)
+    assert world.payout(failed).status.value == "FAILED"
+    world.drive()
+    assert world.payout(under_way).status.value == "PAID"
+    assert list(world.psp.payments) == [under_way]
+
+
+def test_a_run_of_the_same_cycle_names_the_payout_it_skips(world):
+    ana = world.partner()
+    world.earn(ana)
+    payout_id = only_payout(world.run(cycle="2026-11"))
+    again = world.run(cycle="2026-11")
+    assert again["started"] == []
+    assert skip_of(again, ana)["reason"] == "already_in_cycle"
+    assert skip_of(again, ana)["payout_id"] == payout_id
+
+
+def test_a_run_that_loses_the_race_for_the_partner_says_who_won(world):
+    """Two runs look at the ledger at the same moment: the one that records its payout
+    second is refused by the store, and names the winner."""
+    ana = world.partner()
+    world.earn(ana)
+    rival = {}
+
+    class RivalFirst:  # the other cycle's run records its payout between our look and ours
+        def __init__(self, ledger):
+            self.ledger = ledger
+
+        def __getattr__(self, name):
+            return getattr(self.ledger, name)
+
+        def list_payable(self, currency, min_amount):
+            payable = self.ledger.list_payable(currency, min_amount)
+            if "answer" not in rival:
+                rival["answer"] = None
+                rival["answer"] = world.run(cycle="2026-11-rival")
+            return payable
+
+    world.bus.dependencies["ledger"] = RivalFirst(world.commissions)
+    mine = world.run(cycle="2026-11")
+    winner = only_payout(rival["answer"])
+    assert mine["started"] == []
+    assert skip_of(mine, ana)["reason"] == IN_ANOTHER_CYCLE
+    assert skip_of(mine, ana)["payout_id"] == winner
+
+
+def test_a_run_skips_a_partner_another_cycle_paid_after_it_looked_at_the_ledger(world):
+    """The ledger said the partner was payable, but before this run reached it a payout of
+    another cycle held and paid that balance: starting one now would only end SKIPPED."""
+    ana = world.partner()
+    world.earn(ana)
+    rival = {}
+
+    class RivalPaysMeanwhile:
+        def __init__(self, ledger):
+            self.ledger = ledger
+
+        def __getattr__(self, name):
+            return getattr(self.ledger, name)
+
+        def list_payable(self, currency, min_amount):
+            payable = self.ledger.list_payable(currency, min_amount)
+            if "answer" not in rival:
+                rival["answer"] = None
+                rival["answer"] = world.run(cycle="2026-11-rival")
+                world.later(1)
+                world.drive()
+            return payable
+
+    world.bus.dependencies["ledger"] = RivalPaysMeanwhile(world.commissions)
+    mine = world.run(cycle="2026-11")
+    paid = only_payout(rival["answer"])
+    assert world.payout(paid).status.value == "PAID"
+    assert mine["started"] == []
+    assert skip_of(mine, ana) == {"partner_id": ana,
+                                  "payable": {"amount": "20.00", "currency": "USD"},
+                                  "reason": "paid_in_another_cycle", "payout_id": paid}
+    assert len(world.uow.payouts.items) == 1
+
+
+def test_a_payout_paid_before_the_run_looked_does_not_hold_new_money_back(world):
+    ana = world.partner()
+    world.earn(ana)
+    first = only_payout(world.run(cycle="2026-11"))
+    world.drive()
+    world.later(60)
+    world.earn(ana, order="300.00")
+    second = only_payout(world.run(cycle="2026-12"))
+    world.drive()
+    assert world.payout(first).status.value == world.payout(second).status.value == "PAID"

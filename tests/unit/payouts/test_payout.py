@@ -6,15 +6,15 @@ import pytest
 from common.seedwork.domain.money import Money
 from common.seedwork.errors import BusinessRuleViolation
 from services.payouts.domain.payee import Payee
-from services.payouts.domain.payout import Payout, PayoutStatus
+from services.payouts.domain.payout import Payout, PayoutStatus, Skip, why_not_start
 
 NOW = datetime(2026, 11, 29, 12, tzinfo=UTC)
 LEASE = timedelta(seconds=30)
 USD20 = Money.of("20.00", "USD")
 
 
-def started():
-    return Payout.start(id="p1", partner_id="ana", currency="USD", cycle="2026-11",
+def started(id="p1", cycle="2026-11"):
+    return Payout.start(id=id, partner_id="ana", currency="USD", cycle=cycle,
                         min_amount=Money.of("10.00", "USD"),
                         payout_method={"type": "paypal", "email": "a@b.co"}, now=NOW)
 
@@ -99,3 +99,35 @@ def test_the_replica_ignores_stale_revisions():
                   updated_at=NOW)
     assert not payee.follow("SUSPENDED", None, 2, NOW)
     assert payee.follow("SUSPENDED", None, 4, NOW) and payee.status == "SUSPENDED"
+
+
+def failed(id="p1", cycle="2026-11"):
+    payout = started(id, cycle)
+    payout.held(USD20, ["c1"], [], NOW)
+    payout.declined_by_psp("no", NOW)
+    payout.compensated(NOW)
+    return payout
+
+
+def test_a_run_starts_a_payout_only_when_no_other_holds_the_partner():
+    other_cycle = started("p2", cycle="2026-12")
+    assert why_not_start(None, None, None) is None
+    assert why_not_start(failed(), None, None) is None  # restarted
+    assert why_not_start(started(), None, None) == Skip("already_in_cycle", "p1")
+    assert why_not_start(None, other_cycle, None) == Skip(
+        "payout_in_progress_in_another_cycle", "p2")
+    assert why_not_start(failed(), other_cycle, None) == Skip(
+        "payout_in_progress_in_another_cycle", "p2")
+    paid = started("p3", cycle="2026-10")
+    paid.held(USD20, ["c1"], [], NOW)
+    paid.paid_by_psp("REF-1", NOW)
+    paid.confirmed(NOW)
+    assert why_not_start(None, None, paid) == Skip("paid_in_another_cycle", "p3")
+
+
+def test_a_payout_does_not_go_under_way_again_while_another_one_is():
+    payout, other = failed(), started("p2", cycle="2026-12")
+    with pytest.raises(BusinessRuleViolation) as refused:
+        payout.retry(NOW, under_way=other)
+    assert "p2" in str(refused.value) and payout.status is PayoutStatus.FAILED
+    assert payout.retry(NOW, under_way=None) and payout.is_under_way
