@@ -2,12 +2,20 @@
 
 Services import each other's contracts, never each other's code. ``CATALOGUE`` lists
 every event on the platform; ``python -m common.contracts`` prints it as Markdown
-(kept in docs/events.md, checked by a test).
+(kept in docs/events.md, checked by a test) with, per event, the versions its contract
+reads, who consumes it and which versions each consumer understands (taken from the
+services' ``@event_handler`` declarations), and an example payload.
+
+A consumer understands every version its contract lists (older ones upgraded to the
+current shape, see ``EventContract.read``) unless its handler narrows them; anything else
+is dead-lettered at once.
 """
 from __future__ import annotations
 
 import importlib
 import inspect
+import json
+from collections.abc import Mapping, Sequence
 
 from common.contracts.base import EventContract, nested_schemas, schema_fields
 
@@ -33,17 +41,30 @@ def find(source: str, name: str, version: int | None = None) -> EventContract:
     raise KeyError(f"no contract for {source}.{name} v{version}")
 
 
-def render_markdown() -> str:
+Consumers = Mapping[str, Sequence[tuple[str, Sequence[int]]]]
+
+
+def render_markdown(consumers: Consumers | None = None) -> str:
+    """The catalogue as Markdown. ``consumers``: contract key -> [(consumer, versions)]."""
+    from common.contracts.examples import EXAMPLES
+
+    consumers = consumers or {}
     lines = [
         "# Event catalogue",
         "",
-        "Generated from `common/contracts` by `python -m common.contracts` "
-        "(a test checks this file is current).",
+        "Generated from `common/contracts` and the services' `@event_handler`s by "
+        "`python -m common.contracts` (a test checks this file is current).",
         "",
         "Every event travels in the envelope `{event_id, type, version, source, occurred_at, "
         "correlation_id, causation_id, payload}` on the Nameko events exchange "
         "`<source>.events` with routing key `<type>`. Money is `{\"amount\": \"12.50\", "
         "\"currency\": \"USD\"}`; ids are UUIDs; times are UTC ISO 8601.",
+        "",
+        "**Versions.** A contract is the current version of its event; publishers send only "
+        "that one. A consumer understands the versions listed beside it (older ones are "
+        "upgraded to the current shape before its handler sees them). A message with any "
+        "other version, another type, a malformed envelope or a payload that breaks the "
+        "contract is dead-lettered at once with its reason (docs/reliability.md).",
         "",
     ]
     shared = []
@@ -65,8 +86,22 @@ def render_markdown() -> str:
         lines += [f"## {source}", ""]
         for contract in (c for c in CATALOGUE if c.source == source):
             lines += [f"### `{contract.name}` v{contract.version}", "", contract.description, "",
+                      f"Versions read: {', '.join(f'v{v}' for v in contract.versions)}. "
+                      + _consumers_line(consumers.get(contract.key, ())), "",
                       "| field | type | required |", "|---|---|---|"]
             for field, kind, required in contract.fields():
                 lines.append(f"| `{field}` | {kind} | {'yes' if required else 'no'} |")
+            if contract.key in EXAMPLES:
+                lines += ["", "<details><summary>Example payload</summary>", "", "```json",
+                          json.dumps(EXAMPLES[contract.key], indent=2), "```", "",
+                          "</details>"]
             lines.append("")
     return "\n".join(lines)
+
+
+def _consumers_line(consumers: Sequence[tuple[str, Sequence[int]]]) -> str:
+    if not consumers:
+        return "Consumed by no service of the platform."
+    named = [f"`{name}` ({', '.join(f'v{v}' for v in versions)})"
+             for name, versions in sorted(consumers)]
+    return f"Consumed by {', '.join(named)}."

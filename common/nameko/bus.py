@@ -35,7 +35,11 @@ from common.nameko.config import db_uri, section
 from common.nameko.relay import DEFAULTS as RELAY_DEFAULTS
 from common.nameko.relay import OutboxRelay
 from common.seedwork.application.bus import HandlerRegistry, MessageBus
-from common.seedwork.application.integration import EventTranslator, MessageContext
+from common.seedwork.application.integration import (
+    EventTranslator,
+    MessageContext,
+    ReceivedEvent,
+)
 from common.seedwork.errors import ServiceUnavailable
 from common.seedwork.infrastructure.database import Database
 from common.seedwork.infrastructure.messaging import (
@@ -160,7 +164,7 @@ def _inbox_key(worker_ctx) -> tuple[str, str] | None:
     entrypoint = worker_ctx.entrypoint
     if not getattr(entrypoint, "is_reliable_event_handler", False):
         return None
-    body = worker_ctx.args[0] if worker_ctx.args else None
-    if isinstance(body, dict) and body.get("event_id"):
-        return (f"{worker_ctx.service_name}.{entrypoint.method_name}", str(body["event_id"]))
+    event = worker_ctx.args[0] if worker_ctx.args else None
+    if isinstance(event, ReceivedEvent):
+        return (f"{worker_ctx.service_name}.{entrypoint.method_name}", event.event_id)
     return None

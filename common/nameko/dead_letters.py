@@ -1,10 +1,13 @@
 """List and replay dead-lettered events.
 
-A handler message that failed ``max_attempts`` times (or was malformed) waits in its
-service's ``dlq.<service>`` queue with the error. Operators list them and, once the
-cause is fixed, replay them: a replayed message goes back to the one handler queue it
-failed in (not to every subscriber), with its attempt counter reset. Handlers are
-idempotent (inbox), so a replay applies the event at most once.
+A handler message that failed ``max_attempts`` times, or was poison (undecodable, a
+malformed envelope, an unknown type or version, a payload breaking its contract), waits
+in its service's ``dlq.<service>`` queue with its reason and error, its raw body and
+content type. Operators list them and, once the cause is fixed, replay them: a replayed
+message goes back to the one handler queue it failed in (not to every subscriber), with
+its attempt counter reset. Handlers are idempotent (inbox), so a replay applies the event
+at most once. A message that would fail the same poison check again is not replayed: the
+replay says why and leaves it in the dead letters (no loop).
 
     python -m common.nameko.dead_letters list   [--service partners] [--config config.yaml]
     python -m common.nameko.dead_letters replay (--id DEAD_LETTER_ID | --all) [--service S]
@@ -14,27 +17,39 @@ Listing reads the messages without consuming them (they are requeued untouched).
 from __future__ import annotations
 
 import argparse
+import base64
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from kombu import Connection, Exchange
+from kombu.exceptions import ContentDisallowed
+from kombu.serialization import loads
 from nameko.amqp.publish import Publisher
 from nameko.constants import AMQP_URI_CONFIG_KEY
 
 from common.nameko.config import load_config
-from common.nameko.discovery import service_names
+from common.nameko.discovery import service_class, service_names
 from common.nameko.events import (
     H_ATTEMPT,
+    H_CONTENT_TYPE,
     H_DEAD_LETTER_ID,
     H_ERROR,
     H_ERROR_TYPE,
     H_FAILED_AT,
     H_HANDLER,
     H_QUEUE,
+    H_REASON,
     H_TRACEBACK,
     INTERNAL_HEADER_PREFIXES,
+    RAW_CONTENT_TYPE,
+    ReliableEventHandler,
     dead_letter_queue_name,
+)
+from common.seedwork.application.integration import (
+    ContentNotAccepted,
+    PoisonMessage,
+    UndecodableMessage,
 )
 
 MAX_BATCH = 10_000
@@ -42,22 +57,87 @@ MAX_BATCH = 10_000
 
 def _describe(service: str, message) -> dict[str, Any]:
     headers = message.headers or {}
-    body = message.payload if isinstance(message.payload, dict) else {}
+    body = decode(message)
+    envelope = body if isinstance(body, dict) else {}
     return {
         "id": headers.get(H_DEAD_LETTER_ID),
         "service": service,
         "handler": headers.get(H_HANDLER),
         "queue": headers.get(H_QUEUE),
-        "event_id": body.get("event_id"),
-        "event_type": body.get("type") or message.properties.get("type"),
-        "source": body.get("source"),
+        "reason": headers.get(H_REASON),
+        "event_id": envelope.get("event_id"),
+        "event_type": envelope.get("type") or message.properties.get("type"),
+        "source": envelope.get("source"),
+        "version": envelope.get("version"),
         "attempts": headers.get(H_ATTEMPT),
         "error_type": headers.get(H_ERROR_TYPE),
         "error": headers.get(H_ERROR),
         "traceback": headers.get(H_TRACEBACK),
         "failed_at": headers.get(H_FAILED_AT),
-        "message": body,
+        "content_type": _content_type(message),
+        "headers": {k: v for k, v in headers.items()
+                    if not k.startswith(INTERNAL_HEADER_PREFIXES)},
+        "message": envelope,
+        "raw_body": raw_text(message),
     }
+
+
+def raw_bytes(message) -> bytes:
+    body = message.body
+    if isinstance(body, str):
+        return body.encode(message.content_encoding or "utf-8")
+    return bytes(body)
+
+
+def raw_text(message) -> dict[str, str]:
+    """The body as received: text when it is UTF-8, else base64."""
+    data = raw_bytes(message)
+    try:
+        return {"encoding": "utf-8", "text": data.decode("utf-8")}
+    except UnicodeDecodeError:
+        return {"encoding": "base64", "text": base64.b64encode(data).decode("ascii")}
+
+
+def _content_type(message) -> str:
+    kept = (message.headers or {}).get(H_CONTENT_TYPE)
+    if kept is not None:
+        return kept
+    content_type = message.content_type or ""
+    return "" if content_type == RAW_CONTENT_TYPE else content_type
+
+
+def decode(message) -> Any:
+    """The body as a consumer decodes it (JSON only), or None when it cannot."""
+    try:
+        return _decode_as_consumer(message)
+    except PoisonMessage:
+        return None
+
+
+def _decode_as_consumer(message) -> Any:
+    try:
+        return loads(raw_bytes(message), _content_type(message) or "application/data",
+                     message.content_encoding or "binary", accept={"application/json"})
+    except ContentDisallowed as error:
+        raise ContentNotAccepted(str(error)) from None
+    except Exception as error:
+        raise UndecodableMessage(f"{type(error).__name__}: {error}"[:500]) from None
+
+
+def poison_check(handler: str | None) -> Callable[[Any], None]:
+    """What the consumer ``<service>.<method>`` checks before its handler runs."""
+    if not handler or "." not in handler:
+        return lambda message: None
+    service, method = handler.split(".", 1)
+    try:
+        cls = service_class(f"services.{service}.service")
+    except (ImportError, LookupError):  # not a platform service: nothing to check against
+        return lambda message: None
+    entrypoints = getattr(getattr(cls, method, None), "nameko_entrypoints", ())
+    checks = [e for e in entrypoints if isinstance(e, ReliableEventHandler)]
+    if not checks:
+        return lambda message: None
+    return lambda message: checks[0].check(_decode_as_consumer(message))
 
 
 def _browse(amqp_uri: str, service: str, visit) -> None:
@@ -87,8 +167,11 @@ def list_dead_letters(amqp_uri: str, services: Iterable[str] | None = None) -> l
 
 
 def replay(amqp_uri: str, *, dead_letter_id: str | None = None, replay_all: bool = False,
-           services: Iterable[str] | None = None) -> list[dict]:
-    """Send matching dead letters back to their handler queue. Returns those replayed."""
+           services: Iterable[str] | None = None,
+           check: Callable[[str | None], Callable[[Any], None]] = poison_check) -> list[dict]:
+    """Send matching dead letters back to their handler queue. Returns those replayed,
+    and those refused (``refused`` set) because their consumer would dead-letter them
+    again at once; refused messages stay in the dead letters."""
     if not dead_letter_id and not replay_all:
         raise ValueError("name a dead letter id or ask for all")
     publisher = Publisher(amqp_uri, use_confirms=True, serializer="json")
@@ -98,14 +181,21 @@ def replay(amqp_uri: str, *, dead_letter_id: str | None = None, replay_all: bool
         info = _describe(service, message)
         if not replay_all and info["id"] != dead_letter_id:
             return
+        try:
+            check(info["handler"])(message)
+        except PoisonMessage as poison:
+            replayed.append({**info, "refused": f"{poison.reason}: {poison.message}"})
+            return
         headers = {key: value for key, value in (message.headers or {}).items()
                    if not key.startswith(INTERNAL_HEADER_PREFIXES)}
         headers[H_ATTEMPT] = 1
-        publisher.publish(message.payload, exchange=Exchange(""), routing_key=info["queue"],
-                          headers=headers, message_id=message.properties.get("message_id"),
+        publisher.publish(raw_bytes(message), exchange=Exchange(""), routing_key=info["queue"],
+                          headers=headers, content_type=message.content_type,
+                          content_encoding=message.content_encoding or "binary",
+                          message_id=message.properties.get("message_id"),
                           type=message.properties.get("type"))
         message.ack()
-        replayed.append(info)
+        replayed.append({**info, "refused": None})
 
     for service in services or service_names():
         _browse(amqp_uri, service, lambda message, s=service: visit(message, s))
@@ -132,12 +222,24 @@ def main(argv: list[str] | None = None) -> None:
     if args.json:
         print(json.dumps(items, indent=2, default=str))
         return
-    verb = "dead letter(s)" if args.command == "list" else "replayed"
-    print(f"{len(items)} {verb}")
+    if args.command == "list":
+        print(f"{len(items)} dead letter(s)")
+    else:
+        refused = [item for item in items if item.get("refused")]
+        print(f"{len(items) - len(refused)} replayed, {len(refused)} refused")
     for item in items:
-        print(f"- {item['id']}  {item['service']}  {item['handler']}  "
-              f"{item['source']}.{item['event_type']}  event {item['event_id']}  "
-              f"attempts {item['attempts']}  at {item['failed_at']}\n    {item['error']}")
+        print(describe_line(item))
+
+
+def describe_line(item: dict) -> str:
+    what = (f"{item['source']}.{item['event_type']} v{item['version']}  event {item['event_id']}"
+            if item["event_id"] else f"raw {item['raw_body']['encoding']} body "
+            f"({item['content_type'] or 'no content type'}): {item['raw_body']['text'][:60]!r}")
+    line = (f"- {item['id']}  {item['handler']}  [{item['reason']}]  {what}\n"
+            f"    attempts {item['attempts']}  at {item['failed_at']}  {item['error']}")
+    if item.get("refused"):
+        line += f"\n    NOT replayed: it would be dead-lettered again ({item['refused']})"
+    return line
 
 
 if __name__ == "__main__":

@@ -1,35 +1,57 @@
-"""A reliable ``@event_handler``: declared queues, retry with backoff, dead letters, inbox.
+"""A reliable ``@event_handler``: declared queues, poison at once, retry with backoff,
+dead letters, inbox.
 
-Nameko's own handler acks and drops a message whose handler raised, and a queue that
-does not exist yet when an event is published means the event is lost. This entrypoint
-closes both holes:
+Nameko's own handler acks and drops a message whose handler raised, acks and drops a
+message it cannot decode, and a queue that does not exist yet when an event is published
+means the event is lost. This entrypoint closes those holes:
 
 * its queue (same name and arguments as Nameko's ``SERVICE_POOL`` handler queue), the
   binding, a retry queue and the service's dead-letter queue are declared in
   ``setup()`` -- and by ``python -m common.nameko.topology`` before any service starts;
-* when the handler raises, the message is republished to ``<queue>.retry`` with a
-  per-message TTL (exponential backoff); RabbitMQ dead-letters it back into the handler
-  queue when the TTL expires. After ``max_attempts`` (or at once for a malformed
-  message) it goes to ``dlq.<service>`` with the error, where an operator can list and
-  replay it (``python -m common.nameko.dead_letters``). The original delivery is acked
-  only after that publish is confirmed: nothing is lost;
+* every message is checked before a worker exists (``receive``: one place for every
+  handler of every service): a body that does not decode, a content type other than
+  JSON, a malformed envelope, another event type, a version the handler's contract does
+  not list, or a payload that breaks the contract is *poison*: it goes to
+  ``dlq.<service>`` at once with its reason, its raw body and content type, its headers
+  and the consumer named. No worker runs, so nothing is written, called or published;
+* the handler gets a :class:`ReceivedEvent` (payload read by the contract, upgraded to
+  its current version). When the handler raises, the message is republished to
+  ``<queue>.retry`` with a per-message TTL (exponential backoff); RabbitMQ dead-letters
+  it back into the handler queue when the TTL expires. After ``max_attempts`` (or at
+  once for a ``ValidationError`` the handler raises) it goes to ``dlq.<service>``, where
+  an operator can list and replay it (``python -m common.nameko.dead_letters``). The
+  original delivery is acked only after that publish is confirmed: nothing is lost;
 * the unit of work of a worker started by this entrypoint is guarded by the inbox, so a
   redelivered event changes nothing (see MessageBusProvider).
+
+    @event_handler(tracking.CONVERSION_ATTRIBUTED)
+    def on_conversion_attributed(self, event: ReceivedEvent): ...
 """
 from __future__ import annotations
 
 import logging
 import traceback
 import uuid
+from functools import partial
 
 import eventlet
 from kombu import Connection, Exchange, Queue
+from kombu.exceptions import ContentDisallowed
 from nameko.amqp.publish import Publisher
 from nameko.constants import AMQP_URI_CONFIG_KEY
 from nameko.events import SERVICE_POOL, EventHandler
+from nameko.exceptions import ContainerBeingKilled
+from nameko.messaging import QueueConsumer
 from nameko.standalone.events import get_event_exchange
 
 from common.nameko.config import section
+from common.seedwork.application.integration import (
+    ContentNotAccepted,
+    PoisonMessage,
+    ReadableContract,
+    UndecodableMessage,
+    receive,
+)
 from common.seedwork.domain.clock import isoformat, utcnow
 from common.seedwork.errors import ValidationError
 
@@ -51,6 +73,11 @@ H_TRACEBACK = "x-alpes-traceback"
 H_FAILED_AT = "x-alpes-failed-at"
 H_DEAD_LETTER_ID = "x-alpes-dead-letter-id"
 H_HANDLER = "x-alpes-handler"
+H_REASON = "x-alpes-reason"              # poison reason, or handler_failed / rejected_by_handler
+H_CONTENT_TYPE = "x-alpes-content-type"  # as received ("" when the message had none)
+HANDLER_FAILED = "handler_failed"            # raised max_attempts times
+REJECTED_BY_HANDLER = "rejected_by_handler"  # raised a ValidationError: retrying cannot help
+RAW_CONTENT_TYPE = "application/octet-stream"
 INTERNAL_HEADER_PREFIXES = ("x-alpes-", "x-death", "x-first-death", "x-last-death")
 
 
@@ -93,12 +120,38 @@ def _declare_plain_queue(channel, name: str, arguments: dict | None) -> None:
                           arguments=arguments or {})
 
 
+class PoisonAwareQueueConsumer(QueueConsumer):
+    """Nameko's queue consumer, except that a message kombu cannot decode (bad JSON, a
+    content type other than the accepted ones) goes to its handler's dead letters
+    instead of being acked and dropped with a log line (kombu's ``on_decode_error``)."""
+
+    def get_consumers(self, consumer_cls, channel):
+        for provider in self._providers:
+            consumer = consumer_cls(
+                queues=[provider.queue], callbacks=[partial(self.handle_message, provider)],
+                accept=self.accept, on_decode_error=partial(self._undecodable, provider))
+            consumer.qos(prefetch_count=self.prefetch_count)
+            self._consumers[provider] = consumer
+        return self._consumers.values()
+
+    def _undecodable(self, provider, message, exc):
+        self.container.spawn_managed_thread(
+            partial(provider.handle_undecodable, message, exc),
+            identifier=f"{type(provider).__name__}.handle_undecodable")
+
+
 class ReliableEventHandler(EventHandler):
     is_reliable_event_handler = True
+    queue_consumer = PoisonAwareQueueConsumer()
 
-    def __init__(self, source_service, event_type, **kwargs):
+    def __init__(self, contract: ReadableContract, versions=None, **kwargs):
         kwargs.pop("handler_type", None)
-        super().__init__(source_service, event_type, handler_type=SERVICE_POOL,
+        self.contract = contract
+        self.versions = tuple(versions or contract.versions)
+        unknown = set(self.versions) - set(contract.versions)
+        if unknown:
+            raise ValueError(f"{contract.source}.{contract.name} has no version {unknown}")
+        super().__init__(contract.source, contract.name, handler_type=SERVICE_POOL,
                          reliable_delivery=True, requeue_on_error=False, **kwargs)
 
     @property
@@ -115,6 +168,30 @@ class ReliableEventHandler(EventHandler):
             amqp_uri, config, source=self.source_service, event_type=self.event_type,
             service=self.container.service_name, method=self.method_name)
 
+    def check(self, body) -> None:
+        """Raise the :class:`PoisonMessage` ``body`` is for this handler, if any (used
+        by the dead-letter replay to refuse what would come straight back)."""
+        receive(body, self.contract, self.versions)
+
+    # receiving ---------------------------------------------------------------------------
+    def handle_message(self, body, message):
+        try:
+            event = receive(body, self.contract, self.versions)
+        except PoisonMessage as poison:
+            self._settle_poison(message, poison)
+            return
+        handle_result = partial(self.handle_result, message)
+        try:
+            self.container.spawn_worker(
+                self, (event,), {}, context_data=self.unpack_message_headers(message),
+                handle_result=handle_result)
+        except ContainerBeingKilled:
+            self.queue_consumer.requeue_message(message)
+
+    def handle_undecodable(self, message, exc):
+        kind = ContentNotAccepted if isinstance(exc, ContentDisallowed) else UndecodableMessage
+        self._settle_poison(message, kind(f"{type(exc).__name__}: {exc}"[:500]))
+
     def unpack_message_headers(self, message):
         headers = super().unpack_message_headers(message)
         return {key: value for key, value in headers.items()
@@ -124,8 +201,20 @@ class ReliableEventHandler(EventHandler):
         if exc_info is None:
             self.queue_consumer.ack_message(message)
             return
+        self._settle(message, partial(self._retry_or_dead_letter, message, exc_info))
+
+    # settling failed messages ------------------------------------------------------------
+    def _settle_poison(self, message, poison: PoisonMessage) -> None:
+        log.error("%s: poison message dead-lettered at once (%s): %s", self.consumer_name,
+                  poison.reason, poison.message)
+        self._settle(message, partial(self._dead_letter, message, attempt=1,
+                                      reason=poison.reason, error=_describe(poison),
+                                      error_type=type(poison).__name__, trace=""))
+
+    def _settle(self, message, park) -> None:
+        """Ack only once the message is safely parked (retry queue or dead letters)."""
         try:
-            self._retry_or_dead_letter(message, exc_info)
+            park()
         except Exception:
             log.exception("could not park failed message of %s; requeueing it", self.queue.name)
             eventlet.sleep(1)  # do not spin if the broker refuses publishes
@@ -135,33 +224,50 @@ class ReliableEventHandler(EventHandler):
 
     def _retry_or_dead_letter(self, message, exc_info) -> None:
         exc_type, exc, tb = exc_info
-        headers = dict(message.headers or {})
-        attempt = int(headers.get(H_ATTEMPT, 1))
+        attempt = int((message.headers or {}).get(H_ATTEMPT, 1))
         permanent = isinstance(exc, PERMANENT_ERRORS)
         if not permanent and attempt < self.policy["max_attempts"]:
             delay = backoff_ms(attempt, self.policy)
-            headers[H_ATTEMPT] = attempt + 1
             log.warning("%s failed (attempt %d/%d): %s; retrying in %d ms", self.consumer_name,
                         attempt, self.policy["max_attempts"], _describe(exc), delay)
-            self._publisher.publish(
-                message.payload, exchange=Exchange(""), routing_key=retry_queue_name(
-                    self.queue.name), headers=headers, expiration=delay / 1000.0,
-                message_id=message.properties.get("message_id"),
-                type=message.properties.get("type"))
+            self._republish(message, routing_key=retry_queue_name(self.queue.name),
+                            headers={H_ATTEMPT: attempt + 1}, expiration=delay / 1000.0)
             return
-        headers.update({
-            H_ATTEMPT: attempt, H_QUEUE: self.queue.name, H_HANDLER: self.consumer_name,
-            H_ERROR: _describe(exc)[:2000], H_ERROR_TYPE: exc_type.__name__,
-            H_TRACEBACK: "".join(traceback.format_exception(exc_type, exc, tb))[-4000:],
-            H_FAILED_AT: isoformat(utcnow()), H_DEAD_LETTER_ID: str(uuid.uuid4()),
-        })
         log.error("%s failed %d time(s)%s; dead-lettered: %s", self.consumer_name, attempt,
                   " (permanent error)" if permanent else "", _describe(exc))
+        self._dead_letter(
+            message, attempt=attempt, reason=REJECTED_BY_HANDLER if permanent else HANDLER_FAILED,
+            error=_describe(exc), error_type=exc_type.__name__,
+            trace="".join(traceback.format_exception(exc_type, exc, tb)))
+
+    def _dead_letter(self, message, *, attempt: int, reason: str, error: str,
+                     error_type: str, trace: str) -> None:
+        self._republish(message, routing_key=dead_letter_queue_name(self.container.service_name),
+                        headers={
+                            H_ATTEMPT: attempt, H_QUEUE: self.queue.name,
+                            H_HANDLER: self.consumer_name, H_REASON: reason,
+                            H_ERROR: error[:2000], H_ERROR_TYPE: error_type,
+                            H_TRACEBACK: trace[-4000:], H_FAILED_AT: isoformat(utcnow()),
+                            H_DEAD_LETTER_ID: str(uuid.uuid4()),
+                            H_CONTENT_TYPE: message.content_type or ""})
+
+    def _republish(self, message, *, routing_key: str, headers: dict, **options) -> None:
+        """The message as received -- raw body, content type and encoding, headers --
+        with ``headers`` added."""
         self._publisher.publish(
-            message.payload, exchange=Exchange(""),
-            routing_key=dead_letter_queue_name(self.container.service_name), headers=headers,
+            _raw_body(message), exchange=Exchange(""), routing_key=routing_key,
+            headers={**(message.headers or {}), **headers},
+            content_type=message.content_type or RAW_CONTENT_TYPE,
+            content_encoding=message.content_encoding or "binary",
             message_id=message.properties.get("message_id"),
-            type=message.properties.get("type"))
+            type=message.properties.get("type"), **options)
+
+
+def _raw_body(message) -> bytes:
+    body = message.body
+    if isinstance(body, str):
+        return body.encode(message.content_encoding or "utf-8")
+    return bytes(body)
 
 
 def _describe(exc: BaseException) -> str:

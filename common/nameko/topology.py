@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from nameko.constants import AMQP_URI_CONFIG_KEY
 
 from common.nameko.config import load_config
-from common.nameko.discovery import service_class, service_modules
+from common.nameko.discovery import service_class, service_classes, service_modules
 from common.nameko.events import ReliableEventHandler, declare_handler_topology, handler_queue_name
 
 
@@ -29,6 +29,19 @@ def event_handlers(service_cls: type) -> list[tuple[str, str, str]]:
             if isinstance(entrypoint, ReliableEventHandler):
                 found.append((entrypoint.source_service, entrypoint.event_type, method_name))
     return sorted(found)
+
+
+def consumers_by_contract(classes: Iterable[type] | None = None) -> dict[str, list]:
+    """``"<source>.<type>"`` -> [("<service>.<method>", versions understood)]."""
+    found: dict[str, list] = {}
+    for cls in classes if classes is not None else service_classes():
+        for method_name, method in inspect.getmembers(cls, inspect.isfunction):
+            for entrypoint in getattr(method, "nameko_entrypoints", ()):
+                if isinstance(entrypoint, ReliableEventHandler):
+                    key = f"{entrypoint.contract.source}.{entrypoint.contract.name}"
+                    found.setdefault(key, []).append(
+                        (f"{cls.name}.{method_name}", entrypoint.versions))
+    return found
 
 
 def declare(config: dict, service_classes: Iterable[type]) -> list[str]:

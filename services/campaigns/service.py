@@ -17,11 +17,10 @@ from common.nameko.bus import MessageBusProvider
 from common.nameko.events import event_handler
 from common.nameko.rpc import api
 from common.nameko.timers import timer
-from common.seedwork.application.integration import IntegrationEvent
 from common.seedwork.domain.clock import utcnow
 from common.validation import load
 from services.campaigns import schemas
-from services.campaigns.application import commands, queries
+from services.campaigns.application import commands, inbound, queries
 from services.campaigns.application.errors import as_published_errors
 from services.campaigns.application.handlers import HANDLERS
 from services.campaigns.application.integration_events import TRANSLATOR
@@ -164,29 +163,29 @@ class CampaignsService(health.HealthMixin):
         return self.bus.query(queries.GetBudget(**data))
 
     # partner replica (events from the partners service) ----------------------------------
-    @event_handler("partners", "partner_registered")
-    def on_partner_registered(self, body):
-        self._apply_partner(partner_contracts.PARTNER_REGISTERED, body)
+    @event_handler(partner_contracts.PARTNER_REGISTERED)
+    def on_partner_registered(self, event):
+        self.bus.handle(inbound.partner_snapshot(event))
 
-    @event_handler("partners", "partner_verified")
-    def on_partner_verified(self, body):
-        self._apply_partner(partner_contracts.PARTNER_VERIFIED, body)
+    @event_handler(partner_contracts.PARTNER_VERIFIED)
+    def on_partner_verified(self, event):
+        self.bus.handle(inbound.partner_snapshot(event))
 
-    @event_handler("partners", "partner_activated")
-    def on_partner_activated(self, body):
-        self._apply_partner(partner_contracts.PARTNER_ACTIVATED, body)
+    @event_handler(partner_contracts.PARTNER_ACTIVATED)
+    def on_partner_activated(self, event):
+        self.bus.handle(inbound.partner_snapshot(event))
 
-    @event_handler("partners", "partner_suspended")
-    def on_partner_suspended(self, body):
-        self._apply_partner(partner_contracts.PARTNER_SUSPENDED, body)
+    @event_handler(partner_contracts.PARTNER_SUSPENDED)
+    def on_partner_suspended(self, event):
+        self.bus.handle(inbound.partner_snapshot(event))
 
-    @event_handler("partners", "partner_reactivated")
-    def on_partner_reactivated(self, body):
-        self._apply_partner(partner_contracts.PARTNER_REACTIVATED, body)
+    @event_handler(partner_contracts.PARTNER_REACTIVATED)
+    def on_partner_reactivated(self, event):
+        self.bus.handle(inbound.partner_snapshot(event))
 
-    @event_handler("partners", "partner_payout_method_changed")
-    def on_partner_payout_method_changed(self, body):
-        self._apply_partner(partner_contracts.PARTNER_PAYOUT_METHOD_CHANGED, body)
+    @event_handler(partner_contracts.PARTNER_PAYOUT_METHOD_CHANGED)
+    def on_partner_payout_method_changed(self, event):
+        self.bus.handle(inbound.partner_snapshot(event))
 
     # timers ------------------------------------------------------------------------------
     @timer(SETTINGS, "expiry_interval_seconds", default=60)
@@ -196,13 +195,6 @@ class CampaignsService(health.HealthMixin):
         return self.bus.handle(commands.EndExpiredCampaigns(limit=limit))
 
     # helpers -----------------------------------------------------------------------------
-    def _apply_partner(self, contract, body):
-        snapshot = contract.parse(IntegrationEvent.from_message(body).payload)
-        self.bus.handle(commands.ApplyPartnerSnapshot(
-            partner_id=snapshot["partner_id"], type=snapshot["type"],
-            country=snapshot["country"], status=snapshot["status"],
-            revision=snapshot["revision"]))
-
     def _handle(self, command):
         with as_published_errors():
             return self.bus.handle(command)

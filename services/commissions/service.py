@@ -16,7 +16,6 @@ from common.nameko.bus import MessageBusProvider
 from common.nameko.events import event_handler
 from common.nameko.rpc import RpcClient, api
 from common.nameko.timers import timer
-from common.seedwork.application.integration import IntegrationEvent
 from common.seedwork.domain.clock import utcnow
 from common.validation import load
 from services.commissions import schemas
@@ -43,23 +42,17 @@ class CommissionsService(health.HealthMixin):
     config = Config()
 
     # events from tracking ----------------------------------------------------------------
-    @event_handler("tracking", "conversion_attributed")
-    def on_conversion_attributed(self, body):
-        event = IntegrationEvent.from_message(body)
-        payload = tracking.CONVERSION_ATTRIBUTED.parse(event.payload)
-        self._handle(inbound.conversion_attributed(event.event_id, payload))
+    @event_handler(tracking.CONVERSION_ATTRIBUTED)
+    def on_conversion_attributed(self, event):
+        self._handle(inbound.conversion_attributed(event))
 
-    @event_handler("tracking", "clicks_attributed")
-    def on_clicks_attributed(self, body):
-        event = IntegrationEvent.from_message(body)
-        payload = tracking.CLICKS_ATTRIBUTED.parse(event.payload)
-        self._handle(inbound.clicks_attributed(event.event_id, payload))
+    @event_handler(tracking.CLICKS_ATTRIBUTED)
+    def on_clicks_attributed(self, event):
+        self._handle(inbound.clicks_attributed(event))
 
-    @event_handler("tracking", "conversion_reversed")
-    def on_conversion_reversed(self, body):
-        event = IntegrationEvent.from_message(body)
-        self._handle(inbound.conversion_reversed(
-            tracking.CONVERSION_REVERSED.parse(event.payload)))
+    @event_handler(tracking.CONVERSION_REVERSED)
+    def on_conversion_reversed(self, event):
+        self._handle(inbound.conversion_reversed(event))
 
     # timers ------------------------------------------------------------------------------
     @timer(SETTINGS, "approval_interval_seconds", default=5)

@@ -20,11 +20,10 @@ from common.nameko import faults, health
 from common.nameko.events import event_handler
 from common.nameko.rpc import RpcClient, api
 from common.nameko.timers import timer
-from common.seedwork.application.integration import IntegrationEvent
 from common.seedwork.domain.clock import utcnow
 from common.validation import load
 from services.payouts import schemas
-from services.payouts.application import commands, queries
+from services.payouts.application import commands, inbound, queries
 from services.payouts.application.handlers import HANDLERS
 from services.payouts.application.integration_events import TRANSLATOR
 from services.payouts.infrastructure.bus import PayoutsBusProvider
@@ -82,37 +81,31 @@ class PayoutsService(health.HealthMixin):
             retry_delay_seconds=float(settings.get("saga_retry_delay_seconds", 5))))
 
     # partner replica (events from the partners service) ----------------------------------
-    @event_handler("partners", "partner_registered")
-    def on_partner_registered(self, body):
-        self._follow(partners.PARTNER_REGISTERED, body)
+    @event_handler(partners.PARTNER_REGISTERED)
+    def on_partner_registered(self, event):
+        self.bus.handle(inbound.follow_partner(event))
 
-    @event_handler("partners", "partner_verified")
-    def on_partner_verified(self, body):
-        self._follow(partners.PARTNER_VERIFIED, body)
+    @event_handler(partners.PARTNER_VERIFIED)
+    def on_partner_verified(self, event):
+        self.bus.handle(inbound.follow_partner(event))
 
-    @event_handler("partners", "partner_activated")
-    def on_partner_activated(self, body):
-        self._follow(partners.PARTNER_ACTIVATED, body)
+    @event_handler(partners.PARTNER_ACTIVATED)
+    def on_partner_activated(self, event):
+        self.bus.handle(inbound.follow_partner(event))
 
-    @event_handler("partners", "partner_suspended")
-    def on_partner_suspended(self, body):
-        self._follow(partners.PARTNER_SUSPENDED, body)
+    @event_handler(partners.PARTNER_SUSPENDED)
+    def on_partner_suspended(self, event):
+        self.bus.handle(inbound.follow_partner(event))
 
-    @event_handler("partners", "partner_reactivated")
-    def on_partner_reactivated(self, body):
-        self._follow(partners.PARTNER_REACTIVATED, body)
+    @event_handler(partners.PARTNER_REACTIVATED)
+    def on_partner_reactivated(self, event):
+        self.bus.handle(inbound.follow_partner(event))
 
-    @event_handler("partners", "partner_payout_method_changed")
-    def on_partner_payout_method_changed(self, body):
-        self._follow(partners.PARTNER_PAYOUT_METHOD_CHANGED, body)
+    @event_handler(partners.PARTNER_PAYOUT_METHOD_CHANGED)
+    def on_partner_payout_method_changed(self, event):
+        self.bus.handle(inbound.follow_partner(event))
 
     # helpers -----------------------------------------------------------------------------
-    def _follow(self, contract, body):
-        snapshot = contract.parse(IntegrationEvent.from_message(body).payload)
-        self.bus.handle(commands.FollowPartner(
-            partner_id=snapshot["partner_id"], status=snapshot["status"],
-            payout_method=snapshot["payout_method"], revision=snapshot["revision"]))
-
     def _handle(self, command):
         """Run a command with this worker's ledger port (commissions over RPC)."""
         self.bus.dependencies["ledger"] = CommissionsLedgerClient(self.rpc.commissions)

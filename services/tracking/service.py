@@ -14,12 +14,11 @@ from common.nameko.config import section
 from common.nameko.events import event_handler
 from common.nameko.rpc import api
 from common.nameko.timers import timer
-from common.seedwork.application.integration import IntegrationEvent
 from common.seedwork.domain.clock import utcnow
-from common.seedwork.errors import DomainError, ValidationError
+from common.seedwork.errors import DomainError
 from common.validation import load
 from services.tracking import schemas
-from services.tracking.application import commands, queries, replication
+from services.tracking.application import commands, inbound, queries
 from services.tracking.application.handlers import HANDLERS
 from services.tracking.application.integration_events import TRANSLATOR
 from services.tracking.application.settings import DEFAULTS, TrackingSettings
@@ -109,67 +108,60 @@ class TrackingService(health.HealthMixin):
         self.bus.handle(commands.PurgeFloodCounters())
 
     # replicas: campaigns -----------------------------------------------------------------
-    @event_handler(campaigns.SOURCE, "campaign_created")
-    def on_campaign_created(self, body):
-        self._replicate(campaigns.CAMPAIGN_CREATED, body, replication.campaign_event)
+    @event_handler(campaigns.CAMPAIGN_CREATED)
+    def on_campaign_created(self, event):
+        self.bus.handle(inbound.campaign_event(event))
 
-    @event_handler(campaigns.SOURCE, "campaign_activated")
-    def on_campaign_activated(self, body):
-        self._replicate(campaigns.CAMPAIGN_ACTIVATED, body, replication.campaign_event)
+    @event_handler(campaigns.CAMPAIGN_ACTIVATED)
+    def on_campaign_activated(self, event):
+        self.bus.handle(inbound.campaign_event(event))
 
-    @event_handler(campaigns.SOURCE, "campaign_paused")
-    def on_campaign_paused(self, body):
-        self._replicate(campaigns.CAMPAIGN_PAUSED, body, replication.campaign_event)
+    @event_handler(campaigns.CAMPAIGN_PAUSED)
+    def on_campaign_paused(self, event):
+        self.bus.handle(inbound.campaign_event(event))
 
-    @event_handler(campaigns.SOURCE, "campaign_ended")
-    def on_campaign_ended(self, body):
-        self._replicate(campaigns.CAMPAIGN_ENDED, body, replication.campaign_event)
+    @event_handler(campaigns.CAMPAIGN_ENDED)
+    def on_campaign_ended(self, event):
+        self.bus.handle(inbound.campaign_event(event))
 
-    @event_handler(campaigns.SOURCE, "campaign_cancelled")
-    def on_campaign_cancelled(self, body):
-        self._replicate(campaigns.CAMPAIGN_CANCELLED, body, replication.campaign_event)
+    @event_handler(campaigns.CAMPAIGN_CANCELLED)
+    def on_campaign_cancelled(self, event):
+        self.bus.handle(inbound.campaign_event(event))
 
-    @event_handler(campaigns.SOURCE, "campaign_terms_changed")
-    def on_campaign_terms_changed(self, body):
-        self._replicate(campaigns.CAMPAIGN_TERMS_CHANGED, body, replication.campaign_event)
+    @event_handler(campaigns.CAMPAIGN_TERMS_CHANGED)
+    def on_campaign_terms_changed(self, event):
+        self.bus.handle(inbound.campaign_event(event))
 
-    @event_handler(campaigns.SOURCE, "partner_enrolled")
-    def on_partner_enrolled(self, body):
-        self._replicate(campaigns.PARTNER_ENROLLED, body, replication.enrollment)
+    @event_handler(campaigns.PARTNER_ENROLLED)
+    def on_partner_enrolled(self, event):
+        self.bus.handle(inbound.enrollment(event))
 
-    @event_handler(campaigns.SOURCE, "enrollment_suspended")
-    def on_enrollment_suspended(self, body):
-        self._replicate(campaigns.ENROLLMENT_SUSPENDED, body, replication.enrollment)
+    @event_handler(campaigns.ENROLLMENT_SUSPENDED)
+    def on_enrollment_suspended(self, event):
+        self.bus.handle(inbound.enrollment(event))
 
-    @event_handler(campaigns.SOURCE, "enrollment_reactivated")
-    def on_enrollment_reactivated(self, body):
-        self._replicate(campaigns.ENROLLMENT_REACTIVATED, body, replication.enrollment)
+    @event_handler(campaigns.ENROLLMENT_REACTIVATED)
+    def on_enrollment_reactivated(self, event):
+        self.bus.handle(inbound.enrollment(event))
 
     # replicas: partners ------------------------------------------------------------------
-    @event_handler(partners.SOURCE, "partner_registered")
-    def on_partner_registered(self, body):
-        self._replicate(partners.PARTNER_REGISTERED, body, replication.partner)
+    @event_handler(partners.PARTNER_REGISTERED)
+    def on_partner_registered(self, event):
+        self.bus.handle(inbound.partner(event))
 
-    @event_handler(partners.SOURCE, "partner_activated")
-    def on_partner_activated(self, body):
-        self._replicate(partners.PARTNER_ACTIVATED, body, replication.partner)
+    @event_handler(partners.PARTNER_ACTIVATED)
+    def on_partner_activated(self, event):
+        self.bus.handle(inbound.partner(event))
 
-    @event_handler(partners.SOURCE, "partner_suspended")
-    def on_partner_suspended(self, body):
-        self._replicate(partners.PARTNER_SUSPENDED, body, replication.partner)
+    @event_handler(partners.PARTNER_SUSPENDED)
+    def on_partner_suspended(self, event):
+        self.bus.handle(inbound.partner(event))
 
-    @event_handler(partners.SOURCE, "partner_reactivated")
-    def on_partner_reactivated(self, body):
-        self._replicate(partners.PARTNER_REACTIVATED, body, replication.partner)
+    @event_handler(partners.PARTNER_REACTIVATED)
+    def on_partner_reactivated(self, event):
+        self.bus.handle(inbound.partner(event))
 
     # helpers -----------------------------------------------------------------------------
-    def _replicate(self, contract, body, to_command):
-        envelope = IntegrationEvent.from_message(body)
-        if envelope.version != contract.version:
-            raise ValidationError(f"{contract.name} v{envelope.version} is not understood.",
-                                  {"version": [f"Expected {contract.version}."]})
-        self.bus.handle(to_command(contract.parse(envelope.payload)))
-
     def _conversion(self, conversion_id):
         return self.bus.query(queries.GetConversion(conversion_id=conversion_id))
 

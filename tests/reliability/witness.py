@@ -18,11 +18,11 @@ import dataclasses
 from nameko.containers import ServiceContainer
 from sqlalchemy import Column, Integer, MetaData, String, Table, insert, select
 
+from common.contracts import campaigns, commissions, tracking
 from common.nameko import topology
 from common.nameko.bus import MessageBusProvider
 from common.nameko.events import event_handler
 from common.seedwork.application.bus import HandlerRegistry
-from common.seedwork.application.integration import IntegrationEvent
 from common.seedwork.application.messages import Command
 from common.seedwork.application.unit_of_work import AbstractRepository
 from common.seedwork.infrastructure.database import Database
@@ -74,27 +74,26 @@ class WitnessService:
     name = "witness"
     bus = MessageBusProvider(handlers=HANDLERS, repositories={"applied": AppliedLog})
 
-    @event_handler("tracking", "conversion_attributed")
-    def on_conversion_attributed(self, body):
-        self._apply(body, "conversion_id")
+    @event_handler(tracking.CONVERSION_ATTRIBUTED)
+    def on_conversion_attributed(self, event):
+        self._apply(event, "conversion_id")
 
-    @event_handler("campaigns", "partner_enrolled")
-    def on_partner_enrolled(self, body):
-        self._apply(body, "enrollment_id")
+    @event_handler(campaigns.PARTNER_ENROLLED)
+    def on_partner_enrolled(self, event):
+        self._apply(event, "enrollment_id")
 
-    @event_handler("commissions", "commission_created")
-    def on_commission_created(self, body):
-        self._apply(body, "commission_id")
+    @event_handler(commissions.COMMISSION_CREATED)
+    def on_commission_created(self, event):
+        self._apply(event, "commission_id")
 
-    @event_handler("commissions", "commission_paid")
-    def on_commission_paid(self, body):
-        self._apply(body, "commission_id")
+    @event_handler(commissions.COMMISSION_PAID)
+    def on_commission_paid(self, event):
+        self._apply(event, "commission_id")
 
-    def _apply(self, body: dict, subject_field: str) -> None:
-        event = IntegrationEvent.from_message(body)
+    def _apply(self, event, subject_field: str) -> None:
         try:
             self.bus.handle(RecordApplied(event_type=event.type, event_id=event.event_id,
-                                          subject=str(event.payload[subject_field])))
+                                          subject=str(event.data[subject_field])))
         finally:
             DELIVERIES[event.event_id] += 1
 

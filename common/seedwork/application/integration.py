@@ -7,6 +7,11 @@ Every message on the wire is a JSON object::
      "payload": {...}}
 
 Consumers tolerate unknown envelope and payload fields; a breaking change is a new version.
+
+``receive`` is the one place that decides whether a consumer can use a message: a
+malformed envelope, another event type, a version the consumer does not understand or a
+payload that breaks its contract is a :class:`PoisonMessage` (dead-lettered at once by
+the Nameko bridge, never retried: a retry cannot make it readable).
 """
 from __future__ import annotations
 
@@ -14,7 +19,7 @@ import dataclasses
 import uuid
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 from common.seedwork.domain.clock import isoformat, utcnow
 from common.seedwork.domain.events import DomainEvent
@@ -59,20 +64,177 @@ class IntegrationEvent:
 
     @classmethod
     def from_message(cls, body: Any) -> "IntegrationEvent":
-        """Parse a received envelope; unknown fields are ignored, missing ones refused."""
+        """Parse a received envelope; unknown fields are ignored, missing or mistyped
+        ones refused field by field (:class:`MalformedEnvelope`)."""
         if not isinstance(body, dict):
-            raise ValidationError("Malformed event envelope.", {"_envelope": ["Not an object."]})
-        missing = {name: ["Missing."] for name in ENVELOPE_FIELDS if name not in body}
-        if missing:
-            raise ValidationError("Malformed event envelope.", missing)
-        if not isinstance(body["payload"], dict):
-            raise ValidationError("Malformed event envelope.", {"payload": ["Not an object."]})
+            raise MalformedEnvelope("Malformed event envelope.", {"_envelope": ["Not an object."]})
+        problems = {name: [problem] for name, problem in _envelope_problems(body).items()}
+        if problems:
+            raise MalformedEnvelope("Malformed event envelope.", problems)
         return cls(
-            event_id=str(body["event_id"]), type=str(body["type"]), version=int(body["version"]),
-            source=str(body.get("source", "")), occurred_at=str(body["occurred_at"]),
+            event_id=body["event_id"], type=body["type"], version=body["version"],
+            source=body.get("source") or "", occurred_at=body["occurred_at"],
             payload=body["payload"], correlation_id=body.get("correlation_id"),
             causation_id=body.get("causation_id"),
         )
+
+
+def _envelope_problems(body: dict[str, Any]) -> dict[str, str]:
+    problems = {name: "Missing." for name in ENVELOPE_FIELDS if name not in body}
+    checks = {
+        "event_id": (_is_uuid, "Not a UUID."),
+        "type": (_is_name, "Not an event type name."),
+        "version": (_is_version, "Not a positive integer."),
+        "occurred_at": (_is_timestamp, "Not an ISO 8601 date-time."),
+        "payload": (lambda value: isinstance(value, dict), "Not an object."),
+        "source": (_is_optional_name, "Not a service name."),
+        "correlation_id": (_is_optional_text, "Not a string."),
+        "causation_id": (_is_optional_text, "Not a string."),
+    }
+    for name, (valid, problem) in checks.items():
+        if name in body and name not in problems and not valid(body[name]):
+            problems[name] = problem
+    return problems
+
+
+def _is_uuid(value: Any) -> bool:
+    try:
+        return isinstance(value, str) and str(uuid.UUID(value)) == value.lower()
+    except ValueError:
+        return False
+
+
+def _is_name(value: Any) -> bool:
+    return isinstance(value, str) and 0 < len(value) <= 100
+
+
+def _is_optional_name(value: Any) -> bool:
+    return value is None or value == "" or _is_name(value)
+
+
+def _is_optional_text(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and len(value) <= 200)
+
+
+def _is_version(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+
+def _is_timestamp(value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return True
+
+
+# poison: messages no consumer can use ----------------------------------------------------
+class PoisonMessage(ValidationError):
+    """A received message its consumer cannot use, whatever it retries: dead-lettered
+    at once with ``reason`` (a stable name an operator reads in the dead letters)."""
+
+    code = "poison_message"
+    reason: ClassVar[str] = "poison"
+
+
+class UndecodableMessage(PoisonMessage):
+    """The body is not valid JSON (or not text at all)."""
+
+    reason = "undecodable"
+
+
+class ContentNotAccepted(PoisonMessage):
+    """The content type is not one the consumer accepts (JSON only)."""
+
+    reason = "content_type_not_accepted"
+
+
+class MalformedEnvelope(PoisonMessage):
+    """Not an envelope: not an object, fields missing or of the wrong type."""
+
+    reason = "malformed_envelope"
+
+
+class UnknownEventType(PoisonMessage):
+    """The envelope names another event (or source) than the one the consumer reads."""
+
+    reason = "unknown_event_type"
+
+
+class UnknownEventVersion(PoisonMessage):
+    """A version the consumer's contract does not list (e.g. from a newer producer)."""
+
+    reason = "unknown_version"
+
+
+class ContractViolation(PoisonMessage):
+    """The payload does not satisfy its contract."""
+
+    reason = "contract_violation"
+
+
+POISON_REASONS = tuple(kind.reason for kind in (
+    UndecodableMessage, ContentNotAccepted, MalformedEnvelope, UnknownEventType,
+    UnknownEventVersion, ContractViolation))
+
+
+@dataclasses.dataclass(frozen=True)
+class ReceivedEvent:
+    """An event a consumer can use: its envelope and its payload read by the contract
+    (typed values, upgraded to the contract's current version)."""
+
+    event_id: str
+    type: str
+    version: int
+    source: str
+    occurred_at: str
+    data: dict[str, Any]
+    correlation_id: str | None = None
+    causation_id: str | None = None
+
+
+class ReadableContract(Protocol):
+    """What ``receive`` needs of a contract (see common.contracts)."""
+
+    source: str
+    name: str
+    version: int
+
+    @property
+    def versions(self) -> tuple[int, ...]: ...
+
+    def read(self, version: int, payload: dict[str, Any]) -> dict[str, Any]: ...
+
+
+def receive(body: Any, contract: ReadableContract,
+            versions: Iterable[int] | None = None) -> ReceivedEvent:
+    """The event in ``body`` if this consumer can use it, else a :class:`PoisonMessage`.
+
+    ``versions`` narrows what the consumer understands (default: every version its
+    contract lists)."""
+    envelope = IntegrationEvent.from_message(body)
+    if envelope.type != contract.name or envelope.source not in ("", contract.source):
+        raise UnknownEventType(
+            f"{envelope.source or '?'}.{envelope.type} reached a reader of "
+            f"{contract.source}.{contract.name}.", {"type": [f"Expected {contract.name}."]})
+    understood = tuple(versions or contract.versions)
+    if envelope.version not in understood:
+        raise UnknownEventVersion(
+            f"{contract.name} v{envelope.version} is not understood.",
+            {"version": [f"Understood: {', '.join(map(str, understood))}."]})
+    try:
+        data = contract.read(envelope.version, envelope.payload)
+    except PoisonMessage:
+        raise
+    except ValidationError as error:
+        raise ContractViolation(str(error.message), error.fields) from None
+    return ReceivedEvent(
+        event_id=envelope.event_id, type=envelope.type, version=envelope.version,
+        source=envelope.source or contract.source, occurred_at=envelope.occurred_at,
+        data=data, correlation_id=envelope.correlation_id,
+        causation_id=envelope.causation_id)
 
 
 class EventContract(Protocol):

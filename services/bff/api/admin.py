@@ -65,19 +65,26 @@ def list_dead_letters(call):
        response=schemas.ReplayOut, tag=TAG,
        summary="Send one dead letter back to the handler that failed it")
 def replay_dead_letter(call, dead_letter_id):
-    replayed = dead_letters.replay(call.edge.amqp_uri, dead_letter_id=dead_letter_id)
-    if not replayed:
+    outcome = dead_letters.replay(call.edge.amqp_uri, dead_letter_id=dead_letter_id)
+    if not outcome:
         raise errors.not_found()
-    return {"replayed": [_for_http(item) for item in replayed]}
+    return _replay_answer(outcome)
 
 
 @route("POST", "/api/v1/admin/dead-letters/replay", roles=(ADMIN,),
        body=schemas.ReplayAllBody, response=schemas.ReplayOut, tag=TAG,
        summary="Replay every dead letter (of one service)")
 def replay_all_dead_letters(call):
-    replayed = dead_letters.replay(call.edge.amqp_uri, replay_all=True,
-                                   services=_services(call.body))
-    return {"replayed": [_for_http(item) for item in replayed]}
+    outcome = dead_letters.replay(call.edge.amqp_uri, replay_all=True,
+                                  services=_services(call.body))
+    return _replay_answer(outcome)
+
+
+def _replay_answer(outcome: list[dict]) -> dict:
+    """Replayed, and refused: poison its consumer would dead-letter again at once (it
+    stays in the dead letters, with the reason)."""
+    return {"replayed": [_for_http(item) for item in outcome if not item["refused"]],
+            "refused": [_for_http(item) for item in outcome if item["refused"]]}
 
 
 def _for_http(dead_letter: dict) -> dict:

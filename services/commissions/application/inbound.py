@@ -1,8 +1,10 @@
-"""Received integration events (already parsed by their contract) -> commands."""
+"""Received integration events -> commands. Each event arrives already checked and read
+by its contract (``ReceivedEvent``, see ``common.nameko.events``): these only translate."""
 from __future__ import annotations
 
 from typing import Any
 
+from common.seedwork.application.integration import ReceivedEvent
 from common.seedwork.domain.money import Money
 from services.commissions.application import commands
 from services.commissions.domain.commission import Refund, Source
@@ -19,8 +21,8 @@ def terms(data: dict[str, Any]) -> Terms:
                  amount=_money(data.get("amount")), daily_click_cap=data.get("daily_click_cap"))
 
 
-def conversion_attributed(event_id: str,
-                          data: dict[str, Any]) -> commands.RecordConversionCommission:
+def conversion_attributed(event: ReceivedEvent) -> commands.RecordConversionCommission:
+    data, event_id = event.data, event.event_id
     rules = terms(data["terms"])
     return commands.RecordConversionCommission(terms=rules, source=Source(
         partner_id=data["partner_id"], campaign_id=data["campaign_id"],
@@ -29,7 +31,8 @@ def conversion_attributed(event_id: str,
         order_amount=_money(data["order_amount"])))
 
 
-def clicks_attributed(event_id: str, data: dict[str, Any]) -> commands.RecordClickCommission:
+def clicks_attributed(event: ReceivedEvent) -> commands.RecordClickCommission:
+    data, event_id = event.data, event.event_id
     rules = terms(data["terms"])
     return commands.RecordClickCommission(terms=rules, source=Source(
         partner_id=data["partner_id"], campaign_id=data["campaign_id"],
@@ -38,7 +41,8 @@ def clicks_attributed(event_id: str, data: dict[str, Any]) -> commands.RecordCli
         click_day=data["day"]))
 
 
-def conversion_reversed(data: dict[str, Any]) -> commands.ReverseConversionCommission:
+def conversion_reversed(event: ReceivedEvent) -> commands.ReverseConversionCommission:
+    data = event.data
     return commands.ReverseConversionCommission(
         conversion_id=data["conversion_id"], partner_id=data["partner_id"],
         refund=Refund(refund_id=data["refund_id"], order_amount=_money(data["order_amount"]),

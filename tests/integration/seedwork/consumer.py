@@ -6,13 +6,12 @@ import dataclasses
 
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select
 
+from common.contracts import partners
 from common.nameko.bus import MessageBusProvider
 from common.nameko.events import event_handler
 from common.seedwork.application.bus import HandlerRegistry
-from common.seedwork.application.integration import IntegrationEvent
 from common.seedwork.application.messages import Command
 from common.seedwork.application.unit_of_work import AbstractRepository
-from common.seedwork.errors import ValidationError
 from common.seedwork.infrastructure.messaging import add_messaging_tables
 
 metadata = MetaData()
@@ -56,18 +55,14 @@ class AuditService:
     name = "audit"
     bus = MessageBusProvider(handlers=HANDLERS, repositories={"received": ReceivedLog})
 
-    @event_handler("partners", "partner_registered")
-    def on_partner_registered(self, body):
+    @event_handler(partners.PARTNER_REGISTERED)
+    def on_partner_registered(self, event):
         FAULTS["attempts"] += 1
-        event = IntegrationEvent.from_message(body)
-        if "partner_id" not in event.payload:
-            raise ValidationError("partner_registered without partner_id",
-                                  {"partner_id": ["Missing."]})
         if FAULTS["fail"] > 0:
             FAULTS["fail"] -= 1
             raise RuntimeError("simulated transient failure")
         self.bus.handle(RecordReceived(event_id=event.event_id,
-                                       partner_id=event.payload["partner_id"]))
+                                       partner_id=event.data["partner_id"]))
 
 
 def received_rows(database):

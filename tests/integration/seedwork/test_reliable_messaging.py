@@ -174,5 +174,7 @@ def test_a_malformed_event_is_dead_lettered_without_retries(config, container_fa
     publish_raw(config, {"not": "an envelope"})
     dead = wait_for(lambda: len(list_dead_letters(config["AMQP_URI"], ["audit"])) == 2 and
                     list_dead_letters(config["AMQP_URI"], ["audit"]), message="2 dead letters")
-    assert {d["error_type"] for d in dead} == {"ValidationError"}
+    assert {d["reason"] for d in dead} == {"contract_violation", "malformed_envelope"}
+    assert {d["error_type"] for d in dead} == {"ContractViolation", "MalformedEnvelope"}
     assert all(d["attempts"] == 1 for d in dead)
+    assert consumer.FAULTS["attempts"] == 0  # the handler never ran

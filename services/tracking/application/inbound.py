@@ -1,11 +1,13 @@
-"""Anti-corruption layer: campaigns' and partners' event payloads (already parsed with
-their contracts) to tracking's replica commands."""
+"""Received integration events -> tracking's replica commands (the anti-corruption
+layer). Each event arrives already checked and read by its contract (``ReceivedEvent``,
+see ``common.nameko.events``): these functions only translate."""
 from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
 
 from common.contracts.shared import TermsSnapshot
+from common.seedwork.application.integration import ReceivedEvent
 from common.validation import schema_instance
 from services.tracking.application import commands
 from services.tracking.domain.references import CampaignRef, EnrollmentRef, PartnerRef
@@ -34,15 +36,17 @@ def campaign(snapshot: dict[str, Any],
         terms=tuple(terms_version(t) for t in (snapshot["terms"], *more_terms)))
 
 
-def campaign_event(payload: dict[str, Any]) -> commands.ReplicateCampaign:
+def campaign_event(event: ReceivedEvent) -> commands.ReplicateCampaign:
     """campaign_created/activated/paused/ended/cancelled/terms_changed."""
+    payload = event.data
     new_terms = [payload["new_terms"]] if payload.get("new_terms") else []
     return campaign(payload["campaign"], new_terms)
 
 
-def enrollment(payload: dict[str, Any]) -> commands.ReplicateEnrollment:
+def enrollment(event: ReceivedEvent) -> commands.ReplicateEnrollment:
     """partner_enrolled (with campaign and terms history) or enrollment_suspended /
     reactivated (enrollment only)."""
+    payload = event.data
     replicated_campaign = None
     if payload.get("campaign"):
         replicated_campaign = campaign(payload["campaign"], payload.get("terms_history", ()))
@@ -54,7 +58,8 @@ def enrollment(payload: dict[str, Any]) -> commands.ReplicateEnrollment:
         revision=payload["revision"], campaign=replicated_campaign)
 
 
-def partner(payload: dict[str, Any]) -> commands.ReplicatePartner:
+def partner(event: ReceivedEvent) -> commands.ReplicatePartner:
+    payload = event.data
     return commands.ReplicatePartner(
         partner=PartnerRef(partner_id=payload["partner_id"], email=payload["email"],
                            status=payload["status"]),

@@ -1,0 +1,148 @@
+"""One valid example payload per event contract (current version).
+
+They are documentation (docs/events.md shows each) and test data: a unit test checks
+each against its contract, and the poison-message test sends each, after the poison,
+to prove a consumer still processes a good event. Ids are fixed so the examples read
+the same in the docs every time.
+"""
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from common.contracts.base import EventContract
+
+PARTNER_ID = "6f1c2a54-0d7e-4a8e-9a57-2c1f1b0e7a01"
+BRAND_ID = "0b9f8e34-52c1-4f7a-8d0e-3a6c9d2b4e02"
+CAMPAIGN_ID = "3c7d1e90-8b2a-4c55-b1f3-7e9a0d4c6b03"
+ENROLLMENT_ID = "9a4e2b17-6c3d-4f08-a2e5-1b7c8d9e0f04"
+CONVERSION_ID = "d2e8f4a6-1b3c-4d5e-8f7a-9b0c1d2e3f05"
+CLICK_ID = "e5f6a7b8-c9d0-4e1f-a2b3-c4d5e6f7a806"
+COMMISSION_ID = "a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c07"
+PAYOUT_ID = "b7c8d9e0-f1a2-4b3c-9d4e-5f6a7b8c9d08"
+SOURCE_EVENT_ID = "c4d5e6f7-a8b9-4c0d-be1f-2a3b4c5d6e09"
+BATCH_ID = "f0e1d2c3-b4a5-4968-8776-655443322110"
+AT = "2026-11-29T12:00:00Z"
+
+
+def _money(amount: str, currency: str = "USD") -> dict[str, str]:
+    return {"amount": amount, "currency": currency}
+
+
+def _terms(version: int = 1) -> dict[str, Any]:
+    return {"version": version, "model": "CPS", "rate": "0.10", "min": None, "max": None,
+            "amount": None, "daily_click_cap": None, "attribution_window_days": 30,
+            "hold_days": 14, "effective_from": "2026-11-01T00:00:00Z"}
+
+
+def _cpc_terms() -> dict[str, Any]:
+    return {**_terms(), "model": "CPC", "rate": None, "amount": _money("0.25"),
+            "daily_click_cap": 1000}
+
+
+def _campaign(status: str = "ACTIVE", revision: int = 2) -> dict[str, Any]:
+    return {"campaign_id": CAMPAIGN_ID, "brand_id": BRAND_ID, "name": "Spring sale",
+            "currency": "USD", "status": status, "starts_at": None, "ends_at": None,
+            "landing_url": "https://shop.example.com/spring", "budget": _money("1000.00"),
+            "eligibility": {"partner_types": [], "countries": []}, "terms": _terms(),
+            "revision": revision}
+
+
+def _partner(status: str = "ACTIVE", revision: int = 3) -> dict[str, Any]:
+    return {"partner_id": PARTNER_ID, "name": "Bea Lopez", "email": "bea@example.com",
+            "type": "affiliate", "country": "ES", "status": status,
+            "kyc_status": "VERIFIED" if status != "PENDING" else "NOT_VERIFIED",
+            "payout_method": {"type": "paypal", "email": "bea@example.com"},
+            "registered_at": AT, "revision": revision}
+
+
+def _enrollment(status: str = "ACTIVE", revision: int = 1) -> dict[str, Any]:
+    return {"enrollment_id": ENROLLMENT_ID, "campaign_id": CAMPAIGN_ID, "brand_id": BRAND_ID,
+            "partner_id": PARTNER_ID, "referral_code": "bea-spring",
+            "tracking_url": "http://localhost:8000/r/bea-spring", "status": status,
+            "enrolled_at": AT, "revision": revision}
+
+
+def _commission(status: str = "PENDING") -> dict[str, Any]:
+    return {"commission_id": COMMISSION_ID, "partner_id": PARTNER_ID,
+            "campaign_id": CAMPAIGN_ID, "brand_id": BRAND_ID, "conversion_id": CONVERSION_ID,
+            "source_event_id": SOURCE_EVENT_ID, "amount": _money("20.00"), "status": status,
+            "terms_version": 1, "hold_until": "2026-12-13T12:00:00Z", "occurred_at": AT}
+
+
+def _payout() -> dict[str, Any]:
+    return {"payout_id": PAYOUT_ID, "partner_id": PARTNER_ID, "cycle": "2026-12",
+            "amount": _money("120.00"), "commission_ids": [COMMISSION_ID],
+            "occurred_at": AT}
+
+
+def _conversion() -> dict[str, Any]:
+    return {"conversion_id": CONVERSION_ID, "brand_id": BRAND_ID, "campaign_id": CAMPAIGN_ID,
+            "partner_id": PARTNER_ID, "order_id": "A-1001", "order_amount": _money("200.00"),
+            "occurred_at": AT}
+
+
+EXAMPLES: dict[str, dict[str, Any]] = {
+    # partners
+    "partners.partner_registered": _partner("PENDING", 1),
+    "partners.partner_verified": _partner("PENDING", 2),
+    "partners.partner_activated": _partner("ACTIVE", 3),
+    "partners.partner_suspended": {**_partner("SUSPENDED", 4), "reason": "fraud review"},
+    "partners.partner_reactivated": _partner("ACTIVE", 5),
+    "partners.partner_payout_method_changed": _partner("ACTIVE", 6),
+    # campaigns
+    "campaigns.brand_registered": {"brand_id": BRAND_ID, "name": "Acme", "currency": "USD",
+                                   "registered_at": AT},
+    "campaigns.campaign_created": {"campaign": _campaign("DRAFT", 1)},
+    "campaigns.campaign_activated": {"campaign": _campaign("ACTIVE", 2)},
+    "campaigns.campaign_paused": {"campaign": _campaign("PAUSED", 3), "reason": "manual"},
+    "campaigns.campaign_ended": {"campaign": _campaign("ENDED", 4)},
+    "campaigns.campaign_cancelled": {"campaign": _campaign("CANCELLED", 3)},
+    "campaigns.campaign_terms_changed": {
+        "campaign": {**_campaign("ACTIVE", 3), "terms": _terms(2)}, "new_terms": _terms(2),
+        "previous_version": 1},
+    "campaigns.campaign_budget_changed": {
+        "campaign": {**_campaign("ACTIVE", 3), "budget": _money("2000.00")},
+        "previous_budget": _money("1000.00")},
+    "campaigns.partner_enrolled": {**_enrollment(), "campaign": _campaign(),
+                                   "terms_history": [_terms()]},
+    "campaigns.enrollment_suspended": {**_enrollment("SUSPENDED", 2),
+                                       "reason": "partner_suspended"},
+    "campaigns.enrollment_reactivated": {**_enrollment("ACTIVE", 3),
+                                         "reason": "partner_reactivated"},
+    "campaigns.budget_exhausted": {"campaign_id": CAMPAIGN_ID, "brand_id": BRAND_ID,
+                                   "budget": _money("1000.00"), "reserved": _money("999.50"),
+                                   "remaining": _money("0.50")},
+    # tracking
+    "tracking.conversion_attributed": {
+        **_conversion(), "enrollment_id": ENROLLMENT_ID, "referral_code": "bea-spring",
+        "click_id": CLICK_ID, "terms_version": 1, "terms": _terms()},
+    "tracking.conversion_rejected": {**_conversion(), "reason": "too_fast"},
+    "tracking.conversion_reversed": {
+        **_conversion(), "refund_id": "R-1001-1", "reversed_amount": _money("50.00"),
+        "total_reversed": _money("50.00"), "fully_reversed": False},
+    "tracking.clicks_attributed": {
+        "batch_id": BATCH_ID, "brand_id": BRAND_ID, "campaign_id": CAMPAIGN_ID,
+        "partner_id": PARTNER_ID, "enrollment_id": ENROLLMENT_ID, "day": "2026-11-29",
+        "valid_clicks": 12, "first_click_at": "2026-11-29T08:00:00Z", "last_click_at": AT,
+        "terms_version": 1, "terms": _cpc_terms()},
+    # commissions
+    "commissions.commission_created": _commission(),
+    "commissions.commission_rejected": {**_commission("REJECTED"), "reason": "budget_exhausted"},
+    "commissions.commission_approved": _commission("APPROVED"),
+    "commissions.commission_declined": {**_commission("DECLINED"), "reason": "order returned"},
+    "commissions.commission_reversed": {
+        **_commission("PENDING"), "amount": _money("15.00"),
+        "reversed_amount": _money("5.00"), "clawback": False},
+    "commissions.commission_paid": {**_commission("PAID"), "payout_id": PAYOUT_ID},
+    # payouts
+    "payouts.payout_started": _payout(),
+    "payouts.payout_paid": {**_payout(), "psp_reference": "psp_0001"},
+    "payouts.payout_failed": {**_payout(), "reason": "account_closed"},
+    "payouts.payout_compensation_failed": {**_payout(), "reason": "commissions unavailable"},
+}
+
+
+def example(contract: EventContract) -> dict[str, Any]:
+    """A fresh copy of the contract's example payload (KeyError if it has none)."""
+    return copy.deepcopy(EXAMPLES[contract.key])
