@@ -28,11 +28,13 @@ from kombu.serialization import loads
 from nameko.amqp.publish import Publisher
 from nameko.constants import AMQP_URI_CONFIG_KEY
 
+from common.contracts import find
 from common.nameko.config import load_config
-from common.nameko.discovery import service_class, service_names
+from common.nameko.discovery import service_names
 from common.nameko.events import (
     H_ATTEMPT,
     H_CONTENT_TYPE,
+    H_CONTRACT,
     H_DEAD_LETTER_ID,
     H_ERROR,
     H_ERROR_TYPE,
@@ -41,15 +43,16 @@ from common.nameko.events import (
     H_QUEUE,
     H_REASON,
     H_TRACEBACK,
+    H_VERSIONS,
     INTERNAL_HEADER_PREFIXES,
     RAW_CONTENT_TYPE,
-    ReliableEventHandler,
     dead_letter_queue_name,
 )
 from common.seedwork.application.integration import (
     ContentNotAccepted,
     PoisonMessage,
     UndecodableMessage,
+    receive,
 )
 
 MAX_BATCH = 10_000
@@ -124,20 +127,19 @@ def _decode_as_consumer(message) -> Any:
         raise UndecodableMessage(f"{type(error).__name__}: {error}"[:500]) from None
 
 
-def poison_check(handler: str | None) -> Callable[[Any], None]:
-    """What the consumer ``<service>.<method>`` checks before its handler runs."""
-    if not handler or "." not in handler:
-        return lambda message: None
-    service, method = handler.split(".", 1)
+def poison_check(message) -> None:
+    """Raise the :class:`PoisonMessage` its consumer would dead-letter ``message`` for,
+    if any: the same check, against the contract and versions the dead letter names."""
+    headers = message.headers or {}
+    body = _decode_as_consumer(message)
+    contract_key, versions = headers.get(H_CONTRACT), headers.get(H_VERSIONS)
+    if not contract_key:  # dead-lettered before contracts were named: decoding is all
+        return
     try:
-        cls = service_class(f"services.{service}.service")
-    except (ImportError, LookupError):  # not a platform service: nothing to check against
-        return lambda message: None
-    entrypoints = getattr(getattr(cls, method, None), "nameko_entrypoints", ())
-    checks = [e for e in entrypoints if isinstance(e, ReliableEventHandler)]
-    if not checks:
-        return lambda message: None
-    return lambda message: checks[0].check(_decode_as_consumer(message))
+        contract = find(*contract_key.split(".", 1))
+    except (KeyError, TypeError):
+        return
+    receive(body, contract, [int(v) for v in str(versions or "").split(",") if v] or None)
 
 
 def _browse(amqp_uri: str, service: str, visit) -> None:
@@ -168,7 +170,7 @@ def list_dead_letters(amqp_uri: str, services: Iterable[str] | None = None) -> l
 
 def replay(amqp_uri: str, *, dead_letter_id: str | None = None, replay_all: bool = False,
            services: Iterable[str] | None = None,
-           check: Callable[[str | None], Callable[[Any], None]] = poison_check) -> list[dict]:
+           check: Callable[[Any], None] = poison_check) -> list[dict]:
     """Send matching dead letters back to their handler queue. Returns those replayed,
     and those refused (``refused`` set) because their consumer would dead-letter them
     again at once; refused messages stay in the dead letters."""
@@ -182,7 +184,7 @@ def replay(amqp_uri: str, *, dead_letter_id: str | None = None, replay_all: bool
         if not replay_all and info["id"] != dead_letter_id:
             return
         try:
-            check(info["handler"])(message)
+            check(message)
         except PoisonMessage as poison:
             replayed.append({**info, "refused": f"{poison.reason}: {poison.message}"})
             return

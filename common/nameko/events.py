@@ -75,6 +75,8 @@ H_DEAD_LETTER_ID = "x-alpes-dead-letter-id"
 H_HANDLER = "x-alpes-handler"
 H_REASON = "x-alpes-reason"              # poison reason, or handler_failed / rejected_by_handler
 H_CONTENT_TYPE = "x-alpes-content-type"  # as received ("" when the message had none)
+H_CONTRACT = "x-alpes-contract"          # "<source>.<type>" the consumer reads
+H_VERSIONS = "x-alpes-versions"          # the versions it understands, e.g. "1,2"
 HANDLER_FAILED = "handler_failed"            # raised max_attempts times
 REJECTED_BY_HANDLER = "rejected_by_handler"  # raised a ValidationError: retrying cannot help
 RAW_CONTENT_TYPE = "application/octet-stream"
@@ -168,11 +170,6 @@ class ReliableEventHandler(EventHandler):
             amqp_uri, config, source=self.source_service, event_type=self.event_type,
             service=self.container.service_name, method=self.method_name)
 
-    def check(self, body) -> None:
-        """Raise the :class:`PoisonMessage` ``body`` is for this handler, if any (used
-        by the dead-letter replay to refuse what would come straight back)."""
-        receive(body, self.contract, self.versions)
-
     # receiving ---------------------------------------------------------------------------
     def handle_message(self, body, message):
         try:
@@ -249,7 +246,9 @@ class ReliableEventHandler(EventHandler):
                             H_ERROR: error[:2000], H_ERROR_TYPE: error_type,
                             H_TRACEBACK: trace[-4000:], H_FAILED_AT: isoformat(utcnow()),
                             H_DEAD_LETTER_ID: str(uuid.uuid4()),
-                            H_CONTENT_TYPE: message.content_type or ""})
+                            H_CONTENT_TYPE: message.content_type or "",
+                            H_CONTRACT: f"{self.contract.source}.{self.contract.name}",
+                            H_VERSIONS: ",".join(map(str, self.versions))})
 
     def _republish(self, message, *, routing_key: str, headers: dict, **options) -> None:
         """The message as received -- raw body, content type and encoding, headers --
