@@ -21,7 +21,7 @@ FAST_RETRY = {"max_attempts": 3, "initial_delay_ms": 100, "multiplier": 2.0,
 def service_config(rabbit_config: dict, db_uris: dict[str, str], **extra) -> dict:
     return {
         "AMQP_URI": rabbit_config["AMQP_URI"],
-        "DB_URIS": db_uris,
+        "DB_URIS": {key if ":" in key else f"{key}:Base": uri for key, uri in db_uris.items()},
         "OUTBOX": dict(FAST_OUTBOX),
         "EVENT_HANDLER_RETRY": dict(FAST_RETRY),
         "RPC_TIMEOUT_SECONDS": 5,
@@ -87,23 +87,23 @@ def partners_bus(uri: str):
     between commit and publish). Returns (bus, database)."""
     from sqlalchemy import MetaData
 
-    from common.nameko.bus import make_database
+    from common.nameko.database import patch_for_eventlet
     from common.seedwork.application.bus import MessageBus
     from common.seedwork.domain.clock import utcnow
+    from common.seedwork.infrastructure.database import Database
     from common.seedwork.infrastructure.messaging import (
         InboxStore,
         OutboxStore,
         inbox_table,
         outbox_table,
     )
-    from common.seedwork.infrastructure.unit_of_work import SqlAlchemyUnitOfWork
     from services.partners.application.handlers import HANDLERS
     from services.partners.application.integration_events import TRANSLATOR
-    from services.partners.infrastructure.repositories import SqlPartnerRepository
+    from services.partners.infrastructure.unit_of_work import SqlPartnersUnitOfWork
 
-    database = make_database(uri)
+    patch_for_eventlet(uri)
+    database = Database(uri)
     metadata = MetaData()
-    uow = SqlAlchemyUnitOfWork(database, repositories={"partners": SqlPartnerRepository},
-                               outbox=OutboxStore(outbox_table(metadata)),
-                               inbox=InboxStore(inbox_table(metadata)), translator=TRANSLATOR)
+    uow = SqlPartnersUnitOfWork(database, outbox=OutboxStore(outbox_table(metadata)),
+                                inbox=InboxStore(inbox_table(metadata)), translator=TRANSLATOR)
     return MessageBus(uow, HANDLERS, {"clock": utcnow}), database

@@ -1,45 +1,48 @@
-"""``MessageBusProvider``: the service's database, unit of work, outbox relay and bus.
+"""``MessageBusProvider``: each worker's message bus over the service's unit of work.
 
-Shaped like nameko-sqlalchemy's ``Database``: ``__init__`` only stores arguments, the
-engine is built from config in ``setup()``, the relay loop runs from ``start()`` and
-everything is released in ``stop()``/``kill()``. Each worker gets its own
-:class:`MessageBus` over its own :class:`SqlAlchemyUnitOfWork`::
+A service declares, once, what its use cases need; the provider checks it at start-up
+(every handler's parameters must be provided) and builds it (cosmicpython's bootstrap):
 
-    class PartnersService:
-        name = "partners"
-        bus = MessageBusProvider(handlers=HANDLERS, repositories={"partners": ...},
-                                 translator=TRANSLATOR)
+    class CommissionsService:
+        name = "commissions"
+        db = ServiceDatabase(Base)
+        rpc = RpcClient()
+        bus = MessageBusProvider(
+            handlers=HANDLERS, unit_of_work=SqlCommissionsUnitOfWork, translator=TRANSLATOR,
+            settings=CommissionsSettings.from_config,
+            per_worker={"budget": lambda service: CampaignsBudget(service.rpc.campaigns)})
 
-        @api
-        def register_partner(self, payload):
-            return self.bus.handle(RegisterPartner(**load(RegisterPartnerSchema(), payload)))
-
-The unit of work of a worker started by a reliable event handler is inbox-guarded with
-``(<service>.<method>, event_id)``: a redelivered event is a no-op. Events committed by
-any worker are published right after the commit (outbox relay).
+* ``uow`` -- a new ``unit_of_work`` per worker, over the worker's nameko-sqlalchemy
+  sessions (``ServiceDatabase``), its outbox relay after commit and, for a worker started
+  by a reliable event handler, the inbox key ``(<service>.<method>, event_id)``;
+* ``clock`` (``utcnow`` unless given), ``settings`` (``settings(config)``, built once)
+  and ``crash_point`` (fault injection's port: a no-op unless a plan is configured);
+* ``shared`` -- built once at start from a :class:`Wiring` (config, settings, database);
+* ``per_worker`` -- built at the worker's first message from the service instance (its
+  other dependencies, e.g. ``service.rpc``, are injected by then).
 """
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from nameko.constants import AMQP_URI_CONFIG_KEY
 from nameko.extensions import DependencyProvider
 from sqlalchemy import MetaData
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 
-from common.nameko import context, faults
-from common.nameko.config import db_uri, section
-from common.nameko.relay import DEFAULTS as RELAY_DEFAULTS
-from common.nameko.relay import OutboxRelay
+from common.nameko import context
+from common.nameko.database import ServiceDatabase
+from common.nameko.faults import FaultPlan, no_crash
 from common.seedwork.application.bus import HandlerRegistry, MessageBus
 from common.seedwork.application.integration import (
     EventTranslator,
     MessageContext,
     ReceivedEvent,
 )
+from common.seedwork.domain.clock import utcnow
 from common.seedwork.errors import ServiceUnavailable
 from common.seedwork.infrastructure.database import Database
 from common.seedwork.infrastructure.messaging import (
@@ -48,81 +51,81 @@ from common.seedwork.infrastructure.messaging import (
     inbox_table,
     outbox_table,
 )
-from common.seedwork.infrastructure.unit_of_work import RepositoryFactory, SqlAlchemyUnitOfWork
+from common.seedwork.infrastructure.unit_of_work import SqlAlchemyUnitOfWork
 
 log = logging.getLogger(__name__)
 
-Dependencies = dict[str, Any] | Callable[[dict], dict[str, Any]]
 
+@dataclasses.dataclass(frozen=True)
+class Wiring:
+    """What a shared port is built from."""
 
-def make_database(uri: str) -> Database:
-    if uri.startswith("postgresql"):
-        from psycogreen.eventlet import patch_psycopg
-
-        patch_psycopg()  # psycopg2 waits through eventlet's hub instead of blocking it
-    return Database(uri)
+    config: dict
+    settings: Any
+    database: Database
 
 
 class MessageBusProvider(DependencyProvider):
-    def __init__(self, *, handlers: HandlerRegistry, repositories: dict[str, RepositoryFactory],
+    def __init__(self, *, handlers: HandlerRegistry,
+                 unit_of_work: type[SqlAlchemyUnitOfWork],
                  translator: EventTranslator | None = None,
-                 dependencies: Dependencies | None = None):
+                 settings: Callable[[dict], Any] | None = None,
+                 shared: Mapping[str, Callable[[Wiring], Any]] | None = None,
+                 per_worker: Mapping[str, Callable[[Any], Any]] | None = None,
+                 clock: Callable[[], Any] = utcnow):
         self.handlers = handlers
-        self.repository_factories = repositories
+        self.unit_of_work = unit_of_work
         self.translator = translator or EventTranslator()
-        self.dependency_spec = dependencies or {}
+        self.settings_factory = settings
+        self.shared_factories = dict(shared or {})
+        self.per_worker_factories = dict(per_worker or {})
+        self.clock = clock
 
     # lifecycle ---------------------------------------------------------------------------
     def setup(self):
         config = self.container.config
-        service = self.container.service_name
-        self.database = make_database(db_uri(config, service))
+        self.settings = self.settings_factory(config) if self.settings_factory else None
+        self.faults = FaultPlan.from_config(config)
         metadata = MetaData()
         self.outbox = OutboxStore(outbox_table(metadata))
         self.inbox = InboxStore(inbox_table(metadata))
-        self.relay = OutboxRelay(
-            service_name=service, amqp_uri=config[AMQP_URI_CONFIG_KEY], config=config,
-            database=self.database, outbox=self.outbox, inbox=self.inbox,
-            settings=section(config, "OUTBOX", RELAY_DEFAULTS))
-        spec = self.dependency_spec
-        self.dependencies = spec(config) if callable(spec) else dict(spec)
-        self._relay_thread = None
+        self.database_provider = _database_provider(self.container)
+        self.bus_class = FaultyBus if self.faults and self.faults.names("fail_handler") \
+            else DatabaseAwareBus
+        self.handlers.check([*self._standard_names(), *self.shared_factories,
+                             *self.per_worker_factories])
 
     def start(self):
-        self._relay_thread = self.container.spawn_managed_thread(
-            self.relay.run, identifier=f"{self.container.service_name}.outbox_relay")
+        """Build the shared ports (the database exists once every setup() has run)."""
+        wiring = Wiring(self.container.config, self.settings, self.database_provider.database)
+        standard = {"clock": self.clock, "crash_point": self._crash_point()}
+        if self.settings is not None:
+            standard["settings"] = self.settings
+        self.shared = {**standard, **{name: build(wiring)
+                                      for name, build in self.shared_factories.items()}}
 
-    def stop(self):
-        self.relay.stop()
-        if self._relay_thread is not None:
-            self._relay_thread.wait()
-        self.relay.flush()
-        self.relay.close()
-        self.database.dispose()
+    def _standard_names(self) -> list[str]:
+        return ["clock", "crash_point"] + (["settings"] if self.settings is not None else [])
 
-    def kill(self):
-        self.relay._running = False
-        if self._relay_thread is not None:
-            self._relay_thread.kill()
-        self.database.dispose()
+    def _crash_point(self):
+        return self.faults.crash_if if self.faults else no_crash
 
     # per worker --------------------------------------------------------------------------
-    def get_dependency(self, worker_ctx) -> MessageBus:
-        uow = self.unit_of_work(worker_ctx)
-        bus = DatabaseAwareBus(uow, self.handlers,
-                               {**self.dependencies, "database": self.database})
-        bus.consumer = uow.inbox_key[0] if uow.inbox_key else None
-        return bus
+    def get_dependency(self, worker_ctx) -> "DatabaseAwareBus":
+        return self.bus_class(self, worker_ctx)
 
-    def unit_of_work(self, worker_ctx) -> SqlAlchemyUnitOfWork:
-        message_context = MessageContext(
-            correlation_id=context.ensure_correlation_id(worker_ctx),
-            causation_id=context.causation_id(worker_ctx))
-        uow = SqlAlchemyUnitOfWork(
-            self.database, repositories=self.repository_factories, outbox=self.outbox,
-            inbox=self.inbox, translator=self.translator, context=message_context,
+    def unit_of_work_for(self, worker_ctx) -> SqlAlchemyUnitOfWork:
+        worker_database = self.database_provider.get_dependency(worker_ctx)
+        uow = self.unit_of_work(
+            self.database_provider.database, outbox=self.outbox, inbox=self.inbox,
+            sessions=worker_database.new_session, translator=self.translator,
+            context=MessageContext(correlation_id=context.ensure_correlation_id(worker_ctx),
+                                   causation_id=context.causation_id(worker_ctx)),
             inbox_key=_inbox_key(worker_ctx))
-        uow.after_commit.append(self.relay.publish_committed)
+        if self.faults and self.faults.names("crash_after_commit"):
+            uow.after_commit.append(lambda messages: self.faults.crash_if(
+                "crash_after_commit", [m.type for m in messages]))
+        uow.after_commit.append(self.database_provider.relay.publish_committed)
         return uow
 
     def worker_setup(self, worker_ctx):
@@ -133,21 +136,53 @@ class MessageBusProvider(DependencyProvider):
 
 
 class DatabaseAwareBus(MessageBus):
-    """A database that is unreachable, restarting or locked is the caller's typed
+    """A worker's bus. Its unit of work and per-worker ports are built at the first
+    message (every dependency of the worker is injected by then).
+
+    A database that is unreachable, restarting or locked is the caller's typed
     ``ServiceUnavailable`` (retry later), never a raw driver error with SQL in it. The
     unit of work has rolled back: nothing was written."""
 
-    consumer: str | None = None  # "<service>.<method>" when run by a reliable handler
+    def __init__(self, provider: MessageBusProvider, worker_ctx):
+        self._provider = provider
+        self._worker_ctx = worker_ctx
+        self.registry = provider.handlers
+        self.settings = provider.settings
+        entrypoint = worker_ctx.entrypoint
+        self.consumer = (f"{worker_ctx.service_name}.{entrypoint.method_name}"
+                         if getattr(entrypoint, "is_reliable_event_handler", False) else None)
+        self._dependencies: dict[str, Any] | None = None
+
+    @property
+    def dependencies(self) -> dict[str, Any]:
+        if self._dependencies is None:
+            provider, service = self._provider, self._worker_ctx.service
+            uow = provider.unit_of_work_for(self._worker_ctx)
+            self._dependencies = {
+                **provider.shared, "uow": uow,
+                **{name: build(service) for name, build in provider.per_worker_factories.items()}}
+        return self._dependencies
+
+    @property
+    def uow(self):
+        return self.dependencies["uow"]
 
     def handle(self, command):
-        if self.consumer:  # reliability tests: ALPES_FAULTS=fail_handler:<service>.<method>
-            faults.fail_if("fail_handler", [self.consumer])
         with _database_errors_as_unavailable():
             return super().handle(command)
 
     def query(self, query):
         with _database_errors_as_unavailable():
             return super().query(query)
+
+
+class FaultyBus(DatabaseAwareBus):
+    """Installed only when the fault plan names ``fail_handler`` (reliability tests)."""
+
+    def handle(self, command):
+        if self.consumer:
+            self._provider.faults.fail_if("fail_handler", [self.consumer])
+        return super().handle(command)
 
 
 @contextlib.contextmanager
@@ -158,6 +193,14 @@ def _database_errors_as_unavailable():
         log.warning("database unavailable: %s", str(error).splitlines()[0][:300])
         raise ServiceUnavailable("The service's database is unavailable or busy; retry.",
                                  {"database": ["unavailable"]}) from None
+
+
+def _database_provider(container) -> ServiceDatabase:
+    found = [d for d in container.dependencies if isinstance(d, ServiceDatabase)]
+    if len(found) != 1:
+        raise LookupError(f"{container.service_name} needs exactly one ServiceDatabase "
+                          f"(found {len(found)}) for its message bus")
+    return found[0]
 
 
 def _inbox_key(worker_ctx) -> tuple[str, str] | None:

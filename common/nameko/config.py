@@ -18,12 +18,24 @@ def load_config(path: str | None = None) -> dict[str, Any]:
 
 
 def db_uri(config: dict[str, Any], service_name: str) -> str:
+    """The service's database URI: ``DB_URIS["<service>:Base"]`` (nameko-sqlalchemy's key,
+    ``<service name>:<declarative base name>``; every service's base is ``Base``)."""
+    key = f"{service_name}:Base"
     try:
-        return config["DB_URIS"][service_name]
+        return config["DB_URIS"][key]
     except KeyError:
-        raise KeyError(f"config.yaml has no DB_URIS entry for {service_name!r}") from None
+        raise KeyError(f"config.yaml has no DB_URIS entry {key!r}") from None
 
 
 def section(config: dict[str, Any], name: str, defaults: dict[str, Any]) -> dict[str, Any]:
     """A config section with defaults filled in for missing keys."""
     return {**defaults, **(config.get(name) or {})}
+
+
+def settings_from(section_name: str, settings_class: Any):
+    """``config -> settings_class.from_config(config[section_name])``: a service's frozen
+    settings, read once (``MessageBusProvider(settings=...)``)."""
+    def read(config: dict[str, Any]) -> Any:
+        return settings_class.from_config(config.get(section_name))
+
+    return read

@@ -1,5 +1,5 @@
 """``health()`` RPC every service inherits: answers when the service is up and says
-whether its database answers and how many events wait in its outbox."""
+whether its database answers."""
 from __future__ import annotations
 
 import logging
@@ -13,9 +13,8 @@ class HealthMixin:
     @rpc
     def health(self):
         report = {"service": self.name, "status": "ok"}
-        bus = getattr(self, "bus", None)
-        if bus is not None:
-            database = bus.dependencies["database"]
+        database = getattr(self, "db", None)  # the worker's ServiceDatabase, if any
+        if database is not None:
             try:
                 database.ping()
                 report["database"] = "ok"

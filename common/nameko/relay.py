@@ -12,6 +12,11 @@
   once; a row can still go out twice (crash between publish and stamp), which is why
   every consumer is idempotent (inbox).
 * Published rows older than ``retention_hours`` are purged.
+
+``OutboxRelayExtension`` runs it inside a service: a Nameko extension owned by the
+service's database provider (``common.nameko.database.ServiceDatabase.relay``), which
+hands it the database in ``setup()``; its loop is a managed thread from ``start()``, and
+``stop()`` flushes what is queued before the provider disposes of the engine.
 """
 from __future__ import annotations
 
@@ -24,14 +29,22 @@ from datetime import timedelta
 
 import eventlet
 from eventlet.queue import Empty, LightQueue
+from nameko.constants import AMQP_URI_CONFIG_KEY
+from nameko.extensions import Extension
 from nameko.standalone.events import get_event_exchange
+from sqlalchemy import MetaData
 
-from common.nameko import faults
+from common.nameko.config import section
 from common.nameko.confirms import ConfirmingPublisher, Outgoing
 from common.seedwork.application.integration import IntegrationEvent
 from common.seedwork.domain.clock import utcnow
 from common.seedwork.infrastructure.database import Database
-from common.seedwork.infrastructure.messaging import InboxStore, OutboxStore
+from common.seedwork.infrastructure.messaging import (
+    InboxStore,
+    OutboxStore,
+    inbox_table,
+    outbox_table,
+)
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +80,6 @@ class OutboxRelay:
     # publishing --------------------------------------------------------------------------
     def publish_committed(self, messages: list[IntegrationEvent]) -> None:
         """After-commit listener: queue what the unit of work just committed."""
-        faults.crash_if("crash_after_commit", [m.type for m in messages])
         for message in messages:
             self._outgoing.put(message)
 
@@ -181,6 +193,55 @@ class OutboxRelay:
             self.outbox.purge_published(
                 conn, now - timedelta(hours=self.settings["retention_hours"]))
             self.inbox.purge(conn, now - timedelta(days=self.settings["inbox_retention_days"]))
+
+
+class OutboxRelayExtension(Extension):
+    """The relay of one service container (see the module docstring)."""
+
+    def __init__(self):
+        self._database: Database | None = None
+        self._relay: OutboxRelay | None = None
+        self._thread = None
+
+    def serve(self, database: Database) -> None:
+        """The database whose outbox this relay publishes (from its provider's setup)."""
+        self._database = database
+
+    def start(self):
+        if self._database is None:
+            raise RuntimeError("the outbox relay has no database: it belongs to ServiceDatabase")
+        config = self.container.config
+        service = self.container.service_name
+        metadata = MetaData()
+        self._relay = OutboxRelay(
+            service_name=service, amqp_uri=config[AMQP_URI_CONFIG_KEY], config=config,
+            database=self._database, outbox=OutboxStore(outbox_table(metadata)),
+            inbox=InboxStore(inbox_table(metadata)),
+            settings=section(config, "OUTBOX", DEFAULTS))
+        self._thread = self.container.spawn_managed_thread(
+            self._relay.run, identifier=f"{service}.outbox_relay")
+
+    def publish_committed(self, messages: list[IntegrationEvent]) -> None:
+        if self._relay is not None:  # else stopping: the rows wait for the next sweep
+            self._relay.publish_committed(messages)
+
+    def stop(self):
+        """Stop the loop, then publish and stamp what is still queued (idempotent)."""
+        relay, self._relay = self._relay, None
+        if relay is None:
+            return
+        relay.stop()
+        if self._thread is not None:
+            self._thread.wait()
+        relay.flush()
+        relay.close()
+
+    def kill(self):
+        relay, self._relay = self._relay, None
+        if relay is not None:
+            relay.stop()
+        if self._thread is not None:
+            self._thread.kill()
 
 
 def _headers(message: IntegrationEvent) -> dict[str, str]:

@@ -9,56 +9,35 @@ date has passed.
 """
 from __future__ import annotations
 
-from nameko.dependency_providers import Config
-
 from common.contracts import partners as partner_contracts
 from common.nameko import health
 from common.nameko.bus import MessageBusProvider
+from common.nameko.config import settings_from
+from common.nameko.database import ServiceDatabase
 from common.nameko.events import event_handler
 from common.nameko.rpc import api
 from common.nameko.timers import timer
-from common.seedwork.domain.clock import utcnow
 from common.validation import load
 from services.campaigns import schemas
 from services.campaigns.application import commands, inbound, queries
 from services.campaigns.application.errors import as_published_errors
 from services.campaigns.application.handlers import HANDLERS
 from services.campaigns.application.integration_events import TRANSLATOR
+from services.campaigns.application.settings import SECTION, CampaignsSettings
 from services.campaigns.domain.enrollment import new_referral_code
-from services.campaigns.infrastructure.repositories import (
-    SqlBrandRepository,
-    SqlCampaignRepository,
-    SqlEnrollmentRepository,
-    SqlPartnerReplicaRepository,
-    SqlReservationRepository,
-)
-
-DEFAULT_PUBLIC_BASE_URL = "http://localhost:8000"
-SETTINGS = "CAMPAIGNS"
-
-
-def dependencies(config: dict) -> dict:
-    settings = config.get(SETTINGS) or {}
-    return {"clock": utcnow, "new_code": new_referral_code,
-            "public_base_url": settings.get("public_base_url") or DEFAULT_PUBLIC_BASE_URL}
+from services.campaigns.infrastructure.tables import Base
+from services.campaigns.infrastructure.unit_of_work import SqlCampaignsUnitOfWork
 
 
 class CampaignsService(health.HealthMixin):
     name = "campaigns"
-    config = Config()
 
+    db = ServiceDatabase(Base)
     bus = MessageBusProvider(
-        handlers=HANDLERS,
-        repositories={
-            "brands": SqlBrandRepository,
-            "campaigns": SqlCampaignRepository,
-            "enrollments": SqlEnrollmentRepository,
-            "partners": SqlPartnerReplicaRepository,
-            "reservations": SqlReservationRepository,
-        },
-        translator=TRANSLATOR,
-        dependencies=dependencies,
-    )
+        handlers=HANDLERS, unit_of_work=SqlCampaignsUnitOfWork, translator=TRANSLATOR,
+        settings=settings_from(SECTION, CampaignsSettings),
+        shared={"new_code": lambda wiring: new_referral_code,
+                "public_base_url": lambda wiring: wiring.settings.public_base_url})
 
     # brands ------------------------------------------------------------------------------
     @api
@@ -188,11 +167,11 @@ class CampaignsService(health.HealthMixin):
         self.bus.handle(inbound.partner_snapshot(event))
 
     # timers ------------------------------------------------------------------------------
-    @timer(SETTINGS, "expiry_interval_seconds", default=60)
+    @timer(SECTION, "expiry_interval_seconds", default=60)
     def end_expired_campaigns(self):
         """Campaigns whose end date has passed end by themselves (``campaign_ended``)."""
-        limit = int((self.config.get(SETTINGS) or {}).get("expiry_batch_size", 100))
-        return self.bus.handle(commands.EndExpiredCampaigns(limit=limit))
+        return self.bus.handle(commands.EndExpiredCampaigns(
+            limit=self.bus.settings.expiry_batch_size))
 
     # helpers -----------------------------------------------------------------------------
     def _handle(self, command):

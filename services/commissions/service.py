@@ -8,11 +8,11 @@ releases campaigns has not acknowledged.
 """
 from __future__ import annotations
 
-from nameko.dependency_providers import Config
-
 from common.contracts import tracking
 from common.nameko import health
 from common.nameko.bus import MessageBusProvider
+from common.nameko.config import settings_from
+from common.nameko.database import ServiceDatabase
 from common.nameko.events import event_handler
 from common.nameko.rpc import RpcClient, api
 from common.nameko.timers import timer
@@ -22,56 +22,59 @@ from services.commissions import schemas
 from services.commissions.application import commands, inbound, queries
 from services.commissions.application.handlers import HANDLERS
 from services.commissions.application.integration_events import TRANSLATOR
+from services.commissions.application.settings import SECTION, CommissionsSettings
 from services.commissions.infrastructure.budget import CampaignsBudget
-from services.commissions.infrastructure.repositories import REPOSITORIES
-
-SETTINGS = "COMMISSIONS"
+from services.commissions.infrastructure.tables import Base
+from services.commissions.infrastructure.unit_of_work import SqlCommissionsUnitOfWork
 
 
 def message_bus(clock=utcnow) -> MessageBusProvider:
-    """The bus, with the clock the use cases read (tests pass their own)."""
-    return MessageBusProvider(handlers=HANDLERS, repositories=REPOSITORIES,
-                              translator=TRANSLATOR, dependencies={"clock": clock})
+    """The bus, with the clock the use cases read (tests pass their own); the budget
+    port is campaigns over this worker's RPC client."""
+    return MessageBusProvider(
+        handlers=HANDLERS, unit_of_work=SqlCommissionsUnitOfWork, translator=TRANSLATOR,
+        settings=settings_from(SECTION, CommissionsSettings), clock=clock,
+        per_worker={"budget": lambda service: CampaignsBudget(service.rpc.campaigns)})
 
 
 class CommissionsService(health.HealthMixin):
     name = "commissions"
 
+    db = ServiceDatabase(Base)
     bus = message_bus()
     rpc = RpcClient()
-    config = Config()
 
     # events from tracking ----------------------------------------------------------------
     @event_handler(tracking.CONVERSION_ATTRIBUTED)
     def on_conversion_attributed(self, event):
-        self._handle(inbound.conversion_attributed(event))
+        self.bus.handle(inbound.conversion_attributed(event))
 
     @event_handler(tracking.CLICKS_ATTRIBUTED)
     def on_clicks_attributed(self, event):
-        self._handle(inbound.clicks_attributed(event))
+        self.bus.handle(inbound.clicks_attributed(event))
 
     @event_handler(tracking.CONVERSION_REVERSED)
     def on_conversion_reversed(self, event):
-        self._handle(inbound.conversion_reversed(event))
+        self.bus.handle(inbound.conversion_reversed(event))
 
     # timers ------------------------------------------------------------------------------
-    @timer(SETTINGS, "approval_interval_seconds", default=5)
+    @timer(SECTION, "approval_interval_seconds", default=5)
     def approve_due_commissions(self):
-        limit = self._setting("approval_batch_size", 500)
-        return self._handle(commands.ApproveDueCommissions(limit=limit))
+        return self.bus.handle(commands.ApproveDueCommissions(
+            limit=self.bus.settings.approval_batch_size))
 
-    @timer(SETTINGS, "release_retry_interval_seconds", default=10)
+    @timer(SECTION, "release_retry_interval_seconds", default=10)
     def retry_budget_releases(self):
-        limit = self._setting("release_batch_size", 100)
-        self._handle(commands.ApplyParkedRefunds(limit=limit))
-        return self._handle(commands.SendBudgetReleases(limit=limit))
+        limit = self.bus.settings.release_batch_size
+        self.bus.handle(commands.ApplyParkedRefunds(limit=limit))
+        return self.bus.handle(commands.SendBudgetReleases(limit=limit))
 
     # brand decisions ---------------------------------------------------------------------
     @api
     def approve_commission(self, commission_id, acting_brand_id):
         data = load(schemas.ApproveCommissionSchema(),
                     {"commission_id": commission_id, "acting_brand_id": acting_brand_id})
-        self._handle(commands.ApproveCommission(**data))
+        self.bus.handle(commands.ApproveCommission(**data))
         return self._get(data["commission_id"])
 
     @api
@@ -79,24 +82,24 @@ class CommissionsService(health.HealthMixin):
         data = load(schemas.DeclineCommissionSchema(), {
             "commission_id": commission_id, "acting_brand_id": acting_brand_id,
             "reason": reason})
-        self._handle(commands.DeclineCommission(**data))
+        self.bus.handle(commands.DeclineCommission(**data))
         return self._get(data["commission_id"])
 
     # payout saga steps -------------------------------------------------------------------
     @api
     def hold_for_payout(self, payload):
         data = load(schemas.HoldForPayoutSchema(), payload)
-        return self._handle(commands.HoldForPayout(**data))
+        return self.bus.handle(commands.HoldForPayout(**data))
 
     @api
     def confirm_payout(self, payout_id):
         data = load(schemas.PayoutIdSchema(), {"payout_id": payout_id})
-        return self._handle(commands.ConfirmPayout(**data))
+        return self.bus.handle(commands.ConfirmPayout(**data))
 
     @api
     def release_payout(self, payout_id):
         data = load(schemas.PayoutIdSchema(), {"payout_id": payout_id})
-        return self._handle(commands.ReleasePayout(**data))
+        return self.bus.handle(commands.ReleasePayout(**data))
 
     # queries -----------------------------------------------------------------------------
     @api
@@ -120,13 +123,5 @@ class CommissionsService(health.HealthMixin):
         return self.bus.query(queries.ListPayable(**data))
 
     # helpers -----------------------------------------------------------------------------
-    def _handle(self, command):
-        """Run a command with this worker's budget port (campaigns over RPC)."""
-        self.bus.dependencies["budget"] = CampaignsBudget(self.rpc.campaigns)
-        return self.bus.handle(command)
-
     def _get(self, commission_id):
         return self.bus.query(queries.GetCommission(commission_id=commission_id))
-
-    def _setting(self, key, default):
-        return int((self.config.get(SETTINGS) or {}).get(key, default))

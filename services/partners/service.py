@@ -6,25 +6,23 @@ from __future__ import annotations
 
 from common.nameko import health
 from common.nameko.bus import MessageBusProvider
+from common.nameko.database import ServiceDatabase
 from common.nameko.rpc import api
-from common.seedwork.domain.clock import utcnow
 from common.validation import load
 from services.partners import schemas
 from services.partners.application import commands, queries
 from services.partners.application.handlers import HANDLERS
 from services.partners.application.integration_events import TRANSLATOR
-from services.partners.infrastructure.repositories import SqlPartnerRepository
+from services.partners.infrastructure.tables import Base
+from services.partners.infrastructure.unit_of_work import SqlPartnersUnitOfWork
 
 
 class PartnersService(health.HealthMixin):
     name = "partners"
 
-    bus = MessageBusProvider(
-        handlers=HANDLERS,
-        repositories={"partners": SqlPartnerRepository},
-        translator=TRANSLATOR,
-        dependencies={"clock": utcnow},
-    )
+    db = ServiceDatabase(Base)
+    bus = MessageBusProvider(handlers=HANDLERS, unit_of_work=SqlPartnersUnitOfWork,
+                             translator=TRANSLATOR)
 
     # commands ----------------------------------------------------------------------------
     @api

@@ -11,12 +11,12 @@ from __future__ import annotations
 import os
 import socket
 import uuid
-from decimal import Decimal
-
-from nameko.dependency_providers import Config
 
 from common.contracts import partners
-from common.nameko import faults, health
+from common.nameko import health
+from common.nameko.bus import MessageBusProvider
+from common.nameko.config import settings_from
+from common.nameko.database import ServiceDatabase
 from common.nameko.events import event_handler
 from common.nameko.rpc import RpcClient, api
 from common.nameko.timers import timer
@@ -26,40 +26,45 @@ from services.payouts import schemas
 from services.payouts.application import commands, inbound, queries
 from services.payouts.application.handlers import HANDLERS
 from services.payouts.application.integration_events import TRANSLATOR
-from services.payouts.infrastructure.bus import PayoutsBusProvider
+from services.payouts.application.settings import SECTION, PayoutsSettings
 from services.payouts.infrastructure.commissions_ledger import CommissionsLedgerClient
-from services.payouts.infrastructure.repositories import REPOSITORIES
+from services.payouts.infrastructure.psp import build_psp
+from services.payouts.infrastructure.tables import Base
+from services.payouts.infrastructure.unit_of_work import SqlPayoutsUnitOfWork
 
-SETTINGS = "PAYOUTS"
 RUNNER_ID = f"payouts@{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
-def message_bus(clock=utcnow) -> PayoutsBusProvider:
-    """The bus, with the clock the use cases read (tests pass their own)."""
-    return PayoutsBusProvider(handlers=HANDLERS, repositories=REPOSITORIES,
-                              translator=TRANSLATOR,
-                              dependencies={"clock": clock, "crash_point": faults.crash_if})
+def message_bus(clock=utcnow) -> MessageBusProvider:
+    """The bus, with the clock the use cases read (tests pass their own). The payment
+    provider is built once from ``PAYOUTS.psp`` over the service's database (the simulated
+    PSP keeps its records there); the ledger is commissions over the worker's RPC client."""
+    return MessageBusProvider(
+        handlers=HANDLERS, unit_of_work=SqlPayoutsUnitOfWork, translator=TRANSLATOR,
+        settings=settings_from(SECTION, PayoutsSettings), clock=clock,
+        shared={"psp": lambda wiring: build_psp(wiring.settings.psp, wiring.database)},
+        per_worker={"ledger": lambda service: CommissionsLedgerClient(service.rpc.commissions)})
 
 
 class PayoutsService(health.HealthMixin):
     name = "payouts"
 
+    db = ServiceDatabase(Base)
     bus = message_bus()
     rpc = RpcClient()
-    config = Config()
 
     # payouts -----------------------------------------------------------------------------
     @api
     def run_payouts(self, payload):
-        data = load(schemas.RunPayoutsSchema(), payload)
+        data = load(schemas.RunPayoutsSchema, payload)
         if data["min_amount"] is None:
-            data["min_amount"] = self._default_min_amount(data["currency"])
-        return self._handle(commands.RunPayouts(**data))
+            data["min_amount"] = self.bus.settings.threshold(data["currency"])
+        return self.bus.handle(commands.RunPayouts(**data))
 
     @api
     def retry_payout(self, payout_id):
         data = load(schemas.PayoutIdSchema(), {"payout_id": payout_id})
-        self._handle(commands.RetryPayout(**data))
+        self.bus.handle(commands.RetryPayout(**data))
         return self.bus.query(queries.GetPayout(**data))
 
     @api
@@ -72,13 +77,13 @@ class PayoutsService(health.HealthMixin):
         data = load(schemas.ListPayoutsSchema(), filters or {})
         return self.bus.query(queries.ListPayouts(**data))
 
-    @timer(SETTINGS, "saga_interval_seconds", default=1.0, eager=True)
+    @timer(SECTION, "saga_interval_seconds", default=1.0, eager=True)
     def drive_payout_sagas(self):
-        settings = self.config.get(SETTINGS) or {}
-        return self._handle(commands.DrivePayoutSagas(
-            owner=RUNNER_ID, limit=int(settings.get("saga_batch_size", 50)),
-            lease_seconds=float(settings.get("saga_lease_seconds", 30)),
-            retry_delay_seconds=float(settings.get("saga_retry_delay_seconds", 5))))
+        settings = self.bus.settings
+        return self.bus.handle(commands.DrivePayoutSagas(
+            owner=RUNNER_ID, limit=settings.saga_batch_size,
+            lease_seconds=settings.saga_lease.total_seconds(),
+            retry_delay_seconds=settings.saga_retry_delay.total_seconds()))
 
     # partner replica (events from the partners service) ----------------------------------
     @event_handler(partners.PARTNER_REGISTERED)
@@ -104,14 +109,3 @@ class PayoutsService(health.HealthMixin):
     @event_handler(partners.PARTNER_PAYOUT_METHOD_CHANGED)
     def on_partner_payout_method_changed(self, event):
         self.bus.handle(inbound.follow_partner(event))
-
-    # helpers -----------------------------------------------------------------------------
-    def _handle(self, command):
-        """Run a command with this worker's ledger port (commissions over RPC)."""
-        self.bus.dependencies["ledger"] = CommissionsLedgerClient(self.rpc.commissions)
-        return self.bus.handle(command)
-
-    def _default_min_amount(self, currency: str) -> Decimal:
-        settings = self.config.get(SETTINGS) or {}
-        thresholds = settings.get("min_amount_by_currency") or {}
-        return Decimal(str(thresholds.get(currency, settings.get("min_amount", "50.00"))))

@@ -10,11 +10,11 @@ from __future__ import annotations
 from common.contracts import campaigns, partners
 from common.nameko import health
 from common.nameko.bus import MessageBusProvider
-from common.nameko.config import section
+from common.nameko.config import settings_from
+from common.nameko.database import ServiceDatabase
 from common.nameko.events import event_handler
 from common.nameko.rpc import api
 from common.nameko.timers import timer
-from common.seedwork.domain.clock import utcnow
 from common.seedwork.errors import DomainError
 from common.validation import load
 from services.tracking import schemas
@@ -23,21 +23,19 @@ from services.tracking.application.handlers import HANDLERS
 from services.tracking.application.integration_events import TRANSLATOR
 from services.tracking.application.settings import DEFAULTS, TrackingSettings
 from services.tracking.domain.clicks import Click, ClickRequest
-from services.tracking.infrastructure.repositories import REPOSITORIES
+from services.tracking.infrastructure.tables import Base
+from services.tracking.infrastructure.unit_of_work import SqlTrackingUnitOfWork
 
 CONFIG_SECTION = "TRACKING"
-
-
-def _dependencies(config: dict) -> dict:
-    return {"clock": utcnow,
-            "settings": TrackingSettings.from_config(section(config, CONFIG_SECTION, DEFAULTS))}
 
 
 class TrackingService(health.HealthMixin):
     name = "tracking"
 
-    bus = MessageBusProvider(handlers=HANDLERS, repositories=REPOSITORIES,
-                             translator=TRANSLATOR, dependencies=_dependencies)
+    db = ServiceDatabase(Base)
+    bus = MessageBusProvider(handlers=HANDLERS, unit_of_work=SqlTrackingUnitOfWork,
+                             translator=TRANSLATOR,
+                             settings=settings_from(CONFIG_SECTION, TrackingSettings))
 
     # clicks ------------------------------------------------------------------------------
     @api
@@ -50,7 +48,7 @@ class TrackingService(health.HealthMixin):
 
     @api
     def record_clicks(self, payload):
-        limit = self.bus.dependencies["settings"].max_clicks_per_call
+        limit = self.bus.settings.max_clicks_per_call
         items = schemas.click_batch(payload, limit)
         requests = tuple(ClickRequest(**item) for item in items if isinstance(item, dict))
         outcomes = iter(self.bus.handle(commands.RecordClicks(clicks=requests))

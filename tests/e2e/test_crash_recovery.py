@@ -7,6 +7,7 @@ from nameko.exceptions import RpcTimeout
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from common.nameko import topology
+from common.nameko.config import db_uri
 from common.seedwork.infrastructure.database import Database
 from tests.e2e.conftest import config_for
 from tests.integration.seedwork import consumer
@@ -19,8 +20,8 @@ PARTNER = {"name": "Cy", "email": "cy@example.com", "type": "media", "country": 
 @pytest.fixture
 def audit(e2e_env, container_factory, tmp_path):
     config = config_for(e2e_env)
-    config["DB_URIS"]["audit"] = f"sqlite:///{tmp_path}/audit.db"
-    database = Database(config["DB_URIS"]["audit"])
+    config["DB_URIS"]["audit:Base"] = f"sqlite:///{tmp_path}/audit.db"
+    database = Database(db_uri(config, "audit"))
     consumer.metadata.create_all(database.write_engine)
     topology.declare(config, [AuditService])
     yield config, database

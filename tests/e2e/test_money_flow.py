@@ -11,6 +11,7 @@ import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from common.contracts.campaigns import PartnerNotActive
+from common.nameko.config import db_uri
 from common.seedwork.domain.clock import isoformat
 from common.seedwork.errors import NotFound
 from common.seedwork.infrastructure.database import Database
@@ -262,7 +263,7 @@ def a_psp_failure_is_compensated_and_a_killed_payout_pays_exactly_once(stack, pl
 
 
 def _payments(config):
-    database = Database(config["DB_URIS"]["payouts"])
+    database = Database(db_uri(config, "payouts"))
     try:
         return {p["idempotency_key"]: p["amount"] for p in SimulatedPsp(database).payments()}
     finally:

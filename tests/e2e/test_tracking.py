@@ -8,6 +8,7 @@ from nameko.standalone.rpc import ClusterRpcProxy
 from sqlalchemy import text
 
 from common.contracts.campaigns import PartnerNotActive
+from common.nameko.config import db_uri
 from common.seedwork.domain.clock import isoformat
 from common.seedwork.errors import NotFound
 from common.seedwork.infrastructure.database import Database
@@ -36,7 +37,7 @@ def test_click_and_conversion_across_the_real_services(start_stack, e2e_env, eve
     probe = event_probe("tracking")
     start_stack("partners", "campaigns", "tracking")
     config = config_for(e2e_env)
-    tracking_db = Database(config["DB_URIS"]["tracking"])
+    tracking_db = Database(db_uri(config, "tracking"))
     with ClusterRpcProxy(config, timeout=10) as rpc:
         brand_id = rpc.campaigns.register_brand({"name": "Acme", "currency": "USD"})["brand_id"]
         campaign_id = rpc.campaigns.create_campaign(

@@ -42,6 +42,7 @@ from schemathesis.core.failures import FailureGroup
 from schemathesis.specs.openapi import checks
 from sqlalchemy import create_engine, inspect
 
+from common.nameko.config import db_uri
 from common.seedwork.infrastructure.database import drop_database
 from services.bff.api import ROUTES
 from services.bff.auth import ADMIN, BRAND, PARTNER
@@ -323,7 +324,7 @@ def tables(platform) -> dict[str, set[str]]:
     """Every service's tables, read from its database."""
     found = {}
     for service in SERVICES_WITH_DATA:
-        engine = create_engine(platform.config["DB_URIS"][service])
+        engine = create_engine(db_uri(platform.config, service))
         try:
             found[service] = set(inspect(engine).get_table_names())
         finally:

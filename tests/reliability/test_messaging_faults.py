@@ -12,6 +12,7 @@ from sqlalchemy import text
 
 from common.migrate import upgrade
 from common.nameko import topology
+from common.nameko.config import db_uri
 from common.seedwork.errors import ServiceUnavailable
 from common.seedwork.infrastructure.database import Database
 from tests.integration.seedwork import consumer
@@ -27,8 +28,8 @@ from tests.support import wait_for
 def audit(e2e_env, tmp_path):
     """The consumer's config and database (its queue declared before anything runs)."""
     config = config_for(e2e_env)
-    config["DB_URIS"]["audit"] = f"sqlite:///{tmp_path}/audit.db"
-    database = Database(config["DB_URIS"]["audit"])
+    config["DB_URIS"]["audit:Base"] = f"sqlite:///{tmp_path}/audit.db"
+    database = Database(db_uri(config, "audit"))
     consumer.metadata.create_all(database.write_engine)  # test-only service schema
     topology.declare(config, [AuditService])
     yield config, database

@@ -17,16 +17,20 @@ import dataclasses
 
 from nameko.containers import ServiceContainer
 from sqlalchemy import Column, Integer, MetaData, String, Table, insert, select
+from sqlalchemy.orm import DeclarativeBase
 
 from common.contracts import campaigns, commissions, tracking
 from common.nameko import topology
 from common.nameko.bus import MessageBusProvider
+from common.nameko.config import db_uri
+from common.nameko.database import ServiceDatabase
 from common.nameko.events import event_handler
 from common.seedwork.application.bus import HandlerRegistry
 from common.seedwork.application.messages import Command
 from common.seedwork.application.unit_of_work import AbstractRepository
 from common.seedwork.infrastructure.database import Database
 from common.seedwork.infrastructure.messaging import add_messaging_tables
+from common.seedwork.infrastructure.unit_of_work import SqlAlchemyUnitOfWork
 
 metadata = MetaData()
 applied = Table(
@@ -37,6 +41,11 @@ applied = Table(
     Column("subject", String(36), nullable=False),  # the conversion, enrollment, commission
 )
 add_messaging_tables(metadata)
+
+
+class Base(DeclarativeBase):
+    metadata = metadata
+
 
 # Deliveries each event id reached the handler with (inbox or not): lets a test wait
 # until every copy it published has been through.
@@ -60,6 +69,11 @@ class RecordApplied(Command):
     subject: str
 
 
+class WitnessUnitOfWork(SqlAlchemyUnitOfWork):
+    def _bind(self, connection):
+        self.applied = AppliedLog(connection)
+
+
 HANDLERS = HandlerRegistry()
 
 
@@ -72,7 +86,8 @@ def record_applied(cmd: RecordApplied, uow) -> None:
 
 class WitnessService:
     name = "witness"
-    bus = MessageBusProvider(handlers=HANDLERS, repositories={"applied": AppliedLog})
+    db = ServiceDatabase(Base)
+    bus = MessageBusProvider(handlers=HANDLERS, unit_of_work=WitnessUnitOfWork)
 
     @event_handler(tracking.CONVERSION_ATTRIBUTED)
     def on_conversion_attributed(self, event):
@@ -117,8 +132,8 @@ class Witness:
 def running(platform):
     """The witness as a Nameko container in this process, on the platform's vhost."""
     config = platform.config
-    config["DB_URIS"]["witness"] = f"sqlite:///{platform.workdir}/witness.db"
-    database = Database(config["DB_URIS"]["witness"])
+    config["DB_URIS"]["witness:Base"] = f"sqlite:///{platform.workdir}/witness.db"
+    database = Database(db_uri(config, "witness"))
     metadata.create_all(database.write_engine)  # a test-only schema
     topology.declare(config, [WitnessService])
     container = ServiceContainer(WitnessService, config)

@@ -44,7 +44,7 @@ def test_config_has_a_database_for_every_service_with_migrations():
     config = (ROOT / "config.yaml").read_text()
     for name in service_names():
         if (ROOT / "services" / name / "infrastructure" / "migrations").is_dir():
-            assert re.search(rf"^  {name}: \$\{{{name.upper()}_DB_URI:", config, re.M), name
+            assert re.search(rf'^  "{name}:Base": \$\{{{name.upper()}_DB_URI:', config, re.M), name
 
 
 def test_dockerfile_installs_the_project_and_runs_nameko():

@@ -23,6 +23,7 @@ from __future__ import annotations
 import abc
 import contextlib
 from collections.abc import Callable, Iterable, Iterator
+from typing import Any, Protocol, Self
 
 from common.seedwork.application.integration import (
     EventTranslator,
@@ -33,6 +34,30 @@ from common.seedwork.domain.events import DomainEvent
 from common.seedwork.errors import AlreadyProcessed
 
 AfterCommit = Callable[[list[IntegrationEvent]], None]
+
+
+class UnitOfWork(Protocol):
+    """What every use case may do with its unit of work. Each service's
+    ``application/ports.py`` extends it with its repositories::
+
+        class PartnersUnitOfWork(UnitOfWork, Protocol):
+            partners: PartnerRepository
+    """
+
+    committed_events: list[IntegrationEvent]
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(self, *exc_info: Any) -> None: ...
+
+    def commit(self) -> list[IntegrationEvent]: ...
+
+    def rollback(self) -> None: ...
+
+    def peek(self) -> contextlib.AbstractContextManager[Self]: ...
+
+    def read(self) -> contextlib.AbstractContextManager[Any]:
+        """A read-only connection for views (SQL units of work)."""
 
 
 class AbstractRepository:

@@ -33,20 +33,31 @@ PSYCOPG2_CONNECT_ARGS = {
 
 
 class Database:
+    """A service database's engines: the write engine (transactions, SQLite's process
+    write lock) and the read engine beside it. ``Database(uri)`` builds both; the Nameko
+    provider (``common.nameko.database``) builds them through nameko-sqlalchemy and
+    hands them over with :meth:`over`."""
+
     def __init__(self, uri: str, *, echo: bool = False, pool_size: int = 10):
-        self.url = make_url(uri)
-        self.dialect = self.url.get_backend_name()
+        url = make_url(uri)
+        if url.get_backend_name() == "sqlite":
+            _ensure_sqlite_dir(url.database)
+        write_engine = create_engine(uri, **engine_options(uri, echo=echo, pool_size=pool_size))
+        self._adopt(url, write_engine, read_engine_for(write_engine))
+
+    @classmethod
+    def over(cls, write_engine: Engine, read_engine: Engine | None = None) -> "Database":
+        """Wrap engines made elsewhere (``configure_engine`` must have seen the write one)."""
+        database = cls.__new__(cls)
+        database._adopt(write_engine.url, write_engine, read_engine or write_engine)
+        return database
+
+    def _adopt(self, url, write_engine: Engine, read_engine: Engine) -> None:
+        self.url = url
+        self.dialect = url.get_backend_name()
         self._write_lock = threading.Lock() if self.is_sqlite else None
-        if self.is_sqlite:
-            _ensure_sqlite_dir(self.url.database)
-            self.write_engine = _sqlite_engine(uri, echo, immediate=True)
-            self.read_engine = _sqlite_engine(uri, echo, immediate=False)
-        else:
-            self.write_engine = create_engine(
-                uri, echo=echo, pool_size=pool_size, max_overflow=pool_size,
-                pool_pre_ping=True, future=True, connect_args=_connect_args(self.url),
-            )
-            self.read_engine = self.write_engine
+        self.write_engine = write_engine
+        self.read_engine = read_engine
 
     @property
     def is_sqlite(self) -> bool:
@@ -83,6 +94,37 @@ class Database:
         return True
 
 
+def engine_options(uri: str, *, echo: bool = False, pool_size: int = 10) -> dict:
+    """``create_engine`` keyword arguments for a service database at ``uri``."""
+    url = make_url(uri)
+    if url.get_backend_name() == "sqlite":
+        return {"echo": echo, "connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_S,
+                                               "check_same_thread": False}}
+    return {"echo": echo, "pool_size": pool_size, "max_overflow": pool_size,
+            "pool_pre_ping": True, "connect_args": _connect_args(url)}
+
+
+def configure_engine(engine: Engine) -> Engine:
+    """What every write engine needs beyond its options: on SQLite, WAL and the PRAGMAs
+    on each connection and ``BEGIN IMMEDIATE`` for each transaction."""
+    if engine.url.get_backend_name() == "sqlite":
+        _sqlite_listeners(engine, immediate=True)
+    return engine
+
+
+def read_engine_for(write_engine: Engine) -> Engine:
+    """SQLite reads get their own engine (plain ``BEGIN``: they never wait for writers);
+    elsewhere reads share the write engine."""
+    configure_engine(write_engine)
+    if write_engine.url.get_backend_name() != "sqlite":
+        return write_engine
+    read_engine = create_engine(write_engine.url, echo=write_engine.echo,
+                                **{k: v for k, v in engine_options(
+                                    str(write_engine.url)).items() if k != "echo"})
+    _sqlite_listeners(read_engine, immediate=False)
+    return read_engine
+
+
 def _connect_args(url) -> dict:
     return dict(PSYCOPG2_CONNECT_ARGS) if url.get_driver_name() == "psycopg2" else {}
 
@@ -93,11 +135,10 @@ def _ensure_sqlite_dir(path: str | None) -> None:
         os.makedirs(directory, exist_ok=True)
 
 
-def _sqlite_engine(uri: str, echo: bool, *, immediate: bool) -> Engine:
-    engine = create_engine(
-        uri, echo=echo, future=True,
-        connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False},
-    )
+def _sqlite_listeners(engine: Engine, *, immediate: bool) -> None:
+    if getattr(engine, "_alpes_configured", False):
+        return
+    engine._alpes_configured = True
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
@@ -112,8 +153,6 @@ def _sqlite_engine(uri: str, echo: bool, *, immediate: bool) -> Engine:
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
-
-    return engine
 
 
 def ensure_database_exists(uri: str) -> bool:

@@ -1,10 +1,25 @@
-"""Unit of Work over one SQLAlchemy connection and transaction."""
+"""Unit of Work over one SQLAlchemy session, connection and transaction.
+
+Each service subclasses it and names its repositories in ``_bind``, so a handler's
+``uow.partners`` is a real attribute (go-to-definition works) and the service's
+``application/ports.py`` Protocol describes the same thing::
+
+    class SqlPartnersUnitOfWork(SqlAlchemyUnitOfWork):
+        def _bind(self, connection):
+            self.partners = SqlPartnerRepository(connection)
+
+Sessions come from ``sessions`` (in a Nameko service: the worker's nameko-sqlalchemy
+session factory, whose worker teardown closes whatever a crash left open). Commits and
+rollbacks are always explicit: ``with uow:`` rolls back unless ``uow.commit()`` ran.
+``uow.read()`` gives a read-only connection for views/query handlers.
+"""
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterable, Iterator
 
 from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session, sessionmaker
 
 from common.seedwork.application.integration import (
     EventTranslator,
@@ -15,60 +30,90 @@ from common.seedwork.application.unit_of_work import AbstractRepository, Abstrac
 from common.seedwork.infrastructure.database import Database
 from common.seedwork.infrastructure.messaging import InboxStore, OutboxStore
 
-RepositoryFactory = Callable[[Connection], AbstractRepository]
+SessionFactory = Callable[[], Session]
+
+
+class SessionConnection:
+    """The unit of work's connection as its repositories hold it. A session hands its
+    connection back at commit; a statement after that (inside the same ``with uow:``)
+    starts a new transaction, rolled back unless committed again."""
+
+    __slots__ = ("_session", "_connection")
+
+    def __init__(self, session: Session):
+        self._session = session
+        self._connection: Connection | None = session.connection()  # BEGIN (IMMEDIATE)
+
+    def __getattr__(self, name: str):
+        if self._connection is None:
+            self._connection = self._session.connection()
+        return getattr(self._connection, name)
+
+    def committed(self) -> None:
+        self._connection = None
 
 
 class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
-    """``uow.<name>`` is a repository bound to this transaction's connection.
-
-    ``uow.read()`` gives a read-only connection for views/query handlers.
-    """
-
-    def __init__(self, database: Database, *, repositories: dict[str, RepositoryFactory],
-                 outbox: OutboxStore, inbox: InboxStore,
+    def __init__(self, database: Database, *, outbox: OutboxStore, inbox: InboxStore,
+                 sessions: SessionFactory | None = None,
                  translator: EventTranslator | None = None,
                  context: MessageContext | None = None,
                  inbox_key: tuple[str, str] | None = None):
         super().__init__(translator=translator, context=context, inbox_key=inbox_key)
         self.database = database
-        self._factories = repositories
+        self._sessions = sessions or sessionmaker(bind=database.write_engine)
         self._outbox = outbox
         self._inbox = inbox
-        self.connection: Connection | None = None
-        self._transaction = None
+        self.session: Session | None = None
+        self.connection: SessionConnection | None = None
+        self._bound: tuple[str, ...] = ()
         self._lock = None
 
-    def repositories(self) -> Iterable[AbstractRepository]:
-        return [getattr(self, name) for name in self._factories if hasattr(self, name)]
+    # the service's repositories ----------------------------------------------------------
+    def _bind(self, connection: Connection) -> None:
+        """Set this unit of work's repositories over ``connection`` (subclasses)."""
 
+    def repositories(self) -> Iterable[AbstractRepository]:
+        return [self.__dict__[name] for name in self._bound]
+
+    def _bind_repositories(self, connection: Connection) -> None:
+        before = set(self.__dict__)
+        self._bind(connection)
+        self._bound = tuple(name for name in self.__dict__ if name not in before)
+
+    def _unbind_repositories(self) -> None:
+        for name in self._bound:
+            self.__dict__.pop(name, None)
+        self._bound = ()
+
+    # transaction -------------------------------------------------------------------------
     def _begin(self) -> None:
         self._lock = self.database.write_lock()
         self._lock.__enter__()
         try:
-            self.connection = self.database.write_engine.connect()
-            self._transaction = self.connection.begin()
+            self.session = self._sessions()
+            self.connection = SessionConnection(self.session)
         except BaseException:
             self._end()
             raise
-        for name, factory in self._factories.items():
-            setattr(self, name, factory(self.connection))
+        self._bind_repositories(self.connection)
 
     def _commit(self) -> None:
-        self._transaction.commit()
+        self.session.commit()
+        self.connection.committed()
 
     def _rollback(self) -> None:
-        if self._transaction is not None and self._transaction.is_active:
-            self._transaction.rollback()
+        if self.session is not None:
+            self.session.rollback()
 
     def _end(self) -> None:
         try:
-            if self.connection is not None:
-                self.connection.close()
+            if self.session is not None:
+                self.session.close()
         finally:
+            self.session = None
             self.connection = None
-            self._transaction = None
-            for name in self._factories:
-                self.__dict__.pop(name, None)
+            self._unbind_repositories()
             lock, self._lock = self._lock, None
             if lock is not None:
                 lock.__exit__(None, None, None)
@@ -82,13 +127,11 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
     @contextlib.contextmanager
     def _peek(self) -> Iterator[None]:
         with self.database.reader() as conn:
-            for name, factory in self._factories.items():
-                setattr(self, name, factory(conn))
+            self._bind_repositories(conn)
             try:
                 yield
             finally:
-                for name in self._factories:
-                    self.__dict__.pop(name, None)
+                self._unbind_repositories()
 
     @contextlib.contextmanager
     def read(self) -> Iterator[Connection]:

@@ -10,7 +10,11 @@ from collections.abc import Callable
 from common.seedwork.application.bus import HandlerRegistry
 from common.seedwork.errors import Conflict, NotFound
 from services.campaigns.application import commands, dto, queries, views
-from services.campaigns.application.ports import DuplicateEnrollment, ReferralCodeTaken
+from services.campaigns.application.ports import (
+    CampaignsUnitOfWork,
+    DuplicateEnrollment,
+    ReferralCodeTaken,
+)
 from services.campaigns.domain.brand import Brand
 from services.campaigns.domain.budget import FULL_RELEASE
 from services.campaigns.domain.campaign import Campaign, CampaignDraft
@@ -26,7 +30,7 @@ def _not_found(kind: str, field: str, value: str) -> NotFound:
     return NotFound(f"{kind} {value} does not exist.", {field: ["Unknown."]})
 
 
-def _campaign(uow, campaign_id: str, *, for_update: bool = False) -> Campaign:
+def _campaign(uow: CampaignsUnitOfWork, campaign_id: str, *, for_update: bool = False) -> Campaign:
     campaign = uow.campaigns.get(campaign_id, for_update=for_update)
     if campaign is None:
         raise _not_found("Campaign", "campaign_id", campaign_id)
@@ -35,7 +39,7 @@ def _campaign(uow, campaign_id: str, *, for_update: bool = False) -> Campaign:
 
 # --- brands -------------------------------------------------------------------------------
 @HANDLERS.command(commands.RegisterBrand)
-def register_brand(cmd: commands.RegisterBrand, uow, clock) -> str:
+def register_brand(cmd: commands.RegisterBrand, uow: CampaignsUnitOfWork, clock) -> str:
     with uow:
         brand = Brand.register(name=cmd.name, currency=cmd.currency, now=clock())
         uow.brands.add(brand)
@@ -45,7 +49,7 @@ def register_brand(cmd: commands.RegisterBrand, uow, clock) -> str:
 
 # --- campaigns ----------------------------------------------------------------------------
 @HANDLERS.command(commands.CreateCampaign)
-def create_campaign(cmd: commands.CreateCampaign, uow, clock) -> str:
+def create_campaign(cmd: commands.CreateCampaign, uow: CampaignsUnitOfWork, clock) -> str:
     draft = CampaignDraft(
         name=cmd.name, description=cmd.description, currency=cmd.currency, budget=cmd.budget,
         starts_at=cmd.starts_at, ends_at=cmd.ends_at, landing_url=cmd.landing_url,
@@ -60,7 +64,7 @@ def create_campaign(cmd: commands.CreateCampaign, uow, clock) -> str:
     return campaign.id
 
 
-def _change_campaign(uow, cmd: commands.CampaignCommand,
+def _change_campaign(uow: CampaignsUnitOfWork, cmd: commands.CampaignCommand,
                      change: Callable[[Campaign], object]) -> None:
     with uow:
         campaign = _campaign(uow, cmd.campaign_id, for_update=True)
@@ -72,22 +76,23 @@ def _change_campaign(uow, cmd: commands.CampaignCommand,
 
 
 @HANDLERS.command(commands.ActivateCampaign)
-def activate_campaign(cmd: commands.ActivateCampaign, uow, clock) -> None:
+def activate_campaign(cmd: commands.ActivateCampaign, uow: CampaignsUnitOfWork, clock) -> None:
     _change_campaign(uow, cmd, lambda campaign: campaign.activate(clock()))
 
 
 @HANDLERS.command(commands.PauseCampaign)
-def pause_campaign(cmd: commands.PauseCampaign, uow, clock) -> None:
+def pause_campaign(cmd: commands.PauseCampaign, uow: CampaignsUnitOfWork, clock) -> None:
     _change_campaign(uow, cmd, lambda campaign: campaign.pause(clock()))
 
 
 @HANDLERS.command(commands.EndCampaign)
-def end_campaign(cmd: commands.EndCampaign, uow, clock) -> None:
+def end_campaign(cmd: commands.EndCampaign, uow: CampaignsUnitOfWork, clock) -> None:
     _change_campaign(uow, cmd, lambda campaign: campaign.end(clock()))
 
 
 @HANDLERS.command(commands.EndExpiredCampaigns)
-def end_expired_campaigns(cmd: commands.EndExpiredCampaigns, uow, clock) -> int:
+def end_expired_campaigns(cmd: commands.EndExpiredCampaigns, uow: CampaignsUnitOfWork,
+                          clock) -> int:
     """Each expired campaign ends in its own transaction (one failure stops no other);
     a campaign a brand changed meanwhile is checked again under its row lock."""
     with uow.peek():
@@ -104,25 +109,26 @@ def end_expired_campaigns(cmd: commands.EndExpiredCampaigns, uow, clock) -> int:
 
 
 @HANDLERS.command(commands.CancelCampaign)
-def cancel_campaign(cmd: commands.CancelCampaign, uow, clock) -> None:
+def cancel_campaign(cmd: commands.CancelCampaign, uow: CampaignsUnitOfWork, clock) -> None:
     _change_campaign(uow, cmd, lambda campaign: campaign.cancel(clock()))
 
 
 @HANDLERS.command(commands.ChangeTerms)
-def change_terms(cmd: commands.ChangeTerms, uow, clock) -> None:
+def change_terms(cmd: commands.ChangeTerms, uow: CampaignsUnitOfWork, clock) -> None:
     spec = TermsSpec(**cmd.terms)
     _change_campaign(uow, cmd, lambda campaign: campaign.change_terms(
         spec, cmd.effective_from, clock()))
 
 
 @HANDLERS.command(commands.ChangeBudget)
-def change_budget(cmd: commands.ChangeBudget, uow, clock) -> None:
+def change_budget(cmd: commands.ChangeBudget, uow: CampaignsUnitOfWork, clock) -> None:
     _change_campaign(uow, cmd, lambda campaign: campaign.change_budget(cmd.budget, clock()))
 
 
 # --- enrollment ---------------------------------------------------------------------------
 @HANDLERS.command(commands.EnrollPartner)
-def enroll_partner(cmd: commands.EnrollPartner, uow, clock, new_code, public_base_url) -> str:
+def enroll_partner(cmd: commands.EnrollPartner, uow: CampaignsUnitOfWork, clock, new_code,
+                   public_base_url) -> str:
     with uow:
         campaign = _campaign(uow, cmd.campaign_id)
         # Locked like the partner's events lock it: a suspension can't slip past an enrollment.
@@ -141,7 +147,7 @@ def enroll_partner(cmd: commands.EnrollPartner, uow, clock, new_code, public_bas
     return enrollment.id
 
 
-def _enroll_with_a_fresh_code(uow, campaign, partner, now, new_code,
+def _enroll_with_a_fresh_code(uow: CampaignsUnitOfWork, campaign, partner, now, new_code,
                               public_base_url) -> Enrollment:
     for _ in range(CODE_ATTEMPTS):
         enrollment = Enrollment.enroll(campaign=campaign, partner=partner,
@@ -157,7 +163,8 @@ def _enroll_with_a_fresh_code(uow, campaign, partner, now, new_code,
 
 
 @HANDLERS.command(commands.ApplyPartnerSnapshot)
-def apply_partner_snapshot(cmd: commands.ApplyPartnerSnapshot, uow, clock) -> None:
+def apply_partner_snapshot(cmd: commands.ApplyPartnerSnapshot, uow: CampaignsUnitOfWork,
+                           clock) -> None:
     facts = PartnerFacts(partner_id=cmd.partner_id, type=cmd.type, country=cmd.country,
                          status=cmd.status, revision=cmd.revision)
     now = clock()
@@ -180,7 +187,7 @@ def apply_partner_snapshot(cmd: commands.ApplyPartnerSnapshot, uow, clock) -> No
 
 # --- budget -------------------------------------------------------------------------------
 @HANDLERS.command(commands.ReserveBudget)
-def reserve_budget(cmd: commands.ReserveBudget, uow, clock) -> dict:
+def reserve_budget(cmd: commands.ReserveBudget, uow: CampaignsUnitOfWork, clock) -> dict:
     with uow:
         # The campaign row lock serialises every reservation of the campaign: no overspend,
         # and a retried reservation id finds the first one.
@@ -197,7 +204,7 @@ def reserve_budget(cmd: commands.ReserveBudget, uow, clock) -> dict:
 
 
 @HANDLERS.command(commands.ReleaseBudget)
-def release_budget(cmd: commands.ReleaseBudget, uow, clock) -> dict:
+def release_budget(cmd: commands.ReleaseBudget, uow: CampaignsUnitOfWork, clock) -> dict:
     with uow:
         campaign_id = uow.reservations.campaign_of(cmd.reservation_id)
         if campaign_id is None:
@@ -222,51 +229,51 @@ def _found(value, kind: str, field: str, key: str):
 
 
 @HANDLERS.query(queries.GetBrand)
-def get_brand(query: queries.GetBrand, uow) -> dict:
+def get_brand(query: queries.GetBrand, uow: CampaignsUnitOfWork) -> dict:
     with uow.read() as conn:
         return _found(views.brand(conn, query.brand_id), "Brand", "brand_id", query.brand_id)
 
 
 @HANDLERS.query(queries.ListBrands)
-def list_brands(query: queries.ListBrands, uow) -> dict:
+def list_brands(query: queries.ListBrands, uow: CampaignsUnitOfWork) -> dict:
     with uow.read() as conn:
         return views.brands_page(conn, query)
 
 
 @HANDLERS.query(queries.GetCampaign)
-def get_campaign(query: queries.GetCampaign, uow, clock) -> dict:
+def get_campaign(query: queries.GetCampaign, uow: CampaignsUnitOfWork, clock) -> dict:
     with uow.read() as conn:
         return _found(views.campaign(conn, query.campaign_id, clock()), "Campaign",
                       "campaign_id", query.campaign_id)
 
 
 @HANDLERS.query(queries.ListCampaigns)
-def list_campaigns(query: queries.ListCampaigns, uow, clock) -> dict:
+def list_campaigns(query: queries.ListCampaigns, uow: CampaignsUnitOfWork, clock) -> dict:
     with uow.read() as conn:
         return views.campaigns_page(conn, query, clock())
 
 
 @HANDLERS.query(queries.GetEnrollment)
-def get_enrollment(query: queries.GetEnrollment, uow) -> dict:
+def get_enrollment(query: queries.GetEnrollment, uow: CampaignsUnitOfWork) -> dict:
     with uow.read() as conn:
         return _found(views.enrollment(conn, query.enrollment_id), "Enrollment",
                       "enrollment_id", query.enrollment_id)
 
 
 @HANDLERS.query(queries.ListEnrollments)
-def list_enrollments(query: queries.ListEnrollments, uow) -> dict:
+def list_enrollments(query: queries.ListEnrollments, uow: CampaignsUnitOfWork) -> dict:
     with uow.read() as conn:
         return views.enrollments_page(conn, query)
 
 
 @HANDLERS.query(queries.ResolveReferralCode)
-def resolve_referral_code(query: queries.ResolveReferralCode, uow) -> dict:
+def resolve_referral_code(query: queries.ResolveReferralCode, uow: CampaignsUnitOfWork) -> dict:
     with uow.read() as conn:
         return _found(views.referral(conn, query.code), "Referral code", "code", query.code)
 
 
 @HANDLERS.query(queries.GetBudget)
-def get_budget(query: queries.GetBudget, uow) -> dict:
+def get_budget(query: queries.GetBudget, uow: CampaignsUnitOfWork) -> dict:
     with uow.read() as conn:
         return _found(views.budget(conn, query.campaign_id), "Campaign", "campaign_id",
                       query.campaign_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
+from common.seedwork.application.unit_of_work import UnitOfWork
 from services.campaigns.domain.brand import Brand
 from services.campaigns.domain.budget import Reservation
 from services.campaigns.domain.campaign import Campaign
@@ -53,3 +54,13 @@ class ReservationRepository(Protocol):
     def get(self, reservation_id: str, *, for_update: bool = False) -> Reservation | None: ...
     def campaign_of(self, reservation_id: str) -> str | None:
         """The reservation's campaign id, without loading (or tracking) the reservation."""
+
+
+class CampaignsUnitOfWork(UnitOfWork, Protocol):
+    """What campaigns' use cases see of their unit of work."""
+
+    brands: BrandRepository
+    campaigns: CampaignRepository
+    enrollments: EnrollmentRepository
+    partners: PartnerReplicaRepository
+    reservations: ReservationRepository

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.orm import DeclarativeBase
 
 from common.seedwork.infrastructure.messaging import add_messaging_tables
 from common.seedwork.infrastructure.types import DecimalType, UTCDateTime
@@ -132,3 +133,10 @@ budget_releases = Table(
 )
 
 outbox_messages, inbox_messages = add_messaging_tables(metadata)
+
+
+class Base(DeclarativeBase):
+    """The database's declarative base: nameko-sqlalchemy's ``Database`` provider keys the
+    URI by its name (``DB_URIS["campaigns:Base"]``)."""
+
+    metadata = metadata

@@ -18,6 +18,7 @@ from common.seedwork.application.bus import HandlerRegistry
 from common.seedwork.domain.money import Money
 from common.seedwork.errors import DomainError, NotFound
 from services.commissions.application import commands, queries, views
+from services.commissions.application.ports import CommissionsUnitOfWork
 from services.commissions.application.postings import Postings
 from services.commissions.domain import ids
 from services.commissions.domain.adjustment import Adjustment
@@ -35,8 +36,8 @@ ZERO_AMOUNT = "zero_amount"
 
 # --- earning ----------------------------------------------------------------------------
 @HANDLERS.command(commands.RecordConversionCommission)
-def record_conversion_commission(cmd: commands.RecordConversionCommission, uow, budget,
-                                 clock) -> str | None:
+def record_conversion_commission(cmd: commands.RecordConversionCommission,
+                                 uow: CommissionsUnitOfWork, budget, clock) -> str | None:
     source, terms = cmd.source, cmd.terms
     if not terms.pays_conversions:
         return None  # CPC terms pay clicks, not conversions
@@ -56,7 +57,7 @@ def record_conversion_commission(cmd: commands.RecordConversionCommission, uow, 
 
 
 @HANDLERS.command(commands.RecordClickCommission)
-def record_click_commission(cmd: commands.RecordClickCommission, uow, budget,
+def record_click_commission(cmd: commands.RecordClickCommission, uow: CommissionsUnitOfWork, budget,
                             clock) -> str | None:
     source, terms = cmd.source, cmd.terms
     if not terms.pays_clicks:
@@ -77,8 +78,8 @@ def record_click_commission(cmd: commands.RecordClickCommission, uow, budget,
     return commission_id
 
 
-def _record_clicks(uow, now, commission_id: str, source: Source, terms: Terms,
-                   reserved: Money, reservation: Reservation) -> None:
+def _record_clicks(uow: CommissionsUnitOfWork, now, commission_id: str, source: Source,
+                   terms: Terms, reserved: Money, reservation: Reservation) -> None:
     billable = 0
     if reservation.accepted:
         allowance = uow.allowances.lock(source.partner_id, source.campaign_id,
@@ -94,7 +95,7 @@ def _record_clicks(uow, now, commission_id: str, source: Source, terms: Terms,
     _open(uow, _earned_or_rejected(commission_id, source, terms, amount, reservation, now), now)
 
 
-def _exists(uow, commission_id: str) -> bool:
+def _exists(uow: CommissionsUnitOfWork, commission_id: str) -> bool:
     """A look before any RPC, on committed data: claims nothing and takes no write lock
     (a redelivered event whose commission exists ends the use case right here; one
     racing its twin is stopped by the inbox claim of the transaction that records)."""
@@ -118,7 +119,7 @@ def _earned_or_rejected(commission_id: str, source: Source, terms: Terms, amount
                              reason=reservation.reason or "rejected", now=now)
 
 
-def _open(uow, commission: Commission, now) -> None:
+def _open(uow: CommissionsUnitOfWork, commission: Commission, now) -> None:
     postings = Postings(uow.ledgers, now)
     uow.commissions.add(commission)
     postings.track_new(commission)
@@ -127,8 +128,8 @@ def _open(uow, commission: Commission, now) -> None:
 
 # --- refunds ----------------------------------------------------------------------------
 @HANDLERS.command(commands.ReverseConversionCommission)
-def reverse_conversion_commission(cmd: commands.ReverseConversionCommission, uow, budget,
-                                  clock) -> None:
+def reverse_conversion_commission(cmd: commands.ReverseConversionCommission,
+                                  uow: CommissionsUnitOfWork, budget, clock) -> None:
     commission_id = ids.conversion_commission_id(cmd.conversion_id)
     with uow:
         now = clock()
@@ -148,7 +149,7 @@ def reverse_conversion_commission(cmd: commands.ReverseConversionCommission, uow
         _send_releases(uow, budget, clock, [_refund_release_id(commission_id, cmd.refund)])
 
 
-def _apply_parked_refunds(uow, budget, clock, conversion_id: str) -> None:
+def _apply_parked_refunds(uow: CommissionsUnitOfWork, budget, clock, conversion_id: str) -> None:
     """Refunds parked before the commission existed. Both the refund and the commission
     side run this after their commit, so whichever commits last applies them."""
     commission_id = ids.conversion_commission_id(conversion_id)
@@ -175,7 +176,8 @@ def _apply_parked_refunds(uow, budget, clock, conversion_id: str) -> None:
 
 
 @HANDLERS.command(commands.ApplyParkedRefunds)
-def apply_parked_refunds(cmd: commands.ApplyParkedRefunds, uow, budget, clock) -> int:
+def apply_parked_refunds(cmd: commands.ApplyParkedRefunds, uow: CommissionsUnitOfWork, budget,
+                         clock) -> int:
     with uow.peek():
         conversions = uow.parked_refunds.with_commission(cmd.limit)
     for conversion_id in conversions:
@@ -183,7 +185,8 @@ def apply_parked_refunds(cmd: commands.ApplyParkedRefunds, uow, budget, clock) -
     return len(conversions)
 
 
-def _take_back(uow, postings: Postings, commission: Commission, refund: Refund, now) -> None:
+def _take_back(uow: CommissionsUnitOfWork, postings: Postings, commission: Commission,
+               refund: Refund, now) -> None:
     reduction = commission.refund(refund, now)
     if reduction is None:
         return
@@ -205,7 +208,8 @@ def _refund_release_id(commission_id: str, refund: Refund) -> str:
 
 # --- approval ---------------------------------------------------------------------------
 @HANDLERS.command(commands.ApproveDueCommissions)
-def approve_due_commissions(cmd: commands.ApproveDueCommissions, uow, clock) -> int:
+def approve_due_commissions(cmd: commands.ApproveDueCommissions, uow: CommissionsUnitOfWork,
+                            clock) -> int:
     """Timer: approve every PENDING commission whose hold is over."""
     with uow.peek():
         due = uow.commissions.due_for_approval(clock(), cmd.limit)
@@ -215,7 +219,7 @@ def approve_due_commissions(cmd: commands.ApproveDueCommissions, uow, clock) -> 
 
 
 @HANDLERS.command(commands.ApproveCommission)
-def approve_commission(cmd: commands.ApproveCommission, uow, clock) -> None:
+def approve_commission(cmd: commands.ApproveCommission, uow: CommissionsUnitOfWork, clock) -> None:
     def approve(commission: Commission, now) -> None:
         commission.check_owner(cmd.acting_brand_id)
         commission.approve(now)
@@ -224,7 +228,8 @@ def approve_commission(cmd: commands.ApproveCommission, uow, clock) -> None:
 
 
 @HANDLERS.command(commands.DeclineCommission)
-def decline_commission(cmd: commands.DeclineCommission, uow, budget, clock) -> None:
+def decline_commission(cmd: commands.DeclineCommission, uow: CommissionsUnitOfWork, budget,
+                       clock) -> None:
     def decline(commission: Commission, now) -> None:
         commission.check_owner(cmd.acting_brand_id)
         released = commission.decline(cmd.reason, now)
@@ -235,7 +240,8 @@ def decline_commission(cmd: commands.DeclineCommission, uow, budget, clock) -> N
     _send_releases(uow, budget, clock, [ids.release_id(cmd.commission_id, "decline")])
 
 
-def _change(uow, clock, commission_id: str, change: Callable[[Commission, object], object]):
+def _change(uow: CommissionsUnitOfWork, clock, commission_id: str, change: Callable[[Commission,
+            object], object]):
     with uow:
         now = clock()
         commission = uow.commissions.get(commission_id, for_update=True)
@@ -253,7 +259,7 @@ def _change(uow, clock, commission_id: str, change: Callable[[Commission, object
 
 # --- payout saga steps ------------------------------------------------------------------
 @HANDLERS.command(commands.HoldForPayout)
-def hold_for_payout(cmd: commands.HoldForPayout, uow, clock) -> dict:
+def hold_for_payout(cmd: commands.HoldForPayout, uow: CommissionsUnitOfWork, clock) -> dict:
     """Hold every APPROVED commission and open clawback of the partner for the payout,
     if their net reaches ``min_amount``. Idempotent by payout id."""
     with uow:
@@ -281,7 +287,7 @@ def hold_for_payout(cmd: commands.HoldForPayout, uow, clock) -> dict:
 
 
 @HANDLERS.command(commands.ConfirmPayout)
-def confirm_payout(cmd: commands.ConfirmPayout, uow, clock) -> dict:
+def confirm_payout(cmd: commands.ConfirmPayout, uow: CommissionsUnitOfWork, clock) -> dict:
     """The PSP paid: the held commissions are PAID, the held clawbacks settled. A settled
     clawback is money the brand has back: that part of its commission's reservation goes
     back to the campaign budget -- queued in the same transaction and sent by the release
@@ -300,13 +306,14 @@ def confirm_payout(cmd: commands.ConfirmPayout, uow, clock) -> dict:
 
 
 @HANDLERS.command(commands.ReleasePayout)
-def release_payout(cmd: commands.ReleasePayout, uow, clock) -> dict:
+def release_payout(cmd: commands.ReleasePayout, uow: CommissionsUnitOfWork, clock) -> dict:
     """The payment failed: everything held goes back (commissions APPROVED). Releasing
     a payout that holds nothing is a no-op."""
     return _settle_hold(uow, clock, cmd.payout_id, PayoutHold.release, missing_ok=True)
 
 
-def _settle_hold(uow, clock, payout_id: str, action, *, missing_ok: bool) -> dict:
+def _settle_hold(uow: CommissionsUnitOfWork, clock, payout_id: str, action, *,
+                 missing_ok: bool) -> dict:
     with uow:
         now = clock()
         hold = uow.holds.get(payout_id, for_update=True)
@@ -327,7 +334,8 @@ def _settle_hold(uow, clock, payout_id: str, action, *, missing_ok: bool) -> dic
     return _hold_result(hold)
 
 
-def _save_all(uow, commissions: Sequence[Commission], adjustments: Sequence[Adjustment]):
+def _save_all(uow: CommissionsUnitOfWork, commissions: Sequence[Commission],
+              adjustments: Sequence[Adjustment]):
     for commission in commissions:
         uow.commissions.save(commission)
     for adjustment in adjustments:
@@ -343,13 +351,14 @@ def _hold_result(hold: PayoutHold) -> dict:
 
 # --- budget releases --------------------------------------------------------------------
 @HANDLERS.command(commands.SendBudgetReleases)
-def send_budget_releases(cmd: commands.SendBudgetReleases, uow, budget, clock) -> int:
+def send_budget_releases(cmd: commands.SendBudgetReleases, uow: CommissionsUnitOfWork, budget,
+                         clock) -> int:
     """Timer: retry releases campaigns has not acknowledged yet."""
     return _send_releases(uow, budget, clock, limit=cmd.limit)
 
 
-def _send_releases(uow, budget, clock, release_ids: Sequence[str] | None = None,
-                   limit: int = 100) -> int:
+def _send_releases(uow: CommissionsUnitOfWork, budget, clock,
+                   release_ids: Sequence[str] | None = None, limit: int = 100) -> int:
     with uow.peek():
         due = uow.releases.due(clock(), limit, release_ids)
     sent = 0
@@ -376,7 +385,7 @@ def _is_expected(error: Exception) -> bool:
 
 # --- queries ----------------------------------------------------------------------------
 @HANDLERS.query(queries.GetCommission)
-def get_commission(query: queries.GetCommission, uow) -> dict:
+def get_commission(query: queries.GetCommission, uow: CommissionsUnitOfWork) -> dict:
     with uow.read() as conn:
         found = views.commission(conn, query.commission_id)
     if found is None:
@@ -386,18 +395,18 @@ def get_commission(query: queries.GetCommission, uow) -> dict:
 
 
 @HANDLERS.query(queries.ListCommissions)
-def list_commissions(query: queries.ListCommissions, uow) -> dict:
+def list_commissions(query: queries.ListCommissions, uow: CommissionsUnitOfWork) -> dict:
     with uow.read() as conn:
         return views.commissions_page(conn, query)
 
 
 @HANDLERS.query(queries.GetBalance)
-def get_balance(query: queries.GetBalance, uow) -> dict:
+def get_balance(query: queries.GetBalance, uow: CommissionsUnitOfWork) -> dict:
     with uow.read() as conn:
         return views.balance(conn, query.partner_id)
 
 
 @HANDLERS.query(queries.ListPayable)
-def list_payable(query: queries.ListPayable, uow) -> dict:
+def list_payable(query: queries.ListPayable, uow: CommissionsUnitOfWork) -> dict:
     with uow.read() as conn:
         return views.payable(conn, query.currency, query.min_amount)

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Protocol
 
+from common.seedwork.application.unit_of_work import UnitOfWork
 from common.seedwork.domain.money import Money
 from services.commissions.domain.adjustment import Adjustment
 from services.commissions.domain.budget import BudgetRelease, Reservation
@@ -74,3 +75,15 @@ class ParkedRefunds(Protocol):
     def park(self, conversion_id: str, refund: Refund, now: datetime) -> None: ...
     def for_conversion(self, conversion_id: str) -> list[Refund]: ...
     def remove(self, conversion_id: str, refund_id: str) -> None: ...
+
+
+class CommissionsUnitOfWork(UnitOfWork, Protocol):
+    """What commissions' use cases see of their unit of work."""
+
+    commissions: CommissionRepository
+    adjustments: AdjustmentRepository
+    ledgers: LedgerRepository
+    holds: HoldRepository
+    allowances: AllowanceRepository
+    releases: ReleaseQueue
+    parked_refunds: ParkedRefunds

@@ -264,14 +264,3 @@ class SqlParkedRefunds(AbstractRepository):
         return list(self.connection.execute(
             select(p.conversion_id).distinct()
             .where(p.conversion_id == c.conversion_id).limit(limit)).scalars())
-
-
-REPOSITORIES = {
-    "commissions": SqlCommissionRepository,
-    "adjustments": SqlAdjustmentRepository,
-    "ledgers": SqlLedgerRepository,
-    "holds": SqlHoldRepository,
-    "allowances": SqlAllowanceRepository,
-    "releases": SqlReleaseQueue,
-    "parked_refunds": SqlParkedRefunds,
-}

@@ -12,6 +12,7 @@ from sqlalchemy import (
     Table,
     Text,
 )
+from sqlalchemy.orm import DeclarativeBase
 
 from common.seedwork.infrastructure.messaging import add_messaging_tables
 from common.seedwork.infrastructure.types import DecimalType, UTCDateTime
@@ -140,3 +141,10 @@ parked_refunds = Table(
 )
 
 outbox_messages, inbox_messages = add_messaging_tables(metadata)
+
+
+class Base(DeclarativeBase):
+    """The database's declarative base: nameko-sqlalchemy's ``Database`` provider keys the
+    URI by its name (``DB_URIS["commissions:Base"]``)."""
+
+    metadata = metadata

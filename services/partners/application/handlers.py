@@ -6,6 +6,7 @@ from collections.abc import Callable
 from common.seedwork.application.bus import HandlerRegistry
 from common.seedwork.errors import NotFound
 from services.partners.application import commands, queries, views
+from services.partners.application.ports import PartnersUnitOfWork
 from services.partners.domain.partner import Partner, PartnerType
 from services.partners.domain.payout_method import PayoutMethod
 
@@ -14,7 +15,7 @@ Clock = Callable[[], object]
 
 
 @HANDLERS.command(commands.RegisterPartner)
-def register_partner(cmd: commands.RegisterPartner, uow, clock) -> str:
+def register_partner(cmd: commands.RegisterPartner, uow: PartnersUnitOfWork, clock) -> str:
     with uow:
         partner = Partner.register(
             name=cmd.name, email=cmd.email, type=PartnerType(cmd.type), country=cmd.country,
@@ -24,7 +25,7 @@ def register_partner(cmd: commands.RegisterPartner, uow, clock) -> str:
     return partner.id
 
 
-def _change(uow, partner_id: str, change: Callable[[Partner], None]) -> None:
+def _change(uow: PartnersUnitOfWork, partner_id: str, change: Callable[[Partner], None]) -> None:
     with uow:
         partner = uow.partners.get(partner_id, for_update=True)
         if partner is None:
@@ -35,33 +36,33 @@ def _change(uow, partner_id: str, change: Callable[[Partner], None]) -> None:
 
 
 @HANDLERS.command(commands.VerifyPartner)
-def verify_partner(cmd: commands.VerifyPartner, uow, clock) -> None:
+def verify_partner(cmd: commands.VerifyPartner, uow: PartnersUnitOfWork, clock) -> None:
     _change(uow, cmd.partner_id, lambda partner: partner.verify_kyc(clock()))
 
 
 @HANDLERS.command(commands.ActivatePartner)
-def activate_partner(cmd: commands.ActivatePartner, uow, clock) -> None:
+def activate_partner(cmd: commands.ActivatePartner, uow: PartnersUnitOfWork, clock) -> None:
     _change(uow, cmd.partner_id, lambda partner: partner.activate(clock()))
 
 
 @HANDLERS.command(commands.SuspendPartner)
-def suspend_partner(cmd: commands.SuspendPartner, uow, clock) -> None:
+def suspend_partner(cmd: commands.SuspendPartner, uow: PartnersUnitOfWork, clock) -> None:
     _change(uow, cmd.partner_id, lambda partner: partner.suspend(cmd.reason, clock()))
 
 
 @HANDLERS.command(commands.ReactivatePartner)
-def reactivate_partner(cmd: commands.ReactivatePartner, uow, clock) -> None:
+def reactivate_partner(cmd: commands.ReactivatePartner, uow: PartnersUnitOfWork, clock) -> None:
     _change(uow, cmd.partner_id, lambda partner: partner.reactivate(clock()))
 
 
 @HANDLERS.command(commands.ChangePayoutMethod)
-def change_payout_method(cmd: commands.ChangePayoutMethod, uow, clock) -> None:
+def change_payout_method(cmd: commands.ChangePayoutMethod, uow: PartnersUnitOfWork, clock) -> None:
     method = PayoutMethod.from_dict(cmd.payout_method)
     _change(uow, cmd.partner_id, lambda partner: partner.change_payout_method(method, clock()))
 
 
 @HANDLERS.query(queries.GetPartner)
-def get_partner(query: queries.GetPartner, uow) -> dict:
+def get_partner(query: queries.GetPartner, uow: PartnersUnitOfWork) -> dict:
     with uow.read() as conn:
         partner = views.partner(conn, query.partner_id)
     if partner is None:
@@ -71,6 +72,6 @@ def get_partner(query: queries.GetPartner, uow) -> dict:
 
 
 @HANDLERS.query(queries.ListPartners)
-def list_partners(query: queries.ListPartners, uow) -> dict:
+def list_partners(query: queries.ListPartners, uow: PartnersUnitOfWork) -> dict:
     with uow.read() as conn:
         return views.partners_page(conn, query)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from common.seedwork.application.unit_of_work import UnitOfWork
 from services.partners.domain.partner import Partner
 
 
@@ -12,3 +13,7 @@ class PartnerRepository(Protocol):
     def save(self, partner: Partner) -> None: ...
     def get(self, partner_id: str, *, for_update: bool = False) -> Partner | None: ...
     def get_by_email(self, email: str) -> Partner | None: ...
+
+
+class PartnersUnitOfWork(UnitOfWork, Protocol):
+    partners: PartnerRepository

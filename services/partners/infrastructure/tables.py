@@ -1,5 +1,6 @@
 """SQLAlchemy tables of the partners database (must match the migrations; a test checks)."""
 from sqlalchemy import JSON, Column, Index, Integer, MetaData, String, Table, Text, func
+from sqlalchemy.orm import DeclarativeBase
 
 from common.seedwork.infrastructure.messaging import add_messaging_tables
 from common.seedwork.infrastructure.types import UTCDateTime
@@ -26,3 +27,10 @@ partners = Table(
 )
 
 outbox_messages, inbox_messages = add_messaging_tables(metadata)
+
+
+class Base(DeclarativeBase):
+    """The database's declarative base: nameko-sqlalchemy's ``Database`` provider keys the
+    URI by its name (``DB_URIS["partners:Base"]``)."""
+
+    metadata = metadata

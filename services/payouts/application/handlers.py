@@ -10,7 +10,7 @@ from common.seedwork.domain.entity import new_id
 from common.seedwork.domain.money import Money
 from common.seedwork.errors import ConcurrencyConflict, Conflict, NotFound
 from services.payouts.application import commands, queries, views
-from services.payouts.application.ports import Payable
+from services.payouts.application.ports import Payable, PayoutsUnitOfWork
 from services.payouts.application.saga import SagaRunner
 from services.payouts.domain.payee import Payee
 from services.payouts.domain.payout import Payout, Skip, why_not_start
@@ -32,7 +32,7 @@ class _Run:
 
 
 @HANDLERS.command(commands.RunPayouts)
-def run_payouts(cmd: commands.RunPayouts, uow, ledger, clock) -> dict:
+def run_payouts(cmd: commands.RunPayouts, uow: PayoutsUnitOfWork, ledger, clock) -> dict:
     """One payout per partner whose payable balance reaches the threshold. Idempotent by
     partner + currency + cycle: a partner already paid (or being paid) in this cycle is
     skipped; one whose payout FAILED in this cycle is retried. A partner whose payout of
@@ -56,7 +56,7 @@ def run_payouts(cmd: commands.RunPayouts, uow, ledger, clock) -> dict:
             "min_amount": run.min_amount.to_dict(), "started": started, "skipped": skipped}
 
 
-def _start_payout(uow, clock, payable: Payable, run: _Run) -> str | Skip:
+def _start_payout(uow: PayoutsUnitOfWork, clock, payable: Payable, run: _Run) -> str | Skip:
     """The id of the payout started (or restarted) for the partner, else why not."""
     try:
         return _start_or_skip(uow, clock, payable, run)
@@ -66,7 +66,7 @@ def _start_payout(uow, clock, payable: Payable, run: _Run) -> str | Skip:
         return _start_or_skip(uow, clock, payable, run)
 
 
-def _start_or_skip(uow, clock, payable: Payable, run: _Run) -> str | Skip:
+def _start_or_skip(uow: PayoutsUnitOfWork, clock, payable: Payable, run: _Run) -> str | Skip:
     partner_id = payable.partner_id
     with uow:
         in_cycle = uow.payouts.by_key(partner_id, run.currency, run.cycle)
@@ -83,7 +83,7 @@ def _start_or_skip(uow, clock, payable: Payable, run: _Run) -> str | Skip:
         return _open_payout(uow, clock, partner_id, run)
 
 
-def _open_payout(uow, clock, partner_id: str, run: _Run) -> str | Skip:
+def _open_payout(uow: PayoutsUnitOfWork, clock, partner_id: str, run: _Run) -> str | Skip:
     payee = uow.payees.get(partner_id)
     reason = payee.why_not_payable() if payee else "partner_unknown"
     if reason is not None:
@@ -98,7 +98,7 @@ def _open_payout(uow, clock, partner_id: str, run: _Run) -> str | Skip:
 
 # --- running sagas ----------------------------------------------------------------------
 @HANDLERS.command(commands.DrivePayoutSagas)
-def drive_payout_sagas(cmd: commands.DrivePayoutSagas, uow, ledger, psp, clock,
+def drive_payout_sagas(cmd: commands.DrivePayoutSagas, uow: PayoutsUnitOfWork, ledger, psp, clock,
                        crash_point) -> int:
     lease = timedelta(seconds=cmd.lease_seconds)
     runner = SagaRunner(uow=uow, ledger=ledger, psp=psp, clock=clock, crash_point=crash_point,
@@ -119,7 +119,8 @@ def drive_payout_sagas(cmd: commands.DrivePayoutSagas, uow, ledger, psp, clock,
     return ran
 
 
-def _claim(uow, clock, payout_id: str, owner: str, lease: timedelta) -> Payout | None:
+def _claim(uow: PayoutsUnitOfWork, clock, payout_id: str, owner: str,
+           lease: timedelta) -> Payout | None:
     try:
         with uow:
             payout = uow.payouts.get(payout_id)
@@ -133,7 +134,7 @@ def _claim(uow, clock, payout_id: str, owner: str, lease: timedelta) -> Payout |
 
 
 @HANDLERS.command(commands.RetryPayout)
-def retry_payout(cmd: commands.RetryPayout, uow, clock) -> None:
+def retry_payout(cmd: commands.RetryPayout, uow: PayoutsUnitOfWork, clock) -> None:
     with uow:
         payout = uow.payouts.get(cmd.payout_id, for_update=True)
         if payout is None:
@@ -146,7 +147,7 @@ def retry_payout(cmd: commands.RetryPayout, uow, clock) -> None:
 
 # --- partner replica --------------------------------------------------------------------
 @HANDLERS.command(commands.FollowPartner)
-def follow_partner(cmd: commands.FollowPartner, uow, clock) -> None:
+def follow_partner(cmd: commands.FollowPartner, uow: PayoutsUnitOfWork, clock) -> None:
     with uow:
         now = clock()
         payee = uow.payees.get(cmd.partner_id, for_update=True)
@@ -161,7 +162,7 @@ def follow_partner(cmd: commands.FollowPartner, uow, clock) -> None:
 
 # --- queries ----------------------------------------------------------------------------
 @HANDLERS.query(queries.GetPayout)
-def get_payout(query: queries.GetPayout, uow) -> dict:
+def get_payout(query: queries.GetPayout, uow: PayoutsUnitOfWork) -> dict:
     with uow.read() as conn:
         found = views.payout(conn, query.payout_id)
     if found is None:
@@ -170,7 +171,7 @@ def get_payout(query: queries.GetPayout, uow) -> dict:
 
 
 @HANDLERS.query(queries.ListPayouts)
-def list_payouts(query: queries.ListPayouts, uow) -> dict:
+def list_payouts(query: queries.ListPayouts, uow: PayoutsUnitOfWork) -> dict:
     with uow.read() as conn:
         return views.payouts_page(conn, query)
 

@@ -6,6 +6,7 @@ import dataclasses
 from datetime import datetime
 from typing import Protocol
 
+from common.seedwork.application.unit_of_work import UnitOfWork
 from common.seedwork.domain.money import Money
 from services.payouts.domain.payee import Payee
 from services.payouts.domain.payout import Payout
@@ -77,3 +78,10 @@ class PayeeRepository(Protocol):
     def add(self, payee: Payee) -> None: ...
     def save(self, payee: Payee) -> None: ...
     def get(self, partner_id: str, *, for_update: bool = False) -> Payee | None: ...
+
+
+class PayoutsUnitOfWork(UnitOfWork, Protocol):
+    """What payouts' use cases see of their unit of work."""
+
+    payouts: PayoutRepository
+    payees: PayeeRepository

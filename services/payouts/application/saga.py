@@ -25,6 +25,7 @@ from services.payouts.application.ports import (
     PaymentProvider,
     PaymentRequest,
     PaymentResult,
+    PayoutsUnitOfWork,
 )
 from services.payouts.domain.payout import Payout
 
@@ -59,8 +60,9 @@ APPLY = {
 
 
 class SagaRunner:
-    def __init__(self, *, uow, ledger: CommissionsLedger, psp: PaymentProvider, clock,
-                 crash_point: CrashPoint, lease: timedelta, retry_delay: timedelta):
+    def __init__(self, *, uow: PayoutsUnitOfWork, ledger: CommissionsLedger,
+                 psp: PaymentProvider, clock, crash_point: CrashPoint, lease: timedelta,
+                 retry_delay: timedelta):
         self.uow = uow
         self.ledger = ledger
         self.psp = psp

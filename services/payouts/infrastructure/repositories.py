@@ -116,6 +116,3 @@ class SqlPayeeRepository(SqlAlchemyRepository[Payee]):
 def _taken() -> Conflict:
     return Conflict("This partner already has a payout in this cycle, or one under way.",
                     {"cycle": ["Already paid or being paid."]})
-
-
-REPOSITORIES = {"payouts": SqlPayoutRepository, "payees": SqlPayeeRepository}

@@ -14,6 +14,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
+from sqlalchemy.orm import DeclarativeBase
 
 from common.seedwork.infrastructure.messaging import POSITION, add_messaging_tables
 from common.seedwork.infrastructure.types import DecimalType, UTCDateTime
@@ -93,3 +94,10 @@ psp_requests = Table(
 )
 
 outbox_messages, inbox_messages = add_messaging_tables(metadata)
+
+
+class Base(DeclarativeBase):
+    """The database's declarative base: nameko-sqlalchemy's ``Database`` provider keys the
+    URI by its name (``DB_URIS["payouts:Base"]``)."""
+
+    metadata = metadata

@@ -9,6 +9,7 @@ from common.seedwork.application.bus import HandlerRegistry
 from common.seedwork.domain.money import Money
 from common.seedwork.errors import DomainError, Forbidden, NotFound, ValidationError
 from services.tracking.application import commands, projections, queries, views
+from services.tracking.application.ports import TrackingUnitOfWork
 from services.tracking.application.settings import TrackingSettings
 from services.tracking.domain import attribution
 from services.tracking.domain.billing import batch_clicks
@@ -31,7 +32,7 @@ Clock = Callable[[], datetime]
 
 # --- clicks -------------------------------------------------------------------------------
 @HANDLERS.command(commands.RecordClicks)
-def record_clicks(cmd: commands.RecordClicks, uow, clock: Clock,
+def record_clicks(cmd: commands.RecordClicks, uow: TrackingUnitOfWork, clock: Clock,
                   settings: TrackingSettings) -> list[Click | DomainError]:
     """Record a batch of clicks in one transaction; one outcome per request, in order
     (a Click, or the error that kept that one request out)."""
@@ -66,7 +67,7 @@ def _accept(request: ClickRequest, target: ReferralTarget | None, now: datetime,
 
 
 @HANDLERS.command(commands.BillValidClicks)
-def bill_valid_clicks(cmd: commands.BillValidClicks, uow, clock: Clock,
+def bill_valid_clicks(cmd: commands.BillValidClicks, uow: TrackingUnitOfWork, clock: Clock,
                       settings: TrackingSettings) -> int:
     """Batch billable clicks, a chunk per transaction, until none is left."""
     billed = 0
@@ -92,7 +93,7 @@ def _terms_lookup(histories: dict[str, TermsHistory]):
 
 
 @HANDLERS.command(commands.PurgeFloodCounters)
-def purge_flood_counters(cmd: commands.PurgeFloodCounters, uow, clock: Clock,
+def purge_flood_counters(cmd: commands.PurgeFloodCounters, uow: TrackingUnitOfWork, clock: Clock,
                          settings: TrackingSettings) -> int:
     with uow:
         purged = uow.clicks.purge_flood_counts(clock() - settings.flood_counter_retention)
@@ -101,7 +102,7 @@ def purge_flood_counters(cmd: commands.PurgeFloodCounters, uow, clock: Clock,
 
 
 @HANDLERS.command(commands.RecordPartnerIp)
-def record_partner_ip(cmd: commands.RecordPartnerIp, uow, clock: Clock) -> None:
+def record_partner_ip(cmd: commands.RecordPartnerIp, uow: TrackingUnitOfWork, clock: Clock) -> None:
     with uow:
         uow.references.add_partner_ip(cmd.partner_id, cmd.ip, clock())
         uow.commit()
@@ -109,7 +110,7 @@ def record_partner_ip(cmd: commands.RecordPartnerIp, uow, clock: Clock) -> None:
 
 # --- conversions --------------------------------------------------------------------------
 @HANDLERS.command(commands.RecordConversion)
-def record_conversion(cmd: commands.RecordConversion, uow, clock: Clock,
+def record_conversion(cmd: commands.RecordConversion, uow: TrackingUnitOfWork, clock: Clock,
                       settings: TrackingSettings) -> str:
     """Attribute (or reject) a brand's order once; the same order again returns the
     conversion recorded the first time. Returns the conversion id."""
@@ -122,7 +123,7 @@ def record_conversion(cmd: commands.RecordConversion, uow, clock: Clock,
             return uow.conversions.get_by_order(facts.brand_id, facts.order_id).id
 
 
-def _record_conversion(uow, facts: attribution.ConversionFacts, now: datetime,
+def _record_conversion(uow: TrackingUnitOfWork, facts: attribution.ConversionFacts, now: datetime,
                        settings: TrackingSettings) -> str:
     with uow:
         existing = uow.conversions.get_by_order(facts.brand_id, facts.order_id)
@@ -151,7 +152,8 @@ def _facts(cmd: commands.RecordConversion, now: datetime,
         customer_ip=cmd.customer_ip, customer_id=cmd.customer_id)
 
 
-def _credit(uow, facts: attribution.ConversionFacts) -> attribution.Credit | None:
+def _credit(uow: TrackingUnitOfWork,
+            facts: attribution.ConversionFacts) -> attribution.Credit | None:
     """Last click (reported or from the customer's IP) within its window, else the
     reported code, else nobody."""
     reported = _reported_click(uow, facts)
@@ -165,7 +167,7 @@ def _credit(uow, facts: attribution.ConversionFacts) -> attribution.Credit | Non
     return attribution.credit_for(facts, click, click_target, _reported_code(uow, facts))
 
 
-def _reported_click(uow, facts: attribution.ConversionFacts):
+def _reported_click(uow: TrackingUnitOfWork, facts: attribution.ConversionFacts):
     if not facts.click_id:
         return None
     click = uow.clicks.get(facts.click_id)
@@ -175,7 +177,8 @@ def _reported_click(uow, facts: attribution.ConversionFacts):
     return click
 
 
-def _reported_code(uow, facts: attribution.ConversionFacts) -> ReferralTarget | None:
+def _reported_code(uow: TrackingUnitOfWork,
+                   facts: attribution.ConversionFacts) -> ReferralTarget | None:
     if not facts.referral_code:
         return None
     target = uow.references.targets_by_code([facts.referral_code]).get(facts.referral_code)
@@ -192,7 +195,8 @@ def _same_brand(owner: str, brand_id: str, field: str) -> None:
 
 
 @HANDLERS.command(commands.ReverseConversion)
-def reverse_conversion(cmd: commands.ReverseConversion, uow, clock: Clock) -> str:
+def reverse_conversion(cmd: commands.ReverseConversion, uow: TrackingUnitOfWork,
+                       clock: Clock) -> str:
     """Refund an order, fully or in part; idempotent per refund id. Returns the
     conversion id."""
     now = clock()
@@ -221,19 +225,22 @@ def _refund_amount(cmd: commands.ReverseConversion, conversion: Conversion) -> M
 
 # --- replicas -----------------------------------------------------------------------------
 @HANDLERS.command(commands.ReplicateCampaign)
-def replicate_campaign(cmd: commands.ReplicateCampaign, uow, clock: Clock) -> None:
+def replicate_campaign(cmd: commands.ReplicateCampaign, uow: TrackingUnitOfWork,
+                       clock: Clock) -> None:
     with uow:
         _replicate_campaign(uow, cmd, clock())
         uow.commit()
 
 
-def _replicate_campaign(uow, cmd: commands.ReplicateCampaign, now: datetime) -> None:
+def _replicate_campaign(uow: TrackingUnitOfWork, cmd: commands.ReplicateCampaign,
+                        now: datetime) -> None:
     uow.references.add_terms(cmd.campaign.campaign_id, cmd.terms)
     uow.references.replicate_campaign(cmd.campaign, cmd.revision, now)
 
 
 @HANDLERS.command(commands.ReplicateEnrollment)
-def replicate_enrollment(cmd: commands.ReplicateEnrollment, uow, clock: Clock) -> None:
+def replicate_enrollment(cmd: commands.ReplicateEnrollment, uow: TrackingUnitOfWork,
+                         clock: Clock) -> None:
     now = clock()
     with uow:
         if cmd.campaign is not None:
@@ -243,7 +250,8 @@ def replicate_enrollment(cmd: commands.ReplicateEnrollment, uow, clock: Clock) -
 
 
 @HANDLERS.command(commands.ReplicatePartner)
-def replicate_partner(cmd: commands.ReplicatePartner, uow, clock: Clock) -> None:
+def replicate_partner(cmd: commands.ReplicatePartner, uow: TrackingUnitOfWork,
+                      clock: Clock) -> None:
     with uow:
         uow.references.replicate_partner(cmd.partner, cmd.revision, clock())
         uow.commit()
@@ -251,27 +259,27 @@ def replicate_partner(cmd: commands.ReplicatePartner, uow, clock: Clock) -> None
 
 # --- queries ------------------------------------------------------------------------------
 @HANDLERS.query(queries.GetConversion)
-def get_conversion(query: queries.GetConversion, uow) -> dict:
+def get_conversion(query: queries.GetConversion, uow: TrackingUnitOfWork) -> dict:
     with uow.read() as conn:
         return _found(views.conversion(conn, query.conversion_id),
                       f"Conversion {query.conversion_id} does not exist.", "conversion_id")
 
 
 @HANDLERS.query(queries.ListConversions)
-def list_conversions(query: queries.ListConversions, uow) -> dict:
+def list_conversions(query: queries.ListConversions, uow: TrackingUnitOfWork) -> dict:
     with uow.read() as conn:
         return views.conversions_page(conn, query)
 
 
 @HANDLERS.query(queries.CampaignStats)
-def campaign_stats(query: queries.CampaignStats, uow) -> dict:
+def campaign_stats(query: queries.CampaignStats, uow: TrackingUnitOfWork) -> dict:
     with uow.read() as conn:
         return _found(views.campaign_stats(conn, query),
                       f"Campaign {query.campaign_id} is unknown to tracking.", "campaign_id")
 
 
 @HANDLERS.query(queries.PartnerStats)
-def partner_stats(query: queries.PartnerStats, uow) -> dict:
+def partner_stats(query: queries.PartnerStats, uow: TrackingUnitOfWork) -> dict:
     with uow.read() as conn:
         return views.partner_stats(conn, query)
 

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Protocol
 
+from common.seedwork.application.unit_of_work import UnitOfWork
 from services.tracking.application.projections import Tallies
 from services.tracking.domain.billing import BillableClick, ClickBatch
 from services.tracking.domain.clicks import Click, ClickTrace
@@ -65,3 +66,13 @@ class ClickBatches(Protocol):
 
 class Stats(Protocol):
     def add(self, tallies: Tallies) -> None: ...
+
+
+class TrackingUnitOfWork(UnitOfWork, Protocol):
+    """What tracking' use cases see of their unit of work."""
+
+    references: References
+    clicks: Clicks
+    click_batches: ClickBatches
+    conversions: Conversions
+    stats: Stats

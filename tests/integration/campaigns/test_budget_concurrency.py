@@ -11,6 +11,7 @@ import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from common.contracts.campaigns import BudgetExhausted
+from common.nameko.config import db_uri
 from common.seedwork.infrastructure.database import Database
 from services.campaigns.infrastructure.tables import budget_reservations, outbox_messages
 from services.campaigns.service import CampaignsService
@@ -29,7 +30,7 @@ def config(rabbit_config, make_db_uri, db_kind):
 
 @pytest.fixture
 def db(config):
-    database = Database(config["DB_URIS"]["campaigns"])
+    database = Database(db_uri(config, "campaigns"))
     yield database
     database.dispose()
 

@@ -5,6 +5,7 @@ import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from common.contracts import campaigns as contracts
+from common.nameko.config import db_uri
 from common.seedwork.errors import (
     BusinessRuleViolation,
     Forbidden,
@@ -46,7 +47,7 @@ def rpc(config, container_factory):
 
 @pytest.fixture
 def db(config):
-    database = Database(config["DB_URIS"]["campaigns"])
+    database = Database(db_uri(config, "campaigns"))
     yield database
     database.dispose()
 
@@ -273,7 +274,7 @@ def test_a_campaign_ends_by_itself_when_its_end_date_passes(rabbit_config, make_
     container = container_factory(CampaignsService, config)
     container.start()
     probe = event_probe("campaigns", "campaign_ended")
-    database = Database(config["DB_URIS"]["campaigns"])
+    database = Database(db_uri(config, "campaigns"))
     partner_id = known_partner(config, database)
     database.dispose()
     ends_at = datetime.now(UTC) + timedelta(seconds=2)

@@ -4,6 +4,7 @@ import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from common.contracts import campaigns as contracts
+from common.nameko.config import db_uri
 from common.seedwork.errors import NotFound
 from common.seedwork.infrastructure.database import Database
 from services.campaigns.infrastructure.tables import inbox_messages
@@ -31,7 +32,7 @@ def config(rabbit_config, make_db_uri, db_kind):
 
 @pytest.fixture
 def db(config):
-    database = Database(config["DB_URIS"]["campaigns"])
+    database = Database(db_uri(config, "campaigns"))
     yield database
     database.dispose()
 

@@ -3,6 +3,7 @@ import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
 from sqlalchemy import func, select
 
+from common.nameko.config import db_uri
 from common.seedwork.errors import BusinessRuleViolation, Conflict, NotFound, ValidationError
 from common.seedwork.infrastructure.database import Database
 from services.partners.infrastructure.tables import outbox_messages, partners
@@ -29,7 +30,7 @@ def rpc(config, container_factory):
 
 @pytest.fixture
 def db(config):
-    database = Database(config["DB_URIS"]["partners"])
+    database = Database(db_uri(config, "partners"))
     yield database
     database.dispose()
 

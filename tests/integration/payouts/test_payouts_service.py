@@ -6,6 +6,7 @@ import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
 from sqlalchemy import text
 
+from common.nameko.config import db_uri
 from common.seedwork.domain.money import Money
 from common.seedwork.errors import NotFound, ValidationError
 from common.seedwork.infrastructure.database import Database
@@ -104,7 +105,7 @@ def test_a_declined_payment_is_compensated_then_the_next_run_pays_once(config, r
     assert balance(rpc, ana)["paid"] == "20.00" and balance(rpc, ana)["approved"] == "0.00"
     [commission] = rpc.commissions.list_commissions({"partner_id": ana})["items"]
     assert (commission["status"], commission["payout_id"]) == ("PAID", paid["payout_id"])
-    database = Database(config["DB_URIS"]["payouts"])
+    database = Database(db_uri(config, "payouts"))
     try:
         assert [p["idempotency_key"] for p in SimulatedPsp(database).payments()] == [
             paid["payout_id"]]
@@ -173,7 +174,7 @@ def test_concurrent_runs_of_two_cycles_start_one_payout_and_say_why_the_other_sk
     idle = {**config, "PAYOUTS": {**config["PAYOUTS"], "saga_interval_seconds": 3600}}
     payouts = container_factory(PayoutsService, idle)  # no saga holds anything meanwhile
     payouts.start()
-    database = Database(config["DB_URIS"]["payouts"])
+    database = Database(db_uri(config, "payouts"))
     try:
         with ClusterRpcProxy(config, timeout=15) as rpc:
             ana = active_partner(rpc)

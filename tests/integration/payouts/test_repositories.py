@@ -17,10 +17,9 @@ from common.seedwork.infrastructure.messaging import (
     inbox_table,
     outbox_table,
 )
-from common.seedwork.infrastructure.unit_of_work import SqlAlchemyUnitOfWork
 from services.payouts.application.integration_events import TRANSLATOR
 from services.payouts.domain.payout import Payout
-from services.payouts.infrastructure.repositories import REPOSITORIES
+from services.payouts.infrastructure.unit_of_work import SqlPayoutsUnitOfWork
 from tests.support import migrated
 
 NOW = datetime(2026, 11, 30, 12, tzinfo=UTC)
@@ -29,7 +28,7 @@ PARTNER = str(uuid.uuid4())
 
 def unit_of_work(database):
     metadata = MetaData()
-    return SqlAlchemyUnitOfWork(database, repositories=REPOSITORIES,
+    return SqlPayoutsUnitOfWork(database,
                                 outbox=OutboxStore(outbox_table(metadata)),
                                 inbox=InboxStore(inbox_table(metadata)), translator=TRANSLATOR)
 

@@ -5,14 +5,17 @@ Its handler can be told to fail (``FAULTS``) to exercise retries and dead letter
 import dataclasses
 
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select
+from sqlalchemy.orm import DeclarativeBase
 
 from common.contracts import partners
 from common.nameko.bus import MessageBusProvider
+from common.nameko.database import ServiceDatabase
 from common.nameko.events import event_handler
 from common.seedwork.application.bus import HandlerRegistry
 from common.seedwork.application.messages import Command
 from common.seedwork.application.unit_of_work import AbstractRepository
 from common.seedwork.infrastructure.messaging import add_messaging_tables
+from common.seedwork.infrastructure.unit_of_work import SqlAlchemyUnitOfWork
 
 metadata = MetaData()
 received = Table(
@@ -22,6 +25,11 @@ received = Table(
     Column("partner_id", String(36), nullable=False),
 )
 add_messaging_tables(metadata)
+
+
+class Base(DeclarativeBase):
+    metadata = metadata
+
 
 FAULTS = {"fail": 0, "attempts": 0}
 
@@ -41,6 +49,11 @@ class RecordReceived(Command):
     partner_id: str
 
 
+class AuditUnitOfWork(SqlAlchemyUnitOfWork):
+    def _bind(self, connection):
+        self.received = ReceivedLog(connection)
+
+
 HANDLERS = HandlerRegistry()
 
 
@@ -53,7 +66,8 @@ def record_received(cmd, uow):
 
 class AuditService:
     name = "audit"
-    bus = MessageBusProvider(handlers=HANDLERS, repositories={"received": ReceivedLog})
+    db = ServiceDatabase(Base)
+    bus = MessageBusProvider(handlers=HANDLERS, unit_of_work=AuditUnitOfWork)
 
     @event_handler(partners.PARTNER_REGISTERED)
     def on_partner_registered(self, event):

@@ -9,6 +9,7 @@ from nameko.standalone.rpc import ClusterRpcProxy
 from sqlalchemy import select
 
 from common.nameko import topology
+from common.nameko.config import db_uri
 from common.nameko.dead_letters import list_dead_letters, replay
 from common.seedwork.application.integration import IntegrationEvent
 from common.seedwork.infrastructure.database import Database
@@ -40,14 +41,14 @@ def config(rabbit_config, make_db_uri):
 
 @pytest.fixture
 def audit_db(config):
-    database = Database(config["DB_URIS"]["audit"])
+    database = Database(db_uri(config, "audit"))
     yield database
     database.dispose()
 
 
 @pytest.fixture
 def partners_db(config):
-    database = Database(config["DB_URIS"]["partners"])
+    database = Database(db_uri(config, "partners"))
     yield database
     database.dispose()
 
@@ -106,7 +107,7 @@ def test_an_event_sent_before_its_consumer_ever_ran_is_kept(config, container_fa
 def test_rows_left_unpublished_are_swept(config, container_factory, audit_db, partners_db):
     """A commit whose publish never happened (crash) is sent by the periodic sweep."""
     container_factory(AuditService, config).start()
-    bus, database = partners_bus(config["DB_URIS"]["partners"])
+    bus, database = partners_bus(db_uri(config, "partners"))
     partner_id = bus.handle(commands.RegisterPartner(**PARTNER))  # committed, never published
     database.dispose()
     assert outbox_rows(partners_db)[0].published_at is None

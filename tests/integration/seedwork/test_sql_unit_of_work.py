@@ -10,13 +10,12 @@ from common.seedwork.application.integration import MessageContext
 from common.seedwork.domain.clock import utcnow
 from common.seedwork.errors import AlreadyProcessed, ConcurrencyConflict
 from common.seedwork.infrastructure.database import Database
-from common.seedwork.infrastructure.unit_of_work import SqlAlchemyUnitOfWork
 from tests.integration.seedwork.things import (
     INBOX,
     OUTBOX,
     TRANSLATOR,
     Thing,
-    ThingRepository,
+    ThingsUnitOfWork,
     inbox,
     metadata,
     outbox,
@@ -33,8 +32,8 @@ def database(db_kind, make_db_uri):
 
 
 def make_uow(database, **kwargs):
-    return SqlAlchemyUnitOfWork(database, repositories={"things": ThingRepository},
-                                outbox=OUTBOX, inbox=INBOX, translator=TRANSLATOR, **kwargs)
+    return ThingsUnitOfWork(database, outbox=OUTBOX, inbox=INBOX, translator=TRANSLATOR,
+                            **kwargs)
 
 
 def count(database, table, *where):

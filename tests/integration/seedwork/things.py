@@ -12,6 +12,7 @@ from common.seedwork.domain.events import DomainEvent
 from common.seedwork.infrastructure.messaging import InboxStore, OutboxStore, add_messaging_tables
 from common.seedwork.infrastructure.repository import SqlAlchemyRepository
 from common.seedwork.infrastructure.types import DecimalType, UTCDateTime
+from common.seedwork.infrastructure.unit_of_work import SqlAlchemyUnitOfWork
 from common.validation import TolerantSchema
 
 metadata = MetaData()
@@ -62,3 +63,8 @@ THING_RENAMED = EventContract("things", "thing_renamed", 1, RenamedPayload, "tes
 TRANSLATOR = EventTranslator()
 TRANSLATOR.register(ThingRenamed, THING_RENAMED,
                     lambda e: {"thing_id": e.thing_id, "name": e.name})
+
+
+class ThingsUnitOfWork(SqlAlchemyUnitOfWork):
+    def _bind(self, connection):
+        self.things = ThingRepository(connection)

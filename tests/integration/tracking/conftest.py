@@ -45,7 +45,7 @@ def container(config, container_factory, clock):
     container = container_factory(TrackingService, config)
     container.start()
     [bus] = [d for d in container.dependencies if isinstance(d, MessageBusProvider)]
-    bus.dependencies["clock"] = clock
+    bus.shared["clock"] = clock  # the use cases read this test's clock
     return container
 
 

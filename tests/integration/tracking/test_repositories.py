@@ -15,12 +15,11 @@ from common.seedwork.infrastructure.messaging import (
     inbox_table,
     outbox_table,
 )
-from common.seedwork.infrastructure.unit_of_work import SqlAlchemyUnitOfWork
 from services.tracking.application.integration_events import TRANSLATOR
 from services.tracking.application.projections import DailyTally
 from services.tracking.domain.billing import BillableClick, ClickBatch
 from services.tracking.domain.references import PartnerRef
-from services.tracking.infrastructure.repositories import REPOSITORIES
+from services.tracking.infrastructure.unit_of_work import SqlTrackingUnitOfWork
 from tests.support import migrated
 from tests.unit.tracking.builders import terms
 
@@ -38,7 +37,7 @@ def database(make_db_uri, db_kind):
 @pytest.fixture
 def uow(database):
     metadata = MetaData()
-    return SqlAlchemyUnitOfWork(database, repositories=REPOSITORIES,
+    return SqlTrackingUnitOfWork(database,
                                 outbox=OutboxStore(outbox_table(metadata)),
                                 inbox=InboxStore(inbox_table(metadata)), translator=TRANSLATOR)
 

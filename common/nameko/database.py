@@ -1,0 +1,98 @@
+"""``ServiceDatabase``: nameko-sqlalchemy's ``Database`` provider, made the platform's.
+
+nameko-sqlalchemy owns the engine and the session lifecycle: it reads the URI in
+``setup()`` from ``DB_URIS["<service>:<Base>"]`` (``Base`` is the service's declarative
+base over its tables, ``infrastructure/tables.py``), builds the engine and a session
+factory, gives each worker its own ``DatabaseWrapper`` and closes that worker's sessions
+in ``worker_teardown`` -- also when the worker raised: the safety net under our unit of
+work, which commits and rolls back explicitly (never ``with session:``, whose exit
+commits). On top of it this subclass:
+
+* computes the engine options from the URL (SQLite busy timeout; PostgreSQL pool,
+  pre-ping, TCP keepalives) and installs psycogreen's wait callback for psycopg2, so a
+  query yields to eventlet's hub instead of blocking it;
+* attaches the SQLite listeners (WAL and PRAGMAs on connect, ``BEGIN IMMEDIATE`` on
+  write transactions) to the engine it created, and keeps a read engine beside it;
+* owns the service's outbox relay (``relay``, its own extension) and, on ``stop()``,
+  flushes it before the engine goes.
+
+    class PartnersService:
+        db = ServiceDatabase(Base)
+"""
+from __future__ import annotations
+
+from nameko_sqlalchemy import Database as NamekoSqlAlchemyDatabase
+from nameko_sqlalchemy.database import DatabaseWrapper
+from sqlalchemy.engine import make_url
+
+from common.nameko.relay import OutboxRelayExtension
+from common.seedwork.infrastructure.database import (
+    Database,
+    engine_options,
+    read_engine_for,
+)
+
+DB_URIS = "DB_URIS"
+
+
+def db_uri_key(service_name: str, base_name: str = "Base") -> str:
+    """nameko-sqlalchemy's key in ``DB_URIS``: ``"<service>:<declarative base name>"``."""
+    return f"{service_name}:{base_name}"
+
+
+def patch_for_eventlet(uri: str) -> None:
+    """psycopg2 waits through eventlet's hub instead of blocking it (idempotent)."""
+    if make_url(uri).get_driver_name() == "psycopg2":
+        from psycogreen.eventlet import patch_psycopg
+
+        patch_psycopg()
+
+
+class WorkerDatabase(DatabaseWrapper):
+    """A worker's database: nameko-sqlalchemy's per-worker sessions (closed at worker
+    teardown), plus the service's engines for what is not a session (reads, health)."""
+
+    def __init__(self, Session, database: Database):
+        super().__init__(Session)
+        self.database = database
+
+    def new_session(self):
+        """A session for one unit of work; closed by it, else at worker teardown."""
+        return self.get_session()
+
+    def ping(self) -> bool:
+        return self.database.ping()
+
+
+class ServiceDatabase(NamekoSqlAlchemyDatabase):
+    relay = OutboxRelayExtension()
+
+    def setup(self):
+        uri = self.container.config[DB_URIS][
+            db_uri_key(self.container.service_name, self.declarative_base.__name__)]
+        patch_for_eventlet(uri)
+        self.engine_options = {**engine_options(uri), **self.engine_options}
+        super().setup()  # nameko-sqlalchemy: self.engine, self.Session
+        self.database = Database.over(self.engine, read_engine_for(self.engine))
+        self.relay.serve(self.database)
+
+    def stop(self):
+        self.relay.stop()  # flushes what workers committed, while the engine still works
+        self._dispose()
+        super().stop()
+
+    def kill(self):
+        self.relay.kill()
+        self._dispose()
+        super().kill()
+
+    def _dispose(self) -> None:
+        if self.database.read_engine is not self.database.write_engine:
+            self.database.read_engine.dispose()
+
+    def get_dependency(self, worker_ctx) -> WorkerDatabase:
+        """One wrapper per worker, however many providers ask for it (the bus does)."""
+        found = self.dbs.get(worker_ctx)
+        if found is None:
+            found = self.dbs[worker_ctx] = WorkerDatabase(self.Session, self.database)
+        return found

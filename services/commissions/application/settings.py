@@ -1,0 +1,21 @@
+"""The service's knobs (config.yaml ``COMMISSIONS``), read once at start."""
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+
+SECTION = "COMMISSIONS"
+
+
+@dataclasses.dataclass(frozen=True)
+class CommissionsSettings:
+    approval_batch_size: int = 500   # commissions approved per timer run
+    release_batch_size: int = 100    # budget releases (and parked refunds) per timer run
+
+    @classmethod
+    def from_config(cls, section: Mapping[str, Any] | None) -> "CommissionsSettings":
+        values = section or {}
+        return cls(
+            approval_batch_size=int(values.get("approval_batch_size", cls.approval_batch_size)),
+            release_batch_size=int(values.get("release_batch_size", cls.release_batch_size)))

@@ -1,0 +1,34 @@
+"""The commissions unit of work over SQL: its repositories, named (see application/ports.py)."""
+from __future__ import annotations
+
+from sqlalchemy.engine import Connection
+
+from common.seedwork.infrastructure.unit_of_work import SqlAlchemyUnitOfWork
+from services.commissions.infrastructure.repositories import (
+    SqlAdjustmentRepository,
+    SqlAllowanceRepository,
+    SqlCommissionRepository,
+    SqlHoldRepository,
+    SqlLedgerRepository,
+    SqlParkedRefunds,
+    SqlReleaseQueue,
+)
+
+
+class SqlCommissionsUnitOfWork(SqlAlchemyUnitOfWork):
+    commissions: SqlCommissionRepository
+    adjustments: SqlAdjustmentRepository
+    ledgers: SqlLedgerRepository
+    holds: SqlHoldRepository
+    allowances: SqlAllowanceRepository
+    releases: SqlReleaseQueue
+    parked_refunds: SqlParkedRefunds
+
+    def _bind(self, connection: Connection) -> None:
+        self.commissions = SqlCommissionRepository(connection)
+        self.adjustments = SqlAdjustmentRepository(connection)
+        self.ledgers = SqlLedgerRepository(connection)
+        self.holds = SqlHoldRepository(connection)
+        self.allowances = SqlAllowanceRepository(connection)
+        self.releases = SqlReleaseQueue(connection)
+        self.parked_refunds = SqlParkedRefunds(connection)
