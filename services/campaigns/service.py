@@ -42,23 +42,23 @@ class CampaignsService(health.HealthMixin):
     # brands ------------------------------------------------------------------------------
     @api
     def register_brand(self, payload):
-        data = load(schemas.RegisterBrandSchema(), payload)
+        data = load(schemas.RegisterBrandSchema, payload)
         return {"brand_id": self._handle(commands.RegisterBrand(**data))}
 
     @api
     def get_brand(self, brand_id):
-        data = load(schemas.BrandIdSchema(), {"brand_id": brand_id})
+        data = load(schemas.BrandIdSchema, {"brand_id": brand_id})
         return self.bus.query(queries.GetBrand(**data))
 
     @api
     def list_brands(self, filters=None):
-        data = load(schemas.ListBrandsSchema(), filters or {})
+        data = load(schemas.ListBrandsSchema, filters or {})
         return self.bus.query(queries.ListBrands(**data))
 
     # campaigns ---------------------------------------------------------------------------
     @api
     def create_campaign(self, payload):
-        data = load(schemas.CreateCampaignSchema(), payload)
+        data = load(schemas.CreateCampaignSchema, payload)
         return self._campaign(self._handle(commands.CreateCampaign(**data)))
 
     @api
@@ -79,7 +79,7 @@ class CampaignsService(health.HealthMixin):
 
     @api
     def change_terms(self, campaign_id, acting_brand_id, terms, effective_from=None):
-        data = load(schemas.ChangeTermsSchema(), {
+        data = load(schemas.ChangeTermsSchema, {
             "campaign_id": campaign_id, "acting_brand_id": acting_brand_id, "terms": terms,
             "effective_from": effective_from})
         self._handle(commands.ChangeTerms(**data))
@@ -87,58 +87,58 @@ class CampaignsService(health.HealthMixin):
 
     @api
     def change_budget(self, campaign_id, acting_brand_id, budget):
-        data = load(schemas.ChangeBudgetSchema(), {
+        data = load(schemas.ChangeBudgetSchema, {
             "campaign_id": campaign_id, "acting_brand_id": acting_brand_id, "budget": budget})
         self._handle(commands.ChangeBudget(**data))
         return self._campaign(data["campaign_id"])
 
     @api
     def get_campaign(self, campaign_id):
-        data = load(schemas.CampaignIdSchema(), {"campaign_id": campaign_id})
+        data = load(schemas.CampaignIdSchema, {"campaign_id": campaign_id})
         return self._campaign(data["campaign_id"])
 
     @api
     def list_campaigns(self, filters=None):
-        data = load(schemas.ListCampaignsSchema(), filters or {})
+        data = load(schemas.ListCampaignsSchema, filters or {})
         return self.bus.query(queries.ListCampaigns(**data))
 
     # enrollments -------------------------------------------------------------------------
     @api
     def enroll_partner(self, campaign_id, partner_id):
-        data = load(schemas.EnrollPartnerSchema(),
+        data = load(schemas.EnrollPartnerSchema,
                     {"campaign_id": campaign_id, "partner_id": partner_id})
         enrollment_id = self._handle(commands.EnrollPartner(**data))
         return self.bus.query(queries.GetEnrollment(enrollment_id=enrollment_id))
 
     @api
     def get_enrollment(self, enrollment_id):
-        data = load(schemas.EnrollmentIdSchema(), {"enrollment_id": enrollment_id})
+        data = load(schemas.EnrollmentIdSchema, {"enrollment_id": enrollment_id})
         return self.bus.query(queries.GetEnrollment(**data))
 
     @api
     def list_enrollments(self, filters=None):
-        data = load(schemas.ListEnrollmentsSchema(), filters or {})
+        data = load(schemas.ListEnrollmentsSchema, filters or {})
         return self.bus.query(queries.ListEnrollments(**data))
 
     @api
     def resolve_referral_code(self, code):
-        data = load(schemas.ReferralCodeSchema(), {"code": code})
+        data = load(schemas.ReferralCodeSchema, {"code": code})
         return self.bus.query(queries.ResolveReferralCode(**data))
 
     # budget ------------------------------------------------------------------------------
     @api
     def reserve_budget(self, payload):
-        data = load(schemas.ReserveBudgetSchema(), payload)
+        data = load(schemas.ReserveBudgetSchema, payload)
         return self._handle(commands.ReserveBudget(**data))
 
     @api
     def release_budget(self, payload):
-        data = load(schemas.ReleaseBudgetSchema(), payload)
+        data = load(schemas.ReleaseBudgetSchema, payload)
         return self._handle(commands.ReleaseBudget(**data))
 
     @api
     def get_budget(self, campaign_id):
-        data = load(schemas.CampaignIdSchema(), {"campaign_id": campaign_id})
+        data = load(schemas.CampaignIdSchema, {"campaign_id": campaign_id})
         return self.bus.query(queries.GetBudget(**data))
 
     # partner replica (events from the partners service) ----------------------------------
@@ -179,7 +179,7 @@ class CampaignsService(health.HealthMixin):
             return self.bus.handle(command)
 
     def _change(self, command_type, campaign_id, acting_brand_id):
-        data = load(schemas.CampaignActionSchema(),
+        data = load(schemas.CampaignActionSchema,
                     {"campaign_id": campaign_id, "acting_brand_id": acting_brand_id})
         self._handle(command_type(**data))
         return self._campaign(data["campaign_id"])

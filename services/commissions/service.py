@@ -72,14 +72,14 @@ class CommissionsService(health.HealthMixin):
     # brand decisions ---------------------------------------------------------------------
     @api
     def approve_commission(self, commission_id, acting_brand_id):
-        data = load(schemas.ApproveCommissionSchema(),
+        data = load(schemas.ApproveCommissionSchema,
                     {"commission_id": commission_id, "acting_brand_id": acting_brand_id})
         self.bus.handle(commands.ApproveCommission(**data))
         return self._get(data["commission_id"])
 
     @api
     def decline_commission(self, commission_id, acting_brand_id, reason):
-        data = load(schemas.DeclineCommissionSchema(), {
+        data = load(schemas.DeclineCommissionSchema, {
             "commission_id": commission_id, "acting_brand_id": acting_brand_id,
             "reason": reason})
         self.bus.handle(commands.DeclineCommission(**data))
@@ -88,38 +88,38 @@ class CommissionsService(health.HealthMixin):
     # payout saga steps -------------------------------------------------------------------
     @api
     def hold_for_payout(self, payload):
-        data = load(schemas.HoldForPayoutSchema(), payload)
+        data = load(schemas.HoldForPayoutSchema, payload)
         return self.bus.handle(commands.HoldForPayout(**data))
 
     @api
     def confirm_payout(self, payout_id):
-        data = load(schemas.PayoutIdSchema(), {"payout_id": payout_id})
+        data = load(schemas.PayoutIdSchema, {"payout_id": payout_id})
         return self.bus.handle(commands.ConfirmPayout(**data))
 
     @api
     def release_payout(self, payout_id):
-        data = load(schemas.PayoutIdSchema(), {"payout_id": payout_id})
+        data = load(schemas.PayoutIdSchema, {"payout_id": payout_id})
         return self.bus.handle(commands.ReleasePayout(**data))
 
     # queries -----------------------------------------------------------------------------
     @api
     def get_commission(self, commission_id):
-        data = load(schemas.CommissionIdSchema(), {"commission_id": commission_id})
+        data = load(schemas.CommissionIdSchema, {"commission_id": commission_id})
         return self._get(data["commission_id"])
 
     @api
     def list_commissions(self, filters=None):
-        data = load(schemas.ListCommissionsSchema(), filters or {})
+        data = load(schemas.ListCommissionsSchema, filters or {})
         return self.bus.query(queries.ListCommissions(**data))
 
     @api
     def get_balance(self, partner_id):
-        data = load(schemas.PartnerIdSchema(), {"partner_id": partner_id})
+        data = load(schemas.PartnerIdSchema, {"partner_id": partner_id})
         return self.bus.query(queries.GetBalance(**data))
 
     @api
     def list_payable(self, filters):
-        data = load(schemas.ListPayableSchema(), filters)
+        data = load(schemas.ListPayableSchema, filters)
         return self.bus.query(queries.ListPayable(**data))
 
     # helpers -----------------------------------------------------------------------------

@@ -63,18 +63,18 @@ class PayoutsService(health.HealthMixin):
 
     @api
     def retry_payout(self, payout_id):
-        data = load(schemas.PayoutIdSchema(), {"payout_id": payout_id})
+        data = load(schemas.PayoutIdSchema, {"payout_id": payout_id})
         self.bus.handle(commands.RetryPayout(**data))
         return self.bus.query(queries.GetPayout(**data))
 
     @api
     def get_payout(self, payout_id):
-        data = load(schemas.PayoutIdSchema(), {"payout_id": payout_id})
+        data = load(schemas.PayoutIdSchema, {"payout_id": payout_id})
         return self.bus.query(queries.GetPayout(**data))
 
     @api
     def list_payouts(self, filters=None):
-        data = load(schemas.ListPayoutsSchema(), filters or {})
+        data = load(schemas.ListPayoutsSchema, filters or {})
         return self.bus.query(queries.ListPayouts(**data))
 
     @timer(SECTION, "saga_interval_seconds", default=1.0, eager=True)
