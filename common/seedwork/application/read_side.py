@@ -1,69 +1,99 @@
-"""Helpers for views (the read side: SQL ``text()`` queries straight to DTOs).
+"""What every service's read side shares (views: SQLAlchemy Core ``select()`` over the
+service's ``tables.py`` straight to DTOs, skipping the domain).
 
-* Values: through ``text()`` SQLite returns times, decimals and JSON as text while
-  PostgreSQL returns naive datetimes, padded NUMERICs and parsed JSON; these turn each
-  into the one shape the DTOs promise.
-* ``filtered_page``: the rows and total of a filtered, ordered, paged listing.
+The tables' column types do the normalising, the same on SQLite and PostgreSQL:
+``UTCDateTime`` hands back aware UTC datetimes, ``DecimalType`` exact Decimals without
+padding, ``JSON`` parsed values, ``Date`` dates, ``Boolean`` bools. What is left here:
+
+* ``time_text``, ``day_text``, ``money_dict``, ``amount_text``: a value to its wire shape;
+* ``equal_to`` and ``Listing``: a filtered, ordered, paged listing
+  (``{"items", "page", "page_size", "total"}``). Its statements are built once per
+  combination of filters in use and bound by parameter, so SQLAlchemy's compiled cache
+  answers every call after the first.
 """
 from __future__ import annotations
 
-import json
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import ColumnElement, Integer, Row, Select, bindparam, func, select
 from sqlalchemy.engine import Connection
 
-from common.seedwork.domain.clock import as_utc, isoformat
+from common.seedwork.domain.clock import isoformat
 from common.seedwork.domain.money import Money
 
 
-def time_text(value: Any) -> str | None:
+def time_text(value: datetime | None) -> str | None:
     """UTC ISO 8601 with ``Z`` (None stays None)."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return isoformat(as_utc(value))
+    return None if value is None else isoformat(value)
 
 
-def day_text(value: Any) -> str | None:
-    if value is None or isinstance(value, str):
-        return value
-    return value.isoformat() if isinstance(value, date) else str(value)
+def day_text(value: date | None) -> str | None:
+    """``YYYY-MM-DD`` (None stays None)."""
+    return None if value is None else value.isoformat()
 
 
-def money_dict(amount: Any, currency: str | None) -> dict[str, str] | None:
+def money_dict(amount: Decimal | None, currency: str | None) -> dict[str, str] | None:
     """``{"amount": "12.50", "currency": "USD"}`` (None when there is no amount)."""
     if amount is None or currency is None:
         return None
-    return Money(decimal(amount), currency).to_dict()
+    return Money(amount, currency).to_dict()
 
 
-def amount_text(amount: Any, currency: str) -> str:
+def amount_text(amount: Decimal, currency: str) -> str:
     """The amount alone, as a decimal string padded to the currency's minor unit."""
-    return Money(decimal(amount), currency).format_amount()
+    return Money(amount, currency).format_amount()
 
 
-def decimal(value: Any) -> Decimal:
-    return value if isinstance(value, Decimal) else Decimal(str(value))
+def equal_to(*columns) -> dict[str, ColumnElement[bool]]:
+    """``{name: column = :name}`` for each column: the usual filters of a listing."""
+    return {column.name: column == bindparam(column.name) for column in columns}
 
 
-def json_value(value: Any) -> Any:
-    return json.loads(value) if isinstance(value, str) else value
+_LIMIT = bindparam("page_limit", type_=Integer)
+_OFFSET = bindparam("page_offset", type_=Integer)
 
 
-def filtered_page(conn: Connection, *, table: str, columns: str, filters: dict[str, Any],
-                  order_by: str, page: int, page_size: int) -> tuple[list, int]:
-    """Rows of ``table`` whose columns equal the given (non-empty) filter values, and
-    how many there are in all. Column names come from code, never from callers."""
-    used = {column: value for column, value in filters.items() if value}
-    where = " AND ".join(f"{column} = :{column}" for column in used)
-    where = f"WHERE {where}" if where else ""
-    total = conn.execute(text(f"SELECT count(*) FROM {table} {where}"), used).scalar()
-    rows = conn.execute(
-        text(f"SELECT {columns} FROM {table} {where} ORDER BY {order_by} "
-             "LIMIT :limit OFFSET :offset"),
-        {**used, "limit": page_size, "offset": (page - 1) * page_size}).all()
-    return rows, total
+class Listing:
+    """One paged listing: ``columns`` of one table, ``order_by`` (end it with a unique
+    column so pages never overlap), and named ``filters`` — conditions with a bound
+    parameter of the same name (``equal_to`` builds the usual ones; ranges are written
+    out: ``{"start": table.c.occurred_at >= bindparam("start")}``). A filter is used when
+    its value is given and is neither None nor empty."""
+
+    def __init__(self, *columns, order_by: Sequence[ColumnElement],
+                 filters: Mapping[str, ColumnElement[bool]] | None = None):
+        self._rows = select(*columns)
+        self._froms = self._rows.get_final_froms()
+        self._order_by = tuple(order_by)
+        self._filters = dict(filters or {})
+        self._statements: dict[tuple[str, ...], tuple[Select, Select]] = {}
+
+    def page(self, conn: Connection, *, page: int, page_size: int,
+             items: Callable[[Sequence[Row]], list[dict]], **filters: Any) -> dict:
+        """One page and the total over all pages; ``items`` turns the page's rows into
+        DTOs (all at once, so it can fetch what they share in one query)."""
+        unknown = set(filters) - set(self._filters)
+        if unknown:
+            raise TypeError(f"not a filter of this listing: {sorted(unknown)}")
+        used = {name: value for name, value in filters.items() if value not in (None, "")}
+        count, rows = self._statements_for(tuple(name for name in self._filters
+                                                 if name in used))
+        total = conn.execute(count, used).scalar_one()
+        found = conn.execute(rows, {**used, "page_limit": page_size,
+                                    "page_offset": (page - 1) * page_size}).all()
+        return {"items": items(found), "page": page, "page_size": page_size, "total": total}
+
+    def _statements_for(self, names: tuple[str, ...]) -> tuple[Select, Select]:
+        statements = self._statements.get(names)
+        if statements is None:
+            where = [self._filters[name] for name in names]
+            statements = (
+                select(func.count()).select_from(*self._froms).where(*where),
+                self._rows.where(*where).order_by(*self._order_by)
+                .limit(_LIMIT).offset(_OFFSET),
+            )
+            self._statements[names] = statements
+        return statements

@@ -1,102 +1,78 @@
-"""Read side: plain SQL to DTOs, skipping the aggregates (cosmicpython's views).
+"""Read side: SQLAlchemy Core over the campaigns tables straight to DTOs, skipping the
+aggregates (cosmicpython's views).
 
-Raw SQL hands values back as the driver has them (SQLite: decimals and times as text,
-JSON as text, booleans as 0/1); the small converters below make both backends agree.
-Terms rows are turned into ``Terms`` values only to share their wire shape (``dto``).
+The column types normalise the values on both backends (aware UTC datetimes, exact
+Decimals, parsed JSON, bools); the statements are built once. Terms rows are turned into
+``Terms`` values only to share their wire shape (``dto``).
 """
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Connection
 
-from common.seedwork.domain.clock import as_utc
+from common.seedwork.application.read_side import Listing, equal_to
 from common.seedwork.domain.money import Money
 from services.campaigns.application import dto, queries
-from services.campaigns.domain.terms import Model, Terms, canonical, version_in_force
+from services.campaigns.domain.terms import Model, Terms, version_in_force
+from services.campaigns.infrastructure.tables import (
+    brands,
+    campaign_terms,
+    campaigns,
+    enrollments,
+)
 
 
-# --- value converters -----------------------------------------------------------------------
-def _time(value) -> datetime | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return as_utc(value)
-
-
-def _decimal(value) -> Decimal | None:
-    return None if value is None else canonical(Decimal(str(value)))
-
-
-def _money(amount, currency: str) -> Money | None:
-    return None if amount is None else Money(_decimal(amount), currency)
-
-
-def _json_list(value) -> list:
-    if isinstance(value, str):
-        value = json.loads(value)
-    return list(value or [])
-
-
-# --- paging ---------------------------------------------------------------------------------
-def _page(conn: Connection, query: queries.PageQuery, *, select: str, table: str,
-          filters: dict[str, Any], order_by: str, to_dto: Callable[[list], list[dict]]) -> dict:
-    """One page of ``select`` over ``table`` where every non-empty filter column equals."""
-    active = {column: value for column, value in filters.items() if value}
-    where = " AND ".join(f"{column} = :{column}" for column in active)
-    where = f"WHERE {where}" if where else ""
-    total = conn.execute(text(f"SELECT count(*) FROM {table} {where}"), active).scalar()
-    rows = conn.execute(
-        text(f"SELECT {select} FROM {table} {where} ORDER BY {order_by} "
-             "LIMIT :limit OFFSET :offset"),
-        {**active, "limit": query.page_size, "offset": (query.page - 1) * query.page_size},
-    ).all()
-    return {"items": to_dto(rows), "page": query.page, "page_size": query.page_size,
-            "total": total}
+def _money(amount: Decimal | None, currency: str) -> Money | None:
+    return None if amount is None else Money(amount, currency)
 
 
 # --- brands ---------------------------------------------------------------------------------
-_BRAND = "id, name, currency, registered_at"
+_BRAND_COLUMNS = (brands.c.id, brands.c.name, brands.c.currency, brands.c.registered_at)
+_BRAND = select(*_BRAND_COLUMNS).where(brands.c.id == bindparam("id"))
+_BRANDS = Listing(*_BRAND_COLUMNS, order_by=(brands.c.registered_at.desc(), brands.c.id))
 
 
 def _brand_dto(row) -> dict:
     return {"brand_id": row.id, "name": row.name, "currency": row.currency,
-            "registered_at": dto.timestamp(_time(row.registered_at))}
+            "registered_at": dto.timestamp(row.registered_at)}
 
 
 def brand(conn: Connection, brand_id: str) -> dict | None:
-    row = conn.execute(text(f"SELECT {_BRAND} FROM brands WHERE id = :id"),
-                       {"id": brand_id}).first()
+    row = conn.execute(_BRAND, {"id": brand_id}).first()
     return _brand_dto(row) if row else None
 
 
 def brands_page(conn: Connection, query: queries.ListBrands) -> dict:
-    return _page(conn, query, select=_BRAND, table="brands", filters={},
-                 order_by="registered_at DESC, id",
-                 to_dto=lambda rows: [_brand_dto(row) for row in rows])
+    return _BRANDS.page(conn, page=query.page, page_size=query.page_size,
+                        items=lambda rows: [_brand_dto(row) for row in rows])
 
 
 # --- campaigns ------------------------------------------------------------------------------
-_CAMPAIGN = ("id, brand_id, name, description, currency, status, pause_reason, budget_amount, "
-             "starts_at, ends_at, landing_url, eligible_partner_types, eligible_countries, "
-             "created_at, updated_at, revision")
-_TERMS = ("campaign_id, version, model, rate, min_amount, max_amount, amount, "
-          "daily_click_cap, attribution_window_days, hold_days, effective_from")
+_CAMPAIGN_COLUMNS = [campaigns.c[name] for name in (
+    "id", "brand_id", "name", "description", "currency", "status", "pause_reason",
+    "budget_amount", "starts_at", "ends_at", "landing_url", "eligible_partner_types",
+    "eligible_countries", "created_at", "updated_at", "revision")]
+_CAMPAIGN = select(*_CAMPAIGN_COLUMNS).where(campaigns.c.id == bindparam("id"))
+_CAMPAIGNS = Listing(
+    *_CAMPAIGN_COLUMNS, order_by=(campaigns.c.created_at.desc(), campaigns.c.id),
+    filters=equal_to(campaigns.c.brand_id, campaigns.c.status))
+_TERMS = (select(*(campaign_terms.c[name] for name in (
+    "campaign_id", "version", "model", "rate", "min_amount", "max_amount", "amount",
+    "daily_click_cap", "attribution_window_days", "hold_days", "effective_from")))
+    .where(campaign_terms.c.campaign_id.in_(bindparam("ids", expanding=True)))
+    .order_by(campaign_terms.c.campaign_id, campaign_terms.c.version))
 
 
 def _terms(row, currency: str) -> Terms:
     return Terms(
-        version=row.version, model=Model(row.model), rate=_decimal(row.rate),
+        version=row.version, model=Model(row.model), rate=row.rate,
         min=_money(row.min_amount, currency), max=_money(row.max_amount, currency),
         amount=_money(row.amount, currency), daily_click_cap=row.daily_click_cap,
         attribution_window_days=row.attribution_window_days, hold_days=row.hold_days,
-        effective_from=_time(row.effective_from))
+        effective_from=row.effective_from)
 
 
 def _terms_by_campaign(conn: Connection, rows) -> dict[str, list[Terms]]:
@@ -104,10 +80,7 @@ def _terms_by_campaign(conn: Connection, rows) -> dict[str, list[Terms]]:
     if not currencies:
         return {}
     found: dict[str, list[Terms]] = {campaign_id: [] for campaign_id in currencies}
-    statement = text(f"SELECT {_TERMS} FROM campaign_terms WHERE campaign_id IN :ids "
-                     "ORDER BY campaign_id, version").bindparams(
-        bindparam("ids", expanding=True))
-    for row in conn.execute(statement, {"ids": list(currencies)}).all():
+    for row in conn.execute(_TERMS, {"ids": list(currencies)}).all():
         found[row.campaign_id].append(_terms(row, currencies[row.campaign_id]))
     return found
 
@@ -122,16 +95,16 @@ def _campaign_dto(row, history: list[Terms], now: datetime) -> dict:
         "status": row.status,
         "pause_reason": row.pause_reason,
         "budget": dto.money(_money(row.budget_amount, row.currency)),
-        "starts_at": dto.timestamp(_time(row.starts_at)),
-        "ends_at": dto.timestamp(_time(row.ends_at)),
+        "starts_at": dto.timestamp(row.starts_at),
+        "ends_at": dto.timestamp(row.ends_at),
         "landing_url": row.landing_url,
-        "eligibility": {"partner_types": _json_list(row.eligible_partner_types),
-                        "countries": _json_list(row.eligible_countries)},
+        "eligibility": {"partner_types": list(row.eligible_partner_types or []),
+                        "countries": list(row.eligible_countries or [])},
         "terms": dto.terms(version_in_force(history, now, lambda t: t.effective_from)),
         "terms_history": [dto.terms(terms) for terms in history],
         "revision": row.revision,
-        "created_at": dto.timestamp(_time(row.created_at)),
-        "updated_at": dto.timestamp(_time(row.updated_at)),
+        "created_at": dto.timestamp(row.created_at),
+        "updated_at": dto.timestamp(row.updated_at),
     }
 
 
@@ -141,21 +114,30 @@ def _campaign_dtos(conn: Connection, rows, now: datetime) -> list[dict]:
 
 
 def campaign(conn: Connection, campaign_id: str, now: datetime) -> dict | None:
-    rows = conn.execute(text(f"SELECT {_CAMPAIGN} FROM campaigns WHERE id = :id"),
-                        {"id": campaign_id}).all()
+    rows = conn.execute(_CAMPAIGN, {"id": campaign_id}).all()
     return _campaign_dtos(conn, rows, now)[0] if rows else None
 
 
 def campaigns_page(conn: Connection, query: queries.ListCampaigns, now: datetime) -> dict:
-    return _page(conn, query, select=_CAMPAIGN, table="campaigns",
-                 filters={"brand_id": query.brand_id, "status": query.status},
-                 order_by="created_at DESC, id",
-                 to_dto=lambda rows: _campaign_dtos(conn, rows, now))
+    return _CAMPAIGNS.page(conn, page=query.page, page_size=query.page_size,
+                           items=lambda rows: _campaign_dtos(conn, rows, now),
+                           brand_id=query.brand_id, status=query.status)
 
 
 # --- enrollments ----------------------------------------------------------------------------
-_ENROLLMENT = ("id, campaign_id, brand_id, partner_id, referral_code, tracking_url, status, "
-               "suspension_reason, enrolled_at, updated_at, revision")
+_ENROLLMENT_COLUMNS = [enrollments.c[name] for name in (
+    "id", "campaign_id", "brand_id", "partner_id", "referral_code", "tracking_url", "status",
+    "suspension_reason", "enrolled_at", "updated_at", "revision")]
+_ENROLLMENT = select(*_ENROLLMENT_COLUMNS).where(enrollments.c.id == bindparam("id"))
+_ENROLLMENTS = Listing(
+    *_ENROLLMENT_COLUMNS, order_by=(enrollments.c.enrolled_at.desc(), enrollments.c.id),
+    filters=equal_to(enrollments.c.campaign_id, enrollments.c.partner_id,
+                     enrollments.c.status))
+_REFERRAL = (select(enrollments.c.referral_code, enrollments.c.id, enrollments.c.campaign_id,
+                    enrollments.c.brand_id, enrollments.c.partner_id, enrollments.c.status,
+                    campaigns.c.landing_url, campaigns.c.status.label("campaign_status"))
+             .join_from(enrollments, campaigns, campaigns.c.id == enrollments.c.campaign_id)
+             .where(enrollments.c.referral_code == bindparam("code")))
 
 
 def _enrollment_dto(row) -> dict:
@@ -168,32 +150,26 @@ def _enrollment_dto(row) -> dict:
         "tracking_url": row.tracking_url,
         "status": row.status,
         "suspension_reason": row.suspension_reason,
-        "enrolled_at": dto.timestamp(_time(row.enrolled_at)),
-        "updated_at": dto.timestamp(_time(row.updated_at)),
+        "enrolled_at": dto.timestamp(row.enrolled_at),
+        "updated_at": dto.timestamp(row.updated_at),
         "revision": row.revision,
     }
 
 
 def enrollment(conn: Connection, enrollment_id: str) -> dict | None:
-    row = conn.execute(text(f"SELECT {_ENROLLMENT} FROM enrollments WHERE id = :id"),
-                       {"id": enrollment_id}).first()
+    row = conn.execute(_ENROLLMENT, {"id": enrollment_id}).first()
     return _enrollment_dto(row) if row else None
 
 
 def enrollments_page(conn: Connection, query: queries.ListEnrollments) -> dict:
-    return _page(conn, query, select=_ENROLLMENT, table="enrollments",
-                 filters={"campaign_id": query.campaign_id, "partner_id": query.partner_id,
-                          "status": query.status},
-                 order_by="enrolled_at DESC, id",
-                 to_dto=lambda rows: [_enrollment_dto(row) for row in rows])
+    return _ENROLLMENTS.page(conn, page=query.page, page_size=query.page_size,
+                             items=lambda rows: [_enrollment_dto(row) for row in rows],
+                             campaign_id=query.campaign_id, partner_id=query.partner_id,
+                             status=query.status)
 
 
 def referral(conn: Connection, code: str) -> dict | None:
-    row = conn.execute(text(
-        "SELECT e.referral_code, e.id, e.campaign_id, e.brand_id, e.partner_id, e.status, "
-        "c.landing_url, c.status AS campaign_status "
-        "FROM enrollments e JOIN campaigns c ON c.id = e.campaign_id "
-        "WHERE e.referral_code = :code"), {"code": code}).first()
+    row = conn.execute(_REFERRAL, {"code": code}).first()
     if row is None:
         return None
     return {"referral_code": row.referral_code, "enrollment_id": row.id,
@@ -203,13 +179,16 @@ def referral(conn: Connection, code: str) -> dict | None:
 
 
 # --- budget ---------------------------------------------------------------------------------
+_BUDGET = (select(campaigns.c.id, campaigns.c.currency, campaigns.c.budget_amount,
+                  campaigns.c.reserved_amount, campaigns.c.budget_exhausted)
+           .where(campaigns.c.id == bindparam("id")))
+
+
 def budget(conn: Connection, campaign_id: str) -> dict | None:
-    row = conn.execute(text(
-        "SELECT id, currency, budget_amount, reserved_amount, budget_exhausted "
-        "FROM campaigns WHERE id = :id"), {"id": campaign_id}).first()
+    row = conn.execute(_BUDGET, {"id": campaign_id}).first()
     if row is None:
         return None
-    total = _money(row.budget_amount, row.currency)
-    reserved = _money(row.reserved_amount, row.currency)
+    total = Money(row.budget_amount, row.currency)
+    reserved = Money(row.reserved_amount, row.currency)
     return {"campaign_id": row.id, "total": dto.money(total), "reserved": dto.money(reserved),
-            "remaining": dto.money(total - reserved), "exhausted": bool(row.budget_exhausted)}
+            "remaining": dto.money(total - reserved), "exhausted": row.budget_exhausted}

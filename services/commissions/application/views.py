@@ -1,31 +1,45 @@
-"""Read side: plain SQL to DTOs, skipping the domain (cosmicpython's views).
+"""Read side: SQLAlchemy Core over the commissions tables straight to DTOs, skipping the
+domain (cosmicpython's views).
 
 Amounts leave as money objects ``{"amount": "20.00", "currency": "USD"}``; in balances,
 where the currency is given once per entry, as decimal strings padded to the currency's
-minor unit (``"20.00"``).
+minor unit (``"20.00"``). Sums are done in Python: on SQLite the amounts are decimal text.
 """
 from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import text
+from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Connection
 
 from common.seedwork.application.read_side import (
+    Listing,
     amount_text,
     day_text,
-    decimal,
-    filtered_page,
+    equal_to,
     money_dict,
     time_text,
 )
 from services.commissions.application import queries
+from services.commissions.infrastructure.tables import commissions, ledgers
 
 BUCKETS = ("pending", "approved", "in_payout", "paid", "adjustments")
-_COLUMNS = ("id, partner_id, campaign_id, brand_id, conversion_id, source_event_id, model, "
-            "terms_version, currency, order_amount, order_currency, clicks, click_day, earned, "
-            "amount, reversed, status, reason, hold_until, payout_id, occurred_at, created_at, "
-            "updated_at")
+_COLUMNS = [commissions.c[name] for name in (
+    "id", "partner_id", "campaign_id", "brand_id", "conversion_id", "source_event_id",
+    "model", "terms_version", "currency", "order_amount", "order_currency", "clicks",
+    "click_day", "earned", "amount", "reversed", "status", "reason", "hold_until",
+    "payout_id", "occurred_at", "created_at", "updated_at")]
+_COMMISSION = select(*_COLUMNS).where(commissions.c.id == bindparam("id"))
+_COMMISSIONS = Listing(
+    *_COLUMNS, order_by=(commissions.c.created_at.desc(), commissions.c.id),
+    filters=equal_to(commissions.c.partner_id, commissions.c.campaign_id,
+                     commissions.c.brand_id, commissions.c.status))
+_BALANCES = (select(ledgers.c.currency, *(ledgers.c[bucket] for bucket in BUCKETS))
+             .where(ledgers.c.partner_id == bindparam("partner_id"))
+             .order_by(ledgers.c.currency))
+_PAYABLE = (select(ledgers.c.partner_id, ledgers.c.approved, ledgers.c.adjustments)
+            .where(ledgers.c.currency == bindparam("currency"))
+            .order_by(ledgers.c.partner_id))
 
 
 def _commission_dto(row) -> dict:
@@ -55,23 +69,20 @@ def _commission_dto(row) -> dict:
 
 
 def commission(conn: Connection, commission_id: str) -> dict | None:
-    row = conn.execute(text(f"SELECT {_COLUMNS} FROM commissions WHERE id = :id"),
-                       {"id": commission_id}).first()
+    row = conn.execute(_COMMISSION, {"id": commission_id}).first()
     return _commission_dto(row) if row else None
 
 
 def commissions_page(conn: Connection, query: queries.ListCommissions) -> dict:
-    rows, total = filtered_page(
-        conn, table="commissions", columns=_COLUMNS, order_by="created_at DESC, id",
-        filters={column: getattr(query, column)
-                 for column in ("partner_id", "campaign_id", "brand_id", "status")},
-        page=query.page, page_size=query.page_size)
-    return {"items": [_commission_dto(row) for row in rows], "page": query.page,
-            "page_size": query.page_size, "total": total}
+    return _COMMISSIONS.page(
+        conn, page=query.page, page_size=query.page_size,
+        items=lambda rows: [_commission_dto(row) for row in rows],
+        partner_id=query.partner_id, campaign_id=query.campaign_id,
+        brand_id=query.brand_id, status=query.status)
 
 
 def _balance_dto(row) -> dict:
-    amounts = {bucket: decimal(getattr(row, bucket)) for bucket in BUCKETS}
+    amounts = {bucket: getattr(row, bucket) for bucket in BUCKETS}
     payable = amounts["approved"] + amounts["adjustments"]
     return {"currency": row.currency,
             **{bucket: amount_text(value, row.currency) for bucket, value in amounts.items()},
@@ -79,21 +90,15 @@ def _balance_dto(row) -> dict:
 
 
 def balance(conn: Connection, partner_id: str) -> dict:
-    rows = conn.execute(text(
-        f"SELECT currency, {', '.join(BUCKETS)} FROM ledgers WHERE partner_id = :partner_id "
-        "ORDER BY currency"), {"partner_id": partner_id}).all()
+    rows = conn.execute(_BALANCES, {"partner_id": partner_id}).all()
     return {"partner_id": partner_id, "balances": [_balance_dto(row) for row in rows]}
 
 
 def payable(conn: Connection, currency: str, min_amount: Decimal) -> dict:
-    """Partners whose payable balance (approved net of clawbacks) reaches ``min_amount``.
-    Sums in Python: on SQLite the amounts are decimal text."""
-    rows = conn.execute(text(
-        "SELECT partner_id, approved, adjustments FROM ledgers WHERE currency = :currency "
-        "ORDER BY partner_id"), {"currency": currency}).all()
+    """Partners whose payable balance (approved net of clawbacks) reaches ``min_amount``."""
     items = []
-    for row in rows:
-        net = decimal(row.approved) + decimal(row.adjustments)
+    for row in conn.execute(_PAYABLE, {"currency": currency}).all():
+        net = row.approved + row.adjustments
         if net > 0 and net >= min_amount:
             items.append({"partner_id": row.partner_id,
                           "payable": amount_text(net, currency),

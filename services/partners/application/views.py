@@ -1,23 +1,25 @@
-"""Read side: plain SQL to DTOs, skipping the domain (cosmicpython's views)."""
+"""Read side: SQLAlchemy Core over the partners tables straight to DTOs, skipping the
+domain (cosmicpython's views). The column types normalise the values; the statements
+are built once."""
 from __future__ import annotations
 
-import json
-from datetime import datetime
-
-from sqlalchemy import text
+from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Connection
 
-from common.seedwork.domain.clock import as_utc, isoformat
+from common.seedwork.application.read_side import Listing, equal_to, time_text
 from services.partners.application import queries
+from services.partners.infrastructure.tables import partners
 
-_COLUMNS = ("id, name, email, type, country, status, kyc_status, payout_method, "
-            "suspension_reason, registered_at, updated_at, revision")
+_COLUMNS = [partners.c[name] for name in (
+    "id", "name", "email", "type", "country", "status", "kyc_status", "payout_method",
+    "suspension_reason", "registered_at", "updated_at", "revision")]
+_PARTNER = select(*_COLUMNS).where(partners.c.id == bindparam("id"))
+_PARTNERS = Listing(
+    *_COLUMNS, order_by=(partners.c.registered_at.desc(), partners.c.id),
+    filters=equal_to(partners.c.status, partners.c.type, partners.c.country))
 
 
 def _dto(row) -> dict:
-    payout_method = row.payout_method
-    if isinstance(payout_method, str):  # SQLite hands JSON back as text through text()
-        payout_method = json.loads(payout_method)
     return {
         "partner_id": row.id,
         "name": row.name,
@@ -26,39 +28,21 @@ def _dto(row) -> dict:
         "country": row.country,
         "status": row.status,
         "kyc_status": row.kyc_status,
-        "payout_method": payout_method,
+        "payout_method": row.payout_method,
         "suspension_reason": row.suspension_reason,
-        "registered_at": _time(row.registered_at),
-        "updated_at": _time(row.updated_at),
+        "registered_at": time_text(row.registered_at),
+        "updated_at": time_text(row.updated_at),
         "revision": row.revision,
     }
 
 
-def _time(value) -> str:
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return isoformat(as_utc(value))
-
-
 def partner(conn: Connection, partner_id: str) -> dict | None:
-    row = conn.execute(text(f"SELECT {_COLUMNS} FROM partners WHERE id = :id"),
-                       {"id": partner_id}).first()
+    row = conn.execute(_PARTNER, {"id": partner_id}).first()
     return _dto(row) if row else None
 
 
 def partners_page(conn: Connection, query: queries.ListPartners) -> dict:
-    filters, params = [], {}
-    for column in ("status", "type", "country"):
-        value = getattr(query, column)
-        if value:
-            filters.append(f"{column} = :{column}")
-            params[column] = value
-    where = f"WHERE {' AND '.join(filters)}" if filters else ""
-    total = conn.execute(text(f"SELECT count(*) FROM partners {where}"), params).scalar()
-    rows = conn.execute(
-        text(f"SELECT {_COLUMNS} FROM partners {where} "
-             "ORDER BY registered_at DESC, id LIMIT :limit OFFSET :offset"),
-        {**params, "limit": query.page_size, "offset": (query.page - 1) * query.page_size},
-    ).all()
-    return {"items": [_dto(row) for row in rows], "page": query.page,
-            "page_size": query.page_size, "total": total}
+    return _PARTNERS.page(
+        conn, page=query.page, page_size=query.page_size,
+        items=lambda rows: [_dto(row) for row in rows],
+        status=query.status, type=query.type, country=query.country)
