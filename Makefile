@@ -7,6 +7,18 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 CONFIG ?= config.yaml
+ALPES  := $(BIN)/alpes --config $(CONFIG)
+IS_311 := import sys; sys.exit(sys.version_info[:2] != (3, 11))
+
+# A .venv that is not Python 3.11 (say an earlier `make venv PYTHON=python3.12`) is rebuilt.
+ifneq ($(shell $(BIN)/python -c '$(IS_311)' 2>/dev/null && echo ok),ok)
+.PHONY: $(STAMP)
+endif
+
+# eventlet's deprecation notice (ten lines per Python process) is quieted where nameko
+# imports it; tools/quiet.py says why by module (a test keeps the two lists equal).
+comma := ,
+export PYTHONWARNINGS := $(if $(PYTHONWARNINGS),$(PYTHONWARNINGS)$(comma))ignore::Warning:nameko.cli.commands,ignore::Warning:nameko.containers,ignore::Warning:nameko.extensions
 
 # DB=postgres runs everything on the local PostgreSQL (one database per service).
 DB ?= sqlite
@@ -30,7 +42,7 @@ ALPES_JWT_SECRET := $(shell test -s $(JWT_SECRET_FILE) || (mkdir -p var && umask
 endif
 export ALPES_JWT_SECRET
 
-.PHONY: help venv infra migrate run test test-unit test-integration test-e2e lint \
+.PHONY: help venv infra migrate run shell test test-unit test-integration test-e2e lint \
         dead-letters replay-dead-letter token events-doc bench bench-smoke chaos test-reliability clean
 
 help:  ## this list
@@ -39,7 +51,13 @@ help:  ## this list
 venv: $(STAMP)  ## create .venv and install the pinned dependencies
 
 $(STAMP): pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@if ! $(BIN)/python -c '$(IS_311)' 2>/dev/null; then \
+		$(PYTHON) -c '$(IS_311)' 2>/dev/null || { echo "error: the venv needs Python 3.11;" \
+			"PYTHON=$(PYTHON) is $$($(PYTHON) --version 2>/dev/null || echo not runnable)." \
+			"Install python3.11 or pass PYTHON=/path/to/python3.11" >&2; exit 1; }; \
+		test ! -e $(VENV) || echo "$(VENV) is not Python 3.11: rebuilding it" >&2; \
+		rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); \
+	fi
 	$(BIN)/pip install --quiet --disable-pip-version-check -e ".[dev]"
 	@touch $@
 
@@ -47,11 +65,14 @@ infra:  ## make sure RabbitMQ (and PostgreSQL with DB=postgres) are up
 	@NEED_POSTGRES=$(NEED_POSTGRES) scripts/ensure_infra.sh
 
 migrate: venv infra  ## apply every service's migrations and declare the event queues
-	$(BIN)/python -m common.migrate --config $(CONFIG)
-	$(BIN)/python -m common.nameko.topology --config $(CONFIG)
+	$(ALPES) migrate
+	$(ALPES) topology
 
 run: migrate  ## start every service (nameko run per service); Ctrl-C stops them
-	$(BIN)/python -m common.stack run --config $(CONFIG)
+	$(ALPES) run
+
+shell: venv  ## an interactive nameko shell on the running platform (alpes shell)
+	@$(ALPES) shell
 
 test: venv  ## the whole suite: unit + integration (with coverage), then e2e + reliability
 	@NEED_POSTGRES=1 scripts/ensure_infra.sh
@@ -78,14 +99,14 @@ chaos: venv  ## the reliability scenarios, long form (more traffic, longer fault
 	ALPES_CHAOS=long $(BIN)/python -m pytest -m reliability -s $(PYTEST_ARGS)
 
 lint: venv  ## ruff
-	$(BIN)/ruff check common services tests
+	$(BIN)/ruff check common services tests tools bench
 
 dead-letters: venv  ## list dead-lettered events (SERVICE=name to narrow)
-	$(BIN)/python -m common.nameko.dead_letters list --config $(CONFIG) $(if $(SERVICE),--service $(SERVICE))
+	$(ALPES) dead-letters list $(if $(SERVICE),--service $(SERVICE))
 
 replay-dead-letter: venv  ## replay one dead letter (ID=...) or all of them (ALL=1)
-	$(BIN)/python -m common.nameko.dead_letters replay --config $(CONFIG) \
-		$(if $(ID),--id $(ID)) $(if $(ALL),--all) $(if $(SERVICE),--service $(SERVICE))
+	$(ALPES) dead-letters replay $(if $(ID),--id $(ID)) $(if $(ALL),--all) \
+		$(if $(SERVICE),--service $(SERVICE))
 
 bench: venv infra  ## full benchmark (~9 min): table + bench/results/<UTC>.json (DB=postgres too)
 	@command -v wrk >/dev/null || (command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && \
@@ -96,7 +117,7 @@ bench-smoke: venv infra  ## seconds-long benchmark run (also part of make test)
 	$(BIN)/python -m bench --smoke
 
 token: venv  ## mint a bearer token: make token ROLE=admin|brand|partner SUB=<id> [TTL=s]
-	@$(BIN)/python -m services.bff.tokens mint --role $(ROLE) --sub $(SUB) $(if $(TTL),--ttl $(TTL))
+	@$(ALPES) token mint --role $(ROLE) --sub $(SUB) $(if $(TTL),--ttl $(TTL))
 
 events-doc: venv  ## regenerate docs/events.md from common/contracts
 	$(BIN)/python -m common.contracts > docs/events.md

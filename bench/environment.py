@@ -12,9 +12,9 @@ from importlib import metadata
 
 import requests
 
-from common.nameko.backlog import wait_until_drained
 from common.nameko.discovery import ROOT, service_names
-from common.stack import Stack
+from tools.backlog import wait_until_drained
+from tools.stack import Stack
 
 ECHO_HTTP_ADDRESS = "127.0.0.1:18001"
 MANAGEMENT = os.environ.get("RABBIT_API_URI", "http://guest:guest@127.0.0.1:15672")
@@ -55,8 +55,8 @@ class BenchEnvironment:
         requests.put(f"{base}/api/vhosts/{self.vhost}", auth=auth, timeout=10).raise_for_status()
         requests.put(f"{base}/api/permissions/{self.vhost}/{auth[0]}", auth=auth, timeout=10,
                      json={"configure": ".*", "write": ".*", "read": ".*"}).raise_for_status()
-        for module in ("common.migrate", "common.nameko.topology"):
-            self._tool(module)
+        for command in ("migrate", "topology"):
+            self._tool(command)
         self.stack = Stack(self.services, env=self.env, log_dir=self.workdir / "logs")
         # the floor service answers RPC and, on its own port, HTTP (the BFF holds 18000)
         self.stack.add("bench_echo", "bench.echo_service",
@@ -78,8 +78,10 @@ class BenchEnvironment:
                 except Exception:
                     pass
 
-    def _tool(self, module: str) -> None:
-        subprocess.run([sys.executable, "-m", module, "--config", "config.yaml"], cwd=ROOT,
+    def _tool(self, command: str) -> None:
+        """``alpes --config config.yaml <command>``, as ``make run`` runs it."""
+        alpes = pathlib.Path(sys.executable).with_name("alpes")
+        subprocess.run([str(alpes), "--config", "config.yaml", command], cwd=ROOT,
                        env={**os.environ, **self.env}, check=True, capture_output=True)
 
     @property

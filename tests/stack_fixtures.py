@@ -8,8 +8,8 @@ import sys
 import pytest
 
 from common.nameko.config import load_config
-from common.stack import Stack
 from tests.support import EventProbe
+from tools.stack import Stack
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 BIN = pathlib.Path(sys.executable).parent
@@ -27,16 +27,17 @@ def e2e_env(rabbit_config, tmp_path):
         "RPC_TIMEOUT_SECONDS": "5",
         "LOG_LEVEL": "INFO",
     }
-    run_tool(env, "common.migrate")
-    run_tool(env, "common.nameko.topology")
+    run_tool(env, "migrate")
+    run_tool(env, "topology")
     return env
 
 
-def run_tool(env: dict, module: str, *args: str) -> str:
-    result = subprocess.run([sys.executable, "-m", module, "--config", "config.yaml", *args],
+def run_tool(env: dict, *args: str) -> str:
+    """``alpes --config config.yaml <args>`` as an operator runs it; its stdout."""
+    result = subprocess.run([str(BIN / "alpes"), "--config", "config.yaml", *args],
                             cwd=ROOT, env={**os.environ, **env}, capture_output=True,
                             text=True, timeout=120)
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout
 
 

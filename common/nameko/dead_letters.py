@@ -9,16 +9,14 @@ its attempt counter reset. Handlers are idempotent (inbox), so a replay applies 
 at most once. A message that would fail the same poison check again is not replayed: the
 replay says why and leaves it in the dead letters (no loop).
 
-    python -m common.nameko.dead_letters list   [--service partners] [--config config.yaml]
-    python -m common.nameko.dead_letters replay (--id DEAD_LETTER_ID | --all) [--service S]
-
-Listing reads the messages without consuming them (they are requeued untouched).
+Operators use ``alpes dead-letters list|replay`` (tools/cli.py) or the BFF's admin API;
+both call ``list_dead_letters`` and ``replay`` here, and ``describe_line`` words one
+letter for a terminal. Listing reads the messages without consuming them (they are
+requeued untouched).
 """
 from __future__ import annotations
 
-import argparse
 import base64
-import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -26,10 +24,8 @@ from kombu import Connection, Exchange
 from kombu.exceptions import ContentDisallowed
 from kombu.serialization import loads
 from nameko.amqp.publish import Publisher
-from nameko.constants import AMQP_URI_CONFIG_KEY
 
 from common.contracts import find
-from common.nameko.config import load_config
 from common.nameko.discovery import service_names
 from common.nameko.events import (
     H_ATTEMPT,
@@ -204,35 +200,6 @@ def replay(amqp_uri: str, *, dead_letter_id: str | None = None, replay_all: bool
     return replayed
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="List or replay dead-lettered events.")
-    parser.add_argument("command", choices=["list", "replay"])
-    parser.add_argument("--config", default="config.yaml")
-    parser.add_argument("--service", action="append", help="limit to a service (repeatable)")
-    parser.add_argument("--id", help="dead letter id to replay")
-    parser.add_argument("--all", action="store_true", help="replay every dead letter")
-    parser.add_argument("--json", action="store_true", help="machine-readable output")
-    args = parser.parse_args(argv)
-    amqp_uri = load_config(args.config)[AMQP_URI_CONFIG_KEY]
-    if args.command == "list":
-        items = list_dead_letters(amqp_uri, args.service)
-    else:
-        if not args.id and not args.all:
-            parser.error("replay needs --id ID or --all")
-        items = replay(amqp_uri, dead_letter_id=args.id, replay_all=args.all,
-                       services=args.service)
-    if args.json:
-        print(json.dumps(items, indent=2, default=str))
-        return
-    if args.command == "list":
-        print(f"{len(items)} dead letter(s)")
-    else:
-        refused = [item for item in items if item.get("refused")]
-        print(f"{len(items) - len(refused)} replayed, {len(refused)} refused")
-    for item in items:
-        print(describe_line(item))
-
-
 def describe_line(item: dict) -> str:
     what = (f"{item['source']}.{item['event_type']} v{item['version']}  event {item['event_id']}"
             if item["event_id"] else f"raw {item['raw_body']['encoding']} body "
@@ -243,6 +210,3 @@ def describe_line(item: dict) -> str:
         line += f"\n    NOT replayed: it would be dead-lettered again ({item['refused']})"
     return line
 
-
-if __name__ == "__main__":
-    main()

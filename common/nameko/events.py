@@ -7,7 +7,7 @@ means the event is lost. This entrypoint closes those holes:
 
 * its queue (same name and arguments as Nameko's ``SERVICE_POOL`` handler queue), the
   binding, a retry queue and the service's dead-letter queue are declared in
-  ``setup()`` -- and by ``python -m common.nameko.topology`` before any service starts;
+  ``setup()`` -- and by ``alpes topology`` before any service starts;
 * every message is checked before a worker exists (``receive``: one place for every
   handler of every service): a body that does not decode, a content type other than
   JSON, a malformed envelope, another event type, a version the handler's contract does
@@ -19,7 +19,7 @@ means the event is lost. This entrypoint closes those holes:
   ``<queue>.retry`` with a per-message TTL (exponential backoff); RabbitMQ dead-letters
   it back into the handler queue when the TTL expires. After ``max_attempts`` (or at
   once for a ``ValidationError`` the handler raises) it goes to ``dlq.<service>``, where
-  an operator can list and replay it (``python -m common.nameko.dead_letters``). The
+  an operator can list and replay it (``alpes dead-letters``). The
   original delivery is acked only after that publish is confirmed: nothing is lost;
 * the unit of work of a worker started by this entrypoint is guarded by the inbox, so a
   redelivered event changes nothing (see MessageBusProvider).

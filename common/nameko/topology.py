@@ -1,23 +1,21 @@
 """Declare every handler queue before any producer publishes.
 
 An event published to an exchange with no queue bound is dropped by RabbitMQ. Running
-this before the services start (``make run``, ``make migrate``, the compose
-``migrate`` job, the test harness) declares, for every reliable ``@event_handler`` of
-every service, its queue + binding, its retry queue and the service's dead-letter queue
--- so an event sent while its consumer has never run waits for it.
-
-    python -m common.nameko.topology [--config config.yaml] [service ...]
+``declare`` before the services start (``alpes topology``: ``make run``, ``make migrate``,
+the compose ``migrate`` job, the test harness) declares, for every reliable
+``@event_handler`` of every service, its queue + binding, its retry queue and the
+service's dead-letter queue -- so an event sent while its consumer has never run waits
+for it. The handler registry (``event_handlers``, ``consumers_by_contract``) also feeds
+docs/events.md and the poison-message tests.
 """
 from __future__ import annotations
 
-import argparse
 import inspect
 from collections.abc import Iterable
 
 from nameko.constants import AMQP_URI_CONFIG_KEY
 
-from common.nameko.config import load_config
-from common.nameko.discovery import service_class, service_classes, service_modules
+from common.nameko.discovery import service_classes
 from common.nameko.events import ReliableEventHandler, declare_handler_topology, handler_queue_name
 
 
@@ -52,21 +50,3 @@ def declare(config: dict, service_classes: Iterable[type]) -> list[str]:
                                      event_type=event_type, service=cls.name, method=method)
             queues.append(handler_queue_name(source, event_type, cls.name, method))
     return queues
-
-
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--config", default="config.yaml")
-    parser.add_argument("services", nargs="*", help="service names (default: all)")
-    args = parser.parse_args(argv)
-    modules = service_modules()
-    if args.services:
-        modules = [m for m in modules if m.split(".")[1] in args.services]
-    queues = declare(load_config(args.config), [service_class(m) for m in modules])
-    print(f"declared {len(queues)} handler queue(s)")
-    for queue in queues:
-        print(f"  {queue}")
-
-
-if __name__ == "__main__":
-    main()

@@ -32,10 +32,10 @@ from nameko.standalone.events import get_event_exchange
 from nameko.standalone.rpc import ClusterRpcProxy
 from nameko.testing.utils import find_free_port
 
-from common.nameko.backlog import queued_messages, wait_until_drained
 from common.nameko.config import load_config
-from common.stack import Stack
 from tests.support import EventProbe, wait_for
+from tools.backlog import queued_messages, wait_until_drained
+from tools.stack import Stack
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 SERVICES = ("partners", "campaigns", "tracking", "commissions", "payouts", "bff")
@@ -109,10 +109,10 @@ class Platform:
                      ).raise_for_status()
         requests.put(f"{MANAGEMENT}/permissions/{self.vhost}/guest", auth=AUTH, timeout=10,
                      json={"configure": ".*", "write": ".*", "read": ".*"}).raise_for_status()
-        for module in ("common.migrate", "common.nameko.topology"):
-            subprocess.run([sys.executable, "-m", module, "--config", "config.yaml"],
-                           cwd=ROOT, env={**os.environ, **self.env}, check=True,
-                           capture_output=True, timeout=120)
+        for command in ("migrate", "topology"):
+            subprocess.run([str(pathlib.Path(sys.executable).with_name("alpes")), "--config",
+                            "config.yaml", command], cwd=ROOT, env={**os.environ, **self.env},
+                           check=True, capture_output=True, timeout=120)
         self.stack = Stack(self.services, env=self.env, log_dir=self.workdir / "logs")
         self.stack.start(timeout=90)
         if "bff" in self.services:
@@ -155,7 +155,7 @@ class Platform:
 
     def queued(self) -> dict[str, int]:
         """Queues of the platform still holding messages, by name (see
-        common/nameko/backlog.py)."""
+        tools/backlog.py)."""
         return queued_messages(MANAGEMENT, AUTH, self.vhost)
 
     def wait_quiet(self, timeout: float = 300.0, window: float = 6.0) -> None:

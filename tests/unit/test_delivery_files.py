@@ -1,6 +1,7 @@
 """No Docker engine runs here: check docker-compose.yml and the Dockerfile statically."""
 import pathlib
 import re
+import tomllib
 
 import yaml
 
@@ -11,12 +12,11 @@ COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 SERVICES = COMPOSE["services"]
 
 
-def test_every_service_has_a_container_running_it_with_nameko():
+def test_every_service_has_a_container_running_it_with_alpes_serve():
     for name in service_names():
         assert name in SERVICES, f"{name} has no container"
         container = SERVICES[name]
-        assert container["command"] == ["nameko", "run", "--config", "config.yaml",
-                                        f"services.{name}.service"]
+        assert container["command"] == ["alpes", "--config", "config.yaml", "serve", name]
         assert container["image"] == "alpes-partners:latest" and container["build"] == "."
         env = container["environment"]
         assert env["AMQP_URI"].startswith("amqp://") and "@rabbitmq:5672" in env["AMQP_URI"]
@@ -32,8 +32,8 @@ def test_infrastructure_and_migration_job():
     assert SERVICES["rabbitmq"]["healthcheck"] and SERVICES["postgres"]["healthcheck"]
     migrate = SERVICES["migrate"]
     assert migrate["restart"] == "no"
-    assert "common.migrate" in " ".join(migrate["command"])
-    assert "common.nameko.topology" in " ".join(migrate["command"])
+    assert "alpes --config config.yaml migrate && alpes --config config.yaml topology" in (
+        " ".join(migrate["command"]))
     init = (ROOT / "docker" / "postgres-init.sql").read_text()
     for name in service_names():
         if (ROOT / "services" / name / "infrastructure" / "migrations").is_dir():
@@ -47,10 +47,26 @@ def test_config_has_a_database_for_every_service_with_migrations():
             assert re.search(rf'^  "{name}:Base": \$\{{{name.upper()}_DB_URI:', config, re.M), name
 
 
-def test_dockerfile_installs_the_project_and_runs_nameko():
+def test_dockerfile_installs_the_project_and_runs_alpes():
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert re.search(r"^FROM python:3\.11", dockerfile, re.M)
-    for path in ("common", "services", "config.yaml", "pyproject.toml"):
+    for path in ("common", "services", "tools", "config.yaml", "pyproject.toml"):
         assert re.search(rf"^COPY .*{re.escape(path)}", dockerfile, re.M), path
-    assert "pip install" in dockerfile and 'CMD ["nameko", "run"' in dockerfile
+    assert "pip install" in dockerfile and 'CMD ["alpes", "--config", "config.yaml", "serve"' in (
+        dockerfile)
     assert re.search(r"^USER ", dockerfile, re.M), "the image must not run as root"
+
+
+def test_the_package_ships_the_tools_and_the_alpes_script():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert "tools*" in project["tool"]["setuptools"]["packages"]["find"]["include"]
+    assert project["project"]["scripts"]["alpes"] == "tools.cli:main"
+    assert any(dep.startswith("click==") for dep in project["project"]["dependencies"])
+
+
+def test_the_image_and_the_makefile_quiet_eventlet_as_the_tools_do():
+    from tools.quiet import PYTHONWARNINGS
+
+    assert f"PYTHONWARNINGS={PYTHONWARNINGS}" in (ROOT / "Dockerfile").read_text()
+    assert re.search(rf"^export PYTHONWARNINGS := .*\){re.escape(PYTHONWARNINGS)}$",
+                     (ROOT / "Makefile").read_text(), re.M)

@@ -3,8 +3,8 @@ import re
 
 import pytest
 
-from common.stack import Stack
 from tests.unit.bff.harness import ROUTES
+from tools.stack import Stack
 
 
 @pytest.mark.parametrize("address, base", [

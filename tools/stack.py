@@ -1,15 +1,13 @@
-"""Run the platform locally: one ``nameko run`` process per service.
-
-    python -m common.stack run [--config config.yaml] [service ...]
+"""Run the platform locally: one ``nameko run`` process per service (``alpes run``).
 
 Prints what runs where, prefixes each service's output with its name, and on Ctrl-C
 (SIGINT) or SIGTERM stops every service cleanly (SIGTERM, then SIGKILL after a grace
-period). The end-to-end and reliability tests drive the same class to start, kill and
-restart services.
+period). ``run`` answers 0 only then: a service that fails to start or dies makes it stop
+the others and answer 1. The end-to-end and reliability tests and the benchmark drive the
+same ``Stack`` class to start, kill and restart services.
 """
 from __future__ import annotations
 
-import argparse
 import os
 import pathlib
 import signal
@@ -21,6 +19,7 @@ from collections.abc import Iterable
 
 from common.nameko.config import load_config
 from common.nameko.discovery import ROOT, service_names
+from tools.quiet import quiet_env
 
 NAMEKO = str(pathlib.Path(sys.executable).with_name("nameko"))
 
@@ -64,7 +63,7 @@ class ServiceProcess:
         width = 10
         for raw in iter(self.process.stdout.readline, b""):
             line = raw.decode(errors="replace").rstrip()
-            if "Eventlet is deprecated" in line or not line.strip():
+            if not line.strip():
                 continue
             sys.stdout.write(f"{self.name:<{width}}| {line}\n")
             sys.stdout.flush()
@@ -118,7 +117,7 @@ class Stack:
     def __init__(self, services: Iterable[str] | None = None, *, config_path: str = "config.yaml",
                  env: dict | None = None, log_dir: pathlib.Path | str | None = None):
         self.config_path = config_path
-        self.env = {**os.environ, **(env or {})}
+        self.env = quiet_env({**os.environ, **(env or {})})  # no eventlet notice per service
         self.env.setdefault("PYTHONUNBUFFERED", "1")
         log_dir = pathlib.Path(log_dir) if log_dir else None
         self.processes = {name: ServiceProcess(name, config_path, self.env, log_dir)
@@ -148,14 +147,18 @@ class Stack:
         if wait:
             self.wait_ready(timeout=timeout)
 
-    def wait_ready(self, services: Iterable[str] | None = None, timeout: float = 60.0) -> None:
-        """Until every service answers its ``health`` RPC."""
+    def wait_ready(self, services: Iterable[str] | None = None, timeout: float = 60.0,
+                   cancel: threading.Event | None = None) -> None:
+        """Until every service answers its ``health`` RPC (``InterruptedError`` once
+        ``cancel`` is set)."""
         from nameko.standalone.rpc import ClusterRpcProxy
 
         pending = list(services or self.processes)
         deadline = time.monotonic() + timeout
         config = self.config()
         while pending:
+            if cancel is not None and cancel.is_set():
+                raise InterruptedError(f"stopped while starting: {pending} not ready")
             if time.monotonic() > deadline:
                 raise TimeoutError(f"services not ready after {timeout}s: {pending}")
             for name in list(pending):
@@ -184,11 +187,11 @@ class Stack:
 
     def describe(self) -> str:
         config = self.config()
-        lines = ["AlpesPartners is running:", f"  broker : {_redact(config['AMQP_URI'])}"]
+        lines = ["AlpesPartners is running:", f"  broker : {redact(config['AMQP_URI'])}"]
         for name, process in self.processes.items():
             uri = config.get("DB_URIS", {}).get(name)
             pid = process.process.pid if process.process else "-"
-            lines.append(f"  {name:<12} pid {pid:<7} db {_redact(uri) if uri else '-'}")
+            lines.append(f"  {name:<12} pid {pid:<7} db {redact(uri) if uri else '-'}")
         if "bff" in self.processes:
             # WEB_SERVER_ADDRESS is what the BFF binds (0.0.0.0: every interface), not a
             # place to browse to; and /api/v1 alone is no route.
@@ -197,12 +200,15 @@ class Stack:
             lines.append(f"  API docs : {base}/api/v1/docs")
             lines.append(f"  OpenAPI  : {base}/api/v1/openapi.json")
             lines.append(f"  health   : {base}/health")
-        lines.append("  RPC      : nameko shell --config config.yaml")
+        shell = ("alpes shell" if self.config_path == "config.yaml"
+                 else f"alpes --config {self.config_path} shell")
+        lines.append(f"  RPC      : {shell}")
         lines.append("Ctrl-C stops everything.")
         return "\n".join(lines)
 
 
-def _redact(uri: str) -> str:
+def redact(uri: str) -> str:
+    """A database or broker URI without its password."""
     from sqlalchemy.engine import make_url
 
     try:
@@ -211,37 +217,52 @@ def _redact(uri: str) -> str:
         return uri.split("@")[-1]
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Run every service as its own process.")
-    parser.add_argument("command", choices=["run"])
-    parser.add_argument("--config", default="config.yaml")
-    parser.add_argument("services", nargs="*")
-    args = parser.parse_args(argv)
-    stack = Stack(args.services or None, config_path=args.config)
+def run(services: Iterable[str] | None = None, config_path: str = "config.yaml",
+        ready_timeout: float = 90.0) -> int:
+    """Start the services, print where they run, and keep them until Ctrl-C or SIGTERM
+    (0) -- or until one fails to start or exits on its own (1). Every other one is
+    stopped cleanly either way."""
+    stack = Stack(list(services or []) or None, config_path=config_path)
     stopping = threading.Event()
 
     def request_stop(signum, frame):
         stopping.set()
 
-    signal.signal(signal.SIGINT, request_stop)
-    signal.signal(signal.SIGTERM, request_stop)
-    stack.start(wait=False)
+    previous = {signum: signal.signal(signum, request_stop)
+                for signum in (signal.SIGINT, signal.SIGTERM)}
     try:
-        stack.wait_ready(timeout=90)
+        return _supervise(stack, stopping, ready_timeout)
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _supervise(stack: Stack, stopping: threading.Event, ready_timeout: float) -> int:
+    names = ", ".join(stack.processes)
+    print(f"starting {names} (each is ready when it answers health)...", flush=True)
+    stack.start(wait=False)
+    status = 0
+    try:
+        stack.wait_ready(timeout=ready_timeout, cancel=stopping)
         print(stack.describe(), flush=True)
+    except InterruptedError:
+        pass  # Ctrl-C while starting: stop as asked
     except Exception as error:
         print(f"start-up failed: {error}", file=sys.stderr, flush=True)
+        status = 1
         stopping.set()
     while not stopping.is_set():
-        if any(not p.running for p in stack.processes.values()):
-            dead = [n for n, p in stack.processes.items() if not p.running]
-            print(f"service(s) exited: {', '.join(dead)}; stopping the rest", flush=True)
+        dead = [name for name, process in stack.processes.items() if not process.running]
+        if dead:
+            codes = ", ".join(f"{name} (exit {stack.processes[name].process.returncode})"
+                              for name in dead)
+            print(f"service(s) exited: {codes}; stopping the rest", file=sys.stderr,
+                  flush=True)
+            status = 1
             break
         stopping.wait(0.5)
     print("stopping services...", flush=True)
     stack.stop()
-    print("all services stopped.", flush=True)
-
-
-if __name__ == "__main__":
-    main()
+    print("all services stopped." if status == 0 else
+          "all services stopped; the platform did not run cleanly (exit 1).", flush=True)
+    return status
