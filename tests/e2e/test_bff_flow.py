@@ -10,14 +10,13 @@ from __future__ import annotations
 import os
 import pathlib
 import subprocess
-import sys
 import uuid
 from urllib.parse import parse_qs, urlsplit
 
 import requests
 from nameko.testing.utils import find_free_port
 
-from tests.e2e.conftest import ROOT
+from tests.e2e.conftest import BIN, ROOT
 from tests.support import wait_for
 
 SERVICES = ("partners", "campaigns", "tracking", "commissions", "payouts", "bff")
@@ -66,10 +65,10 @@ class Http:
 
 
 def mint_with_the_cli(role: str, subject: str) -> str:
-    """The documented command (``make token``)."""
+    """The documented command (``make token``: ``alpes token mint``)."""
     result = subprocess.run(
-        [sys.executable, "-m", "services.bff.tokens", "mint", "--role", role, "--sub", subject,
-         "--ttl", "600"], cwd=ROOT, env={**os.environ, "ALPES_JWT_SECRET": SECRET},
+        [str(BIN / "alpes"), "token", "mint", "--role", role, "--sub", subject, "--ttl", "600"],
+        cwd=ROOT, env={**os.environ, "ALPES_JWT_SECRET": SECRET},
         capture_output=True, text=True, timeout=60, check=True)
     return result.stdout.strip()
 
@@ -145,7 +144,8 @@ def test_brand_partner_click_conversion_commission_payout_over_http(start_stack,
 
     # the admin runs payouts; the partner sees the payout paid
     run = http.ok("POST", "/api/v1/payouts/runs", admin, 201,
-                  json={"currency": "USD", "min_amount": "10.00", "cycle": "e2e-1"})
+                  json={"currency": "USD", "cycle": "e2e-1",
+                        "min_amount": {"amount": "10.00", "currency": "USD"}})
     assert [entry["partner_id"] for entry in run["started"]] == [partner_id]
 
     def paid_payout():

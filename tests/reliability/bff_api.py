@@ -188,7 +188,8 @@ class Api:
 
     def run_payouts(self, cycle: str, min_amount: str = "0.01", currency: str = "USD") -> dict:
         return self.ok("POST", "/api/v1/payouts/runs", self.admin, expect=(201,),
-                       json={"currency": currency, "min_amount": min_amount, "cycle": cycle})
+                       json={"currency": currency, "cycle": cycle,
+                             "min_amount": {"amount": min_amount, "currency": currency}})
 
     def balance(self, partner_id: str) -> list[dict]:
         return self.ok("GET", f"/api/v1/partners/{partner_id}/balance", self.admin)["balances"]

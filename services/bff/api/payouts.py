@@ -17,6 +17,8 @@ ADMIN_ONLY_FIELDS = ("saga_log",)
        summary="Pay every partner whose approved balance reaches the threshold")
 def run_payouts(call):
     body = {key: value for key, value in call.body.items() if value is not None}
+    if "min_amount" in body:  # money over HTTP; the RPC takes the amount in the currency
+        body["min_amount"] = body["min_amount"]["amount"]
     return call.rpc.payouts.run_payouts(to_wire(body))
 
 

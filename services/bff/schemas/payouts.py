@@ -1,11 +1,12 @@
 """Payouts: admins run them; partners see theirs."""
 from __future__ import annotations
 
+import marshmallow
 from marshmallow import Schema, fields, validate
 
-from common.validation import CurrencyCode, DecimalString, Id
+from common.validation import CurrencyCode, Id
 from services.bff.routing import Body
-from services.bff.schemas.common import Money, PageQuery
+from services.bff.schemas.common import Money, MoneyIn, PageQuery
 
 PAYOUT_STATUSES = ("PENDING", "HELD", "CONFIRMING", "PAID", "COMPENSATING", "FAILED",
                    "COMPENSATION_FAILED", "SKIPPED")
@@ -16,10 +17,19 @@ CYCLE = validate.Regexp(r"^[A-Za-z0-9._:-]{1,40}$",
 
 class PayoutRunBody(Body):
     currency = CurrencyCode(required=True)
-    min_amount = DecimalString(load_default=None, allow_none=True, metadata={
-        "description": "Pay only partners whose payable balance reaches this."})
+    min_amount = fields.Nested(MoneyIn, load_default=None, allow_none=True, metadata={
+        "description": "Pay only partners whose payable balance reaches this (money, in "
+                       "the run's currency: the shape the run answers with). Default: the "
+                       "payouts service's threshold (config.yaml PAYOUTS, 50.00)."})
     cycle = fields.String(load_default=None, allow_none=True, validate=CYCLE, metadata={
         "description": "Idempotency: running the same cycle again pays no one twice."})
+
+    @marshmallow.validates_schema
+    def _threshold_in_the_run_currency(self, data, **kwargs):
+        threshold, currency = data.get("min_amount"), data.get("currency")
+        if threshold and currency and threshold["currency"] != currency:
+            raise marshmallow.ValidationError(
+                {"currency": [f"Must be the run's currency ({currency})."]}, "min_amount")
 
 
 class PayoutsQuery(PageQuery):

@@ -141,10 +141,21 @@ def test_health_is_ok_when_every_service_answers(api):
 
 
 def test_admin_runs_payouts_and_issues_tokens(api):
-    run = api.post("/api/v1/payouts/runs", api.admin(), json={"currency": "USD",
-                                                               "cycle": "2026-05"})
+    run = api.post("/api/v1/payouts/runs", api.admin(), json={
+        "currency": "USD", "cycle": "2026-05", "min_amount": {"amount": "10", "currency": "USD"}})
     assert run.status_code == 201
-    assert called("payouts.run_payouts") == [({"currency": "USD", "cycle": "2026-05"},)]
+    assert called("payouts.run_payouts") == [
+        ({"currency": "USD", "cycle": "2026-05", "min_amount": "10"},)]
+    # the threshold is money, as the run answers it; in another currency it is refused
+    other = api.post("/api/v1/payouts/runs", api.admin(), json={
+        "currency": "USD", "min_amount": {"amount": "10", "currency": "EUR"}})
+    assert other.status_code == 422
+    assert other.json()["error"]["fields"] == {"min_amount": {"currency": [
+        "Must be the run's currency (USD)."]}}
+    bare = api.post("/api/v1/payouts/runs", api.admin(), json={"currency": "USD",
+                                                                "min_amount": "10.00"})
+    assert bare.status_code == 422 and "min_amount" in bare.json()["error"]["fields"]
+    assert len(called("payouts.run_payouts")) == 1  # refused requests reach no service
     issued = api.post("/api/v1/admin/tokens", api.admin(),
                       json={"role": "brand", "sub": BRAND_A, "ttl_seconds": 120})
     assert issued.status_code == 201 and issued.json()["expires_in"] == 120

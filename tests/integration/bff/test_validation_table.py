@@ -77,7 +77,8 @@ def test_amounts_beyond_a_quadrillion_are_named_not_a_500(api):
     """Found by the hostile-input scenario: min_amount 1.41e+308 (a JSON number) for BIF
     reached Money and crashed a quantize. Every amount field refuses it by name."""
     run = api.post("/api/v1/payouts/runs", api.admin(),
-                   json={"currency": "BIF", "min_amount": 1.410018210361533e+308})
+                   json={"currency": "BIF",
+                         "min_amount": {"amount": 1.410018210361533e+308, "currency": "BIF"}})
     assert_names(run, 422, {"min_amount"})
     brand = api.post("/api/v1/conversions", api.brand(fakes.BRAND_A), json={
         "order_id": "o-1", "amount": "1E+300", "currency": "USD",

@@ -92,6 +92,7 @@ def test_decimals_are_documented_as_a_string_or_a_number():
     fuzzing once flagged 1.1e-308 as a schema-violating request accepted)."""
     either = [{"type": "string", "format": "decimal"}, {"type": "number"}]
     schemas = DOCUMENT["components"]["schemas"]
-    assert schemas["PayoutRunBody"]["properties"]["min_amount"]["oneOf"] == either
+    assert {"$ref": "#/components/schemas/MoneyIn"} in (
+        schemas["PayoutRunBody"]["properties"]["min_amount"]["anyOf"])
     assert schemas["MoneyIn"]["properties"]["amount"]["oneOf"] == either
     assert "type" not in schemas["MoneyIn"]["properties"]["amount"]
