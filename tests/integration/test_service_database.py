@@ -71,7 +71,7 @@ def test_a_worker_that_raises_has_its_sessions_closed_at_teardown(probe, method,
     with pytest.raises(Exception, match="RuntimeError"):
         getattr(client, method)()
     # the reply leaves before the worker's teardown: wait for it
-    wait_for(lambda: not provider.dbs, message="the worker's teardown")
+    wait_for(lambda: not provider.dbs, timeout=30, message="the worker's teardown")
     assert provider.engine.pool.checkedout() == 0, "a connection was left checked out"
     assert client.count() == 0, "the crashed worker's insert was committed"
 

@@ -6,6 +6,7 @@ import pytest
 from kombu import Connection
 from nameko.standalone.events import get_event_exchange
 from nameko.standalone.rpc import ClusterRpcProxy
+from nameko.testing.services import entrypoint_waiter
 from sqlalchemy import select
 
 from common.nameko import topology
@@ -73,22 +74,32 @@ def publish_raw(config, body, routing_key="partner_registered"):
 def test_event_is_published_after_commit_and_stamped(config, container_factory, audit_db,
                                                      partners_db):
     container_factory(PartnersService, config).start()
-    container_factory(AuditService, config).start()
-    partner_id = register(config)
-    rows = wait_for(lambda: consumer.received_rows(audit_db), message="the event")
+    audit = container_factory(AuditService, config)
+    audit.start()
+    with entrypoint_waiter(audit, "on_partner_registered"):
+        partner_id = register(config)
+    rows = consumer.received_rows(audit_db)
     assert [row.partner_id for row in rows] == [partner_id]
     wait_for(lambda: all(r.published_at for r in outbox_rows(partners_db)), message="stamp")
 
 
 def test_a_redelivered_event_changes_nothing(config, container_factory, audit_db, partners_db):
     container_factory(PartnersService, config).start()
-    container_factory(AuditService, config).start()
-    register(config)
-    wait_for(lambda: consumer.received_rows(audit_db))
+    audit = container_factory(AuditService, config)
+    audit.start()
+    with entrypoint_waiter(audit, "on_partner_registered"):
+        register(config)
     envelope = outbox_rows(partners_db)[0].message
-    publish_raw(config, envelope)
-    publish_raw(config, envelope)
-    wait_for(lambda: consumer.FAULTS["attempts"] == 3, message="three deliveries")
+    copies = []
+
+    def second_copy_handled(worker_ctx, result, exc_info):
+        copies.append(exc_info)
+        return len(copies) == 2
+
+    with entrypoint_waiter(audit, "on_partner_registered", callback=second_copy_handled):
+        publish_raw(config, envelope)
+        publish_raw(config, envelope)
+    assert consumer.FAULTS["attempts"] == 3 and copies == [None, None]
     assert len(consumer.received_rows(audit_db)) == 1
     assert consumer.inbox_count(audit_db) == 1
 
