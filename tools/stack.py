@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Iterable
 
-from common.nameko.config import load_config
+from common.nameko.config import db_uri, load_config
 from common.nameko.discovery import ROOT, service_names
 from tools.quiet import quiet_env
 
@@ -189,7 +189,10 @@ class Stack:
         config = self.config()
         lines = ["AlpesPartners is running:", f"  broker : {redact(config['AMQP_URI'])}"]
         for name, process in self.processes.items():
-            uri = config.get("DB_URIS", {}).get(name)
+            try:
+                uri = db_uri(config, name)
+            except KeyError:  # a service without a database (the BFF)
+                uri = None
             pid = process.process.pid if process.process else "-"
             lines.append(f"  {name:<12} pid {pid:<7} db {redact(uri) if uri else '-'}")
         if "bff" in self.processes:

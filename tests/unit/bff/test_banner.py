@@ -18,3 +18,10 @@ def test_the_banner_links_to_the_docs_the_document_and_health(address, base):
     assert links == [f"{base}/api/v1/docs", f"{base}/api/v1/openapi.json", f"{base}/health"]
     served = {r.path for r in ROUTES if r.method == "GET" and r.public}
     assert {link.removeprefix(base) for link in links} <= served
+
+
+def test_the_banner_names_each_service_database():
+    banner = Stack(["partners", "bff"], env={"DB_PREFIX": "sqlite:////tmp/x/",
+                                             "DB_SUFFIX": ".db"}).describe()
+    assert re.search(r"^  partners +pid - +db sqlite:////tmp/x/partners\.db$", banner, re.M)
+    assert re.search(r"^  bff +pid - +db -$", banner, re.M)
