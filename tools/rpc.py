@@ -100,7 +100,8 @@ def call(config: Mapping[str, Any], service: str, method: str, *args: Any,
     except UnknownService:
         raise unavailable(f"the {service} service is not running (start it: make run)") from None
     except RpcTimeout:
-        raise unavailable(f"{name} did not answer within {seconds:g} s") from None
+        late = f"{name} did not answer within {seconds:g} s (is {service} running?)"
+        raise unavailable(late) from None
     except RemoteError as error:
         raise refused(f"{name} failed: {error.exc_type}: {error.value}") from None
     except broker_errors() as error:
