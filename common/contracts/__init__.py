@@ -19,7 +19,8 @@ from collections.abc import Mapping, Sequence
 
 from common.contracts.base import EventContract, nested_schemas, schema_fields
 
-CONTRACT_MODULES = ("partners", "campaigns", "tracking", "commissions", "payouts")
+CONTRACT_MODULES = ("partners", "campaigns", "tracking", "commissions", "payouts",
+                    "webhooks")
 
 
 def _load() -> tuple[EventContract, ...]:

@@ -22,6 +22,7 @@ COMMISSION_ID = "a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c07"
 PAYOUT_ID = "b7c8d9e0-f1a2-4b3c-9d4e-5f6a7b8c9d08"
 SOURCE_EVENT_ID = "c4d5e6f7-a8b9-4c0d-be1f-2a3b4c5d6e09"
 BATCH_ID = "f0e1d2c3-b4a5-4968-8776-655443322110"
+ENDPOINT_ID = "5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a10"
 AT = "2026-11-29T12:00:00Z"
 
 
@@ -140,6 +141,12 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     "payouts.payout_paid": {**_payout(), "psp_reference": "psp_0001"},
     "payouts.payout_failed": {**_payout(), "reason": "account_closed"},
     "payouts.payout_compensation_failed": {**_payout(), "reason": "commissions unavailable"},
+    # webhooks
+    "webhooks.endpoint_disabled": {
+        "endpoint_id": ENDPOINT_ID, "owner_type": "brand", "owner_id": BRAND_ID,
+        "url": "https://hooks.acme.example/alpes", "reason": "failing",
+        "consecutive_failures": 8, "failing_since": "2026-11-28T10:00:00Z",
+        "disabled_at": AT},
 }
 
 
