@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from nameko.rpc import rpc
+from common.nameko.rpc import rpc
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,10 @@
   persistent messages) to ``<source>.events`` with the event type as routing key -- the
   exchange and key Nameko's ``@event_handler`` binds to. The worker does not wait for
   the broker before answering its caller.
-* Published ids are stamped ``published_at`` in small batches by the same thread.
+* Published ids are stamped ``published_at`` by the same thread, at most once every
+  ``mark_interval`` seconds (or every ``batch_size`` ids): one short write transaction
+  per interval instead of one per event. A row stamped late is still younger than
+  ``grace_seconds`` for the sweep, so it is not sent again.
 * Every ``sweep_interval`` seconds the loop leases rows still unpublished after
   ``grace_seconds`` (left by a crash or a broker outage) and publishes them. Leases
   make two instances of a service sweep the same table without both sending a row at
@@ -125,12 +128,15 @@ class OutboxRelay:
     # background loop ---------------------------------------------------------------------
     def run(self) -> None:
         self._running = True
-        next_sweep = 0.0
+        next_sweep = next_stamp = 0.0
         while self._running:
             try:
                 self.publish_pending(wait=self.settings["mark_interval"])
-                self.stamp_published()
                 now = time.monotonic()
+                if self._to_stamp and (now >= next_stamp or
+                                       len(self._to_stamp) >= self.settings["batch_size"]):
+                    self.stamp_published()  # one UPDATE per interval, not per event
+                    next_stamp = now + self.settings["mark_interval"]
                 if now >= next_sweep:
                     self.sweep()
                     next_sweep = now + self.settings["sweep_interval"]

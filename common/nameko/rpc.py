@@ -2,6 +2,12 @@
 
 ``@api`` is Nameko's ``@rpc`` with our typed errors declared as expected (they are the
 method's contract, not failures of the service, so Nameko does not log them as such).
+``rpc`` (the entrypoint ``api`` and ``health`` use) answers without a broker confirm and
+serializes the answer once: Nameko waits for the broker to confirm every reply, a round
+trip per call that buys nothing a caller needs -- a reply lost between the server and the
+broker is a reply the caller never gets, exactly like one lost after, and the caller's
+timeout (``RpcClient``) already covers both. Requests keep their confirms: Nameko detects
+a call to a service that does not exist through them (``UnknownService``).
 
 ``RpcClient`` replaces Nameko's in-service ``RpcProxy``, which waits forever: every call
 has a timeout (``RPC_TIMEOUT_SECONDS`` in config.yaml, 5 s by default). The request
@@ -11,12 +17,20 @@ answer -- or that has never run -- raises the typed ``ServiceUnavailable``.
 """
 from __future__ import annotations
 
+import sys
 import time
 
 import eventlet
-from nameko.exceptions import UnknownService
+import kombu.serialization
+from nameko.amqp.publish import Publisher
+from nameko.constants import (
+    AMQP_SSL_CONFIG_KEY,
+    AMQP_URI_CONFIG_KEY,
+    LOGIN_METHOD_CONFIG_KEY,
+)
+from nameko.exceptions import UnknownService, UnserializableValueError, serialize
 from nameko.extensions import DependencyProvider
-from nameko.rpc import ReplyListener, ServiceProxy, rpc
+from nameko.rpc import ReplyListener, Rpc, RpcConsumer, ServiceProxy, get_rpc_exchange
 
 from common.nameko import context
 from common.nameko.errors import EXPECTED_ERRORS
@@ -24,6 +38,52 @@ from common.seedwork.errors import ServiceUnavailable
 
 DEFAULT_TIMEOUT_SECONDS = 5.0
 
+
+
+class Reply:
+    """One RPC answer, published once serialized, without a broker confirm and not
+    persistent (reply queues are exclusive to a live caller)."""
+
+    def __init__(self, config: dict, message):
+        self.config = config
+        self.message = message
+
+    def send(self, result, exc_info):
+        content_type = self.message.properties["content_type"]
+        serializer = kombu.serialization.registry.type_to_name[content_type]
+        error = serialize(exc_info[1]) if exc_info is not None else None
+        try:
+            _, encoding, body = kombu.serialization.dumps(
+                {"result": result, "error": error}, serializer)
+        except Exception:  # an unserializable result: the caller gets the error instead
+            exc_info = sys.exc_info()
+            error = serialize(UnserializableValueError(result))
+            result = None
+            _, encoding, body = kombu.serialization.dumps(
+                {"result": None, "error": error}, serializer)
+        publisher = Publisher(self.config[AMQP_URI_CONFIG_KEY], use_confirms=False,
+                              ssl=self.config.get(AMQP_SSL_CONFIG_KEY),
+                              login_method=self.config.get(LOGIN_METHOD_CONFIG_KEY),
+                              delivery_mode=1)
+        publisher.publish(body, content_type=content_type, content_encoding=encoding,
+                          exchange=get_rpc_exchange(self.config),
+                          routing_key=self.message.properties["reply_to"],
+                          correlation_id=self.message.properties.get("correlation_id"))
+        return result, exc_info
+
+
+class UnconfirmedRpcConsumer(RpcConsumer):
+    def handle_result(self, message, result, exc_info):
+        result, exc_info = Reply(self.container.config, message).send(result, exc_info)
+        self.queue_consumer.ack_message(message)
+        return result, exc_info
+
+
+class UnconfirmedRpc(Rpc):
+    rpc_consumer = UnconfirmedRpcConsumer()
+
+
+rpc = UnconfirmedRpc.decorator
 api = rpc(expected_exceptions=EXPECTED_ERRORS)
 
 
