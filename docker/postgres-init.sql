@@ -4,3 +4,4 @@ CREATE DATABASE alpes_campaigns;
 CREATE DATABASE alpes_tracking;
 CREATE DATABASE alpes_commissions;
 CREATE DATABASE alpes_payouts;
+CREATE DATABASE alpes_identity;

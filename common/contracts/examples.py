@@ -23,6 +23,9 @@ PAYOUT_ID = "b7c8d9e0-f1a2-4b3c-9d4e-5f6a7b8c9d08"
 SOURCE_EVENT_ID = "c4d5e6f7-a8b9-4c0d-be1f-2a3b4c5d6e09"
 BATCH_ID = "f0e1d2c3-b4a5-4968-8776-655443322110"
 ENDPOINT_ID = "5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a10"
+ACCOUNT_ID = "1d2c3b4a-5f6e-4d7c-8b9a-0f1e2d3c4b10"
+API_KEY_ID = "2e3d4c5b-6a7f-4e8d-9c0b-1a2f3e4d5c11"
+SESSION_ID = "3f4e5d6c-7b8a-4f9e-8d1c-2b3a4f5e6d12"
 AT = "2026-11-29T12:00:00Z"
 
 
@@ -141,6 +144,20 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     "payouts.payout_paid": {**_payout(), "psp_reference": "psp_0001"},
     "payouts.payout_failed": {**_payout(), "reason": "account_closed"},
     "payouts.payout_compensation_failed": {**_payout(), "reason": "commissions unavailable"},
+    # identity
+    "identity.account_created": {
+        "account_id": ACCOUNT_ID, "email": "bea@example.com", "role": "partner",
+        "partner_id": PARTNER_ID, "brand_id": None, "brand_role": None, "created_at": AT},
+    "identity.api_key_created": {
+        "api_key_id": API_KEY_ID, "brand_id": BRAND_ID, "name": "shop backend",
+        "prefix": "ak_live_2e3d4c5b6a7f", "scopes": ["conversions:write"],
+        "created_by": f"account:{ACCOUNT_ID}", "created_at": AT},
+    "identity.api_key_revoked": {
+        "api_key_id": API_KEY_ID, "brand_id": BRAND_ID,
+        "revoked_by": f"account:{ACCOUNT_ID}", "revoked_at": AT},
+    "identity.session_revoked": {
+        "account_id": ACCOUNT_ID, "session_ids": [SESSION_ID], "reason": "logout",
+        "revoked_at": AT},
     # webhooks
     "webhooks.endpoint_disabled": {
         "endpoint_id": ENDPOINT_ID, "owner_type": "brand", "owner_id": BRAND_ID,

@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+import dataclasses
+
+from common.seedwork.application.messages import Command
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class CreateAdmin(Command):
+    email: str
+    password: str = dataclasses.field(repr=False)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class CreatePartnerAccount(Command):
+    partner_id: str
+    email: str
+    password: str = dataclasses.field(repr=False)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class LogIn(Command):
+    email: str
+    password: str = dataclasses.field(repr=False)
+    ip: str
+    user_agent: str | None = None
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class LogOut(Command):
+    token_digest: str = dataclasses.field(repr=False)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class LogOutEverywhere(Command):
+    account_id: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class RecordUse(Command):
+    session_id: str | None = None
+    api_key_id: str | None = None
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class CreateApiKey(Command):
+    brand_id: str
+    name: str
+    scopes: tuple[str, ...]
+    created_by: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class RevokeApiKey(Command):
+    brand_id: str
+    api_key_id: str
+    revoked_by: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class InviteBrandUser(Command):
+    brand_id: str
+    email: str
+    brand_role: str
+    invited_by: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class AcceptInvitation(Command):
+    token_digest: str = dataclasses.field(repr=False)
+    password: str = dataclasses.field(repr=False)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class RemoveBrandUser(Command):
+    brand_id: str
+    account_id: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class PurgeExpired(Command):
+    pass

@@ -1,0 +1,358 @@
+"""Identity use cases: one small function each.
+
+Passwords are verified and hashed *outside* any write transaction (argon2 takes tens of
+milliseconds on purpose; the database lock is not held meanwhile); what they decide is
+written in a short unit of work after.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from common.contracts.identity import InvalidCredentials, LoginThrottled
+from common.seedwork.application.bus import HandlerRegistry
+from common.seedwork.domain.entity import new_id
+from common.seedwork.errors import Conflict, NotFound, ValidationError
+from services.identity.application import commands, credentials, queries, views
+from services.identity.application.ports import IdentityUnitOfWork, PasswordHasher
+from services.identity.application.settings import IdentitySettings
+from services.identity.domain.accounts import (
+    Account,
+    BrandRole,
+    RevocationReason,
+    normalize_email,
+)
+from services.identity.domain.api_keys import ApiKey
+from services.identity.domain.invitations import Invitation
+from services.identity.domain.sessions import Session
+from services.identity.domain.throttling import LoginThrottle
+
+HANDLERS = HandlerRegistry()
+EMAIL_TAKEN = "Already has an account."
+
+
+def _check_password(settings: IdentitySettings, password: str, email: str) -> None:
+    problems = settings.password.problems(password, email)
+    if problems:
+        raise ValidationError(fields={"password": problems})
+
+
+def _email_free(uow: IdentityUnitOfWork, email: str) -> None:
+    with uow.peek():
+        taken = uow.accounts.get_by_email(email) is not None
+    if taken:
+        raise Conflict("This email already has an account.", {"email": [EMAIL_TAKEN]})
+
+
+def account_dto(account: Account) -> dict:
+    return views.account_of(account)
+
+
+# --- accounts -----------------------------------------------------------------------------
+@HANDLERS.query(queries.CheckNewAccount)
+def check_new_account(query: queries.CheckNewAccount, uow: IdentityUnitOfWork,
+                      settings: IdentitySettings) -> dict:
+    """What sign-up asks before the partner is registered: would this account be made?"""
+    email = normalize_email(query.email)
+    _check_password(settings, query.password, email)
+    _email_free(uow, email)
+    return {"email": email}
+
+
+@HANDLERS.command(commands.CreateAdmin)
+def create_admin(cmd: commands.CreateAdmin, uow: IdentityUnitOfWork, hasher: PasswordHasher,
+                 settings: IdentitySettings, clock) -> dict:
+    email = normalize_email(cmd.email)
+    _check_password(settings, cmd.password, email)
+    _email_free(uow, email)
+    password_hash = hasher.hash(cmd.password)
+    with uow:
+        account = Account.admin(email=email, password_hash=password_hash, now=clock())
+        uow.accounts.add(account)  # Conflict if the email was taken meanwhile
+        uow.commit()
+    return account_dto(account)
+
+
+@HANDLERS.command(commands.CreatePartnerAccount)
+def create_partner_account(cmd: commands.CreatePartnerAccount, uow: IdentityUnitOfWork,
+                           hasher: PasswordHasher, settings: IdentitySettings, clock) -> dict:
+    email = normalize_email(cmd.email)
+    _check_password(settings, cmd.password, email)
+    _email_free(uow, email)
+    password_hash = hasher.hash(cmd.password)
+    with uow:
+        account = Account.partner(email=email, partner_id=cmd.partner_id,
+                                  password_hash=password_hash, now=clock())
+        uow.accounts.add(account)
+        uow.commit()
+    return account_dto(account)
+
+
+# --- log-in and sessions --------------------------------------------------------------------
+def _throttle_keys(email: str, ip: str) -> list[str]:
+    return [f"email:{credentials.secret_digest(email)}", f"ip:{ip}"]
+
+
+@HANDLERS.command(commands.LogIn)
+def log_in(cmd: commands.LogIn, uow: IdentityUnitOfWork, hasher: PasswordHasher,
+           settings: IdentitySettings, clock) -> dict:
+    """Same answer, and the same work (one argon2 verification, one write), for an
+    unknown email, a wrong password and a removed account."""
+    email, now = normalize_email(cmd.email), clock()
+    email_key, ip_key = _throttle_keys(email, cmd.ip)
+    with uow.peek():
+        locks = [uow.throttles.get(key) for key in (email_key, ip_key)]
+        account = uow.accounts.get_by_email(email)
+    waits = [wait for lock in locks if lock and (wait := lock.retry_after(now))]
+    if waits:
+        raise LoginThrottled(fields={"retry_after": [str(max(waits))]})
+    matches = hasher.verify(account.password_hash if account else None, cmd.password)
+    if not (matches and account is not None and account.active):
+        _failed(uow, settings, clock(), {email_key: settings.account_throttle,
+                                         ip_key: settings.ip_throttle})
+        raise InvalidCredentials()
+    new_hash = hasher.hash(cmd.password) if hasher.needs_rehash(account.password_hash) else None
+    token = credentials.new_session_token()
+    with uow:
+        account = uow.accounts.get(account.id, for_update=True)
+        if account is None or not account.active:  # removed meanwhile
+            raise InvalidCredentials()
+        now = clock()
+        if new_hash:
+            account.rehash(new_hash, now)
+            uow.accounts.save(account)
+        throttle = uow.throttles.get(email_key, for_update=True)
+        if throttle is not None and throttle.failures:
+            throttle.reset()
+            uow.throttles.put(throttle)
+        session = Session.open(
+            account_id=account.id, token_digest=credentials.secret_digest(token),
+            csrf_digest=credentials.secret_digest(credentials.csrf_token_for(token)), now=now,
+            lifetime=settings.session_lifetime, ip=cmd.ip, user_agent=cmd.user_agent)
+        uow.sessions.add(session)
+        uow.commit()
+    return {"account": account_dto(account),
+            "session": {"session_id": session.id, "token": token,
+                        "csrf_token": credentials.csrf_token_for(token),
+                        "expires_at": views.text(session.expires_at),
+                        "valid_until": views.text(session.valid_until(settings.session_idle)),
+                        "idle_timeout_seconds": int(settings.session_idle.total_seconds())}}
+
+
+def _failed(uow: IdentityUnitOfWork, settings: IdentitySettings, now: datetime,
+            policies: dict) -> None:
+    with uow:
+        for key, policy in policies.items():
+            throttle = uow.throttles.get(key, for_update=True) or LoginThrottle(key=key)
+            throttle.fail(now, policy)
+            uow.throttles.put(throttle)
+        uow.commit()
+
+
+@HANDLERS.query(queries.AuthenticateSession)
+def authenticate_session(query: queries.AuthenticateSession, uow: IdentityUnitOfWork,
+                         settings: IdentitySettings, clock) -> dict | None:
+    """The open session of this token digest and its account, or None."""
+    now = clock()
+    with uow.peek():
+        session = uow.sessions.get_by_token(query.token_digest)
+        account = uow.accounts.get(session.account_id) if session else None
+    if session is None or account is None or not account.active \
+            or not session.is_open(now, settings.session_idle):
+        return None
+    return {"session_id": session.id, "account": account_dto(account),
+            "csrf_digest": session.csrf_digest,
+            "valid_until": views.text(session.valid_until(settings.session_idle)),
+            "touch_due": session.touch_due(now, settings.touch_interval)}
+
+
+@HANDLERS.command(commands.LogOut)
+def log_out(cmd: commands.LogOut, uow: IdentityUnitOfWork, clock) -> dict:
+    with uow:
+        session = uow.sessions.get_by_token(cmd.token_digest)
+        account = uow.accounts.get(session.account_id, for_update=True) if session else None
+        revoked = account.revoke_sessions([session], RevocationReason.LOGOUT, clock()) \
+            if account else []
+        for found in ([session] if revoked else []):
+            uow.sessions.save(found)
+        if revoked:
+            uow.accounts.save(account)
+        uow.commit()
+    return {"revoked": len(revoked)}
+
+
+@HANDLERS.command(commands.LogOutEverywhere)
+def log_out_everywhere(cmd: commands.LogOutEverywhere, uow: IdentityUnitOfWork,
+                       clock) -> dict:
+    with uow:
+        account = uow.accounts.get(cmd.account_id, for_update=True)
+        if account is None:
+            raise NotFound(fields={"account_id": ["Unknown."]})
+        revoked = _revoke_all(uow, account, RevocationReason.LOGOUT_ALL, clock())
+        uow.commit()
+    return {"revoked": len(revoked)}
+
+
+def _revoke_all(uow: IdentityUnitOfWork, account: Account, reason: RevocationReason,
+                now: datetime) -> list[str]:
+    sessions = uow.sessions.open_of(account.id)
+    revoked = account.revoke_sessions(sessions, reason, now)
+    for session in sessions:
+        if session.id in revoked:
+            uow.sessions.save(session)
+    if revoked:
+        uow.accounts.save(account)
+    return revoked
+
+
+@HANDLERS.command(commands.RecordUse)
+def record_use(cmd: commands.RecordUse, uow: IdentityUnitOfWork, settings: IdentitySettings,
+               clock) -> None:
+    """Last seen (a session) or last used (an API key), written at most once per
+    ``touch_interval`` however many BFF instances report it."""
+    now = clock()
+    with uow:
+        if cmd.session_id:
+            session = uow.sessions.get(cmd.session_id, for_update=True)
+            if session is not None and session.touch(now, settings.touch_interval):
+                uow.sessions.save(session)
+        if cmd.api_key_id:
+            key = uow.api_keys.get(cmd.api_key_id, for_update=True)
+            if key is not None and key.touch(now, settings.touch_interval):
+                uow.api_keys.save(key)
+        uow.commit()
+
+
+# --- API keys -------------------------------------------------------------------------------
+@HANDLERS.command(commands.CreateApiKey)
+def create_api_key(cmd: commands.CreateApiKey, uow: IdentityUnitOfWork, clock) -> dict:
+    api_key_id = new_id()
+    secret = credentials.new_api_key(api_key_id)
+    with uow:
+        key = ApiKey.issue(id=api_key_id, brand_id=cmd.brand_id, name=cmd.name,
+                           prefix=credentials.key_prefix(api_key_id),
+                           secret_digest=credentials.secret_digest(secret),
+                           scopes=cmd.scopes, created_by=cmd.created_by, now=clock())
+        uow.api_keys.add(key)
+        uow.commit()
+    return {"api_key": views.api_key_of(key), "key": secret}
+
+
+@HANDLERS.command(commands.RevokeApiKey)
+def revoke_api_key(cmd: commands.RevokeApiKey, uow: IdentityUnitOfWork, clock) -> dict:
+    with uow:
+        key = uow.api_keys.get(cmd.api_key_id, for_update=True)
+        if key is None or key.brand_id != cmd.brand_id:
+            raise NotFound(fields={"api_key_id": ["Unknown."]})
+        if key.revoke(clock(), cmd.revoked_by):
+            uow.api_keys.save(key)
+        uow.commit()
+    return views.api_key_of(key)
+
+
+@HANDLERS.query(queries.AuthenticateApiKey)
+def authenticate_api_key(query: queries.AuthenticateApiKey, uow: IdentityUnitOfWork,
+                         settings: IdentitySettings, clock) -> dict | None:
+    with uow.peek():
+        key = uow.api_keys.get_by_digest(query.key_digest)
+    if key is None or not key.active:
+        return None
+    return {"api_key_id": key.id, "brand_id": key.brand_id, "scopes": list(key.scopes),
+            "touch_due": key.touch_due(clock(), settings.touch_interval)}
+
+
+@HANDLERS.query(queries.ListApiKeys)
+def list_api_keys(query: queries.ListApiKeys, uow: IdentityUnitOfWork) -> dict:
+    with uow.read() as conn:
+        return views.api_keys_page(conn, query)
+
+
+# --- brand users ----------------------------------------------------------------------------
+@HANDLERS.command(commands.InviteBrandUser)
+def invite_brand_user(cmd: commands.InviteBrandUser, uow: IdentityUnitOfWork,
+                      settings: IdentitySettings, clock) -> dict:
+    email = normalize_email(cmd.email)
+    _email_free(uow, email)
+    token = credentials.new_invitation_token()
+    with uow:
+        invitation = Invitation.issue(
+            brand_id=cmd.brand_id, email=email, brand_role=BrandRole(cmd.brand_role),
+            token_digest=credentials.secret_digest(token), invited_by=cmd.invited_by,
+            now=clock(), lifetime=settings.invitation_lifetime)
+        uow.invitations.add(invitation)
+        uow.commit()
+    return {"invitation": views.invitation_of(invitation), "token": token}
+
+
+@HANDLERS.command(commands.AcceptInvitation)
+def accept_invitation(cmd: commands.AcceptInvitation, uow: IdentityUnitOfWork,
+                      hasher: PasswordHasher, settings: IdentitySettings, clock) -> dict:
+    with uow.peek():
+        invitation = uow.invitations.get_by_token(cmd.token_digest)
+    if invitation is None or not invitation.pending(clock()):
+        raise ValidationError(fields={"token": ["Unknown, used or expired invitation."]})
+    _check_password(settings, cmd.password, invitation.email)
+    password_hash = hasher.hash(cmd.password)
+    with uow:
+        invitation = uow.invitations.get_by_token(cmd.token_digest)
+        now = clock()
+        account = Account.brand_user(email=invitation.email, brand_id=invitation.brand_id,
+                                     brand_role=invitation.brand_role,
+                                     password_hash=password_hash, now=now)
+        invitation.accept(account.id, now)  # refused if used meanwhile
+        uow.invitations.save(invitation)
+        uow.accounts.add(account)  # Conflict if the email got an account meanwhile
+        uow.commit()
+    return account_dto(account)
+
+
+@HANDLERS.command(commands.RemoveBrandUser)
+def remove_brand_user(cmd: commands.RemoveBrandUser, uow: IdentityUnitOfWork, clock) -> dict:
+    with uow:
+        account = uow.accounts.get(cmd.account_id, for_update=True)
+        if account is None or not account.belongs_to_brand(cmd.brand_id):
+            raise NotFound(fields={"account_id": ["Unknown."]})
+        now = clock()
+        sessions = uow.sessions.open_of(account.id)
+        revoked = account.remove(sessions, now)
+        for session in sessions:
+            if session.id in revoked:
+                uow.sessions.save(session)
+        uow.accounts.save(account)
+        uow.commit()
+    return account_dto(account)
+
+
+@HANDLERS.query(queries.ListInvitations)
+def list_invitations(query: queries.ListInvitations, uow: IdentityUnitOfWork, clock) -> list:
+    with uow.read() as conn:
+        return views.pending_invitations(conn, query.brand_id, clock())
+
+
+# --- accounts (read) ------------------------------------------------------------------------
+@HANDLERS.query(queries.GetAccount)
+def get_account(query: queries.GetAccount, uow: IdentityUnitOfWork) -> dict:
+    with uow.read() as conn:
+        account = views.account(conn, query.account_id)
+    if account is None:
+        raise NotFound(fields={"account_id": ["Unknown."]})
+    return account
+
+
+@HANDLERS.query(queries.ListAccounts)
+def list_accounts(query: queries.ListAccounts, uow: IdentityUnitOfWork) -> dict:
+    with uow.read() as conn:
+        return views.accounts_page(conn, query)
+
+
+# --- housekeeping ---------------------------------------------------------------------------
+@HANDLERS.command(commands.PurgeExpired)
+def purge_expired(cmd: commands.PurgeExpired, uow: IdentityUnitOfWork,
+                  settings: IdentitySettings, clock) -> dict:
+    """Sessions ended (revoked or expired) and throttle counters idle for longer than
+    ``retention`` are deleted."""
+    before = clock() - settings.retention
+    with uow:
+        sessions = uow.sessions.purge(before)
+        throttles = uow.throttles.purge(before)
+        uow.commit()
+    return {"sessions": sessions, "throttles": throttles}

@@ -1,0 +1,77 @@
+"""The service's knobs (config.yaml ``IDENTITY``), read once at start."""
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from services.identity.domain.passwords import PasswordPolicy
+from services.identity.domain.throttling import ThrottlePolicy
+
+SECTION = "IDENTITY"
+
+
+@dataclasses.dataclass(frozen=True)
+class Argon2Settings:
+    """argon2id's cost (argon2-cffi's defaults: RFC 9106's low-memory profile)."""
+
+    time_cost: int = 3
+    memory_cost_kib: int = 65536
+    parallelism: int = 4
+    max_concurrent: int = 2  # hashes computed at once per process (CPU and memory bound)
+
+
+@dataclasses.dataclass(frozen=True)
+class IdentitySettings:
+    password: PasswordPolicy = PasswordPolicy()
+    session_idle: timedelta = timedelta(minutes=30)
+    session_lifetime: timedelta = timedelta(hours=12)
+    touch_interval: timedelta = timedelta(seconds=60)  # last-seen / last-used write at most
+    invitation_lifetime: timedelta = timedelta(days=7)
+    throttle_window: timedelta = timedelta(minutes=15)
+    throttle_lockout: timedelta = timedelta(minutes=15)
+    max_failures_per_account: int = 5
+    max_failures_per_ip: int = 50
+    retention: timedelta = timedelta(days=7)  # ended sessions and old counters are purged
+    argon2: Argon2Settings = Argon2Settings()
+
+    @property
+    def account_throttle(self) -> ThrottlePolicy:
+        return ThrottlePolicy(self.max_failures_per_account, self.throttle_window,
+                              self.throttle_lockout)
+
+    @property
+    def ip_throttle(self) -> ThrottlePolicy:
+        return ThrottlePolicy(self.max_failures_per_ip, self.throttle_window,
+                              self.throttle_lockout)
+
+    @classmethod
+    def from_config(cls, section: Mapping[str, Any] | None) -> "IdentitySettings":
+        values = dict(section or {})
+        argon2 = dict(values.get("argon2") or {})
+
+        def seconds(key: str, default: timedelta) -> timedelta:
+            return timedelta(seconds=float(values.get(key, default.total_seconds())))
+
+        defaults = cls()
+        return cls(
+            password=PasswordPolicy(
+                min_length=int(values.get("password_min_length", defaults.password.min_length)),
+                max_length=int(values.get("password_max_length", defaults.password.max_length))),
+            session_idle=seconds("session_idle_seconds", defaults.session_idle),
+            session_lifetime=seconds("session_absolute_seconds", defaults.session_lifetime),
+            touch_interval=seconds("touch_interval_seconds", defaults.touch_interval),
+            invitation_lifetime=seconds("invitation_ttl_seconds", defaults.invitation_lifetime),
+            throttle_window=seconds("throttle_window_seconds", defaults.throttle_window),
+            throttle_lockout=seconds("throttle_lockout_seconds", defaults.throttle_lockout),
+            max_failures_per_account=int(values.get("max_failures_per_account",
+                                                    defaults.max_failures_per_account)),
+            max_failures_per_ip=int(values.get("max_failures_per_ip",
+                                               defaults.max_failures_per_ip)),
+            retention=seconds("retention_seconds", defaults.retention),
+            argon2=Argon2Settings(
+                time_cost=int(argon2.get("time_cost", Argon2Settings.time_cost)),
+                memory_cost_kib=int(argon2.get("memory_cost_kib", Argon2Settings.memory_cost_kib)),
+                parallelism=int(argon2.get("parallelism", Argon2Settings.parallelism)),
+                max_concurrent=int(argon2.get("max_concurrent", Argon2Settings.max_concurrent))))

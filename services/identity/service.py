@@ -1,0 +1,136 @@
+"""The ``identity`` Nameko service: accounts, passwords, sessions, API keys, invitations.
+
+Each RPC validates its payload, hands a command or query to the bus, returns a DTO.
+Presented credentials (session cookies, API keys, invitation tokens) arrive as their
+digest (``common.contracts.identity.secret_digest``); a new secret is answered once, by
+the call that made it, and never stored, logged or published.
+"""
+from __future__ import annotations
+
+from common.nameko import health
+from common.nameko.bus import MessageBusProvider
+from common.nameko.config import settings_from
+from common.nameko.database import ServiceDatabase
+from common.nameko.rpc import api
+from common.nameko.timers import timer
+from common.validation import load
+from services.identity import schemas
+from services.identity.application import commands, queries
+from services.identity.application.handlers import HANDLERS
+from services.identity.application.integration_events import TRANSLATOR
+from services.identity.application.settings import SECTION, IdentitySettings
+from services.identity.infrastructure.passwords import Argon2Hasher
+from services.identity.infrastructure.tables import Base
+from services.identity.infrastructure.unit_of_work import SqlIdentityUnitOfWork
+
+
+class IdentityService(health.HealthMixin):
+    name = "identity"
+
+    db = ServiceDatabase(Base)
+    bus = MessageBusProvider(
+        handlers=HANDLERS, unit_of_work=SqlIdentityUnitOfWork, translator=TRANSLATOR,
+        settings=settings_from(SECTION, IdentitySettings),
+        shared={"hasher": lambda wiring: Argon2Hasher(wiring.settings.argon2)})
+
+    # accounts ----------------------------------------------------------------------------
+    @api
+    def create_admin(self, payload):
+        data = load(schemas.NewAccountSchema, payload)
+        return self.bus.handle(commands.CreateAdmin(**data))
+
+    @api
+    def check_new_account(self, payload):
+        data = load(schemas.NewAccountSchema, payload)
+        return self.bus.query(queries.CheckNewAccount(**data))
+
+    @api
+    def create_partner_account(self, payload):
+        data = load(schemas.PartnerAccountSchema, payload)
+        return self.bus.handle(commands.CreatePartnerAccount(**data))
+
+    @api
+    def get_account(self, account_id):
+        data = load(schemas.AccountIdSchema, {"account_id": account_id})
+        return self.bus.query(queries.GetAccount(**data))
+
+    @api
+    def list_accounts(self, filters=None):
+        data = load(schemas.ListAccountsSchema, filters or {})
+        return self.bus.query(queries.ListAccounts(**data))
+
+    # log-in and sessions -----------------------------------------------------------------
+    @api
+    def log_in(self, payload):
+        data = load(schemas.LogInSchema, payload)
+        return self.bus.handle(commands.LogIn(**data))
+
+    @api
+    def authenticate_session(self, token_digest):
+        data = load(schemas.DigestSchema, {"digest": token_digest})
+        return self.bus.query(queries.AuthenticateSession(token_digest=data["digest"]))
+
+    @api
+    def log_out(self, token_digest):
+        data = load(schemas.DigestSchema, {"digest": token_digest})
+        return self.bus.handle(commands.LogOut(token_digest=data["digest"]))
+
+    @api
+    def log_out_everywhere(self, account_id):
+        data = load(schemas.AccountIdSchema, {"account_id": account_id})
+        return self.bus.handle(commands.LogOutEverywhere(**data))
+
+    @api
+    def record_use(self, payload):
+        data = load(schemas.RecordUseSchema, payload)
+        self.bus.handle(commands.RecordUse(**data))
+
+    # API keys ----------------------------------------------------------------------------
+    @api
+    def create_api_key(self, payload):
+        data = load(schemas.CreateApiKeySchema, payload)
+        return self.bus.handle(commands.CreateApiKey(**{**data, "scopes": tuple(data["scopes"])}))
+
+    @api
+    def revoke_api_key(self, payload):
+        data = load(schemas.RevokeApiKeySchema, payload)
+        return self.bus.handle(commands.RevokeApiKey(**data))
+
+    @api
+    def list_api_keys(self, filters):
+        data = load(schemas.ListApiKeysSchema, filters)
+        return self.bus.query(queries.ListApiKeys(**data))
+
+    @api
+    def authenticate_api_key(self, key_digest):
+        data = load(schemas.DigestSchema, {"digest": key_digest})
+        return self.bus.query(queries.AuthenticateApiKey(key_digest=data["digest"]))
+
+    # brand users -------------------------------------------------------------------------
+    @api
+    def invite_brand_user(self, payload):
+        data = load(schemas.InviteSchema, payload)
+        return self.bus.handle(commands.InviteBrandUser(**data))
+
+    @api
+    def accept_invitation(self, payload):
+        data = load(schemas.AcceptInvitationSchema, payload)
+        return self.bus.handle(commands.AcceptInvitation(**data))
+
+    @api
+    def list_brand_users(self, brand_id):
+        data = load(schemas.BrandIdSchema, {"brand_id": brand_id})
+        users = self.bus.query(queries.ListAccounts(
+            role="brand", brand_id=data["brand_id"], status="ACTIVE", page_size=100))
+        return {"items": users["items"],
+                "invitations": self.bus.query(queries.ListInvitations(**data))}
+
+    @api
+    def remove_brand_user(self, brand_id, account_id):
+        data = load(schemas.BrandUserSchema, {"brand_id": brand_id, "account_id": account_id})
+        return self.bus.handle(commands.RemoveBrandUser(**data))
+
+    # housekeeping ------------------------------------------------------------------------
+    @timer(SECTION, "housekeeping_interval_seconds", default=3600)
+    def purge_expired(self):
+        return self.bus.handle(commands.PurgeExpired())
