@@ -545,6 +545,12 @@ def partners_suspend(session: Session, partner_id: str, reason: str, as_json: bo
     _show_partner(session.call("partners", "suspend_partner", partner_id, reason), as_json)
 
 
+# --- users (tools/users.py) -------------------------------------------------------------
+from tools.users import users  # noqa: E402  (its own module: identity's commands)
+
+alpes.add_command(users)
+
+
 def main() -> None:
     alpes(prog_name="alpes")
 

@@ -36,15 +36,36 @@ class SecretMissing(InvalidToken):
     pass
 
 
+BEARER, SESSION, API_KEY = "bearer", "session", "api_key"  # how a principal authenticated
+OWNER, MEMBER = "owner", "member"  # a brand user's brand role
+
+
 @dataclasses.dataclass(frozen=True)
 class Principal:
+    """Who calls. ``role`` and ``subject`` are what authorization reads, whatever the
+    credential: the brand id of a brand (its JWT, one of its users' sessions, one of its
+    API keys), the partner id of a partner, an operator or account id for an admin."""
+
     role: str
     subject: str
+    via: str = BEARER
+    account_id: str | None = None      # sessions: the account logged in
+    brand_role: str | None = None      # a brand user's session: owner or member
+    scopes: frozenset[str] | None = None  # API keys: what the key may do (others: None)
+    credential_id: str | None = None   # the session id or API key id (opaque, not secret)
+    csrf_digest: str | None = dataclasses.field(default=None, repr=False, compare=False)
 
     @property
     def key(self) -> str:
         """The rate-limit key: one budget per actor, however many tokens it holds."""
         return f"{self.role}:{self.subject}"
+
+    @property
+    def actor(self) -> str:
+        """Who did it, as identity records it (``created_by``, ``revoked_by``...)."""
+        if self.account_id:
+            return f"account:{self.account_id}"
+        return f"{self.role}:{self.subject}"[:100]
 
     def is_(self, role: str) -> bool:
         return self.role == role

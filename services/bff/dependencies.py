@@ -18,6 +18,7 @@ from common.nameko.rpc import RpcClient
 from services.bff import settings as bff_settings
 from services.bff.auth import MIN_SECRET_LENGTH, SECRET_ENV, TokenCodec, secret_from_environment
 from services.bff.clicks import ClickBatcher
+from services.bff.credentials import Credentials
 from services.bff.partner_ips import PartnerIps
 from services.bff.ratelimit import RateLimiter
 
@@ -32,6 +33,7 @@ class EdgeState:
     config: dict[str, Any]
     partner_ips: PartnerIps = dataclasses.field(default_factory=PartnerIps)
     clicks: ClickBatcher = dataclasses.field(default_factory=ClickBatcher)
+    credentials: Credentials = dataclasses.field(default_factory=lambda: Credentials(4.0))
 
     @property
     def amqp_uri(self) -> str:
@@ -49,7 +51,8 @@ class Edge(DependencyProvider):
         clicks = ClickBatcher(settings.click_batch_max, settings.click_batches_in_flight)
         self.state = EdgeState(settings=settings, codec=TokenCodec(secret),
                                limiter=RateLimiter(), config=self.container.config,
-                               clicks=clicks)
+                               clicks=clicks,
+                               credentials=Credentials(settings.credential_cache_seconds))
 
     def get_dependency(self, worker_ctx) -> EdgeState:
         return self.state

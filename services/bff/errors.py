@@ -94,6 +94,21 @@ def forbidden() -> ApiError:
     return ApiError(403, Forbidden.code, "Your role may not use this operation.")
 
 
+def csrf_refused() -> ApiError:
+    return ApiError(403, "csrf_failed", "A request that changes something with a session "
+                    "cookie must carry the session's CSRF token in X-CSRF-Token.")
+
+
+def account_suspended() -> ApiError:
+    return ApiError(403, "account_suspended", "This account is suspended.")
+
+
+def scope_missing(scope: str | None) -> ApiError:
+    needed = f"the scope {scope}" if scope else "a session or a bearer token"
+    return ApiError(403, Forbidden.code, f"This API key may not use this operation: it needs "
+                    f"{needed}.")
+
+
 def not_found() -> ApiError:
     """The same answer whether the object is missing or belongs to someone else."""
     return ApiError(404, NotFound.code, NOT_FOUND_MESSAGE)
@@ -124,6 +139,7 @@ _STATUS_BY_CLASS: tuple[tuple[type[DomainError], int], ...] = (
     (ServiceUnavailable, 503),
 )
 _STATUS_BY_CODE = {"validation_error": 422, "not_found": 404, "conflict": 409,
+                   "invalid_credentials": 401, "login_throttled": 429,
                    "concurrent_modification": 409, "forbidden": 403,
                    "business_rule_violation": 409, "budget_exhausted": 409,
                    "service_unavailable": 503}

@@ -16,18 +16,23 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 
 from common.seedwork.domain.iso import COUNTRY_CODES, CURRENCY_MINOR_UNITS
 from common.validation import CountryCode, CurrencyCode, DecimalString, Id, UTCDateTimeField
+from services.bff.credentials import API_KEY_HEADER, CSRF_HEADER, SAFE_METHODS, SESSION_COOKIE
 from services.bff.routing import ActorId, NoQuery, Route
 from services.bff.schemas.common import Error
 
 TITLE = "AlpesPartners API"
 VERSION = "1.0.0"
 BEARER = "bearerAuth"
+COOKIE = "cookieAuth"
+API_KEY = "apiKeyAuth"
 
 _ERRORS = {
     "400": ("MalformedRequest",
             "Malformed request (not JSON, too deep, a body where none is taken...)"),
-    "401": ("Unauthorized", "Missing, malformed, tampered or expired bearer token"),
-    "403": ("Forbidden", "The token's role may not use this operation"),
+    "401": ("Unauthorized", "Missing, malformed, tampered or expired bearer token; an "
+                            "unknown or revoked API key; an ended session"),
+    "403": ("Forbidden", "The caller's role (or API key's scopes) may not use this "
+                         "operation; a missing CSRF token; a suspended account"),
     "404": ("NotFound", "No such object (or not yours)"),
     "409": ("Refused", "Refused by a business rule or the current state"),
     "413": ("PayloadTooLarge", "Request body too large"),
@@ -49,6 +54,15 @@ def document(routes: tuple[Route, ...]) -> dict[str, Any]:
     plugin.map_to_openapi_type(ActorId, "string", None)
     spec.components.security_scheme(BEARER, {"type": "http", "scheme": "bearer",
                                              "bearerFormat": "JWT"})
+    spec.components.security_scheme(COOKIE, {
+        "type": "apiKey", "in": "cookie", "name": SESSION_COOKIE,
+        "description": "A browser session (POST /api/v1/auth/login). Requests that change "
+                       f"something must also send the session's CSRF token in {CSRF_HEADER}."})
+    spec.components.security_scheme(API_KEY, {
+        "type": "apiKey", "in": "header", "name": API_KEY_HEADER,
+        "description": "A brand's API key (ak_live_...), also accepted as "
+                       "`Authorization: Bearer ak_live_...`; only on operations its scopes "
+                       "open."})
     plugin.map_to_openapi_type(Id, "string", "uuid")
     plugin.converter.add_attribute_function(_code_lists)
     plugin.converter.add_attribute_function(_decimals)
@@ -107,8 +121,14 @@ def _operation(declared: Route) -> dict[str, Any]:
     if declared.public:
         operation["security"] = []
     else:
-        operation["security"] = [{BEARER: []}]
-        operation["description"] = f"Roles: {', '.join(declared.roles)}."
+        operation["security"] = [{BEARER: []}, {COOKIE: []}]
+        description = f"Roles: {', '.join(declared.roles)}."
+        if declared.api_key_scope:
+            operation["security"].append({API_KEY: []})
+            description += f" API keys with the scope `{declared.api_key_scope}`."
+        if declared.method not in SAFE_METHODS:
+            description += f" With a session cookie: send `{CSRF_HEADER}`."
+        operation["description"] = description
     return operation
 
 

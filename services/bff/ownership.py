@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from services.bff import errors
-from services.bff.auth import ADMIN, BRAND, PARTNER, Principal
+from services.bff.auth import ADMIN, BRAND, MEMBER, PARTNER, Principal
 
 
 def _owned(principal: Principal, owner_role: str, owner_id: Any) -> None:
@@ -28,6 +28,17 @@ def partner(principal: Principal, partner_id: str) -> str:
 def brand(principal: Principal, brand_id: str) -> str:
     """The brand id the caller may act on: a brand only its own."""
     _owned(principal, BRAND, brand_id)
+    return brand_id
+
+
+def brand_manager(principal: Principal, brand_id: str) -> str:
+    """The brand id whose users and API keys the caller manages: admins, the brand's own
+    bearer token, its owners' sessions -- not its members (403), never an API key (the
+    routes are keyless)."""
+    brand(principal, brand_id)
+    if principal.brand_role == MEMBER:
+        raise errors.ApiError(403, "forbidden", "Only the brand's owners manage its users "
+                              "and API keys.")
     return brand_id
 
 

@@ -38,11 +38,17 @@ def prepare(route: Route, request, path_values: dict, *, edge, rpc, request_id: 
     if route.public:
         _throttle(edge, route.rate_policy, ip)
     else:
-        principal = authenticate(edge.codec, request.headers.get("Authorization"))
+        principal = authenticate_request(edge, request, rpc)
         if principal.role not in route.roles:
             raise errors.forbidden()
+        if principal.via == auth.API_KEY and route.api_key_scope not in principal.scopes:
+            raise errors.scope_missing(route.api_key_scope)
         _throttle(edge, route.rate_policy, principal.key)
+        edge.credentials.check_csrf(principal, request)
     path, query, body = _validated(route, request, path_values, edge.settings)
+    if principal is not None:
+        # after validation: refused input never costs an RPC
+        edge.credentials.check_standing(principal, rpc)
     return Call(principal=principal, path=path, body=body, query=query, rpc=rpc,
                 request=request, request_id=request_id, client_ip=ip, edge=edge)
 
@@ -88,6 +94,24 @@ def authenticate(codec: auth.TokenCodec, authorization: str | None) -> auth.Prin
         return codec.read(auth.bearer_token(authorization))
     except auth.InvalidToken as refused:
         raise errors.unauthorized(str(refused)) from None
+
+
+def authenticate_request(edge, request, rpc) -> auth.Principal:
+    """A bearer JWT, an API key or a session cookie (``credentials``); 401 otherwise."""
+    try:
+        return edge.credentials.authenticate(request, edge.codec, rpc)
+    except auth.InvalidToken as refused:
+        raise errors.unauthorized(str(refused)) from None
+
+
+def is_https(request, trust_forwarded: bool) -> bool:
+    """Served over https: by this server, or by the trusted proxy in front of it."""
+    if request.scheme == "https":
+        return True
+    if trust_forwarded:
+        proto = request.headers.get("X-Forwarded-Proto", "").split(",")[-1].strip()
+        return proto.lower() == "https"
+    return False
 
 
 def client_ip(request, trust_forwarded_for: bool) -> str:

@@ -23,7 +23,10 @@ import marshmallow
 from marshmallow import Schema, fields, validate
 
 from common.validation import Id, StrictSchema
-from services.bff.auth import Principal
+from services.bff.auth import BRAND, Principal
+
+REPORTS_READ = "reports:read"
+CONVERSIONS_WRITE = "conversions:write"
 
 _VARIABLE = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 
@@ -76,6 +79,8 @@ class Route:
     html_errors: bool = False
     bad_path_is_not_found: bool = False  # a path value that cannot exist answers 404
     media_type: str = "application/json"  # of the success answer (the docs page: HTML)
+    scope: str | None = None  # the API-key scope that opens it (default: reads of brands)
+    keyless: bool = False     # never with an API key (managing keys, users, sessions)
 
     @property
     def name(self) -> str:
@@ -88,6 +93,16 @@ class Route:
     @property
     def rate_policy(self) -> str:
         return self.limit or ("public" if self.public else "token")
+
+    @property
+    def api_key_scope(self) -> str | None:
+        """The scope an API key needs here; None: API keys are refused. Brands' reads
+        (GET routes a brand may call) need ``reports:read`` unless declared otherwise."""
+        if self.keyless or self.public or BRAND not in self.roles:
+            return None
+        if self.scope:
+            return self.scope
+        return REPORTS_READ if self.method == "GET" else None
 
     @property
     def variables(self) -> list[str]:

@@ -7,10 +7,23 @@ The BFF stores nothing: its only state is the rate limiter's buckets, in memory.
 """
 from __future__ import annotations
 
+from nameko.events import BROADCAST
+from nameko.events import event_handler as nameko_event_handler
+
+from common.contracts import identity, partners
 from common.nameko import context, health
 from services.bff import pipeline, web
 from services.bff.api import ROUTES
 from services.bff.dependencies import BffRpcClient, Edge
+
+
+def revocation(contract):
+    """Each BFF instance's own queue (BROADCAST) for an event that revokes a credential.
+    Plain Nameko delivery, not the platform's reliable handler: nothing is stored, a
+    message lost (an instance down, a broker restart) is covered by the credential
+    cache's TTL, and a queue per instance must vanish with its instance."""
+    return nameko_event_handler(contract.source, contract.name, handler_type=BROADCAST,
+                                reliable_delivery=False)
 
 
 class BffService(health.HealthMixin):
@@ -23,6 +36,23 @@ class BffService(health.HealthMixin):
     def dispatch(self, route, request, path_values):
         return pipeline.handle(route, request, path_values, edge=self.edge, rpc=self.rpc,
                                request_id=self.request_id)
+
+    # credentials revoked elsewhere: dropped from this instance's cache at once -----------
+    @revocation(identity.SESSION_REVOKED)
+    def on_session_revoked(self, envelope):
+        self.edge.credentials.on_event(envelope)
+
+    @revocation(identity.API_KEY_REVOKED)
+    def on_api_key_revoked(self, envelope):
+        self.edge.credentials.on_event(envelope)
+
+    @revocation(partners.PARTNER_SUSPENDED)
+    def on_partner_suspended(self, envelope):
+        self.edge.credentials.on_event(envelope)
+
+    @revocation(partners.PARTNER_REACTIVATED)
+    def on_partner_reactivated(self, envelope):
+        self.edge.credentials.on_event(envelope)
 
 
 web.mount(BffService, ROUTES)

@@ -18,6 +18,8 @@ DEFAULT_RATE_LIMITS = {
     "postback": {"requests": 6000, "per_seconds": 60},
     # public routes, per client IP
     "signup": {"requests": 10, "per_seconds": 3600},
+    # log-in attempts per client IP (identity also counts failures per account and IP)
+    "login": {"requests": 30, "per_seconds": 60},
     "redirect": {"requests": 120, "per_seconds": 60},
     "public": {"requests": 120, "per_seconds": 60},
 }
@@ -35,6 +37,9 @@ class Settings:
     dashboard_stats_days: int = 30
     click_batch_max: int = 100        # clicks of concurrent /r/<code> in one RPC
     click_batches_in_flight: int = 2  # record_clicks calls on the wire at once
+    # How long a verified session, API key or partner standing is believed without asking
+    # again: revocations reach every instance within it even if their event is lost.
+    credential_cache_seconds: float = 4.0
     rate_limits: Mapping[str, Limit] = dataclasses.field(
         default_factory=lambda: _limits(DEFAULT_RATE_LIMITS))
 
@@ -50,6 +55,10 @@ def from_config(config: Mapping[str, Any]) -> Settings:
     if unknown:
         raise ValueError(f"unknown BFF settings: {', '.join(sorted(unknown))}")
     values = {name: _coerce(name, value) for name, value in section.items()}
+    ttl = values.get("credential_cache_seconds", Settings.credential_cache_seconds)
+    if not 0 < ttl < 5:
+        raise ValueError("BFF credential_cache_seconds must be above 0 and below 5 "
+                         "(revocations are honoured within 5 seconds)")
     return Settings(**values, rate_limits=_limits(limits))
 
 
@@ -61,7 +70,8 @@ def _limits(raw: Mapping[str, Any]) -> dict[str, Limit]:
 _TYPES = {"token_ttl_seconds": int, "max_token_ttl_seconds": int, "max_body_bytes": int,
           "max_json_depth": int, "dashboard_stats_days": int, "click_batch_max": int,
           "click_batches_in_flight": int,
-          "health_timeout_seconds": float, "trust_forwarded_for": bool}
+          "health_timeout_seconds": float, "trust_forwarded_for": bool,
+          "credential_cache_seconds": float}
 
 
 def _coerce(name: str, value: Any) -> Any:

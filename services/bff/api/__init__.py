@@ -2,9 +2,11 @@
 (``services.bff.routing.ROUTES``)."""
 from services.bff.api import (  # noqa: F401  (route declarations)
     admin,
+    auth,
     campaigns,
     commissions,
     dashboards,
+    identity,
     partners,
     payouts,
     system,

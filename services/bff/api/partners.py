@@ -15,10 +15,22 @@ TAG = "partners"
        response=schemas.SignupOut, status=201, tag=TAG,
        summary="Sign up as a partner (public; PENDING until verified and activated)")
 def sign_up(call):
-    created = call.rpc.partners.register_partner(to_wire(call.body))
+    """With a password, identity first checks it would make the account (policy, email
+    free: refused input changes nothing), then the partner is registered and its account
+    made, bound to the partner id. (A password never travels in an event.)"""
+    body = dict(call.body)
+    password = body.pop("password", None)
+    if password is not None:
+        call.rpc.identity.check_new_account({"email": body["email"], "password": password})
+    created = call.rpc.partners.register_partner(to_wire(body))
+    account = None
+    if password is not None:
+        account = call.rpc.identity.create_partner_account({
+            "partner_id": created["partner_id"], "email": body["email"], "password": password})
     partner = call.rpc.partners.get_partner(created["partner_id"])
     partner_ips.report(call, partner["partner_id"])
-    return {"partner": partner, "token": _token_for(call, partner["partner_id"])}
+    return {"partner": partner, "token": _token_for(call, partner["partner_id"]),
+            "account": account}
 
 
 def _token_for(call, partner_id: str) -> dict | None:

@@ -8,7 +8,7 @@ from services.bff import errors, ownership, partner_ips, responses
 from services.bff.auth import ADMIN, BRAND, PARTNER
 from services.bff.fanout import Fanout
 from services.bff.jsonio import to_wire
-from services.bff.routing import route
+from services.bff.routing import CONVERSIONS_WRITE, route
 from services.bff.schemas import tracking as schemas
 from services.bff.schemas.common import page_of
 
@@ -39,6 +39,7 @@ def user_agent_of(request) -> str:
 
 # --- brands' servers ----------------------------------------------------------------------
 @route("POST", "/api/v1/conversions", roles=(BRAND,), limit="postback",
+       scope=CONVERSIONS_WRITE,
        body=schemas.ConversionBody, response=schemas.ConversionOut, status=201, tag=TAG,
        summary="Report an order (server to server); repeating an order_id is safe")
 def record_conversion(call):
@@ -47,6 +48,7 @@ def record_conversion(call):
 
 
 @route("POST", "/api/v1/conversions/refunds", roles=(BRAND,), limit="postback",
+       scope=CONVERSIONS_WRITE,
        body=schemas.RefundBody, response=schemas.ConversionOut, tag=TAG,
        summary="Refund an order, fully or partly: its commission is reversed")
 def refund_conversion(call):

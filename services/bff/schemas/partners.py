@@ -20,6 +20,13 @@ class SignupBody(Body):
     type = fields.String(required=True, validate=validate.OneOf(PARTNER_TYPES))
     country = CountryCode(required=True)
     payout_method = fields.Dict(load_default=None, allow_none=True, metadata=PAYOUT_METHOD)
+    password = fields.String(load_default=None, load_only=True,
+                             validate=validate.Length(min=1, max=1024), metadata={
+                                 "format": "password",
+                                 "description": "With a password, an account is made too: "
+                                                "log in with the email and this password "
+                                                "(identity's policy: 12 characters or "
+                                                "more by default)."})
 
 
 class PartnerPatchBody(Body):
@@ -63,3 +70,6 @@ class SignupOut(Schema):
     token = fields.Nested(AccessToken, allow_none=True, metadata={
         "description": "A partner token for the new account (absent when the server has "
                        "no signing secret)."})
+    account = fields.Dict(allow_none=True, metadata={
+        "description": "The account made with the password (absent without one): "
+                       "account_id, email, role, partner_id, status, created_at."})

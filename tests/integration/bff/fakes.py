@@ -357,4 +357,22 @@ class FakePayouts(Healthy):
         return found(PAYOUTS, payout_id)
 
 
-FAKES = (FakePartners, FakeCampaigns, FakeTracking, FakeCommissions, FakePayouts)
+class FakeIdentity(Healthy):
+    """Knows no session and no API key (tests/integration/bff/test_identity_routes.py runs
+    the real identity service instead)."""
+
+    name = "identity"
+
+    @api
+    @recorded
+    def authenticate_session(self, token_digest):
+        return None
+
+    @api
+    @recorded
+    def authenticate_api_key(self, key_digest):
+        return None
+
+
+FAKES = (FakePartners, FakeCampaigns, FakeTracking, FakeCommissions, FakePayouts,
+         FakeIdentity)

@@ -151,7 +151,8 @@ def test_the_served_openapi_document_matches_the_live_routes(start_bff, fake_wor
     values = {"brand_id": fake_world.BRAND_A, "partner_id": fake_world.PARTNER_A,
               "campaign_id": fake_world.CAMPAIGN_A, "commission_id": fake_world.COMMISSION_A,
               "conversion_id": fake_world.CONVERSION_A, "payout_id": fake_world.PAYOUT_A,
-              "dead_letter_id": new_id(), "code": fake_world.CODE_A}
+              "dead_letter_id": new_id(), "code": fake_world.CODE_A,
+              "api_key_id": new_id(), "account_id": new_id()}
     assert len(document["paths"]) > 30
     for path, operations in document["paths"].items():
         concrete = path.format(**values)

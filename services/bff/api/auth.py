@@ -1,0 +1,124 @@
+"""Log-in, the current session, log-out (everywhere), accepting an invitation.
+
+The session lives in identity; the browser holds only its token, in an HttpOnly,
+SameSite=Lax cookie (Secure when the request came over https), and reads the CSRF token
+from the answers here (``X-CSRF-Token`` on every request that changes something).
+"""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from common.contracts.identity import (
+    InvalidCredentials,
+    LoginThrottled,
+    csrf_token_for,
+    secret_digest,
+)
+from services.bff import errors, pipeline, responses
+from services.bff.api.tracking import user_agent_of
+from services.bff.auth import PARTNER, ROLES, SESSION
+from services.bff.credentials import SESSION_COOKIE
+from services.bff.routing import route
+from services.bff.schemas import identity as schemas
+
+TAG = "auth"
+MAX_USER_AGENT = 500
+
+
+@route("POST", "/api/v1/auth/login", limit="login", body=schemas.LoginBody,
+       response=schemas.LoginOut, tag=TAG,
+       summary="Log in with email and password: sets the session cookie, answers the CSRF "
+               "token")
+def log_in(call):
+    try:
+        answer = call.rpc.identity.log_in({
+            "email": call.body["email"], "password": call.body["password"],
+            "ip": call.client_ip, "user_agent": user_agent_of(call.request)[:MAX_USER_AGENT]})
+    except InvalidCredentials:
+        raise errors.ApiError(401, InvalidCredentials.code,
+                              InvalidCredentials.default_message) from None
+    except LoginThrottled as throttled:
+        retry_after = (throttled.fields.get("retry_after") or ["60"])[0]
+        raise errors.ApiError(429, "too_many_attempts", LoginThrottled.default_message,
+                              headers={"Retry-After": str(retry_after)}) from None
+    account, session = answer["account"], answer["session"]
+    token = session["token"]
+    if account["role"] == PARTNER and call.edge.credentials.partner_suspended(
+            account["partner_id"], call.rpc):
+        call.rpc.identity.log_out(secret_digest(token))
+        raise errors.account_suspended()
+    body = schemas.LoginOut().dump({
+        "account": account, "csrf_token": session["csrf_token"],
+        "expires_at": session["expires_at"],
+        "idle_timeout_seconds": session["idle_timeout_seconds"]})
+    response = responses.json_response(body)
+    response.set_cookie(SESSION_COOKIE, token, max_age=_seconds_left(session["expires_at"]),
+                        path="/", httponly=True, samesite="Lax", secure=_secure(call))
+    return response
+
+
+@route("GET", "/api/v1/auth/session", roles=ROLES, keyless=True,
+       response=schemas.SessionOut, tag=TAG,
+       summary="Who is calling; for a session, its account and CSRF token")
+def current_session(call):
+    principal = call.principal
+    account = None
+    csrf = None
+    if principal.via == SESSION:
+        cookie = call.request.cookies.get(SESSION_COOKIE)
+        account = call.rpc.identity.get_account(principal.account_id)
+        csrf = csrf_token_for(cookie)
+    return {"principal": {"role": principal.role, "subject": principal.subject,
+                          "via": principal.via},
+            "account": account, "csrf_token": csrf}
+
+
+@route("POST", "/api/v1/auth/logout", roles=ROLES, keyless=True, response=schemas.LogoutOut,
+       tag=TAG, summary="End this session (the cookie is cleared)")
+def log_out(call):
+    cookie = _session_cookie(call)
+    answer = call.rpc.identity.log_out(secret_digest(cookie))
+    call.edge.credentials.forget_session(cookie)
+    return _cleared(call, answer)
+
+
+@route("POST", "/api/v1/auth/logout-all", roles=ROLES, keyless=True,
+       response=schemas.LogoutOut, tag=TAG,
+       summary="End every session of this account, on every device")
+def log_out_everywhere(call):
+    _session_cookie(call)
+    answer = call.rpc.identity.log_out_everywhere(call.principal.account_id)
+    call.edge.credentials.forget_account(call.principal.account_id)
+    return _cleared(call, answer)
+
+
+@route("POST", "/api/v1/auth/invitations/accept", limit="signup",
+       body=schemas.AcceptInvitationBody, response=schemas.AccountOut, status=201, tag=TAG,
+       summary="Accept a brand user's invitation: choose a password (then log in)")
+def accept_invitation(call):
+    return call.rpc.identity.accept_invitation({
+        "token_digest": secret_digest(call.body["token"]), "password": call.body["password"]})
+
+
+def _session_cookie(call) -> str:
+    if call.principal.via != SESSION:
+        raise errors.ApiError(403, "session_required", "Only a browser session can log out; "
+                              "bearer tokens end when they expire.")
+    return call.request.cookies[SESSION_COOKIE]
+
+
+def _cleared(call, answer: dict):
+    response = responses.json_response(schemas.LogoutOut().dump(answer))
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="Lax",
+                           secure=_secure(call))
+    return response
+
+
+def _secure(call) -> bool:
+    return pipeline.is_https(call.request, call.settings.trust_forwarded_for)
+
+
+def _seconds_left(moment: str) -> int:
+    ends = datetime.fromisoformat(moment.replace("Z", "+00:00"))
+    return max(0, int((ends - datetime.now(UTC)).total_seconds()))
+
