@@ -1,0 +1,134 @@
+"""Identity's use cases on in-memory fakes (a cheap hasher instead of argon2)."""
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from common.contracts.identity import InvalidCredentials, LoginThrottled, secret_digest
+from common.seedwork.application.bus import MessageBus
+from common.seedwork.errors import Conflict, ValidationError
+from common.seedwork.infrastructure.memory import InMemoryRepository, InMemoryUnitOfWork
+from services.identity.application import commands, queries
+from services.identity.application.handlers import HANDLERS
+from services.identity.application.integration_events import TRANSLATOR
+from services.identity.application.settings import IdentitySettings
+
+PASSWORD = "correct horse battery staple"
+PARTNER = "6f1c2a54-0d7e-4a8e-9a57-2c1f1b0e7a01"
+
+
+class Accounts(InMemoryRepository):
+    def add(self, account):
+        if self.get_by_email(account.email):
+            raise Conflict(fields={"email": ["Already has an account."]})
+        super().add(account)
+
+    def get_by_email(self, email):
+        return self.first(lambda a: a.email == email.strip().lower())
+
+
+class Sessions(InMemoryRepository):
+    def get_by_token(self, digest):
+        return self.first(lambda s: s.token_digest == digest)
+
+    def open_of(self, account_id):
+        return self.find(lambda s: s.account_id == account_id and s.revoked_at is None)
+
+
+class Keys(InMemoryRepository):
+    def get_by_digest(self, digest):
+        return self.first(lambda k: k.secret_digest == digest)
+
+
+class Invitations(InMemoryRepository):
+    def get_by_token(self, digest):
+        return self.first(lambda i: i.token_digest == digest)
+
+
+class Throttles(InMemoryRepository):
+    """Counters, not aggregates: nothing to collect events from."""
+
+    def get(self, key, *, for_update=False):
+        return self.items.get(key)
+
+    def put(self, throttle):
+        self.items[throttle.id] = throttle
+
+
+class FakeHasher:
+    def __init__(self):
+        self.verified = 0
+
+    def hash(self, password):
+        return f"fake${password[::-1]}"
+
+    def verify(self, password_hash, password):
+        self.verified += 1
+        return password_hash is not None and password_hash == self.hash(password)
+
+    def needs_rehash(self, password_hash):
+        return False
+
+
+class Clock:
+    def __init__(self):
+        self.now = datetime(2026, 12, 1, 12, tzinfo=UTC)
+
+    def __call__(self):
+        return self.now
+
+
+@pytest.fixture
+def world():
+    uow = InMemoryUnitOfWork(translator=TRANSLATOR, accounts=Accounts(), sessions=Sessions(),
+                             api_keys=Keys(), invitations=Invitations(), throttles=Throttles())
+    clock, hasher = Clock(), FakeHasher()
+    settings = IdentitySettings.from_config({"max_failures_per_account": 3})
+    bus = MessageBus(uow, HANDLERS, {"clock": clock, "hasher": hasher, "settings": settings})
+    return bus, uow, clock, hasher
+
+
+def log_in(bus, email="ana@example.com", password=PASSWORD):
+    return bus.handle(commands.LogIn(email=email, password=password, ip="10.0.0.1"))
+
+
+def test_unknown_email_costs_a_verification_and_a_failure_like_a_wrong_password(world):
+    bus, uow, _, hasher = world
+    bus.handle(commands.CreatePartnerAccount(partner_id=PARTNER, email="ana@example.com",
+                                             password=PASSWORD))
+    for email in ("ana@example.com", "nobody@example.com"):
+        with pytest.raises(InvalidCredentials):
+            log_in(bus, email, "wrong")
+    assert hasher.verified == 2 and len(uow.throttles.items) == 3  # 2 emails + 1 IP
+
+
+def test_a_locked_email_is_refused_even_with_the_right_password_until_the_lockout_ends(world):
+    bus, _, clock, _ = world
+    bus.handle(commands.CreateAdmin(email="ops@example.com", password=PASSWORD))
+    for _ in range(3):
+        with pytest.raises(InvalidCredentials):
+            log_in(bus, "ops@example.com", "wrong")
+    with pytest.raises(LoginThrottled) as locked:
+        log_in(bus, "ops@example.com")
+    assert locked.value.fields == {"retry_after": ["900"]}
+    clock.now += timedelta(minutes=16)
+    assert log_in(bus, "ops@example.com")["account"]["role"] == "admin"
+
+
+def test_a_session_authenticates_by_digest_until_logged_out(world):
+    bus, uow, _, _ = world
+    bus.handle(commands.CreateAdmin(email="ops@example.com", password=PASSWORD))
+    token = log_in(bus, "ops@example.com")["session"]["token"]
+    found = bus.query(queries.AuthenticateSession(token_digest=secret_digest(token)))
+    assert found["account"]["email"] == "ops@example.com" and "token" not in found
+    bus.handle(commands.LogOut(token_digest=secret_digest(token)))
+    assert bus.query(queries.AuthenticateSession(token_digest=secret_digest(token))) is None
+    [event] = uow.published("session_revoked")
+    assert event.payload["reason"] == "logout" and token not in str(event.payload)
+
+
+def test_a_weak_password_creates_nothing(world):
+    bus, uow, _, _ = world
+    with pytest.raises(ValidationError) as refused:
+        bus.handle(commands.CreateAdmin(email="ops@example.com", password="short"))
+    assert set(refused.value.fields) == {"password"}
+    assert uow.accounts.items == {} and uow.outbox == []
