@@ -84,6 +84,9 @@ def bodies(b: Side) -> dict[str, dict]:
         "change_terms": {"terms": cps_terms("0.50")},
         "enroll": {"campaign_id": b.ids["campaign_id"]},
         "decline_commission": {"reason": "not yours"},
+        "create_api_key": {"name": "not yours", "scopes": ["reports:read"]},
+        "invite_brand_user": {"email": f"not-yours-{uuid.uuid4().hex[:8]}@example.com",
+                              "brand_role": "owner"},
     }
 
 
@@ -109,7 +112,15 @@ def build_side(api: Api, name: str) -> Side:
     conversion = api.convert(brand, click_id=api.click(code, ip=f"10.77.0.{ord(name)}"),
                              amount="150.00", customer_ip=f"10.77.0.{ord(name)}")
     assert conversion["status"] == "ATTRIBUTED", conversion
+    key = api.ok("POST", f"/api/v1/brands/{brand.brand_id}/api-keys", api.admin,
+                 expect=(201,), json={"name": f"key {name}", "scopes": ["reports:read"]})
+    invited = api.ok("POST", f"/api/v1/brands/{brand.brand_id}/invitations", api.admin,
+                     expect=(201,), json={"email": f"user-{uuid.uuid4().hex[:8]}@example.com",
+                                          "brand_role": "member"})
+    user = api.ok("POST", "/api/v1/auth/invitations/accept", expect=(201,),
+                  json={"token": invited["token"], "password": "access test password"})
     return Side(name, brand.token, partner.token, {
+        "api_key_id": key["api_key"]["api_key_id"], "account_id": user["account_id"],
         "brand_id": brand.brand_id, "partner_id": partner.partner_id,
         "campaign_id": campaign.campaign_id, "conversion_id": conversion["conversion_id"],
         "order_id": conversion["order_id"], "click_id": conversion["click_id"],
