@@ -17,7 +17,7 @@ from tests.unit.bff.harness import SECRET, new_id
 from tools import cli, stack
 
 COMMANDS = {"run", "serve", "migrate", "topology", "shell", "token", "dead-letters",
-            "payouts", "partners"}
+            "payouts", "partners", "users"}
 
 
 def invoke(*args: str, env: dict | None = None) -> click.testing.Result:
@@ -51,7 +51,8 @@ def test_the_subcommands_an_operator_needs():
               if isinstance(command, click.Group)}
     assert groups == {"token": {"mint"}, "dead-letters": {"list", "replay"},
                       "payouts": {"run", "list", "retry"},
-                      "partners": {"verify", "activate", "suspend"}}
+                      "partners": {"verify", "activate", "suspend"},
+                      "users": {"create-admin"}}
 
 
 # --- usage errors: exit 2 -------------------------------------------------------------
@@ -202,6 +203,25 @@ def test_partners_commands_call_the_service_and_print_the_partner(cluster):
     assert json.loads(suspended.stdout) == PARTNER
     assert cluster.calls == [("partners.verify_partner", ("p-1",)),
                              ("partners.suspend_partner", ("p-1", "fraud review"))]
+
+
+def test_create_admin_reads_the_password_from_stdin_and_never_prints_it(cluster):
+    cluster.answers["identity.create_admin"] = lambda payload: {
+        "account_id": "acc-1", "email": payload["email"], "role": "admin"}
+    created = CliRunner().invoke(cli.alpes, ["users", "create-admin", "--email",
+                                             "ops@example.com", "--password-stdin"],
+                                 input="a long secret phrase\n", prog_name="alpes")
+    assert created.exit_code == 0, created.output
+    assert created.stdout == "admin acc-1  ops@example.com\n"
+    assert cluster.calls == [("identity.create_admin", (
+        {"email": "ops@example.com", "password": "a long secret phrase"},))]
+    cluster.answers["identity.create_admin"] = ValidationError(
+        fields={"password": ["Must be at least 12 characters."]})
+    refused = CliRunner().invoke(cli.alpes, ["users", "create-admin", "--email", "o@x.com",
+                                             "--password-stdin"], input="short\n",
+                                 prog_name="alpes")
+    assert refused.exit_code == 1 and "password: Must be at least 12" in refused.stderr
+    assert "short" not in refused.output
 
 
 RUN = {"cycle": "2026-05-09", "currency": "USD",
