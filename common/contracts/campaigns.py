@@ -16,13 +16,6 @@ SOURCE = "campaigns"
 ENROLLMENT_STATUSES = ("ACTIVE", "SUSPENDED")
 
 
-class BudgetExhausted(BusinessRuleViolation):
-    """``reserve_budget`` refused: the reservation would overspend the campaign budget."""
-
-    code = "budget_exhausted"
-    default_message = "The campaign budget cannot cover this amount."
-
-
 # The other refusals of the campaigns RPC API, typed for every caller that imports the
 # contracts (a caller never imports the service itself). Each ``code`` is stable.
 class PartnerNotActive(BusinessRuleViolation):
@@ -68,29 +61,15 @@ class CampaignExpired(BusinessRuleViolation):
 
 
 class InsufficientBudget(BusinessRuleViolation):
-    """``activate_campaign``: what is left cannot pay even the smallest commission."""
+    """``activate_campaign``: the budget cannot pay even the smallest commission (too
+    small, or used up as commissions last reported)."""
 
     code = "insufficient_budget"
-    default_message = "The campaign's remaining budget cannot cover a commission."
+    default_message = "The campaign's budget cannot cover a commission."
 
 
-class BudgetNotReservable(BusinessRuleViolation):
-    """``reserve_budget``: the campaign is DRAFT or CANCELLED."""
-
-    code = "budget_not_reservable"
-    default_message = "A DRAFT or CANCELLED campaign has no budget to reserve."
-
-
-class ReleaseExceedsReservation(BusinessRuleViolation):
-    """``release_budget``: more than what is left on the reservation."""
-
-    code = "release_exceeds_reservation"
-    default_message = "The release is larger than what is left on the reservation."
-
-
-ERRORS = (BudgetExhausted, PartnerNotActive, PartnerNotEligible, CampaignNotActive,
-          CampaignTransitionNotAllowed, CampaignClosed, CampaignExpired, InsufficientBudget,
-          BudgetNotReservable, ReleaseExceedsReservation)
+ERRORS = (PartnerNotActive, PartnerNotEligible, CampaignNotActive,
+          CampaignTransitionNotAllowed, CampaignClosed, CampaignExpired, InsufficientBudget)
 
 
 class BrandRegistered(TolerantSchema):

@@ -37,6 +37,16 @@ class CommissionPaid(CommissionPayload):
     payout_id = Id(required=True)
 
 
+class CampaignBudgetPayload(TolerantSchema):
+    """A campaign's budget as commissions promise it."""
+
+    campaign_id = Id(required=True)
+    brand_id = Id(required=True)
+    budget = money(required=True)      # what the brand set
+    reserved = money(required=True)    # what the campaign's commissions owe
+    remaining = money(required=True)
+
+
 COMMISSION_CREATED = EventContract(SOURCE, "commission_created", 1, CommissionPayload,
                                    "A commission is owed (PENDING until its hold ends).")
 COMMISSION_REJECTED = EventContract(SOURCE, "commission_rejected", 1, CommissionWithReason,
@@ -52,5 +62,15 @@ COMMISSION_REVERSED = EventContract(SOURCE, "commission_reversed", 1, Commission
 COMMISSION_PAID = EventContract(SOURCE, "commission_paid", 1, CommissionPaid,
                                 "The commission was paid in a payout.")
 
+CAMPAIGN_BUDGET_EXHAUSTED = EventContract(
+    SOURCE, "campaign_budget_exhausted", 1, CampaignBudgetPayload,
+    "What is left of the campaign's budget cannot pay the smallest commission its terms "
+    "allow: no commission opens until it grows (campaigns pauses the campaign).")
+CAMPAIGN_BUDGET_AVAILABLE = EventContract(
+    SOURCE, "campaign_budget_available", 1, CampaignBudgetPayload,
+    "The campaign's budget can pay a commission again (a commission gave money back, or "
+    "the brand raised the budget).")
+
 CONTRACTS = (COMMISSION_CREATED, COMMISSION_REJECTED, COMMISSION_APPROVED, COMMISSION_DECLINED,
-             COMMISSION_REVERSED, COMMISSION_PAID)
+             COMMISSION_REVERSED, COMMISSION_PAID, CAMPAIGN_BUDGET_EXHAUSTED,
+             CAMPAIGN_BUDGET_AVAILABLE)

@@ -139,6 +139,12 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         **_commission("PENDING"), "amount": _money("15.00"),
         "reversed_amount": _money("5.00"), "clawback": False},
     "commissions.commission_paid": {**_commission("PAID"), "payout_id": PAYOUT_ID},
+    "commissions.campaign_budget_exhausted": {
+        "campaign_id": CAMPAIGN_ID, "brand_id": BRAND_ID, "budget": _money("1000.00"),
+        "reserved": _money("999.50"), "remaining": _money("0.50")},
+    "commissions.campaign_budget_available": {
+        "campaign_id": CAMPAIGN_ID, "brand_id": BRAND_ID, "budget": _money("1500.00"),
+        "reserved": _money("999.50"), "remaining": _money("500.50")},
     # payouts
     "payouts.payout_started": _payout(),
     "payouts.payout_paid": {**_payout(), "psp_reference": "psp_0001"},

@@ -90,8 +90,9 @@ class MessageBusProvider(DependencyProvider):
         self.outbox = OutboxStore(outbox_table(metadata))
         self.inbox = InboxStore(inbox_table(metadata))
         self.database_provider = _database_provider(self.container)
-        self.bus_class = FaultyBus if self.faults and self.faults.names("fail_handler") \
-            else DatabaseAwareBus
+        faulty = self.faults and (self.faults.names("fail_handler") or
+                                  self.faults.names("flaky_handler"))
+        self.bus_class = FaultyBus if faulty else DatabaseAwareBus
         self.handlers.check([*self._standard_names(), *self.shared_factories,
                              *self.per_worker_factories])
 
@@ -177,11 +178,16 @@ class DatabaseAwareBus(MessageBus):
 
 
 class FaultyBus(DatabaseAwareBus):
-    """Installed only when the fault plan names ``fail_handler`` (reliability tests)."""
+    """Installed only when the fault plan names ``fail_handler`` or ``flaky_handler``
+    (reliability tests)."""
 
     def handle(self, command):
         if self.consumer:
-            self._provider.faults.fail_if("fail_handler", [self.consumer])
+            faults = self._provider.faults
+            faults.fail_if("fail_handler", [self.consumer])
+            event = self._worker_ctx.args[0] if self._worker_ctx.args else None
+            faults.fail_first_time("flaky_handler", self.consumer,
+                                   getattr(event, "event_id", ""))
         return super().handle(command)
 
 

@@ -11,6 +11,8 @@ bus provider installs only the hooks the plan names:
   publishes it (an after-commit listener placed before the relay's);
 * ``fail_handler:<service>.<method>`` makes that reliable event handler raise before it
   does anything (a bug or an outage it cannot get past): retried, then dead-lettered;
+* ``flaky_handler:<service>.<method>`` makes it raise on the first delivery of each event
+  (in this process) and work on the next: a transient failure, retried with backoff;
 * services name their own points through their ``crash_point`` port (payouts' saga:
   ``crash_after_hold_call``, ``crash_after_psp_call``, ...).
 """
@@ -30,6 +32,7 @@ log = logging.getLogger(__name__)
 @dataclasses.dataclass(frozen=True)
 class FaultPlan:
     items: tuple[tuple[str, str], ...]   # (point, argument or "")
+    _failed_once: set = dataclasses.field(default_factory=set, compare=False)
 
     @classmethod
     def parse(cls, spec: str | None) -> "FaultPlan | None":
@@ -60,6 +63,12 @@ class FaultPlan:
     def fail_if(self, point: str, arguments: Iterable[str] = ()) -> None:
         if self.active(point, arguments):
             raise RuntimeError(f"fault injection: {point}")
+
+    def fail_first_time(self, point: str, argument: str, key: str) -> None:
+        """Raise the first time ``key`` comes through ``point`` for ``argument``."""
+        if self.active(point, [argument]) and (argument, key) not in self._failed_once:
+            self._failed_once.add((argument, key))
+            raise RuntimeError(f"fault injection: {point} (first delivery of {key})")
 
 
 def no_crash(point: str, arguments: Iterable[str] = ()) -> None:

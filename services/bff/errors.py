@@ -19,7 +19,6 @@ from typing import Any
 from nameko.exceptions import RemoteError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
 
-from common.contracts.campaigns import BudgetExhausted
 from common.seedwork.errors import (
     BusinessRuleViolation,
     Conflict,
@@ -128,9 +127,7 @@ def internal() -> ApiError:
 
 
 # -- mapping -------------------------------------------------------------------------------
-# Most specific first: BudgetExhausted is a BusinessRuleViolation.
 _STATUS_BY_CLASS: tuple[tuple[type[DomainError], int], ...] = (
-    (BudgetExhausted, 409),
     (ValidationError, 422),
     (NotFound, 404),
     (Conflict, 409),

@@ -142,20 +142,3 @@ class ReferralCodeSchema(StrictSchema):
     def _normalised(self, data, **kwargs):
         data["code"] = data["code"].strip().lower()  # codes are lower case; typing isn't
         return data
-
-
-class ReserveBudgetSchema(CampaignIdSchema):
-    reservation_id = fields.String(required=True, validate=IDEMPOTENCY_KEY)
-    amount = MoneyField(required=True)
-
-
-class ReleaseBudgetSchema(StrictSchema):
-    reservation_id = fields.String(required=True, validate=IDEMPOTENCY_KEY)
-    release_id = fields.String(load_default=None, allow_none=True, validate=IDEMPOTENCY_KEY)
-    amount = MoneyField(load_default=None, allow_none=True)
-
-    @marshmallow.validates_schema
-    def _partial_release_has_an_id(self, data, **kwargs):
-        if data.get("amount") is not None and not data.get("release_id"):
-            raise marshmallow.ValidationError(
-                "Required for a partial release: it makes retrying it safe.", "release_id")

@@ -9,6 +9,7 @@ date has passed.
 """
 from __future__ import annotations
 
+from common.contracts import commissions as commission_contracts
 from common.contracts import partners as partner_contracts
 from common.nameko import health
 from common.nameko.bus import MessageBusProvider
@@ -125,21 +126,14 @@ class CampaignsService(health.HealthMixin):
         data = load(schemas.ReferralCodeSchema, {"code": code})
         return self.bus.query(queries.ResolveReferralCode(**data))
 
-    # budget ------------------------------------------------------------------------------
-    @api
-    def reserve_budget(self, payload):
-        data = load(schemas.ReserveBudgetSchema, payload)
-        return self._handle(commands.ReserveBudget(**data))
+    # budget, as commissions report it ----------------------------------------------------
+    @event_handler(commission_contracts.CAMPAIGN_BUDGET_EXHAUSTED)
+    def on_campaign_budget_exhausted(self, event):
+        self._handle(inbound.budget_exhausted(event))
 
-    @api
-    def release_budget(self, payload):
-        data = load(schemas.ReleaseBudgetSchema, payload)
-        return self._handle(commands.ReleaseBudget(**data))
-
-    @api
-    def get_budget(self, campaign_id):
-        data = load(schemas.CampaignIdSchema, {"campaign_id": campaign_id})
-        return self.bus.query(queries.GetBudget(**data))
+    @event_handler(commission_contracts.CAMPAIGN_BUDGET_AVAILABLE)
+    def on_campaign_budget_available(self, event):
+        self._handle(inbound.budget_available(event))
 
     # partner replica (events from the partners service) ----------------------------------
     @event_handler(partner_contracts.PARTNER_REGISTERED)

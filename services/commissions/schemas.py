@@ -54,3 +54,7 @@ class HoldForPayoutSchema(PayoutIdSchema):
 class ListPayableSchema(StrictSchema):
     currency = CurrencyCode(required=True)
     min_amount = DecimalString(load_default=0, validate=_not_negative)
+
+
+class CampaignIdSchema(StrictSchema):
+    campaign_id = Id(required=True)

@@ -1,20 +1,22 @@
-"""The ``commissions`` Nameko service: prices attributed conversions and clicks, keeps
-each partner's ledger, and holds/confirms/releases commissions for the payout saga.
+"""The ``commissions`` Nameko service: prices attributed conversions and clicks within
+each campaign's budget, keeps each partner's ledger, and holds/confirms/releases
+commissions for the payout saga.
 
 Each RPC validates its payload, hands a command or query to the bus, returns a DTO.
-Events from tracking arrive through the reliable ``event_handler`` (retries, dead
-letters, inbox); two timers approve commissions whose hold is over and retry budget
-releases campaigns has not acknowledged.
+Events arrive through the reliable ``event_handler`` (poison check, retries, dead
+letters, inbox): tracking's conversions and clicks to price, campaigns' snapshots for
+the budgets. Two timers approve commissions whose hold is over and apply refunds a
+crash left parked.
 """
 from __future__ import annotations
 
-from common.contracts import tracking
+from common.contracts import campaigns, tracking
 from common.nameko import health
 from common.nameko.bus import MessageBusProvider
 from common.nameko.config import settings_from
 from common.nameko.database import ServiceDatabase
 from common.nameko.events import event_handler
-from common.nameko.rpc import RpcClient, api
+from common.nameko.rpc import api
 from common.nameko.timers import timer
 from common.seedwork.domain.clock import utcnow
 from common.validation import load
@@ -23,18 +25,15 @@ from services.commissions.application import commands, inbound, queries
 from services.commissions.application.handlers import HANDLERS
 from services.commissions.application.integration_events import TRANSLATOR
 from services.commissions.application.settings import SECTION, CommissionsSettings
-from services.commissions.infrastructure.budget import CampaignsBudget
 from services.commissions.infrastructure.tables import Base
 from services.commissions.infrastructure.unit_of_work import SqlCommissionsUnitOfWork
 
 
 def message_bus(clock=utcnow) -> MessageBusProvider:
-    """The bus, with the clock the use cases read (tests pass their own); the budget
-    port is campaigns over this worker's RPC client."""
+    """The bus, with the clock the use cases read (tests pass their own)."""
     return MessageBusProvider(
         handlers=HANDLERS, unit_of_work=SqlCommissionsUnitOfWork, translator=TRANSLATOR,
-        settings=settings_from(SECTION, CommissionsSettings), clock=clock,
-        per_worker={"budget": lambda service: CampaignsBudget(service.rpc.campaigns)})
+        settings=settings_from(SECTION, CommissionsSettings), clock=clock)
 
 
 class CommissionsService(health.HealthMixin):
@@ -42,7 +41,6 @@ class CommissionsService(health.HealthMixin):
 
     db = ServiceDatabase(Base)
     bus = message_bus()
-    rpc = RpcClient()
 
     # events from tracking ----------------------------------------------------------------
     @event_handler(tracking.CONVERSION_ATTRIBUTED)
@@ -57,17 +55,38 @@ class CommissionsService(health.HealthMixin):
     def on_conversion_reversed(self, event):
         self.bus.handle(inbound.conversion_reversed(event))
 
+    # campaign budgets (campaigns' events carry each campaign's snapshot) ---------------
+    @event_handler(campaigns.CAMPAIGN_CREATED)
+    def on_campaign_created(self, event):
+        self.bus.handle(inbound.campaign_budget(event))
+
+    @event_handler(campaigns.CAMPAIGN_ACTIVATED)
+    def on_campaign_activated(self, event):
+        self.bus.handle(inbound.campaign_budget(event))
+
+    @event_handler(campaigns.CAMPAIGN_TERMS_CHANGED)
+    def on_campaign_terms_changed(self, event):
+        self.bus.handle(inbound.campaign_budget(event))
+
+    @event_handler(campaigns.CAMPAIGN_BUDGET_CHANGED)
+    def on_campaign_budget_changed(self, event):
+        self.bus.handle(inbound.campaign_budget(event))
+
+    @event_handler(campaigns.PARTNER_ENROLLED)
+    def on_partner_enrolled(self, event):
+        self.bus.handle(inbound.campaign_budget(event))
+
     # timers ------------------------------------------------------------------------------
     @timer(SECTION, "approval_interval_seconds", default=5)
     def approve_due_commissions(self):
         return self.bus.handle(commands.ApproveDueCommissions(
             limit=self.bus.settings.approval_batch_size))
 
-    @timer(SECTION, "release_retry_interval_seconds", default=10)
-    def retry_budget_releases(self):
-        limit = self.bus.settings.release_batch_size
-        self.bus.handle(commands.ApplyParkedRefunds(limit=limit))
-        return self.bus.handle(commands.SendBudgetReleases(limit=limit))
+    @timer(SECTION, "parked_refunds_interval_seconds", default=10)
+    def apply_parked_refunds(self):
+        """Refunds a crash left parked although their commission exists."""
+        return self.bus.handle(commands.ApplyParkedRefunds(
+            limit=self.bus.settings.parked_refunds_batch_size))
 
     # brand decisions ---------------------------------------------------------------------
     @api
@@ -111,6 +130,11 @@ class CommissionsService(health.HealthMixin):
     def list_commissions(self, filters=None):
         data = load(schemas.ListCommissionsSchema, filters or {})
         return self.bus.query(queries.ListCommissions(**data))
+
+    @api
+    def get_campaign_budget(self, campaign_id):
+        data = load(schemas.CampaignIdSchema, {"campaign_id": campaign_id})
+        return self.bus.query(queries.GetCampaignBudget(**data))
 
     @api
     def get_balance(self, partner_id):

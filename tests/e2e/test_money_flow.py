@@ -21,7 +21,7 @@ from tests.integration.commissions import tracking_events
 from tests.support import wait_for
 
 SERVICES = ("partners", "campaigns", "tracking", "commissions", "payouts")
-FAST = {"COMMISSIONS_APPROVAL_INTERVAL": "0.3", "COMMISSIONS_RELEASE_RETRY_INTERVAL": "0.5",
+FAST = {"COMMISSIONS_APPROVAL_INTERVAL": "0.3", "COMMISSIONS_PARKED_REFUNDS_INTERVAL": "0.5",
         "PAYOUTS_SAGA_INTERVAL": "0.3", "PAYOUTS_SAGA_LEASE": "2",
         "PAYOUTS_SAGA_RETRY_DELAY": "1", "PAYOUTS_MIN_AMOUNT": "1.00", "PSP_LATENCY_MS": "0"}
 CPS_10 = {"model": "CPS", "rate": "0.10", "attribution_window_days": 30, "hold_days": 0}
@@ -169,8 +169,7 @@ def sales_earn_once_refunds_reduce_or_claw_back_and_payouts_pay_once(
     platform.wait_commissions(ana, 2)
     platform.refund(brand, second_order, "50.00")
     wait_for(lambda: platform.balance(ana)["approved"] == "35.00", message="the reduction")
-    wait_for(lambda: platform.rpc.campaigns.get_budget(campaign)["reserved"] == usd("35.00"),
-             message="the budget released")
+    wait_for(lambda: reserved(platform, campaign) == usd("35.00"), message="the budget released")
     amounts = sorted(c["amount"]["amount"] for c in platform.commissions(ana))
     assert amounts == ["15.00", "20.00"]  # one commission, one reservation per conversion
 
@@ -194,8 +193,13 @@ def sales_earn_once_refunds_reduce_or_claw_back_and_payouts_pay_once(
         "paid": "45.00", "adjustments": "0.00", "approved": "0.00"}
     assert len(platform.commissions(ana)) == 3  # never a duplicate
     # 20 + 15 + 30 reserved; the 20.00 the second payout recovered goes back to the budget.
-    wait_for(lambda: platform.rpc.campaigns.get_budget(campaign)["reserved"] == usd("45.00"),
+    wait_for(lambda: reserved(platform, campaign) == usd("45.00"),
              message="the recovered clawback released")
+
+
+def reserved(platform, campaign) -> dict:
+    """What the campaign's commissions owe, as commissions keeps its budget."""
+    return platform.rpc.commissions.get_campaign_budget(campaign)["reserved"]
 
 
 def an_exhausted_budget_rejects_the_second_commission_and_pauses_the_campaign(stack, platform):
@@ -217,7 +221,7 @@ def an_exhausted_budget_rejects_the_second_commission_and_pauses_the_campaign(st
     assert owed["amount"] == usd("10.00")
     wait_for(lambda: platform.rpc.campaigns.get_campaign(campaign)["status"] == "PAUSED",
              message="the campaign to pause itself (5.00 left < 10.00)")
-    assert platform.rpc.campaigns.get_budget(campaign)["remaining"] == usd("5.00")
+    assert platform.rpc.commissions.get_campaign_budget(campaign)["remaining"] == usd("5.00")
 
 
 def a_psp_failure_is_compensated_and_a_killed_payout_pays_exactly_once(stack, platform):

@@ -9,7 +9,8 @@ from sqlalchemy import create_engine, insert
 from common.migrate import upgrade
 from services.campaigns.application import queries as campaign_queries
 from services.campaigns.application import views as campaign_views
-from services.campaigns.infrastructure import tables as campaign_tables
+from services.commissions.application import views as commission_views
+from services.commissions.infrastructure import tables as commission_tables
 from services.partners.application import queries as partner_queries
 from services.partners.application import views as partner_views
 from services.partners.infrastructure.tables import partners
@@ -88,28 +89,29 @@ def test_campaign_reads_of_nothing_and_budgets_in_minor_units(database):
             conn, campaign_queries.ListCampaigns(brand_id=UNKNOWN), T0) == empty
         assert campaign_views.enrollments_page(
             conn, campaign_queries.ListEnrollments(status="ACTIVE")) == empty
-        for read in (campaign_views.brand, campaign_views.enrollment, campaign_views.budget):
+        for read in (campaign_views.brand, campaign_views.enrollment):
             assert read(conn, UNKNOWN) is None
         assert campaign_views.campaign(conn, UNKNOWN, T0) is None
         assert campaign_views.referral(conn, "NOSUCHCODE") is None
 
+
+
+def test_campaign_budgets_in_minor_units(database):
+    """Commissions' budget view: JPY has no minor unit, KWD three."""
+    engine = database("commissions")
     budgets = {"JPY": ("1000", "250", "750"), "KWD": ("12.5", "0.125", "12.375")}
     padded = {"JPY": ("1000", "250", "750"), "KWD": ("12.500", "0.125", "12.375")}
     with engine.begin() as conn:
         for n, (currency, (total, reserved, _)) in enumerate(budgets.items()):
-            brand_id = f"b000000{n}-0000-4000-8000-000000000000"
-            conn.execute(insert(campaign_tables.brands).values(
-                id=brand_id, name=currency, currency=currency, registered_at=T0, version=1))
-            conn.execute(insert(campaign_tables.campaigns).values(
-                id=f"c000000{n}-0000-4000-8000-000000000000", brand_id=brand_id,
-                name=currency, description="", currency=currency, status="ACTIVE",
-                budget_amount=Decimal(total), reserved_amount=Decimal(reserved),
-                budget_exhausted=False, landing_url="https://shop.example/",
-                eligible_partner_types=[], eligible_countries=[], created_at=T0,
-                updated_at=T0, revision=1, version=1))
+            conn.execute(insert(commission_tables.campaign_budgets).values(
+                id=f"c000000{n}-0000-4000-8000-000000000000", brand_id=UNKNOWN,
+                currency=currency, total=Decimal(total), reserved=Decimal(reserved),
+                smallest=Decimal("1"), revision=1, exhausted=False, updated_at=T0, version=1))
     with engine.connect() as conn:
+        assert commission_views.campaign_budget(conn, UNKNOWN) is None
         for n, currency in enumerate(budgets):
-            budget = campaign_views.budget(conn, f"c000000{n}-0000-4000-8000-000000000000")
+            budget = commission_views.campaign_budget(
+                conn, f"c000000{n}-0000-4000-8000-000000000000")
             assert (budget["total"], budget["reserved"], budget["remaining"]) == tuple(
                 {"amount": amount, "currency": currency} for amount in padded[currency])
             assert budget["exhausted"] is False

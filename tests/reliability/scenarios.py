@@ -53,7 +53,8 @@ def wait_approved(platform, partner, count: int) -> list[str]:
 
 def budget_reserved(platform, campaign) -> Decimal:
     with platform.rpc() as rpc:
-        return Decimal(rpc.campaigns.get_budget(campaign.campaign_id)["reserved"]["amount"])
+        budget = rpc.commissions.get_campaign_budget(campaign.campaign_id)
+    return Decimal(budget["reserved"]["amount"])
 
 
 def owed(platform, partners) -> Decimal:

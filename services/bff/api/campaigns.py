@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from common.seedwork.domain.money import Money
+from common.seedwork.errors import NotFound
 from services.bff import ownership, partner_ips
 from services.bff.auth import ADMIN, BRAND, PARTNER
 from services.bff.fanout import Fanout
@@ -81,13 +83,29 @@ def change_terms(call, campaign_id):
 
 
 @route("GET", "/api/v1/campaigns/<campaign_id>/budget", roles=BRANDS,
-       response=schemas.BudgetOut, tag=TAG, summary="Budget: total, reserved, remaining")
+       response=schemas.BudgetOut, tag=TAG,
+       summary="Budget: total, reserved (what its commissions owe), remaining")
 def get_budget(call, campaign_id):
     calls = Fanout()
     calls.start("campaign", call.rpc.campaigns.get_campaign.call_async, campaign_id)
-    calls.start("budget", call.rpc.campaigns.get_budget.call_async, campaign_id)
-    ownership.owned_by_brand(call.principal, calls.result("campaign"))
-    return calls.result("budget")
+    calls.start("budget", call.rpc.commissions.get_campaign_budget.call_async, campaign_id)
+    campaign = calls.result("campaign")
+    ownership.owned_by_brand(call.principal, campaign)
+    try:
+        return calls.result("budget")
+    except NotFound:
+        return budget_of(campaign, None)
+
+
+def budget_of(campaign: dict, budget: dict | None) -> dict:
+    """Commissions' budget view; before commissions has met the campaign (nothing owed
+    yet), the brand's total with nothing reserved."""
+    if budget is not None:
+        return budget
+    total = campaign["budget"]
+    return {"campaign_id": campaign["campaign_id"], "total": total,
+            "reserved": Money.zero(total["currency"]).to_dict(), "remaining": total,
+            "exhausted": False}
 
 
 @route("GET", "/api/v1/campaigns/<campaign_id>/enrollments", roles=BRANDS,

@@ -7,6 +7,7 @@ are required: without them there is no page.
 from __future__ import annotations
 
 from services.bff import ownership, partner_ips
+from services.bff.api.campaigns import budget_of
 from services.bff.api.tracking import days
 from services.bff.auth import ADMIN, BRAND, PARTNER
 from services.bff.fanout import Fanout
@@ -62,11 +63,13 @@ def brand_dashboard(call, brand_id):
     window = days({}, call.settings)
     for campaign in campaigns["items"]:
         campaign_id = campaign["campaign_id"]
-        second.start(f"budget:{campaign_id}", rpc.campaigns.get_budget.call_async, campaign_id)
+        second.start(f"budget:{campaign_id}", rpc.commissions.get_campaign_budget.call_async,
+                     campaign_id)
         second.start(f"stats:{campaign_id}", rpc.tracking.campaign_stats.call_async,
                      {"campaign_id": campaign_id, **window})
     summaries = [{"campaign": campaign,
-                  "budget": second.optional(f"budget:{campaign['campaign_id']}", True),
+                  "budget": budget_of(campaign, second.optional(
+                      f"budget:{campaign['campaign_id']}", True)),
                   "stats": second.optional(f"stats:{campaign['campaign_id']}", True)}
                  for campaign in campaigns["items"]]
     pending = first.optional("pending_commissions")

@@ -82,17 +82,19 @@ class EnrollPartner(Command):
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
-class ReserveBudget(Command):
+class NoteBudgetExhausted(Command):
+    """commissions reports what is left of the budget cannot pay a commission."""
+
     campaign_id: str
-    reservation_id: str
-    amount: Money
+    reserved: Money
+    remaining: Money
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
-class ReleaseBudget(Command):
-    reservation_id: str
-    release_id: str | None = None
-    amount: Money | None = None
+class NoteBudgetAvailable(Command):
+    """commissions reports the budget can pay a commission again."""
+
+    campaign_id: str
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

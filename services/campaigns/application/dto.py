@@ -11,7 +11,6 @@ from decimal import Decimal
 
 from common.seedwork.domain.clock import isoformat
 from common.seedwork.domain.money import Money
-from services.campaigns.domain.budget import FULL_RELEASE, Release, Reservation
 from services.campaigns.domain.campaign import CampaignState
 from services.campaigns.domain.terms import Terms
 
@@ -57,27 +56,4 @@ def campaign_snapshot(state: CampaignState) -> dict:
         "eligibility": state.eligibility.to_dict(),
         "terms": terms(state.terms),
         "revision": state.revision,
-    }
-
-
-def reservation(made: Reservation) -> dict:
-    """The answer to ``reserve_budget``: the same for every retry of the same id."""
-    return {
-        "reservation_id": made.id,
-        "campaign_id": made.campaign_id,
-        "amount": money(made.amount),
-        "status": "RESERVED",
-        "remaining": money(made.remaining_after),
-    }
-
-
-def release(reservation_id: str, made: Release) -> dict:
-    """The answer to ``release_budget``: the same for every retry of the same release."""
-    return {
-        "reservation_id": reservation_id,
-        "release_id": None if made.release_id == FULL_RELEASE else made.release_id,
-        "released": money(made.amount),
-        "reserved": money(made.reserved_after),
-        "remaining": money(made.remaining_after),
-        "released_at": timestamp(made.released_at),
     }

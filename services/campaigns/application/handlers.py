@@ -5,24 +5,25 @@ Injected by name: ``uow``; ``clock`` (now, UTC); ``new_code`` (a fresh referral 
 """
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from common.seedwork.application.bus import HandlerRegistry
 from common.seedwork.errors import Conflict, NotFound
-from services.campaigns.application import commands, dto, queries, views
+from services.campaigns.application import commands, queries, views
 from services.campaigns.application.ports import (
     CampaignsUnitOfWork,
     DuplicateEnrollment,
     ReferralCodeTaken,
 )
 from services.campaigns.domain.brand import Brand
-from services.campaigns.domain.budget import FULL_RELEASE
 from services.campaigns.domain.campaign import Campaign, CampaignDraft
 from services.campaigns.domain.enrollment import Enrollment
 from services.campaigns.domain.partner import Eligibility, PartnerFacts, PartnerReplica
 from services.campaigns.domain.terms import TermsSpec
 
 HANDLERS = HandlerRegistry()
+log = logging.getLogger(__name__)
 CODE_ATTEMPTS = 5  # a collision among ~8e14 codes is rare; five in a row means a bug
 
 
@@ -185,40 +186,31 @@ def apply_partner_snapshot(cmd: commands.ApplyPartnerSnapshot, uow: CampaignsUni
         uow.commit()
 
 
-# --- budget -------------------------------------------------------------------------------
-@HANDLERS.command(commands.ReserveBudget)
-def reserve_budget(cmd: commands.ReserveBudget, uow: CampaignsUnitOfWork, clock) -> dict:
+# --- budget (reported by commissions) ---------------------------------------------------
+@HANDLERS.command(commands.NoteBudgetExhausted)
+def note_budget_exhausted(cmd: commands.NoteBudgetExhausted, uow: CampaignsUnitOfWork,
+                          clock) -> None:
+    _budget_news(uow, cmd.campaign_id, lambda campaign: campaign.budget_ran_out(
+        reserved=cmd.reserved, remaining=cmd.remaining, now=clock()))
+
+
+@HANDLERS.command(commands.NoteBudgetAvailable)
+def note_budget_available(cmd: commands.NoteBudgetAvailable, uow: CampaignsUnitOfWork,
+                          clock) -> None:
+    _budget_news(uow, cmd.campaign_id, lambda campaign: campaign.budget_has_room(clock()))
+
+
+def _budget_news(uow: CampaignsUnitOfWork, campaign_id: str, apply) -> None:
+    """News about a campaign this service does not have changes nothing (no retry can
+    make it known: campaigns is where campaigns are made)."""
     with uow:
-        # The campaign row lock serialises every reservation of the campaign: no overspend,
-        # and a retried reservation id finds the first one.
-        campaign = _campaign(uow, cmd.campaign_id, for_update=True)
-        existing = uow.reservations.get(cmd.reservation_id)
-        if existing is not None:
-            existing.ensure_same_request(cmd.campaign_id, cmd.amount)
-            return dto.reservation(existing)
-        reservation = campaign.reserve(cmd.reservation_id, cmd.amount, clock())
-        uow.reservations.add(reservation)
+        campaign = uow.campaigns.get(campaign_id, for_update=True)
+        if campaign is None:
+            log.warning("budget news about unknown campaign %s ignored", campaign_id)
+            return
+        apply(campaign)
         uow.campaigns.save(campaign)
         uow.commit()
-    return dto.reservation(reservation)
-
-
-@HANDLERS.command(commands.ReleaseBudget)
-def release_budget(cmd: commands.ReleaseBudget, uow: CampaignsUnitOfWork, clock) -> dict:
-    with uow:
-        campaign_id = uow.reservations.campaign_of(cmd.reservation_id)
-        if campaign_id is None:
-            raise _not_found("Reservation", "reservation_id", cmd.reservation_id)
-        campaign = _campaign(uow, campaign_id, for_update=True)  # same lock as reserve
-        reservation = uow.reservations.get(cmd.reservation_id, for_update=True)
-        release_id = cmd.release_id or FULL_RELEASE
-        already = release_id in reservation.releases
-        made = campaign.release(reservation, release_id, cmd.amount, clock())
-        if not already:
-            uow.reservations.save(reservation)
-            uow.campaigns.save(campaign)
-            uow.commit()
-    return dto.release(reservation.id, made)
 
 
 # --- queries ------------------------------------------------------------------------------
@@ -270,10 +262,3 @@ def list_enrollments(query: queries.ListEnrollments, uow: CampaignsUnitOfWork) -
 def resolve_referral_code(query: queries.ResolveReferralCode, uow: CampaignsUnitOfWork) -> dict:
     with uow.read() as conn:
         return _found(views.referral(conn, query.code), "Referral code", "code", query.code)
-
-
-@HANDLERS.query(queries.GetBudget)
-def get_budget(query: queries.GetBudget, uow: CampaignsUnitOfWork) -> dict:
-    with uow.read() as conn:
-        return _found(views.budget(conn, query.campaign_id), "Campaign", "campaign_id",
-                      query.campaign_id)

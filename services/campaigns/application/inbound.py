@@ -4,6 +4,7 @@ translate."""
 from __future__ import annotations
 
 from common.seedwork.application.integration import ReceivedEvent
+from common.seedwork.domain.money import Money
 from services.campaigns.application import commands
 
 
@@ -13,3 +14,18 @@ def partner_snapshot(event: ReceivedEvent) -> commands.ApplyPartnerSnapshot:
     return commands.ApplyPartnerSnapshot(
         partner_id=snapshot["partner_id"], type=snapshot["type"], country=snapshot["country"],
         status=snapshot["status"], revision=snapshot["revision"])
+
+
+def _money(data: dict) -> Money:
+    return Money.of(data["amount"], data["currency"])
+
+
+def budget_exhausted(event: ReceivedEvent) -> commands.NoteBudgetExhausted:
+    data = event.data
+    return commands.NoteBudgetExhausted(campaign_id=data["campaign_id"],
+                                        reserved=_money(data["reserved"]),
+                                        remaining=_money(data["remaining"]))
+
+
+def budget_available(event: ReceivedEvent) -> commands.NoteBudgetAvailable:
+    return commands.NoteBudgetAvailable(campaign_id=event.data["campaign_id"])

@@ -6,7 +6,6 @@ from typing import Protocol
 
 from common.seedwork.application.unit_of_work import UnitOfWork
 from services.campaigns.domain.brand import Brand
-from services.campaigns.domain.budget import Reservation
 from services.campaigns.domain.campaign import Campaign
 from services.campaigns.domain.enrollment import Enrollment
 from services.campaigns.domain.partner import PartnerReplica
@@ -48,14 +47,6 @@ class PartnerReplicaRepository(Protocol):
     def get(self, partner_id: str, *, for_update: bool = False) -> PartnerReplica | None: ...
 
 
-class ReservationRepository(Protocol):
-    def add(self, reservation: Reservation) -> None: ...
-    def save(self, reservation: Reservation) -> None: ...
-    def get(self, reservation_id: str, *, for_update: bool = False) -> Reservation | None: ...
-    def campaign_of(self, reservation_id: str) -> str | None:
-        """The reservation's campaign id, without loading (or tracking) the reservation."""
-
-
 class CampaignsUnitOfWork(UnitOfWork, Protocol):
     """What campaigns' use cases see of their unit of work."""
 
@@ -63,4 +54,3 @@ class CampaignsUnitOfWork(UnitOfWork, Protocol):
     campaigns: CampaignRepository
     enrollments: EnrollmentRepository
     partners: PartnerReplicaRepository
-    reservations: ReservationRepository

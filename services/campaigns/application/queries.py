@@ -49,7 +49,3 @@ class ListEnrollments(PageQuery):
 class ResolveReferralCode(Query):
     code: str
 
-
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class GetBudget(Query):
-    campaign_id: str

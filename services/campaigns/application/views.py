@@ -176,19 +176,3 @@ def referral(conn: Connection, code: str) -> dict | None:
             "campaign_id": row.campaign_id, "brand_id": row.brand_id,
             "partner_id": row.partner_id, "status": row.status,
             "landing_url": row.landing_url, "campaign_status": row.campaign_status}
-
-
-# --- budget ---------------------------------------------------------------------------------
-_BUDGET = (select(campaigns.c.id, campaigns.c.currency, campaigns.c.budget_amount,
-                  campaigns.c.reserved_amount, campaigns.c.budget_exhausted)
-           .where(campaigns.c.id == bindparam("id")))
-
-
-def budget(conn: Connection, campaign_id: str) -> dict | None:
-    row = conn.execute(_BUDGET, {"id": campaign_id}).first()
-    if row is None:
-        return None
-    total = Money(row.budget_amount, row.currency)
-    reserved = Money(row.reserved_amount, row.currency)
-    return {"campaign_id": row.id, "total": dto.money(total), "reserved": dto.money(reserved),
-            "remaining": dto.money(total - reserved), "exhausted": row.budget_exhausted}

@@ -5,10 +5,11 @@ Only the owning brand changes a campaign. Every recorded change bumps ``revision
 its event carries the campaign's state at that revision, so consumers keep an exact
 replica without asking.
 
-The budget lives here because a reservation must see, and lock, the one row that knows
-how much is left: ``reserved`` is the sum of the live reservations. When what remains
-cannot pay even the smallest possible commission the campaign pauses itself and says so
-once (``budget_exhausted``) until a release makes room again.
+The brand sets the budget here; commissions promise it, where they are decided (the
+commissions service keeps what they owe per campaign, under its own lock, with no call
+back here). When commissions reports that what is left cannot pay the smallest
+commission, the campaign pauses itself and says so once (``budget_exhausted``); it can
+be activated again once commissions reports room (a release, a bigger budget).
 """
 from __future__ import annotations
 
@@ -23,7 +24,6 @@ from common.seedwork.domain.rules import BusinessRule, check_rule
 from common.seedwork.errors import Forbidden, ValidationError
 from services.campaigns.domain import errors
 from services.campaigns.domain.brand import Brand
-from services.campaigns.domain.budget import Release, Reservation
 from services.campaigns.domain.partner import Eligibility
 from services.campaigns.domain.terms import Terms, TermsSpec, terms_problems, version_in_force
 
@@ -169,44 +169,29 @@ class NotExpired(BusinessRule):
 
 
 @dataclasses.dataclass
-class BudgetCovers(BusinessRule):
+class BudgetCoversACommission(BusinessRule):
+    """Activation: the budget can pay a commission -- by its size, and by what commissions
+    last reported (``budget_exhausted``)."""
+
     campaign: "Campaign"
     amount: Money
-    error = errors.Overspend
-
-    def is_broken(self) -> bool:
-        return self.amount > self.campaign.remaining
-
-    def describe(self) -> str:
-        return (f"The campaign has {self.campaign.remaining} left of {self.campaign.budget}: "
-                f"it cannot cover {self.amount}.")
-
-
-@dataclasses.dataclass
-class BudgetCoversACommission(BudgetCovers):
     error = errors.InsufficientBudget
 
-    def describe(self) -> str:
-        return (f"The campaign has {self.campaign.remaining} left: not enough for a "
-                f"commission of {self.amount}. Raise the budget or release reservations.")
-
-
-@dataclasses.dataclass
-class BudgetIsReservable(BusinessRule):
-    campaign: "Campaign"
-    error = errors.BudgetNotReservable
-
     def is_broken(self) -> bool:
-        return self.campaign.status in (DRAFT, CANCELLED)
+        return self.campaign.budget_exhausted or self.amount > self.campaign.budget
 
     def describe(self) -> str:
-        return f"A {self.campaign.status.value} campaign has no budget to reserve."
+        if self.campaign.budget_exhausted:
+            return (f"The campaign's budget of {self.campaign.budget} is used up: raise it "
+                    "to activate the campaign.")
+        return (f"A budget of {self.campaign.budget} cannot pay a commission of "
+                f"{self.amount}. Raise the budget.")
 
 
 # --- aggregate ----------------------------------------------------------------------------
 class Campaign(AggregateRoot):
     def __init__(self, *, id: str, brand_id: str, name: str, description: str, currency: str,
-                 budget: Money, reserved: Money, starts_at: datetime | None,
+                 budget: Money, starts_at: datetime | None,
                  ends_at: datetime | None, landing_url: str, eligibility: Eligibility,
                  terms_history: tuple[Terms, ...], status: CampaignStatus,
                  pause_reason: str | None, budget_exhausted: bool, created_at: datetime,
@@ -217,7 +202,6 @@ class Campaign(AggregateRoot):
         self.description = description
         self.currency = currency
         self.budget = budget
-        self.reserved = reserved
         self.starts_at = starts_at
         self.ends_at = ends_at
         self.landing_url = landing_url
@@ -240,7 +224,7 @@ class Campaign(AggregateRoot):
         campaign = cls(
             id=new_id(), brand_id=brand.id, name=draft.name.strip(),
             description=(draft.description or "").strip(), currency=draft.currency,
-            budget=draft.budget, reserved=Money.zero(draft.currency),
+            budget=draft.budget,
             starts_at=draft.starts_at, ends_at=draft.ends_at, landing_url=draft.landing_url,
             eligibility=draft.eligibility, terms_history=(terms,), status=DRAFT,
             pause_reason=None, budget_exhausted=False, created_at=now, updated_at=now)
@@ -323,65 +307,41 @@ class Campaign(AggregateRoot):
         return terms
 
     # budget ------------------------------------------------------------------------------
-    @property
-    def remaining(self) -> Money:
-        return self.budget - self.reserved
-
     def change_budget(self, budget: Money, now: datetime) -> None:
-        """A new total (a top-up, typically after the budget ran out); never below what
-        is already reserved. Reactivating a paused campaign stays the brand's call."""
+        """A new total (a top-up, typically after the budget ran out). Lowering it below
+        what commissions already owe stops new commissions, it takes nothing back.
+        Reactivating a paused campaign stays the brand's call."""
         check_rule(StillOpen(self))
-        problems = _budget_problems(budget, self.currency, at_least=self.reserved)
+        problems = _budget_problems(budget, self.currency)
         if problems:
             raise ValidationError("The budget is invalid.", {"budget": problems})
         if budget == self.budget:
             return
         previous, self.budget = self.budget, budget
-        if self.budget_exhausted and not self._is_exhausted(now):
-            self.budget_exhausted = False
+        if budget > previous:
+            self.budget_exhausted = False  # commissions says again if it is still not enough
         self._changed(now, CampaignBudgetChanged, previous_budget=previous)
-        self._pause_if_exhausted(now)
 
     def smallest_commission(self, at: datetime) -> Money:
         return self.terms_in_force(at).smallest_commission(self.currency)
 
-    def reserve(self, reservation_id: str, amount: Money, now: datetime) -> Reservation:
-        """Promise ``amount`` to one commission. Refused (Overspend) rather than overspend;
-        pauses the campaign once what is left cannot pay a commission."""
-        _check_positive_amount(amount, self.currency)
-        check_rule(BudgetIsReservable(self))
-        check_rule(BudgetCovers(self, amount))
-        self.reserved = self.reserved + amount
-        self.updated_at = now
-        self._pause_if_exhausted(now)
-        return Reservation(id=reservation_id, campaign_id=self.id, amount=amount,
-                           released=Money.zero(self.currency), remaining_after=self.remaining,
-                           created_at=now, updated_at=now)
-
-    def release(self, reservation: Reservation, release_id: str, amount: Money | None,
-                now: datetime) -> Release:
-        """Give (part of) a reservation back; a release id already applied is a no-op."""
-        if release_id in reservation.releases:
-            return reservation.releases[release_id]
-        amount = reservation.amount_to_release(amount)
-        self.reserved = self.reserved - amount
-        self.updated_at = now
-        if self.budget_exhausted and not self._is_exhausted(now):
-            self.budget_exhausted = False  # room again: a later exhaustion is news again
-        return reservation.record_release(release_id, amount, self.remaining, now)
-
-    def _is_exhausted(self, now: datetime) -> bool:
-        return self.remaining < self.smallest_commission(now)
-
-    def _pause_if_exhausted(self, now: datetime) -> None:
-        if self.budget_exhausted or not self._is_exhausted(now):
+    def budget_ran_out(self, *, reserved: Money, remaining: Money, now: datetime) -> None:
+        """Commissions reports what is left cannot pay a commission: pause, say so once."""
+        if self.budget_exhausted:
             return
         self.budget_exhausted = True
+        self.updated_at = now
         if self.status is ACTIVE:
             self.pause(now, reason=BUDGET_EXHAUSTED)
         self.record(CampaignBudgetExhausted(
             campaign_id=self.id, brand_id=self.brand_id, budget=self.budget,
-            reserved=self.reserved, remaining=self.remaining, occurred_at=now))
+            reserved=reserved, remaining=remaining, occurred_at=now))
+
+    def budget_has_room(self, now: datetime) -> None:
+        """Commissions reports the budget can pay a commission again."""
+        if self.budget_exhausted:
+            self.budget_exhausted = False
+            self.updated_at = now
 
     # state -------------------------------------------------------------------------------
     def state(self, at: datetime) -> CampaignState:
@@ -418,13 +378,11 @@ def draft_problems(brand: Brand, draft: CampaignDraft, now: datetime) -> dict:
     return problems
 
 
-def _budget_problems(budget: Money, currency: str, at_least: Money | None = None) -> list:
+def _budget_problems(budget: Money, currency: str) -> list:
     if budget.currency != currency:
         return [f"Must be in {currency}, the campaign's currency."]
     if not budget.is_positive:
         return ["Must be greater than 0."]
-    if at_least is not None and budget < at_least:
-        return [f"Must be at least the {at_least} already reserved."]
     return []
 
 

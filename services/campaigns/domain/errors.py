@@ -38,17 +38,3 @@ class InsufficientBudget(BusinessRuleViolation):
     """Activation: what is left cannot pay even the smallest commission."""
 
     code = "insufficient_budget"
-
-
-class Overspend(BusinessRuleViolation):
-    """A reservation larger than what is left of the budget."""
-
-    code = "budget_exhausted"
-
-
-class BudgetNotReservable(BusinessRuleViolation):
-    code = "budget_not_reservable"
-
-
-class ReleaseExceedsReservation(BusinessRuleViolation):
-    code = "release_exceeds_reservation"

@@ -11,15 +11,12 @@ from common.seedwork.errors import ConcurrencyConflict
 from common.seedwork.infrastructure.repository import SqlAlchemyRepository
 from services.campaigns.application.ports import DuplicateEnrollment, ReferralCodeTaken
 from services.campaigns.domain.brand import Brand
-from services.campaigns.domain.budget import Release, Reservation
 from services.campaigns.domain.campaign import Campaign
 from services.campaigns.domain.enrollment import Enrollment
 from services.campaigns.domain.partner import Eligibility, PartnerReplica
 from services.campaigns.domain.terms import Model, Terms
 from services.campaigns.infrastructure.tables import (
     brands,
-    budget_releases,
-    budget_reservations,
     campaign_terms,
     campaigns,
     enrollments,
@@ -104,7 +101,6 @@ class SqlCampaignRepository(SqlAlchemyRepository[Campaign]):
             "description": campaign.description, "currency": campaign.currency,
             "status": campaign.status.value, "pause_reason": campaign.pause_reason,
             "budget_amount": campaign.budget.amount,
-            "reserved_amount": campaign.reserved.amount,
             "budget_exhausted": campaign.budget_exhausted,
             "starts_at": campaign.starts_at, "ends_at": campaign.ends_at,
             "landing_url": campaign.landing_url,
@@ -118,7 +114,7 @@ class SqlCampaignRepository(SqlAlchemyRepository[Campaign]):
         return Campaign(
             id=row.id, brand_id=row.brand_id, name=row.name, description=row.description,
             currency=row.currency, budget=Money(row.budget_amount, row.currency),
-            reserved=Money(row.reserved_amount, row.currency), starts_at=row.starts_at,
+            starts_at=row.starts_at,
             ends_at=row.ends_at, landing_url=row.landing_url,
             eligibility=Eligibility.of(row.eligible_partner_types, row.eligible_countries),
             terms_history=self._load_terms(row.id, row.currency), status=row.status,
@@ -183,62 +179,3 @@ class SqlPartnerReplicaRepository(SqlAlchemyRepository[PartnerReplica]):
     def _from_row(self, row) -> PartnerReplica:
         return PartnerReplica(id=row.id, type=row.type, country=row.country, status=row.status,
                               revision=row.revision, updated_at=row.updated_at)
-
-
-class SqlReservationRepository(SqlAlchemyRepository[Reservation]):
-    """A reservation row plus its releases (only new releases are ever inserted)."""
-
-    table = budget_reservations
-
-    def add(self, reservation: Reservation) -> None:
-        try:
-            with self.connection.begin_nested():
-                super().add(reservation)
-        except IntegrityError:  # the same id reserved on another campaign meanwhile
-            raise ConcurrencyConflict(
-                f"Reservation {reservation.id} was made concurrently; retry.") from None
-        self._write_releases(reservation, reservation.releases.values())
-
-    def save(self, reservation: Reservation) -> None:
-        stored = set(self.connection.execute(
-            select(budget_releases.c.release_id)
-            .where(budget_releases.c.reservation_id == reservation.id)).scalars())
-        super().save(reservation)
-        self._write_releases(reservation, [release for key, release in
-                                           reservation.releases.items() if key not in stored])
-
-    def campaign_of(self, reservation_id: str) -> str | None:
-        return self.connection.execute(
-            select(budget_reservations.c.campaign_id)
-            .where(budget_reservations.c.id == reservation_id)).scalar()
-
-    def _write_releases(self, reservation: Reservation, releases) -> None:
-        rows = [{"reservation_id": reservation.id, "release_id": release.release_id,
-                 "amount": release.amount.amount,
-                 "reserved_after": release.reserved_after.amount,
-                 "remaining_after": release.remaining_after.amount,
-                 "released_at": release.released_at} for release in releases]
-        if rows:
-            self.connection.execute(insert(budget_releases), rows)
-
-    def _to_row(self, reservation: Reservation) -> dict:
-        return {"id": reservation.id, "campaign_id": reservation.campaign_id,
-                "currency": reservation.amount.currency, "amount": reservation.amount.amount,
-                "released_amount": reservation.released.amount,
-                "remaining_after": reservation.remaining_after.amount,
-                "created_at": reservation.created_at, "updated_at": reservation.updated_at}
-
-    def _from_row(self, row) -> Reservation:
-        currency = row.currency
-        releases = self.connection.execute(
-            select(budget_releases).where(budget_releases.c.reservation_id == row.id)).all()
-        return Reservation(
-            id=row.id, campaign_id=row.campaign_id, amount=Money(row.amount, currency),
-            released=Money(row.released_amount, currency),
-            remaining_after=Money(row.remaining_after, currency), created_at=row.created_at,
-            updated_at=row.updated_at,
-            releases={r.release_id: Release(
-                release_id=r.release_id, amount=Money(r.amount, currency),
-                reserved_after=Money(r.reserved_after, currency),
-                remaining_after=Money(r.remaining_after, currency), released_at=r.released_at)
-                for r in releases})

@@ -41,7 +41,6 @@ campaigns = Table(
     Column("status", String(20), nullable=False),
     Column("pause_reason", String(50), nullable=True),
     Column("budget_amount", DecimalType(), nullable=False),
-    Column("reserved_amount", DecimalType(), nullable=False),
     Column("budget_exhausted", Boolean, nullable=False),
     Column("starts_at", UTCDateTime(), nullable=True),
     Column("ends_at", UTCDateTime(), nullable=True),
@@ -102,34 +101,6 @@ partner_replicas = Table(
     Column("revision", Integer, nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
     Column("version", Integer, nullable=False),
-)
-
-budget_reservations = Table(
-    "budget_reservations", metadata,
-    Column("id", String(100), primary_key=True),
-    Column("campaign_id", String(36),
-           ForeignKey("campaigns.id", name="fk_reservations_campaign"), nullable=False),
-    Column("currency", String(3), nullable=False),
-    Column("amount", DecimalType(), nullable=False),
-    Column("released_amount", DecimalType(), nullable=False),
-    Column("remaining_after", DecimalType(), nullable=False),
-    Column("created_at", UTCDateTime(), nullable=False),
-    Column("updated_at", UTCDateTime(), nullable=False),
-    Column("version", Integer, nullable=False),
-    Index("ix_budget_reservations_campaign", "campaign_id"),
-)
-
-budget_releases = Table(
-    "budget_releases", metadata,
-    Column("reservation_id", String(100),
-           ForeignKey("budget_reservations.id", name="fk_releases_reservation"),
-           nullable=False),
-    Column("release_id", String(100), nullable=False),
-    Column("amount", DecimalType(), nullable=False),
-    Column("reserved_after", DecimalType(), nullable=False),
-    Column("remaining_after", DecimalType(), nullable=False),
-    Column("released_at", UTCDateTime(), nullable=False),
-    PrimaryKeyConstraint("reservation_id", "release_id", name="pk_budget_releases"),
 )
 
 outbox_messages, inbox_messages = add_messaging_tables(metadata)

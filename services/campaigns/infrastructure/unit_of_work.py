@@ -9,7 +9,6 @@ from services.campaigns.infrastructure.repositories import (
     SqlCampaignRepository,
     SqlEnrollmentRepository,
     SqlPartnerReplicaRepository,
-    SqlReservationRepository,
 )
 
 
@@ -18,11 +17,9 @@ class SqlCampaignsUnitOfWork(SqlAlchemyUnitOfWork):
     campaigns: SqlCampaignRepository
     enrollments: SqlEnrollmentRepository
     partners: SqlPartnerReplicaRepository
-    reservations: SqlReservationRepository
 
     def _bind(self, connection: Connection) -> None:
         self.brands = SqlBrandRepository(connection)
         self.campaigns = SqlCampaignRepository(connection)
         self.enrollments = SqlEnrollmentRepository(connection)
         self.partners = SqlPartnerReplicaRepository(connection)
-        self.reservations = SqlReservationRepository(connection)

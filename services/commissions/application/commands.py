@@ -5,6 +5,7 @@ import dataclasses
 from decimal import Decimal
 
 from common.seedwork.application.messages import Command
+from common.seedwork.domain.money import Money
 from services.commissions.domain.commission import Refund, Source
 from services.commissions.domain.terms import Terms
 
@@ -69,8 +70,15 @@ class ReleasePayout(Command):
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
-class SendBudgetReleases(Command):
-    limit: int = 100
+class FollowCampaignBudget(Command):
+    """A campaign event: the campaign's budget and the smallest commission its terms in
+    force allow, at the snapshot's revision."""
+
+    campaign_id: str
+    brand_id: str
+    total: Money
+    smallest: Money
+    revision: int
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

@@ -2,27 +2,28 @@
 
 Two rules hold everywhere:
 
-* a call to campaigns (the budget) never happens inside a transaction: reservations
-  are made before the transaction that records the commission (idempotent by
-  reservation id = commission id, so a retried event reserves nothing twice), releases
-  are queued in the transaction and sent after it (``_send_releases``);
-* entries are locked before the ledger that sums them (``Postings`` locks the ledger
-  last), so concurrent use cases never deadlock.
+* a commission's budget is promised in the transaction that records it, under the
+  campaign budget's row lock (``domain/campaign_budget.py``), and given back in the
+  transaction that frees it: no other service is called on the way, and concurrent
+  commissions never overspend;
+* rows are locked in one order -- commissions and adjustments, then campaign budgets
+  (by id), then the partner ledgers (``Postings`` locks them last) -- so concurrent use
+  cases never deadlock.
 """
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from common.seedwork.application.bus import HandlerRegistry
 from common.seedwork.domain.money import Money
-from common.seedwork.errors import DomainError, NotFound
+from common.seedwork.errors import NotFound
 from services.commissions.application import commands, queries, views
 from services.commissions.application.ports import CommissionsUnitOfWork
 from services.commissions.application.postings import Postings
 from services.commissions.domain import ids
 from services.commissions.domain.adjustment import Adjustment
-from services.commissions.domain.budget import BudgetRelease, Reservation
+from services.commissions.domain.campaign_budget import BUDGET_EXHAUSTED, CampaignBudget
 from services.commissions.domain.commission import Commission, Refund, Source
 from services.commissions.domain.payout_hold import HoldStatus, PayoutHold
 from services.commissions.domain.terms import Terms
@@ -35,88 +36,80 @@ ZERO_AMOUNT = "zero_amount"
 
 
 # --- earning ----------------------------------------------------------------------------
+class CampaignNotYetKnown(Exception):
+    """A conversion of a campaign whose budget has not reached commissions yet (its
+    campaign events are behind in another queue): the event is retried, never guessed."""
+
+
 @HANDLERS.command(commands.RecordConversionCommission)
 def record_conversion_commission(cmd: commands.RecordConversionCommission,
-                                 uow: CommissionsUnitOfWork, budget, clock) -> str | None:
+                                 uow: CommissionsUnitOfWork, clock) -> str | None:
     source, terms = cmd.source, cmd.terms
     if not terms.pays_conversions:
         return None  # CPC terms pay clicks, not conversions
     commission_id = ids.conversion_commission_id(source.conversion_id)
-    if _exists(uow, commission_id):
-        return commission_id
     amount = terms.conversion_commission(source.order_amount)
-    reservation = _reserve(budget, source, commission_id, amount, ZERO_AMOUNT)
     with uow:
         if uow.commissions.get(commission_id) is None:
             now = clock()
-            _open(uow, _earned_or_rejected(commission_id, source, terms, amount, reservation,
-                                           now), now)
+            budget = _budget_of(uow, source.campaign_id)
+            refusal = None if budget.reserve(amount, now) else BUDGET_EXHAUSTED
+            if not amount.is_positive:
+                refusal = ZERO_AMOUNT
+            _open(uow, _earned_or_rejected(commission_id, source, terms, amount, refusal, now),
+                  now)
+            uow.budgets.save(budget)
         uow.commit()
-    _apply_parked_refunds(uow, budget, clock, source.conversion_id)
+    _apply_parked_refunds(uow, clock, source.conversion_id)
     return commission_id
 
 
 @HANDLERS.command(commands.RecordClickCommission)
-def record_click_commission(cmd: commands.RecordClickCommission, uow: CommissionsUnitOfWork, budget,
+def record_click_commission(cmd: commands.RecordClickCommission, uow: CommissionsUnitOfWork,
                             clock) -> str | None:
     source, terms = cmd.source, cmd.terms
     if not terms.pays_clicks:
         return None
     commission_id = ids.clicks_commission_id(source.source_event_id)
-    if _exists(uow, commission_id):
-        return commission_id
-    # What the batch alone may earn: the same on every delivery of the event, so a
-    # retried reservation is the same reservation. Other batches of the day are counted
-    # below, under the day's lock, and what they used goes back to the budget.
-    most = terms.clicks_commission(terms.billable_clicks(source.clicks, already_paid=0))
-    reservation = _reserve(budget, source, commission_id, most, DAILY_CAP_REACHED)
     with uow:
         if uow.commissions.get(commission_id) is None:
-            _record_clicks(uow, clock(), commission_id, source, terms, most, reservation)
+            _record_clicks(uow, clock(), commission_id, source, terms)
         uow.commit()
-    _send_releases(uow, budget, clock, [ids.release_id(commission_id, "daily_click_cap")])
     return commission_id
 
 
 def _record_clicks(uow: CommissionsUnitOfWork, now, commission_id: str, source: Source,
-                   terms: Terms, reserved: Money, reservation: Reservation) -> None:
-    billable = 0
-    if reservation.accepted:
-        allowance = uow.allowances.lock(source.partner_id, source.campaign_id,
-                                        source.click_day, now)
-        billable = allowance.grant(terms, source.clicks, now)
-        uow.allowances.save(allowance)
+                   terms: Terms) -> None:
+    """The batch earns its clicks still under the day's cap (the allowance row is locked
+    for the day) if the budget covers them; a refused batch uses none of the day's cap."""
+    allowance = uow.allowances.lock(source.partner_id, source.campaign_id, source.click_day,
+                                    now)
+    budget = _budget_of(uow, source.campaign_id)
+    billable = allowance.grant(terms, source.clicks, now)
     amount = terms.clicks_commission(billable)
-    if reservation.accepted and amount < reserved:
-        uow.releases.add(BudgetRelease.of(commission_id, reserved - amount, "daily_click_cap",
-                                          now))
-    if billable == 0:
-        reservation = Reservation(False, reservation.reason or DAILY_CAP_REACHED)
-    _open(uow, _earned_or_rejected(commission_id, source, terms, amount, reservation, now), now)
+    refusal = DAILY_CAP_REACHED if billable == 0 else None
+    if refusal is None and not budget.reserve(amount, now):
+        refusal = BUDGET_EXHAUSTED
+    if refusal is None:
+        uow.allowances.save(allowance)
+        uow.budgets.save(budget)
+    _open(uow, _earned_or_rejected(commission_id, source, terms, amount, refusal, now), now)
 
 
-def _exists(uow: CommissionsUnitOfWork, commission_id: str) -> bool:
-    """A look before any RPC, on committed data: claims nothing and takes no write lock
-    (a redelivered event whose commission exists ends the use case right here; one
-    racing its twin is stopped by the inbox claim of the transaction that records)."""
-    with uow.peek():
-        return uow.commissions.get(commission_id) is not None
-
-
-def _reserve(budget, source: Source, commission_id: str, amount: Money,
-             reason_if_zero: str) -> Reservation:
-    if not amount.is_positive:
-        return Reservation(False, reason_if_zero)
-    return budget.reserve(source.campaign_id, commission_id, amount)
+def _budget_of(uow: CommissionsUnitOfWork, campaign_id: str) -> CampaignBudget:
+    budget = uow.budgets.get(campaign_id, for_update=True)
+    if budget is None:
+        raise CampaignNotYetKnown(f"campaign {campaign_id} has no budget here yet")
+    return budget
 
 
 def _earned_or_rejected(commission_id: str, source: Source, terms: Terms, amount: Money,
-                        reservation: Reservation, now) -> Commission:
-    if reservation.accepted:
+                        refusal: str | None, now) -> Commission:
+    if refusal is None:
         return Commission.earn(id=commission_id, source=source, amount=amount,
                                hold_until=terms.hold_until(source.occurred_at), now=now)
     return Commission.reject(id=commission_id, source=source, currency=amount.currency,
-                             reason=reservation.reason or "rejected", now=now)
+                             reason=refusal, now=now)
 
 
 def _open(uow: CommissionsUnitOfWork, commission: Commission, now) -> None:
@@ -126,10 +119,47 @@ def _open(uow: CommissionsUnitOfWork, commission: Commission, now) -> None:
     postings.post()
 
 
+def _give_back(uow: CommissionsUnitOfWork, releases: Iterable[tuple[str, Money]], now) -> None:
+    """Money commissions no longer owe, back to their campaigns' budgets (locked by id)."""
+    by_campaign: dict[str, Money] = {}
+    for campaign_id, amount in releases:
+        if amount.is_positive:
+            earlier = by_campaign.get(campaign_id)
+            by_campaign[campaign_id] = amount if earlier is None else earlier + amount
+    for campaign_id in sorted(by_campaign):
+        budget = uow.budgets.get(campaign_id, for_update=True)
+        if budget is not None:
+            budget.release(by_campaign[campaign_id], now)
+            uow.budgets.save(budget)
+
+
+# --- budgets ------------------------------------------------------------------------------
+@HANDLERS.command(commands.FollowCampaignBudget)
+def follow_campaign_budget(cmd: commands.FollowCampaignBudget, uow: CommissionsUnitOfWork,
+                           clock) -> None:
+    """A campaign event: its budget and terms in force, by revision. A campaign met for
+    the first time starts from what its commissions already owe (none, normally)."""
+    with uow:
+        now = clock()
+        budget = uow.budgets.get(cmd.campaign_id, for_update=True)
+        if budget is None:
+            budget = CampaignBudget.of_campaign(
+                campaign_id=cmd.campaign_id, brand_id=cmd.brand_id, total=cmd.total,
+                smallest=cmd.smallest, revision=cmd.revision, now=now)
+            owed = uow.budgets.owed_so_far(cmd.campaign_id, cmd.total.currency)
+            if owed.is_positive and not budget.reserve(owed, now):
+                budget.reserved = owed  # more is owed than the budget: it stays exhausted
+            uow.budgets.add(budget)
+        elif budget.follow(total=cmd.total, smallest=cmd.smallest, revision=cmd.revision,
+                           now=now):
+            uow.budgets.save(budget)
+        uow.commit()
+
+
 # --- refunds ----------------------------------------------------------------------------
 @HANDLERS.command(commands.ReverseConversionCommission)
 def reverse_conversion_commission(cmd: commands.ReverseConversionCommission,
-                                  uow: CommissionsUnitOfWork, budget, clock) -> None:
+                                  uow: CommissionsUnitOfWork, clock) -> None:
     commission_id = ids.conversion_commission_id(cmd.conversion_id)
     with uow:
         now = clock()
@@ -144,12 +174,10 @@ def reverse_conversion_commission(cmd: commands.ReverseConversionCommission,
             postings.post()
         uow.commit()
     if commission is None:
-        _apply_parked_refunds(uow, budget, clock, cmd.conversion_id)
-    else:
-        _send_releases(uow, budget, clock, [_refund_release_id(commission_id, cmd.refund)])
+        _apply_parked_refunds(uow, clock, cmd.conversion_id)
 
 
-def _apply_parked_refunds(uow: CommissionsUnitOfWork, budget, clock, conversion_id: str) -> None:
+def _apply_parked_refunds(uow: CommissionsUnitOfWork, clock, conversion_id: str) -> None:
     """Refunds parked before the commission existed. Both the refund and the commission
     side run this after their commit, so whichever commits last applies them."""
     commission_id = ids.conversion_commission_id(conversion_id)
@@ -172,16 +200,15 @@ def _apply_parked_refunds(uow: CommissionsUnitOfWork, budget, clock, conversion_
         uow.commissions.save(commission)
         postings.post()
         uow.commit()
-    _send_releases(uow, budget, clock, [_refund_release_id(commission_id, r) for r in applied])
 
 
 @HANDLERS.command(commands.ApplyParkedRefunds)
-def apply_parked_refunds(cmd: commands.ApplyParkedRefunds, uow: CommissionsUnitOfWork, budget,
+def apply_parked_refunds(cmd: commands.ApplyParkedRefunds, uow: CommissionsUnitOfWork,
                          clock) -> int:
     with uow.peek():
         conversions = uow.parked_refunds.with_commission(cmd.limit)
     for conversion_id in conversions:
-        _apply_parked_refunds(uow, budget, clock, conversion_id)
+        _apply_parked_refunds(uow, clock, conversion_id)
     return len(conversions)
 
 
@@ -198,12 +225,7 @@ def _take_back(uow: CommissionsUnitOfWork, postings: Postings, commission: Commi
         uow.adjustments.add(adjustment)
         postings.track_new(adjustment)
     else:
-        uow.releases.add(BudgetRelease.of(commission.id, reduction.amount,
-                                          f"refund:{refund.refund_id}", now))
-
-
-def _refund_release_id(commission_id: str, refund: Refund) -> str:
-    return ids.release_id(commission_id, f"refund:{refund.refund_id}")
+        _give_back(uow, [(commission.campaign_id, reduction.amount)], now)
 
 
 # --- approval ---------------------------------------------------------------------------
@@ -228,16 +250,15 @@ def approve_commission(cmd: commands.ApproveCommission, uow: CommissionsUnitOfWo
 
 
 @HANDLERS.command(commands.DeclineCommission)
-def decline_commission(cmd: commands.DeclineCommission, uow: CommissionsUnitOfWork, budget,
+def decline_commission(cmd: commands.DeclineCommission, uow: CommissionsUnitOfWork,
                        clock) -> None:
     def decline(commission: Commission, now) -> None:
         commission.check_owner(cmd.acting_brand_id)
         released = commission.decline(cmd.reason, now)
-        if released is not None and released.is_positive:
-            uow.releases.add(BudgetRelease.of(commission.id, released, "decline", now))
+        if released is not None:
+            _give_back(uow, [(commission.campaign_id, released)], now)
 
     _change(uow, clock, cmd.commission_id, decline)
-    _send_releases(uow, budget, clock, [ids.release_id(cmd.commission_id, "decline")])
 
 
 def _change(uow: CommissionsUnitOfWork, clock, commission_id: str, change: Callable[[Commission,
@@ -289,17 +310,16 @@ def hold_for_payout(cmd: commands.HoldForPayout, uow: CommissionsUnitOfWork, clo
 @HANDLERS.command(commands.ConfirmPayout)
 def confirm_payout(cmd: commands.ConfirmPayout, uow: CommissionsUnitOfWork, clock) -> dict:
     """The PSP paid: the held commissions are PAID, the held clawbacks settled. A settled
-    clawback is money the brand has back: that part of its commission's reservation goes
-    back to the campaign budget -- queued in the same transaction and sent by the release
-    timer, so a slow campaigns never delays the payout saga."""
+    clawback is money the brand has back: it goes back to the campaign's budget in the
+    same transaction."""
 
     def confirm(hold, commissions, adjustments, now) -> bool:
         if not hold.confirm(commissions, adjustments, now):
             return False
-        for adjustment in adjustments:
-            release = BudgetRelease.of(adjustment.commission_id, -adjustment.amount,
-                                       f"clawback:{adjustment.id}", now)
-            uow.releases.add(release)
+        campaign_of = {c.id: c.campaign_id for c in uow.commissions.get_many(
+            [a.commission_id for a in adjustments])} if adjustments else {}
+        _give_back(uow, [(campaign_of[a.commission_id], -a.amount) for a in adjustments
+                         if a.commission_id in campaign_of], now)
         return True
 
     return _settle_hold(uow, clock, cmd.payout_id, confirm, missing_ok=False)
@@ -349,40 +369,6 @@ def _hold_result(hold: PayoutHold) -> dict:
             "adjustment_ids": list(hold.adjustment_ids)}
 
 
-# --- budget releases --------------------------------------------------------------------
-@HANDLERS.command(commands.SendBudgetReleases)
-def send_budget_releases(cmd: commands.SendBudgetReleases, uow: CommissionsUnitOfWork, budget,
-                         clock) -> int:
-    """Timer: retry releases campaigns has not acknowledged yet."""
-    return _send_releases(uow, budget, clock, limit=cmd.limit)
-
-
-def _send_releases(uow: CommissionsUnitOfWork, budget, clock,
-                   release_ids: Sequence[str] | None = None, limit: int = 100) -> int:
-    with uow.peek():
-        due = uow.releases.due(clock(), limit, release_ids)
-    sent = 0
-    for release in due:
-        try:
-            budget.release(release)
-        except Exception as error:  # any failure: keep it queued, retry later
-            log.warning("budget release %s of %s failed (%s); will retry", release.release_id,
-                        release.amount, error, exc_info=not _is_expected(error))
-            with uow:
-                uow.releases.failed(release.release_id, str(error)[:500], clock())
-                uow.commit()
-            continue
-        with uow:
-            uow.releases.sent(release.release_id, clock())
-            uow.commit()
-        sent += 1
-    return sent
-
-
-def _is_expected(error: Exception) -> bool:
-    return isinstance(error, DomainError)
-
-
 # --- queries ----------------------------------------------------------------------------
 @HANDLERS.query(queries.GetCommission)
 def get_commission(query: queries.GetCommission, uow: CommissionsUnitOfWork) -> dict:
@@ -410,3 +396,13 @@ def get_balance(query: queries.GetBalance, uow: CommissionsUnitOfWork) -> dict:
 def list_payable(query: queries.ListPayable, uow: CommissionsUnitOfWork) -> dict:
     with uow.read() as conn:
         return views.payable(conn, query.currency, query.min_amount)
+
+
+@HANDLERS.query(queries.GetCampaignBudget)
+def get_campaign_budget(query: queries.GetCampaignBudget, uow: CommissionsUnitOfWork) -> dict:
+    with uow.read() as conn:
+        found = views.campaign_budget(conn, query.campaign_id)
+    if found is None:
+        raise NotFound(f"Campaign {query.campaign_id} has no budget here (unknown campaign).",
+                       {"campaign_id": ["Unknown."]})
+    return found

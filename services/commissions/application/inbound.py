@@ -48,3 +48,14 @@ def conversion_reversed(event: ReceivedEvent) -> commands.ReverseConversionCommi
         refund=Refund(refund_id=data["refund_id"], order_amount=_money(data["order_amount"]),
                       total_reversed=_money(data["total_reversed"]),
                       fully_reversed=data["fully_reversed"]))
+
+
+def campaign_budget(event: ReceivedEvent) -> commands.FollowCampaignBudget:
+    """Any campaign event carrying the campaign's snapshot (``campaign``): its budget and
+    the terms in force, at its revision (``partner_enrolled`` carries one too)."""
+    snapshot = event.data["campaign"]
+    total = _money(snapshot["budget"])
+    return commands.FollowCampaignBudget(
+        campaign_id=snapshot["campaign_id"], brand_id=snapshot["brand_id"], total=total,
+        smallest=terms(snapshot["terms"]).smallest_commission(total.currency),
+        revision=snapshot["revision"])

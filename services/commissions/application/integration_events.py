@@ -4,6 +4,7 @@ from __future__ import annotations
 from common.contracts import commissions as contracts
 from common.seedwork.application.integration import EventTranslator
 from common.seedwork.domain.clock import isoformat
+from services.commissions.domain import campaign_budget as budgets
 from services.commissions.domain import commission as domain
 
 TRANSLATOR = EventTranslator()
@@ -38,3 +39,17 @@ TRANSLATOR.register(domain.CommissionReversed, contracts.COMMISSION_REVERSED,
                                "clawback": e.clawback})
 TRANSLATOR.register(domain.CommissionPaid, contracts.COMMISSION_PAID,
                     lambda e: {**payload(e), "payout_id": e.payout_id})
+
+
+
+def budget_payload(event: budgets.CampaignBudgetExhausted | budgets.CampaignBudgetAvailable
+                   ) -> dict:
+    return {"campaign_id": event.campaign_id, "brand_id": event.brand_id,
+            "budget": event.budget.to_dict(), "reserved": event.reserved.to_dict(),
+            "remaining": event.remaining.to_dict()}
+
+
+TRANSLATOR.register(budgets.CampaignBudgetExhausted, contracts.CAMPAIGN_BUDGET_EXHAUSTED,
+                    budget_payload)
+TRANSLATOR.register(budgets.CampaignBudgetAvailable, contracts.CAMPAIGN_BUDGET_AVAILABLE,
+                    budget_payload)

@@ -9,20 +9,11 @@ from typing import Protocol
 from common.seedwork.application.unit_of_work import UnitOfWork
 from common.seedwork.domain.money import Money
 from services.commissions.domain.adjustment import Adjustment
-from services.commissions.domain.budget import BudgetRelease, Reservation
+from services.commissions.domain.campaign_budget import CampaignBudget
 from services.commissions.domain.clicks import DailyClickAllowance
 from services.commissions.domain.commission import Commission, Refund
 from services.commissions.domain.ledger import PartnerLedger
 from services.commissions.domain.payout_hold import PayoutHold
-
-
-class BudgetPort(Protocol):
-    """The campaign budget (campaigns service). Both calls are idempotent by id and may
-    raise ServiceUnavailable: the caller retries, never guesses."""
-
-    def reserve(self, campaign_id: str, reservation_id: str, amount: Money) -> Reservation: ...
-
-    def release(self, release: BudgetRelease) -> None: ...
 
 
 class CommissionRepository(Protocol):
@@ -60,13 +51,14 @@ class AllowanceRepository(Protocol):
     def save(self, allowance: DailyClickAllowance) -> None: ...
 
 
-class ReleaseQueue(Protocol):
-    """Budget releases waiting for campaigns' acknowledgement."""
+class CampaignBudgets(Protocol):
+    """Each campaign's budget, as commissions promise it (see domain/campaign_budget.py)."""
 
-    def add(self, release: BudgetRelease) -> None: ...
-    def due(self, now: datetime, limit: int, ids: Sequence[str] = ()) -> list[BudgetRelease]: ...
-    def sent(self, release_id: str, now: datetime) -> None: ...
-    def failed(self, release_id: str, error: str, now: datetime) -> None: ...
+    def get(self, campaign_id: str, *, for_update: bool = False) -> CampaignBudget | None: ...
+    def add(self, budget: CampaignBudget) -> None: ...
+    def save(self, budget: CampaignBudget) -> None: ...
+    def owed_so_far(self, campaign_id: str, currency: str) -> Money:
+        """What the commissions already recorded for the campaign owe."""
 
 
 class ParkedRefunds(Protocol):
@@ -85,5 +77,5 @@ class CommissionsUnitOfWork(UnitOfWork, Protocol):
     ledgers: LedgerRepository
     holds: HoldRepository
     allowances: AllowanceRepository
-    releases: ReleaseQueue
+    budgets: CampaignBudgets
     parked_refunds: ParkedRefunds

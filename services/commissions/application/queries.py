@@ -30,3 +30,8 @@ class GetBalance(Query):
 class ListPayable(Query):
     currency: str
     min_amount: Decimal = Decimal(0)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class GetCampaignBudget(Query):
+    campaign_id: str

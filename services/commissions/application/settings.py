@@ -10,12 +10,13 @@ SECTION = "COMMISSIONS"
 
 @dataclasses.dataclass(frozen=True)
 class CommissionsSettings:
-    approval_batch_size: int = 500   # commissions approved per timer run
-    release_batch_size: int = 100    # budget releases (and parked refunds) per timer run
+    approval_batch_size: int = 500        # commissions approved per timer run
+    parked_refunds_batch_size: int = 100  # parked refunds applied per timer run
 
     @classmethod
     def from_config(cls, section: Mapping[str, Any] | None) -> "CommissionsSettings":
         values = section or {}
         return cls(
             approval_batch_size=int(values.get("approval_batch_size", cls.approval_batch_size)),
-            release_batch_size=int(values.get("release_batch_size", cls.release_batch_size)))
+            parked_refunds_batch_size=int(values.get("parked_refunds_batch_size",
+                                                     cls.parked_refunds_batch_size)))

@@ -20,8 +20,9 @@ from common.seedwork.application.read_side import (
     money_dict,
     time_text,
 )
+from common.seedwork.domain.money import Money
 from services.commissions.application import queries
-from services.commissions.infrastructure.tables import commissions, ledgers
+from services.commissions.infrastructure.tables import campaign_budgets, commissions, ledgers
 
 BUCKETS = ("pending", "approved", "in_payout", "paid", "adjustments")
 _COLUMNS = [commissions.c[name] for name in (
@@ -106,3 +107,17 @@ def payable(conn: Connection, currency: str, min_amount: Decimal) -> dict:
                           "adjustments": amount_text(row.adjustments, currency)})
     return {"currency": currency, "min_amount": amount_text(min_amount, currency),
             "items": items}
+
+
+_BUDGET = select(campaign_budgets).where(campaign_budgets.c.id == bindparam("id"))
+
+
+def campaign_budget(conn: Connection, campaign_id: str) -> dict | None:
+    """A campaign's budget as commissions promise it: what the brand set, what the
+    commissions owe, what is left, and whether a commission can still be paid."""
+    row = conn.execute(_BUDGET, {"id": campaign_id}).first()
+    if row is None:
+        return None
+    total, reserved = Money(row.total, row.currency), Money(row.reserved, row.currency)
+    return {"campaign_id": row.id, "total": total.to_dict(), "reserved": reserved.to_dict(),
+            "remaining": (total - reserved).to_dict(), "exhausted": row.exhausted}

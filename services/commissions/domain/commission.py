@@ -185,6 +185,10 @@ class Commission(AggregateRoot):
         return self.source.brand_id
 
     @property
+    def campaign_id(self) -> str:
+        return self.source.campaign_id
+
+    @property
     def currency(self) -> str:
         return self.amount.currency
 

@@ -53,6 +53,15 @@ class Terms(ValueObject):
         """A commission waits ``hold_days`` after its conversion before it is payable."""
         return occurred_at + timedelta(days=self.hold_days)
 
+    def smallest_commission(self, currency: str) -> Money:
+        """The least one commission under these terms can be (never zero): what a budget
+        must still cover to pay anything."""
+        if self.model is Model.CPS:
+            if self.min is not None and self.min.is_positive:
+                return self.min
+            return Money.from_minor_units(1, currency)
+        return self._fixed_amount().rounded()
+
     # pricing ---------------------------------------------------------------------------
     def conversion_commission(self, order_amount: Money) -> Money:
         if self.model is Model.CPS:

@@ -2,16 +2,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from common.seedwork.application.unit_of_work import AbstractRepository
 from common.seedwork.domain.money import Money
 from common.seedwork.infrastructure.repository import SqlAlchemyRepository
 from services.commissions.domain.adjustment import Adjustment
-from services.commissions.domain.budget import BudgetRelease
+from services.commissions.domain.campaign_budget import CampaignBudget
 from services.commissions.domain.clicks import DailyClickAllowance, allowance_id
 from services.commissions.domain.commission import Commission, Refund, Source
 from services.commissions.domain.ledger import Bucket, PartnerLedger, ledger_id
@@ -19,15 +19,13 @@ from services.commissions.domain.payout_hold import PayoutHold
 from services.commissions.domain.terms import Model
 from services.commissions.infrastructure.tables import (
     adjustments,
-    budget_releases,
+    campaign_budgets,
     click_allowances,
     commissions,
     ledgers,
     parked_refunds,
     payout_holds,
 )
-
-RELEASE_BACKOFF_MAX = timedelta(minutes=10)
 
 
 class _Locking(SqlAlchemyRepository):
@@ -185,46 +183,37 @@ class SqlAllowanceRepository(_Locking):
                                    updated_at=row.updated_at)
 
 
-class SqlReleaseQueue(AbstractRepository):
-    """Budget releases waiting for campaigns (retried with a capped exponential backoff)."""
+class SqlCampaignBudgetRepository(SqlAlchemyRepository[CampaignBudget]):
+    table = campaign_budgets
 
-    def __init__(self, connection):
-        super().__init__()
-        self.connection = connection
+    def _to_row(self, budget: CampaignBudget) -> dict:
+        return {"id": budget.id, "brand_id": budget.brand_id, "currency": budget.currency,
+                "total": budget.total.amount, "reserved": budget.reserved.amount,
+                "smallest": budget.smallest.amount, "revision": budget.revision,
+                "exhausted": budget.exhausted, "updated_at": budget.updated_at}
 
-    def add(self, release: BudgetRelease) -> None:
-        try:
-            with self.connection.begin_nested():
-                self.connection.execute(insert(budget_releases).values(
-                    release_id=release.release_id, reservation_id=release.reservation_id,
-                    amount=release.amount.amount, currency=release.amount.currency,
-                    cause=release.cause[:250], status="PENDING", attempts=0,
-                    created_at=release.created_at, next_attempt_at=release.created_at))
-        except IntegrityError:
-            pass  # queued already: a release id is one release
+    def _from_row(self, row) -> CampaignBudget:
+        return CampaignBudget(
+            id=row.id, brand_id=row.brand_id, total=Money(row.total, row.currency),
+            reserved=Money(row.reserved, row.currency),
+            smallest=Money(row.smallest, row.currency), revision=row.revision,
+            exhausted=row.exhausted, updated_at=row.updated_at)
 
-    def due(self, now: datetime, limit: int,
-            ids: Sequence[str] | None = None) -> list[BudgetRelease]:
-        r = budget_releases.c
-        query = select(budget_releases).where(r.status == "PENDING", r.next_attempt_at <= now)
-        if ids is not None:
-            query = query.where(r.release_id.in_(list(ids)))
-        rows = self.connection.execute(query.order_by(r.next_attempt_at).limit(limit)).all()
-        return [BudgetRelease(release_id=row.release_id, reservation_id=row.reservation_id,
-                              amount=Money(row.amount, row.currency), cause=row.cause,
-                              created_at=row.created_at) for row in rows]
+    def owed_so_far(self, campaign_id: str, currency: str) -> Money:
+        """What the commissions already recorded for the campaign owe: their amounts,
+        less the clawbacks payouts have recovered (a campaign met before its budget)."""
+        owed = self.connection.execute(_OWED, {"campaign_id": campaign_id}).scalar() or 0
+        recovered = self.connection.execute(
+            _RECOVERED, {"campaign_id": campaign_id}).scalar() or 0
+        return Money(owed, currency) + Money(recovered, currency)
 
-    def sent(self, release_id: str, now: datetime) -> None:
-        self.connection.execute(update(budget_releases).where(
-            budget_releases.c.release_id == release_id).values(status="SENT", sent_at=now))
 
-    def failed(self, release_id: str, error: str, now: datetime) -> None:
-        r = budget_releases.c
-        attempts = self.connection.execute(
-            select(r.attempts).where(r.release_id == release_id)).scalar() or 0
-        delay = min(timedelta(seconds=2 ** min(attempts, 12)), RELEASE_BACKOFF_MAX)
-        self.connection.execute(update(budget_releases).where(r.release_id == release_id).values(
-            attempts=attempts + 1, last_error=error, next_attempt_at=now + delay))
+_OWED = select(func.coalesce(func.sum(commissions.c.amount), 0)).where(
+    commissions.c.campaign_id == bindparam("campaign_id"))
+_RECOVERED = select(func.coalesce(func.sum(adjustments.c.amount), 0)).where(
+    adjustments.c.status == "SETTLED",
+    adjustments.c.commission_id.in_(select(commissions.c.id).where(
+        commissions.c.campaign_id == bindparam("campaign_id"))))
 
 
 class SqlParkedRefunds(AbstractRepository):

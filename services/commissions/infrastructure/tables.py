@@ -112,20 +112,18 @@ click_allowances = Table(
     Column("version", Integer, nullable=False),
 )
 
-budget_releases = Table(
-    "budget_releases", metadata,
-    Column("release_id", String(36), primary_key=True),
-    Column("reservation_id", String(36), nullable=False),
-    Column("amount", DecimalType(), nullable=False),
+campaign_budgets = Table(
+    "campaign_budgets", metadata,
+    Column("id", String(36), primary_key=True),            # the campaign id
+    Column("brand_id", String(36), nullable=False),
     Column("currency", String(3), nullable=False),
-    Column("cause", String(250), nullable=False),
-    Column("status", String(10), nullable=False),
-    Column("attempts", Integer, nullable=False),
-    Column("last_error", Text, nullable=True),
-    Column("created_at", UTCDateTime(), nullable=False),
-    Column("next_attempt_at", UTCDateTime(), nullable=False),
-    Column("sent_at", UTCDateTime(), nullable=True),
-    Index("ix_budget_releases_due", "status", "next_attempt_at"),
+    Column("total", DecimalType(), nullable=False),
+    Column("reserved", DecimalType(), nullable=False),
+    Column("smallest", DecimalType(), nullable=False),      # least one commission can be
+    Column("revision", Integer, nullable=False),            # of the campaign snapshot
+    Column("exhausted", Boolean, nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("version", Integer, nullable=False),
 )
 
 parked_refunds = Table(

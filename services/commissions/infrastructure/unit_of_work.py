@@ -7,11 +7,11 @@ from common.seedwork.infrastructure.unit_of_work import SqlAlchemyUnitOfWork
 from services.commissions.infrastructure.repositories import (
     SqlAdjustmentRepository,
     SqlAllowanceRepository,
+    SqlCampaignBudgetRepository,
     SqlCommissionRepository,
     SqlHoldRepository,
     SqlLedgerRepository,
     SqlParkedRefunds,
-    SqlReleaseQueue,
 )
 
 
@@ -21,7 +21,7 @@ class SqlCommissionsUnitOfWork(SqlAlchemyUnitOfWork):
     ledgers: SqlLedgerRepository
     holds: SqlHoldRepository
     allowances: SqlAllowanceRepository
-    releases: SqlReleaseQueue
+    budgets: SqlCampaignBudgetRepository
     parked_refunds: SqlParkedRefunds
 
     def _bind(self, connection: Connection) -> None:
@@ -30,5 +30,5 @@ class SqlCommissionsUnitOfWork(SqlAlchemyUnitOfWork):
         self.ledgers = SqlLedgerRepository(connection)
         self.holds = SqlHoldRepository(connection)
         self.allowances = SqlAllowanceRepository(connection)
-        self.releases = SqlReleaseQueue(connection)
+        self.budgets = SqlCampaignBudgetRepository(connection)
         self.parked_refunds = SqlParkedRefunds(connection)

@@ -228,13 +228,6 @@ class FakeCampaigns(Healthy):
 
     @api
     @recorded
-    def get_budget(self, campaign_id):
-        found(CAMPAIGNS, campaign_id)
-        return {"campaign_id": campaign_id, "total": usd("1000.00"),
-                "reserved": usd("20.00"), "remaining": usd("980.00"), "exhausted": False}
-
-    @api
-    @recorded
     def enroll_partner(self, campaign_id, partner_id):
         return {**found(ENROLLMENTS, ENROLLMENT_A), "campaign_id": campaign_id,
                 "partner_id": partner_id}
@@ -323,6 +316,13 @@ class FakeCommissions(Healthy):
         commission = found(COMMISSIONS, commission_id)
         assert commission["brand_id"] == acting_brand_id
         return {**commission, "status": "DECLINED", "reason": reason}
+
+    @api
+    @recorded
+    def get_campaign_budget(self, campaign_id):
+        found(CAMPAIGNS, campaign_id)
+        return {"campaign_id": campaign_id, "total": usd("1000.00"),
+                "reserved": usd("20.00"), "remaining": usd("980.00"), "exhausted": False}
 
     @api
     @recorded

@@ -19,6 +19,7 @@ from services.campaigns.infrastructure.tables import (
     partner_replicas,
 )
 from services.campaigns.service import CampaignsService
+from services.commissions.service import CommissionsService
 from tests.integration.campaigns.support import (
     BASE_URL,
     CPS_10,
@@ -30,7 +31,8 @@ from tests.integration.campaigns.support import (
     publish_partner_event,
     usd,
 )
-from tests.support import wait_for
+from tests.integration.commissions import tracking_events as tracking
+from tests.support import migrated, wait_for
 
 
 @pytest.fixture
@@ -221,44 +223,44 @@ def test_lists_filter_and_page(rpc):
         rpc.get_campaign(new_partner_id())
 
 
-def test_budget_reserve_release_and_read(rpc):
-    brand_id, campaign = active_campaign(rpc, terms={
-        "model": "CPA", "amount": usd("10.00"), "attribution_window_days": 30,
-        "hold_days": 0})
-    campaign_id = campaign["campaign_id"]
-    reserved = rpc.reserve_budget({"campaign_id": campaign_id, "reservation_id": "conv-1",
-                                   "amount": usd("40.00")})
-    assert reserved["remaining"] == usd("960.00") and reserved["status"] == "RESERVED"
-    partial = {"reservation_id": "conv-1", "release_id": "refund-1", "amount": usd("15.00")}
-    first = rpc.release_budget(partial)
-    assert rpc.release_budget(partial) == first
-    assert (first["released"], first["reserved"], first["remaining"]) == (
-        usd("15.00"), usd("25.00"), usd("975.00"))
-    assert rpc.get_budget(campaign_id) == {
-        "campaign_id": campaign_id, "total": usd("1000.00"), "reserved": usd("25.00"),
-        "remaining": usd("975.00"), "exhausted": False}
-    rest = rpc.release_budget({"reservation_id": "conv-1"})
-    assert rest["released"] == usd("25.00") and rest["reserved"] == usd("0.00")
-    assert rpc.get_budget(campaign_id)["reserved"] == usd("0.00")
-    with pytest.raises(NotFound):
-        rpc.release_budget({"reservation_id": "conv-404"})
-    with pytest.raises(ValidationError) as error:
-        rpc.reserve_budget({"campaign_id": campaign_id, "reservation_id": "conv-2",
-                            "amount": {"amount": "5.00", "currency": "EUR"}})
-    assert "amount" in error.value.fields
-    with pytest.raises(contracts.BudgetExhausted):
-        rpc.reserve_budget({"campaign_id": campaign_id, "reservation_id": "conv-3",
-                            "amount": usd("1000.01")})
+def test_commissions_using_up_the_budget_pause_the_campaign_and_a_top_up_reopens_it(
+        rabbit_config, make_db_uri, db_kind, container_factory):
+    """Campaigns and commissions side by side: commissions promises the budget (from
+    campaigns' events) and reports it used up; campaigns pauses, refuses to reactivate,
+    and reopens after the brand raises the budget."""
+    commissions_uri = migrated("commissions", make_db_uri(db_kind, "commissions"))
+    config = campaigns_config(rabbit_config, make_db_uri, db_kind,
+                              db_uris={"commissions": commissions_uri})
+    container_factory(CampaignsService, config).start()
+    container_factory(CommissionsService, config).start()
+    cpa = {"model": "CPA", "amount": usd("10.00"), "attribution_window_days": 30,
+           "hold_days": 0}
+    with ClusterRpcProxy(config, timeout=10) as proxy:
+        rpc = proxy.campaigns
+        brand_id, campaign = active_campaign(rpc, terms=cpa, budget=usd("25.00"))
+        campaign_id = campaign["campaign_id"]
+        wait_for(lambda: known_budget(proxy, campaign_id), message="commissions' budget")
+        for _ in range(2):  # 20.00 owed, 5.00 left: less than a 10.00 commission
+            conversion = tracking.conversion_attributed(
+                new_partner_id(), campaign_id=campaign_id, brand_id=brand_id,
+                model="CPA", amount="10.00")
+            tracking.publish(config, tracking.envelope("conversion_attributed", conversion))
+        wait_for(lambda: rpc.get_campaign(campaign_id)["pause_reason"] == "budget_exhausted",
+                 message="the campaign paused by the exhausted budget")
+        with pytest.raises(contracts.InsufficientBudget):
+            rpc.activate_campaign(campaign_id, brand_id)
+        topped_up = rpc.change_budget(campaign_id, brand_id, usd("1500.00"))
+        assert topped_up["budget"] == usd("1500.00")
+        assert rpc.activate_campaign(campaign_id, brand_id)["status"] == "ACTIVE"
+        wait_for(lambda: proxy.commissions.get_campaign_budget(campaign_id)["remaining"]
+                 == usd("1480.00"), message="commissions following the new budget")
 
-    rpc.reserve_budget({"campaign_id": campaign_id, "reservation_id": "conv-4",
-                        "amount": usd("995.00")})  # 5.00 left: less than a commission
-    assert rpc.get_campaign(campaign_id)["pause_reason"] == "budget_exhausted"
-    with pytest.raises(contracts.InsufficientBudget):
-        rpc.activate_campaign(campaign_id, brand_id)
-    topped_up = rpc.change_budget(campaign_id, brand_id, usd("1500.00"))
-    assert topped_up["budget"] == usd("1500.00")
-    assert rpc.activate_campaign(campaign_id, brand_id)["status"] == "ACTIVE"
-    assert rpc.get_budget(campaign_id)["remaining"] == usd("505.00")
+
+def known_budget(proxy, campaign_id):
+    try:
+        return proxy.commissions.get_campaign_budget(campaign_id)
+    except NotFound:
+        return None
 
 
 def test_health(rpc):

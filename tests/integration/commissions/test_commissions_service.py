@@ -1,24 +1,17 @@
-"""The commissions service over the real broker, on SQLite and PostgreSQL, with a fake
-campaigns budget. Tracking's events are published here as tracking publishes them."""
+"""The commissions service over the real broker, on SQLite and PostgreSQL. Tracking's and
+campaigns' events are published here as those services publish them; each campaign's
+budget is kept by commissions itself (no other service runs)."""
 import uuid
 
 import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
 
-from common.seedwork.domain.money import Money
 from common.seedwork.errors import Forbidden, NotFound, ValidationError
 from services.commissions.service import CommissionsService
 from tests.integration.commissions import tracking_events as tracking
-from tests.integration.commissions.fake_campaigns import BUDGET, FakeCampaignsService
 from tests.support import migrated, service_config, wait_for
 
 PAYOUT = "11111111-2222-3333-4444-555555555555"
-
-
-@pytest.fixture(autouse=True)
-def budget():
-    BUDGET.reset()
-    return BUDGET
 
 
 @pytest.fixture
@@ -26,15 +19,27 @@ def config(rabbit_config, make_db_uri, db_kind):
     uri = migrated("commissions", make_db_uri(db_kind, "commissions"))
     return service_config(rabbit_config, {"commissions": uri}, RPC_TIMEOUT_SECONDS=1,
                           COMMISSIONS={"approval_interval_seconds": 0.2,
-                                       "release_retry_interval_seconds": 0.3})
+                                       "parked_refunds_interval_seconds": 0.3})
 
 
 @pytest.fixture
 def rpc(config, container_factory):
-    container_factory(FakeCampaignsService, config).start()
     container_factory(CommissionsService, config).start()
     with ClusterRpcProxy(config, timeout=10) as proxy:
+        tracking.campaign_budget(config, "1000.00")
+        wait_for(lambda: known(proxy.commissions, tracking.CAMPAIGN), message="the budget")
         yield proxy.commissions
+
+
+def known(rpc, campaign_id):
+    try:
+        return rpc.get_campaign_budget(campaign_id)
+    except NotFound:
+        return None
+
+
+def reserved(rpc, campaign_id=tracking.CAMPAIGN) -> str:
+    return rpc.get_campaign_budget(campaign_id)["reserved"]["amount"]
 
 
 @pytest.fixture
@@ -65,7 +70,7 @@ def test_an_attributed_conversion_earns_a_commission_approved_after_its_hold(
     approved = wait_for(lambda: commission_of(rpc, partner, "APPROVED"), message="approval")
     assert approved["amount"] == {"amount": "20.00", "currency": "USD"}
     assert approved["order_amount"] == {"amount": "200.00", "currency": "USD"}
-    assert BUDGET.held_by(approved["commission_id"]) == Money.of("20.00", "USD")
+    assert reserved(rpc) == "20.00"
     assert balance(rpc, partner) == {"currency": "USD", "pending": "0.00", "approved": "20.00",
                                      "in_payout": "0.00", "paid": "0.00",
                                      "adjustments": "0.00", "payable": "20.00"}
@@ -86,25 +91,31 @@ def test_the_same_conversion_delivered_three_times_is_one_commission_one_reserva
     wait_for(lambda: rpc.get_balance(partner)["balances"], message="the ledger")
     assert len(probe.drain(settle=0.5)) == 1
     assert rpc.list_commissions({"partner_id": partner})["total"] == 1
-    assert len(BUDGET.reservations) == 1
+    assert reserved(rpc) == "20.00"
     assert balance(rpc, partner)["approved"] == "20.00"
 
 
-def test_a_campaigns_timeout_is_retried_and_never_doubles(config, rpc, partner):
-    BUDGET.slow_calls, BUDGET.slow_seconds = 1, 1.5  # the caller gives up after 1 s
-    attribute(config, partner, order="50.00")
+def test_a_conversion_of_a_campaign_not_known_yet_waits_for_its_budget(config, rpc, partner):
+    campaign = str(uuid.uuid4())
+    attribute(config, partner, order="50.00", campaign_id=campaign)  # retried meanwhile
+    tracking.campaign_budget(config, "100.00", campaign_id=campaign)
     commission = wait_for(lambda: commission_of(rpc, partner), timeout=15,
                           message="the retried commission")
     assert commission["amount"]["amount"] == "5.00"
-    assert BUDGET.reserve_calls >= 2 and len(BUDGET.reservations) == 1
+    assert reserved(rpc, campaign) == "5.00"
 
 
 def test_an_exhausted_budget_rejects_the_second_commission(config, rpc, partner, event_probe):
+    """CPA 10.00 on a 15.00 budget: the first leaves 5.00, less than any commission can be
+    -- the budget is exhausted (said once), the second is refused."""
     probe = event_probe("commissions", "commission_rejected")
+    exhausted = event_probe("commissions", "campaign_budget_exhausted")
     campaign = str(uuid.uuid4())
-    BUDGET.budgets[campaign] = Money.of("15.00", "USD")
+    cpa = {"model": "CPA", "amount": "10.00"}
+    tracking.campaign_budget(config, "15.00", campaign_id=campaign, **cpa)
+    wait_for(lambda: known(rpc, campaign), message="the budget")
     for _ in range(2):
-        attribute(config, partner, order="100.00", campaign_id=campaign)
+        attribute(config, partner, order="100.00", campaign_id=campaign, **cpa)
     page = wait_for(lambda: (p := rpc.list_commissions({"campaign_id": campaign}))["total"] == 2
                     and p, message="both commissions")
     statuses = sorted(item["status"] for item in page["items"])
@@ -113,6 +124,9 @@ def test_an_exhausted_budget_rejects_the_second_commission(config, rpc, partner,
     assert (rejected["payload"]["reason"], rejected["payload"]["amount"]["amount"]) == (
         "budget_exhausted", "0.00")
     wait_for(lambda: balance(rpc, partner)["payable"] == "10.00", message="the approval")
+    assert reserved(rpc, campaign) == "10.00"
+    [news] = wait_for(lambda: exhausted.drain(settle=0.3), message="campaign_budget_exhausted")
+    assert news["payload"]["remaining"] == {"amount": "5.00", "currency": "USD"}
 
 
 def test_refunds_reduce_before_payout_and_claw_back_after(config, rpc, partner):
@@ -123,8 +137,7 @@ def test_refunds_reduce_before_payout_and_claw_back_after(config, rpc, partner):
                                   tracking.conversion_reversed(payload, *args, **kwargs)))
     publish_refund(first, "50.00")
     wait_for(lambda: balance(rpc, partner)["approved"] == "15.00", message="the reduction")
-    wait_for(lambda: BUDGET.held_by(commission["commission_id"]) == Money.of("15", "USD"),
-             message="the budget release")
+    assert reserved(rpc) == "15.00"
 
     held = rpc.hold_for_payout({"payout_id": PAYOUT, "partner_id": partner, "currency": "USD"})
     assert (held["status"], held["amount"]["amount"]) == ("HELD", "15.00")
@@ -151,8 +164,7 @@ def test_click_batches_respect_the_daily_cap(config, rpc, partner):
     amounts = sorted(item["amount"]["amount"] for item in page["items"])
     assert amounts in (["2.00", "3.00"], ["1.50", "3.50"])  # whichever batch came first
     wait_for(lambda: balance(rpc, partner)["approved"] == "5.00", message="10 clicks x 0.50")
-    wait_for(lambda: sum(BUDGET.held_by(r).amount for r in BUDGET.reservations) == 5,
-             message="the unused reservation back")
+    assert reserved(rpc) == "5.00"
 
 
 def test_brand_decisions_are_owned_and_validated(config, rpc, partner):
@@ -169,7 +181,7 @@ def test_brand_decisions_are_owned_and_validated(config, rpc, partner):
     assert rpc.get_commission(commission_id)["status"] == "PENDING"
     declined = rpc.decline_commission(commission_id, brand, "test order")
     assert (declined["status"], declined["reason"]) == ("DECLINED", "test order")
-    wait_for(lambda: BUDGET.held_by(commission_id).is_zero, message="the release")
+    assert reserved(rpc) == "0.00"
     assert balance(rpc, partner)["pending"] == "0.00"
     assert rpc.list_commissions({"brand_id": brand, "status": "DECLINED"})["total"] == 1
     assert rpc.health() == {"service": "commissions", "status": "ok", "database": "ok"}

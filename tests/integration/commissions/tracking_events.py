@@ -1,5 +1,6 @@
 """Contract-valid tracking events, published the way tracking's outbox relay does
-(``tracking.events`` exchange, routing key = event type), for the commissions tests."""
+(``tracking.events`` exchange, routing key = event type), for the commissions tests --
+and the campaign events that tell commissions each campaign's budget."""
 from __future__ import annotations
 
 import uuid
@@ -8,7 +9,7 @@ from datetime import UTC, datetime
 from kombu import Connection
 from nameko.standalone.events import get_event_exchange
 
-from common.contracts import tracking
+from common.contracts import campaigns, tracking
 from common.seedwork.application.integration import IntegrationEvent
 from common.seedwork.domain.clock import isoformat
 
@@ -71,6 +72,28 @@ def envelope(event_type: str, payload: dict) -> dict:
 def publish(config: dict, message: dict) -> dict:
     """Publish one envelope (again, for a redelivery) on tracking's exchange."""
     exchange = get_event_exchange("tracking", config)
+    with Connection(config["AMQP_URI"]) as conn:
+        conn.Producer(serializer="json").publish(
+            message, exchange=exchange, routing_key=message["type"], declare=[exchange])
+    return message
+
+
+def campaign_budget(config: dict, budget: str, campaign_id: str = CAMPAIGN,
+                    revision: int = 1, **terms_args) -> dict:
+    """Publish ``campaign_created`` (or a later snapshot, by ``revision``) of a campaign
+    with this budget, as campaigns' relay does."""
+    snapshot = {
+        "campaign_id": campaign_id, "brand_id": BRAND, "name": "Campaign", "currency": "USD",
+        "status": "ACTIVE", "starts_at": None, "ends_at": None,
+        "landing_url": "https://shop.example.com", "budget": {"amount": budget,
+                                                              "currency": "USD"},
+        "eligibility": {"partner_types": [], "countries": []}, "terms": terms(**terms_args),
+        "revision": revision}
+    contract = campaigns.CAMPAIGN_CREATED
+    message = IntegrationEvent.new(
+        source="campaigns", type=contract.name, version=contract.version,
+        payload=contract.serialize({"campaign": snapshot})).to_message()
+    exchange = get_event_exchange("campaigns", config)
     with Connection(config["AMQP_URI"]) as conn:
         conn.Producer(serializer="json").publish(
             message, exchange=exchange, routing_key=message["type"], declare=[exchange])

@@ -1,5 +1,5 @@
 """The payout saga over the real broker, on SQLite and PostgreSQL: the real partners and
-commissions services, a fake campaigns budget, tracking's events published here."""
+commissions services; tracking's events (and the campaign's budget) published here."""
 import uuid
 
 import pytest
@@ -16,18 +16,12 @@ from services.payouts.application.ports import PaymentRequest, PaymentResult
 from services.payouts.infrastructure.psp import SimulatedPsp, build_psp
 from services.payouts.service import PayoutsService
 from tests.integration.commissions import tracking_events as tracking
-from tests.integration.commissions.fake_campaigns import BUDGET, FakeCampaignsService
 from tests.support import migrated, service_config, wait_for
 
 
 def psp_settings(forced_failures=0):
     return {"adapter": "simulated", "latency_ms": 0, "failure_rate": 0,
             "forced_failures": forced_failures}
-
-
-@pytest.fixture(autouse=True)
-def budget():
-    BUDGET.reset()
 
 
 @pytest.fixture
@@ -37,7 +31,7 @@ def config(rabbit_config, make_db_uri, db_kind, request):
     forced = getattr(request, "param", 0)
     return service_config(
         rabbit_config, uris, RPC_TIMEOUT_SECONDS=3,
-        COMMISSIONS={"approval_interval_seconds": 0.2, "release_retry_interval_seconds": 0.5},
+        COMMISSIONS={"approval_interval_seconds": 0.2, "parked_refunds_interval_seconds": 0.5},
         PAYOUTS={"saga_interval_seconds": 0.2, "saga_lease_seconds": 10,
                  "saga_retry_delay_seconds": 0.5, "min_amount": "10.00",
                  "psp": psp_settings(forced)})
@@ -45,7 +39,7 @@ def config(rabbit_config, make_db_uri, db_kind, request):
 
 @pytest.fixture
 def rpc(config, container_factory):
-    for service in (FakeCampaignsService, PartnersService, CommissionsService, PayoutsService):
+    for service in (PartnersService, CommissionsService, PayoutsService):
         container_factory(service, config).start()
     with ClusterRpcProxy(config, timeout=15) as proxy:
         yield proxy
@@ -62,6 +56,7 @@ def active_partner(rpc, **changes):
 
 
 def approved_commission(config, rpc, partner_id, order="200.00"):
+    tracking.campaign_budget(config, "1000000.00")  # the same snapshot again changes nothing
     payload = tracking.conversion_attributed(partner_id, order=order)
     tracking.publish(config, tracking.envelope("conversion_attributed", payload))
     wait_for(lambda: rpc.commissions.list_commissions(
@@ -169,7 +164,7 @@ def test_concurrent_runs_of_two_cycles_start_one_payout_and_say_why_the_other_sk
         config, container_factory):
     """Both runs see the partner payable; exactly one starts its payout, the other answer
     says it skipped the partner, why, and which payout holds it -- and that payout pays."""
-    for service in (FakeCampaignsService, PartnersService, CommissionsService):
+    for service in (PartnersService, CommissionsService):
         container_factory(service, config).start()
     idle = {**config, "PAYOUTS": {**config["PAYOUTS"], "saga_interval_seconds": 3600}}
     payouts = container_factory(PayoutsService, idle)  # no saga holds anything meanwhile

@@ -6,7 +6,7 @@ from nameko.exceptions import RemoteError
 from werkzeug.exceptions import MethodNotAllowed
 from werkzeug.exceptions import NotFound as RouteNotFound
 
-from common.contracts.campaigns import BudgetExhausted
+from common.contracts.campaigns import InsufficientBudget
 from common.seedwork.errors import (
     BusinessRuleViolation,
     ConcurrencyConflict,
@@ -27,7 +27,7 @@ from services.bff import errors
     (Forbidden("no"), 403, "forbidden"),
     (BusinessRuleViolation("rule", {"rule": ["KycMustBeVerified"]}), 409,
      "business_rule_violation"),
-    (BudgetExhausted(), 409, "budget_exhausted"),
+    (InsufficientBudget(), 409, "insufficient_budget"),
     (ServiceUnavailable("tracking.x did not answer", {"service": ["tracking"]}), 503,
      "service_unavailable"),
 ])

@@ -35,17 +35,10 @@ class FakeCampaignRepository(InMemoryRepository):
         return [c.id for c in sorted(due, key=lambda c: c.ends_at)][:limit]
 
 
-class FakeReservationRepository(InMemoryRepository):
-    def campaign_of(self, reservation_id):
-        reservation = self.items.get(reservation_id)
-        return reservation.campaign_id if reservation else None
-
-
 def fake_uow():
     return InMemoryUnitOfWork(
         translator=TRANSLATOR, brands=InMemoryRepository(), campaigns=FakeCampaignRepository(),
-        enrollments=FakeEnrollmentRepository(), partners=InMemoryRepository(),
-        reservations=FakeReservationRepository())
+        enrollments=FakeEnrollmentRepository(), partners=InMemoryRepository())
 
 
 class Clock:

@@ -3,11 +3,9 @@ from decimal import Decimal
 
 import pytest
 
-from common.seedwork.domain.money import Money
 from common.seedwork.errors import Forbidden, ValidationError
 from services.campaigns.domain import campaign as domain
 from services.campaigns.domain import errors
-from services.campaigns.domain.budget import FULL_RELEASE
 from services.campaigns.domain.campaign import Campaign, CampaignStatus
 from tests.unit.campaigns.builders import brand, campaign, cpa, cps, draft, usd
 from tests.unit.campaigns.fakes import NOW
@@ -175,76 +173,31 @@ def test_closed_campaigns_keep_their_terms():
 
 
 # --- budget -------------------------------------------------------------------------------
-def test_reservations_count_against_the_budget_and_never_overspend():
+def test_when_commissions_report_the_budget_used_up_the_campaign_pauses_once():
     made = campaign(terms=cpa("10.00"), budget="25.00")
-    reservation = made.reserve("r1", usd(10), NOW)
-    assert (reservation.remaining_after, made.remaining) == (usd(15), usd(15))
-    with pytest.raises(errors.Overspend) as refused:
-        made.reserve("r2", usd("15.01"), NOW)
-    assert refused.value.code == "budget_exhausted"
-    assert made.reserved == usd(10)
-
-
-def test_a_reservation_in_another_currency_or_not_positive_is_invalid():
-    made = campaign()
-    with pytest.raises(ValidationError) as error:
-        made.reserve("r1", Money.of(5, "EUR"), NOW)
-    assert "USD" in error.value.fields["amount"][0]
-    with pytest.raises(ValidationError):
-        made.reserve("r1", usd(0), NOW)
-
-
-def test_a_draft_has_no_budget_to_reserve():
-    with pytest.raises(errors.BudgetNotReservable):
-        campaign(active=False).reserve("r1", usd(1), NOW)
-
-
-def test_the_campaign_pauses_itself_once_when_no_commission_fits_any_more():
-    made = campaign(terms=cpa("10.00"), budget="25.00")
-    made.reserve("r1", usd(10), NOW)
-    assert made.pending_events == ()
-    made.reserve("r2", usd(10), NOW)  # 5 left < 10, the smallest commission
+    made.budget_ran_out(reserved=usd(20), remaining=usd(5), now=NOW)
+    made.budget_ran_out(reserved=usd(20), remaining=usd(5), now=NOW)  # redelivered news
     paused, exhausted = made.pull_events()
     assert isinstance(paused, domain.CampaignPaused) and paused.reason == "budget_exhausted"
-    assert (exhausted.reserved, exhausted.remaining) == (usd(20), usd(5))
+    assert (exhausted.budget, exhausted.reserved, exhausted.remaining) == (
+        usd(25), usd(20), usd(5))
     assert made.status is CampaignStatus.PAUSED and made.budget_exhausted
-    made.reserve("r3", usd(5), NOW)  # still reservable: late conversions are paid
-    assert made.pending_events == ()
     with pytest.raises(errors.InsufficientBudget):
         made.activate(NOW)
 
 
-def test_a_release_makes_room_and_exhaustion_is_news_again():
+def test_room_reported_again_lets_the_brand_reactivate():
     made = campaign(terms=cpa("10.00"), budget="20.00")
-    first = made.reserve("r1", usd(10), NOW)
-    made.reserve("r2", usd(10), NOW)
-    made.pull_events()
-    release = made.release(first, FULL_RELEASE, None, NOW)
-    assert (release.amount, release.reserved_after, release.remaining_after) == (
-        usd(10), usd(0), usd(10))
+    made.budget_ran_out(reserved=usd(20), remaining=usd(0), now=NOW)
+    made.budget_has_room(NOW)
     assert not made.budget_exhausted
     made.activate(NOW)
-    made.reserve("r3", usd(10), NOW)
-    assert "CampaignBudgetExhausted" in event_types(made)
-
-
-def test_partial_releases_are_idempotent_per_release_id():
-    made = campaign(terms=cpa("1.00"))
-    reservation = made.reserve("r1", usd(30), NOW)
-    first = made.release(reservation, "refund-1", usd(10), NOW)
-    again = made.release(reservation, "refund-1", usd(10), LATER)
-    assert first is again and made.reserved == usd(20) and reservation.left == usd(20)
-    with pytest.raises(errors.ReleaseExceedsReservation):
-        made.release(reservation, "refund-2", usd(25), NOW)
-    rest = made.release(reservation, FULL_RELEASE, None, NOW)
-    assert rest.amount == usd(20) and reservation.status.value == "RELEASED"
-    assert made.reserved == usd(0)
+    assert made.status is CampaignStatus.ACTIVE
 
 
 def test_a_top_up_after_exhaustion_lets_the_brand_reactivate():
     made = campaign(terms=cpa("10.00"), budget="20.00")
-    made.reserve("r1", usd(15), NOW)
-    assert made.status is CampaignStatus.PAUSED
+    made.budget_ran_out(reserved=usd(15), remaining=usd(5), now=NOW)
     made.pull_events()
     made.change_budget(usd("100.00"), NOW)
     [changed] = made.pull_events()
@@ -252,15 +205,19 @@ def test_a_top_up_after_exhaustion_lets_the_brand_reactivate():
     assert (changed.previous_budget, changed.campaign.budget) == (usd(20), usd(100))
     assert not made.budget_exhausted and made.status is CampaignStatus.PAUSED
     made.activate(NOW)
-    assert made.remaining == usd(85)
+    assert made.status is CampaignStatus.ACTIVE
 
 
-def test_the_budget_never_drops_below_what_is_reserved():
-    made = campaign(terms=cpa("10.00"))
-    made.reserve("r1", usd(40), NOW)
-    with pytest.raises(ValidationError) as error:
-        made.change_budget(usd("39.99"), NOW)
-    assert error.value.fields == {"budget": ["Must be at least the 40.00 USD already reserved."]}
-    made.change_budget(usd("45.00"), NOW)  # 5 left < 10: exhausted at once
-    assert event_types(made) == ["CampaignBudgetChanged", "CampaignPaused",
-                                 "CampaignBudgetExhausted"]
+def test_a_lower_budget_is_the_brands_call_and_a_lower_one_keeps_exhaustion():
+    made = campaign(terms=cpa("10.00"), budget="40.00")
+    made.budget_ran_out(reserved=usd(40), remaining=usd(0), now=NOW)
+    made.change_budget(usd("30.00"), NOW)  # below what is owed: stops new commissions only
+    assert made.budget == usd(30) and made.budget_exhausted
+    with pytest.raises(ValidationError):
+        made.change_budget(usd("0"), NOW)
+
+
+def test_a_budget_that_cannot_pay_one_commission_cannot_be_activated():
+    made = campaign(terms=cpa("10.00"), budget="5.00", active=False)
+    with pytest.raises(errors.InsufficientBudget):
+        made.activate(NOW)

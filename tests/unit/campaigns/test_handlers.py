@@ -6,7 +6,7 @@ import pytest
 
 from common.contracts import campaigns as contracts
 from common.seedwork.domain.money import Money
-from common.seedwork.errors import Conflict, Forbidden, NotFound, ValidationError
+from common.seedwork.errors import Forbidden, NotFound, ValidationError
 from services.campaigns.application import commands
 from services.campaigns.domain import errors
 from tests.unit.campaigns.builders import PARTNER_ID, usd
@@ -211,59 +211,26 @@ def test_partner_events_suspend_and_restore_its_enrollments(bus, uow):
     assert reactivated["status"] == "ACTIVE" and reactivated["revision"] == 3
 
 
-# --- budget -------------------------------------------------------------------------------
-def reserve(bus, campaign_id, reservation_id, amount):
-    return bus.handle(commands.ReserveBudget(campaign_id=campaign_id,
-                                             reservation_id=reservation_id, amount=usd(amount)))
-
-
-def test_a_reservation_is_idempotent_by_its_id(bus, uow):
-    campaign_id = campaign(bus, brand(bus), terms=CPA_TERMS, budget="100.00")
-    first = reserve(bus, campaign_id, "c-1", "30.00")
-    assert first == {"reservation_id": "c-1", "campaign_id": campaign_id,
-                     "amount": {"amount": "30.00", "currency": "USD"}, "status": "RESERVED",
-                     "remaining": {"amount": "70.00", "currency": "USD"}}
-    reserve(bus, campaign_id, "c-2", "10.00")
-    assert reserve(bus, campaign_id, "c-1", "30.00") == first
-    assert uow.campaigns.get(campaign_id).reserved == usd(40)
-    with pytest.raises(Conflict):
-        reserve(bus, campaign_id, "c-1", "31.00")
-
-
-def test_overspending_raises_the_contract_error_and_changes_nothing(bus, uow):
-    campaign_id = campaign(bus, brand(bus), terms=CPA_TERMS, budget="100.00")
-    reserve(bus, campaign_id, "c-1", "95.00")
-    with pytest.raises(errors.Overspend) as error:  # BudgetExhausted once over the wire
-        reserve(bus, campaign_id, "c-2", "10.00")
-    assert error.value.code == "budget_exhausted"
-    assert uow.campaigns.get(campaign_id).reserved == usd(95)
-    assert uow.reservations.get("c-2") is None
-
-
-def test_exhaustion_pauses_the_campaign_and_is_published_once(bus, uow):
-    campaign_id = campaign(bus, brand(bus), terms=CPA_TERMS, budget="25.00")
-    for n in range(2):
-        reserve(bus, campaign_id, f"c-{n}", "10.00")
-    reserve(bus, campaign_id, "c-late", "5.00")
+# --- budget (as commissions report it) ----------------------------------------------------
+def test_commissions_reporting_the_budget_used_up_pauses_the_campaign_and_says_so_once(bus, uow):
+    brand_id = brand(bus)
+    campaign_id = campaign(bus, brand_id, terms=CPA_TERMS, budget="25.00")
+    report = commands.NoteBudgetExhausted(campaign_id=campaign_id, reserved=usd("20.00"),
+                                          remaining=usd("5.00"))
+    bus.handle(report)
+    bus.handle(report)
     [exhausted] = published(uow, "budget_exhausted")
     assert exhausted["remaining"] == {"amount": "5.00", "currency": "USD"}
     [paused] = published(uow, "campaign_paused")
     assert paused["reason"] == "budget_exhausted" and paused["campaign"]["status"] == "PAUSED"
     contracts.BUDGET_EXHAUSTED.parse(exhausted)
+    with pytest.raises(errors.InsufficientBudget):
+        bus.handle(commands.ActivateCampaign(campaign_id=campaign_id, acting_brand_id=brand_id))
+    bus.handle(commands.NoteBudgetAvailable(campaign_id=campaign_id))
+    bus.handle(commands.ActivateCampaign(campaign_id=campaign_id, acting_brand_id=brand_id))
+    assert uow.campaigns.get(campaign_id).status.value == "ACTIVE"
 
 
-def test_releases_give_the_money_back_once(bus, uow):
-    campaign_id = campaign(bus, brand(bus), terms=CPA_TERMS, budget="100.00")
-    reserve(bus, campaign_id, "c-1", "30.00")
-    release = commands.ReleaseBudget(reservation_id="c-1", release_id="refund-1",
-                                     amount=usd("10.00"))
-    first = bus.handle(release)
-    assert bus.handle(release) == first
-    assert (first["released"]["amount"], first["reserved"]["amount"],
-            first["remaining"]["amount"]) == ("10.00", "20.00", "80.00")
-    rest = bus.handle(commands.ReleaseBudget(reservation_id="c-1"))
-    assert rest["released"]["amount"] == "20.00" and rest["release_id"] is None
-    assert bus.handle(commands.ReleaseBudget(reservation_id="c-1")) == rest
-    assert uow.campaigns.get(campaign_id).reserved == usd(0)
-    with pytest.raises(NotFound):
-        bus.handle(commands.ReleaseBudget(reservation_id="nope"))
+def test_a_report_about_an_unknown_campaign_changes_nothing(bus, uow):
+    bus.handle(commands.NoteBudgetAvailable(campaign_id=PARTNER_ID))  # no such campaign
+    assert uow.campaigns.items == {} and uow.outbox == []

@@ -32,22 +32,6 @@ def test_shape_errors_are_named_per_field_including_nested_ones():
     assert "strings" in fields["budget"]["amount"][0]
 
 
-def test_a_partial_release_needs_a_release_id():
-    with pytest.raises(ValidationError) as error:
-        load(schemas.ReleaseBudgetSchema(),
-             {"reservation_id": "c-1", "amount": {"amount": "1.00", "currency": "USD"}})
-    assert "release_id" in error.value.fields
-    assert load(schemas.ReleaseBudgetSchema(), {"reservation_id": "c-1"})["amount"] is None
-
-
-def test_reservation_ids_are_id_like():
-    with pytest.raises(ValidationError) as error:
-        load(schemas.ReserveBudgetSchema(), {
-            "campaign_id": BRAND_ID, "reservation_id": "no spaces please",
-            "amount": {"amount": "1.00", "currency": "USD"}})
-    assert set(error.value.fields) == {"reservation_id"}
-
-
 def test_referral_codes_are_matched_case_insensitively():
     assert load(schemas.ReferralCodeSchema(), {"code": " ABCdef2345 "})["code"] == "abcdef2345"
 

@@ -1,14 +1,10 @@
-"""In-memory fakes of the commissions repositories and of the campaigns budget."""
+"""In-memory fakes of the commissions repositories."""
 from __future__ import annotations
-
-from datetime import timedelta
 
 from common.seedwork.application.unit_of_work import AbstractRepository
 from common.seedwork.domain.money import Money
-from common.seedwork.errors import Conflict, ServiceUnavailable
 from common.seedwork.infrastructure.memory import InMemoryRepository, InMemoryUnitOfWork
 from services.commissions.application.integration_events import TRANSLATOR
-from services.commissions.domain.budget import Reservation
 from services.commissions.domain.clicks import DailyClickAllowance, allowance_id
 from services.commissions.domain.ledger import PartnerLedger, ledger_id
 
@@ -53,29 +49,21 @@ class FakeAllowances(InMemoryRepository):
         return found
 
 
-class FakeReleaseQueue(AbstractRepository):
-    def __init__(self):
+class FakeCampaignBudgets(InMemoryRepository):
+    def __init__(self, entries):
         super().__init__()
-        self.items = {}  # release_id -> [release, status, next_attempt_at, attempts]
+        # a function, not the repositories: a rolled-back transaction restores this
+        # repository's state from a deep copy, which would freeze copies of them here
+        self._entries = entries  # () -> (commissions repository, adjustments repository)
 
-    def add(self, release):
-        self.items.setdefault(release.release_id, [release, "PENDING", release.created_at, 0])
-
-    def due(self, now, limit, ids=None):
-        return [release for release, status, at, _ in self.items.values()
-                if status == "PENDING" and at <= now
-                and (ids is None or release.release_id in ids)][:limit]
-
-    def sent(self, release_id, now):
-        self.items[release_id][1] = "SENT"
-
-    def failed(self, release_id, error, now):
-        entry = self.items[release_id]
-        entry[3] += 1
-        entry[2] = now + timedelta(seconds=2 ** entry[3])
-
-    def pending(self):
-        return [entry[0] for entry in self.items.values() if entry[1] == "PENDING"]
+    def owed_so_far(self, campaign_id, currency):
+        """The commissions' amounts less the clawbacks payouts recovered (as the SQL does)."""
+        commissions, adjustments = self._entries()
+        of_campaign = {c.id: c for c in commissions.items.values()
+                       if c.source.campaign_id == campaign_id}
+        recovered = [a.amount for a in adjustments.items.values()
+                     if a.commission_id in of_campaign and a.status.value == "SETTLED"]
+        return sum([c.amount for c in of_campaign.values()] + recovered, Money.zero(currency))
 
 
 class FakeParkedRefunds(AbstractRepository):
@@ -100,55 +88,9 @@ class FakeParkedRefunds(AbstractRepository):
 
 def fake_uow():
     commissions = FakeCommissions()
-    return InMemoryUnitOfWork(
+    uow = InMemoryUnitOfWork(
         translator=TRANSLATOR, commissions=commissions, adjustments=FakeAdjustments(),
         ledgers=FakeLedgers(), holds=InMemoryRepository(), allowances=FakeAllowances(),
-        releases=FakeReleaseQueue(), parked_refunds=FakeParkedRefunds(commissions))
-
-
-class FakeBudget:
-    """campaigns' budget in memory: idempotent reservations and releases, exhaustion,
-    and outages on demand (the next ``down`` calls fail with ServiceUnavailable)."""
-
-    def __init__(self, budgets: dict[str, Money] | None = None):
-        self.budgets = dict(budgets or {})
-        self.reservations: dict[str, tuple[str, Money]] = {}  # id -> (campaign, amount)
-        self.releases: dict[str, tuple[str, Money]] = {}      # release id -> (reservation, amount)
-        self.reserve_calls = 0
-        self.down = 0
-        self.on_reserve = None
-
-    def reserve(self, campaign_id, reservation_id, amount):
-        self._maybe_down()
-        self.reserve_calls += 1
-        if self.on_reserve:
-            self.on_reserve()
-        if reservation_id in self.reservations:
-            if self.reservations[reservation_id] != (campaign_id, amount):
-                raise Conflict("Reservation id already used for another request.")
-            return Reservation(True)
-        budget = self.budgets.get(campaign_id)
-        if budget is not None and self.remaining(campaign_id) < amount:
-            return Reservation(False, "budget_exhausted")
-        self.reservations[reservation_id] = (campaign_id, amount)
-        return Reservation(True)
-
-    def release(self, release):
-        self._maybe_down()
-        self.releases.setdefault(release.release_id, (release.reservation_id, release.amount))
-
-    def held_by(self, reservation_id) -> Money:
-        """What a reservation still holds: reserved minus released."""
-        _, reserved = self.reservations[reservation_id]
-        back = [amount for owner, amount in self.releases.values() if owner == reservation_id]
-        return reserved - sum(back, Money.zero(reserved.currency))
-
-    def remaining(self, campaign_id) -> Money:
-        budget = self.budgets[campaign_id]
-        held = [self.held_by(r) for r, (c, _) in self.reservations.items() if c == campaign_id]
-        return budget - sum(held, Money.zero(budget.currency))
-
-    def _maybe_down(self):
-        if self.down:
-            self.down -= 1
-            raise ServiceUnavailable("campaigns did not answer.", {"service": ["campaigns"]})
+        budgets=FakeCampaignBudgets(lambda: (uow.commissions, uow.adjustments)),
+        parked_refunds=FakeParkedRefunds(commissions))
+    return uow

@@ -1,12 +1,13 @@
-"""Commissions use cases on in-memory fakes (repositories and the campaigns budget)."""
+"""Commissions use cases on in-memory fakes: earning within the campaign's budget,
+approvals, declines, refunds and clawbacks, the payout saga steps."""
 from datetime import timedelta
 
 import pytest
 
 from common.seedwork.application.bus import MessageBus
-from common.seedwork.errors import BusinessRuleViolation, Forbidden, NotFound, ServiceUnavailable
+from common.seedwork.errors import BusinessRuleViolation, Forbidden, NotFound
 from services.commissions.application import commands
-from services.commissions.application.handlers import HANDLERS
+from services.commissions.application.handlers import HANDLERS, CampaignNotYetKnown
 from services.commissions.domain import ids
 from services.commissions.domain.ledger import Bucket, PartnerLedger
 from tests.unit.commissions.builders import (
@@ -23,7 +24,7 @@ from tests.unit.commissions.builders import (
     refund,
     usd,
 )
-from tests.unit.commissions.fakes import FakeBudget, fake_uow
+from tests.unit.commissions.fakes import fake_uow
 
 
 class Clock:
@@ -40,18 +41,26 @@ def uow():
 
 
 @pytest.fixture
-def budget():
-    return FakeBudget({CAMPAIGN: usd("1000.00")})
-
-
-@pytest.fixture
 def clock():
     return Clock()
 
 
 @pytest.fixture
-def bus(uow, budget, clock):
-    return MessageBus(uow, HANDLERS, {"budget": budget, "clock": clock})
+def bus(uow, clock):
+    bus = MessageBus(uow, HANDLERS, {"clock": clock})
+    bus.handle(campaign_budget("1000.00"))
+    return bus
+
+
+def campaign_budget(total: str, revision: int = 1, smallest: str = "0.01"):
+    """What a campaign event tells commissions: the budget and the smallest commission."""
+    return commands.FollowCampaignBudget(campaign_id=CAMPAIGN, brand_id=BRAND,
+                                         total=usd(total), smallest=usd(smallest),
+                                         revision=revision)
+
+
+def reserved(uow):
+    return uow.budgets.items[CAMPAIGN].reserved
 
 
 def stored(uow, cmd):
@@ -81,52 +90,53 @@ def pay(bus, payout_id="11111111-1111-1111-1111-111111111111", partner=PARTNER):
 
 
 # --- earning ------------------------------------------------------------------------------
-def test_a_cps_conversion_earns_a_pending_commission_reserved_on_the_budget(bus, uow, budget):
+def test_a_cps_conversion_earns_a_pending_commission_reserved_on_the_budget(bus, uow):
     cmd = conversion("200.00")
     assert bus.handle(cmd) == commission_id(cmd)
     commission = stored(uow, cmd)
     assert (commission.status.value, commission.amount) == ("PENDING", usd("20.00"))
-    assert budget.reservations == {commission.id: (CAMPAIGN, usd("20.00"))}
+    assert reserved(uow) == usd("20.00")
     [event] = uow.published("commission_created")
     assert event.payload["amount"] == {"amount": "20.00", "currency": "USD"}
     assert event.payload["hold_until"] == "2026-11-29T12:00:00Z"
     assert balances(uow)["pending"] == usd("20.00")
 
 
-def test_the_same_conversion_three_times_is_one_commission_and_one_reservation(bus, uow, budget):
+def test_the_same_conversion_three_times_is_one_commission_and_one_reservation(bus, uow):
     cmd = conversion()
     for _ in range(3):
         bus.handle(cmd)
-    assert len(uow.commissions.items) == 1 and len(budget.reservations) == 1
-    assert budget.reserve_calls == 1
+    assert len(uow.commissions.items) == 1 and reserved(uow) == usd("20.00")
     assert len(uow.published("commission_created")) == 1
     assert balances(uow)["pending"] == usd("20.00")
 
 
-def test_a_crash_after_the_reservation_retries_into_the_same_reservation(bus, uow, budget):
+def test_a_crash_while_recording_reserves_nothing_and_the_redelivery_reserves_once(bus, uow):
     cmd = conversion()
     add = uow.commissions.add
     uow.commissions.add = lambda c: (_ for _ in ()).throw(RuntimeError("power cut"))
     with pytest.raises(RuntimeError):
         bus.handle(cmd)
-    assert uow.commissions.items == {} and len(budget.reservations) == 1
+    assert uow.commissions.items == {} and reserved(uow) == usd("0.00")
     uow.commissions.add = add
     bus.handle(cmd)  # the redelivery
-    assert len(uow.commissions.items) == 1 and len(budget.reservations) == 1
+    assert len(uow.commissions.items) == 1 and reserved(uow) == usd("20.00")
 
 
-def test_campaigns_down_means_retry_later_with_nothing_recorded(bus, uow, budget):
-    budget.down = 1
+def test_a_conversion_of_a_campaign_not_known_yet_is_retried_with_nothing_recorded(clock):
+    uow = fake_uow()
+    bus = MessageBus(uow, HANDLERS, {"clock": clock})
     cmd = conversion()
-    with pytest.raises(ServiceUnavailable):
+    with pytest.raises(CampaignNotYetKnown):  # a transient error: the event is retried
         bus.handle(cmd)
     assert uow.commissions.items == {} and uow.outbox == []
+    bus.handle(campaign_budget("1000.00"))
     bus.handle(cmd)
     assert stored(uow, cmd).status.value == "PENDING"
 
 
-def test_an_exhausted_budget_rejects_the_commission_and_nothing_is_owed(bus, uow, budget):
-    budget.budgets[CAMPAIGN] = usd("15.00")
+def test_an_exhausted_budget_rejects_the_commission_and_nothing_is_owed(bus, uow):
+    bus.handle(campaign_budget("15.00", revision=2, smallest="10.00"))
     first, second = conversion("100.00"), conversion("100.00")
     bus.handle(first)
     bus.handle(second)
@@ -136,10 +146,33 @@ def test_an_exhausted_budget_rejects_the_commission_and_nothing_is_owed(bus, uow
         "REJECTED", "budget_exhausted", usd("0.00"))
     [event] = uow.published("commission_rejected")
     assert event.payload["reason"] == "budget_exhausted"
-    assert balances(uow)["pending"] == usd("10.00")
+    assert balances(uow)["pending"] == usd("10.00") and reserved(uow) == usd("10.00")
+    [exhausted] = uow.published("campaign_budget_exhausted")  # 5.00 left < 10.00, said once
+    assert exhausted.payload["remaining"] == {"amount": "5.00", "currency": "USD"}
 
 
-def test_cpc_batches_of_one_day_respect_the_daily_cap(bus, uow, budget):
+def test_an_older_campaign_snapshot_changes_nothing_and_a_bigger_budget_makes_room(bus, uow):
+    bus.handle(campaign_budget("15.00", revision=3, smallest="10.00"))
+    bus.handle(conversion("100.00"))                                    # 10.00 owed, 5 left
+    bus.handle(campaign_budget("5000.00", revision=2, smallest="10.00"))  # older: ignored
+    assert uow.budgets.items[CAMPAIGN].total == usd("15.00")
+    assert len(uow.published("campaign_budget_exhausted")) == 1
+    bus.handle(campaign_budget("100.00", revision=4, smallest="10.00"))
+    [available] = uow.published("campaign_budget_available")
+    assert available.payload["remaining"] == {"amount": "90.00", "currency": "USD"}
+
+
+def test_a_campaign_met_late_starts_from_what_its_commissions_owe(clock):
+    uow = fake_uow()
+    bus = MessageBus(uow, HANDLERS, {"clock": clock})
+    bus.handle(campaign_budget("1000.00"))
+    bus.handle(conversion("200.00"))
+    del uow.budgets.items[CAMPAIGN]  # as after the upgrade that moved budgets here
+    bus.handle(campaign_budget("1000.00", revision=2))
+    assert reserved(uow) == usd("20.00")
+
+
+def test_cpc_batches_of_one_day_respect_the_daily_cap(bus, uow):
     first, second, third = clicks(6), clicks(7), clicks(2)
     for cmd in (first, second, third):
         bus.handle(cmd)
@@ -147,29 +180,26 @@ def test_cpc_batches_of_one_day_respect_the_daily_cap(bus, uow, budget):
     assert stored(uow, second).amount == usd("2.00")  # 4 of 7 clicks left under the cap
     capped = stored(uow, third)
     assert (capped.status.value, capped.reason) == ("REJECTED", "daily_click_cap_reached")
-    assert budget.held_by(capped.id) == usd("0.00")  # reserved for the batch, all given back
+    assert reserved(uow) == usd("5.00")  # the capped batch reserved nothing
     next_day = clicks(3, day=NOW.date() + timedelta(days=1))
     bus.handle(next_day)
     assert stored(uow, next_day).amount == usd("1.50")
 
 
-def test_a_concurrent_batch_of_the_same_day_gives_back_what_it_used(bus, uow, budget):
-    racing = clicks(8)
-
-    def other_batch_commits_first():
-        budget.on_reserve = None
-        bus.handle(clicks(7))  # takes 7 of the 10 allowed
-
-    budget.on_reserve = other_batch_commits_first
-    bus.handle(racing)
-    commission = stored(uow, racing)
-    assert commission.amount == usd("1.50")  # 3 clicks left
-    assert budget.held_by(commission.id) == usd("1.50")  # 4.00 reserved, 2.50 released
+def test_a_batch_the_budget_cannot_pay_uses_none_of_the_days_cap(bus, uow):
+    bus.handle(campaign_budget("2.00", revision=2, smallest="0.50"))
+    refused, later = clicks(6), clicks(4)  # 3.00 > 2.00 left; then 2.00 fits
+    bus.handle(refused)
+    assert (stored(uow, refused).status.value, stored(uow, refused).reason) == (
+        "REJECTED", "budget_exhausted")
+    bus.handle(later)
+    assert stored(uow, later).amount == usd("2.00")  # 4 clicks: the cap had all 10 left
+    assert reserved(uow) == usd("2.00")
 
 
-def test_a_conversion_under_cpc_terms_earns_nothing(bus, uow, budget):
+def test_a_conversion_under_cpc_terms_earns_nothing(bus, uow):
     assert bus.handle(conversion(terms=cpc())) is None
-    assert uow.commissions.items == {} and budget.reserve_calls == 0
+    assert uow.commissions.items == {} and reserved(uow) == usd("0.00")
 
 
 # --- approval ---------------------------------------------------------------------------
@@ -203,7 +233,7 @@ def test_the_owning_brand_approves_early_and_others_are_forbidden(bus, uow):
                                               acting_brand_id=BRAND))
 
 
-def test_declining_releases_the_reservation(bus, uow, budget):
+def test_declining_releases_the_reservation(bus, uow):
     cmd = conversion()
     bus.handle(cmd)
     decline = commands.DeclineCommission(commission_id=commission_id(cmd),
@@ -212,41 +242,38 @@ def test_declining_releases_the_reservation(bus, uow, budget):
     bus.handle(decline)
     commission = stored(uow, cmd)
     assert (commission.status.value, commission.reason) == ("DECLINED", "order was a test")
-    assert budget.held_by(commission.id) == usd("0.00")
+    assert reserved(uow) == usd("0.00")
     assert balances(uow)["pending"] == usd("0.00")
     [event] = uow.published("commission_declined")
     assert event.payload["reason"] == "order was a test"
 
 
-def test_a_release_campaigns_missed_is_retried_later(bus, uow, budget, clock):
-    cmd = conversion()
-    bus.handle(cmd)
-    budget.down = 1
+def test_a_decline_that_makes_room_makes_the_budget_available_again(bus, uow):
+    bus.handle(campaign_budget("25.00", revision=2, smallest="20.00"))
+    cmd = conversion("200.00")
+    bus.handle(cmd)                                                   # 5.00 left < 20.00
+    assert len(uow.published("campaign_budget_exhausted")) == 1
     bus.handle(commands.DeclineCommission(commission_id=commission_id(cmd),
                                           acting_brand_id=BRAND, reason="duplicate"))
-    assert len(uow.releases.pending()) == 1 and budget.held_by(commission_id(cmd)) == usd("20")
-    clock.now += timedelta(seconds=1)
-    assert bus.handle(commands.SendBudgetReleases()) == 0  # backing off
-    clock.now += timedelta(seconds=5)
-    assert bus.handle(commands.SendBudgetReleases()) == 1
-    assert uow.releases.pending() == [] and budget.held_by(commission_id(cmd)) == usd("0")
+    assert reserved(uow) == usd("0.00")
+    assert len(uow.published("campaign_budget_available")) == 1
 
 
 # --- refunds ----------------------------------------------------------------------------
-def test_a_partial_refund_before_payout_reduces_and_releases_that_part(bus, uow, budget):
+def test_a_partial_refund_before_payout_reduces_and_releases_that_part(bus, uow):
     cmd = conversion("200.00")
     bus.handle(cmd)
     bus.handle(refund(cmd, "50.00"))
     commission = stored(uow, cmd)
     assert commission.amount == usd("15.00")
-    assert budget.held_by(commission.id) == usd("15.00")
+    assert reserved(uow) == usd("15.00")
     [event] = uow.published("commission_reversed")
     assert event.payload["reversed_amount"] == {"amount": "5.00", "currency": "USD"}
     assert event.payload["clawback"] is False
     assert balances(uow)["pending"] == usd("15.00")
 
 
-def test_a_full_refund_after_payout_is_netted_in_the_next_payout(bus, uow, budget, clock):
+def test_a_full_refund_after_payout_is_netted_in_the_next_payout(bus, uow, clock):
     first = conversion("200.00")
     bus.handle(first)
     approve_all(bus, clock)
@@ -254,7 +281,7 @@ def test_a_full_refund_after_payout_is_netted_in_the_next_payout(bus, uow, budge
     assert balances(uow)["paid"] == usd("20.00")
     bus.handle(refund(first, "200.00", fully=True))
     assert balances(uow)["adjustments"] == usd("-20.00")
-    assert budget.held_by(commission_id(first)) == usd("20.00")  # not recovered yet
+    assert reserved(uow) == usd("20.00")  # not recovered yet
     second = conversion("300.00")
     bus.handle(second)
     approve_all(bus, clock)
@@ -263,14 +290,11 @@ def test_a_full_refund_after_payout_is_netted_in_the_next_payout(bus, uow, budge
     assert len(held["adjustment_ids"]) == 1
     assert balances(uow) == {"pending": usd("0"), "approved": usd("0"), "in_payout": usd("0"),
                              "paid": usd("30.00"), "adjustments": usd("0")}
-    # The payout recovered the clawback: the release timer gives it back to the budget.
-    assert [r.amount for r in uow.releases.pending()] == [usd("20.00")]
-    assert bus.handle(commands.SendBudgetReleases()) == 1
-    assert budget.held_by(commission_id(first)) == usd("0.00")
-    assert budget.held_by(commission_id(second)) == usd("30.00")
+    # The payout recovered the clawback: it went back to the budget when it was confirmed.
+    assert reserved(uow) == usd("30.00")
 
 
-def test_a_clawback_released_back_by_a_failed_payout_frees_no_budget(bus, uow, budget, clock):
+def test_a_clawback_released_back_by_a_failed_payout_frees_no_budget(bus, uow, clock):
     first = conversion("200.00")
     bus.handle(first)
     approve_all(bus, clock)
@@ -281,24 +305,22 @@ def test_a_clawback_released_back_by_a_failed_payout_frees_no_budget(bus, uow, b
     payout = "22222222-2222-2222-2222-222222222222"
     bus.handle(commands.HoldForPayout(payout_id=payout, partner_id=PARTNER, currency="USD"))
     bus.handle(commands.ReleasePayout(payout_id=payout))  # the PSP declined
-    assert uow.releases.pending() == []
+    assert reserved(uow) == usd("50.00")  # 20.00 paid + 30.00: the clawback not recovered
     bus.handle(commands.HoldForPayout(payout_id=payout, partner_id=PARTNER, currency="USD"))
     confirm = commands.ConfirmPayout(payout_id=payout)
     bus.handle(confirm)
     bus.handle(confirm)  # a retried confirmation releases nothing twice
-    assert [r.amount for r in uow.releases.pending()] == [usd("10.00")]
-    bus.handle(commands.SendBudgetReleases())
-    assert budget.held_by(commission_id(first)) == usd("10.00")
+    assert reserved(uow) == usd("40.00")  # the 10.00 clawback recovered, once
 
 
-def test_a_refund_before_its_commission_is_parked_then_applied(bus, uow, budget):
+def test_a_refund_before_its_commission_is_parked_then_applied(bus, uow):
     cmd = conversion("200.00")
     bus.handle(refund(cmd, "100.00"))
     assert uow.commissions.items == {} and len(uow.parked_refunds.items) == 1
     bus.handle(cmd)
     assert stored(uow, cmd).amount == usd("10.00")
     assert uow.parked_refunds.items == {}
-    assert budget.held_by(commission_id(cmd)) == usd("10.00")
+    assert reserved(uow) == usd("10.00")
 
 
 # --- payout saga steps ------------------------------------------------------------------

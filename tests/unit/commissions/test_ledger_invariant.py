@@ -16,6 +16,7 @@ from services.commissions.application.handlers import HANDLERS
 from services.commissions.domain.ledger import Bucket, PartnerLedger
 from tests.unit.commissions.builders import (
     BRAND,
+    CAMPAIGN,
     NOW,
     commission_id,
     conversion,
@@ -23,7 +24,7 @@ from tests.unit.commissions.builders import (
     refund,
     usd,
 )
-from tests.unit.commissions.fakes import FakeBudget, fake_uow
+from tests.unit.commissions.fakes import fake_uow
 
 PARTNERS = [str(uuid.uuid4()) for _ in range(2)]
 amounts = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("999.99"), places=2)
@@ -35,8 +36,10 @@ class LedgerMachine(RuleBasedStateMachine):
         super().__init__()
         self.now = NOW
         self.uow = fake_uow()
-        self.bus = MessageBus(self.uow, HANDLERS, {"budget": FakeBudget(),
-                                                  "clock": lambda: self.now})
+        self.bus = MessageBus(self.uow, HANDLERS, {"clock": lambda: self.now})
+        self.bus.handle(commands.FollowCampaignBudget(
+            campaign_id=CAMPAIGN, brand_id=BRAND, total=usd("100000000"),
+            smallest=usd("0.01"), revision=1))
         self.conversions = []   # (command, refunded so far)
         self.holds = []
         self.paid_out = {p: Decimal(0) for p in PARTNERS}  # what confirmed payouts transferred
@@ -103,6 +106,11 @@ class LedgerMachine(RuleBasedStateMachine):
             assert ledger.same_balances(recomputed), (ledger.balances, recomputed.balances)
             for value in ledger.balances.values():
                 assert isinstance(value, Decimal) and value == value.quantize(Decimal("0.01"))
+
+    @invariant()
+    def the_budget_holds_exactly_what_the_commissions_still_owe(self):
+        budget = self.uow.budgets.items[CAMPAIGN]
+        assert budget.reserved == self.uow.budgets.owed_so_far(CAMPAIGN, "USD")
 
     @invariant()
     def paid_is_exactly_what_payouts_transferred(self):

@@ -17,7 +17,7 @@ from services.payouts.application.ports import (
     PaymentResult,
 )
 from services.payouts.domain.payout import ACTIVE, PayoutStatus
-from tests.unit.commissions.fakes import FakeBudget
+from tests.unit.commissions.builders import BRAND, CAMPAIGN
 from tests.unit.commissions.fakes import fake_uow as commissions_uow
 
 
@@ -101,8 +101,10 @@ class InMemoryCommissions:
 
     def __init__(self, clock):
         self.uow = commissions_uow()
-        self.bus = MessageBus(self.uow, COMMISSION_HANDLERS,
-                              {"budget": FakeBudget(), "clock": clock})
+        self.bus = MessageBus(self.uow, COMMISSION_HANDLERS, {"clock": clock})
+        self.bus.handle(commission_commands.FollowCampaignBudget(  # the builders' campaign
+            campaign_id=CAMPAIGN, brand_id=BRAND, total=Money.of("1000000", "USD"),
+            smallest=Money.of("0.01", "USD"), revision=1))
         self.down = set()  # names of the calls that fail with ServiceUnavailable
 
     def list_payable(self, currency, min_amount):

@@ -135,3 +135,16 @@ def test_nul_characters_are_refused_wherever_they_hide():
     assert error.value.fields == {"notes": {"1": {"bad": ["Must not contain NUL characters."]}}}
     with pytest.raises(ValidationError):
         load(Example(), "\x00")
+
+
+def test_a_planned_flaky_handler_fails_each_event_once_and_nothing_else():
+    from common.nameko.faults import FaultPlan
+
+    assert FaultPlan.from_config({"FAULT_INJECTION": ""}) is None
+    plan = FaultPlan.parse("flaky_handler:commissions.on_conversion_attributed")
+    with pytest.raises(RuntimeError):
+        plan.fail_first_time("flaky_handler", "commissions.on_conversion_attributed", "e1")
+    plan.fail_first_time("flaky_handler", "commissions.on_conversion_attributed", "e1")
+    plan.fail_first_time("flaky_handler", "campaigns.on_partner_activated", "e1")
+    with pytest.raises(RuntimeError):
+        plan.fail_first_time("flaky_handler", "commissions.on_conversion_attributed", "e2")
