@@ -5,3 +5,4 @@ CREATE DATABASE alpes_tracking;
 CREATE DATABASE alpes_commissions;
 CREATE DATABASE alpes_payouts;
 CREATE DATABASE alpes_identity;
+CREATE DATABASE alpes_webhooks;

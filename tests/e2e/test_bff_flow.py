@@ -19,7 +19,8 @@ from nameko.testing.utils import find_free_port
 from tests.e2e.conftest import BIN, ROOT
 from tests.support import wait_for
 
-SERVICES = ("partners", "campaigns", "tracking", "commissions", "payouts", "identity", "bff")
+SERVICES = ("partners", "campaigns", "tracking", "commissions", "payouts", "identity",
+            "webhooks", "bff")
 SECRET = f"e2e-{uuid.uuid4().hex}{uuid.uuid4().hex}"
 PARTNER_IP, VISITOR_IP = "203.0.113.10", "198.51.100.77"  # self-referral must not trip
 CAMPAIGN = {"name": "Spring sale", "currency": "USD",

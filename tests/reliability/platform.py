@@ -38,7 +38,8 @@ from tools.backlog import queued_messages, wait_until_drained
 from tools.stack import Stack
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-SERVICES = ("partners", "campaigns", "tracking", "commissions", "payouts", "identity", "bff")
+SERVICES = ("partners", "campaigns", "tracking", "commissions", "payouts", "identity",
+            "webhooks", "bff")
 MANAGEMENT = "http://127.0.0.1:15672/api"
 AUTH = ("guest", "guest")
 

@@ -374,5 +374,12 @@ class FakeIdentity(Healthy):
         return None
 
 
+class FakeWebhooks(Healthy):
+    """Answers health only (tests/integration/bff/test_webhooks_routes.py runs the real
+    webhooks service)."""
+
+    name = "webhooks"
+
+
 FAKES = (FakePartners, FakeCampaigns, FakeTracking, FakeCommissions, FakePayouts,
-         FakeIdentity)
+         FakeIdentity, FakeWebhooks)

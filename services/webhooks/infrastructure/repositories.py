@@ -1,0 +1,174 @@
+"""Data mappers between the webhooks domain and its tables."""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+
+from sqlalchemy import and_, bindparam, delete, insert, select, tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+
+from common.seedwork.application.unit_of_work import AbstractRepository
+from common.seedwork.infrastructure.repository import SqlAlchemyRepository
+from services.webhooks.domain.delivery import Delivery, DeliveryStatus
+from services.webhooks.domain.endpoint import Endpoint, Owner
+from services.webhooks.infrastructure.tables import (
+    commissions,
+    deliveries,
+    delivery_attempts,
+    endpoints,
+    enrollments,
+)
+
+
+def insert_ignoring_duplicates(connection: Connection, table, rows: list[dict]) -> int:
+    """INSERT ... ON CONFLICT DO NOTHING (SQLite and PostgreSQL): how many were new."""
+    if not rows:
+        return 0
+    dialect = {"sqlite": sqlite, "postgresql": postgresql}[connection.dialect.name]
+    statement = dialect.insert(table).on_conflict_do_nothing()
+    return sum(connection.execute(statement, row).rowcount for row in rows)
+
+
+class SqlEndpointRepository(SqlAlchemyRepository[Endpoint]):
+    table = endpoints
+
+    def delete(self, endpoint_id: str) -> None:
+        self.connection.execute(delete(endpoints).where(endpoints.c.id == endpoint_id))
+
+    def of_owners(self, owners: Iterable[Owner]) -> list[Endpoint]:
+        pairs = [(owner.type, owner.id) for owner in owners]
+        if not pairs:
+            return []
+        return self._many(select(endpoints).where(
+            tuple_(endpoints.c.owner_type, endpoints.c.owner_id).in_(pairs)))
+
+    _CLEAR = (update(endpoints)
+              .where(endpoints.c.id == bindparam("endpoint_id"),
+                     endpoints.c.consecutive_failures > 0)
+              .values(consecutive_failures=0, failing_since=None,
+                      updated_at=bindparam("now"), version=endpoints.c.version + 1))
+
+    def clear_failures(self, endpoint_id: str, now: datetime) -> None:
+        self.connection.execute(self._CLEAR, {"endpoint_id": endpoint_id, "now": now})
+
+    def _to_row(self, endpoint: Endpoint) -> dict:
+        return {
+            "id": endpoint.id, "owner_type": endpoint.owner.type,
+            "owner_id": endpoint.owner.id, "url": endpoint.url,
+            "description": endpoint.description, "event_types": list(endpoint.event_types),
+            "status": endpoint.status.value, "secret": endpoint.secret,
+            "previous_secret": endpoint.previous_secret,
+            "previous_secret_expires_at": endpoint.previous_secret_expires_at,
+            "consecutive_failures": endpoint.consecutive_failures,
+            "failing_since": endpoint.failing_since,
+            "disabled_reason": endpoint.disabled_reason.value
+            if endpoint.disabled_reason else None,
+            "disabled_at": endpoint.disabled_at, "created_at": endpoint.created_at,
+            "updated_at": endpoint.updated_at,
+        }
+
+    def _from_row(self, row) -> Endpoint:
+        return Endpoint(
+            id=row.id, owner=Owner(row.owner_type, row.owner_id), url=row.url,
+            description=row.description, event_types=row.event_types, status=row.status,
+            secret=row.secret, previous_secret=row.previous_secret,
+            previous_secret_expires_at=row.previous_secret_expires_at,
+            consecutive_failures=row.consecutive_failures, failing_since=row.failing_since,
+            disabled_reason=row.disabled_reason, disabled_at=row.disabled_at,
+            created_at=row.created_at, updated_at=row.updated_at)
+
+
+class SqlDeliveryRepository(SqlAlchemyRepository[Delivery]):
+    table = deliveries
+
+    def add_all(self, found: Iterable[Delivery]) -> int:
+        rows = [{**self._to_row(delivery), "version": 1} for delivery in found]
+        return insert_ignoring_duplicates(self.connection, deliveries, rows)
+
+    def save(self, delivery: Delivery) -> None:
+        super().save(delivery)
+        attempts, delivery.new_attempts = delivery.new_attempts, []
+        if attempts:
+            self.connection.execute(insert(delivery_attempts), [{
+                "delivery_id": delivery.id, "endpoint_id": delivery.endpoint_id,
+                "attempt": a.number, "started_at": a.started_at,
+                "duration_ms": round(a.outcome.duration_ms, 1),
+                "status_code": a.outcome.status_code, "outcome": a.outcome.kind.value,
+                "response_excerpt": a.outcome.response_excerpt, "error": a.outcome.error,
+                "next_attempt_at": a.next_attempt_at} for a in attempts])
+
+    def since(self, endpoint_id: str, since: datetime,
+              statuses: Iterable[DeliveryStatus]) -> list[Delivery]:
+        d = deliveries.c
+        return self._many(select(deliveries).where(
+            d.endpoint_id == endpoint_id, d.created_at >= since,
+            d.status.in_([status.value for status in statuses])).order_by(d.created_at))
+
+    def delete_for_endpoint(self, endpoint_id: str) -> None:
+        self.connection.execute(delete(delivery_attempts).where(
+            delivery_attempts.c.endpoint_id == endpoint_id))
+        self.connection.execute(delete(deliveries).where(
+            deliveries.c.endpoint_id == endpoint_id))
+
+    def purge_finished(self, before: datetime) -> int:
+        d = deliveries.c
+        finished = and_(d.status != DeliveryStatus.PENDING.value, d.updated_at < before)
+        self.connection.execute(delete(delivery_attempts).where(
+            delivery_attempts.c.delivery_id.in_(select(d.id).where(finished))))
+        return self.connection.execute(delete(deliveries).where(finished)).rowcount
+
+    def _to_row(self, delivery: Delivery) -> dict:
+        return {
+            "id": delivery.id, "endpoint_id": delivery.endpoint_id,
+            "event_id": delivery.event_id, "event_type": delivery.event_type,
+            "body": delivery.body, "status": delivery.status.value,
+            "attempts": delivery.attempts, "step": delivery.step,
+            "next_attempt_at": delivery.next_attempt_at, "lease_owner": delivery.lease_owner,
+            "lease_until": delivery.lease_until, "last_status_code": delivery.last_status_code,
+            "last_error": delivery.last_error, "created_at": delivery.created_at,
+            "occurred_at": delivery.occurred_at, "updated_at": delivery.updated_at,
+            "delivered_at": delivery.delivered_at,
+        }
+
+    def _from_row(self, row) -> Delivery:
+        return Delivery(
+            id=row.id, endpoint_id=row.endpoint_id, event_id=row.event_id,
+            event_type=row.event_type, body=row.body, status=row.status,
+            attempts=row.attempts, step=row.step, next_attempt_at=row.next_attempt_at,
+            created_at=row.created_at, occurred_at=row.occurred_at,
+            updated_at=row.updated_at, delivered_at=row.delivered_at,
+            last_status_code=row.last_status_code, last_error=row.last_error,
+            lease_owner=row.lease_owner, lease_until=row.lease_until)
+
+
+class SqlReplicas(AbstractRepository):
+    """Rows from other services' events; inserting one twice changes nothing."""
+
+    def __init__(self, connection: Connection):
+        super().__init__()
+        self.connection = connection
+
+    def add_enrollment(self, enrollment_id: str, partner_id: str, brand_id: str,
+                       campaign_id: str) -> None:
+        insert_ignoring_duplicates(self.connection, enrollments, [{
+            "id": enrollment_id, "partner_id": partner_id, "brand_id": brand_id,
+            "campaign_id": campaign_id}])
+
+    def brands_of_partner(self, partner_id: str) -> set[str]:
+        return set(self.connection.execute(
+            select(enrollments.c.brand_id).where(enrollments.c.partner_id == partner_id)
+            .distinct()).scalars())
+
+    def add_commission(self, commission_id: str, brand_id: str, partner_id: str) -> None:
+        insert_ignoring_duplicates(self.connection, commissions, [{
+            "id": commission_id, "brand_id": brand_id, "partner_id": partner_id}])
+
+    def brands_of_commissions(self, commission_ids: Iterable[str]) -> Mapping[str, str]:
+        ids = list(commission_ids)
+        if not ids:
+            return {}
+        rows = self.connection.execute(select(commissions.c.id, commissions.c.brand_id)
+                                       .where(commissions.c.id.in_(ids)))
+        return {row.id: row.brand_id for row in rows}
+

@@ -1,0 +1,302 @@
+"""The webhooks service container on SQLite and PostgreSQL, events from the broker, real
+HTTP receivers on 127.0.0.1 (signatures checked with the ``standardwebhooks`` package),
+the retry schedule shortened by configuration."""
+from __future__ import annotations
+
+import ipaddress
+import time
+import uuid
+
+import pytest
+from nameko.standalone.rpc import ClusterRpcProxy
+
+from common.seedwork.errors import BusinessRuleViolation, NotFound, ValidationError
+from services.webhooks.domain import catalogue
+from services.webhooks.service import WebhooksService, message_bus
+from tests.integration.webhooks.world import (
+    commission,
+    conversion,
+    payload,
+    publish,
+    webhooks_config,
+)
+from tests.support import wait_for
+from tests.webhook_receiver import Receiver, verifies
+
+BRAND_A, BRAND_B = str(uuid.uuid4()), str(uuid.uuid4())
+
+
+@pytest.fixture
+def start(rabbit_config, make_db_uri, db_kind, container_factory):
+    """``start(service_cls=WebhooksService, **WEBHOOKS settings)`` -> (rpc, config)."""
+    proxies = []
+
+    def start(service_cls=WebhooksService, **settings):
+        config = webhooks_config(rabbit_config, make_db_uri, db_kind, **settings)
+        container_factory(service_cls, config).start()
+        proxy = ClusterRpcProxy(config, timeout=10)
+        proxies.append(proxy)
+        return proxy.start(), config
+
+    yield start
+    for proxy in proxies:
+        proxy.stop()
+
+
+@pytest.fixture
+def receivers():
+    opened = []
+
+    def make(**kwargs) -> Receiver:
+        receiver = Receiver(**kwargs).__enter__()
+        opened.append(receiver)
+        return receiver
+
+    yield make
+    for receiver in opened:
+        receiver.close()
+
+
+def subscribe(rpc, owner_id, url, *types, owner_type="brand"):
+    return rpc.webhooks.create_endpoint({"owner_type": owner_type, "owner_id": owner_id,
+                                         "url": url, "event_types": list(types)})
+
+
+def deliveries(rpc, endpoint_id, **filters):
+    return rpc.webhooks.list_deliveries({"endpoint_id": endpoint_id, "page_size": 100,
+                                         **filters})
+
+
+def test_a_brand_gets_its_events_signed_with_the_documented_fields_and_no_one_elses(
+        start, receivers):
+    rpc, config = start()
+    mine, theirs = receivers(), receivers()
+    a = subscribe(rpc, BRAND_A, mine.url, "conversion.attributed", "commission.created")
+    b = subscribe(rpc, BRAND_B, theirs.url, "conversion.attributed", "commission.created")
+    assert a["secret"].startswith("whsec_") and "secret" not in rpc.webhooks.get_endpoint(
+        a["endpoint_id"])
+    partner = str(uuid.uuid4())
+    converted = conversion(BRAND_A, partner)
+    publish(config, "tracking", "conversion_attributed", converted)
+    publish(config, "commissions", "commission_created", commission(BRAND_A, partner))
+    publish(config, "tracking", "conversion_attributed", conversion(BRAND_B))
+    bodies = sorted(mine.wait_for(2) and mine.verified(a["secret"]), key=lambda b: b["type"])
+    assert [body["type"] for body in bodies] == ["commission.created", "conversion.attributed"]
+    for body in bodies:
+        assert set(body) == {"type", "version", "timestamp", "event_id", "data"}
+        assert tuple(body["data"]) == catalogue.BY_NAME[body["type"]].field_names
+        assert body["data"]["brand_id"] == BRAND_A
+    assert bodies[1]["data"]["order_amount"] == converted["order_amount"]
+    theirs.wait_for(1)
+    time.sleep(0.3)
+    assert mine.count() == 2 and theirs.count() == 1
+    assert theirs.verified(b["secret"])[0]["data"]["brand_id"] == BRAND_B
+    assert not verifies(a["secret"], theirs.received[0])
+    [log] = [d for d in deliveries(rpc, a["endpoint_id"])["items"]
+             if d["event_type"] == "conversion.attributed"]
+    assert log["status"] == "DELIVERED" and log["webhook_id"] == mine.received[0].webhook_id \
+        or log["webhook_id"] in mine.unique()
+
+
+def test_a_receiver_answering_500_for_a_while_gets_it_once_healed_and_the_log_shows_it(
+        start, receivers):
+    rpc, config = start()
+    receiver = receivers()
+    receiver.answer(500, times=2)
+    endpoint = subscribe(rpc, BRAND_A, receiver.url, "commission.created")
+    publish(config, "commissions", "commission_created", commission(BRAND_A))
+    receiver.wait_for(3, timeout=10)
+    assert len(receiver.unique()) == 1  # one webhook-id, three attempts
+    delivery = wait_for(lambda: (d := deliveries(rpc, endpoint["endpoint_id"])["items"])
+                        and d[0]["status"] == "DELIVERED" and d[0], message="delivered")
+    log = delivery["attempt_log"]
+    assert [a["status_code"] for a in log] == [500, 500, 200]
+    assert [a["outcome"] for a in log] == ["http_error", "http_error", "delivered"]
+    assert all(a["duration_ms"] >= 0 and a["response_excerpt"] for a in log)
+    assert log[0]["next_attempt_at"] and log[-1]["next_attempt_at"] is None
+    assert rpc.webhooks.get_delivery(delivery["delivery_id"])["payload"]["type"] == \
+        "commission.created"
+    totals = rpc.webhooks.summary({"owner_type": "brand", "owner_id": BRAND_A})
+    assert totals["deliveries"]["delivered"] == 1 and totals["endpoints"]["enabled"] == 1
+
+
+def test_a_receiver_down_is_retried_on_schedule_then_disabled_and_its_owner_told(
+        start, event_probe):
+    probe = event_probe("webhooks")
+    rpc, config = start()
+    closed = Receiver()
+    closed.close()  # nothing listens there any more
+    endpoint = subscribe(rpc, BRAND_A, closed.url, "commission.created")
+    publish(config, "commissions", "commission_created", commission(BRAND_A))
+    endpoint = wait_for(lambda: (e := rpc.webhooks.get_endpoint(endpoint["endpoint_id"]))
+                        ["status"] == "DISABLED" and e, timeout=10, message="disabled")
+    assert endpoint["disabled_reason"] == "failing" and endpoint["consecutive_failures"] == 3
+    [delivery] = deliveries(rpc, endpoint["endpoint_id"])["items"]
+    assert delivery["status"] == "FAILED"
+    log = delivery["attempt_log"]
+    assert [a["outcome"] for a in log] == ["connection_error"] * 3
+    starts = [a["started_at"] for a in log]
+    gaps = [_seconds(later) - _seconds(earlier)
+            for earlier, later in zip(starts, starts[1:], strict=False)]
+    assert gaps[0] >= 0.29 and gaps[1] >= 0.59, gaps  # the schedule: 0.3 s, then 0.6 s
+    told = wait_for(lambda: probe.of_type("endpoint_disabled"), message="the event")
+    assert told[0]["payload"]["owner_id"] == BRAND_A
+    assert told[0]["payload"]["reason"] == "failing"
+    assert rpc.webhooks.summary({"owner_id": BRAND_A})["endpoints"]["disabled"] == 1
+    with pytest.raises(BusinessRuleViolation):
+        rpc.webhooks.send_test_event(endpoint["endpoint_id"])
+
+
+def _seconds(text):
+    from datetime import datetime
+
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
+def test_a_slow_receiver_times_out_without_holding_up_the_others(start, receivers):
+    rpc, config = start(timeout_seconds=0.8, disable_after_failures=100)
+    slow, fast = receivers(delay=3.0), receivers()
+    s = subscribe(rpc, BRAND_A, slow.url, "commission.created")
+    f = subscribe(rpc, BRAND_B, fast.url, "commission.created")
+    for _ in range(6):
+        publish(config, "commissions", "commission_created", commission(BRAND_A))
+        publish(config, "commissions", "commission_created", commission(BRAND_B))
+    began = time.monotonic()
+    fast.wait_for(6, timeout=5)
+    assert time.monotonic() - began < 2.5  # not queued behind the slow one's timeouts
+    timed_out = wait_for(lambda: [d for d in deliveries(rpc, s["endpoint_id"])["items"]
+                                  if d["attempt_log"]], message="slow attempts")
+    assert {a["outcome"] for d in timed_out for a in d["attempt_log"]} == {"timeout"}
+    assert all(a["duration_ms"] < 1500 for d in timed_out for a in d["attempt_log"])
+    assert rpc.webhooks.summary({"owner_id": BRAND_B})["deliveries"]["delivered"] == 6
+    assert f["endpoint_id"] != s["endpoint_id"]
+
+
+def test_partner_suspended_reaches_the_brands_it_is_enrolled_with_and_partners_own(
+        start, receivers):
+    rpc, config = start()
+    a, b, own = receivers(), receivers(), receivers()
+    partner = str(uuid.uuid4())
+    subscribe(rpc, BRAND_A, a.url, "partner.suspended", "partner.enrolled")
+    subscribe(rpc, BRAND_B, b.url, "partner.suspended")
+    mine = subscribe(rpc, partner, own.url, "partner.suspended", owner_type="partner")
+    publish(config, "campaigns", "partner_enrolled", payload(
+        "campaigns", "partner_enrolled", enrollment_id=str(uuid.uuid4()), brand_id=BRAND_A,
+        partner_id=partner, campaign={"brand_id": BRAND_A}))
+    a.wait_for(1)
+    publish(config, "partners", "partner_suspended",
+            payload("partners", "partner_suspended", partner_id=partner))
+    a.wait_for(2)
+    own.wait_for(1)
+    time.sleep(0.3)
+    assert b.count() == 0
+    assert [r.json()["type"] for r in a.received] == ["partner.enrolled", "partner.suspended"]
+    assert own.verified(mine["secret"])[0]["data"]["partner_id"] == partner
+
+
+def test_rotation_both_signatures_during_the_grace_period_then_only_the_new_one(
+        start, receivers):
+    rpc, _ = start()
+    receiver = receivers()
+    created = subscribe(rpc, BRAND_A, receiver.url, "commission.created")
+    endpoint_id = created["endpoint_id"]
+    rotated = rpc.webhooks.rotate_secret(endpoint_id, 2)
+    assert rotated["secret"] != created["secret"] and rotated["previous_secret_expires_at"]
+    rpc.webhooks.send_test_event(endpoint_id)
+    [during] = receiver.wait_for(1)
+    assert verifies(created["secret"], during) and verifies(rotated["secret"], during)
+    assert len(during.headers["webhook-signature"].split(" ")) == 2
+    time.sleep(2.1)
+    rpc.webhooks.send_test_event(endpoint_id)
+    after = receiver.wait_for(2)[1]
+    assert verifies(rotated["secret"], after) and not verifies(created["secret"], after)
+    assert after.json()["type"] == "webhook.test"
+    assert tuple(after.json()["data"]) == catalogue.TEST_TYPE.field_names
+
+
+def test_replays_send_the_same_webhook_id_again(start, receivers):
+    rpc, config = start()
+    receiver = receivers()
+    endpoint = subscribe(rpc, BRAND_A, receiver.url, "commission.created")["endpoint_id"]
+    before = time.time()
+    for _ in range(2):
+        publish(config, "commissions", "commission_created", commission(BRAND_A))
+    receiver.wait_for(2)
+    [first, *_] = deliveries(rpc, endpoint)["items"]
+    wait_for(lambda: rpc.webhooks.get_delivery(first["delivery_id"])["status"] == "DELIVERED",
+             message="delivered")
+    replayed = rpc.webhooks.replay_delivery(first["delivery_id"])
+    assert replayed["delivery_id"] == first["delivery_id"]
+    receiver.wait_for(3)
+    assert receiver.received[2].webhook_id == first["webhook_id"]
+    wait_for(lambda: all(d["status"] == "DELIVERED"
+                         for d in deliveries(rpc, endpoint)["items"]), message="settled")
+    since = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(before - 1))
+    assert rpc.webhooks.replay_since(endpoint, {"since": since})["replayed"] == 2
+    receiver.wait_for(5)
+    assert len(receiver.unique()) == 2
+    assert deliveries(rpc, endpoint, status="DELIVERED")["total"] <= 2
+
+
+def test_endpoints_are_managed_and_bad_input_named(start, receivers):
+    rpc, _ = start()
+    receiver = receivers()
+    created = subscribe(rpc, BRAND_A, receiver.url, "commission.created")
+    endpoint_id = created["endpoint_id"]
+    changed = rpc.webhooks.update_endpoint(endpoint_id, {
+        "event_types": ["payout.paid", "commission.paid"], "description": "ledger"})
+    assert changed["event_types"] == ["commission.paid", "payout.paid"]
+    assert rpc.webhooks.disable_endpoint(endpoint_id)["status"] == "DISABLED"
+    enabled = rpc.webhooks.enable_endpoint(endpoint_id)
+    assert enabled["status"] == "ENABLED" and enabled["disabled_reason"] is None
+    page = rpc.webhooks.list_endpoints({"owner_type": "brand", "owner_id": BRAND_A})
+    assert [e["endpoint_id"] for e in page["items"]] == [endpoint_id]
+    with pytest.raises(ValidationError) as refused:
+        rpc.webhooks.create_endpoint({"owner_type": "admin", "owner_id": "x", "url": 5,
+                                      "event_types": [], "surprise": 1})
+    assert set(refused.value.fields) >= {"owner_type", "owner_id", "url", "event_types",
+                                         "surprise"}
+    with pytest.raises(ValidationError):
+        rpc.webhooks.update_endpoint(endpoint_id, {})
+    assert rpc.webhooks.delete_endpoint(endpoint_id) == {"endpoint_id": endpoint_id,
+                                                         "deleted": True}
+    with pytest.raises(NotFound):
+        rpc.webhooks.get_endpoint(endpoint_id)
+    types = rpc.webhooks.event_types("partner")["items"]
+    assert "conversion.rejected" not in {t["type"] for t in types}
+    assert rpc.webhooks.health()["status"] == "ok"
+
+
+class Dns:
+    """A resolver whose answers the test changes (a DNS rebinding, say)."""
+
+    answers = {"hooks.acme.test": ["93.184.216.34"], "meta.acme.test": ["169.254.169.254"],
+               "loop.acme.test": ["127.0.0.1"]}
+
+    def __call__(self, host, port):
+        if host not in self.answers:
+            raise OSError("NXDOMAIN")
+        return [ipaddress.ip_address(a) for a in self.answers[host]]
+
+
+class WebhooksBehindDns(WebhooksService):
+    bus = message_bus(resolve=Dns())
+
+
+def test_private_and_metadata_destinations_are_refused_at_creation_and_at_delivery(start):
+    Dns.answers["hooks.acme.test"] = ["93.184.216.34"]
+    rpc, config = start(WebhooksBehindDns, allow_private_destinations=False, allow_http=False)
+    for url in ("https://loop.acme.test/in", "https://meta.acme.test/in",
+                "https://127.0.0.1/in", "https://[::1]/in", "https://169.254.169.254/",
+                "http://hooks.acme.test/in", "https://nowhere.acme.test/"):
+        with pytest.raises(ValidationError) as refused:
+            subscribe(rpc, BRAND_A, url, "commission.created")
+        assert "url" in refused.value.fields, url
+    endpoint = subscribe(rpc, BRAND_A, "https://hooks.acme.test/in", "commission.created")
+    Dns.answers["hooks.acme.test"] = ["10.0.0.7"]  # the answer changes after creation
+    publish(config, "commissions", "commission_created", commission(BRAND_A))
+    delivery = wait_for(lambda: [d for d in deliveries(rpc, endpoint["endpoint_id"])["items"]
+                                 if d["attempt_log"]], message="an attempt")[0]
+    [attempt, *_] = delivery["attempt_log"]
+    assert attempt["outcome"] == "refused" and "private" in attempt["error"]
+    assert attempt["status_code"] is None

@@ -1,0 +1,130 @@
+"""In-memory fakes for the webhooks use cases: repositories, replicas, a sender, a
+destination check."""
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from common.seedwork.application.bus import MessageBus
+from common.seedwork.application.unit_of_work import AbstractRepository
+from common.seedwork.infrastructure.memory import InMemoryRepository, InMemoryUnitOfWork
+from services.webhooks.application.handlers import HANDLERS
+from services.webhooks.application.integration_events import TRANSLATOR
+from services.webhooks.application.settings import WebhooksSettings
+from services.webhooks.domain.delivery import AttemptOutcome, DeliveryStatus, Outcome
+from services.webhooks.domain.destinations import DestinationPolicy, parse
+
+T0 = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+
+
+class FakeEndpoints(InMemoryRepository):
+    def delete(self, endpoint_id):
+        self.items.pop(endpoint_id, None)
+
+    def of_owners(self, owners):
+        wanted = set(owners)
+        return self.find(lambda endpoint: endpoint.owner in wanted)
+
+    def clear_failures(self, endpoint_id, now):
+        endpoint = self.items.get(endpoint_id)
+        if endpoint is not None:
+            endpoint.delivered(now)
+
+
+class FakeDeliveries(InMemoryRepository):
+    def __init__(self):
+        super().__init__()
+        self.log: dict[str, list] = {}
+
+    def add_all(self, deliveries):
+        new = [d for d in deliveries if d.id not in self.items]
+        for delivery in new:
+            self.add(delivery)
+        return len(new)
+
+    def save(self, delivery):
+        super().save(delivery)
+        self.log.setdefault(delivery.id, []).extend(delivery.new_attempts)
+        delivery.new_attempts = []
+
+    def since(self, endpoint_id, since, statuses):
+        return self.find(lambda d: d.endpoint_id == endpoint_id and d.created_at >= since
+                         and d.status in set(statuses))
+
+    def delete_for_endpoint(self, endpoint_id):
+        for delivery in self.find(lambda d: d.endpoint_id == endpoint_id):
+            self.items.pop(delivery.id)
+
+    def purge_finished(self, before):
+        old = self.find(lambda d: d.status is not DeliveryStatus.PENDING
+                        and d.updated_at < before)
+        for delivery in old:
+            self.items.pop(delivery.id)
+        return len(old)
+
+    def of_endpoint(self, endpoint_id):
+        return self.find(lambda d: d.endpoint_id == endpoint_id)
+
+
+class FakeReplicas(AbstractRepository):
+    def __init__(self):
+        super().__init__()
+        self.enrollments: dict[str, tuple[str, str]] = {}
+        self.commissions: dict[str, str] = {}
+
+    def add_enrollment(self, enrollment_id, partner_id, brand_id, campaign_id):
+        self.enrollments.setdefault(enrollment_id, (partner_id, brand_id))
+
+    def brands_of_partner(self, partner_id):
+        return {brand for partner, brand in self.enrollments.values() if partner == partner_id}
+
+    def add_commission(self, commission_id, brand_id, partner_id):
+        self.commissions.setdefault(commission_id, brand_id)
+
+    def brands_of_commissions(self, commission_ids):
+        return {cid: self.commissions[cid] for cid in commission_ids if cid in self.commissions}
+
+
+class FakeSender:
+    """Answers from a script of outcome kinds (default: delivered); records requests."""
+
+    def __init__(self, *kinds: AttemptOutcome):
+        self.script = list(kinds)
+        self.requests: list[tuple[str, dict, bytes]] = []
+
+    def send(self, url, headers, body):
+        self.requests.append((url, dict(headers), body))
+        kind = self.script.pop(0) if self.script else AttemptOutcome.DELIVERED
+        status = {AttemptOutcome.DELIVERED: 200, AttemptOutcome.GONE: 410,
+                  AttemptOutcome.HTTP_ERROR: 500}.get(kind)
+        return Outcome(kind, 12.5, status_code=status, response_excerpt="ok" if status else None,
+                       error=None if kind is AttemptOutcome.DELIVERED else kind.value)
+
+
+class FakeDestinations:
+    def __init__(self, policy=DestinationPolicy(allow_http=True)):
+        self.policy = policy
+
+    def check(self, url):
+        return parse(url, self.policy)
+
+
+class Clock:
+    def __init__(self, now=T0):
+        self.now = now
+
+    def __call__(self):
+        return self.now
+
+    def advance(self, **delta):
+        self.now += timedelta(**delta)
+
+
+def world(settings: WebhooksSettings | None = None, sender: FakeSender | None = None):
+    """(bus, uow, clock, sender) over fresh fakes."""
+    uow = InMemoryUnitOfWork(translator=TRANSLATOR, endpoints=FakeEndpoints(),
+                             deliveries=FakeDeliveries(), replicas=FakeReplicas())
+    clock, sender = Clock(), sender or FakeSender()
+    bus = MessageBus(uow, HANDLERS, {
+        "clock": clock, "settings": settings or WebhooksSettings(), "sender": sender,
+        "destinations": FakeDestinations()})
+    return bus, uow, clock, sender

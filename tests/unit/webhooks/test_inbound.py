@@ -1,0 +1,86 @@
+"""What leaves the platform: every consumed event becomes exactly the fields its webhook
+type documents (domain/catalogue.py, rendered into docs/webhooks.md) -- no internal
+field ever slips through -- and names who owns it."""
+import json
+import uuid
+
+import pytest
+
+from common.contracts import find
+from common.contracts.examples import BRAND_ID, PARTNER_ID, example
+from common.nameko.topology import event_handlers
+from common.seedwork.application.integration import receive
+from services.webhooks.application import inbound
+from services.webhooks.domain import catalogue
+from services.webhooks.service import WebhooksService
+
+CONSUMED = sorted(inbound.TRANSLATIONS, key=lambda contract: contract.key)
+
+
+def received(contract):
+    return receive({"event_id": str(uuid.uuid4()), "type": contract.name,
+                    "version": contract.version, "source": contract.source,
+                    "occurred_at": "2026-11-29T12:00:00Z", "payload": example(contract)},
+                   contract)
+
+
+def test_the_service_consumes_exactly_what_it_translates():
+    declared = {(source, name) for source, name, _ in event_handlers(WebhooksService)}
+    assert declared == {(c.source, c.name) for c in inbound.TRANSLATIONS}
+
+
+def test_every_webhook_type_comes_from_one_consumed_event():
+    sources = {c.key for c in inbound.TRANSLATIONS}
+    assert {kind.source for kind in catalogue.TYPES} == sources
+    assert {kind.name for kind in catalogue.TYPES} >= {
+        "partner.enrolled", "partner.suspended", "conversion.attributed",
+        "conversion.rejected", "conversion.reversed", "commission.created",
+        "commission.approved", "commission.declined", "commission.reversed",
+        "commission.paid", "payout.paid", "payout.failed", "budget.exhausted",
+        "campaign.activated", "campaign.paused", "campaign.ended", "campaign.cancelled"}
+
+
+@pytest.mark.parametrize("contract", CONSUMED, ids=lambda c: c.key)
+def test_exactly_the_documented_fields_as_json_with_money_as_strings(contract):
+    command = inbound.fan_out(contract, received(contract))
+    kind = catalogue.BY_NAME[command.event_type]
+    assert kind.source == contract.key
+    assert tuple(command.data) == kind.field_names
+    assert json.loads(json.dumps(command.data)) == command.data  # plain JSON already
+    for field in kind.fields:
+        value = command.data[field.name]
+        if field.kind == catalogue.MONEY:
+            assert isinstance(value["amount"], str) and set(value) == {"amount", "currency"}
+        if field.kind in (catalogue.TIME,):
+            assert value.endswith("Z")
+    assert "email" not in json.dumps(command.data) and "terms" not in command.data
+
+
+@pytest.mark.parametrize("contract", CONSUMED, ids=lambda c: c.key)
+def test_owners_are_named_by_the_event_or_looked_up_in_the_replicas(contract):
+    command = inbound.fan_out(contract, received(contract))
+    kind = catalogue.BY_NAME[command.event_type]
+    if catalogue.BRAND in kind.audiences:
+        assert command.brand_ids == (BRAND_ID,) or command.brands_of_partner == PARTNER_ID \
+            or command.commission_ids
+    if catalogue.PARTNER in kind.audiences:
+        assert command.partner_id == PARTNER_ID
+    else:
+        assert command.partner_id is None
+
+
+def test_replicas_learn_enrollments_and_commissions():
+    enrolled = inbound.fan_out(find("campaigns", "partner_enrolled"),
+                               received(find("campaigns", "partner_enrolled")))
+    assert enrolled.enrollment.partner_id == PARTNER_ID
+    assert enrolled.enrollment.brand_id == BRAND_ID
+    created = inbound.fan_out(find("commissions", "commission_created"),
+                              received(find("commissions", "commission_created")))
+    assert created.commission.brand_id == BRAND_ID
+    approved = inbound.fan_out(find("commissions", "commission_approved"),
+                               received(find("commissions", "commission_approved")))
+    assert approved.commission is None
+
+
+def test_the_test_event_has_documented_fields_too():
+    assert catalogue.TEST_TYPE.field_names == ("endpoint_id", "message")
