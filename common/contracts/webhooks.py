@@ -12,6 +12,16 @@ SOURCE = "webhooks"
 OWNER_TYPES = ("brand", "partner")
 DISABLE_REASONS = ("failing", "gone", "manual")
 
+# The webhook event types an endpoint subscribes to (docs/webhooks.md; the service's
+# catalogue describes each one, and a test keeps both lists equal).
+EVENT_TYPES = (
+    "partner.enrolled", "partner.suspended", "conversion.attributed", "conversion.rejected",
+    "conversion.reversed", "commission.created", "commission.approved", "commission.declined",
+    "commission.reversed", "commission.paid", "payout.paid", "payout.failed",
+    "budget.exhausted", "campaign.activated", "campaign.paused", "campaign.ended",
+    "campaign.cancelled")
+TEST_EVENT_TYPE = "webhook.test"
+
 
 class EndpointDisabledPayload(TolerantSchema):
     """``reason``: ``failing`` (every attempt failed for a whole retry schedule),

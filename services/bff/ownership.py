@@ -59,3 +59,15 @@ def owned_by_brand_or_partner(principal: Principal, record: dict[str, Any]) -> d
     owner_role = PARTNER if principal.is_(PARTNER) else BRAND
     _owned(principal, owner_role, record.get(f"{owner_role}_id"))
     return record
+
+
+def owned_by_its_owner(principal: Principal, record: dict[str, Any], *,
+                       manage: bool = False) -> dict[str, Any]:
+    """A record with ``owner_type``/``owner_id`` (a webhook endpoint or delivery): its
+    owner and admins reach it. ``manage``: changing it is for a brand's owners, not its
+    members (403), as for API keys."""
+    _owned(principal, record.get("owner_type"), record.get("owner_id"))
+    if manage and principal.brand_role == MEMBER:
+        raise errors.ApiError(403, "forbidden", "Only the brand's owners manage its "
+                              "webhook endpoints.")
+    return record

@@ -36,6 +36,7 @@ from services.bff.errors import NOT_FOUND_MESSAGE
 from services.bff.routing import Route
 from tests.reliability.bff_api import Api, cps_terms, settle
 from tests.reliability.checker import assert_clean, check
+from tests.webhook_receiver import Receiver
 
 ID_VARIABLE = re.compile(r"\{(\w+_id)\}")
 PAYPAL = {"type": "paypal", "email": "someone@example.com"}
@@ -87,6 +88,9 @@ def bodies(b: Side) -> dict[str, dict]:
         "create_api_key": {"name": "not yours", "scopes": ["reports:read"]},
         "invite_brand_user": {"email": f"not-yours-{uuid.uuid4().hex[:8]}@example.com",
                               "brand_role": "owner"},
+        "update_webhook_endpoint": {"url": "http://127.0.0.1:9/not-yours"},
+        "rotate_webhook_secret": {"grace_seconds": 0},
+        "replay_webhook_endpoint": {"since": "2026-01-01T00:00:00Z"},
     }
 
 
@@ -104,7 +108,7 @@ def url(route: Route, ids: dict[str, str]) -> str:
 
 
 # --- the world ---------------------------------------------------------------------------------
-def build_side(api: Api, name: str) -> Side:
+def build_side(api: Api, name: str, hooks_url: str) -> Side:
     brand = api.brand(name=f"Brand {name}")
     campaign = api.campaign(brand, name=f"Campaign {name}")
     partner = api.partner(name=f"Partner {name}")
@@ -119,7 +123,12 @@ def build_side(api: Api, name: str) -> Side:
                                           "brand_role": "member"})
     user = api.ok("POST", "/api/v1/auth/invitations/accept", expect=(201,),
                   json={"token": invited["token"], "password": "access test password"})
+    endpoint = api.ok("POST", "/api/v1/webhooks/endpoints", brand.token, expect=(201,), json={
+        "url": hooks_url, "event_types": ["commission.created"]})
+    test = api.ok("POST", f"/api/v1/webhooks/endpoints/{endpoint['endpoint_id']}/test",
+                  brand.token, expect=(202,))
     return Side(name, brand.token, partner.token, {
+        "endpoint_id": endpoint["endpoint_id"], "delivery_id": test["delivery_id"],
         "api_key_id": key["api_key"]["api_key_id"], "account_id": user["account_id"],
         "brand_id": brand.brand_id, "partner_id": partner.partner_id,
         "campaign_id": campaign.campaign_id, "conversion_id": conversion["conversion_id"],
@@ -148,14 +157,17 @@ def with_payout(api: Api, side: Side) -> Side:
 
 @pytest.fixture(scope="module")
 def world(platform):
+    receiver = Receiver().__enter__()  # the brands' webhook endpoints answer 200
+
     def side(name: str) -> Side:
         api = Api(platform, name=f"access {name}")
-        return with_commission(api, build_side(api, name))
+        return with_commission(api, build_side(api, name, receiver.url))
 
     a, b = eventlet.GreenPool(2).imap(side, ("A", "B"))  # both worlds at once
     api = Api(platform, name="access")
     api.run_payouts(f"access-{uuid.uuid4().hex[:8]}")
-    return api, with_payout(api, a), with_payout(api, b)
+    yield api, with_payout(api, a), with_payout(api, b)
+    receiver.close()
 
 
 # --- the table ---------------------------------------------------------------------------------
@@ -221,7 +233,8 @@ def b_world(api: Api, b: Side) -> dict:
              f"/api/v1/partners/{ids['partner_id']}/payouts",
              f"/api/v1/conversions/{ids['conversion_id']}",
              f"/api/v1/commissions/{ids['commission_id']}",
-             f"/api/v1/payouts/{ids['payout_id']}"]
+             f"/api/v1/payouts/{ids['payout_id']}",
+             f"/api/v1/webhooks/endpoints/{ids['endpoint_id']}"]
     return {path: api.ok("GET", path, api.admin) for path in paths}
 
 

@@ -11,6 +11,7 @@ from services.bff.api import (  # noqa: F401  (route declarations)
     payouts,
     system,
     tracking,
+    webhooks,
 )
 from services.bff.routing import ROUTES
 

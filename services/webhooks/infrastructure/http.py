@@ -17,6 +17,7 @@ connections alive between attempts, at most ``per_endpoint`` of them.
 from __future__ import annotations
 
 import collections
+import re
 import time
 from collections.abc import Mapping
 
@@ -25,7 +26,9 @@ import urllib3
 from urllib3.exceptions import (
     ConnectTimeoutError,
     NewConnectionError,
+    ProtocolError,
     ReadTimeoutError,
+    SSLError,
     TimeoutError,
 )
 
@@ -124,6 +127,20 @@ class HttpSender:
             self._pools.popitem()[1].close()
 
 
+_ERRNO = re.compile(r"\[Errno -?\d+\] [^'\")]+")
+
+
 def _describe(error: Exception) -> str:
-    reason = getattr(error, "reason", None) or error
-    return f"{type(error).__name__}: {reason}"[:300]
+    """What went wrong, for the owner's delivery log: plain words, no exception class or
+    module names (the owner is not us)."""
+    errno = _ERRNO.search(str(error))
+    detail = f" ({errno.group(0).strip()})" if errno else ""
+    if isinstance(error, NewConnectionError):
+        return f"Could not connect{detail}."
+    if isinstance(error, (ConnectTimeoutError, ReadTimeoutError, TimeoutError)):
+        return f"Timed out{detail}."
+    if isinstance(error, SSLError):
+        return "TLS failed: the certificate or the handshake was refused."
+    if isinstance(error, ProtocolError):
+        return f"The connection broke before a complete answer{detail}."
+    return f"The request failed{detail}."

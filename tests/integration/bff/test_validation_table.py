@@ -16,7 +16,9 @@ VALID = {"brand_id": fakes.BRAND_A, "partner_id": fakes.PARTNER_A,
          "conversion_id": fakes.CONVERSION_A, "payout_id": fakes.PAYOUT_A,
          "dead_letter_id": "d8000000-0000-4000-8000-000000000008", "code": fakes.CODE_A,
          "api_key_id": "e9000000-0000-4000-8000-000000000009",
-         "account_id": "ea000000-0000-4000-8000-00000000000a"}
+         "account_id": "ea000000-0000-4000-8000-00000000000a",
+         "endpoint_id": "eb000000-0000-4000-8000-00000000000b",
+         "delivery_id": "ec000000-0000-4000-8000-00000000000c"}
 
 
 @pytest.fixture

@@ -84,3 +84,11 @@ def test_replicas_learn_enrollments_and_commissions():
 
 def test_the_test_event_has_documented_fields_too():
     assert catalogue.TEST_TYPE.field_names == ("endpoint_id", "message")
+
+
+def test_the_contracts_list_the_catalogues_types():
+    from common.contracts import webhooks
+
+    assert webhooks.EVENT_TYPES == tuple(kind.name for kind in catalogue.TYPES)
+    assert webhooks.TEST_EVENT_TYPE == catalogue.TEST_EVENT
+    assert webhooks.OWNER_TYPES == catalogue.OWNER_TYPES
