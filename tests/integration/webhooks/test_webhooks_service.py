@@ -300,3 +300,39 @@ def test_private_and_metadata_destinations_are_refused_at_creation_and_at_delive
     [attempt, *_] = delivery["attempt_log"]
     assert attempt["outcome"] == "refused" and "private" in attempt["error"]
     assert attempt["status_code"] is None
+
+
+def test_a_payout_reaches_each_brand_with_its_own_commissions_only(start, receivers):
+    rpc, config = start()
+    a, b, partner_hook = receivers(), receivers(), receivers()
+    partner = str(uuid.uuid4())
+    subscribe(rpc, BRAND_A, a.url, "payout.paid")
+    subscribe(rpc, BRAND_B, b.url, "payout.paid")
+    subscribe(rpc, partner, partner_hook.url, "payout.paid", owner_type="partner")
+    of_a, of_b = commission(BRAND_A, partner), commission(BRAND_B, partner)
+    publish(config, "commissions", "commission_created", of_a, of_b)
+    wait_for(lambda: rpc.webhooks.health() and _replicated(config, 2), message="replica")
+    paid = payload("payouts", "payout_paid", partner_id=partner,
+                   commission_ids=[of_a["commission_id"], of_b["commission_id"]])
+    publish(config, "payouts", "payout_paid", paid)
+    [to_a], [to_b], [to_partner] = (r.wait_for(1)[0:1] for r in (a, b, partner_hook))
+    assert to_a.json()["data"]["commission_ids"] == [of_a["commission_id"]]
+    assert to_b.json()["data"]["commission_ids"] == [of_b["commission_id"]]
+    assert to_a.json()["data"]["amount"] is None
+    assert to_partner.json()["data"]["amount"] == paid["amount"]
+    assert len(to_partner.json()["data"]["commission_ids"]) == 2
+
+
+def _replicated(config, count):
+    from sqlalchemy import func, select
+
+    from common.nameko.config import db_uri
+    from common.seedwork.infrastructure.database import Database
+    from services.webhooks.infrastructure.tables import commissions
+
+    database = Database(db_uri(config, "webhooks"))
+    try:
+        with database.reader() as conn:
+            return conn.execute(select(func.count()).select_from(commissions)).scalar() >= count
+    finally:
+        database.dispose()

@@ -40,15 +40,21 @@ def payload(source: str, name: str, **changes) -> dict:
     return body
 
 
-def publish(config: dict, source: str, name: str, body: dict) -> str:
+def publish(config: dict, source: str, name: str, *bodies: dict) -> str | list[str]:
+    """Each body as one event, on one connection: its event id (a list for several)."""
     contract = find(source, name)
-    message = IntegrationEvent.new(source=source, type=name, version=contract.version,
-                                   payload=contract.serialize(body)).to_message()
     exchange = get_event_exchange(source, config)
+    ids = []
     with Connection(config["AMQP_URI"]) as conn:
-        conn.Producer(serializer="json").publish(
-            message, exchange=exchange, routing_key=name, declare=[exchange])
-    return message["event_id"]
+        producer = conn.Producer(serializer="json")
+        for body in bodies:
+            message = IntegrationEvent.new(source=source, type=name,
+                                           version=contract.version,
+                                           payload=contract.serialize(body)).to_message()
+            producer.publish(message, exchange=exchange, routing_key=name, declare=[exchange],
+                             delivery_mode=2)
+            ids.append(message["event_id"])
+    return ids[0] if len(ids) == 1 else ids
 
 
 def conversion(brand_id: str, partner_id: str | None = None, **changes) -> dict:
