@@ -22,7 +22,7 @@ import time
 
 import eventlet
 import kombu.serialization
-from nameko.amqp.publish import Publisher
+from nameko.amqp.publish import get_producer
 from nameko.constants import (
     AMQP_SSL_CONFIG_KEY,
     AMQP_URI_CONFIG_KEY,
@@ -61,14 +61,14 @@ class Reply:
             result = None
             _, encoding, body = kombu.serialization.dumps(
                 {"result": None, "error": error}, serializer)
-        publisher = Publisher(self.config[AMQP_URI_CONFIG_KEY], use_confirms=False,
-                              ssl=self.config.get(AMQP_SSL_CONFIG_KEY),
-                              login_method=self.config.get(LOGIN_METHOD_CONFIG_KEY),
-                              delivery_mode=1)
-        publisher.publish(body, content_type=content_type, content_encoding=encoding,
-                          exchange=get_rpc_exchange(self.config),
-                          routing_key=self.message.properties["reply_to"],
-                          correlation_id=self.message.properties.get("correlation_id"))
+        config = self.config
+        with get_producer(config[AMQP_URI_CONFIG_KEY], False, config.get(AMQP_SSL_CONFIG_KEY),
+                          config.get(LOGIN_METHOD_CONFIG_KEY), {}) as producer:
+            producer.publish(body, content_type=content_type, content_encoding=encoding,
+                             exchange=get_rpc_exchange(config), retry=False,
+                             routing_key=self.message.properties["reply_to"],
+                             correlation_id=self.message.properties.get("correlation_id"),
+                             delivery_mode=1)
         return result, exc_info
 
 

@@ -18,7 +18,7 @@ from common.nameko.timers import timer
 from common.seedwork.errors import DomainError
 from common.validation import load
 from services.tracking import schemas
-from services.tracking.application import commands, inbound, queries
+from services.tracking.application import commands, dto, inbound, queries
 from services.tracking.application.handlers import HANDLERS
 from services.tracking.application.integration_events import TRANSLATOR
 from services.tracking.application.settings import DEFAULTS, TrackingSettings
@@ -66,7 +66,7 @@ class TrackingService(health.HealthMixin):
     @api
     def record_conversion(self, payload):
         data = load(schemas.RecordConversionSchema, payload)
-        return self._conversion(self.bus.handle(commands.RecordConversion(**data)))
+        return dto.conversion(self.bus.handle(commands.RecordConversion(**data)))
 
     @api
     def reverse_conversion(self, payload):

@@ -31,6 +31,7 @@ from services.commissions.domain.terms import Terms
 HANDLERS = HandlerRegistry()
 log = logging.getLogger(__name__)
 
+APPROVAL_CHUNK = 100  # commissions approved per transaction by the timer
 DAILY_CAP_REACHED = "daily_click_cap_reached"
 ZERO_AMOUNT = "zero_amount"
 
@@ -56,11 +57,15 @@ def record_conversion_commission(cmd: commands.RecordConversionCommission,
             refusal = None if budget.reserve(amount, now) else BUDGET_EXHAUSTED
             if not amount.is_positive:
                 refusal = ZERO_AMOUNT
-            _open(uow, _earned_or_rejected(commission_id, source, terms, amount, refusal, now),
-                  now)
+            commission = _earned_or_rejected(commission_id, source, terms, amount, refusal,
+                                             now)
+            postings = Postings(uow.ledgers, now)
+            uow.commissions.add(commission)
+            postings.track_new(commission)
+            _take_parked_refunds(uow, postings, commission, now)
             uow.budgets.save(budget)
+            postings.post()
         uow.commit()
-    _apply_parked_refunds(uow, clock, source.conversion_id)
     return commission_id
 
 
@@ -178,28 +183,35 @@ def reverse_conversion_commission(cmd: commands.ReverseConversionCommission,
 
 
 def _apply_parked_refunds(uow: CommissionsUnitOfWork, clock, conversion_id: str) -> None:
-    """Refunds parked before the commission existed. Both the refund and the commission
-    side run this after their commit, so whichever commits last applies them."""
+    """Refunds parked before the commission existed, applied after the refund's own
+    commit (the commission may have committed meanwhile). The conversion side applies
+    them in its recording transaction; a refund parked while both transactions ran is
+    found by the parked-refunds timer."""
     commission_id = ids.conversion_commission_id(conversion_id)
-    applied: list[Refund] = []
     with uow.peek():  # nearly always none: no write transaction for nothing
         if not uow.parked_refunds.for_conversion(conversion_id):
             return
     with uow:
         now = clock()
-        parked = uow.parked_refunds.for_conversion(conversion_id)
-        commission = uow.commissions.get(commission_id, for_update=True) if parked else None
+        commission = uow.commissions.get(commission_id, for_update=True)
         if commission is None:
             return
         postings = Postings(uow.ledgers, now)
         postings.track(commission)
-        for refund in parked:
-            _take_back(uow, postings, commission, refund, now)
-            uow.parked_refunds.remove(conversion_id, refund.refund_id)
-            applied.append(refund)
-        uow.commissions.save(commission)
-        postings.post()
-        uow.commit()
+        if _take_parked_refunds(uow, postings, commission, now):
+            uow.commissions.save(commission)
+            postings.post()
+            uow.commit()
+
+
+def _take_parked_refunds(uow: CommissionsUnitOfWork, postings: Postings,
+                         commission: Commission, now) -> bool:
+    conversion_id = commission.source.conversion_id
+    parked = uow.parked_refunds.for_conversion(conversion_id)
+    for refund in parked:
+        _take_back(uow, postings, commission, refund, now)
+        uow.parked_refunds.remove(conversion_id, refund.refund_id)
+    return bool(parked)
 
 
 @HANDLERS.command(commands.ApplyParkedRefunds)
@@ -232,12 +244,26 @@ def _take_back(uow: CommissionsUnitOfWork, postings: Postings, commission: Commi
 @HANDLERS.command(commands.ApproveDueCommissions)
 def approve_due_commissions(cmd: commands.ApproveDueCommissions, uow: CommissionsUnitOfWork,
                             clock) -> int:
-    """Timer: approve every PENDING commission whose hold is over."""
+    """Timer: approve every PENDING commission whose hold is over, ``APPROVAL_CHUNK`` per
+    transaction (one ledger update per partner per chunk, not one per commission)."""
     with uow.peek():
         due = uow.commissions.due_for_approval(clock(), cmd.limit)
-    return sum(bool(_change(uow, clock, commission_id,
-                            lambda commission, now: commission.approve_if_due(now)))
-               for commission_id in due)
+    return sum(_approve_chunk(uow, clock, due[start:start + APPROVAL_CHUNK])
+               for start in range(0, len(due), APPROVAL_CHUNK))
+
+
+def _approve_chunk(uow: CommissionsUnitOfWork, clock, commission_ids: Sequence[str]) -> int:
+    with uow:
+        now = clock()
+        commissions = uow.commissions.get_many(commission_ids)  # locked, by id
+        postings = Postings(uow.ledgers, now)
+        postings.track(*commissions)
+        approved = [c for c in commissions if c.approve_if_due(now)]
+        for commission in approved:
+            uow.commissions.save(commission)
+        postings.post()
+        uow.commit()
+    return len(approved)
 
 
 @HANDLERS.command(commands.ApproveCommission)

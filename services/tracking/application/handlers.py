@@ -111,24 +111,25 @@ def record_partner_ip(cmd: commands.RecordPartnerIp, uow: TrackingUnitOfWork, cl
 # --- conversions --------------------------------------------------------------------------
 @HANDLERS.command(commands.RecordConversion)
 def record_conversion(cmd: commands.RecordConversion, uow: TrackingUnitOfWork, clock: Clock,
-                      settings: TrackingSettings) -> str:
+                      settings: TrackingSettings) -> Conversion:
     """Attribute (or reject) a brand's order once; the same order again returns the
-    conversion recorded the first time. Returns the conversion id."""
+    conversion recorded the first time. Returns the conversion (the RPC answers from it
+    without reading it back)."""
     now = clock()
     facts = _facts(cmd, now, settings)
     try:
         return _record_conversion(uow, facts, now, settings)
     except DuplicateOrder:  # a concurrent report of the same order committed first
-        with uow:
-            return uow.conversions.get_by_order(facts.brand_id, facts.order_id).id
+        with uow.peek():
+            return uow.conversions.get_by_order(facts.brand_id, facts.order_id)
 
 
 def _record_conversion(uow: TrackingUnitOfWork, facts: attribution.ConversionFacts, now: datetime,
-                       settings: TrackingSettings) -> str:
+                       settings: TrackingSettings) -> Conversion:
     with uow:
         existing = uow.conversions.get_by_order(facts.brand_id, facts.order_id)
         if existing is not None:
-            return existing.id
+            return existing
         credit = _credit(uow, facts)
         attribution.check_currency(facts, credit)
         partner_ips = (uow.references.partner_ips(credit.target.enrollment.partner_id)
@@ -139,7 +140,7 @@ def _record_conversion(uow: TrackingUnitOfWork, facts: attribution.ConversionFac
         uow.conversions.add(conversion)
         uow.stats.add(projections.conversion_tallies(conversion))
         uow.commit()
-    return conversion.id
+    return conversion
 
 
 def _facts(cmd: commands.RecordConversion, now: datetime,

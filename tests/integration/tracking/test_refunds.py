@@ -3,7 +3,7 @@ the order (ValidationError naming amount, nothing changed), each published once.
 import pytest
 
 from common.seedwork.errors import NotFound, ValidationError
-from tests.integration.tracking.helpers import convert
+from tests.integration.tracking.helpers import click, convert
 from tests.support import wait_for
 
 
@@ -43,3 +43,25 @@ def test_partial_and_full_refunds_are_idempotent_and_bounded(rpc, world, clock, 
         ("rf-1", "40.00", "40.00", False), ("full", "60.00", "100.00", True)]
     assert len(probe.drain(settle=0.5)) == 2
 
+
+
+def test_record_conversion_answers_what_get_conversion_reads(rpc, world, clock):
+    """The answer is built from the recorded aggregate, not read back: it must be what
+    the read side returns, for a new order, a rejected one and a repeated, refunded one."""
+    campaign = world.campaign()
+    enrollment = world.enroll(campaign)
+    code = enrollment["referral_code"]
+    attributed = convert(rpc, campaign, "o-1", amount="100.00", referral_code=code)
+    assert attributed == rpc.get_conversion(attributed["conversion_id"])
+    clock.advance(days=1)
+    order = {"brand_id": campaign.brand_id, "order_id": "o-1"}
+    rpc.reverse_conversion({**order, "refund_id": "rf-1", "amount": "40"})
+    again = convert(rpc, campaign, "o-1", amount="100.00", referral_code=code)
+    assert again == rpc.get_conversion(attributed["conversion_id"])
+    assert [r["refund_id"] for r in again["refunds"]] == ["rf-1"]
+    own_click = click(rpc, enrollment, ip="198.51.100.7")
+    rpc.record_partner_ip({"partner_id": enrollment["partner_id"], "ip": "198.51.100.7"})
+    clock.advance(minutes=5)
+    rejected = convert(rpc, campaign, "o-2", click_id=own_click["click_id"])
+    assert rejected["reason"] == "self_referral"
+    assert rejected == rpc.get_conversion(rejected["conversion_id"])
