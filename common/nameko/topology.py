@@ -7,16 +7,26 @@ the compose ``migrate`` job, the test harness) declares, for every reliable
 service's dead-letter queue -- so an event sent while its consumer has never run waits
 for it. The handler registry (``event_handlers``, ``consumers_by_contract``) also feeds
 docs/events.md and the poison-message tests.
+
+A handler removed from the code leaves its queue on a broker that ran it: still bound,
+it would collect its events for ever. ``RETIRED`` lists them; ``declare`` deletes them.
 """
 from __future__ import annotations
 
 import inspect
 from collections.abc import Iterable
 
+from amqp.exceptions import ChannelError
+from kombu import Connection
 from nameko.constants import AMQP_URI_CONFIG_KEY
 
 from common.nameko.discovery import service_classes
-from common.nameko.events import ReliableEventHandler, declare_handler_topology, handler_queue_name
+from common.nameko.events import (
+    ReliableEventHandler,
+    declare_handler_topology,
+    handler_queue_name,
+    retry_queue_name,
+)
 
 
 def event_handlers(service_cls: type) -> list[tuple[str, str, str]]:
@@ -42,7 +52,44 @@ def consumers_by_contract(classes: Iterable[type] | None = None) -> dict[str, li
     return found
 
 
+# (source, event type, service, method) of handlers that no longer exist
+RETIRED = (
+    # replicas follow partners from activation on (a PENDING partner needs nothing here)
+    ("partners", "partner_registered", "tracking", "on_partner_registered"),
+    ("partners", "partner_registered", "payouts", "on_partner_registered"),
+    ("partners", "partner_verified", "payouts", "on_partner_verified"),
+    ("partners", "partner_verified", "campaigns", "on_partner_verified"),
+)
+
+
+def retire(amqp_uri: str, retired: Iterable[tuple[str, str, str, str]] = RETIRED) -> list[str]:
+    """Delete the queues (and retry queues) of retired handlers. Returns those deleted."""
+    deleted = []
+    with Connection(amqp_uri) as conn:
+        for source, event_type, service, method in retired:
+            name = handler_queue_name(source, event_type, service, method)
+            for queue in (name, retry_queue_name(name)):
+                channel = conn.channel()
+                try:
+                    channel.queue_declare(queue=queue, passive=True)
+                except ChannelError:  # never declared here: nothing to retire
+                    continue
+                finally:
+                    _close(channel)
+                conn.channel().queue_delete(queue=queue)
+                deleted.append(queue)
+    return deleted
+
+
+def _close(channel) -> None:
+    try:
+        channel.close()
+    except Exception:
+        pass
+
+
 def declare(config: dict, service_classes: Iterable[type]) -> list[str]:
+    retire(config[AMQP_URI_CONFIG_KEY])
     queues = []
     for cls in service_classes:
         for source, event_type, method in event_handlers(cls):

@@ -140,10 +140,6 @@ class CampaignsService(health.HealthMixin):
     def on_partner_registered(self, event):
         self.bus.handle(inbound.partner_snapshot(event))
 
-    @event_handler(partner_contracts.PARTNER_VERIFIED)
-    def on_partner_verified(self, event):
-        self.bus.handle(inbound.partner_snapshot(event))
-
     @event_handler(partner_contracts.PARTNER_ACTIVATED)
     def on_partner_activated(self, event):
         self.bus.handle(inbound.partner_snapshot(event))

@@ -85,15 +85,8 @@ class PayoutsService(health.HealthMixin):
             lease_seconds=settings.saga_lease.total_seconds(),
             retry_delay_seconds=settings.saga_retry_delay.total_seconds()))
 
-    # partner replica (events from the partners service) ----------------------------------
-    @event_handler(partners.PARTNER_REGISTERED)
-    def on_partner_registered(self, event):
-        self.bus.handle(inbound.follow_partner(event))
-
-    @event_handler(partners.PARTNER_VERIFIED)
-    def on_partner_verified(self, event):
-        self.bus.handle(inbound.follow_partner(event))
-
+    # payee replica (partners' events, from activation on: a PENDING partner has nothing
+    # to be paid, and its activation snapshot carries its payout method) -----------------
     @event_handler(partners.PARTNER_ACTIVATED)
     def on_partner_activated(self, event):
         self.bus.handle(inbound.follow_partner(event))

@@ -142,11 +142,7 @@ class TrackingService(health.HealthMixin):
     def on_enrollment_reactivated(self, event):
         self.bus.handle(inbound.enrollment(event))
 
-    # replicas: partners ------------------------------------------------------------------
-    @event_handler(partners.PARTNER_REGISTERED)
-    def on_partner_registered(self, event):
-        self.bus.handle(inbound.partner(event))
-
+    # replicas: partners (from activation on: a PENDING partner has no code to attribute)
     @event_handler(partners.PARTNER_ACTIVATED)
     def on_partner_activated(self, event):
         self.bus.handle(inbound.partner(event))
