@@ -15,6 +15,10 @@ import os  # noqa: E402
 import pathlib  # noqa: E402
 import uuid  # noqa: E402
 
+# Every service a test starts (in this process or as `nameko run`) checks the payload of
+# every event it publishes against its contract (off by default in config.yaml).
+os.environ.setdefault("ALPES_CHECK_OUTGOING_EVENTS", "true")
+
 import pytest  # noqa: E402
 
 import common.nameko  # noqa: E402,F401  (typed remote errors)

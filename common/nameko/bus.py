@@ -85,6 +85,7 @@ class MessageBusProvider(DependencyProvider):
     def setup(self):
         config = self.container.config
         self.settings = self.settings_factory(config) if self.settings_factory else None
+        self.translator.check_payloads = _flag(config.get("CHECK_OUTGOING_EVENTS", True))
         self.faults = FaultPlan.from_config(config)
         metadata = MetaData()
         self.outbox = OutboxStore(outbox_table(metadata))
@@ -199,6 +200,12 @@ def _database_errors_as_unavailable():
         log.warning("database unavailable: %s", str(error).splitlines()[0][:300])
         raise ServiceUnavailable("The service's database is unavailable or busy; retry.",
                                  {"database": ["unavailable"]}) from None
+
+
+def _flag(value) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() not in ("0", "false", "no", "off", "")
+    return bool(value)
 
 
 def _database_provider(container) -> ServiceDatabase:

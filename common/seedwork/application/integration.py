@@ -256,8 +256,12 @@ class EventTranslator:
     Domain events without a mapping stay inside the service.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, check_payloads: bool = True) -> None:
         self._table: dict[type[DomainEvent], list[tuple[EventContract, Translation]]] = {}
+        # Check every outgoing payload against its contract (a mismatch fails the
+        # command). On in tests and by default; a deployment may turn it off
+        # (CHECK_OUTGOING_EVENTS) once its tests ran with it: consumers check anyway.
+        self.check_payloads = check_payloads
 
     def register(self, event_type: type[DomainEvent], contract: EventContract,
                  translate: Translation) -> None:
@@ -277,7 +281,10 @@ class EventTranslator:
             for contract, translate in self._table.get(type(event), ()):
                 messages.append(IntegrationEvent.new(
                     source=contract.source, type=contract.name, version=contract.version,
-                    payload=contract.serialize(translate(event)), context=context,
+                    payload=self._payload(contract, translate(event)), context=context,
                     occurred_at=event.occurred_at,
                 ))
         return messages
+
+    def _payload(self, contract: EventContract, payload: dict[str, Any]) -> dict[str, Any]:
+        return contract.serialize(payload) if self.check_payloads else payload

@@ -148,6 +148,19 @@ def test_a_payload_that_breaks_its_contract_fails_the_commit():
     assert uow.outbox == [] and uow.things.items == {}
 
 
+def test_a_deployment_may_skip_the_outgoing_check_and_leave_it_to_consumers():
+    t = EventTranslator(check_payloads=False)
+    t.register(Renamed, RENAMED, lambda e: {"thing_id": e.thing_id})  # name missing
+    uow = InMemoryUnitOfWork(translator=t, things=InMemoryRepository())
+    with uow:
+        thing = Thing("t", "a")
+        uow.things.add(thing)
+        thing.rename("b")
+        uow.commit()
+    [message] = uow.outbox
+    assert message.payload == {"thing_id": "t"}  # sent as is: a consumer dead-letters it
+
+
 def test_envelope_round_trip_and_malformed_envelopes():
     message = IntegrationEvent.new(source="s", type="t", version=2, payload={"a": 1})
     assert IntegrationEvent.from_message(message.to_message()) == message
