@@ -520,6 +520,9 @@ def _r(value: float | None) -> float | None:
     return None if value is None else round(value, 2)
 
 
-ALL = [floors, partner_commands, conversion_commands, event_chain, ingestion, http_bff, memory]
+from bench.webhooks import webhooks  # noqa: E402  (it reads World and helpers above)
+
+ALL = [floors, partner_commands, conversion_commands, event_chain, ingestion, http_bff, webhooks,
+       memory]
 
 __all__ = ["ALL", "NotMeasurable", "evaluate_targets", "Any"]
