@@ -68,8 +68,8 @@ migrate: venv infra  ## apply every service's migrations and declare the event q
 	$(ALPES) migrate
 	$(ALPES) topology
 
-run: migrate  ## start every service (nameko run per service); Ctrl-C stops them
-	$(ALPES) run
+run: migrate  ## start every service (nameko run per service; INSTANCES=N with DB=postgres); Ctrl-C stops them
+	$(ALPES) run --instances $(or $(INSTANCES),1)
 
 shell: venv  ## an interactive nameko shell on the running platform (alpes shell)
 	@$(ALPES) shell

@@ -121,10 +121,14 @@ def alpes(ctx: click.Context, config_path: str, timeout: float | None) -> None:
 # --- the platform ---------------------------------------------------------------------
 @alpes.command(short_help="Start the services; Ctrl-C stops them.")
 @click.argument("services", nargs=-1, metavar="[SERVICE]...", callback=_services_argument)
+@click.option("--instances", type=click.IntRange(1, 8), default=1, show_default=True,
+              envvar="INSTANCES", help="Processes of each service (PostgreSQL for more "
+              "than one: SQLite refuses a second instance).")
 @config_option
 @pass_session
-def run(session: Session, services: list[str]) -> None:
-    """Start every service (or those named), one `nameko run` process each.
+def run(session: Session, services: list[str], instances: int) -> None:
+    """Start every service (or those named), one `nameko run` process each (or
+    `--instances N`).
 
     Prints what runs where once each answers `health`, and prefixes each service's
     output with its name. Ctrl-C (or SIGTERM) stops them all cleanly: exit 0. A service
@@ -134,7 +138,8 @@ def run(session: Session, services: list[str]) -> None:
     from tools import stack
 
     session.config()
-    sys.exit(stack.run(services, _config_for_services(session.config_path)))
+    sys.exit(stack.run(services, _config_for_services(session.config_path),
+                       instances=instances))
 
 
 @alpes.command(short_help="Run one service in this process (containers).")

@@ -114,14 +114,36 @@ class ServiceProcess:
 
 
 class Stack:
+    """``instances`` > 1 runs that many processes of every service (``tracking``,
+    ``tracking-2``...): competing consumers on the same queues, one database. Each extra
+    BFF binds the next port after ``WEB_SERVER_ADDRESS``'s. SQLite refuses a second
+    instance of a service (``common.nameko.database``): use PostgreSQL for more."""
+
     def __init__(self, services: Iterable[str] | None = None, *, config_path: str = "config.yaml",
-                 env: dict | None = None, log_dir: pathlib.Path | str | None = None):
+                 env: dict | None = None, log_dir: pathlib.Path | str | None = None,
+                 instances: int = 1):
         self.config_path = config_path
         self.env = quiet_env({**os.environ, **(env or {})})  # no eventlet notice per service
         self.env.setdefault("PYTHONUNBUFFERED", "1")
         log_dir = pathlib.Path(log_dir) if log_dir else None
-        self.processes = {name: ServiceProcess(name, config_path, self.env, log_dir)
-                          for name in (services or service_names())}
+        self.processes = {}
+        for name in services or service_names():
+            self.processes[name] = ServiceProcess(name, config_path, self.env, log_dir)
+            for number in range(2, instances + 1):
+                extra = f"{name}-{number}"
+                self.processes[extra] = ServiceProcess(
+                    extra, config_path, {**self.env, **self._instance_env(name, number)},
+                    log_dir, module=f"services.{name}.service", rpc_name=name)
+
+    def _instance_env(self, name: str, number: int) -> dict:
+        if name != "bff":
+            return {}
+        host, _, port = self.config()["WEB_SERVER_ADDRESS"].rpartition(":")
+        return {"WEB_SERVER_ADDRESS": f"{host}:{int(port) + number - 1}"}
+
+    def instances_of(self, name: str) -> list[ServiceProcess]:
+        return [p for p in self.processes.values()
+                if p.rpc_name == name and p.module == f"services.{name}.service"]
 
     def add(self, name: str, module: str, env: dict | None = None,
             rpc_name: str | None = None) -> ServiceProcess:
@@ -168,9 +190,27 @@ class Stack:
                 try:
                     with ClusterRpcProxy(config, timeout=2) as rpc:
                         getattr(rpc, process.rpc_name).health()
-                    pending.remove(name)
+                    if self._all_instances_consume(config, process.rpc_name):
+                        pending.remove(name)
                 except Exception:
                     time.sleep(0.3)
+
+    def _all_instances_consume(self, config: dict, rpc_name: str) -> bool:
+        """A health answer comes from any instance: with several, every running one must
+        also be consuming the service's RPC queue."""
+        running = sum(1 for p in self.processes.values() if p.rpc_name == rpc_name
+                      and p.running)
+        if running <= 1:
+            return True
+        from kombu import Connection
+
+        with Connection(config["AMQP_URI"]) as conn:
+            _, _, consumers = conn.channel().queue_declare(queue=f"rpc-{rpc_name}",
+                                                           passive=True)
+        if consumers < running:
+            time.sleep(0.3)
+            return False
+        return True
 
     def restart(self, name: str, extra_env: dict | None = None, wait: bool = True) -> None:
         process = self.processes[name]
@@ -221,11 +261,11 @@ def redact(uri: str) -> str:
 
 
 def run(services: Iterable[str] | None = None, config_path: str = "config.yaml",
-        ready_timeout: float = 90.0) -> int:
-    """Start the services, print where they run, and keep them until Ctrl-C or SIGTERM
-    (0) -- or until one fails to start or exits on its own (1). Every other one is
-    stopped cleanly either way."""
-    stack = Stack(list(services or []) or None, config_path=config_path)
+        ready_timeout: float = 90.0, instances: int = 1) -> int:
+    """Start the services (``instances`` processes of each), print where they run, and
+    keep them until Ctrl-C or SIGTERM (0) -- or until one fails to start or exits on its
+    own (1). Every other one is stopped cleanly either way."""
+    stack = Stack(list(services or []) or None, config_path=config_path, instances=instances)
     stopping = threading.Event()
 
     def request_stop(signum, frame):

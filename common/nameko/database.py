@@ -14,12 +14,21 @@ commits). On top of it this subclass:
 * attaches the SQLite listeners (WAL and PRAGMAs on connect, ``BEGIN IMMEDIATE`` on
   write transactions) to the engine it created, and keeps a read engine beside it;
 * owns the service's outbox relay (``relay``, its own extension) and, on ``stop()``,
-  flushes it before the engine goes.
+  flushes it before the engine goes;
+* on SQLite, refuses to start a second *process* of the service on the same file (an
+  exclusive ``flock`` next to it): two processes' writers would wait for each other
+  inside SQLite's busy handler, which blocks eventlet's hub. Containers of one process
+  share the process's write lock and may run side by side (tests). More instances run on
+  PostgreSQL.
 
     class PartnersService:
         db = ServiceDatabase(Base)
 """
 from __future__ import annotations
+
+import fcntl
+import os
+import threading
 
 from nameko_sqlalchemy import Database as NamekoSqlAlchemyDatabase
 from nameko_sqlalchemy.database import DatabaseWrapper
@@ -33,6 +42,50 @@ from common.seedwork.infrastructure.database import (
 )
 
 DB_URIS = "DB_URIS"
+_INSTANCE_LOCKS: dict[str, list] = {}  # lock file -> [fd, containers of this process]
+_INSTANCE_LOCKS_GUARD = threading.Lock()
+
+
+class SecondSqliteInstance(RuntimeError):
+    """Another process already serves this SQLite database."""
+
+
+def claim_sqlite(uri: str, service: str) -> str | None:
+    """Hold ``<database>.instance.lock`` for this process (``None`` if not SQLite)."""
+    url = make_url(uri)
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    lock_path = os.path.abspath(url.database) + ".instance.lock"
+    with _INSTANCE_LOCKS_GUARD:
+        if lock_path in _INSTANCE_LOCKS:
+            _INSTANCE_LOCKS[lock_path][1] += 1
+            return lock_path
+        os.makedirs(os.path.dirname(lock_path), exist_ok=True)
+        fd = os.open(lock_path, os.O_CREAT | os.O_RDWR, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise SecondSqliteInstance(
+                f"Another {service} process already serves the SQLite database "
+                f"{url.database}: SQLite runs one instance per service (a second one's "
+                f"writers would wait inside SQLite and block the event loop). Run more "
+                f"instances on PostgreSQL (make run DB=postgres INSTANCES=2).") from None
+        _INSTANCE_LOCKS[lock_path] = [fd, 1]
+    return lock_path
+
+
+def release_sqlite(lock_path: str | None) -> None:
+    if lock_path is None:
+        return
+    with _INSTANCE_LOCKS_GUARD:
+        held = _INSTANCE_LOCKS.get(lock_path)
+        if held is None:
+            return
+        held[1] -= 1
+        if held[1] == 0:
+            os.close(held[0])  # releases the flock
+            del _INSTANCE_LOCKS[lock_path]
 
 
 def db_uri_key(service_name: str, base_name: str = "Base") -> str:
@@ -71,6 +124,7 @@ class ServiceDatabase(NamekoSqlAlchemyDatabase):
         uri = self.container.config[DB_URIS][
             db_uri_key(self.container.service_name, self.declarative_base.__name__)]
         patch_for_eventlet(uri)
+        self._sqlite_claim = claim_sqlite(uri, self.container.service_name)
         self.engine_options = {**engine_options(uri), **self.engine_options}
         super().setup()  # nameko-sqlalchemy: self.engine, self.Session
         self.database = Database.over(self.engine, read_engine_for(self.engine))
@@ -89,6 +143,8 @@ class ServiceDatabase(NamekoSqlAlchemyDatabase):
     def _dispose(self) -> None:
         if self.database.read_engine is not self.database.write_engine:
             self.database.read_engine.dispose()
+        release_sqlite(self._sqlite_claim)
+        self._sqlite_claim = None
 
     def get_dependency(self, worker_ctx) -> WorkerDatabase:
         """One wrapper per worker, however many providers ask for it (the bus does)."""

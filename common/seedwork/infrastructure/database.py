@@ -1,9 +1,10 @@
 """Engines for one service's database: SQLite (default) or PostgreSQL.
 
 SQLite runs in WAL mode; write transactions start with ``BEGIN IMMEDIATE`` (so two
-writers never deadlock upgrading a read lock) and, inside one process, also take a
-lock (a green lock once eventlet has patched ``threading``) so a green thread waiting
-for SQLite never blocks the hub while another green thread holds the write lock.
+writers never deadlock upgrading a read lock) and, inside one process, also take that
+file's one process-wide lock (a green lock once eventlet has patched ``threading``) so a
+green thread waiting for SQLite never blocks the hub while another green thread holds
+the write lock.
 Reads use a separate engine in autocommit mode and never wait for writers.
 
 PostgreSQL uses psycopg2; under eventlet the Nameko provider installs psycogreen's
@@ -55,7 +56,7 @@ class Database:
     def _adopt(self, url, write_engine: Engine, read_engine: Engine) -> None:
         self.url = url
         self.dialect = url.get_backend_name()
-        self._write_lock = threading.Lock() if self.is_sqlite else None
+        self._write_lock = _process_write_lock(url.database) if self.is_sqlite else None
         self.write_engine = write_engine
         self.read_engine = read_engine
 
@@ -92,6 +93,19 @@ class Database:
         with self.reader() as conn:
             conn.execute(text("SELECT 1"))
         return True
+
+
+_WRITE_LOCKS: dict[str, threading.Lock] = {}
+_WRITE_LOCKS_GUARD = threading.Lock()
+
+
+def _process_write_lock(path: str | None) -> threading.Lock:
+    """One write lock per SQLite file per process, however many ``Database`` objects
+    (containers, tools) open it: no two of its green threads ever wait for each other
+    inside SQLite."""
+    key = os.path.abspath(path) if path and path != ":memory:" else f"memory:{id(object())}"
+    with _WRITE_LOCKS_GUARD:
+        return _WRITE_LOCKS.setdefault(key, threading.Lock())
 
 
 def engine_options(uri: str, *, echo: bool = False, pool_size: int = 10) -> dict:
