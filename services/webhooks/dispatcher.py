@@ -8,10 +8,13 @@ correlation id and log lines)::
 Its loop (a managed thread from ``start()``) wakes up when an event handler committed
 new deliveries (``DispatcherWaker``, a dependency), when a delivery worker finished, and
 every ``poll_interval_seconds`` in any case (retries come due by the clock; another
-instance's leases run out). Each time it leases what is due, within two bounds:
-``max_in_flight`` attempts at once in this instance (never more workers than that for
-deliveries: RPCs and events keep theirs) and ``max_in_flight_per_endpoint`` per
-endpoint, so one slow receiver holds a few slots, never all of them.
+instance's leases run out). It starts workers within two bounds: ``max_in_flight``
+attempts at once in this instance (never more workers than that for deliveries: RPCs
+and events keep theirs) and ``max_in_flight_per_endpoint`` per endpoint, so one slow
+receiver holds a few slots, never all of them. It leases up to twice what those bounds
+let run and keeps the rest ready in memory, so a finished attempt's slot goes to the
+next delivery at once, without a round trip to the database; a graceful stop gives the
+leases of what never started back.
 
 Leases (``infrastructure/leases.py``) make several instances share the table; a killed
 instance's deliveries are leased again once ``lease_seconds`` have passed (and sent
@@ -49,6 +52,7 @@ class DeliveryDispatcher(Entrypoint):
         self.owner = runner_id()
         self._wake: LightQueue = LightQueue(maxsize=1)
         self._in_flight: collections.Counter[str] = collections.Counter()
+        self._ready: collections.deque[Lease] = collections.deque()  # leased, not started
         self._running = False
         self._thread = None
 
@@ -69,6 +73,12 @@ class DeliveryDispatcher(Entrypoint):
         self.wake()
         if self._thread is not None:
             self._thread.wait()
+        ready, self._ready = list(self._ready), collections.deque()
+        if ready:
+            try:
+                self.leases.release([lease.delivery_id for lease in ready])
+            except Exception:  # their leases run out instead
+                log.warning("could not give %d lease(s) back at stop", len(ready))
 
     def kill(self):
         self._running = False
@@ -101,21 +111,46 @@ class DeliveryDispatcher(Entrypoint):
                 eventlet.sleep(self.settings.poll_interval)
 
     def dispatch_due(self) -> int:
-        """Lease what is due and free slots allow; a worker for each. Returns how many."""
-        started = 0
+        """Start what is ready, lease what is due and room allows, start that. Returns
+        how many workers it started.
+
+        An endpoint with a delivery ready already is left out of the look and the lease
+        (it has its next attempt in hand): it is leased for again when its ready ones run
+        out, a few at a time, not once per attempt."""
+        started = self._start_ready()
+        settings = self.settings
+        bound = settings.max_in_flight_per_endpoint
         while self._running:
-            slots = min(self.settings.max_in_flight - self.in_flight, self.settings.batch_size)
+            room = min(2 * settings.max_in_flight - self.in_flight - len(self._ready),
+                       settings.batch_size)
+            held = collections.Counter(self._in_flight)
+            held.update(lease.endpoint_id for lease in self._ready)
+            stocked = [endpoint for endpoint, count in held.items() if count > bound]
             now = utcnow()
-            if slots <= 0 or not self.leases.any_due(now):
+            if room <= 0 or not self.leases.any_due(now, exclude=stocked):
                 return started
-            taken = self.leases.lease(now, limit=slots, lease=self.settings.lease,
-                                      per_endpoint=self.settings.max_in_flight_per_endpoint,
-                                      in_flight=self._in_flight)
-            for lease in taken:
-                self._spawn(lease)
-            started += len(taken)
-            if len(taken) < slots:
+            taken = self.leases.lease(now, limit=room, lease=settings.lease,
+                                      per_endpoint=2 * bound, in_flight=held,
+                                      exclude=stocked)
+            self._ready.extend(taken)
+            started += self._start_ready()
+            if len(taken) < room:
                 return started
+        return started
+
+    def _start_ready(self) -> int:
+        """A worker for each ready delivery whose endpoint has a free slot, oldest first,
+        while this instance has free slots."""
+        started, waiting = 0, []
+        bound = self.settings.max_in_flight_per_endpoint
+        while self._ready and self.in_flight < self.settings.max_in_flight and self._running:
+            lease = self._ready.popleft()
+            if self._in_flight[lease.endpoint_id] >= bound:
+                waiting.append(lease)
+                continue
+            self._spawn(lease)
+            started += 1
+        self._ready.extendleft(reversed(waiting))
         return started
 
     def _spawn(self, lease: Lease) -> None:

@@ -34,6 +34,7 @@ DEFAULTS: dict[str, Any] = {
     "max_in_flight": 16,                  # attempts at once per instance (workers)
     "max_in_flight_per_endpoint": 4,      # per endpoint per instance
     "lease_seconds": 60.0,                # a dead sender's deliveries resume after this
+                                          # (at least 2 x timeout_seconds + 5)
     "batch_size": 100,
     # housekeeping
     "retention_days": 30,                 # finished deliveries and their attempts
@@ -82,7 +83,8 @@ class WebhooksSettings:
             poll_interval=float(values["poll_interval_seconds"]),
             max_in_flight=max(1, int(values["max_in_flight"])),
             max_in_flight_per_endpoint=max(1, int(values["max_in_flight_per_endpoint"])),
-            lease=timedelta(seconds=max(float(values["lease_seconds"]), timeout + 5)),
+            # a leased delivery may wait for its endpoint's slot one attempt long
+            lease=timedelta(seconds=max(float(values["lease_seconds"]), 2 * timeout + 5)),
             batch_size=max(1, int(values["batch_size"])),
             retention=timedelta(days=float(values["retention_days"])),
         )

@@ -1,4 +1,4 @@
-"""Standard Webhooks signatures (https://www.standardwebhooks.com, v1: HMAC-SHA256).
+"""Standard Webhooks signatures (github.com/standard-webhooks/standard-webhooks, v1: HMAC-SHA256).
 
 A delivery carries three headers:
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import collections
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, or_, select, update
@@ -48,22 +48,25 @@ class DeliveryLeases:
         self.database = database
         self.owner = owner
 
-    def any_due(self, now: datetime) -> bool:
+    def any_due(self, now: datetime, exclude: Sequence[str] = ()) -> bool:
         """A look without the write lock (an idle driver writes nothing)."""
+        query = _ANY_DUE.where(_d.endpoint_id.not_in(exclude)) if exclude else _ANY_DUE
         with self.database.reader() as conn:
-            return conn.execute(_ANY_DUE, {"now": now}).first() is not None
+            return conn.execute(query, {"now": now}).first() is not None
 
     def lease(self, now: datetime, *, limit: int, lease: timedelta, per_endpoint: int,
-              in_flight: Mapping[str, int]) -> list[Lease]:
+              in_flight: Mapping[str, int], exclude: Sequence[str] = ()) -> list[Lease]:
         """Up to ``limit`` due deliveries, oldest due first, at most ``per_endpoint`` per
-        endpoint counting ``in_flight`` (what this runner sends already)."""
+        endpoint counting ``in_flight`` (what this runner holds already), none of the
+        ``exclude`` endpoints."""
         if limit <= 0:
             return []
-        full = [endpoint for endpoint, count in in_flight.items() if count >= per_endpoint]
+        full = {endpoint for endpoint, count in in_flight.items() if count >= per_endpoint}
+        full.update(exclude)
         query = (select(_d.id, _d.endpoint_id).select_from(_JOINED).where(*_DUE)
                  .order_by(_d.next_attempt_at).limit(limit * CANDIDATES_PER_SLOT))
         if full:
-            query = query.where(_d.endpoint_id.not_in(full))
+            query = query.where(_d.endpoint_id.not_in(sorted(full)))
         with self.database.transaction() as conn:
             if conn.dialect.name == "postgresql":
                 query = query.with_for_update(skip_locked=True, of=deliveries)
@@ -81,3 +84,10 @@ class DeliveryLeases:
                              .where(_d.id.in_([lease.delivery_id for lease in taken]))
                              .values(lease_owner=self.owner, lease_until=now + lease))
         return taken
+
+    def release(self, delivery_ids: list[str]) -> None:
+        """Give back leases of deliveries this runner will not send after all."""
+        with self.database.transaction() as conn:
+            conn.execute(update(deliveries)
+                         .where(_d.id.in_(delivery_ids), _d.lease_owner == self.owner)
+                         .values(lease_owner=None, lease_until=None))
