@@ -33,7 +33,7 @@ from nameko.extensions import DependencyProvider
 from sqlalchemy import MetaData
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 
-from common.nameko import context
+from common.nameko import business, context, tracing
 from common.nameko.database import ServiceDatabase
 from common.nameko.faults import FaultPlan, no_crash
 from common.seedwork.application.bus import HandlerRegistry, MessageBus
@@ -122,12 +122,14 @@ class MessageBusProvider(DependencyProvider):
             self.database_provider.database, outbox=self.outbox, inbox=self.inbox,
             sessions=worker_database.new_session, translator=self.translator,
             context=MessageContext(correlation_id=context.ensure_correlation_id(worker_ctx),
-                                   causation_id=context.causation_id(worker_ctx)),
+                                   causation_id=context.causation_id(worker_ctx),
+                                   traceparent=tracing.current_traceparent()),
             inbox_key=_inbox_key(worker_ctx))
         if self.faults and self.faults.names("crash_after_commit"):
             uow.after_commit.append(lambda messages: self.faults.crash_if(
                 "crash_after_commit", [m.type for m in messages]))
         uow.after_commit.append(self.database_provider.relay.publish_committed)
+        uow.after_commit.append(business.count_committed)  # business counters (metrics)
         return uow
 
     def worker_setup(self, worker_ctx):

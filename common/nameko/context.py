@@ -3,7 +3,8 @@
 The id travels in Nameko's context data (``nameko.correlation_id`` header), which Nameko
 already copies from an incoming RPC/event into every RPC the worker makes. A worker
 that arrives without one gets a new one. Log records carry it as ``%(correlation_id)s``
-through :class:`CorrelationFilter` (configured in config.yaml's LOGGING section).
+through :class:`CorrelationFilter` (configured in config.yaml's LOGGING section), with
+the current span's ``%(trace_id)s`` and ``%(span_id)s`` when tracing is on.
 """
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ import threading
 import uuid
 
 from nameko.extensions import DependencyProvider
+
+from common.nameko import tracing
 
 CORRELATION_KEY = "correlation_id"
 
@@ -61,7 +64,12 @@ class CorrelationId(DependencyProvider):
 
 
 class CorrelationFilter(logging.Filter):
+    """Every record gets ``correlation_id`` (``-`` outside a worker) and the current
+    span's ``trace_id`` and ``span_id`` (None when tracing is off or outside a span)."""
+
     def filter(self, record: logging.LogRecord) -> bool:
         if not getattr(record, "correlation_id", None):
             record.correlation_id = current_correlation_id() or "-"
+        if not hasattr(record, "trace_id"):
+            record.trace_id, record.span_id = tracing.current_ids()
         return True

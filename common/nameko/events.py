@@ -44,6 +44,7 @@ from nameko.exceptions import ContainerBeingKilled
 from nameko.messaging import QueueConsumer
 from nameko.standalone.events import get_event_exchange
 
+from common.nameko import metrics
 from common.nameko.config import section
 from common.seedwork.application.integration import (
     ContentNotAccepted,
@@ -229,6 +230,7 @@ class ReliableEventHandler(EventHandler):
                         attempt, self.policy["max_attempts"], _describe(exc), delay)
             self._republish(message, routing_key=retry_queue_name(self.queue.name),
                             headers={H_ATTEMPT: attempt + 1}, expiration=delay / 1000.0)
+            self._count("retried")
             return
         log.error("%s failed %d time(s)%s; dead-lettered: %s", self.consumer_name, attempt,
                   " (permanent error)" if permanent else "", _describe(exc))
@@ -249,6 +251,14 @@ class ReliableEventHandler(EventHandler):
                             H_CONTENT_TYPE: message.content_type or "",
                             H_CONTRACT: f"{self.contract.source}.{self.contract.name}",
                             H_VERSIONS: ",".join(map(str, self.versions))})
+        self._count("dead_lettered", reason)
+
+    def _count(self, outcome: str, reason: str | None = None) -> None:
+        """Delivery metrics, once the message is parked (retry queue or dead letters)."""
+        service = self.container.service_name
+        metrics.EVENT_DELIVERIES.labels(service, self.consumer_name, outcome).inc()
+        if reason is not None:
+            metrics.DEAD_LETTERS.labels(service, self.consumer_name, reason).inc()
 
     def _republish(self, message, *, routing_key: str, headers: dict, **options) -> None:
         """The message as received -- raw body, content type and encoding, headers --

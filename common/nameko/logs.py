@@ -1,4 +1,9 @@
-"""Logging filters for Nameko services (wired in config.yaml's ``LOGGING`` section).
+"""Logging filters and the JSON format for Nameko services (config.yaml's ``LOGGING``).
+
+``JsonFormatter`` (``LOG_FORMAT=json``) writes one JSON object per line: ``time``,
+``level``, ``logger``, ``process``, ``correlation_id``, ``trace_id``, ``span_id``,
+``message``, a record's ``extra`` fields, and ``exc_info`` (the traceback) when there is
+one. The text format (``LOG_FORMAT=text``, the default) is unchanged.
 
 Nameko logs an exception that the entrypoint declares expected -- for ``@api`` methods our
 typed ``DomainError``\\ s: refused input, conflicts, business rules, the method's contract
@@ -11,6 +16,9 @@ exceptions, which Nameko logs at ERROR with their traceback, are left as they ar
 from __future__ import annotations
 
 import logging
+import time
+
+from pythonjsonlogger.json import JsonFormatter as _JsonFormatter
 
 EXPECTED_ERROR_MESSAGE = "(expected) error handling worker"  # nameko.containers' wording
 
@@ -24,3 +32,23 @@ class ExpectedErrorsFilter(logging.Filter):
         record.exc_info = record.exc_text = record.stack_info = None
         # Created as a WARNING: dropped where INFO lines are not wanted.
         return logging.getLogger(record.name).isEnabledFor(logging.INFO)
+
+
+JSON_FIELDS = ("asctime", "levelname", "name", "process", "correlation_id", "trace_id",
+               "span_id", "message")
+
+
+class JsonFormatter(_JsonFormatter):
+    """python-json-logger's formatter with the platform's fields (see the module doc)."""
+
+    converter = time.gmtime  # UTC, like every time the platform writes
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("fmt", list(JSON_FIELDS))
+        kwargs.setdefault("datefmt", "%Y-%m-%dT%H:%M:%S")
+        kwargs.setdefault("rename_fields", {"asctime": "time", "levelname": "level",
+                                            "name": "logger"})
+        super().__init__(*args, **kwargs)
+
+    def formatTime(self, record, datefmt=None):  # noqa: N802 -- logging's name
+        return f"{super().formatTime(record, datefmt)}.{int(record.msecs):03d}Z"

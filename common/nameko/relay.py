@@ -37,6 +37,7 @@ from nameko.extensions import Extension
 from nameko.standalone.events import get_event_exchange
 from sqlalchemy import MetaData
 
+from common.nameko import metrics
 from common.nameko.config import section
 from common.nameko.confirms import ConfirmingPublisher, Outgoing
 from common.seedwork.application.integration import IntegrationEvent
@@ -79,6 +80,8 @@ class OutboxRelay:
         self._outgoing: LightQueue = LightQueue()
         self._running = False
         self._last_purge = 0.0
+        self._published = {path: metrics.OUTBOX_PUBLISHED.labels(service_name, path)
+                           for path in ("relay", "sweep")}
 
     # publishing --------------------------------------------------------------------------
     def publish_committed(self, messages: list[IntegrationEvent]) -> None:
@@ -94,6 +97,7 @@ class OutboxRelay:
             return 0
         sent = self.publish_many(batch)
         self._to_stamp.extend(sent)
+        self._published["relay"].inc(len(sent))
         if len(sent) < len(batch):
             log.warning("%d event(s) not published; left to the outbox sweep",
                         len(batch) - len(sent))
@@ -190,6 +194,7 @@ class OutboxRelay:
                 self.outbox.mark_published(conn, sent)
                 self.outbox.release(conn, [m.event_id for m in leased if m.event_id not in sent])
         if sent:
+            self._published["sweep"].inc(len(sent))
             log.info("outbox sweep republished %d event(s)", len(sent))
         return len(sent)
 

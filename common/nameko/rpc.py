@@ -32,7 +32,7 @@ from nameko.exceptions import UnknownService, UnserializableValueError, serializ
 from nameko.extensions import DependencyProvider
 from nameko.rpc import ReplyListener, Rpc, RpcConsumer, ServiceProxy, get_rpc_exchange
 
-from common.nameko import context
+from common.nameko import context, metrics, tracing
 from common.nameko.errors import EXPECTED_ERRORS
 from common.seedwork.errors import ServiceUnavailable
 
@@ -88,7 +88,10 @@ api = rpc(expected_exceptions=EXPECTED_ERRORS)
 
 
 class RpcClient(DependencyProvider):
-    """``self.rpc.<service>.<method>(...)`` with a timeout; ``.call_async`` for fan-out."""
+    """``self.rpc.<service>.<method>(...)`` with a timeout; ``.call_async`` for fan-out.
+
+    Each call's duration and outcome go into ``alpes_rpc_client_duration_seconds``; with
+    tracing on, each call is a CLIENT span whose context the request carries."""
 
     rpc_reply_listener = ReplyListener()
 
@@ -98,74 +101,133 @@ class RpcClient(DependencyProvider):
     def setup(self):
         configured = self.container.config.get("RPC_TIMEOUT_SECONDS", DEFAULT_TIMEOUT_SECONDS)
         self.effective_timeout = float(self.timeout or configured)
+        self.tracer = None
+
+    def start(self):
+        # every setup() has run: the container's Observability has its tracer (or None)
+        self.tracer = next((getattr(dependency, "tracer", None)
+                            for dependency in self.container.dependencies
+                            if type(dependency).__name__ == "Observability"), None)
 
     def get_dependency(self, worker_ctx):
         context.ensure_correlation_id(worker_ctx)
-        return ClusterClient(worker_ctx, self.rpc_reply_listener, self.effective_timeout)
+        return ClusterClient(worker_ctx, self.rpc_reply_listener, self.effective_timeout,
+                             self.tracer)
 
 
 class ClusterClient:
-    def __init__(self, worker_ctx, reply_listener, timeout: float):
+    def __init__(self, worker_ctx, reply_listener, timeout: float, tracer=None):
         self._worker_ctx = worker_ctx
         self._reply_listener = reply_listener
         self.timeout = timeout
+        self._tracer = tracer
 
     def __getattr__(self, service_name: str) -> "TimedServiceProxy":
         if service_name.startswith("_"):
             raise AttributeError(service_name)
         proxy = ServiceProxy(self._worker_ctx, service_name, self._reply_listener,
                              expiration=self.timeout)
-        return TimedServiceProxy(proxy, service_name, self.timeout)
+        return TimedServiceProxy(proxy, service_name, self.timeout, self._worker_ctx,
+                                 self._tracer)
 
 
 class TimedServiceProxy:
-    def __init__(self, proxy: ServiceProxy, service_name: str, timeout: float):
+    def __init__(self, proxy: ServiceProxy, service_name: str, timeout: float,
+                 worker_ctx=None, tracer=None):
         self._proxy = proxy
         self._service_name = service_name
         self._timeout = timeout
+        self._worker_ctx = worker_ctx
+        self._tracer = tracer
 
     def __getattr__(self, method_name: str) -> "TimedMethod":
         if method_name.startswith("_"):
             raise AttributeError(method_name)
         return TimedMethod(getattr(self._proxy, method_name),
-                           f"{self._service_name}.{method_name}", self._timeout)
+                           f"{self._service_name}.{method_name}", self._timeout,
+                           self._worker_ctx, self._tracer)
 
 
 class TimedMethod:
-    def __init__(self, method_proxy, name: str, timeout: float):
+    def __init__(self, method_proxy, name: str, timeout: float, worker_ctx=None,
+                 tracer=None):
         self._method = method_proxy
         self.name = name
         self.timeout = timeout
+        self._worker_ctx = worker_ctx
+        self._tracer = tracer
 
     def __call__(self, *args, **kwargs):
         return self.call_async(*args, **kwargs).result()
 
     def call_async(self, *args, **kwargs) -> "TimedReply":
+        caller = self._worker_ctx.service_name if self._worker_ctx is not None else "-"
+        span = previous = None
+        if self._tracer is not None:  # a CLIENT span: the request carries its context
+            span = self._tracer.start_span(
+                self.name, kind=tracing.CLIENT,
+                attributes={"rpc.system": "nameko", "rpc.service": self.name.split(".")[0],
+                            "rpc.method": self.name.split(".", 1)[-1]})
+            previous = self._worker_ctx.data.get(tracing.TRACEPARENT)
+            self._worker_ctx.data[tracing.TRACEPARENT] = tracing.format_context(
+                span.get_span_context())
         try:
             reply = self._method.call_async(*args, **kwargs)
         except UnknownService:
+            _observe(caller, self.name, metrics.TIMEOUT, 0.0, span)
             raise unavailable(self.name, "is not running") from None
-        return TimedReply(reply, self.name, self.timeout)
+        finally:
+            if span is not None:  # the worker's own context again
+                if previous is None:
+                    self._worker_ctx.data.pop(tracing.TRACEPARENT, None)
+                else:
+                    self._worker_ctx.data[tracing.TRACEPARENT] = previous
+        return TimedReply(reply, self.name, self.timeout, caller, span)
 
 
 class TimedReply:
-    def __init__(self, reply, name: str, timeout: float):
+    def __init__(self, reply, name: str, timeout: float, caller: str = "-", span=None):
         self._reply = reply
         self._name = name
-        self._deadline = time.monotonic() + timeout
+        self._started = time.monotonic()
+        self._deadline = self._started + timeout
         self._timeout = timeout
+        self._caller = caller
+        self._span = span
 
     def result(self):
         remaining = max(self._deadline - time.monotonic(), 0.001)
         timer = eventlet.Timeout(remaining)
+        outcome = metrics.ERROR
         try:
-            return self._reply.result()
+            answer = self._reply.result()
+            outcome = metrics.OK
+            return answer
         except eventlet.Timeout as fired:
             if fired is not timer:
                 raise
+            outcome = metrics.TIMEOUT
             raise unavailable(self._name, f"did not answer within {self._timeout:g}s") from None
+        except EXPECTED_ERRORS:
+            outcome = metrics.REFUSED
+            raise
         finally:
             timer.cancel()
+            if self._caller is not None:
+                _observe(self._caller, self._name, outcome,
+                         time.monotonic() - self._started, self._span)
+                self._caller = None  # once, however often result() is asked
+
+
+def _observe(caller: str, target: str, outcome: str, seconds: float, span) -> None:
+    metrics.RPC_CLIENT.labels(caller, target, outcome).observe(seconds)
+    if span is not None:
+        span.set_attribute("alpes.outcome", outcome)
+        if outcome in (metrics.ERROR, metrics.TIMEOUT):
+            from opentelemetry.trace import Status, StatusCode
+
+            span.set_status(Status(StatusCode.ERROR, outcome))
+        span.end()
 
 
 def unavailable(name: str, why: str) -> ServiceUnavailable:

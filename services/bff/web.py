@@ -10,7 +10,10 @@ request runs in its own Nameko worker (dependencies injected, context data set).
   every response; handed to the worker as its correlation id (context data
   ``correlation_id``), so it follows every RPC, event and log line;
 * unknown routes and wrong methods answered in the API's JSON error shape;
-* an access log line per request carrying the request id;
+* an access log line per request carrying the request id, and its duration in
+  ``alpes_http_server_duration_seconds`` by route template and status class;
+* W3C ``traceparent``: a well-formed one from the caller is handed to the worker (its
+  span continues the caller's trace); the answer carries the worker span's (tracing on);
 * the body size limit checked from ``Content-Length`` before a worker is spawned, and
   while reading a chunked body;
 * Swagger UI's static files (``swagger``) answered before routing;
@@ -32,6 +35,7 @@ from nameko.web.server import WebServer, WsgiApp
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request
 
+from common.nameko import metrics, tracing
 from common.nameko.context import CORRELATION_KEY
 from services.bff import errors, responses, settings, swagger
 from services.bff.protocol import ApiProtocol
@@ -40,6 +44,7 @@ from services.bff.routing import Route
 log = logging.getLogger("services.bff.access")
 
 REQUEST_ID_ENVIRON = "alpes.request_id"
+ROUTE_ENVIRON = "alpes.route"  # the matched route's template: a bounded metrics label
 
 
 class ApiWsgiApp(WsgiApp):
@@ -54,8 +59,14 @@ class ApiWsgiApp(WsgiApp):
         request = Request(environ, shallow=True)
         response = self._respond(request, environ, request_id)
         response.headers[responses.REQUEST_ID_HEADER] = request_id
-        log.info("%s %s -> %s in %.1f ms", request.method, request.path, response.status_code,
-                 (time.monotonic() - started) * 1000, extra={"correlation_id": request_id})
+        elapsed = time.monotonic() - started
+        status = response.status_code
+        metrics.HTTP_SERVER.labels(
+            self.server.container.service_name, metrics.http_method(request.method),
+            environ.get(ROUTE_ENVIRON) or ("unmatched" if status in (404, 405) else "other"),
+            metrics.status_class(status)).observe(elapsed)
+        log.info("%s %s -> %s in %.1f ms", request.method, request.path, status,
+                 elapsed * 1000, extra={"correlation_id": request_id})
         return response(environ, start_response)
 
     def _respond(self, request, environ, request_id: str):
@@ -70,6 +81,7 @@ class ApiWsgiApp(WsgiApp):
                 return static
         try:
             provider, values = self.url_map.bind_to_environ(environ).match()
+            environ[ROUTE_ENVIRON] = provider.url
             request.path_values = values
             return provider.handle_request(request)
         except HTTPException as routing_error:
@@ -94,7 +106,11 @@ class ApiServer(WebServer):
                            log=logging.getLogger("services.bff.wsgi"), log_output=False)
 
     def context_data_from_headers(self, request):
-        return {CORRELATION_KEY: request.environ[REQUEST_ID_ENVIRON]}
+        data = {CORRELATION_KEY: request.environ[REQUEST_ID_ENVIRON]}
+        traceparent = tracing.well_formed(request.headers.get(tracing.TRACEPARENT))
+        if traceparent:
+            data[tracing.TRACEPARENT] = traceparent
+        return data
 
 
 class ApiRoute(HttpRequestHandler):
@@ -129,6 +145,13 @@ class ApiRoute(HttpRequestHandler):
             return responses.error_response(errors.unavailable(), request_id)
         except Exception as failure:  # noqa: BLE001 -- outside the handler: set-up, a bug
             return responses.error_response(errors.from_exception(failure), request_id)
+
+    def handle_result(self, event, worker_ctx, result, exc_info):
+        """Nameko's, plus the worker span's ``traceparent`` on the answer (tracing on)."""
+        traceparent = tracing.current_traceparent()
+        if traceparent and exc_info is None and hasattr(result, "headers"):
+            result.headers[tracing.TRACEPARENT] = traceparent
+        return super().handle_result(event, worker_ctx, result, exc_info)
 
 
 def mount(service_cls: type, routes: Iterable[Route], dispatch_name: str = "dispatch") -> None:

@@ -18,6 +18,7 @@ from common.nameko.bus import MessageBusProvider
 from common.nameko.config import settings_from
 from common.nameko.database import ServiceDatabase
 from common.nameko.events import event_handler
+from common.nameko.observability import Observability
 from common.nameko.rpc import RpcClient, api
 from common.nameko.timers import timer
 from common.seedwork.domain.clock import utcnow
@@ -29,6 +30,7 @@ from services.payouts.application.integration_events import TRANSLATOR
 from services.payouts.application.settings import SECTION, PayoutsSettings
 from services.payouts.infrastructure.commissions_ledger import CommissionsLedgerClient
 from services.payouts.infrastructure.psp import build_psp
+from services.payouts.infrastructure.saga_metrics import saga_states
 from services.payouts.infrastructure.tables import Base
 from services.payouts.infrastructure.unit_of_work import SqlPayoutsUnitOfWork
 
@@ -52,6 +54,7 @@ class PayoutsService(health.HealthMixin):
     db = ServiceDatabase(Base)
     bus = message_bus()
     rpc = RpcClient()
+    observability = Observability(gauges=[saga_states])  # + the saga's gauges
 
     # payouts -----------------------------------------------------------------------------
     @api

@@ -8,7 +8,7 @@ RPC); timers publish CPC click batches and purge old flooding counters.
 from __future__ import annotations
 
 from common.contracts import campaigns, partners
-from common.nameko import health
+from common.nameko import business, health
 from common.nameko.bus import MessageBusProvider
 from common.nameko.config import settings_from
 from common.nameko.database import ServiceDatabase
@@ -42,6 +42,7 @@ class TrackingService(health.HealthMixin):
     def record_click(self, payload):
         request = ClickRequest(**load(schemas.RecordClickSchema, payload))
         [outcome] = self.bus.handle(commands.RecordClicks(clicks=(request,)))
+        business.count_clicks((outcome,))
         if isinstance(outcome, DomainError):
             raise outcome
         return _click_dto(outcome)
@@ -51,8 +52,9 @@ class TrackingService(health.HealthMixin):
         limit = self.bus.settings.max_clicks_per_call
         items = schemas.click_batch(payload, limit)
         requests = tuple(ClickRequest(**item) for item in items if isinstance(item, dict))
-        outcomes = iter(self.bus.handle(commands.RecordClicks(clicks=requests))
-                        if requests else ())
+        recorded = self.bus.handle(commands.RecordClicks(clicks=requests)) if requests else ()
+        business.count_clicks(recorded)
+        outcomes = iter(recorded)
         return {"results": [_click_result(next(outcomes) if isinstance(item, dict) else item)
                             for item in items]}
 

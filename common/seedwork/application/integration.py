@@ -4,9 +4,11 @@ Every message on the wire is a JSON object::
 
     {"event_id": uuid, "type": "partner_registered", "version": 1, "source": "partners",
      "occurred_at": "2026-11-29T12:00:00Z", "correlation_id": ..., "causation_id": ...,
-     "payload": {...}}
+     "payload": {...}, "traceparent": "00-<trace id>-<span id>-01"}
 
-Consumers tolerate unknown envelope and payload fields; a breaking change is a new version.
+``traceparent`` (optional, W3C trace context) names the producing worker's span when
+tracing is on; it is left out otherwise. Consumers tolerate unknown envelope and payload
+fields; a breaking change is a new version.
 
 ``receive`` is the one place that decides whether a consumer can use a message: a
 malformed envelope, another event type, a version the consumer does not understand or a
@@ -35,6 +37,7 @@ class MessageContext:
 
     correlation_id: str | None = None
     causation_id: str | None = None
+    traceparent: str | None = None   # the producing span (W3C), when tracing is on
 
 
 @dataclasses.dataclass(frozen=True)
@@ -47,6 +50,7 @@ class IntegrationEvent:
     payload: dict[str, Any]
     correlation_id: str | None = None
     causation_id: str | None = None
+    traceparent: str | None = None
 
     @classmethod
     def new(cls, *, source: str, type: str, version: int, payload: dict[str, Any],
@@ -57,10 +61,14 @@ class IntegrationEvent:
             event_id=str(uuid.uuid4()), type=type, version=version, source=source,
             occurred_at=isoformat(occurred_at or utcnow()), payload=payload,
             correlation_id=context.correlation_id, causation_id=context.causation_id,
+            traceparent=context.traceparent,
         )
 
     def to_message(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        message = dataclasses.asdict(self)
+        if message["traceparent"] is None:
+            del message["traceparent"]  # tracing off: the envelope as it always was
+        return message
 
     @classmethod
     def from_message(cls, body: Any) -> "IntegrationEvent":
@@ -75,8 +83,14 @@ class IntegrationEvent:
             event_id=body["event_id"], type=body["type"], version=body["version"],
             source=body.get("source") or "", occurred_at=body["occurred_at"],
             payload=body["payload"], correlation_id=body.get("correlation_id"),
-            causation_id=body.get("causation_id"),
+            causation_id=body.get("causation_id"), traceparent=_traceparent(body),
         )
+
+
+def _traceparent(body: dict[str, Any]) -> str | None:
+    """Optional and advisory: a malformed one is dropped, never poison."""
+    value = body.get("traceparent")
+    return value if isinstance(value, str) and 0 < len(value) <= 100 else None
 
 
 def _envelope_problems(body: dict[str, Any]) -> dict[str, str]:
@@ -193,6 +207,7 @@ class ReceivedEvent:
     data: dict[str, Any]
     correlation_id: str | None = None
     causation_id: str | None = None
+    traceparent: str | None = None
 
 
 class ReadableContract(Protocol):
@@ -234,7 +249,7 @@ def receive(body: Any, contract: ReadableContract,
         event_id=envelope.event_id, type=envelope.type, version=envelope.version,
         source=envelope.source or contract.source, occurred_at=envelope.occurred_at,
         data=data, correlation_id=envelope.correlation_id,
-        causation_id=envelope.causation_id)
+        causation_id=envelope.causation_id, traceparent=envelope.traceparent)
 
 
 class EventContract(Protocol):
