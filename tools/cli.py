@@ -207,6 +207,8 @@ def topology(session: Session, services: list[str]) -> None:
     from common.nameko.discovery import service_class, service_modules
     from common.nameko.topology import declare
 
+    from common.nameko.queues import QueueMismatch
+
     config = session.config()
     modules = [module for module in service_modules()
                if not services or module.split(".")[1] in services]
@@ -216,6 +218,8 @@ def topology(session: Session, services: list[str]) -> None:
             queues += declare(config, [service_class(module)])
         except broker_errors() as error:
             raise broker_unreachable(config, error) from None
+        except QueueMismatch as error:
+            raise refused(str(error)) from None
     click.echo(f"declared {len(queues)} handler queue(s)")
     for queue in queues:
         click.echo(f"  {queue}")

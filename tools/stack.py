@@ -251,9 +251,13 @@ class Stack:
 
 
 def redact(uri: str) -> str:
-    """A database or broker URI without its password."""
+    """A database or broker URI without its password (every one of a `;` broker list)."""
     from sqlalchemy.engine import make_url
 
+    if ";" in uri:
+        from common.nameko.queues import redact as redact_brokers
+
+        return redact_brokers(uri)
     try:
         return make_url(uri).render_as_string(hide_password=True)
     except Exception:

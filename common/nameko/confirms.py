@@ -8,7 +8,9 @@ the broker's acks (RabbitMQ acks, often ``multiple``, in publish order).
 
 ``publish_batch`` returns how many messages from the start of the batch are confirmed;
 whatever follows the first unconfirmed one is the caller's to retry (the outbox sweep).
-Any connection or channel error drops the connection; the next batch reconnects.
+Any connection or channel error drops the connection; the next batch reconnects -- to
+the next broker of a ``;``-separated ``AMQP_URI`` when the one it used is gone (each
+broker of the list is tried once per batch).
 """
 from __future__ import annotations
 
@@ -84,7 +86,9 @@ class ConfirmingPublisher:
     def _ensure(self) -> Producer:
         if self._producer is None:
             connection = Connection(self.amqp_uri, connect_timeout=self.connect_timeout)
-            connection.ensure_connection(max_retries=1)
+            # each broker of a failover list once, without sleeping between them (kombu
+            # counts every host tried as a retry); one broker: two tries, as always
+            connection.ensure_connection(max_retries=max(len(connection.alt) - 1, 1))
             channel = connection.channel()
             channel.confirm_select()
             channel.events["basic_ack"].add(self._on_ack)

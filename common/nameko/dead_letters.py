@@ -9,6 +9,11 @@ its attempt counter reset. Handlers are idempotent (inbox), so a replay applies 
 at most once. A message that would fail the same poison check again is not replayed: the
 replay says why and leaves it in the dead letters (no loop).
 
+On a cluster with quorum queues (``QUEUES.type: quorum``) RabbitMQ itself dead-letters a
+handler's message redelivered more than ``QUEUES.delivery_limit`` times (a crash loop):
+such a letter has no ``x-alpes-*`` headers; its queue, reason (``delivery_limit``) and
+time are read from the broker's ``x-death`` header, and it is listed and replayed alike.
+
 Operators use ``alpes dead-letters list|replay`` (tools/cli.py) or the BFF's admin API;
 both call ``list_dead_letters`` and ``replay`` here, and ``describe_line`` words one
 letter for a terminal. Listing reads the messages without consuming them (they are
@@ -17,9 +22,11 @@ requeued untouched).
 from __future__ import annotations
 
 import base64
+import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from amqp.exceptions import NotFound
 from kombu import Connection, Exchange
 from kombu.exceptions import ContentDisallowed
 from kombu.serialization import loads
@@ -54,25 +61,51 @@ from common.seedwork.application.integration import (
 MAX_BATCH = 10_000
 
 
+DELIVERY_LIMIT = "delivery_limit"  # RabbitMQ's own reason (quorum queues' x-delivery-limit)
+_BROKER_LETTERS = uuid.UUID("5f0d2c1e-7b1a-4c55-9a52-2b7f5d1d8c11")
+
+
+def _broker_dead_lettered(message) -> dict[str, Any]:
+    """What our headers would say, for a letter RabbitMQ dead-lettered by itself (no
+    ``x-alpes-*`` headers): from its latest ``x-death`` entry (most recent first)."""
+    headers = message.headers or {}
+    deaths = headers.get("x-death") or [{}]
+    latest = deaths[0] if isinstance(deaths[0], dict) else {}
+    queue = latest.get("queue")
+    reason = latest.get("reason")
+    when = latest.get("time")
+    when = when.isoformat() if hasattr(when, "isoformat") else when
+    key = f"{queue}|{message.properties.get('message_id')}|{when}|{latest.get('count')}"
+    return {
+        "id": str(uuid.uuid5(_BROKER_LETTERS, key)),
+        "handler": queue.split("--", 1)[1] if queue and "--" in queue else None,
+        "queue": queue, "reason": reason, "failed_at": when, "error_type": reason,
+        "error": ("delivered more often than QUEUES.delivery_limit allows without being "
+                  "settled (the consumer crashed or lost its connection each time)"
+                  if reason == DELIVERY_LIMIT else f"dead-lettered by RabbitMQ: {reason}"),
+    }
+
+
 def _describe(service: str, message) -> dict[str, Any]:
     headers = message.headers or {}
     body = decode(message)
     envelope = body if isinstance(body, dict) else {}
+    broker = {} if H_REASON in headers else _broker_dead_lettered(message)
     return {
-        "id": headers.get(H_DEAD_LETTER_ID),
+        "id": headers.get(H_DEAD_LETTER_ID) or broker.get("id"),
         "service": service,
-        "handler": headers.get(H_HANDLER),
-        "queue": headers.get(H_QUEUE),
-        "reason": headers.get(H_REASON),
+        "handler": headers.get(H_HANDLER) or broker.get("handler"),
+        "queue": headers.get(H_QUEUE) or broker.get("queue"),
+        "reason": headers.get(H_REASON) or broker.get("reason"),
         "event_id": envelope.get("event_id"),
         "event_type": envelope.get("type") or message.properties.get("type"),
         "source": envelope.get("source"),
         "version": envelope.get("version"),
         "attempts": headers.get(H_ATTEMPT),
-        "error_type": headers.get(H_ERROR_TYPE),
-        "error": headers.get(H_ERROR),
+        "error_type": headers.get(H_ERROR_TYPE) or broker.get("error_type"),
+        "error": headers.get(H_ERROR) or broker.get("error"),
         "traceback": headers.get(H_TRACEBACK),
-        "failed_at": headers.get(H_FAILED_AT),
+        "failed_at": headers.get(H_FAILED_AT) or broker.get("failed_at"),
         "content_type": _content_type(message),
         "headers": {k: v for k, v in headers.items()
                     if not k.startswith(INTERNAL_HEADER_PREFIXES)},
@@ -141,12 +174,17 @@ def poison_check(message) -> None:
 def _browse(amqp_uri: str, service: str, visit) -> None:
     """Get every message of the service's DLQ without ack; ``visit`` may ack some.
 
-    Unacked messages return to the queue when the channel closes.
+    Unacked messages return to the queue when the channel closes. The queue is not
+    declared here (``alpes topology`` does, of the configured type): one that does not
+    exist holds no letter.
     """
     with Connection(amqp_uri) as conn:
         channel = conn.channel()
         queue = dead_letter_queue_name(service)
-        channel.queue_declare(queue=queue, durable=True, auto_delete=False, exclusive=False)
+        try:
+            channel.queue_declare(queue=queue, passive=True)
+        except NotFound:
+            return
         seen = 0
         while seen < MAX_BATCH:
             raw = channel.basic_get(queue=queue, no_ack=False)

@@ -46,6 +46,13 @@ from nameko.standalone.events import get_event_exchange
 
 from common.nameko import metrics
 from common.nameko.config import section
+from common.nameko.queues import (
+    dead_letter_queue_arguments,
+    declare_kombu_queue,
+    declare_queue,
+    handler_queue_arguments,
+    retry_queue_arguments,
+)
 from common.seedwork.application.integration import (
     ContentNotAccepted,
     PoisonMessage,
@@ -81,7 +88,8 @@ H_VERSIONS = "x-alpes-versions"          # the versions it understands, e.g. "1,
 HANDLER_FAILED = "handler_failed"            # raised max_attempts times
 REJECTED_BY_HANDLER = "rejected_by_handler"  # raised a ValidationError: retrying cannot help
 RAW_CONTENT_TYPE = "application/octet-stream"
-INTERNAL_HEADER_PREFIXES = ("x-alpes-", "x-death", "x-first-death", "x-last-death")
+INTERNAL_HEADER_PREFIXES = ("x-alpes-", "x-death", "x-first-death", "x-last-death",
+                            "x-delivery-count")  # the last: set by quorum queues
 
 
 def handler_queue_name(source: str, event_type: str, service: str, method: str) -> str:
@@ -104,23 +112,24 @@ def backoff_ms(attempt: int, policy: dict) -> int:
 
 def declare_handler_topology(amqp_uri: str, config: dict, *, source: str, event_type: str,
                              service: str, method: str) -> None:
-    """Declare exchange, handler queue + binding, retry queue and DLQ (idempotent)."""
+    """Declare exchange, handler queue + binding, retry queue and DLQ (idempotent), of
+    the type ``QUEUES`` configures (common/nameko/queues.py). A queue that exists with
+    another type or arguments raises ``QueueMismatch``."""
     queue_name = handler_queue_name(source, event_type, service, method)
     exchange = get_event_exchange(source, config)
+    dead_letters = dead_letter_queue_name(service)
     with Connection(amqp_uri) as conn:
         channel = conn.channel()
         exchange(channel).declare()
-        Queue(queue_name, exchange=exchange, routing_key=event_type, durable=True,
-              auto_delete=False, exclusive=False)(channel).declare()
-        _declare_plain_queue(channel, retry_queue_name(queue_name), {
-            "x-dead-letter-exchange": "", "x-dead-letter-routing-key": queue_name})
-        _declare_plain_queue(channel, dead_letter_queue_name(service), None)
+        declare_kombu_queue(channel, config, Queue(
+            queue_name, exchange=exchange, routing_key=event_type, durable=True,
+            auto_delete=False, exclusive=False,
+            queue_arguments=handler_queue_arguments(config, dead_letters)))
+        declare_queue(channel, config, retry_queue_name(queue_name),
+                      arguments=retry_queue_arguments(config, queue_name))
+        declare_queue(channel, config, dead_letters,
+                      arguments=dead_letter_queue_arguments(config))
         channel.close()
-
-
-def _declare_plain_queue(channel, name: str, arguments: dict | None) -> None:
-    channel.queue_declare(queue=name, durable=True, auto_delete=False, exclusive=False,
-                          arguments=arguments or {})
 
 
 class PoisonAwareQueueConsumer(QueueConsumer):
@@ -164,6 +173,9 @@ class ReliableEventHandler(EventHandler):
     def setup(self):
         super().setup()
         config = self.container.config
+        # as declare_handler_topology declares it (the consumer re-declares it on connect)
+        self.queue.queue_arguments = handler_queue_arguments(
+            config, dead_letter_queue_name(self.container.service_name))
         self.policy = section(config, "EVENT_HANDLER_RETRY", RETRY_DEFAULTS)
         amqp_uri = config[AMQP_URI_CONFIG_KEY]
         self._publisher = Publisher(amqp_uri, use_confirms=True, serializer="json")
@@ -263,9 +275,11 @@ class ReliableEventHandler(EventHandler):
     def _republish(self, message, *, routing_key: str, headers: dict, **options) -> None:
         """The message as received -- raw body, content type and encoding, headers --
         with ``headers`` added."""
+        received = {key: value for key, value in (message.headers or {}).items()
+                    if key != "x-delivery-count"}  # the broker's count, per queue
         self._publisher.publish(
             _raw_body(message), exchange=Exchange(""), routing_key=routing_key,
-            headers={**(message.headers or {}), **headers},
+            headers={**received, **headers},
             content_type=message.content_type or RAW_CONTENT_TYPE,
             content_encoding=message.content_encoding or "binary",
             message_id=message.properties.get("message_id"),

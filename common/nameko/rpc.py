@@ -34,6 +34,7 @@ from nameko.rpc import ReplyListener, Rpc, RpcConsumer, ServiceProxy, get_rpc_ex
 
 from common.nameko import context, metrics, tracing
 from common.nameko.errors import EXPECTED_ERRORS
+from common.nameko.queues import check_existing_queue, reply_queue_durable, rpc_queue_arguments
 from common.seedwork.errors import ServiceUnavailable
 
 DEFAULT_TIMEOUT_SECONDS = 5.0
@@ -73,6 +74,19 @@ class Reply:
 
 
 class UnconfirmedRpcConsumer(RpcConsumer):
+    def setup(self):
+        """Nameko's ``rpc-<service>`` queue, of the type ``QUEUES`` configures (quorum on
+        a cluster: common/nameko/queues.py). An existing queue of another type is
+        refused here, in words, instead of the consumer's reconnecting for ever."""
+        declared = self.queue is not None
+        super().setup()
+        if declared:
+            return
+        config = self.container.config
+        self.queue.queue_arguments = rpc_queue_arguments(config)
+        check_existing_queue(config[AMQP_URI_CONFIG_KEY], config, self.queue.name,
+                             arguments=self.queue.queue_arguments)
+
     def handle_result(self, message, result, exc_info):
         result, exc_info = Reply(self.container.config, message).send(result, exc_info)
         self.queue_consumer.ack_message(message)
@@ -81,6 +95,17 @@ class UnconfirmedRpcConsumer(RpcConsumer):
 
 class UnconfirmedRpc(Rpc):
     rpc_consumer = UnconfirmedRpcConsumer()
+
+
+class ClusterReplyListener(ReplyListener):
+    """Nameko's reply queue, transient on a cluster (``QUEUES.type: quorum``): a reply
+    queue serves one live process, and a durable classic queue whose node stopped could
+    not be declared again on the node the process reconnects to (NOT_FOUND, for as long
+    as that node is down); a transient one is deleted with its node and declared anew."""
+
+    def setup(self):
+        super().setup()
+        self.queue.durable = reply_queue_durable(self.container.config)
 
 
 rpc = UnconfirmedRpc.decorator
@@ -93,7 +118,7 @@ class RpcClient(DependencyProvider):
     Each call's duration and outcome go into ``alpes_rpc_client_duration_seconds``; with
     tracing on, each call is a CLIENT span whose context the request carries."""
 
-    rpc_reply_listener = ReplyListener()
+    rpc_reply_listener = ClusterReplyListener()
 
     def __init__(self, timeout: float | None = None):
         self.timeout = timeout

@@ -10,6 +10,12 @@ docs/events.md and the poison-message tests.
 
 A handler removed from the code leaves its queue on a broker that ran it: still bound,
 it would collect its events for ever. ``RETIRED`` lists them; ``declare`` deletes them.
+
+Queues are of the type ``QUEUES.type`` configures (classic, or quorum on a cluster:
+common/nameko/queues.py). A queue the broker already has with another type or other
+arguments stops ``declare`` with ``QueueMismatch``, which says what to do; so does a
+service's existing ``rpc-<service>`` queue (checked, not created: Nameko creates it when
+the service starts).
 """
 from __future__ import annotations
 
@@ -21,6 +27,7 @@ from kombu import Connection
 from nameko.constants import AMQP_URI_CONFIG_KEY
 
 from common.nameko.discovery import service_classes
+from common.nameko.queues import check_existing_queue, rpc_queue_arguments
 from common.nameko.events import (
     ReliableEventHandler,
     declare_handler_topology,
@@ -92,6 +99,8 @@ def declare(config: dict, service_classes: Iterable[type]) -> list[str]:
     retire(config[AMQP_URI_CONFIG_KEY])
     queues = []
     for cls in service_classes:
+        check_existing_queue(config[AMQP_URI_CONFIG_KEY], config, f"rpc-{cls.name}",
+                             arguments=rpc_queue_arguments(config))
         for source, event_type, method in event_handlers(cls):
             declare_handler_topology(config[AMQP_URI_CONFIG_KEY], config, source=source,
                                      event_type=event_type, service=cls.name, method=method)
