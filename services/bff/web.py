@@ -66,7 +66,7 @@ class ApiWsgiApp(WsgiApp):
             environ.get(ROUTE_ENVIRON) or ("unmatched" if status in (404, 405) else "other"),
             metrics.status_class(status)).observe(elapsed)
         log.info("%s %s -> %s in %.1f ms", request.method, request.path, status,
-                 elapsed * 1000, extra={"correlation_id": request_id})
+                 elapsed * 1000, extra={"correlation_id": request_id, **_trace_ids(response)})
         return response(environ, start_response)
 
     def _respond(self, request, environ, request_id: str):
@@ -86,6 +86,14 @@ class ApiWsgiApp(WsgiApp):
             return provider.handle_request(request)
         except HTTPException as routing_error:
             return _routing_response(routing_error, request_id)
+
+
+def _trace_ids(response) -> dict:
+    """The access line carries the request's trace (its worker span's, from the answer)."""
+    parsed = tracing.parse(response.headers.get(tracing.TRACEPARENT))
+    if parsed is None:
+        return {}
+    return {"trace_id": f"{parsed.trace_id:032x}", "span_id": f"{parsed.span_id:016x}"}
 
 
 def _routing_response(routing_error: HTTPException, request_id: str):
