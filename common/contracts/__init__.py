@@ -59,7 +59,11 @@ def render_markdown(consumers: Consumers | None = None) -> str:
         "Every event travels in the envelope `{event_id, type, version, source, occurred_at, "
         "correlation_id, causation_id, payload}` on the Nameko events exchange "
         "`<source>.events` with routing key `<type>`. Money is `{\"amount\": \"12.50\", "
-        "\"currency\": \"USD\"}`; ids are UUIDs; times are UTC ISO 8601.",
+        "\"currency\": \"USD\"}`; ids are UUIDs; times are UTC ISO 8601. With tracing on, "
+        "the envelope also carries `traceparent` (optional, W3C trace context: the "
+        "producing worker's span, stored in the outbox with the event), so a consumer's "
+        "span continues the producer's trace however late the event is published "
+        "(docs/observability.md); consumers ignore envelope fields they do not know.",
         "",
         "**Versions.** A contract is the current version of its event; publishers send only "
         "that one. A consumer understands the versions listed beside it (older ones are "
