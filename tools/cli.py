@@ -2,7 +2,7 @@
 
     alpes [--config config.yaml] COMMAND ...      (``alpes --help``, ``alpes COMMAND --help``)
 
-Platform: ``run``, ``migrate``, ``topology``, ``shell``; tokens: ``token mint``; dead
+Platform: ``run``, ``migrate``, ``topology``, ``shell``, ``health``; tokens: ``token mint``; dead
 letters: ``dead-letters list|replay``; business operations over RPC: ``payouts
 run|list|retry``, ``partners verify|activate|suspend``. Exit codes are in tools/rpc.py:
 0 done, 1 refused, 2 usage, 3 unavailable.
@@ -237,6 +237,32 @@ def shell(session: Session) -> None:
     session.config()
     os.execve(NAMEKO, [NAMEKO, "shell", "--config", session.config_path],
               quiet_env(os.environ))
+
+
+@alpes.command(short_help="Ask a service's health() (exit 0: ok; for probes).")
+@click.argument("service", callback=lambda ctx, param, value: _services_argument(
+    ctx, param, (value,))[0])
+@json_option
+@config_option
+@pass_session
+def health(session: Session, service: str, as_json: bool) -> None:
+    """Call SERVICE's `health` RPC, waiting at most --timeout (here 2 s by default).
+
+    Exit 0 when it answers ok; 1 when it answers degraded (its database does not
+    answer); 3 when nothing answers (no instance running, or the broker down). Any
+    instance of SERVICE may answer: they share its RPC queue. The Kubernetes manifests'
+    readiness probes run it (deploy/k8s).
+    """
+    answer = call(session.config(), service, "health", timeout=session.timeout or 2.0)
+    report = answer if isinstance(answer, dict) else {}
+    line = f"{service}: {report.get('status')}" + (
+        f" (database {report['database']})" if "database" in report else "")
+    if as_json:
+        _print_json(answer)
+    else:
+        click.echo(line)
+    if report.get("status") != "ok":
+        raise refused(f"not healthy: {line}")
 
 
 # --- tokens ---------------------------------------------------------------------------

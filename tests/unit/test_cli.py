@@ -16,8 +16,8 @@ from services.bff.auth import SECRET_ENV, TokenCodec
 from tests.unit.bff.harness import SECRET, new_id
 from tools import cli, stack
 
-COMMANDS = {"run", "serve", "migrate", "topology", "shell", "token", "dead-letters",
-            "payouts", "partners", "users"}
+COMMANDS = {"run", "serve", "migrate", "topology", "shell", "health", "token",
+            "dead-letters", "payouts", "partners", "users"}
 
 
 def invoke(*args: str, env: dict | None = None) -> click.testing.Result:
@@ -67,6 +67,8 @@ def test_the_subcommands_an_operator_needs():
     (("dead-letters", "list", "--service", "nosuch"), "no such service: nosuch"),
     (("run", "partners", "nosuch"), "no such service: nosuch"),
     (("migrate", "nosuch"), "no such service"),
+    (("health",), "SERVICE"),
+    (("health", "nosuch"), "no such service: nosuch"),
     (("token", "mint", "--role", "root", "--sub", "x"), "root"),
     (("nosuch",), "No such command"),
 ])
@@ -297,6 +299,47 @@ def test_the_config_and_timeout_reach_the_proxy(cluster, tmp_path):
                   ).exit_code == 0
     assert [c["AMQP_URI"] for c in cluster.configs] == ["amqp://guest:guest@elsewhere:5672/"] * 2
     assert cluster.timeouts == [7.0, 2.0]
+
+
+# --- health (the Kubernetes readiness probes) ------------------------------------------------
+@pytest.mark.parametrize("answer, code, stdout", [
+    ({"service": "tracking", "status": "ok", "database": "ok"}, 0,
+     "tracking: ok (database ok)\n"),
+    ({"service": "bff", "status": "ok"}, 0, "bff: ok\n"),
+    ({"service": "tracking", "status": "degraded", "database": "unavailable"}, 1,
+     "tracking: degraded (database unavailable)\n"),
+])
+def test_health_exits_0_only_when_the_service_answers_ok(cluster, answer, code, stdout):
+    service = answer["service"]
+    cluster.answers[f"{service}.health"] = answer
+    result = invoke("health", service)
+    assert result.exit_code == code, result.output
+    assert result.stdout == stdout
+    assert result.stderr == ("error: not healthy: tracking: degraded (database unavailable)\n"
+                             if code else "")
+    assert cluster.calls == [(f"{service}.health", ())]
+    assert cluster.timeouts == [2.0]  # a probe's budget, not RPC_TIMEOUT_SECONDS
+
+
+@pytest.mark.parametrize("error, says", [
+    (RpcTimeout(0.5), "error: payouts.health did not answer within 0.5 s"),
+    (UnknownService("payouts"), "error: the payouts service is not running"),
+    (ConnectionRefusedError(111, "Connection refused"), "error: the broker at amqp://"),
+])
+def test_health_without_an_answer_exits_3(cluster, error, says):
+    cluster.answers["payouts.health"] = error
+    result = invoke("--timeout", "0.5", "health", "payouts")
+    assert result.exit_code == 3, result.output
+    assert result.stderr.startswith(says) and result.stdout == ""
+    assert cluster.timeouts == [0.5]
+
+
+def test_health_json_prints_the_services_report(cluster):
+    cluster.answers["partners.health"] = {"service": "partners", "status": "ok",
+                                          "database": "ok"}
+    result = invoke("health", "partners", "--json")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout) == cluster.answers["partners.health"]
 
 
 # --- dead letters (the library stubbed) ---------------------------------------------------

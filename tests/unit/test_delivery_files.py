@@ -27,6 +27,20 @@ def test_every_service_has_a_container_running_it_with_alpes_serve():
         assert depends["migrate"]["condition"] == "service_completed_successfully"
 
 
+def test_replicas_where_instances_compete_and_never_on_a_fixed_host_port():
+    """Instances of a service share its queues (on PostgreSQL: SQLite runs one each); a
+    host port binds one container, so the BFF stays single here (deploy/k8s scales it)."""
+    replicas = {name: SERVICES[name].get("deploy", {}).get("replicas", 1)
+                for name in service_names()}
+    assert replicas["tracking"] >= 2 and replicas["commissions"] >= 2
+    for name, count in replicas.items():
+        assert count == 1 or not SERVICES[name].get("ports"), (
+            f"{name}: {count} replicas cannot all bind its host port")
+    assert replicas["bff"] == 1
+    for name in ("rabbitmq", "postgres", "migrate"):
+        assert "deploy" not in SERVICES[name], name
+
+
 def test_infrastructure_and_migration_job():
     assert "management" in SERVICES["rabbitmq"]["image"]
     assert SERVICES["rabbitmq"]["healthcheck"] and SERVICES["postgres"]["healthcheck"]
