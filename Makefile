@@ -94,7 +94,7 @@ test-reliability: venv  ## the reliability scenarios, bounded (as in CI)
 	@NEED_POSTGRES=1 scripts/ensure_infra.sh
 	$(BIN)/python -m pytest -m reliability $(PYTEST_ARGS)
 
-chaos: venv  ## the reliability scenarios, long form (more traffic, longer faults)
+chaos: venv  ## the reliability scenarios, long form (more traffic, longer faults; progress shown)
 	@NEED_POSTGRES=1 scripts/ensure_infra.sh
 	ALPES_CHAOS=long $(BIN)/python -m pytest -m reliability -s $(PYTEST_ARGS)
 
@@ -108,10 +108,11 @@ replay-dead-letter: venv  ## replay one dead letter (ID=...) or all of them (ALL
 	$(ALPES) dead-letters replay $(if $(ID),--id $(ID)) $(if $(ALL),--all) \
 		$(if $(SERVICE),--service $(SERVICE))
 
-bench: venv infra  ## full benchmark (~9 min): table + bench/results/<UTC>.json (DB=postgres too)
+bench: venv infra  ## full benchmark (~15 min, progress shown): table + bench/results/<UTC>.json (DB=postgres; POINT=2 to check quickly)
 	@command -v wrk >/dev/null || (command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && \
 		apt-get install -y -qq wrk >/dev/null 2>&1) || echo "wrk not available: Python HTTP load"
-	$(BIN)/python -m bench --db $(if $(filter postgres,$(DB)),postgres,sqlite)
+	$(BIN)/python -m bench --db $(if $(filter postgres,$(DB)),postgres,sqlite) \
+		$(if $(POINT),--point $(POINT))
 
 bench-smoke: venv infra  ## seconds-long benchmark run (also part of make test)
 	$(BIN)/python -m bench --smoke

@@ -1,4 +1,14 @@
-"""A throwaway environment for one benchmark run: vhost, databases, services."""
+"""A throwaway environment for one benchmark run: vhost, databases, services, floors.
+
+Besides the platform it runs the two floor services: ``bench_echo`` (a bare Nameko
+``@rpc`` and ``@http``, no database) and ``bench_write`` (one RPC, one durable row:
+``bench/write_service.py``), whose table the environment creates in a database of its
+own (SQLite or PostgreSQL as the services'). Its URI reaches ``ServiceDatabase`` as
+every service's does, through ``DB_URIS`` -- in a copy of config.yaml kept in the run's
+work directory, with the one entry added (the platform's services keep config.yaml).
+The HTTP ports are free ones picked per run: eventlet listens with ``SO_REUSEPORT``, so
+two runs on one port would silently share each other's requests.
+"""
 from __future__ import annotations
 
 import os
@@ -12,11 +22,13 @@ from importlib import metadata
 
 import requests
 
+from bench.write_service import SERVICE_NAME as WRITE_FLOOR
 from common.nameko.discovery import ROOT, service_names
 from tools.backlog import wait_until_drained
-from tools.stack import Stack
+from tools.stack import ServiceProcess, Stack
 
-ECHO_HTTP_ADDRESS = "127.0.0.1:18001"
+ECHO_FLOOR = "bench_echo"
+FLOORS = (ECHO_FLOOR, WRITE_FLOOR)  # benchmark-only processes, not the platform's
 MANAGEMENT = os.environ.get("RABBIT_API_URI", "http://guest:guest@127.0.0.1:15672")
 PG_SERVER = os.environ.get("BENCH_PG_SERVER", "postgresql+psycopg2://postgres@127.0.0.1:5432")
 
@@ -32,11 +44,13 @@ class BenchEnvironment:
         self.services = services or [s for s in service_names()]
         amqp = os.environ.get("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")
         self.amqp_uri = amqp.rstrip("/") + "/" + self.vhost
+        self.bff_http = f"127.0.0.1:{_free_port()}"
+        self.echo_http = f"127.0.0.1:{_free_port()}"
         self.env = {
             "AMQP_URI": self.amqp_uri,
             "LOG_LEVEL": "WARNING",
-            "WEB_SERVER_ADDRESS": "127.0.0.1:18000",
-            "PUBLIC_BASE_URL": "http://127.0.0.1:18000",
+            "WEB_SERVER_ADDRESS": self.bff_http,
+            "PUBLIC_BASE_URL": f"http://{self.bff_http}",
             "ALPES_JWT_SECRET": os.environ.get("ALPES_JWT_SECRET",
                                                f"bench-{uuid.uuid4().hex}{uuid.uuid4().hex}"),
             # one client IP and one token drive all the load: lift the per-client limits
@@ -47,6 +61,7 @@ class BenchEnvironment:
             self.env.update(DB_PREFIX=f"{PG_SERVER}/alpes_bench_{self.run_id}_", DB_SUFFIX="")
         else:
             self.env.update(DB_PREFIX=f"sqlite:///{self.workdir}/", DB_SUFFIX=".db")
+        self.write_floor_uri = f"{self.env['DB_PREFIX']}{WRITE_FLOOR}{self.env['DB_SUFFIX']}"
         self.stack: Stack | None = None
 
     # lifecycle ---------------------------------------------------------------------------
@@ -55,14 +70,26 @@ class BenchEnvironment:
         requests.put(f"{base}/api/vhosts/{self.vhost}", auth=auth, timeout=10).raise_for_status()
         requests.put(f"{base}/api/permissions/{self.vhost}/{auth[0]}", auth=auth, timeout=10,
                      json={"configure": ".*", "write": ".*", "read": ".*"}).raise_for_status()
+        try:
+            self._start()
+        except BaseException:
+            self.__exit__(None, None, None)  # no service process outlives a failed start
+            raise
+        return self
+
+    def _start(self) -> None:
         for command in ("migrate", "topology"):
             self._tool(command)
+        self._create_write_floor_table()
         self.stack = Stack(self.services, env=self.env, log_dir=self.workdir / "logs")
-        # the floor service answers RPC and, on its own port, HTTP (the BFF holds 18000)
-        self.stack.add("bench_echo", "bench.echo_service",
-                       env={"WEB_SERVER_ADDRESS": ECHO_HTTP_ADDRESS})
+        # the echo floor answers RPC and, on its own port, HTTP (the BFF holds its own)
+        self.stack.add(ECHO_FLOOR, "bench.echo_service",
+                       env={"WEB_SERVER_ADDRESS": self.echo_http})
+        self.stack.processes[WRITE_FLOOR] = ServiceProcess(
+            WRITE_FLOOR, str(self._write_floor_config()), self.stack.env,
+            # the class named: the module also holds the HealthMixin it inherits
+            self.workdir / "logs", module="bench.write_service:BenchWriteService")
         self.stack.start(timeout=90)
-        return self
 
     def __exit__(self, *exc_info) -> None:
         if self.stack:
@@ -72,11 +99,37 @@ class BenchEnvironment:
         if self.db == "postgres":
             from common.seedwork.infrastructure.database import drop_database
 
-            for name in self.services:
+            for uri in [f"{self.env['DB_PREFIX']}{name}" for name in self.services] + [
+                    self.write_floor_uri]:
                 try:
-                    drop_database(f"{self.env['DB_PREFIX']}{name}")
+                    drop_database(uri)
                 except Exception:
                     pass
+
+    def _create_write_floor_table(self) -> None:
+        """The write floor's database and its table (a fresh one per run, as the
+        services' are)."""
+        from bench.write_service import metadata
+        from common.seedwork.infrastructure.database import Database, ensure_database_exists
+
+        ensure_database_exists(self.write_floor_uri)
+        database = Database(self.write_floor_uri)
+        try:
+            metadata.create_all(database.write_engine)
+        finally:
+            database.dispose()
+
+    def _write_floor_config(self) -> pathlib.Path:
+        """config.yaml plus the write floor's ``DB_URIS`` entry (nameko-sqlalchemy reads
+        the URI from there and nowhere else)."""
+        text = (ROOT / "config.yaml").read_text()
+        marker = "\nDB_URIS:\n"
+        if marker not in text:
+            raise RuntimeError("config.yaml has no top-level DB_URIS mapping")
+        entry = f'  "{WRITE_FLOOR}:Base": "{self.write_floor_uri}"\n'
+        path = self.workdir / "config.yaml"
+        path.write_text(text.replace(marker, marker + entry, 1))
+        return path
 
     def _tool(self, command: str) -> None:
         """``alpes --config config.yaml <command>``, as ``make run`` runs it."""
@@ -130,6 +183,24 @@ class BenchEnvironment:
             "db": self.db,
             "services": list(self.services),
         }
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def platform_processes(cpu: dict[str, float]) -> dict[str, float]:
+    """The platform's share of a ``cpu_ms_per_call`` (or ``cpu_seconds``) mapping: not
+    the load client, the load tools, nor the floor services."""
+    return {name: value for name, value in cpu.items()
+            if name not in FLOORS and name not in LOAD_PROCESSES}
+
+
+LOAD_PROCESSES = ("bench client", "wrk")
 
 
 def _process_cpu_seconds(pid: int) -> float | None:

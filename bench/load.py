@@ -7,6 +7,7 @@ to share between threads).
 from __future__ import annotations
 
 import itertools
+import os
 import re
 import shutil
 import subprocess
@@ -25,6 +26,8 @@ Call = Callable[[Any, int], Any]  # (proxy, sequence number) -> result
 
 
 CpuMeter = Callable[[], dict[str, float]]  # process name -> CPU seconds used so far
+# (sequence number) -> (method, path, headers, body bytes or None)
+HttpRequest = Callable[[int], tuple[str, str, dict, bytes | None]]
 
 
 def rpc_load(config: dict, name: str, call: Call, *, concurrency: int, seconds: float,
@@ -46,6 +49,49 @@ def rpc_load(config: dict, name: str, call: Call, *, concurrency: int, seconds: 
     finally:
         for proxy in proxies:
             proxy_stop(proxy)
+
+
+def rpc_paced(config: dict, name: str, call: Call, *, rate: float, seconds: float,
+              warmup: float = 0.0, timeout: float = 30.0, cpu: CpuMeter | None = None,
+              callers: int = 32) -> LoadResult:
+    """Calls started at a steady ``rate`` per second for ``seconds`` (open loop: a call
+    starts on schedule whether or not the previous ones have answered), after
+    ``warmup`` seconds at the same rate; ``callers`` proxies shared by the calls in
+    flight. Latency is measured from each call's start. With ``cpu``, the CPU ms each
+    process spent per successful call (``cpu_ms_per_call``): at a rate every process
+    keeps up with, what one call costs without the batching a saturated run gets."""
+    counter = itertools.count()
+    proxies = eventlet.queue.LightQueue()
+    clients = [ClusterRpcProxy(config, timeout=timeout) for _ in range(callers)]
+    for client in clients:
+        proxies.put(client.start())
+    latencies: list[float] = []
+
+    def send(_n):
+        proxy = proxies.get()
+        try:
+            started = time.perf_counter()
+            call(proxy, next(counter))
+            latencies.append((time.perf_counter() - started) * 1000)
+        finally:
+            proxies.put(proxy)
+
+    try:
+        if warmup:
+            paced_stream(rate, warmup, send)
+        latencies.clear()
+        before = cpu() if cpu else {}
+        began = time.perf_counter()
+        sent, errors, samples = paced_stream(rate, seconds, send)
+        result = LoadResult(name=name, concurrency=callers, seconds=time.perf_counter() - began,
+                            ok=sent, errors=errors, latencies_ms=latencies,
+                            error_samples=samples, extra={"open_loop_rate": rate})
+        if cpu and sent:
+            result.extra["cpu_ms_per_call"] = cpu_per_call(before, cpu(), sent)
+        return result
+    finally:
+        for client in clients:
+            client.stop()
 
 
 def cpu_per_call(before: dict[str, float], after: dict[str, float],
@@ -154,11 +200,134 @@ def amqp_floor(amqp_uri: str, *, seconds: float, body_size: int = 600) -> LoadRe
 
 
 def http_load(url: str, *, concurrency: int, seconds: float, name: str,
-              expect: tuple[int, ...] = (200,)) -> LoadResult:
-    """wrk when installed (not the bottleneck), else green threads with keep-alive."""
+              expect: tuple[int, ...] = (200,), cpu: CpuMeter | None = None) -> LoadResult:
+    """wrk when installed (not the bottleneck), else green threads with keep-alive.
+    With ``cpu``, CPU ms per request by process (wrk's own as ``wrk``)."""
+    before = cpu() if cpu else {}
+    children = _children_cpu_seconds()
     if shutil.which("wrk"):
-        return _wrk(url, concurrency, seconds, name)
-    return _python_http(url, concurrency, seconds, name, expect)
+        result = _wrk(url, concurrency, seconds, name)
+    else:
+        result = _python_http(url, concurrency, seconds, name, expect)
+    if cpu and result.ok:
+        after = cpu()
+        if result.extra.get("tool") == "wrk":
+            after["wrk"] = _children_cpu_seconds() - children
+        result.extra["cpu_ms_per_call"] = cpu_per_call(before, after, result.ok)
+    return result
+
+
+def _children_cpu_seconds() -> float:
+    """CPU of this process's finished children (wrk is run to completion)."""
+    times = os.times()
+    return times.children_user + times.children_system
+
+
+def http_requests(base: str, request: HttpRequest, *, concurrency: int, seconds: float,
+                  name: str, expect: tuple[int, ...] = (200,), warmup: float = 0.0,
+                  cpu: CpuMeter | None = None) -> LoadResult:
+    """``concurrency`` keep-alive clients send ``request(n)`` back to back for
+    ``seconds`` (after ``warmup``): any method, headers and body (wrk would need a
+    script per request shape)."""
+    counter = itertools.count()
+    if warmup:
+        _http_drive(base, request, counter, concurrency, warmup, "warmup", expect)
+    before = cpu() if cpu else {}
+    result = _http_drive(base, request, counter, concurrency, seconds, name, expect)
+    if cpu and result.ok:
+        result.extra["cpu_ms_per_call"] = cpu_per_call(before, cpu(), result.ok)
+    return result
+
+
+def http_paced(base: str, request: HttpRequest, *, rate: float, seconds: float, name: str,
+               expect: tuple[int, ...] = (200,), warmup: float = 0.0,
+               cpu: CpuMeter | None = None, connections: int = 16) -> LoadResult:
+    """Requests started at a steady ``rate`` per second (open loop) over a pool of
+    ``connections`` keep-alive connections."""
+    counter = itertools.count()
+    pool = eventlet.queue.LightQueue()
+    for _ in range(connections):
+        pool.put(_connect(base))
+    latencies: list[float] = []
+
+    def send(_n):
+        conn = pool.get()
+        try:
+            started = time.perf_counter()
+            _http_once(conn, request(next(counter)), expect)
+            latencies.append((time.perf_counter() - started) * 1000)
+        finally:
+            pool.put(conn)
+
+    if warmup:
+        paced_stream(rate, warmup, send)
+    latencies.clear()
+    before = cpu() if cpu else {}
+    began = time.perf_counter()
+    sent, errors, samples = paced_stream(rate, seconds, send)
+    result = LoadResult(name=name, concurrency=connections,
+                        seconds=time.perf_counter() - began, ok=sent, errors=errors,
+                        latencies_ms=latencies, error_samples=samples,
+                        extra={"tool": "python", "open_loop_rate": rate})
+    if cpu and sent:
+        result.extra["cpu_ms_per_call"] = cpu_per_call(before, cpu(), sent)
+    while not pool.empty():
+        pool.get().close()
+    return result
+
+
+def _connect(base: str):
+    import http.client
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(base)
+    return http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+
+
+def _http_once(conn, request: tuple[str, str, dict, bytes | None],
+               expect: tuple[int, ...]) -> None:
+    """Send one request on ``conn`` and read the answer; raises on a transport error
+    (having closed ``conn``: its next request reconnects) or an unexpected status."""
+    method, path, headers, body = request
+    try:
+        conn.request(method, path, body=body, headers=headers)
+        response = conn.getresponse()
+        payload = response.read()
+    except Exception:
+        conn.close()
+        raise
+    if response.status not in expect:
+        raise RuntimeError(f"HTTP {response.status}: {payload[:160]!r}")
+
+
+def _http_drive(base: str, request: HttpRequest, counter, concurrency: int, seconds: float,
+                name: str, expect: tuple[int, ...]) -> LoadResult:
+    result = LoadResult(name=name, concurrency=concurrency, seconds=seconds, ok=0, errors=0,
+                        extra={"tool": "python"})
+    deadline = time.perf_counter() + seconds
+
+    def worker():
+        conn = _connect(base)
+        while time.perf_counter() < deadline:
+            started = time.perf_counter()
+            try:
+                _http_once(conn, request(next(counter)), expect)
+            except Exception as error:
+                result.errors += 1
+                if len(result.error_samples) < 5:
+                    result.error_samples.append(f"{type(error).__name__}: {error}"[:200])
+                continue
+            result.latencies_ms.append((time.perf_counter() - started) * 1000)
+            result.ok += 1
+        conn.close()
+
+    began = time.perf_counter()
+    pool = eventlet.GreenPool(concurrency)
+    for _ in range(concurrency):
+        pool.spawn(worker)
+    pool.waitall()
+    result.seconds = time.perf_counter() - began
+    return result
 
 
 _WRK_LATENCY = re.compile(r"^\s+(50|90|99)%\s+([\d.]+)(us|ms|s)\s*$", re.M)
@@ -184,40 +353,9 @@ def _wrk(url: str, concurrency: int, seconds: float, name: str) -> LoadResult:
 
 def _python_http(url: str, concurrency: int, seconds: float, name: str,
                  expect: tuple[int, ...]) -> LoadResult:
-    import http.client
     from urllib.parse import urlsplit
 
     parts = urlsplit(url)
     path = parts.path + (f"?{parts.query}" if parts.query else "")
-    result = LoadResult(name=name, concurrency=concurrency, seconds=seconds, ok=0, errors=0,
-                        extra={"tool": "python"})
-    deadline = time.perf_counter() + seconds
-
-    def worker():
-        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
-        while time.perf_counter() < deadline:
-            started = time.perf_counter()
-            try:
-                conn.request("GET", path)
-                response = conn.getresponse()
-                response.read()
-                if response.status not in expect:
-                    raise RuntimeError(f"HTTP {response.status}")
-            except Exception as error:
-                result.errors += 1
-                if len(result.error_samples) < 5:
-                    result.error_samples.append(f"{type(error).__name__}: {error}"[:200])
-                conn.close()
-                conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
-                continue
-            result.latencies_ms.append((time.perf_counter() - started) * 1000)
-            result.ok += 1
-        conn.close()
-
-    began = time.perf_counter()
-    pool = eventlet.GreenPool(concurrency)
-    for _ in range(concurrency):
-        pool.spawn(worker)
-    pool.waitall()
-    result.seconds = time.perf_counter() - began
-    return result
+    return _http_drive(f"{parts.scheme}://{parts.netloc}", lambda n: ("GET", path, {}, None),
+                       itertools.count(), concurrency, seconds, name, expect)
