@@ -240,6 +240,7 @@ class Stack:
             # place to browse to; and /api/v1 alone is no route.
             host, _, port = config["WEB_SERVER_ADDRESS"].rpartition(":")
             base = f"http://{host if host not in ('', '0.0.0.0', '::') else 'localhost'}:{port}"
+            lines.append(f"  web app  : {base}/  (partner portal, brand console, operators)")
             lines.append(f"  API docs : {base}/api/v1/docs")
             lines.append(f"  OpenAPI  : {base}/api/v1/openapi.json")
             lines.append(f"  health   : {base}/health")

@@ -16,7 +16,8 @@ request runs in its own Nameko worker (dependencies injected, context data set).
   span continues the caller's trace); the answer carries the worker span's (tracing on);
 * the body size limit checked from ``Content-Length`` before a worker is spawned, and
   while reading a chunked body;
-* Swagger UI's static files (``swagger``) answered before routing;
+* Swagger UI's static files (``swagger``) and the web front end's page and files
+  (``webapp``: ``/``, ``/app/...``, ``/assets/...``) answered before routing;
 * the requests eventlet refuses while reading them (request line or headers too large,
   unparseable) answered in the same JSON shape too (``protocol.ApiProtocol``).
 """
@@ -37,7 +38,7 @@ from werkzeug.wrappers import Request
 
 from common.nameko import metrics, tracing
 from common.nameko.context import CORRELATION_KEY
-from services.bff import errors, responses, settings, swagger
+from services.bff import errors, responses, settings, swagger, webapp
 from services.bff.protocol import ApiProtocol
 from services.bff.routing import Route
 
@@ -79,6 +80,10 @@ class ApiWsgiApp(WsgiApp):
             static = swagger.file_response(environ.get("PATH_INFO", ""))
             if static is not None:  # Swagger UI's files: not operations of the API
                 return static
+            page = webapp.file_response(environ.get("PATH_INFO", ""),
+                                        environ.get("HTTP_IF_NONE_MATCH"))
+            if page is not None:  # the web front end's page and files (webapp.py)
+                return page
         try:
             provider, values = self.url_map.bind_to_environ(environ).match()
             environ[ROUTE_ENVIRON] = provider.url

@@ -108,6 +108,15 @@ def budget_of(campaign: dict, budget: dict | None) -> dict:
             "exhausted": False}
 
 
+@route("POST", "/api/v1/campaigns/<campaign_id>/budget", roles=BRANDS,
+       body=schemas.BudgetChangeBody, response=schemas.CampaignOut, tag=TAG,
+       summary="Change the campaign's total budget (in its currency)")
+def change_budget(call, campaign_id):
+    campaign = owned_campaign(call, campaign_id)
+    return call.rpc.campaigns.change_budget(campaign_id, campaign["brand_id"],
+                                            to_wire(call.body["budget"]))
+
+
 @route("GET", "/api/v1/campaigns/<campaign_id>/enrollments", roles=BRANDS,
        query=schemas.EnrollmentsQuery, response=page_of(schemas.EnrollmentOut), tag=TAG,
        summary="The partners enrolled in a campaign")

@@ -6,7 +6,7 @@ are required: without them there is no page.
 """
 from __future__ import annotations
 
-from services.bff import ownership, partner_ips
+from services.bff import charts, ownership, partner_ips
 from services.bff.api.campaigns import budget_of
 from services.bff.api.tracking import days
 from services.bff.auth import ADMIN, BRAND, PARTNER
@@ -20,7 +20,8 @@ PENDING_ROWS = 20
 
 
 @route("GET", "/api/v1/partner/dashboard", roles=(PARTNER,), response=PartnerDashboardOut,
-       tag=TAG, summary="Profile, links with their stats, 30-day stats and balance")
+       tag=TAG, summary="Profile, links with their stats, 30-day stats, balance and the "
+               "daily chart (clicks, conversions, earnings)")
 def partner_dashboard(call):
     partner_id = call.principal.subject
     partner_ips.report(call, partner_id)
@@ -31,10 +32,14 @@ def partner_dashboard(call):
     calls.start("stats", rpc.tracking.partner_stats.call_async,
                 {"partner_id": partner_id, **days({}, call.settings)})
     calls.start("balance", rpc.commissions.get_balance.call_async, partner_id)
+    calls.start("commissions", rpc.commissions.list_commissions.call_async,
+                {"partner_id": partner_id, "page_size": charts.EARNINGS_ROWS})
     profile = calls.result("profile")
     enrollments, stats = calls.optional("enrollments"), calls.optional("stats", missing_ok=True)
     return {"profile": profile, "enrollments": _with_stats(enrollments, stats),
             "stats": stats, "balance": calls.optional("balance", missing_ok=True),
+            "chart": charts.partner_chart(days({}, call.settings), stats,
+                                          calls.optional("commissions", missing_ok=True)),
             "unavailable": calls.unavailable}
 
 

@@ -55,6 +55,12 @@ class TermsChangeBody(Body):
     brand_id = ActorId()
 
 
+class BudgetChangeBody(Body):
+    budget = fields.Nested(MoneyIn, required=True, metadata={
+        "description": "The new total, in the campaign's currency."})
+    brand_id = ActorId()
+
+
 class CampaignsQuery(PageQuery):
     status = fields.String(validate=validate.OneOf(CAMPAIGN_STATUSES))
 

@@ -3,6 +3,7 @@ import re
 
 import pytest
 
+from services.bff import webapp
 from tests.unit.bff.harness import ROUTES
 from tools.stack import Stack
 
@@ -12,12 +13,14 @@ from tools.stack import Stack
     (":8001", "http://localhost:8001"),
     ("127.0.0.1:9000", "http://127.0.0.1:9000"),
 ])
-def test_the_banner_links_to_the_docs_the_document_and_health(address, base):
+def test_the_banner_links_to_the_web_app_the_docs_the_document_and_health(address, base):
     banner = Stack(["bff"], env={"WEB_SERVER_ADDRESS": address}).describe()
     links = re.findall(r"http://\S+", banner)
-    assert links == [f"{base}/api/v1/docs", f"{base}/api/v1/openapi.json", f"{base}/health"]
+    assert links == [f"{base}/", f"{base}/api/v1/docs", f"{base}/api/v1/openapi.json",
+                     f"{base}/health"]
     served = {r.path for r in ROUTES if r.method == "GET" and r.public}
-    assert {link.removeprefix(base) for link in links} <= served
+    assert webapp.is_page(links[0].removeprefix(base))  # the web app's page (webapp.py)
+    assert {link.removeprefix(base) for link in links[1:]} <= served
 
 
 def test_the_banner_names_each_service_database():

@@ -1,0 +1,464 @@
+// The brand console: home, campaigns (create with terms, run, change terms and budget,
+// its partners, conversions, commissions and chart), conversions, commissions (approve,
+// decline), API keys and users. The brand id is in the path; the API answers 404 for a
+// brand that is not the caller's, and so does every page here.
+
+import {ApiError, get, post} from "../api.js";
+import {dailyChart} from "../chart.js";
+import {h, replace} from "../dom.js";
+import * as fmt from "../format.js";
+import {field, form, instant, integerOrText, orNull} from "../forms.js";
+import {
+  actionButton, badge, copyField, empty, facts, failure, heading, loading, notFound, pager,
+  section, table,
+} from "../widgets.js";
+
+const PARTNER_TYPES = [["affiliate", "Affiliate"], ["influencer", "Influencer"],
+                       ["ambassador", "Ambassador"], ["media", "Media"], ["b2b", "B2B"]];
+const COMMISSION_STATUSES = ["PENDING", "APPROVED", "IN_PAYOUT", "PAID", "REVERSED",
+                             "DECLINED", "REJECTED"];
+
+/** Draw `render(data)` into a new part of the page, or the not-found page on a 404. */
+async function load(page, promise, render) {
+  const body = h("div", {});
+  page.append(body);
+  await loadInto(body, page, promise, render);
+}
+
+/** Draw `render(data)` in place of `slot`'s content; a 404 replaces the whole page. */
+async function loadInto(slot, page, promise, render) {
+  replace(slot, loading());
+  slot.setAttribute("aria-busy", "true");
+  try {
+    const data = await promise;
+    replace(slot, render(data));
+  } catch (error) {
+    if (error instanceof ApiError && error.notFound) {
+      replace(page, notFound());
+    } else {
+      replace(slot, failure(error));
+    }
+  } finally {
+    slot.removeAttribute("aria-busy");
+  }
+}
+
+const base = (ctx) => `/app/brands/${ctx.brandId}`;
+const api = (ctx) => `/api/v1/brands/${ctx.brandId}`;
+
+function budgetText(budget) {
+  if (!budget) return "—";
+  return `${fmt.money(budget.remaining)} left of ${fmt.money(budget.total)}`;
+}
+
+export async function home(page, ctx) {
+  await load(page, get(`${api(ctx)}/dashboard`), (data) => [
+    heading(data.brand.name, h("a", {class: "button primary",
+                                      href: `${base(ctx)}/campaigns/new`}, "New campaign")),
+    data.unavailable.length ? h("p", {class: "notice", role: "status"},
+      `Some figures are missing for now (${data.unavailable.join(", ")} did not answer).`)
+      : null,
+    section("Campaigns", table({
+      caption: "Budget and the last 30 days of each campaign",
+      emptyText: "No campaign yet: create your first one.",
+      columns: [
+        {label: "Campaign", cell: (s) => h("a", {href: `${base(ctx)}/campaigns/${s.campaign.campaign_id}`},
+          s.campaign.name)},
+        {label: "Status", cell: (s) => badge(s.campaign.status)},
+        {label: "Budget", cell: (s) => budgetText(s.budget)},
+        {label: "Clicks", numeric: true, cell: (s) => fmt.count(s.stats && s.stats.totals.clicks)},
+        {label: "Conversions", numeric: true,
+         cell: (s) => fmt.count(s.stats && s.stats.totals.conversions)},
+        {label: "Revenue", numeric: true, cell: (s) => fmt.money(s.stats && s.stats.totals.revenue)},
+      ], rows: data.campaigns})),
+    section("Commissions to approve", data.pending_commissions
+      ? commissionsTable(ctx, data.pending_commissions.items, () => ctx.navigate(location.pathname, {replace: true}))
+      : failure(new ApiError(503, {})),
+    h("p", {}, h("a", {href: `${base(ctx)}/commissions`}, "Every commission"))),
+  ]);
+}
+
+export async function campaigns(page, ctx) {
+  let status = "";
+  const body = h("div", {});
+  const show = (n) => loadInto(body, page, get(`${api(ctx)}/campaigns`, {page: n, status}), (data) => [
+    table({caption: "Your campaigns", emptyText: "No campaign here.", columns: [
+      {label: "Campaign", cell: (c) => h("a", {href: `${base(ctx)}/campaigns/${c.campaign_id}`},
+        c.name)},
+      {label: "Status", cell: (c) => badge(c.status)},
+      {label: "Terms", cell: (c) => fmt.terms(c.terms)},
+      {label: "Budget", numeric: true, cell: (c) => fmt.money(c.budget)},
+      {label: "Ends", cell: (c) => (c.ends_at ? fmt.when(c.ends_at) : "—")},
+    ], rows: data.items}), pager(data, show)]);
+  const filter = field({name: "status", label: "Status", type: "select",
+                        options: [["", "All"], ...["DRAFT", "ACTIVE", "PAUSED", "ENDED",
+                                                   "CANCELLED"].map((s) => [s, fmt.label(s)])]});
+  filter.classList.add("filter");
+  filter.querySelector("select").addEventListener("change", (e) => { status = e.target.value; show(1); });
+  page.append(heading("Campaigns", h("a", {class: "button primary", href: `${base(ctx)}/campaigns/new`},
+    "New campaign")), filter, body);
+  await show(1);
+}
+
+/** The terms' inputs; the ones the chosen model does not use are hidden (not sent). */
+function termsFields(currency, current) {
+  const t = current || {model: "CPS", attribution_window_days: 30, hold_days: 30};
+  const money = (m) => (m ? m.amount : "");
+  const cps = h("div", {class: "model-fields", "data-model": "CPS"},
+    field({name: "terms.rate", label: "Commission rate", value: t.rate || "", inputmode: "decimal",
+           hint: "A share of each order's amount: 0.10 is 10%."}),
+    field({name: "terms.min.amount", label: "Least per order (optional)", inputmode: "decimal",
+           value: money(t.min), class: "money", hint: "In the campaign's currency."}),
+    field({name: "terms.max.amount", label: "Most per order (optional)", inputmode: "decimal",
+           value: money(t.max), class: "money", hint: "In the campaign's currency."}));
+  const fixed = h("div", {class: "model-fields", "data-model": "CPA CPC"},
+    field({name: "terms.amount.amount", label: "Amount paid", inputmode: "decimal",
+           value: money(t.amount), class: "money",
+           hint: "Per order (CPA) or per valid click (CPC), in the campaign's currency."}));
+  const cpc = h("div", {class: "model-fields", "data-model": "CPC"},
+    field({name: "terms.daily_click_cap", label: "Most paid clicks a day (optional)",
+           type: "number", min: 1, value: t.daily_click_cap || ""}));
+  const model = field({name: "terms.model", label: "Commission model", type: "select",
+                       value: t.model, required: true,
+                       options: [["CPS", "CPS: a share of each sale"],
+                                 ["CPA", "CPA: a fixed amount per order"],
+                                 ["CPC", "CPC: a fixed amount per valid click"]]});
+  const groups = [cps, fixed, cpc];
+  const sync = (value) => groups.forEach((g) => { g.hidden = !g.dataset.model.split(" ").includes(value); });
+  model.querySelector("select").addEventListener("change", (e) => sync(e.target.value));
+  sync(t.model);
+  return [model, cps, fixed, cpc,
+    field({name: "terms.attribution_window_days", label: "Attribution window (days)",
+           type: "number", min: 1, value: t.attribution_window_days, required: true,
+           hint: "An order counts for the partner whose link was clicked this many days before."}),
+    field({name: "terms.hold_days", label: "Hold (days)", type: "number", min: 0,
+           value: t.hold_days, required: true,
+           hint: "Commissions wait this long (refunds reverse them) unless you approve them sooner."})];
+}
+
+/** Form values -> the API's terms (money fields in `currency`). */
+function termsOf(values, currency) {
+  const t = values.terms || {};
+  const money = (m) => (m && m.amount ? {amount: m.amount, currency} : null);
+  const terms = {model: t.model, attribution_window_days: integerOrText(t.attribution_window_days),
+                 hold_days: integerOrText(t.hold_days)};
+  if (t.model === "CPS") {
+    terms.rate = orNull(t.rate);
+    terms.min = money(t.min);
+    terms.max = money(t.max);
+  } else {
+    terms.amount = money(t.amount) || (t.amount ? {amount: t.amount.amount, currency} : null);
+    if (t.model === "CPC") terms.daily_click_cap = integerOrText(t.daily_click_cap);
+  }
+  return terms;
+}
+
+export async function newCampaign(page, ctx) {
+  await load(page, get(`${api(ctx)}`), (brandInfo) => {
+    const currency = brandInfo.currency;
+    return [
+      heading("New campaign"),
+      h("p", {}, `For ${brandInfo.name}. It starts as a draft: activate it when ready.`),
+      form({
+        label: "New campaign", class: "wide",
+        fields: [
+          h("fieldset", {}, h("legend", {}, "The campaign"),
+            field({name: "name", label: "Name", required: true}),
+            field({name: "description", label: "Description (optional)", type: "textarea"}),
+            field({name: "landing_url", label: "Landing page", type: "url", required: true,
+                   placeholder: "https://shop.example.com/spring",
+                   hint: "Where links send visitors; a click_id is added to it."}),
+            field({name: "currency", label: "Currency", type: "select", value: currency,
+                   required: true, options: fmt.currencies().map((c) => [c, c])}),
+            field({name: "budget.amount", label: "Budget", required: true, inputmode: "decimal",
+                   hint: "The most its commissions may cost, in the campaign's currency."}),
+            field({name: "starts_at", label: "Starts (optional)", type: "datetime-local"}),
+            field({name: "ends_at", label: "Ends (optional)", type: "datetime-local",
+                   hint: "It ends by itself then."})),
+          h("fieldset", {}, h("legend", {}, "Terms"), termsFields(currency)),
+          h("fieldset", {}, h("legend", {}, "Who may join (optional)"),
+            field({name: "eligibility.partner_types", label: "Kinds of partner (none: all)",
+                   type: "checkboxes", options: PARTNER_TYPES}),
+            field({name: "eligibility.countries", label: "Countries (none: all)",
+                   hint: "Two-letter codes separated by commas, e.g. ES, FR."})),
+        ],
+        submitLabel: "Create campaign",
+        busyLabel: "Creating…",
+        submit: async (values) => {
+          const chosen = values.currency;
+          const countries = (values.eligibility.countries || "").split(",")
+            .map((c) => c.trim().toUpperCase()).filter(Boolean);
+          const body = {name: values.name, description: values.description,
+                        landing_url: values.landing_url, currency: chosen,
+                        budget: {amount: values.budget.amount, currency: chosen},
+                        starts_at: instant(values.starts_at), ends_at: instant(values.ends_at),
+                        terms: termsOf(values, chosen),
+                        eligibility: {partner_types: values.eligibility.partner_types,
+                                      countries}};
+          const created = await post(`${api(ctx)}/campaigns`, body);
+          ctx.navigate(`${base(ctx)}/campaigns/${created.campaign_id}`,
+                       {notice: "Campaign created as a draft."});
+        },
+      }),
+    ];
+  });
+}
+
+function campaignChart(stats) {
+  if (!stats) return empty("No figures yet.");
+  const currency = stats.currency;
+  const totals = stats.totals;
+  return dailyChart({
+    title: `The last ${stats.days.length} days`,
+    days: stats.days.map((d) => d.day),
+    bars: [{label: "Clicks", cls: "s-clicks", values: stats.days.map((d) => d.clicks)},
+           {label: "Conversions", cls: "s-conversions",
+            values: stats.days.map((d) => d.conversions)}],
+    line: {label: `Revenue (${currency})`, cls: "s-earnings",
+           values: stats.days.map((d) => Number(d.revenue.amount)),
+           format: (v) => fmt.amount(v.toFixed(fmt.minorUnits(currency)), currency)},
+    summary: `${fmt.counted(totals.clicks, "click", "clicks")} (${fmt.count(totals.valid_clicks)} `
+      + `valid), ${fmt.counted(totals.conversions, "conversion", "conversions")}, `
+      + `${fmt.count(totals.rejected_conversions)} rejected, ${fmt.money(totals.revenue)} in orders; conversion rate `
+      + `${fmt.rate(totals.conversion_rate)}.`,
+  });
+}
+
+const LIFECYCLE = {DRAFT: ["activate", "cancel"], ACTIVE: ["pause", "end"],
+                   PAUSED: ["activate", "end", "cancel"], ENDED: [], CANCELLED: []};
+const ACTION_TEXT = {activate: "Activate", pause: "Pause", end: "End", cancel: "Cancel campaign"};
+const ACTION_PAST = {activate: "activated", pause: "paused", end: "ended", cancel: "cancelled"};
+const ACTION_CONFIRM = {end: "End this campaign for good? Links stop earning.",
+                        cancel: "Cancel this campaign? It cannot be undone."};
+
+export async function campaign(page, ctx) {
+  const id = ctx.campaignId;
+  const path = `/api/v1/campaigns/${id}`;
+  const reload = (notice) => ctx.navigate(location.pathname, {replace: true, notice});
+  // one round trip: every part is asked for at once
+  await load(page, Promise.all([
+    get(path), get(`${path}/budget`), get(`${path}/stats`),
+    get(`${path}/enrollments`, {page_size: 50}),
+    get(`${api(ctx)}/conversions`, {campaign_id: id, page_size: 20}),
+    get(`${api(ctx)}/commissions`, {campaign_id: id, page_size: 20}),
+  ]), ([c, budget, stats, enrollments, conversionPage, commissionPage]) => {
+    if (c.brand_id !== ctx.brandId) return notFound();
+    const actions = (LIFECYCLE[c.status] || []).map((action) => actionButton(
+      ACTION_TEXT[action], () => post(`${path}/${action}`), {
+        kind: action === "activate" ? "primary" : "secondary", name: action,
+        confirmText: ACTION_CONFIRM[action],
+        done: () => reload(`Campaign ${ACTION_PAST[action]}.`)}));
+    return [
+      heading(c.name, badge(c.status)),
+      h("div", {class: "toolbar", role: "group", "aria-label": "Campaign status"}, actions),
+      section("About", facts([
+        ["Pays", fmt.terms(c.terms)], ["Currency", c.currency],
+        ["Landing page", c.landing_url],
+        ["Runs", `${c.starts_at ? fmt.when(c.starts_at) : "from activation"} until `
+          + `${c.ends_at ? fmt.when(c.ends_at) : "ended"}`],
+        ["Created", fmt.when(c.created_at)],
+        c.description ? ["Description", c.description] : null])),
+      section("Stats", campaignChart(stats)),
+      section("Budget", facts([["Total", fmt.money(budget.total)],
+                               ["Owed to partners", fmt.money(budget.reserved)],
+                               ["Remaining", fmt.money(budget.remaining)],
+                               budget.exhausted ? ["", "Exhausted: new commissions are refused."]
+                                 : null]),
+        form({label: "Change the budget", fields: [
+          field({name: "budget.amount", label: `New total budget (${c.currency})`,
+                 value: budget.total.amount, inputmode: "decimal", required: true})],
+        submitLabel: "Change budget",
+        submit: async (values) => {
+          await post(`${path}/budget`, {budget: {amount: values.budget.amount,
+                                                 currency: c.currency}});
+          reload("Budget changed.");
+        }})),
+      section("Terms",
+        table({caption: "Every version (orders keep the version in force when they happened)",
+               columns: [{label: "Version", numeric: true, cell: (t) => String(t.version)},
+                         {label: "Terms", cell: (t) => fmt.terms(t)},
+                         {label: "From", cell: (t) => (t.effective_from ? fmt.when(t.effective_from) : "the start")}],
+               rows: [...(c.terms_history || [c.terms])].reverse()}),
+        h("details", {class: "change-terms"}, h("summary", {}, "Change the terms"),
+          form({label: "Change the terms", class: "wide", fields: [
+            termsFields(c.currency, c.terms),
+            field({name: "effective_from", label: "In force from (optional)", type: "datetime-local",
+                   hint: "Default: now."})],
+          submitLabel: "Save new terms",
+          submit: async (values) => {
+            await post(`${path}/terms`, {terms: termsOf(values, c.currency),
+                                         effective_from: instant(values.effective_from)});
+            reload("New terms saved.");
+          }}))),
+      section("Partners", table({
+        caption: "Partners who joined", emptyText: "No partner has joined yet.",
+        columns: [{label: "Partner", cell: (e) => h("code", {}, e.partner_id.slice(0, 8))},
+                  {label: "Code", cell: (e) => e.referral_code},
+                  {label: "Status", cell: (e) => badge(e.status)},
+                  {label: "Joined", cell: (e) => fmt.when(e.enrolled_at)}],
+        rows: enrollments.items})),
+      section("Conversions", conversionsTable(conversionPage.items)),
+      section("Commissions", commissionsTable(ctx, commissionPage.items,
+                                              () => reload("Commission updated."))),
+    ];
+  });
+}
+
+function conversionsTable(items) {
+  return table({caption: "Newest first", emptyText: "No conversion yet.", columns: [
+    {label: "When", cell: (c) => fmt.when(c.occurred_at)},
+    {label: "Order", cell: (c) => c.order_id},
+    {label: "Amount", numeric: true, cell: (c) => fmt.money(c.amount)},
+    {label: "Status", cell: (c) => badge(c.status)},
+    {label: "Reason", cell: (c) => fmt.reason(c.reason)},
+    {label: "Refunded", numeric: true, cell: (c) => (c.reversed ? fmt.money(c.reversed) : "—")},
+  ], rows: items});
+}
+
+function decideCell(ctx, c, after) {
+  if (c.status !== "PENDING") return c.reason ? fmt.reason(c.reason) : "—";
+  const place = h("div", {class: "decide"});
+  const declineForm = () => form({
+    label: "Decline", fields: [field({name: "reason", label: "Why decline it?", required: true})],
+    submitLabel: "Decline",
+    cancel: () => replace(place, buttons()),
+    submit: async (values) => {
+      await post(`/api/v1/commissions/${c.commission_id}/decline`, {reason: values.reason});
+      await after();
+    }});
+  const buttons = () => h("div", {class: "toolbar"},
+    actionButton("Approve", () => post(`/api/v1/commissions/${c.commission_id}/approve`),
+                 {kind: "primary", name: "approve", done: after}),
+    h("button", {type: "button", class: "secondary", onclick: () => {
+      replace(place, declineForm());
+      place.querySelector("input").focus();
+    }}, "Decline…"));
+  replace(place, buttons());
+  return place;
+}
+
+function commissionsTable(ctx, items, after) {
+  return table({caption: "Newest first", emptyText: "No commission here.", columns: [
+    {label: "Earned on", cell: (c) => fmt.when(c.occurred_at)},
+    {label: "Partner", cell: (c) => h("code", {}, c.partner_id.slice(0, 8))},
+    {label: "Amount", numeric: true, cell: (c) => fmt.money(c.amount)},
+    {label: "Status", cell: (c) => badge(c.status)},
+    {label: "Hold until", cell: (c) => (c.hold_until && c.status === "PENDING" ? fmt.when(c.hold_until) : "—")},
+    {label: "Decision", cell: (c) => decideCell(ctx, c, after)},
+  ], rows: items, rowAttrs: (c) => ({"data-commission": c.commission_id, "data-status": c.status})});
+}
+
+export async function conversions(page, ctx) {
+  let status = "";
+  const body = h("div", {});
+  const show = (n) => loadInto(body, page, get(`${api(ctx)}/conversions`, {page: n, status}), (data) =>
+    [conversionsTable(data.items), pager(data, show)]);
+  const filter = field({name: "status", label: "Status", type: "select",
+                        options: [["", "All"], ...["ATTRIBUTED", "REJECTED", "UNATTRIBUTED"]
+                          .map((s) => [s, fmt.label(s)])]});
+  filter.classList.add("filter");
+  filter.querySelector("select").addEventListener("change", (e) => { status = e.target.value; show(1); });
+  page.append(heading("Conversions"), h("p", {}, "Orders your servers reported."), filter, body);
+  await show(1);
+}
+
+export async function commissions(page, ctx) {
+  let status = ctx.query.get("status") || "PENDING";
+  const body = h("div", {});
+  const show = (n) => loadInto(body, page, get(`${api(ctx)}/commissions`, {page: n, status}), (data) =>
+    [commissionsTable(ctx, data.items, () => show(n)), pager(data, show)]);
+  const filter = field({name: "status", label: "Status", type: "select", value: status,
+                        options: [["", "All"], ...COMMISSION_STATUSES.map((s) => [s, fmt.label(s)])]});
+  filter.classList.add("filter");
+  filter.querySelector("select").addEventListener("change", (e) => { status = e.target.value; show(1); });
+  page.append(heading("Commissions"),
+    h("p", {}, "What you owe partners. Approve a pending one to pay it in the next payout, "
+      + "or decline it with a reason."), filter, body);
+  await show(1);
+}
+
+export async function apiKeys(page, ctx) {
+  const list = h("div", {});
+  const fresh = h("div", {});
+  const show = () => loadInto(list, page, get(`${api(ctx)}/api-keys`, {page_size: 100}), (data) => table({
+    caption: "Your keys (the secret is shown once, when made)", emptyText: "No API key yet.",
+    columns: [
+      {label: "Name", cell: (k) => k.name},
+      {label: "Key", cell: (k) => h("code", {}, `${k.prefix}…`)},
+      {label: "Scopes", cell: (k) => k.scopes.join(", ")},
+      {label: "Status", cell: (k) => badge(k.revoked_at ? "REVOKED" : "ACTIVE")},
+      {label: "Last used", cell: (k) => (k.last_used_at ? fmt.when(k.last_used_at) : "never")},
+      {label: "", cell: (k) => (k.revoked_at ? `Revoked ${fmt.when(k.revoked_at)}`
+        : actionButton(`Revoke ${k.name}`, () => post(`${api(ctx)}/api-keys/${k.api_key_id}/revoke`), {
+          name: "revoke", confirmText: `Revoke the key "${k.name}"? Servers using it are refused within seconds.`,
+          done: () => { replace(fresh); return show(); }}))},
+    ], rows: data.items, rowAttrs: (k) => ({"data-key": k.api_key_id})}));
+  page.append(heading("API keys"),
+    h("p", {}, "Your servers report orders with a key: ",
+      h("code", {}, "Authorization: Bearer ak_live_…"), " on POST /api/v1/conversions."),
+    section("New key", form({
+      label: "New API key",
+      fields: [field({name: "name", label: "Key name", required: true,
+                      hint: "Which server or shop uses it."}),
+               field({name: "scopes", label: "What it may do", type: "checkboxes",
+                      value: ["conversions:write"],
+                      options: [["conversions:write", "Report orders and refunds (conversions:write)"],
+                                ["reports:read", "Read reports (reports:read)"]]})],
+      submitLabel: "Create key",
+      submit: async (values, el) => {
+        const made = await post(`${api(ctx)}/api-keys`, {name: values.name, scopes: values.scopes});
+        el.reset();
+        replace(fresh, h("div", {class: "notice", role: "status"},
+          h("p", {}, h("strong", {}, "Copy this key now: it is not shown again.")),
+          copyField(`API key "${made.api_key.name}"`, made.key, {id: "new-api-key", secret: true})));
+        fresh.querySelector("input").focus();
+        await show();
+      }}), fresh),
+    section("Keys", list));
+  await show();
+}
+
+export function invitationLink(token) {
+  return `${location.origin}/app/accept#token=${encodeURIComponent(token)}`;
+}
+
+export async function users(page, ctx) {
+  const list = h("div", {});
+  const fresh = h("div", {});
+  const show = () => loadInto(list, page, get(`${api(ctx)}/users`), (data) => [
+    table({caption: "People who sign in to this console", emptyText: "No user yet.", columns: [
+      {label: "Email", cell: (u) => u.email},
+      {label: "Role", cell: (u) => fmt.label(u.brand_role)},
+      {label: "Status", cell: (u) => badge(u.status)},
+      {label: "", cell: (u) => (u.status === "REMOVED" ? "—" : actionButton(`Remove ${u.email}`,
+        () => post(`${api(ctx)}/users/${u.account_id}/remove`), {
+          name: "remove", confirmText: `Remove ${u.email}? They are signed out at once.`,
+          done: show}))},
+    ], rows: data.items}),
+    h("h3", {}, "Pending invitations"),
+    table({caption: "Invited, not yet accepted", emptyText: "No pending invitation.", columns: [
+      {label: "Email", cell: (i) => i.email},
+      {label: "Role", cell: (i) => fmt.label(i.brand_role)},
+      {label: "Expires", cell: (i) => fmt.when(i.expires_at)},
+    ], rows: data.invitations || []})]);
+  page.append(heading("Users"),
+    section("Invite someone", form({
+      label: "Invite a user",
+      fields: [field({name: "email", label: "Email", type: "email", required: true}),
+               field({name: "brand_role", label: "Role", type: "select", value: "member",
+                      options: [["member", "Member: runs campaigns"],
+                                ["owner", "Owner: also manages users and API keys"]]})],
+      submitLabel: "Invite",
+      submit: async (values, el) => {
+        const made = await post(`${api(ctx)}/invitations`, values);
+        el.reset();
+        replace(fresh, h("div", {class: "notice", role: "status"},
+          h("p", {}, h("strong", {}, "Send this link to "), made.invitation.email,
+            h("strong", {}, ": it is shown once.")),
+          copyField("Invitation link", invitationLink(made.token), {id: "invitation-link", secret: true})));
+        fresh.querySelector("input").focus();
+        await show();
+      }}), fresh),
+    section("People", list));
+  await show();
+}

@@ -1,0 +1,157 @@
+// Pieces every page uses: headings, loading / empty / error states, tables, badges,
+// buttons that wait for the API, copying a link.
+
+import {ApiError} from "./api.js";
+import {announce, h, replace} from "./dom.js";
+import {label} from "./format.js";
+
+export function heading(text, ...extra) {
+  return h("div", {class: "page-head"}, h("h1", {tabindex: "-1"}, text), extra);
+}
+
+export function loading(what = "Loading…") {
+  return h("p", {class: "loading", role: "status"}, what);
+}
+
+export function empty(text) {
+  return h("p", {class: "empty"}, text);
+}
+
+/** What an error says, in words, where the data would have been. */
+export function failure(error) {
+  const text = error instanceof ApiError
+    ? (error.status === 503
+      ? "A service did not answer in time. Try again in a moment."
+      : error.message)
+    : "Something went wrong in this page. Reload and try again.";
+  return h("div", {class: "notice error", role: "alert"}, h("p", {}, text),
+    error && error.requestId ? h("p", {class: "muted"}, `Reference: ${error.requestId}`) : null);
+}
+
+export function notFound() {
+  return h("section", {class: "not-found"},
+    heading("Not found"),
+    h("p", {}, "There is nothing here, or it is not yours to see."),
+    h("p", {}, h("a", {href: "/app"}, "Back to your home page")));
+}
+
+export function badge(status) {
+  return h("span", {class: ["badge", `badge-${String(status || "none").toLowerCase()}`]},
+    label(status));
+}
+
+/**
+ * columns: [{label, cell: (row) => node|string, numeric}]; rows: [...]
+ */
+export function table({caption, columns, rows, emptyText = "Nothing yet.", rowAttrs}) {
+  if (!rows || rows.length === 0) return empty(emptyText);
+  return h("div", {class: "table-wrap"},
+    h("table", {},
+      caption ? h("caption", {}, caption) : null,
+      h("thead", {}, h("tr", {}, columns.map((column) =>
+        h("th", {scope: "col", class: column.numeric ? "num" : null}, column.label)))),
+      h("tbody", {}, rows.map((row) =>
+        h("tr", rowAttrs ? rowAttrs(row) : {}, columns.map((column, index) => {
+          const content = column.cell(row);
+          return index === 0
+            ? h("th", {scope: "row", class: column.numeric ? "num" : null}, content)
+            : h("td", {class: column.numeric ? "num" : null}, content);
+        }))))));
+}
+
+/** Previous / next over a page of {page, page_size, total}. */
+export function pager(page, go) {
+  if (!page || page.total <= page.page_size) return null;
+  const last = Math.max(1, Math.ceil(page.total / page.page_size));
+  return h("nav", {class: "pager", "aria-label": "Pages"},
+    h("button", {type: "button", class: "secondary", disabled: page.page <= 1,
+                 onclick: () => go(page.page - 1)}, "Previous"),
+    h("span", {}, `Page ${page.page} of ${last} (${page.total})`),
+    h("button", {type: "button", class: "secondary", disabled: page.page >= last,
+                 onclick: () => go(page.page + 1)}, "Next"));
+}
+
+/**
+ * A button that calls the API: busy while it waits, the error said next to it.
+ * action() returns a promise; then done(result).
+ */
+export function actionButton(text, action, {done, confirmText, kind = "secondary",
+                                             busyText = "Working…", name} = {}) {
+  const error = h("span", {class: "inline-error", role: "alert"});
+  const button = h("button", {type: "button", class: kind, "data-action": name || null},
+    text);
+  button.addEventListener("click", async () => {
+    if (confirmText && !window.confirm(confirmText)) return;
+    replace(error);
+    button.disabled = true;
+    button.textContent = busyText;
+    try {
+      const result = await action();
+      if (done) await done(result);
+    } catch (failed) {
+      replace(error, failed instanceof ApiError ? failed.message : "That did not work.");
+      announce(error.textContent);
+    } finally {
+      button.disabled = false;
+      button.textContent = text;
+    }
+  });
+  return h("span", {class: "action"}, button, error);
+}
+
+async function copyText(text, input) {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    if (input) {
+      input.select();
+      return document.execCommand("copy");
+    }
+    return false;
+  }
+}
+
+/** A read-only field with a label and a Copy button (links, keys shown once). */
+export function copyField(labelText, value, {id, secret = false} = {}) {
+  const inputId = id || `copy-${Math.random().toString(36).slice(2, 9)}`;
+  const status = h("span", {class: "copy-status", role: "status"});
+  const input = h("input", {id: inputId, type: "text", readonly: true, value,
+                            class: secret ? "secret" : null, spellcheck: "false"});
+  input.addEventListener("focus", () => input.select());
+  const button = h("button", {type: "button", class: "secondary", "data-copy": value},
+    "Copy");
+  button.addEventListener("click", async () => {
+    const copied = await copyText(value, input);
+    status.textContent = copied ? "Copied." : "Select the text and copy it.";
+  });
+  return h("div", {class: "copy-field"},
+    h("label", {for: inputId}, labelText),
+    h("div", {class: "copy-row"}, input, button, status));
+}
+
+/** A definition list of [term, value] pairs. */
+export function facts(pairs) {
+  return h("dl", {class: "facts"}, pairs.filter(Boolean).map(([term, value]) =>
+    h("div", {}, h("dt", {}, term), h("dd", {}, value))));
+}
+
+export function section(title, ...content) {
+  const id = `s-${title.toLowerCase().replace(/[^a-z0-9]+/g, "-")}`;
+  return h("section", {class: "panel", "aria-labelledby": id},
+    h("h2", {id}, title), content);
+}
+
+/** Fill `target` with `render(data)` once `load()` answers; loading and errors meanwhile. */
+export async function fill(target, load, render) {
+  replace(target, loading());
+  target.setAttribute("aria-busy", "true");
+  try {
+    const data = await load();
+    replace(target, render(data));
+  } catch (error) {
+    replace(target, failure(error));
+  } finally {
+    target.removeAttribute("aria-busy");
+  }
+}
