@@ -1,9 +1,10 @@
 """The BFF's Nameko dependencies: its shared edge state and its RPC client.
 
-``Edge`` holds what outlives a request -- settings, the token codec, the rate limiter's
-buckets, the broker address -- built once in ``setup()``. ``BffRpcClient`` is the
-platform's ``RpcClient`` (timeouts, typed ``ServiceUnavailable``) with the BFF's own
-timeout when config.yaml sets ``BFF.rpc_timeout_seconds``.
+``Edge`` holds what outlives a request -- settings, the token codec, the rate limiter
+(its buckets in this process, or its counters in Redis when several instances share
+them: ``BFF.rate_limit_storage``), the broker address -- built once in ``setup()``.
+``BffRpcClient`` is the platform's ``RpcClient`` (timeouts, typed ``ServiceUnavailable``)
+with the BFF's own timeout when config.yaml sets ``BFF.rpc_timeout_seconds``.
 """
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ from services.bff.auth import MIN_SECRET_LENGTH, SECRET_ENV, TokenCodec, secret_
 from services.bff.clicks import ClickBatcher
 from services.bff.credentials import Credentials
 from services.bff.partner_ips import PartnerIps
-from services.bff.ratelimit import RateLimiter
+from services.bff.ratelimit import Limiter, RateLimiter
+from services.bff.ratelimit_shared import SharedRateLimiter, describe
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +31,7 @@ log = logging.getLogger(__name__)
 class EdgeState:
     settings: bff_settings.Settings
     codec: TokenCodec
-    limiter: RateLimiter
+    limiter: Limiter
     config: dict[str, Any]
     partner_ips: PartnerIps = dataclasses.field(default_factory=PartnerIps)
     clicks: ClickBatcher = dataclasses.field(default_factory=ClickBatcher)
@@ -50,12 +52,27 @@ class Edge(DependencyProvider):
         settings = bff_settings.from_config(self.container.config)
         clicks = ClickBatcher(settings.click_batch_max, settings.click_batches_in_flight)
         self.state = EdgeState(settings=settings, codec=TokenCodec(secret),
-                               limiter=RateLimiter(), config=self.container.config,
+                               limiter=limiter_for(settings.rate_limit_storage),
+                               config=self.container.config,
                                clicks=clicks,
                                credentials=Credentials(settings.credential_cache_seconds))
 
     def get_dependency(self, worker_ctx) -> EdgeState:
         return self.state
+
+
+def limiter_for(storage: str) -> Limiter:
+    """The rate limiter ``BFF.rate_limit_storage`` asks for, said in the start-up log."""
+    if storage == bff_settings.MEMORY:
+        log.info("rate limits: in memory, this instance only (with several BFF instances "
+                 "set BFF_RATE_LIMIT_STORAGE=redis://...)")
+        return RateLimiter()
+    limiter = SharedRateLimiter.from_uri(storage)
+    log.info("rate limits: shared by every instance in Redis at %s", describe(storage))
+    if not limiter.storage.check():  # a ping; the BFF starts anyway (fail open)
+        log.warning("rate limits: Redis at %s does not answer yet: requests pass without "
+                    "rate limits until it does", describe(storage))
+    return limiter
 
 
 class BffRpcClient(RpcClient):

@@ -1,4 +1,4 @@
-"""Token-bucket rate limiting, in memory (the BFF runs as one process).
+"""Token-bucket rate limiting, in memory: one BFF instance (``rate_limit_storage: memory``).
 
 Each (policy, key) -- e.g. ("token", "partner:<id>") or ("signup", "<ip>") -- has a bucket
 holding at most ``requests`` tokens that refills at ``requests / per_seconds`` per
@@ -9,6 +9,9 @@ Buckets live in an LRU map with a size cap, so a flood of distinct keys (spoofed
 garbage tokens) cannot grow memory without bound: the least recently seen buckets go
 first, and they are the ones most likely to be full again anyway. ``hit`` never yields
 to another green thread, so no lock is needed under eventlet.
+
+Several BFF instances would each allow the full rate: they share counters in Redis
+instead (``ratelimit_shared.SharedRateLimiter``, the same ``Limiter`` interface).
 """
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ import math
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from typing import Protocol
 
 
 @dataclasses.dataclass(frozen=True)
@@ -31,6 +35,12 @@ class Limit:
     @property
     def refill_per_second(self) -> float:
         return self.requests / self.per_seconds
+
+
+class Limiter(Protocol):
+    def hit(self, policy: str, key: str, limit: Limit) -> int | None:
+        """Count one request of ``key`` under ``policy``: ``None`` when allowed, else the
+        seconds to wait (>= 1), the 429's ``Retry-After``."""
 
 
 @dataclasses.dataclass

@@ -3,7 +3,8 @@
 One ``@http`` entrypoint per declared route (see ``services.bff.api``), mounted from the
 route table; each request runs in its own worker and goes through ``pipeline.handle``:
 authenticate, authorize, validate, call the services by RPC (with timeouts), answer.
-The BFF stores nothing: its only state is the rate limiter's buckets, in memory.
+The BFF stores nothing: its only state is the rate limiter's counts -- in memory for one
+instance, or in Redis when several instances share them (``BFF.rate_limit_storage``).
 """
 from __future__ import annotations
 

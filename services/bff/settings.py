@@ -8,8 +8,12 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from services.bff.ratelimit import Limit
+
+MEMORY = "memory"
+SHARED_SCHEMES = ("redis", "rediss", "redis+unix")  # storages of ratelimit_shared
 
 DEFAULT_RATE_LIMITS = {
     # authenticated routes: per token subject (role + id)
@@ -40,6 +44,9 @@ class Settings:
     # How long a verified session, API key or partner standing is believed without asking
     # again: revocations reach every instance within it even if their event is lost.
     credential_cache_seconds: float = 4.0
+    # Where rate limits count: "memory" (this process: one instance) or a redis:// URL
+    # (shared by every instance: the limits hold however many run).
+    rate_limit_storage: str = MEMORY
     rate_limits: Mapping[str, Limit] = dataclasses.field(
         default_factory=lambda: _limits(DEFAULT_RATE_LIMITS))
 
@@ -59,6 +66,12 @@ def from_config(config: Mapping[str, Any]) -> Settings:
     if not 0 < ttl < 5:
         raise ValueError("BFF credential_cache_seconds must be above 0 and below 5 "
                          "(revocations are honoured within 5 seconds)")
+    storage = values.setdefault("rate_limit_storage", MEMORY)
+    scheme = urlsplit(storage).scheme
+    if storage != MEMORY and scheme not in SHARED_SCHEMES:
+        given = f"a {scheme}:// URL" if scheme else repr(storage)  # no password in the log
+        raise ValueError(f"BFF rate_limit_storage must be {MEMORY!r} or a redis:// URL "
+                         f"(redis://host:6379/0), not {given}")
     return Settings(**values, rate_limits=_limits(limits))
 
 
@@ -71,12 +84,14 @@ _TYPES = {"token_ttl_seconds": int, "max_token_ttl_seconds": int, "max_body_byte
           "max_json_depth": int, "dashboard_stats_days": int, "click_batch_max": int,
           "click_batches_in_flight": int,
           "health_timeout_seconds": float, "trust_forwarded_for": bool,
-          "credential_cache_seconds": float}
+          "credential_cache_seconds": float, "rate_limit_storage": str}
 
 
 def _coerce(name: str, value: Any) -> Any:
     if name == "rpc_timeout_seconds":
         return None if value in (None, "") else float(value)
+    if name == "rate_limit_storage":
+        return str(value or "").strip() or MEMORY
     if _TYPES.get(name) is bool and isinstance(value, str):
         return value.strip().lower() in ("1", "true", "yes", "on")
     return _TYPES[name](value)

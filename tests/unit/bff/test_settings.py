@@ -31,3 +31,15 @@ def test_the_repository_config_loads_and_names_every_policy_routes_use():
     loaded = from_config(load_config("config.yaml"))
     for declared in ROUTES:
         assert loaded.limit(declared.rate_policy)
+
+
+def test_the_rate_limit_storage_is_memory_or_a_redis_url():
+    assert Settings().rate_limit_storage == "memory"
+    assert from_config({"BFF": {"rate_limit_storage": ""}}).rate_limit_storage == "memory"
+    url = "redis://127.0.0.1:6379/0"
+    assert from_config({"BFF": {"rate_limit_storage": f" {url} "}}).rate_limit_storage == url
+    assert from_config(load_config("config.yaml")).rate_limit_storage == "memory"
+    for wrong in ("memcached://:pw@cache:11211", "redis", "Memory"):
+        with pytest.raises(ValueError, match="rate_limit_storage") as refused:
+            from_config({"BFF": {"rate_limit_storage": wrong}})
+        assert ":pw@" not in str(refused.value)
