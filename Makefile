@@ -30,6 +30,11 @@ else
 NEED_POSTGRES ?= 0
 endif
 
+# Redis holds the BFF's rate limits when several instances share them
+# (BFF_RATE_LIMIT_STORAGE=redis://...: `make run INSTANCES=2 BFF_RATE_LIMIT_STORAGE=
+# redis://127.0.0.1:6379/0`); the tests of that need it too.
+NEED_REDIS ?= $(if $(filter redis%,$(BFF_RATE_LIMIT_STORAGE)),1,0)
+
 PYTEST_ARGS ?=
 
 # The BFF signs tokens with ALPES_JWT_SECRET. Locally, when it is not set, a random one is
@@ -61,8 +66,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet --disable-pip-version-check -e ".[dev]"
 	@touch $@
 
-infra:  ## make sure RabbitMQ (and PostgreSQL with DB=postgres) are up
-	@NEED_POSTGRES=$(NEED_POSTGRES) scripts/ensure_infra.sh
+infra:  ## make sure RabbitMQ (PostgreSQL with DB=postgres, Redis with a redis:// BFF_RATE_LIMIT_STORAGE) are up
+	@NEED_POSTGRES=$(NEED_POSTGRES) NEED_REDIS=$(NEED_REDIS) scripts/ensure_infra.sh
 
 migrate: venv infra  ## apply every service's migrations and declare the event queues
 	$(ALPES) migrate
@@ -75,7 +80,7 @@ shell: venv  ## an interactive nameko shell on the running platform (alpes shell
 	@$(ALPES) shell
 
 test: venv  ## the whole suite: unit + integration (with coverage), then e2e + reliability
-	@NEED_POSTGRES=1 scripts/ensure_infra.sh
+	@NEED_POSTGRES=1 NEED_REDIS=1 scripts/ensure_infra.sh
 	$(BIN)/python -m pytest tests/unit tests/integration --cov --cov-report=term \
 		--cov-report=xml $(PYTEST_ARGS)
 	$(BIN)/python -m pytest tests/e2e tests/reliability $(PYTEST_ARGS)
@@ -84,10 +89,11 @@ test-unit: venv  ## unit tests only (no broker, no database server)
 	$(BIN)/python -m pytest -m unit $(PYTEST_ARGS)
 
 test-integration: venv infra  ## integration tests only
-	@NEED_POSTGRES=1 scripts/ensure_infra.sh
+	@NEED_POSTGRES=1 NEED_REDIS=1 scripts/ensure_infra.sh
 	$(BIN)/python -m pytest -m integration $(PYTEST_ARGS)
 
 test-e2e: venv infra  ## end-to-end tests only (services started with nameko run)
+	@NEED_REDIS=1 scripts/ensure_infra.sh
 	$(BIN)/python -m pytest -m e2e $(PYTEST_ARGS)
 
 test-reliability: venv  ## the reliability scenarios, bounded (as in CI)

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Make sure RabbitMQ (and, with NEED_POSTGRES=1, PostgreSQL) answer before we go on.
+# Make sure RabbitMQ (and, with NEED_POSTGRES=1, PostgreSQL; with NEED_REDIS=1, Redis) answer
+# before we go on.
 # Order of preference: what is already reachable; a locally installed server; Docker
 # Compose (only if a Docker engine answers); otherwise stop with instructions.
 set -euo pipefail
@@ -8,6 +9,8 @@ AMQP_HOST=${AMQP_HOST:-127.0.0.1}
 AMQP_PORT=${AMQP_PORT:-5672}
 PG_HOST=${PG_HOST:-127.0.0.1}
 PG_PORT=${PG_PORT:-5432}
+REDIS_HOST=${REDIS_HOST:-127.0.0.1}
+REDIS_PORT=${REDIS_PORT:-6379}
 
 reachable() {  # host port
   python3 - "$1" "$2" <<'PY'
@@ -73,5 +76,34 @@ ensure_postgres() {
   echo "PostgreSQL: up at $PG_HOST:$PG_PORT"
 }
 
+# Redis: the BFF's rate limits shared by several instances (BFF_RATE_LIMIT_STORAGE), and
+# the tests that check them. It keeps nothing on disk: counters only.
+ensure_redis() {
+  if ! reachable "$REDIS_HOST" "$REDIS_PORT"; then
+    if command -v redis-server >/dev/null 2>&1; then
+      echo "starting local redis-server..."
+      mkdir -p /var/lib/redis /var/log/redis
+      redis-server --daemonize yes --bind 127.0.0.1 -::1 --port "$REDIS_PORT" --save "" \
+        --appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log
+      wait_for Redis "$REDIS_HOST" "$REDIS_PORT" 30
+    elif docker_engine; then
+      echo "starting Redis with docker compose..."
+      docker compose up -d redis
+      wait_for Redis "$REDIS_HOST" "$REDIS_PORT" 60
+    else
+      cat >&2 <<MSG
+error: no Redis at $REDIS_HOST:$REDIS_PORT, no local redis-server and no Docker engine.
+Get one of:
+  - Debian/Ubuntu: sudo apt-get install redis-server (this script then starts it)
+  - Docker:        docker compose up -d redis
+  - or set REDIS_HOST/REDIS_PORT for this check to a running server.
+MSG
+      exit 1
+    fi
+  fi
+  echo "Redis: up at $REDIS_HOST:$REDIS_PORT"
+}
+
 ensure_rabbitmq
 if [ "${NEED_POSTGRES:-0}" = "1" ]; then ensure_postgres; fi
+if [ "${NEED_REDIS:-0}" = "1" ]; then ensure_redis; fi

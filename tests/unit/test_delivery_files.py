@@ -61,6 +61,18 @@ def test_config_has_a_database_for_every_service_with_migrations():
             assert re.search(rf'^  "{name}:Base": \$\{{{name.upper()}_DB_URI:', config, re.M), name
 
 
+def test_the_bff_shares_its_rate_limits_in_the_compose_redis():
+    """Every bff container counts in one Redis: limits hold however many run."""
+    redis = SERVICES["redis"]
+    assert redis["image"].startswith("redis:") and redis["healthcheck"]
+    assert "--save" in redis["command"] and "no" in redis["command"]  # counters only
+    bff = SERVICES["bff"]
+    assert bff["environment"]["BFF_RATE_LIMIT_STORAGE"].startswith("redis://redis:6379/")
+    assert bff["depends_on"]["redis"]["condition"] == "service_healthy"
+    config = (ROOT / "config.yaml").read_text()
+    assert "rate_limit_storage: ${BFF_RATE_LIMIT_STORAGE:memory}" in config
+
+
 def test_dockerfile_installs_the_project_and_runs_alpes():
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert re.search(r"^FROM python:3\.11", dockerfile, re.M)
