@@ -81,6 +81,7 @@ shell: venv  ## an interactive nameko shell on the running platform (alpes shell
 
 test: venv  ## the whole suite: unit + integration (with coverage), then e2e + reliability
 	@NEED_POSTGRES=1 NEED_REDIS=1 scripts/ensure_infra.sh
+	@scripts/ensure_browser.sh
 	$(BIN)/python -m pytest tests/unit tests/integration --cov --cov-report=term \
 		--cov-report=xml $(PYTEST_ARGS)
 	$(BIN)/python -m pytest tests/e2e tests/reliability $(PYTEST_ARGS)
@@ -93,6 +94,7 @@ test-integration: venv infra  ## integration tests only
 	$(BIN)/python -m pytest -m integration $(PYTEST_ARGS)
 
 test-e2e: venv infra  ## end-to-end tests only (services started with nameko run)
+	@scripts/ensure_browser.sh
 	@NEED_REDIS=1 scripts/ensure_infra.sh
 	$(BIN)/python -m pytest -m e2e $(PYTEST_ARGS)
 

@@ -1,0 +1,507 @@
+"""The browser side of the browser tests: Playwright driving Debian's Chromium.
+
+Run by the tests (``test_story.py``, ``test_sign_in.py``) as a child process:
+``python -m tests.e2e.browser.driver SCENARIO`` with a JSON spec on standard input; it
+prints one JSON line (what the test checks next: the secrets it saw...) and exits 0, or
+exits 1 with the failure. Why a child process: the test process is monkey-patched by
+eventlet for Nameko, and Playwright's sync API runs its own asyncio loop on greenlets,
+which eventlet's green ``select`` breaks (a timed-out wait never returns). Here nothing
+is patched.
+"""
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import re
+import sys
+import time
+import uuid
+
+import requests
+from playwright.sync_api import expect, sync_playwright
+
+from services.bff.api import ROUTES
+from services.bff.auth import ADMIN, BRAND, PARTNER, TokenCodec
+from services.bff.errors import NOT_FOUND_MESSAGE
+from tests.e2e.browser import pages
+
+ROOT = pathlib.Path(__file__).resolve().parents[3]
+CHROMIUM = os.environ.get("ALPES_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run", "--disable-dev-shm-usage"]
+SCREENSHOTS = pathlib.Path(os.environ.get("ALPES_SCREENSHOTS", ROOT / "docs" / "screenshots"))
+VIEWPORT = {"width": 1280, "height": 860}
+IPS = {"admin": "192.0.2.10", "brand": "192.0.2.20", "partner": "203.0.113.10",
+       "visitor": "198.51.100.7", "other": "192.0.2.99"}
+
+
+def wait_for(predicate, timeout: float = 10.0, interval: float = 0.1, message: str = "it"):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {message}")
+        time.sleep(interval)
+
+
+class Browser:
+    """Chromium with isolated profiles: each person a context of their own (cookies),
+    each with their own address (X-Forwarded-For, trusted by the BFF in these stacks)."""
+
+    def __init__(self, playwright, base_url: str):
+        self.base_url = base_url
+        self.browser = playwright.chromium.launch(executable_path=CHROMIUM,
+                                                  args=CHROMIUM_ARGS)
+
+    def context(self, ip: str, **options):
+        context = self.browser.new_context(
+            base_url=self.base_url, viewport=VIEWPORT, locale="en-US", timezone_id="UTC",
+            extra_http_headers={"X-Forwarded-For": ip}, **options)
+        context.set_default_timeout(10_000)
+        return context
+
+    @staticmethod
+    def shoot(page, name: str) -> None:
+        """The whole page as docs/screenshots/<name>.png (the README shows them)."""
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True,
+                        animations="disabled")
+
+
+def story(browser: Browser, spec: dict) -> dict:
+    """The whole story; answers the secrets it handled (the test greps the logs)."""
+    api, landing, secret = spec["api"], spec["landing"], spec["secret"]
+    run = spec["run"]
+    admin_email, admin_password = spec["admin_email"], spec["admin_password"]
+    partner_email = f"bea-{run}@example.com"
+    partner_password = f"partner pass {uuid.uuid4().hex}"
+    owner_email, owner_password = f"owner-{run}@example.com", f"owner pass {uuid.uuid4().hex}"
+    acme_name, campaign_name = f"Acme {run}", f"Spring sale {run}"
+    secrets: dict[str, str] = {"admin password": admin_password,
+                               "partner password": partner_password,
+                               "owner password": owner_password}
+    partner_ctx = browser.context(IPS["partner"],
+                                  permissions=["clipboard-read", "clipboard-write"])
+    admin_ctx = browser.context(IPS["admin"])
+    brand_ctx = browser.context(IPS["brand"],
+                                permissions=["clipboard-read", "clipboard-write"])
+    partner, admin, brand = partner_ctx.new_page(), admin_ctx.new_page(), brand_ctx.new_page()
+
+    # -- a partner signs up, then signs in ---------------------------------------------------
+    partner.goto("/")
+    expect(partner.get_by_role("heading", name="Sign in")).to_be_visible()
+    browser.shoot(partner, "sign-in")
+    partner.get_by_role("link", name="Sign up").click()
+    partner.get_by_label("Name", exact=True).fill("Bea Lopez")
+    partner.get_by_label("Email", exact=True).fill(partner_email)
+    partner.get_by_label("Password", exact=True).fill("short")
+    partner.get_by_label("Kind of partner").select_option("affiliate")
+    partner.get_by_label("Country").select_option("ES")
+    partner.get_by_label("How you get paid").select_option("paypal")
+    partner.get_by_label("PayPal email").fill(partner_email)
+    partner.get_by_role("button", name="Sign up").click()
+    assert "12" in pages.field_error(partner, "Password")  # the policy, beside the input
+    browser.shoot(partner, "partner-sign-up")
+    partner.get_by_label("Password", exact=True).fill(partner_password)
+    partner.get_by_role("button", name="Sign up").click()
+    expect(partner.get_by_text("awaiting verification")).to_be_visible()
+    pages.sign_out(partner)
+    pages.sign_in(partner, partner_email, partner_password, lands="/app/partner$")
+    expect(partner.get_by_role("heading", name="Your partner home")).to_be_visible()
+
+    # -- the operator verifies and activates it; registers a brand, invites its owner --------
+    pages.sign_in(admin, admin_email, admin_password, lands="/app/admin")
+    waiting = pages.row(admin, partner_email)
+    expect(waiting).to_be_visible()
+    browser.shoot(admin, "operator-partners")
+    waiting.get_by_role("button", name="Verify Bea Lopez").click()
+    pages.row(admin, partner_email).get_by_role("button", name="Activate Bea Lopez").click()
+    expect(pages.row(admin, partner_email)).to_have_count(0)  # no longer waiting
+    admin.get_by_label("Show").select_option("ACTIVE")
+    expect(pages.row(admin, partner_email)).to_contain_text("Active")
+
+    pages.go(admin, "Brands")
+    admin.get_by_label("Brand name").fill(acme_name)
+    admin.get_by_label("Currency").select_option("USD")
+    admin.get_by_role("button", name="Register brand").click()
+    acme = pages.row(admin, acme_name)
+    acme.get_by_role("button", name=f"Invite an owner of {acme_name}…").click()
+    acme.get_by_label(f"Owner's email for {acme_name}").fill(owner_email)
+    acme.get_by_role("button", name="Invite").click()
+    invitation = acme.get_by_label(re.compile("Invitation link for")).input_value()
+    secrets["invitation token"] = invitation.split("token=", 1)[1]
+    browser.shoot(admin, "operator-brands")
+
+    # -- the owner accepts, signs in, creates a campaign (errors beside fields) ------------
+    brand.goto(invitation)
+    brand.get_by_label("Choose a password").fill(owner_password)
+    brand.get_by_label("Type it again").fill(owner_password)
+    brand.get_by_role("button", name="Create my account").click()
+    expect(brand.get_by_text("Your account is ready")).to_be_visible()
+    assert "token" not in brand.url
+    brand.get_by_label("Password", exact=True).fill(owner_password)
+    brand.get_by_label("Password", exact=True).press("Enter")
+    expect(brand.get_by_role("heading", name=acme_name)).to_be_visible()
+    brand_id = brand.url.rstrip("/").split("/")[-1]
+    brand.get_by_role("link", name="New campaign").first.click()
+    brand.get_by_label("Name", exact=True).fill(campaign_name)
+    brand.get_by_label("Landing page").fill("not a link")
+    brand.get_by_label("Budget").fill("1000.00")
+    brand.get_by_label("Commission rate").fill("1.5")
+    brand.get_by_label("Hold (days)").fill("1")
+    brand.get_by_role("button", name="Create campaign").click()
+    assert "URL" in pages.field_error(brand, "Landing page")
+    browser.shoot(brand, "brand-new-campaign-errors")
+    brand.get_by_label("Landing page").fill(f"{landing}/spring.html")
+    brand.get_by_role("button", name="Create campaign").click()
+    rate_error = pages.field_error(brand, "Commission rate")  # the campaigns service's rule
+    assert rate_error
+    brand.get_by_label("Commission rate").fill("0.10")
+    brand.get_by_role("button", name="Create campaign").click()
+    expect(brand.get_by_text("Campaign created as a draft.")).to_be_visible()
+    campaign_url = brand.url
+    brand.get_by_role("button", name="Activate").click()
+    expect(brand.get_by_text("Campaign activated.")).to_be_visible()
+
+    pages.go(brand, "API keys")
+    brand.get_by_label("Key name").fill("shop server")
+    brand.get_by_role("button", name="Create key").click()
+    key = brand.get_by_label('API key "shop server"').input_value()
+    assert key.startswith("ak_live_")
+    secrets["API key"] = key
+    browser.shoot(brand, "brand-api-keys")
+
+    # -- the partner joins the campaign and copies its link ----------------------------------
+    pages.go(partner, "Campaigns")
+    card = partner.locator("article.campaign", has_text=campaign_name)
+    expect(card).to_contain_text("10% of each sale")
+
+    def joined() -> bool:  # the activation reaches campaigns as an event: may be refused
+        card = partner.locator("article.campaign", has_text=campaign_name)
+        card.get_by_role("button", name=f"Join {campaign_name}").click()
+        outcome = card.get_by_label("Your link").or_(card.locator(".inline-error:not(:empty)"))
+        expect(outcome).to_be_visible()
+        return card.get_by_label("Your link").count() > 0
+
+    pages.until(partner, joined, message="joined")
+    link = partner.get_by_label("Your link").input_value()
+    partner.get_by_role("button", name="Copy").click()
+    expect(partner.get_by_text("Copied.")).to_be_visible()
+    assert partner.evaluate("navigator.clipboard.readText()") == link
+    browser.shoot(partner, "partner-campaigns")
+
+    # -- a visitor opens the link and lands on the brand's shop ------------------------------
+    visitor = browser.context(IPS["visitor"]).new_page()
+    visitor.goto(link)
+    expect(visitor.get_by_role("heading", name="Acme spring sale")).to_be_visible()
+    assert visitor.url.startswith(f"{landing}/spring.html?click_id=")
+    click_id = visitor.url.split("click_id=", 1)[1]
+
+    # -- the shop's server posts the order with its API key ----------------------------------
+    order = requests.post(f"{api}/api/v1/conversions", headers={"Authorization": f"Bearer {key}"},
+                          json={"order_id": f"A-{run}", "amount": "200.00", "currency": "USD",
+                                "click_id": click_id, "customer_ip": IPS["visitor"]}, timeout=10)
+    assert order.status_code == 201 and order.json()["status"] == "ATTRIBUTED", order.text
+
+    # -- the partner sees the commission; the brand approves it -----------------------------
+    pages.go(partner, "Commissions")
+    pages.until(partner, lambda: pages.row(partner, "Pending").count() == 1,
+                message="the pending commission")
+    expect(pages.row(partner, "Pending")).to_contain_text("$20.00")
+    browser.shoot(partner, "partner-commissions")
+    pages.go(partner, "Conversions")
+    expect(pages.row(partner, f"A-{run}")).to_contain_text("Attributed")
+
+    brand.goto(campaign_url)
+    expect(brand.get_by_role("heading", name=campaign_name)).to_be_visible()
+    expect(brand.locator("figure.chart-box svg")).to_be_visible()
+    browser.shoot(brand, "brand-campaign")
+    pages.go(brand, "Commissions")
+    pending = brand.locator("tbody tr[data-status='PENDING']")
+    expect(pending).to_have_count(1)
+    pending.get_by_role("button", name="Approve").click()
+    expect(brand.locator("tbody tr[data-status='PENDING']")).to_have_count(0)
+    brand.get_by_label("Status").select_option("APPROVED")
+    expect(brand.locator("tbody tr[data-status='APPROVED']")).to_have_count(1)
+    pages.go(brand, "Home")
+    expect(brand.get_by_role("heading", name=acme_name)).to_be_visible()
+    browser.shoot(brand, "brand-home")
+
+    # -- the operator runs the payout; the partner sees it paid ------------------------------
+    pages.go(admin, "Payouts")
+    admin.get_by_label("Currency").select_option("USD")
+    admin.get_by_label("Threshold (optional)").fill("10.00")
+    admin.get_by_role("button", name="Start payouts").click()
+    expect(admin.get_by_text(re.compile(r"[1-9][0-9]* started"))).to_be_visible()
+    under_way = ", ".join(f"tbody tr[data-status='{s}']" for s in ("PENDING", "HELD",
+                                                                    "CONFIRMING"))
+    pages.until(admin, lambda: admin.locator("tbody tr[data-status='PAID']").count() >= 1
+                and admin.locator(under_way).count() == 0, message="the payout paid")
+    browser.shoot(admin, "operator-payouts")
+    pages.go(partner, "Payouts")
+    pages.until(partner, lambda: partner.locator("tbody tr[data-status='PAID']").count() == 1,
+                message="the partner's payout paid")
+    expect(partner.locator("tbody tr[data-status='PAID']")).to_contain_text("$20.00")
+    browser.shoot(partner, "partner-payouts")
+    pages.go(partner, "Home")
+    expect(partner.locator("figure.chart-box svg")).to_be_visible()
+    expect(partner.locator(".chart-summary")).to_contain_text("1 conversion,")
+    browser.shoot(partner, "partner-home")
+    pages.go(admin, "Dead letters")
+    expect(admin.get_by_text("No dead letter").or_(admin.locator("table"))).to_be_visible()
+    browser.shoot(admin, "operator-dead-letters")
+
+    # -- a request without the CSRF token is refused -----------------------------------------
+    refused = brand.evaluate("""async (path) => {
+        const answer = await fetch(path, {method: "POST", credentials: "same-origin",
+            headers: {"Content-Type": "application/json"},
+            body: JSON.stringify({name: "forged", scopes: ["reports:read"]})});
+        return [answer.status, (await answer.json()).error.code];
+    }""", f"/api/v1/brands/{brand_id}/api-keys")
+    assert refused == [403, "csrf_failed"]
+
+    # -- the brand revokes its key: refused within 5 s ---------------------------------------
+    pages.go(brand, "API keys")
+    brand.once("dialog", lambda dialog: dialog.accept())
+    brand.get_by_role("button", name="Revoke shop server").click()
+    revoked_at = time.monotonic()
+    expect(pages.row(brand, "shop server")).to_contain_text("Revoked")
+    wait_for(lambda: requests.post(f"{api}/api/v1/conversions", timeout=5, headers={
+        "Authorization": f"Bearer {key}"}, json={"order_id": f"B-{uuid.uuid4().hex[:6]}",
+                                                 "amount": "5.00", "currency": "USD"}
+    ).status_code == 401, timeout=5, interval=0.2, message="the revoked key refused")
+    assert time.monotonic() - revoked_at < 5
+
+    # -- another brand's and another partner's objects: 404 on every page and route --------
+    other = other_world(api, secret, IPS["other"], run)
+    secrets["other API key"] = other["key"]
+    for path in (f"/app/brands/{other['brand_id']}",
+                 f"/app/brands/{other['brand_id']}/campaigns/{other['campaign_id']}",
+                 f"/app/brands/{brand_id}/campaigns/{other['campaign_id']}",
+                 f"/app/brands/{other['brand_id']}/conversions",
+                 f"/app/brands/{other['brand_id']}/commissions",
+                 f"/app/brands/{other['brand_id']}/api-keys",
+                 f"/app/brands/{other['brand_id']}/users"):
+        brand.goto(path)
+        expect(brand.get_by_role("heading", name="Not found")).to_be_visible()
+        content = brand.content()
+        assert "Other campaign" not in content and other["brand_name"] not in content, path
+    assert every_route_hides(brand, BRAND, other, spec["services"]) > 10
+    assert every_route_hides(partner, PARTNER, other, spec["services"]) > 5
+    brand.goto(campaign_url)  # its own campaign still shows: the 404s are ownership
+    expect(brand.get_by_role("heading", name=campaign_name)).to_be_visible()
+
+    for context, who in ((partner_ctx, "partner"), (brand_ctx, "owner"), (admin_ctx, "admin")):
+        cookie = next(c["value"] for c in context.cookies() if c["name"] == "alpes_session")
+        secrets[f"{who} session cookie"] = cookie
+    for page, who in ((partner, "partner"), (brand, "owner"), (admin, "admin")):
+        secrets[f"{who} CSRF token"] = page.evaluate(
+            "fetch('/api/v1/auth/session').then(r => r.json()).then(b => b.csrf_token)")
+    secrets["other JWT"] = other["partner_token"]
+    return {"secrets": secrets}
+
+
+def other_world(api: str, secret: str, ip: str, run: str) -> dict:
+    """Brand B and partner B, with B's campaign, enrollment, conversion, commission and
+    API key, made through the API with bearer tokens (what the browser must never see)."""
+    codec = TokenCodec(secret)
+    admin = {"Authorization": f"Bearer {codec.mint(ADMIN, 'ops', 600)}",
+             "X-Forwarded-For": ip}
+
+    def call(method, path, headers, expect=(200, 201), **kwargs):
+        answer = requests.request(method, api + path, headers=headers, timeout=10, **kwargs)
+        assert answer.status_code in expect, (path, answer.text)
+        return answer.json()
+
+    name = f"Other brand {run}"
+    brand_id = call("POST", "/api/v1/brands", admin, json={"name": name,
+                                                          "currency": "USD"})["brand_id"]
+    as_brand = {"Authorization": f"Bearer {codec.mint(BRAND, brand_id, 600)}"}
+    campaign_id = call("POST", f"/api/v1/brands/{brand_id}/campaigns", as_brand, json={
+        "name": "Other campaign", "currency": "USD", "landing_url": "https://other.example.com",
+        "budget": {"amount": "500.00", "currency": "USD"},
+        "terms": {"model": "CPS", "rate": "0.20", "attribution_window_days": 30,
+                  "hold_days": 0}})["campaign_id"]
+    call("POST", f"/api/v1/campaigns/{campaign_id}/activate", as_brand)
+    signup = call("POST", "/api/v1/partners/signup", {"X-Forwarded-For": "192.0.2.98"}, json={
+        "name": "Other partner", "email": f"other-{run}@example.com", "type": "media",
+        "country": "FR", "payout_method": {"type": "paypal", "email": f"other-{run}@example.com"}})
+    partner_id = signup["partner"]["partner_id"]
+    for step in ("verify", "activate"):
+        call("POST", f"/api/v1/partners/{partner_id}/{step}", admin)
+    as_partner = {"Authorization": f"Bearer {signup['token']['access_token']}",
+                  "X-Forwarded-For": "192.0.2.98"}
+    deadline, enrollment = time.monotonic() + 15, None
+    while enrollment is None:  # the activation reaches campaigns as an event
+        answer = requests.post(f"{api}/api/v1/partners/{partner_id}/enrollments",
+                               headers=as_partner, json={"campaign_id": campaign_id}, timeout=10)
+        if answer.status_code == 201:
+            enrollment = answer.json()
+        else:
+            assert time.monotonic() < deadline, answer.text
+            time.sleep(0.3)
+    redirect = requests.get(f"{api}/r/{enrollment['referral_code']}", allow_redirects=False,
+                            headers={"X-Forwarded-For": "198.51.100.77"}, timeout=10)
+    assert redirect.status_code == 302, (redirect.status_code, redirect.text)
+    click_id = redirect.headers["Location"].split("click_id=", 1)[1]
+    conversion = call("POST", "/api/v1/conversions", as_brand, json={
+        "order_id": f"B-{run}", "amount": "100.00", "currency": "USD", "click_id": click_id,
+        "customer_ip": "198.51.100.77"})
+    commission = wait_for(lambda: call("GET", f"/api/v1/brands/{brand_id}/commissions",
+                                       as_brand)["items"], timeout=15, message="B's commission")
+    key = call("POST", f"/api/v1/brands/{brand_id}/api-keys", admin,
+               json={"name": "other", "scopes": ["reports:read"]})
+    invited = call("POST", f"/api/v1/brands/{brand_id}/invitations", admin, json={
+        "email": f"other-user-{run}@example.com", "brand_role": "member"})
+    user = call("POST", "/api/v1/auth/invitations/accept", {}, json={
+        "token": invited["token"], "password": "other user password"})
+    return {"brand_id": brand_id, "brand_name": name, "campaign_id": campaign_id,
+            "partner_id": partner_id, "conversion_id": conversion["conversion_id"],
+            "commission_id": commission[0]["commission_id"], "key": key["key"],
+            "api_key_id": key["api_key"]["api_key_id"], "account_id": user["account_id"],
+            "payout_id": str(uuid.uuid4()), "dead_letter_id": str(uuid.uuid4()),
+            "partner_token": signup["token"]["access_token"]}
+
+
+def every_route_hides(page, role: str, other: dict, services: list[str]) -> int:
+    """Every API route with an id, called from the signed-in page (its session cookie and
+    CSRF token) on the other side's objects: 404 like a missing object where the role may
+    call it, 403 where it may not. Nothing of theirs in any answer."""
+    from tests.reliability.test_access import Side, bodies
+
+    csrf = page.evaluate(
+        "fetch('/api/v1/auth/session').then(r => r.json()).then(b => b.csrf_token)")
+    side = Side("B", "", "", {**other, "campaign_id": other["campaign_id"]})
+    checked = 0
+    for route in ROUTES:
+        if not any(name.endswith("_id") for name in route.variables):
+            continue
+        path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>",
+                      lambda m: other.get(m.group(1)) or str(uuid.uuid4()), route.path)
+        body = bodies(side).get(route.name) if route.body else None
+        if route.path.startswith("/api/v1/webhooks") and "webhooks" not in services:
+            continue  # its service is not in this stack (test_access.py covers the route)
+        if route.body and body is None:
+            continue  # no valid body known here: tests/reliability/test_access.py has them
+        answer = page.request.fetch(path, method=route.method, data=body,
+                                    headers={"X-CSRF-Token": csrf})
+        expected = 404 if role in route.roles else 403
+        assert answer.status == expected, (route.method, route.path, answer.status,
+                                           answer.text())
+        if expected == 404:
+            error = answer.json()["error"]
+            assert (error["code"], error["message"]) == ("not_found", NOT_FOUND_MESSAGE)
+        text = answer.text()
+        assert other["brand_name"] not in text and "Other campaign" not in text
+        checked += 1
+    return checked
+
+
+def sign_in_failures(browser: Browser, spec: dict) -> dict:
+    """Wrong password, lock-out, an expired session, CSRF refused (a stack with a
+    3-failure lock-out and sessions ending after 3 s idle)."""
+    api, run = spec["api"], spec["run"]
+    secrets: dict[str, str] = {}
+    accounts = {}
+    for who in ("locked", "idle"):
+        email, password = f"{who}-{run}@example.com", f"{who} password {uuid.uuid4().hex}"
+        answer = requests.post(f"{api}/api/v1/partners/signup", timeout=10, json={
+            "name": who.title(), "email": email, "type": "media", "country": "FR",
+            "password": password}, headers={"X-Forwarded-For": "192.0.2.50"})
+        assert answer.status_code == 201, answer.text
+        accounts[who] = (email, password)
+        secrets[f"{who} password"] = password
+        secrets[f"{who} JWT"] = answer.json()["token"]["access_token"]
+    page = browser.context("203.0.113.50").new_page()
+
+    # a wrong password: said beside the form, the same words as an unknown email
+    email, password = accounts["locked"]
+    pages.sign_in(page, email, "not the password at all")
+    assert pages.form_error(page) == "Wrong email or password."
+    expect(page.get_by_label("Password", exact=True)).to_be_focused()
+    browser.shoot(page, "sign-in-wrong-password")
+    pages.sign_in(page, f"nobody-{run}@example.com", "not the password at all")
+    assert pages.form_error(page) == "Wrong email or password."
+
+    # locked out after 3 failures: even the right password is refused, in words
+    for _ in range(2):
+        pages.sign_in(page, email, "still not the password")
+        pages.form_error(page)
+    pages.sign_in(page, email, password)
+    assert "Too many failed attempts" in pages.form_error(page)
+    assert page.url.endswith("/app/login")
+
+    # an expired session: the next page says so and asks to sign in again
+    email, password = accounts["idle"]
+    pages.sign_in(page, email, password, lands="/app/partner$")
+    expect(page.get_by_role("heading", name="Your partner home")).to_be_visible()
+    time.sleep(spec["idle_seconds"] + 4.5)  # idle, then the BFF's credential cache
+    pages.go(page, "Profile")
+    expect(page.get_by_text("Your session has ended. Sign in again.")).to_be_visible()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    assert "next=%2Fapp%2Fpartner%2Fprofile" in page.url
+    browser.shoot(page, "sign-in-session-ended")
+    page.get_by_label("Email", exact=True).fill(email)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Your profile")).to_be_visible()  # back there
+
+    # CSRF: a change without the token is refused; with it, done
+    partner_id = page.evaluate(
+        "fetch('/api/v1/auth/session').then(r => r.json()).then(b => b.principal.subject)")
+    forged = page.evaluate("""async (path) => {
+        const answer = await fetch(path, {method: "PATCH", credentials: "same-origin",
+            headers: {"Content-Type": "application/json"},
+            body: JSON.stringify({payout_method: {type: "paypal", email: "x@example.com"}})});
+        return [answer.status, (await answer.json()).error.code];
+    }""", f"/api/v1/partners/{partner_id}")
+    assert forged == [403, "csrf_failed"]
+    page.get_by_label("How you get paid").select_option("paypal")
+    page.get_by_label("PayPal email").fill(email)
+    page.get_by_role("button", name="Save payout method").click()
+    expect(page.get_by_text("Payout method saved.")).to_be_visible()
+    browser.shoot(page, "partner-profile")
+    cookie = next(c["value"] for c in page.context.cookies() if c["name"] == "alpes_session")
+    secrets["session cookie"] = cookie
+    return {"secrets": secrets}
+
+
+def keep_evidence(browser: Browser) -> None:
+    """On a failure: a screenshot of every open page, named in the output."""
+    folder = pathlib.Path(os.environ.get("ALPES_FAILURE_SHOTS", "/tmp/alpes-browser-failure"))
+    folder.mkdir(parents=True, exist_ok=True)
+    for c, context in enumerate(browser.browser.contexts):
+        for p, page in enumerate(context.pages):
+            path = folder / f"context{c}-page{p}.png"
+            try:
+                page.screenshot(path=str(path), full_page=True, timeout=5000)
+                print(f"failure screenshot: {path} ({page.url})", file=sys.stderr)
+            except Exception:  # noqa: BLE001 -- evidence is best effort
+                pass
+
+
+SCENARIOS = {"story": story, "sign_in_failures": sign_in_failures}
+
+
+def main() -> int:
+    name = sys.argv[1]
+    spec = json.loads(sys.stdin.read())
+    with sync_playwright() as playwright:
+        browser = Browser(playwright, spec["api"])
+        try:
+            result = SCENARIOS[name](browser, spec)
+        except BaseException:
+            keep_evidence(browser)
+            raise
+        finally:
+            browser.browser.close()
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

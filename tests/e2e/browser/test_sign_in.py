@@ -1,0 +1,34 @@
+"""Signing in, in a browser: a wrong password, the lock-out, an expired session, CSRF.
+
+A small stack (partners, identity, bff) whose identity locks an email after 3 failures
+and ends a session after 3 idle seconds (IDENTITY_* from the environment).
+"""
+from __future__ import annotations
+
+import uuid
+
+from nameko.testing.utils import find_free_port
+
+from tests.e2e.browser.conftest import drive
+
+SERVICES = ("partners", "identity", "bff")
+SECRET = f"browser-{uuid.uuid4().hex}{uuid.uuid4().hex}"
+IDLE_SECONDS = 3
+
+
+def test_wrong_password_lock_out_expired_session_and_csrf(start_stack, tmp_path):
+    port = find_free_port()
+    start_stack(*SERVICES, extra_env={
+        "ALPES_JWT_SECRET": SECRET, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}",
+        "BFF_TRUST_FORWARDED_FOR": "true", "BFF_RATE_SIGNUP": "1000",
+        "ARGON2_TIME_COST": "1", "ARGON2_MEMORY_COST_KIB": "8192",
+        "IDENTITY_MAX_FAILURES_PER_ACCOUNT": "3",
+        "IDENTITY_SESSION_IDLE_SECONDS": str(IDLE_SECONDS)})
+    result = drive("sign_in_failures", {"api": f"http://127.0.0.1:{port}",
+                                        "run": uuid.uuid4().hex[:6],
+                                        "idle_seconds": IDLE_SECONDS}, timeout=90)
+    logs = "\n".join(path.read_text(errors="replace")
+                     for path in (tmp_path / "logs").glob("*.log"))
+    assert "POST /api/v1/auth/login -> 429" in logs  # the lock-out happened
+    for name, secret in result["secrets"].items():
+        assert secret and secret not in logs, f"{name} in the services' logs"
