@@ -372,10 +372,11 @@ def test_each_service_gets_its_own_secrets_only():
     secret = find(OBJECTS, "Secret", "alpes-secrets")["data"]
     for name, deployment in DEPLOYMENTS.items():
         container = the_container(deployment)
-        own = {"ALPES_JWT_SECRET"} if name == "bff" else {f"{name.upper()}_DB_URI"}
+        own = ({"ALPES_JWT_SECRET", "BFF_RATE_LIMIT_STORAGE"} if name == "bff"
+               else {f"{name.upper()}_DB_URI"})
         assert secret_keys(container) == {"AMQP_URI"} | own, name
         assert not [s for s in container.get("envFrom", []) if "secretRef" in s], name
-    assert set(secret) == {"AMQP_URI", "ALPES_JWT_SECRET"} | {
+    assert set(secret) == {"AMQP_URI", "ALPES_JWT_SECRET", "BFF_RATE_LIMIT_STORAGE"} | {
         f"{name.upper()}_DB_URI" for name in databases()}
 
 
@@ -422,6 +423,8 @@ def test_the_example_runs_on_a_rabbitmq_cluster_with_quorum_queues(monkeypatch):
     assert 10 <= int(config["HEARTBEAT"]) <= 15
     nodes = config["AMQP_URI"].split(";")
     assert len(nodes) == 3 and all(node.startswith("amqp://") for node in nodes)
+    # several BFF instances (the autoscaler's minimum is 2) count their limits together
+    assert config["BFF"]["rate_limit_storage"].startswith("redis://")
 
 
 def test_containers_run_unprivileged_on_a_read_only_root():
