@@ -876,7 +876,10 @@ def _r(value: float | None) -> float | None:
 
 from bench.webhooks import webhooks  # noqa: E402  (it reads World and helpers above)
 
+# isort: split
+from bench.observability import observability_overhead  # noqa: E402  (reads World)
+
 ALL = [floors, partner_commands, conversion_commands, event_chain, ingestion, http_bff, webhooks,
-       memory]
+       memory, observability_overhead]
 
 __all__ = ["ALL", "NotMeasurable", "TARGETS", "evaluate_targets", "plan", "Any"]

@@ -10,7 +10,8 @@ declares its own: ``observability = Observability(gauges=[...])``). Per containe
   and oldest row age (one indexed query on the service's own table), the dead-letter
   queue's depth (a passive ``queue_declare``: the broker's count, nothing consumed),
   running workers, and the service's own gauges (payouts: its sagas by state);
-* per worker, in the worker's green thread: its duration and outcome into the RPC,
+* per worker (unless metrics and tracing are both off), in the worker's green thread:
+  its duration and outcome into the RPC,
   event-handler or timer histogram (the BFF's HTTP requests are measured by its WSGI
   app, by route template) and, with tracing on, a span: a child of the caller's
   ``traceparent`` (RPC context data, the event's envelope, the HTTP request), current
@@ -74,7 +75,7 @@ class _Probe:
     def __init__(self, service: str, entrypoint):
         method = entrypoint.method_name
         self.deliveries = None
-        self.attributes = {"code.namespace": service, "code.function": method}
+        self.attributes = {}  # few: the SDK cleans and locks each (service.name is the resource's)
         if isinstance(entrypoint, Rpc):
             self.kind, self.span_kind = "rpc", tracing.SERVER
             self.span_name = f"{service}.{method}"
@@ -104,11 +105,13 @@ class _Probe:
         elif isinstance(entrypoint, Timer):
             self.kind, self.span_kind = "timer", tracing.INTERNAL
             self.span_name = f"{service}.{method} (timer)"
+            self.attributes["code.function"] = method
             self.observe = {outcome: metrics.TIMER.labels(service, method, outcome)
                             for outcome in (metrics.OK, metrics.ERROR)}
         else:
             self.kind, self.span_kind = "other", tracing.INTERNAL
             self.span_name = f"{service}.{method}"
+            self.attributes["code.function"] = method
             self.observe = None
 
 
@@ -182,6 +185,8 @@ class Observability(DependencyProvider):
         return probe
 
     def worker_setup(self, worker_ctx):
+        if self.tracer is None and not self.settings["enabled"]:
+            return  # metrics and tracing off: nothing per worker
         probe = self._probe(worker_ctx.entrypoint)
         span = token = None
         if self.tracer is not None and (probe.kind != "timer" or self.trace_timers):
