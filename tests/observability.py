@@ -10,6 +10,7 @@ from __future__ import annotations
 import pathlib
 import re
 import shutil
+import socket
 import subprocess
 import tempfile
 
@@ -123,3 +124,21 @@ def assert_bounded(samples: Samples) -> None:
                     continue
                 assert not _ID_LIKE.search(label_value), f"{name}{{{key}={label_value!r}}}"
                 assert len(label_value) <= 80, f"{name}{{{key}}} is {len(label_value)} long"
+
+
+def free_port_block(size: int) -> int:
+    """The first of ``size`` consecutive ports free on 127.0.0.1 (a stack's /metrics)."""
+    for _ in range(50):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            base = probe.getsockname()[1]
+        if base + size > 65000:
+            continue
+        try:
+            for port in range(base, base + size):
+                with socket.socket() as other:
+                    other.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        return base
+    raise RuntimeError("no block of free ports")

@@ -8,6 +8,7 @@ import sys
 import pytest
 
 from common.nameko.config import load_config
+from tests.observability import free_port_block
 from tests.support import EventProbe
 from tools.stack import Stack
 
@@ -26,6 +27,8 @@ def e2e_env(rabbit_config, tmp_path):
         "EVENT_RETRY_INITIAL_DELAY_MS": "100",
         "RPC_TIMEOUT_SECONDS": "5",
         "LOG_LEVEL": "INFO",
+        # each stack its own /metrics ports: never a developer's `make run` (9400...)
+        "METRICS_PORT_BASE": str(free_port_block(10)),
     }
     run_tool(env, "migrate")
     run_tool(env, "topology")

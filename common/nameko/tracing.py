@@ -69,7 +69,7 @@ def provider_for(config: dict, service_name: str):
         return None
     from opentelemetry.sdk.resources import Resource
     from opentelemetry.sdk.trace import TracerProvider
-    from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor
     from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
 
     provider = TracerProvider(
@@ -78,7 +78,7 @@ def provider_for(config: dict, service_name: str):
         sampler=ParentBased(TraceIdRatioBased(found["sample_ratio"])))
     exporter = str(found["exporter"] or "otlp").strip().lower()
     if exporter == "memory":
-        provider.add_span_processor(SimpleSpanProcessor(memory_exporter()))
+        provider.add_span_processor(_SharedMemory(memory_exporter()))
     elif exporter == "console":
         from opentelemetry.sdk.trace.export import ConsoleSpanExporter
 
@@ -91,6 +91,19 @@ def provider_for(config: dict, service_name: str):
     else:
         raise ValueError(f"TRACING.exporter {exporter!r}: use otlp, console or memory")
     return provider
+
+
+def _SharedMemory(exporter):  # noqa: N802 -- a processor class, built on first use
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+
+    class SharedMemoryProcessor(SimpleSpanProcessor):
+        """Exports to the process's one in-memory exporter, which a stopping container
+        must not shut down for the others (and the next test)."""
+
+        def shutdown(self) -> None:
+            self._shutdown = True
+
+    return SharedMemoryProcessor(exporter)
 
 
 # W3C trace context ----------------------------------------------------------------------

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import uuid
 
@@ -26,7 +25,7 @@ from nameko.standalone.rpc import ClusterRpcProxy
 
 from common.nameko import tracing
 from tests.e2e.conftest import BIN, ROOT
-from tests.observability import alert_fires, scrape, value
+from tests.observability import alert_fires, free_port_block, scrape, value
 from tests.stack_fixtures import config_for
 from tests.support import wait_for
 
@@ -40,26 +39,8 @@ PARTNER_PASSWORD = f"partner pass {uuid.uuid4().hex[:8]}"
 PARTNER_IP, VISITOR_IP = "203.0.113.10", "198.51.100.77"
 
 
-def free_block(size: int) -> int:
-    """The first port of ``size`` consecutive free ports."""
-    for _ in range(50):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            base = probe.getsockname()[1]
-        if base + size > 65000:
-            continue
-        try:
-            for port in range(base, base + size):
-                with socket.socket() as other:
-                    other.bind(("127.0.0.1", port))
-        except OSError:
-            continue
-        return base
-    raise RuntimeError("no block of free ports")
-
-
 def observed_env(**extra) -> tuple[dict, int]:
-    base = free_block(len(OFFSETS) + 1)
+    base = free_port_block(len(OFFSETS) + 1)
     return {"METRICS_PORT_BASE": str(base + 1), "METRICS_REFRESH_SECONDS": "0.3",
             "ALPES_JWT_SECRET": SECRET, "WEB_SERVER_ADDRESS": f"127.0.0.1:{base}",
             "PUBLIC_BASE_URL": f"http://127.0.0.1:{base}", **extra}, base
