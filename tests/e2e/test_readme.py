@@ -9,6 +9,7 @@ import uuid
 from nameko.testing.utils import find_free_port
 
 from tests.e2e.conftest import BIN, ROOT
+from tests.observability import scrape, value
 
 
 def readme_block(marker: str, language: str) -> str:
@@ -59,3 +60,12 @@ def test_readme_http_walkthrough_and_operator_commands_run_twice(start_stack, e2
         assert result.returncode == 0, (attempt, result.stdout + result.stderr)
         assert result.stdout.splitlines() == expected, (attempt, result.stdout, result.stderr)
         assert "Eventlet is deprecated" not in result.stderr
+        # each walkthrough: 1 click, 1 conversion attributed, 1 commission created (metrics)
+        metrics = "http://127.0.0.1:{}/metrics"
+        base = int(e2e_env["METRICS_PORT_BASE"])
+        tracking, commissions = (scrape(metrics.format(base + offset)) for offset in (3, 4))
+        assert value(tracking, "alpes_clicks_total", reason="none") == attempt
+        assert value(tracking, "alpes_conversions_total", outcome="attributed") == attempt
+        assert value(commissions, "alpes_commissions_total", outcome="created") == attempt
+        assert value(tracking, "alpes_rpc_server_duration_seconds_count",
+                     method="record_conversion") == attempt
