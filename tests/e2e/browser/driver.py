@@ -66,10 +66,11 @@ class Browser:
 
     @staticmethod
     def shoot(page, name: str) -> None:
-        """The whole page as docs/screenshots/<name>.png (the README shows them)."""
+        """The whole page as docs/screenshots/<name>.png (the README shows them); keys,
+        secrets and invitation links shown once are masked."""
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True,
-                        animations="disabled")
+                        animations="disabled", mask=[page.locator("input.secret")])
 
 
 def story(browser: Browser, spec: dict) -> dict:
@@ -175,6 +176,18 @@ def story(browser: Browser, spec: dict) -> dict:
     secrets["API key"] = key
     browser.shoot(brand, "brand-api-keys")
 
+    if "webhooks" in spec["services"]:  # the brand's endpoints page
+        pages.go(brand, "Webhooks")
+        brand.get_by_label("Endpoint URL").fill(f"{landing}/hooks")
+        brand.get_by_role("checkbox", name=re.compile("^commission.approved")).check()
+        brand.get_by_role("button", name="Add endpoint").click()
+        secrets["webhook secret"] = brand.get_by_label(
+            re.compile("Signing secret for")).input_value()
+        expect(brand.locator("article[data-endpoint]")).to_have_count(1)
+        brand.get_by_text("Delivery log").click()
+        expect(brand.get_by_text("No delivery yet.")).to_be_visible()
+        browser.shoot(brand, "brand-webhooks")
+
     # -- the partner joins the campaign and copies its link ----------------------------------
     pages.go(partner, "Campaigns")
     card = partner.locator("article.campaign", has_text=campaign_name)
@@ -277,7 +290,7 @@ def story(browser: Browser, spec: dict) -> dict:
     assert time.monotonic() - revoked_at < 5
 
     # -- another brand's and another partner's objects: 404 on every page and route --------
-    other = other_world(api, secret, IPS["other"], run)
+    other = other_world(api, secret, IPS["other"], run, spec["services"])
     secrets["other API key"] = other["key"]
     for path in (f"/app/brands/{other['brand_id']}",
                  f"/app/brands/{other['brand_id']}/campaigns/{other['campaign_id']}",
@@ -302,10 +315,12 @@ def story(browser: Browser, spec: dict) -> dict:
         secrets[f"{who} CSRF token"] = page.evaluate(
             "fetch('/api/v1/auth/session').then(r => r.json()).then(b => b.csrf_token)")
     secrets["other JWT"] = other["partner_token"]
+    if other.get("webhook secret"):
+        secrets["other webhook secret"] = other["webhook secret"]
     return {"secrets": secrets}
 
 
-def other_world(api: str, secret: str, ip: str, run: str) -> dict:
+def other_world(api: str, secret: str, ip: str, run: str, services: list[str]) -> dict:
     """Brand B and partner B, with B's campaign, enrollment, conversion, commission and
     API key, made through the API with bearer tokens (what the browser must never see)."""
     codec = TokenCodec(secret)
@@ -359,7 +374,15 @@ def other_world(api: str, secret: str, ip: str, run: str) -> dict:
         "email": f"other-user-{run}@example.com", "brand_role": "member"})
     user = call("POST", "/api/v1/auth/invitations/accept", {}, json={
         "token": invited["token"], "password": "other user password"})
-    return {"brand_id": brand_id, "brand_name": name, "campaign_id": campaign_id,
+    hooks = {}
+    if "webhooks" in services:
+        endpoint = call("POST", "/api/v1/webhooks/endpoints", as_brand, json={
+            "url": "http://127.0.0.1:9/other-hooks", "event_types": ["commission.approved"]})
+        test = call("POST", f"/api/v1/webhooks/endpoints/{endpoint['endpoint_id']}/test",
+                    as_brand, expect=(202,))
+        hooks = {"endpoint_id": endpoint["endpoint_id"], "delivery_id": test["delivery_id"],
+                 "webhook secret": endpoint["secret"]}
+    return {**hooks, "brand_id": brand_id, "brand_name": name, "campaign_id": campaign_id,
             "partner_id": partner_id, "conversion_id": conversion["conversion_id"],
             "commission_id": commission[0]["commission_id"], "key": key["key"],
             "api_key_id": key["api_key"]["api_key_id"], "account_id": user["account_id"],
@@ -422,7 +445,7 @@ def sign_in_failures(browser: Browser, spec: dict) -> dict:
     email, password = accounts["locked"]
     pages.sign_in(page, email, "not the password at all")
     assert pages.form_error(page) == "Wrong email or password."
-    expect(page.get_by_label("Password", exact=True)).to_be_focused()
+    expect(page.get_by_role("alert").filter(has_text="Wrong email")).to_be_focused()
     browser.shoot(page, "sign-in-wrong-password")
     pages.sign_in(page, f"nobody-{run}@example.com", "not the password at all")
     assert pages.form_error(page) == "Wrong email or password."

@@ -19,7 +19,8 @@ from nameko.testing.utils import find_free_port
 
 from tests.e2e.browser.conftest import create_admin, drive
 
-SERVICES = ("partners", "campaigns", "tracking", "commissions", "payouts", "identity", "bff")
+SERVICES = ("partners", "campaigns", "tracking", "commissions", "payouts", "identity",
+            "webhooks", "bff")
 SECRET = f"browser-{uuid.uuid4().hex}{uuid.uuid4().hex}"
 
 
@@ -28,7 +29,8 @@ def stack_env(port: int) -> dict:
             "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}", "BFF_TRUST_FORWARDED_FOR": "true",
             "ARGON2_TIME_COST": "1", "ARGON2_MEMORY_COST_KIB": "8192",
             "TRACKING_TOO_FAST_SECONDS": "0", "COMMISSIONS_APPROVAL_INTERVAL": "1",
-            "PAYOUTS_SAGA_INTERVAL": "0.5", "BFF_RATE_SIGNUP": "1000"}
+            "PAYOUTS_SAGA_INTERVAL": "0.5", "BFF_RATE_SIGNUP": "1000",
+            "WEBHOOKS_ALLOW_HTTP": "true", "WEBHOOKS_ALLOW_PRIVATE_DESTINATIONS": "true"}
 
 
 def test_partner_brand_and_operator_story_in_a_browser(start_stack, e2e_env, landing_site,

@@ -35,6 +35,7 @@ const ROUTES = [
   ["/app/brands/:brandId/commissions", brand.commissions, ["brand", "admin"]],
   ["/app/brands/:brandId/api-keys", brand.apiKeys, ["brand", "admin"]],
   ["/app/brands/:brandId/users", brand.users, ["brand", "admin"]],
+  ["/app/brands/:brandId/webhooks", brand.webhooks, ["brand", "admin"]],
   ["/app/admin", admin.partners, ["admin"]],
   ["/app/admin/partners", admin.partners, ["admin"]],
   ["/app/admin/brands", admin.brands, ["admin"]],
@@ -86,7 +87,8 @@ function navLinks() {
                    [`${base}/conversions`, "Conversions"],
                    [`${base}/commissions`, "Commissions"]];
     if (principal.brand_role !== "member") {
-      links.push([`${base}/api-keys`, "API keys"], [`${base}/users`, "Users"]);
+      links.push([`${base}/api-keys`, "API keys"], [`${base}/users`, "Users"],
+                 [`${base}/webhooks`, "Webhooks"]);
     }
     return links;
   }

@@ -30,7 +30,8 @@ export function dailyChart(spec) {
   const plotW = W - PAD.left - PAD.right;
   const plotH = H - PAD.top - PAD.bottom;
   const slot = plotW / n;
-  const barMax = niceMax(Math.max(0, ...spec.bars.flatMap((bar) => bar.values)));
+  // counts: at least 4 so that the 4 grid steps are whole numbers
+  const barMax = Math.max(4, niceMax(Math.max(0, ...spec.bars.flatMap((bar) => bar.values))));
   const lineValues = spec.line ? spec.line.values.map((v) => (v === null ? 0 : v)) : [];
   const lineMax = niceMax(Math.max(0, ...lineValues));
   const y = (v, max) => PAD.top + plotH - (v / max) * plotH;
@@ -59,7 +60,8 @@ export function dailyChart(spec) {
       }
     });
     const every = Math.ceil(n / 8);
-    if (index % every === 0 || index === n - 1) {
+    const lastFits = (n - 1) % every >= every / 2;  // not on top of the previous label
+    if (index % every === 0 || (index === n - 1 && lastFits)) {
       nodes.push(s("text", {x: PAD.left + index * slot + slot / 2, y: H - PAD.bottom + 16,
                             class: "axis", "text-anchor": "middle"}, day(d, true)));
     }
