@@ -61,14 +61,17 @@ class UnitOfWork(Protocol):
 
 
 class AbstractRepository:
-    """Keeps the aggregates it handed out or took in, so the UoW can collect events."""
+    """Keeps the aggregates it handed out or took in, so the UoW can collect events.
+
+    By object, not by id: entities are equal by id, and one transaction may load the same
+    aggregate twice (two objects); the events recorded on either must not be lost."""
 
     def __init__(self) -> None:
-        self.seen: set = set()
+        self.seen: dict[int, Any] = {}
 
     def _track(self, aggregate):
         if aggregate is not None:
-            self.seen.add(aggregate)
+            self.seen[id(aggregate)] = aggregate
         return aggregate
 
 
@@ -133,7 +136,7 @@ class AbstractUnitOfWork(abc.ABC):
 
     def collect_new_events(self) -> Iterable[DomainEvent]:
         for repository in self.repositories():
-            for aggregate in list(repository.seen):
+            for aggregate in list(repository.seen.values()):
                 yield from aggregate.pull_events()
             repository.seen.clear()
 

@@ -1,8 +1,9 @@
 """In-memory repository and unit of work: the fakes unit tests run the handlers on.
 
 They behave like the real ones where it matters: changes made inside ``with uow:``
-vanish unless committed, ``save`` checks versions, the inbox refuses a message twice
-and the outbox keeps every integration event committed.
+vanish unless committed, ``get`` hands out a copy (two loads are two objects, and a
+change is stored only by ``add``/``save``, as a row is), ``save`` checks versions, the
+inbox refuses a message twice and the outbox keeps every integration event committed.
 """
 from __future__ import annotations
 
@@ -30,26 +31,41 @@ class InMemoryRepository(AbstractRepository, Generic[A]):
 
     def add(self, aggregate: A) -> None:
         aggregate.version = 1
-        self.items[aggregate.id] = aggregate
+        self.items[aggregate.id] = _stored(aggregate)
         self._track(aggregate)
 
     def save(self, aggregate: A) -> None:
         stored = self.items.get(aggregate.id)
-        if stored is not None and stored is not aggregate and stored.version != aggregate.version:
-            raise ConcurrencyConflict()
+        if stored is None or stored.version != aggregate.version:
+            raise ConcurrencyConflict(
+                f"{type(aggregate).__name__} {aggregate.id} was changed concurrently; retry.")
         aggregate.version += 1
-        self.items[aggregate.id] = aggregate
+        self.items[aggregate.id] = _stored(aggregate)
         self._track(aggregate)
 
     def get(self, aggregate_id: str, *, for_update: bool = False) -> A | None:
-        return self._track(self.items.get(str(aggregate_id)))
+        """A copy, as a database load is: two loads of one aggregate are two objects,
+        and a change reaches ``items`` only through ``save``."""
+        stored = self.items.get(str(aggregate_id))
+        return None if stored is None else self._track(_loaded(stored))
 
     def find(self, predicate: Callable[[A], bool]) -> list[A]:
-        return [self._track(item) for item in self.items.values() if predicate(item)]
+        return [self._track(_loaded(item)) for item in self.items.values() if predicate(item)]
 
     def first(self, predicate: Callable[[A], bool]) -> A | None:
         found = self.find(predicate)
         return found[0] if found else None
+
+
+def _stored(aggregate: A) -> A:
+    """What the fake keeps: a copy without the pending domain events (a row has none)."""
+    stored = copy.deepcopy(aggregate)
+    stored.__dict__["_events"] = []
+    return stored
+
+
+def _loaded(stored: A) -> A:
+    return copy.deepcopy(stored)
 
 
 class InMemoryUnitOfWork(AbstractUnitOfWork):

@@ -59,11 +59,11 @@ def record_conversion_commission(cmd: commands.RecordConversionCommission,
                 refusal = ZERO_AMOUNT
             commission = _earned_or_rejected(commission_id, source, terms, amount, refusal,
                                              now)
+            uow.budgets.save(budget)  # before a parked refund gives some of it back
             postings = Postings(uow.ledgers, now)
-            uow.commissions.add(commission)
             postings.track_new(commission)
             _take_parked_refunds(uow, postings, commission, now)
-            uow.budgets.save(budget)
+            uow.commissions.add(commission)  # as the parked refunds left it
             postings.post()
         uow.commit()
     return commission_id

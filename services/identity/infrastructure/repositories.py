@@ -139,7 +139,7 @@ class SqlThrottleRepository:
 
     def __init__(self, connection: Connection):
         self.connection = connection
-        self.seen: set = set()
+        self.seen: dict = {}  # no aggregate, no events: the unit of work finds none here
 
     def get(self, key: str, *, for_update: bool = False) -> LoginThrottle | None:
         query = self._GET

@@ -4,6 +4,7 @@ budget is kept by commissions itself (no other service runs)."""
 import uuid
 
 import pytest
+import sqlalchemy
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from common.seedwork.errors import Forbidden, NotFound, ValidationError
@@ -50,6 +51,17 @@ def partner():
 def commission_of(rpc, partner, status=None):
     page = rpc.list_commissions({"partner_id": partner, **({"status": status} if status else {})})
     return page["items"][0] if page["total"] == 1 else None
+
+
+def parked(config) -> int:
+    """Refunds commissions keeps until their commission exists (its own table)."""
+    engine = sqlalchemy.create_engine(config["DB_URIS"]["commissions:Base"])
+    try:
+        with engine.connect() as connection:
+            return connection.execute(sqlalchemy.text(
+                "SELECT count(*) FROM parked_refunds")).scalar()
+    finally:
+        engine.dispose()
 
 
 def balance(rpc, partner):
@@ -152,6 +164,24 @@ def test_refunds_reduce_before_payout_and_claw_back_after(config, rpc, partner):
     assert rpc.list_payable({"currency": "USD", "min_amount": "25.00"})["items"] == [
         {"partner_id": partner, "payable": "25.00", "approved": "40.00",
          "adjustments": "-15.00"}]
+
+
+def test_a_refund_that_arrives_before_its_conversion_is_applied_when_it_comes(
+        config, rpc, partner):
+    """Tracking's two events travel apart: the refund is parked, then applied in the
+    transaction that records the commission -- which is stored as the refund left it,
+    and the budget keeps only what the commission still owes."""
+    attributed = tracking.conversion_attributed(partner, order="200.00")
+    tracking.publish(config, tracking.envelope(
+        "conversion_reversed", tracking.conversion_reversed(attributed, "50.00")))
+    wait_for(lambda: parked(config) == 1, message="the refund parked")
+    tracking.publish(config, tracking.envelope("conversion_attributed", attributed))
+    commission = wait_for(lambda: commission_of(rpc, partner), message="the commission")
+    assert (commission["earned"]["amount"], commission["amount"]["amount"]) == (
+        "20.00", "15.00")
+    wait_for(lambda: balance(rpc, partner)["approved"] == "15.00", message="the approval")
+    assert reserved(rpc) == "15.00"
+    assert rpc.get_commission(commission["commission_id"])["amount"]["amount"] == "15.00"
 
 
 def test_click_batches_respect_the_daily_cap(config, rpc, partner):

@@ -204,6 +204,7 @@ def test_partner_events_suspend_and_restore_its_enrollments(bus, uow):
     [enrollment] = uow.enrollments.items.values()
     assert enrollment.status.value == "SUSPENDED"
     partner_event(bus, status="ACTIVE", revision=5)
+    [enrollment] = uow.enrollments.items.values()
     assert enrollment.status.value == "ACTIVE"
     [suspended] = published(uow, "enrollment_suspended")
     [reactivated] = published(uow, "enrollment_reactivated")

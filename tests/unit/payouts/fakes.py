@@ -29,13 +29,16 @@ class FakePayouts(InMemoryRepository):
         if self.by_key(payout.partner_id, payout.currency, payout.cycle) is not None:
             raise Conflict("This partner already has a payout in this cycle.")
         self._check_one_under_way(payout)
+        self._append_log(payout)
         super().add(payout)
-        self.log.setdefault(payout.id, []).extend(payout.new_steps)
-        payout.new_steps = []
 
     def save(self, payout):
         self._check_one_under_way(payout)
+        self._append_log(payout)
         super().save(payout)
+
+    def _append_log(self, payout):
+        """As the SQL repository does: the steps go to the log, not into the row."""
         self.log.setdefault(payout.id, []).extend(payout.new_steps)
         payout.new_steps = []
 

@@ -122,7 +122,7 @@ def test_a_disabled_endpoint_keeps_new_events_as_skipped_deliveries():
 
 
 def lease(uow, delivery, owner="runner-1"):
-    uow.deliveries.get(delivery.id).lease_owner = owner
+    uow.deliveries.items[delivery.id].lease_owner = owner  # as the driver's lease query does
     return commands.Deliver(delivery_id=delivery.id, lease_owner=owner)
 
 
