@@ -522,6 +522,9 @@ def ingestion(env, settings, report) -> None:
     report.add("ingestion", INGEST_PACED, paced,
                ratio=ratio(paced.extra["events_per_s"], amqp),
                **_cpu_figures(env, paced, None, None))
+    if env.db == "sqlite":  # SQLite serves one instance per service: PostgreSQL for more
+        report.skipped["ingestion, 2 instances"] = "SQLite runs one instance (--db postgres)"
+        return
     _step(env, "ingestion", INGEST_SECOND)
     second = env.stack.add("tracking_2", "services.tracking.service", rpc_name="tracking")
     second.start()

@@ -136,10 +136,15 @@ class Stack:
                     log_dir, module=f"services.{name}.service", rpc_name=name)
 
     def _instance_env(self, name: str, number: int) -> dict:
-        if name != "bff":
-            return {}
-        host, _, port = self.config()["WEB_SERVER_ADDRESS"].rpartition(":")
-        return {"WEB_SERVER_ADDRESS": f"{host}:{int(port) + number - 1}"}
+        """Instance ``number``'s own ports: metrics at ``port_base`` + 10 per instance
+        (9410-9417 for the second...), the BFF's HTTP on the port after the previous'."""
+        config = self.config()
+        metrics_base = int((config.get("METRICS") or {}).get("port_base") or 9400)
+        env = {"METRICS_PORT_BASE": str(metrics_base + 10 * (number - 1))}
+        if name == "bff":
+            host, _, port = config["WEB_SERVER_ADDRESS"].rpartition(":")
+            env["WEB_SERVER_ADDRESS"] = f"{host}:{int(port) + number - 1}"
+        return env
 
     def instances_of(self, name: str) -> list[ServiceProcess]:
         return [p for p in self.processes.values()

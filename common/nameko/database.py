@@ -42,6 +42,7 @@ from common.seedwork.infrastructure.database import (
 )
 
 DB_URIS = "DB_URIS"
+DB_POOL_SIZE = "DB_POOL_SIZE"  # PostgreSQL connections kept per process (as many again on bursts)
 _INSTANCE_LOCKS: dict[str, list] = {}  # lock file -> [fd, containers of this process]
 _INSTANCE_LOCKS_GUARD = threading.Lock()
 
@@ -125,7 +126,8 @@ class ServiceDatabase(NamekoSqlAlchemyDatabase):
             db_uri_key(self.container.service_name, self.declarative_base.__name__)]
         patch_for_eventlet(uri)
         self._sqlite_claim = claim_sqlite(uri, self.container.service_name)
-        self.engine_options = {**engine_options(uri), **self.engine_options}
+        pool_size = int(self.container.config.get(DB_POOL_SIZE) or 10)
+        self.engine_options = {**engine_options(uri, pool_size=pool_size), **self.engine_options}
         super().setup()  # nameko-sqlalchemy: self.engine, self.Session
         self.database = Database.over(self.engine, read_engine_for(self.engine))
         self.relay.serve(self.database)

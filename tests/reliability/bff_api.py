@@ -14,11 +14,21 @@ status, and records each one whose status the caller did not declare as expected
     assert not api.unexpected and not api.server_errors
 
 One ``Api`` per green thread: each has its own HTTP session (connection pool).
+
+With several BFF instances (``Platform(instances=2)``) the ``Api`` is also what a load
+balancer and a well-behaved client together do: each request goes to the next BFF in
+turn, and a refused connection or a 503 (an instance killed mid-request, an RPC whose
+worker died) is sent again, to the next BFF, after a short pause -- the same request,
+so its idempotency key (order id, refund id, payout cycle) makes the retry safe. Each
+retry is counted in ``retried``; with one BFF nothing is retried. A retried POST that
+answers 409 (a signup whose lost first attempt was applied: the email is taken now) is
+kept in ``ambiguous``, not in ``unexpected``: the caller gave it up, as a user would.
 """
 from __future__ import annotations
 
 import collections
 import itertools
+import time
 import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -33,6 +43,8 @@ ADMIN, BRAND, PARTNER = "admin", "brand", "partner"
 ADMIN_IP = "192.0.2.10"
 PAYPAL = "paypal"
 _partner_ips = (f"100.64.{n // 250}.{n % 250 + 1}" for n in itertools.count())
+RETRY_ATTEMPTS = 20          # behind several BFFs: ~20 s of retries before giving up
+RETRY_PAUSE_SECONDS = 1.0
 
 
 def cps_terms(rate: str, *, hold_days: int = 0, minimum: str | None = None,
@@ -54,11 +66,15 @@ class Api:
         self.platform = platform
         self.name = name
         self.base_url = platform.base_url
+        self.base_urls = getattr(platform, "base_urls", [platform.base_url])
+        self._turn = itertools.cycle(range(len(self.base_urls)))
         self.session = requests.Session()
         self.admin = platform.token(ADMIN, "reliability-ops")
         self.statuses: collections.Counter = collections.Counter()
         self.unexpected: list[tuple] = []
         self.server_errors: list[tuple] = []
+        self.retried: collections.Counter = collections.Counter()
+        self.ambiguous: list[tuple] = []  # a retried POST refused as done already (409)
 
     # the one way out -----------------------------------------------------------------------
     def call(self, method: str, path: str, token: str | None = None, *,
@@ -68,16 +84,39 @@ class Api:
         sent = {"X-Forwarded-For": ip, **(headers or {})}
         if token:
             sent["Authorization"] = f"Bearer {token}"
-        answer = self.session.request(method, self.base_url + path, headers=sent, json=json,
-                                      allow_redirects=False, timeout=30, **kwargs)
+        retries_before = sum(self.retried.values())
+        answer = self._send(method, path, headers=sent, json=json, **kwargs)
         self.statuses[answer.status_code] += 1
         seen = (method, path, answer.status_code, answer.text[:300],
                 answer.headers.get("X-Request-Id"))
         if answer.status_code >= 500:
             self.server_errors.append(seen)
         if answer.status_code not in tuple(expect):
-            self.unexpected.append(seen)
+            retried = sum(self.retried.values()) > retries_before
+            if retried and method == "POST" and answer.status_code == 409:
+                self.ambiguous.append(seen)  # the lost first attempt was applied
+            else:
+                self.unexpected.append(seen)
         return answer
+
+    def _send(self, method: str, path: str, **kwargs) -> requests.Response:
+        retrying = len(self.base_urls) > 1
+        for attempt in range(1, RETRY_ATTEMPTS + 1):
+            base_url = self.base_urls[next(self._turn)]
+            last = attempt == RETRY_ATTEMPTS or not retrying
+            try:
+                answer = self.session.request(method, base_url + path, allow_redirects=False,
+                                              timeout=30, **kwargs)
+            except requests.ConnectionError:
+                if last:
+                    raise
+                self.retried["connection"] += 1
+            else:
+                if answer.status_code != 503 or last:
+                    return answer
+                self.retried[503] += 1
+            time.sleep(RETRY_PAUSE_SECONDS)
+        raise AssertionError("unreachable")
 
     def ok(self, method: str, path: str, token: str | None = None, *,
            expect: Iterable[int] = (200,), **kwargs) -> Any:

@@ -3,6 +3,10 @@ on its own vhost and fresh SQLite files (once for the bounded layer and healed b
 modules, once per module in the long form: see conftest.py), with fast retry, outbox
 and timer settings, plus small helpers to build a world through RPC and HTTP.
 
+``Platform(db="postgres", instances=2)`` runs two processes of every service on fresh
+PostgreSQL databases (dropped at the end) instead: ``tracking`` and ``tracking-2``...,
+the second BFF on the next port (``base_urls``), as a load balancer would see them.
+
     def test_something(platform):
         brand = platform.new_brand()
         campaign = platform.new_campaign(brand)
@@ -30,7 +34,6 @@ import requests
 from nameko.exceptions import RpcTimeout
 from nameko.standalone.events import get_event_exchange
 from nameko.standalone.rpc import ClusterRpcProxy
-from nameko.testing.utils import find_free_port
 
 from common.nameko.config import load_config
 from tests.support import EventProbe, wait_for
@@ -47,6 +50,7 @@ FAST = {
     "LOG_LEVEL": "INFO",
     "OUTBOX_SWEEP_INTERVAL": "0.3",
     "OUTBOX_GRACE_SECONDS": "1",
+    "OUTBOX_LEASE_SECONDS": "3",              # a killed relay's claimed rows: back after 3 s
     "EVENT_RETRY_MAX_ATTEMPTS": "3",
     "EVENT_RETRY_INITIAL_DELAY_MS": "200",
     "RPC_TIMEOUT_SECONDS": "3",
@@ -85,16 +89,26 @@ class Campaign:
     brand: Brand
 
 
+POSTGRES = "postgresql+psycopg2://postgres@127.0.0.1:5432/"
+
+
 class Platform:
-    def __init__(self, services=SERVICES, extra_env: dict | None = None):
+    def __init__(self, services=SERVICES, extra_env: dict | None = None, *,
+                 db: str = "sqlite", instances: int = 1):
         self.vhost = f"rel-{uuid.uuid4().hex[:8]}"
         self.workdir = pathlib.Path(tempfile.mkdtemp(prefix="alpes-rel-"))
-        self.port = find_free_port()
+        self.instances = instances
+        self.ports = _free_ports(instances)
+        self.port = self.ports[0]
         self.secret = f"rel-{uuid.uuid4().hex}{uuid.uuid4().hex}"
+        self.db = db
+        databases = ({"DB_PREFIX": f"{POSTGRES}rel_{self.vhost[4:]}_", "DB_SUFFIX": ""}
+                     if db == "postgres" else
+                     {"DB_PREFIX": f"sqlite:///{self.workdir}/", "DB_SUFFIX": ".db"})
         self.env = {
             **FAST,
             "AMQP_URI": f"amqp://guest:guest@127.0.0.1:5672/{self.vhost}",
-            "DB_PREFIX": f"sqlite:///{self.workdir}/", "DB_SUFFIX": ".db",
+            **databases,
             "WEB_SERVER_ADDRESS": f"127.0.0.1:{self.port}",
             "PUBLIC_BASE_URL": f"http://127.0.0.1:{self.port}",
             "ALPES_JWT_SECRET": self.secret,
@@ -116,10 +130,17 @@ class Platform:
             subprocess.run([str(pathlib.Path(sys.executable).with_name("alpes")), "--config",
                             "config.yaml", command], cwd=ROOT, env={**os.environ, **self.env},
                            check=True, capture_output=True, timeout=120)
-        self.stack = Stack(self.services, env=self.env, log_dir=self.workdir / "logs")
-        self.stack.start(timeout=90)
-        if "bff" in self.services:
-            wait_for(self._http_up, timeout=30, message="the BFF's HTTP port")
+        self.stack = Stack(self.services, env=self.env, log_dir=self.workdir / "logs",
+                           instances=self.instances)
+        try:
+            self.stack.start(timeout=90 * self.instances)
+            if "bff" in self.services:
+                for base_url in self.base_urls:
+                    wait_for(lambda url=base_url: self._http_up(url), timeout=30,
+                             message=f"the BFF's HTTP port ({base_url})")
+        except BaseException:
+            self.stop()  # no fixture will: leave no process, vhost or database behind
+            raise
         return self
 
     def stop(self) -> None:
@@ -129,6 +150,11 @@ class Platform:
         # after thousands of messages RabbitMQ can take well over 10 s to drop a vhost
         requests.delete(f"{MANAGEMENT}/vhosts/{quote(self.vhost, safe='')}", auth=AUTH,
                         timeout=120)
+        if self.db == "postgres":
+            from common.seedwork.infrastructure.database import drop_database
+
+            for uri in self.config["DB_URIS"].values():
+                drop_database(uri)
 
     def restart(self, service: str, extra_env: dict | None = None) -> None:
         """Stop (SIGTERM) and start again, with environment overrides (e.g. a fault)."""
@@ -226,6 +252,11 @@ class Platform:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    @property
+    def base_urls(self) -> list[str]:
+        """Every BFF's address (one per instance), as a load balancer in front knows them."""
+        return [f"http://127.0.0.1:{port}" for port in self.ports]
+
     @contextlib.contextmanager
     def rpc(self, timeout: float = 15):
         with ClusterRpcProxy(self.config, timeout=timeout) as proxy:
@@ -277,8 +308,10 @@ class Platform:
         return list_dead_letters(self.amqp_uri, [service])
 
     def sql(self, service: str, query: str, *params) -> list[tuple]:
-        """Read a service's SQLite database (read-only): what the service itself keeps,
-        e.g. the simulated PSP's payments in ``payouts``."""
+        """Read a service's database (``?`` placeholders; read-only on SQLite): what the
+        service itself keeps, e.g. the simulated PSP's payments in ``payouts``."""
+        if self.db == "postgres":
+            return self._postgres_sql(service, query, params)
         path = self.workdir / f"{service}.db"
         connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
         try:
@@ -286,9 +319,22 @@ class Platform:
         finally:
             connection.close()
 
-    def _http_up(self) -> bool:
+    def _postgres_sql(self, service: str, query: str, params: tuple) -> list[tuple]:
+        import sqlalchemy
+
+        uri = self.config["DB_URIS"][f"{service}:Base"]
+        engine = sqlalchemy.create_engine(uri, poolclass=sqlalchemy.pool.NullPool)
         try:
-            return self.http.get(self.base_url + "/api/v1/openapi.json", timeout=2).ok
+            with engine.connect() as connection:
+                return [tuple(row) for row in connection.exec_driver_sql(
+                    query.replace("?", "%s"), params)]
+        finally:
+            engine.dispose()
+
+    def _http_up(self, base_url: str | None = None) -> bool:
+        try:
+            return self.http.get((base_url or self.base_url) + "/api/v1/openapi.json",
+                                 timeout=2).ok
         except requests.RequestException:
             return False
 
@@ -450,3 +496,27 @@ class Platform:
         return [row[0] for row in self.sql(
             "payouts", "SELECT idempotency_key FROM psp_payments WHERE payee_id = ?",
             payee.partner_id)]
+
+
+def _free_ports(count: int) -> list[int]:
+    """``count`` consecutive free ports below the ephemeral range (32768 up), where no
+    outgoing connection takes one between this check and the BFFs binding them; the
+    BFF's instances bind the ones after the first."""
+    import random
+
+    while True:
+        first = random.randrange(20000, 30000 - count)
+        ports = list(range(first, first + count))
+        if all(_port_free(port) for port in ports):
+            return ports
+
+
+def _port_free(port: int) -> bool:
+    import socket
+
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False

@@ -323,8 +323,8 @@ def ledger_total(balances: list[dict]) -> Decimal:
                Decimal("0.00"))
 
 
-def run_traffic(platform, world: World) -> list[Client]:
-    deadline = time.monotonic() + SECONDS
+def run_traffic(platform, world: World, seconds: float = SECONDS) -> list[Client]:
+    deadline = time.monotonic() + seconds
     clients = [Client(n, platform, world, deadline) for n in range(CLIENTS)]
     pool = eventlet.GreenPool(CLIENTS)
     for client in clients:
@@ -333,14 +333,15 @@ def run_traffic(platform, world: World) -> list[Client]:
     return clients
 
 
-def assert_every_answer_expected(clients: list[Client], world: World) -> None:
+def assert_every_answer_expected(clients: list[Client], world: World,
+                                 seconds: float = SECONDS) -> None:
     """No 5xx; no 4xx the client did not expect; no answer contradicting another."""
     apis = [client.api for client in clients]
     statuses = sum((api.statuses for api in apis), collections.Counter())
     server_errors = [seen for api in apis for seen in api.server_errors]
     unexpected = [seen for api in apis for seen in api.unexpected]
     errors = [error for client in clients for error in client.errors]
-    print(f"load: {CLIENTS} clients x {SECONDS} s: {sum(statuses.values())} requests "
+    print(f"load: {CLIENTS} clients x {seconds:g} s: {sum(statuses.values())} requests "
           f"{dict(sorted(statuses.items()))}; actions {dict(world.sent)}; "
           f"{len(world.sales)} conversions attributed, {len(world.refused_conversions)} not; "
           f"{len(world.partners)} partners, {len(world.links)} links, "
