@@ -142,3 +142,43 @@ def free_port_block(size: int) -> int:
             continue
         return base
     raise RuntimeError("no block of free ports")
+
+
+class OtlpSink:
+    """An OTLP/HTTP collector in the test process: keeps every span it is sent, answers
+    200 (``http://127.0.0.1:<port>/v1/traces``)."""
+
+    def __init__(self):
+        import eventlet
+        from eventlet import wsgi
+
+        self.spans: list = []
+        self._socket = eventlet.listen(("127.0.0.1", 0))
+        self.port = self._socket.getsockname()[1]
+        self.endpoint = f"http://127.0.0.1:{self.port}/v1/traces"
+        self._thread = eventlet.spawn(wsgi.server, self._socket, self._app, log_output=False)
+
+    def _app(self, environ, start_response):
+        from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
+            ExportTraceServiceRequest,
+        )
+
+        request = ExportTraceServiceRequest()
+        request.ParseFromString(environ["wsgi.input"].read(
+            int(environ.get("CONTENT_LENGTH") or 0)))
+        for resource_spans in request.resource_spans:
+            service = next((a.value.string_value for a in resource_spans.resource.attributes
+                            if a.key == "service.name"), "")
+            for scope in resource_spans.scope_spans:
+                self.spans.extend((service, span) for span in scope.spans)
+        start_response("200 OK", [("Content-Type", "application/x-protobuf"),
+                                  ("Content-Length", "0")])
+        return [b""]
+
+    def of_trace(self, trace_id: int) -> list:
+        wanted = trace_id.to_bytes(16, "big")
+        return [(service, span) for service, span in self.spans if span.trace_id == wanted]
+
+    def close(self) -> None:
+        self._thread.kill()
+        self._socket.close()

@@ -17,15 +17,18 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import uuid
 
+import pytest
 import requests
+from nameko.exceptions import RpcTimeout
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from common.nameko import tracing
 from tests.e2e.conftest import BIN, ROOT
-from tests.observability import alert_fires, free_port_block, scrape, value
+from tests.observability import OtlpSink, alert_fires, free_port_block, scrape, value
 from tests.stack_fixtures import config_for
 from tests.support import wait_for
 
@@ -210,3 +213,46 @@ def test_a_broken_handler_moves_the_dead_letter_series_and_the_alert_fires(start
     assert value(families, "alpes_event_deliveries_total", handler=handler,
                  outcome="processed") in (None, 0)
     assert alert_fires("DeadLettersPresent", families)
+
+
+def test_a_trace_survives_a_crash_between_commit_and_publish(start_stack, event_probe):
+    """Partners dies (SIGKILL) after committing partner_registered and before publishing
+    it; restarted, its sweep publishes the outbox row -- whose envelope kept the
+    producing span's traceparent -- and campaigns' span joins the caller's trace,
+    linked to the span that died with the process."""
+    sink = OtlpSink()
+    traced = {"TRACING_ENABLED": "true", "TRACING_EXPORTER": "otlp",
+              "TRACING_ENDPOINT": sink.endpoint, "OTEL_BSP_SCHEDULE_DELAY": "200"}
+    try:
+        stack = start_stack("partners", "campaigns", extra_env={
+            **traced, "ALPES_FAULTS": "crash_after_commit:partner_registered"})
+        probe = event_probe("partners")
+        caller = f"00-{uuid.uuid4().hex}-{uuid.uuid4().hex[:16]}-01"
+        email = f"dee-{uuid.uuid4().hex[:6]}@example.com"
+        with ClusterRpcProxy(stack.config(), timeout=3,
+                             context_data={"traceparent": caller}) as rpc:
+            with pytest.raises(RpcTimeout):
+                rpc.partners.register_partner({
+                    "name": "Dee", "email": email, "type": "affiliate", "country": "ES",
+                    "payout_method": {"type": "paypal", "email": email}})
+        partners = stack.processes["partners"]
+        wait_for(lambda: not partners.running, message="the crash")
+        assert partners.process.returncode == -signal.SIGKILL
+
+        stack.restart("partners", extra_env={**traced, "ALPES_FAULTS": ""})
+        [event] = wait_for(lambda: probe.of_type("partner_registered"), timeout=20,
+                           message="the swept event")
+        trace_id = tracing.parse(caller).trace_id
+        producer = tracing.parse(event["traceparent"])
+        assert producer.trace_id == trace_id  # kept in the outbox row across the crash
+
+        def consumed():
+            return [span for service, span in sink.of_trace(trace_id)
+                    if service == "campaigns" and span.name ==
+                    "partners.partner_registered process"]
+
+        [span] = wait_for(consumed, timeout=20, message="campaigns' span")
+        assert span.parent_span_id == producer.span_id.to_bytes(8, "big")
+        assert [link.span_id for link in span.links] == [producer.span_id.to_bytes(8, "big")]
+    finally:
+        sink.close()
