@@ -35,7 +35,8 @@ LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
 OK = "ok"
 REFUSED = "refused"      # an expected, typed error: the caller's input or a business rule
 ERROR = "error"          # an unexpected exception
-TIMEOUT = "timeout"      # RPC client: no answer in time (ServiceUnavailable)
+UNAVAILABLE = "unavailable"  # no answer in time, the service not running, or its own
+#                              ServiceUnavailable (its database down): not the caller's fault
 PROCESSED = "processed"  # event handler: the worker finished
 FAILED = "failed"        # event handler: the worker raised (retried or dead-lettered next)
 
@@ -45,12 +46,13 @@ HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTI
 RPC_SERVER = Histogram(
     f"{PREFIX}_rpc_server_duration_seconds",
     "RPC methods served: time from the worker's start to its reply, by outcome "
-    "(ok, refused = a typed error the caller earned, error = unexpected).",
+    "(ok, refused = a typed error the caller earned, error = unexpected or the service "
+    "unavailable).",
     ["service", "method", "outcome"], buckets=LATENCY_BUCKETS)
 RPC_CLIENT = Histogram(
     f"{PREFIX}_rpc_client_duration_seconds",
     "RPC calls made through RpcClient: time to the answer, by target "
-    "(<service>.<method>) and outcome (ok, refused, error, timeout).",
+    "(<service>.<method>) and outcome (ok, refused, error, unavailable).",
     ["service", "target", "outcome"], buckets=LATENCY_BUCKETS)
 HTTP_SERVER = Histogram(
     f"{PREFIX}_http_server_duration_seconds",

@@ -39,6 +39,7 @@ from sqlalchemy import MetaData, func, select
 
 from common.nameko import context, metrics, tracing
 from common.seedwork.domain.clock import utcnow
+from common.seedwork.errors import ServiceUnavailable
 from common.seedwork.infrastructure.messaging import outbox_table
 
 log = logging.getLogger(__name__)
@@ -222,8 +223,9 @@ class Observability(DependencyProvider):
             return metrics.PROCESSED if exc_info is None else metrics.FAILED
         if exc_info is None:
             return metrics.OK
-        if probe.kind == "rpc" and isinstance(exc_info[1],
-                                              worker_ctx.entrypoint.expected_exceptions):
+        error = exc_info[1]
+        if (probe.kind == "rpc" and isinstance(error, worker_ctx.entrypoint.expected_exceptions)
+                and not isinstance(error, ServiceUnavailable)):  # its own failure: an error
             return metrics.REFUSED
         return metrics.ERROR
 
@@ -235,11 +237,13 @@ class Observability(DependencyProvider):
         traceparent = worker_ctx.data.get(tracing.TRACEPARENT)
         if probe.kind == "event" and worker_ctx.args:
             event = worker_ctx.args[0]
-            produced_by = getattr(event, "traceparent", None)
+            produced_by = (event.get("traceparent") if isinstance(event, dict)  # plain handler
+                           else getattr(event, "traceparent", None))
             if produced_by:  # the envelope's: the producer's span, however late it came
                 traceparent = produced_by
                 links = tracing.links_to(produced_by)
-            event_id = getattr(event, "event_id", None)
+            event_id = (event.get("event_id") if isinstance(event, dict)
+                        else getattr(event, "event_id", None))
             if event_id:
                 attributes["messaging.message.id"] = str(event_id)
         elif probe.kind == "timer":

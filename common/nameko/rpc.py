@@ -199,7 +199,7 @@ class TimedMethod:
         try:
             reply = self._method.call_async(*args, **kwargs)
         except UnknownService:
-            _observe(caller, self.name, metrics.TIMEOUT, 0.0, span)
+            _observe(caller, self.name, metrics.UNAVAILABLE, 0.0, span)
             raise unavailable(self.name, "is not running") from None
         finally:
             if span is not None:  # the worker's own context again
@@ -231,8 +231,11 @@ class TimedReply:
         except eventlet.Timeout as fired:
             if fired is not timer:
                 raise
-            outcome = metrics.TIMEOUT
+            outcome = metrics.UNAVAILABLE
             raise unavailable(self._name, f"did not answer within {self._timeout:g}s") from None
+        except ServiceUnavailable:
+            outcome = metrics.UNAVAILABLE
+            raise
         except EXPECTED_ERRORS:
             outcome = metrics.REFUSED
             raise
@@ -248,7 +251,7 @@ def _observe(caller: str, target: str, outcome: str, seconds: float, span) -> No
     metrics.RPC_CLIENT.labels(caller, target, outcome).observe(seconds)
     if span is not None:
         span.set_attribute("alpes.outcome", outcome)
-        if outcome in (metrics.ERROR, metrics.TIMEOUT):
+        if outcome in (metrics.ERROR, metrics.UNAVAILABLE):
             from opentelemetry.trace import Status, StatusCode
 
             span.set_status(Status(StatusCode.ERROR, outcome))
