@@ -140,3 +140,94 @@ def test_json_log_lines_carry_the_ids():
     assert line["logger"] == "services.tracking" and line["time"].endswith("Z")
     assert line["correlation_id"] == "-"
     assert line["trace_id"] is None and line["span_id"] is None  # no span: tracing off
+
+
+# the per-worker part of Observability, on a stand-in container ----------------------------
+class _Container:
+    service_name, max_workers, dependencies, entrypoints = "tracking", 10, (), ()
+
+    def __init__(self, config):
+        self.config = config
+
+
+def _observability(config):
+    from common.nameko.observability import Observability
+
+    provider = Observability()
+    provider.container = _Container(config)
+    provider.setup()
+    return provider
+
+
+def _rpc_entrypoint(method: str):
+    from nameko.rpc import Rpc
+
+    from common.nameko.errors import EXPECTED_ERRORS
+
+    entrypoint = Rpc(expected_exceptions=EXPECTED_ERRORS)
+    entrypoint.method_name = method
+    return entrypoint
+
+
+class _Worker:
+    def __init__(self, entrypoint, data=None, args=()):
+        self.entrypoint, self.data, self.args = entrypoint, dict(data or {}), args
+        self.service_name = "tracking"
+
+
+def _run(provider, worker, error: Exception | None = None):
+    provider.worker_setup(worker)
+    exc_info = (type(error), error, None) if error else None
+    provider.worker_result(worker, None, exc_info)
+    provider.worker_teardown(worker)
+
+
+def test_rpc_outcomes_ok_refused_and_error():
+    from common.seedwork.errors import NotFound, ServiceUnavailable
+
+    provider = _observability({"METRICS": {"enabled": True}})
+    entrypoint = _rpc_entrypoint("get_conversion")
+    before = samples()
+    for error in (None, None, NotFound("no such conversion"), RuntimeError("bug"),
+                  ServiceUnavailable("database down")):
+        _run(provider, _Worker(entrypoint), error)
+    after = samples()
+
+    def moved(outcome):
+        name = "alpes_rpc_server_duration_seconds_count"
+        labels = {"service": "tracking", "method": "get_conversion", "outcome": outcome}
+        return (value(after, name, **labels) or 0) - (value(before, name, **labels) or 0)
+
+    assert (moved("ok"), moved("refused"), moved("error")) == (2, 1, 2)
+
+
+def test_metrics_and_tracing_off_time_no_worker():
+    provider = _observability({"METRICS": {"enabled": False}})
+    worker = _Worker(_rpc_entrypoint("campaign_stats"))
+    _run(provider, worker)
+    assert value(samples(), "alpes_rpc_server_duration_seconds_count",
+                 method="campaign_stats") is None
+    assert "traceparent" not in worker.data
+
+
+def test_a_worker_span_continues_the_callers_trace_and_passes_its_own_on():
+    exporter = tracing.memory_exporter()
+    exporter.clear()
+    provider = _observability({"TRACING": {"enabled": True, "exporter": "memory"}})
+    caller = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+    worker = _Worker(_rpc_entrypoint("record_conversion"),
+                     {"traceparent": caller, "correlation_id": "req-1"})
+    provider.worker_setup(worker)
+    passed_on = tracing.parse(worker.data["traceparent"])
+    assert tracing.current_traceparent() == worker.data["traceparent"]  # current meanwhile
+    provider.worker_result(worker, None, None)
+    provider.worker_teardown(worker)
+    assert tracing.current_traceparent() is None
+    [span] = exporter.get_finished_spans()
+    assert span.name == "tracking.record_conversion" and span.kind.name == "SERVER"
+    assert span.context.trace_id == tracing.parse(caller).trace_id
+    assert span.parent.span_id == tracing.parse(caller).span_id
+    assert span.context.span_id == passed_on.span_id
+    assert span.attributes["alpes.correlation_id"] == "req-1"
+    assert span.attributes["alpes.outcome"] == "ok"
+    exporter.clear()
