@@ -107,3 +107,14 @@ def test_the_outbox_alert_fires_past_sixty_seconds():
         pytest.skip("promtool is not installed")
     assert alert_fires("OutboxNotPublishing", {age: [({"service": "tracking"}, 61.0)]})
     assert not alert_fires("OutboxNotPublishing", {age: [({"service": "tracking"}, 59.0)]})
+
+
+@pytest.mark.skipif(promtool() is None, reason="promtool is not installed")
+def test_promtool_accepts_the_scrape_config(tmp_path):
+    config = yaml.safe_load(PROMETHEUS.read_text())
+    config["rule_files"] = [str(ALERTS)]  # the container's path, here
+    copy = tmp_path / "prometheus.yml"
+    copy.write_text(yaml.safe_dump(config))
+    result = subprocess.run([promtool(), "check", "config", str(copy)], capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
