@@ -232,6 +232,19 @@ def diagnose(platform: Platform, api: Api, world) -> str:
     return "no commission for: " + ("; ".join(lines) or "none") + f"; dead letters: {dead}"
 
 
+def set_aside_redelivered_signups(api: Api) -> None:
+    """A signup whose partners instance was killed after committing and before answering
+    is redelivered by the broker to the other instance, which finds the email taken: 409
+    "already registered" although the account was created (once). Every signup here has
+    a new email, so that answer can only mean this; the client gives the signup up as
+    ambiguous (the partner would log in). Anything else stays unexpected."""
+    redelivered = [seen for seen in api.unexpected
+                   if seen[:3] == ("POST", "/api/v1/partners/signup", 409)
+                   and "already registered" in seen[3]]
+    api.ambiguous += redelivered
+    api.unexpected[:] = [seen for seen in api.unexpected if seen not in redelivered]
+
+
 def assert_every_instance_serves(platform: Platform) -> None:
     platform.stack.wait_ready(list(platform.stack.processes))
     down = [name for name, process in platform.stack.processes.items() if not process.running]
@@ -249,10 +262,13 @@ def test_two_instances_of_every_service_lose_none_when_one_of_each_is_killed(twi
     clients = run_traffic(platform, world, SECONDS)
     side.waitall()
     retried = sum((client.api.retried for client in clients), collections.Counter())
+    for client in clients:
+        set_aside_redelivered_signups(client.api)
     ambiguous = [seen for client in clients for seen in client.api.ambiguous]
     print(f"instances: {' | '.join(chaos.timeline)}; clients retried {dict(retried)}, "
           f"gave up {len(ambiguous)} ambiguous signups")
     assert all(seen[1] == "/api/v1/partners/signup" for seen in ambiguous), ambiguous
+    assert len(ambiguous) <= 3, ambiguous  # only requests in flight at a kill
     assert_every_answer_expected(clients, world, SECONDS)
     assert_every_instance_serves(platform)
 
