@@ -32,14 +32,14 @@ def partner_dashboard(call):
     calls.start("stats", rpc.tracking.partner_stats.call_async,
                 {"partner_id": partner_id, **days({}, call.settings)})
     calls.start("balance", rpc.commissions.get_balance.call_async, partner_id)
-    calls.start("commissions", rpc.commissions.list_commissions.call_async,
+    calls.start("earnings", rpc.commissions.list_commissions.call_async,
                 {"partner_id": partner_id, "page_size": charts.EARNINGS_ROWS})
     profile = calls.result("profile")
     enrollments, stats = calls.optional("enrollments"), calls.optional("stats", missing_ok=True)
     return {"profile": profile, "enrollments": _with_stats(enrollments, stats),
             "stats": stats, "balance": calls.optional("balance", missing_ok=True),
             "chart": charts.partner_chart(days({}, call.settings), stats,
-                                          calls.optional("commissions", missing_ok=True)),
+                                          calls.optional("earnings", missing_ok=True)),
             "unavailable": calls.unavailable}
 
 

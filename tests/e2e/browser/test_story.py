@@ -53,4 +53,7 @@ def test_partner_brand_and_operator_story_in_a_browser(start_stack, e2e_env, lan
     assert len(result["secrets"]) >= 12
     for name, secret in result["secrets"].items():
         assert secret and secret not in logs, f"{name} in the services' logs"
+    print("page loads (ms):", result["timings_ms"])
+    slow = {page: ms for page, ms in result["timings_ms"].items() if ms > 1500}
+    assert not slow, f"pages too slow to load: {slow}"
     assert time.monotonic() - started < 180, "the browser story takes too long"

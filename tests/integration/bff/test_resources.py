@@ -129,7 +129,9 @@ def test_a_dashboard_degrades_when_a_service_is_down(start_bff, start_service):
     board = api.get("/api/v1/partner/dashboard", api.partner(PARTNER_A)).json()
     assert board["profile"]["partner_id"] == PARTNER_A
     assert board["stats"] is None and board["balance"] is None
-    assert sorted(board["unavailable"]) == ["balance", "stats"]
+    assert sorted(board["unavailable"]) == ["balance", "earnings", "stats"]
+    chart = board["chart"]  # still every day of the window, counting zero, said incomplete
+    assert len(chart["days"]) == 30 and chart["complete"] is False
 
 
 def test_health_is_ok_when_every_service_answers(api):
