@@ -181,6 +181,9 @@ class BenchEnvironment:
             },
             "git_commit": _git_commit(),
             "db": self.db,
+            # PostgreSQL connections per process: pool + as many again (max_connections)
+            "db_pool_size": (int(self.config.get("DB_POOL_SIZE") or 10)
+                             if self.db == "postgres" else None),
             "services": list(self.services),
         }
 

@@ -90,6 +90,8 @@ class Report:
                     f"{_fmt(entry.get('p50_ms') or entry.get('wrk_p50_ms')):>8} "
                     f"{_fmt(entry.get('p99_ms') or entry.get('wrk_p99_ms')):>8} "
                     f"{_fmt(entry.get('ratio')):>7} {_fmt(entry.get('errors')):>6}")
+                if entry.get("note"):  # what the row can and cannot show, under it
+                    lines.append(f"{'':<12} note: {entry['note']}")
         for section, why in self.skipped.items():
             lines.append(f"{section:<12} not measured: {why}")
         lines.extend(self._cpu_lines())
