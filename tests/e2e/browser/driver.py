@@ -453,8 +453,14 @@ def sign_in_failures(browser: Browser, spec: dict) -> dict:
         secrets[f"{who} JWT"] = answer.json()["token"]["access_token"]
     page = browser.context("203.0.113.50").new_page()
 
-    # a wrong password: said beside the form, the same words as an unknown email
+    # a wrong password: said beside the form, the same words as an unknown email; the
+    # answer never holds what was typed
     email, password = accounts["locked"]
+    typed = f"typed {uuid.uuid4().hex}"
+    refused = requests.post(f"{api}/api/v1/auth/login", json={"email": email, "password": typed},
+                            headers={"X-Forwarded-For": "192.0.2.51"}, timeout=10)
+    assert refused.status_code == 401 and typed not in refused.text, refused.text
+    secrets["typed password"] = typed
     pages.sign_in(page, email, "not the password at all")
     assert pages.form_error(page) == "Wrong email or password."
     expect(page.get_by_role("alert").filter(has_text="Wrong email")).to_be_focused()

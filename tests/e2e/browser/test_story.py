@@ -12,6 +12,7 @@ password, key, session, CSRF or invitation token is in any service's log.
 """
 from __future__ import annotations
 
+import json
 import time
 import uuid
 
@@ -21,6 +22,8 @@ from tests.e2e.browser.conftest import create_admin, drive
 
 SERVICES = ("partners", "campaigns", "tracking", "commissions", "payouts", "identity",
             "webhooks", "bff")
+EVENT_SOURCES = ("partners", "campaigns", "tracking", "commissions", "payouts", "identity",
+                 "webhooks")
 SECRET = f"browser-{uuid.uuid4().hex}{uuid.uuid4().hex}"
 
 
@@ -34,8 +37,9 @@ def stack_env(port: int) -> dict:
 
 
 def test_partner_brand_and_operator_story_in_a_browser(start_stack, e2e_env, landing_site,
-                                                       tmp_path):
+                                                       event_probe, tmp_path):
     started = time.monotonic()
+    probes = [event_probe(source) for source in EVENT_SOURCES]  # every event published
     port = find_free_port()
     env = stack_env(port)
     start_stack(*SERVICES, extra_env=env)
@@ -47,12 +51,15 @@ def test_partner_brand_and_operator_story_in_a_browser(start_stack, e2e_env, lan
                              "secret": SECRET, "run": run, "services": SERVICES, **admin},
                    timeout=150)
 
+    events = json.dumps([event for probe in probes for event in probe.drain(settle=0.5)])
+    assert "conversion_attributed" in events and "account_created" in events  # seen
     logs = "\n".join(path.read_text(errors="replace")
                      for path in (tmp_path / "logs").glob("*.log"))
     assert "POST /api/v1/auth/login -> 200" in logs  # the access lines are there
     assert len(result["secrets"]) >= 12
     for name, secret in result["secrets"].items():
         assert secret and secret not in logs, f"{name} in the services' logs"
+        assert secret not in events, f"{name} in an event's payload"
     print("page loads (ms):", result["timings_ms"])
     slow = {page: ms for page, ms in result["timings_ms"].items() if ms > 1500}
     assert not slow, f"pages too slow to load: {slow}"

@@ -82,18 +82,28 @@ function navLinks() {
             ["/app/partner/profile", "Profile"]];
   }
   if (principal.role === "brand") {
-    const base = `/app/brands/${principal.subject}`;
-    const links = [[base, "Home"], [`${base}/campaigns`, "Campaigns"],
-                   [`${base}/conversions`, "Conversions"],
-                   [`${base}/commissions`, "Commissions"]];
-    if (principal.brand_role !== "member") {
-      links.push([`${base}/api-keys`, "API keys"], [`${base}/users`, "Users"],
-                 [`${base}/webhooks`, "Webhooks"]);
-    }
-    return links;
+    return brandLinks(principal.subject, principal.brand_role !== "member", "");
   }
-  return [["/app/admin/partners", "Partners"], ["/app/admin/brands", "Brands"],
-          ["/app/admin/payouts", "Payouts"], ["/app/admin/dead-letters", "Dead letters"]];
+  const links = [["/app/admin/partners", "Partners"], ["/app/admin/brands", "Brands"],
+                 ["/app/admin/payouts", "Payouts"], ["/app/admin/dead-letters", "Dead letters"]];
+  const viewing = location.pathname.match(/^\/app\/brands\/([^/]+)/);
+  if (viewing) {  // an operator in a brand's console: its pages too
+    links.push(...brandLinks(decodeURIComponent(viewing[1]), true, "Brand "));
+  }
+  return links;
+}
+
+function brandLinks(brandId, manager, prefix) {
+  const base = `/app/brands/${brandId}`;
+  const links = [[base, `${prefix}home`.replace(/^home$/, "Home")],
+                 [`${base}/campaigns`, `${prefix}campaigns`],
+                 [`${base}/conversions`, `${prefix}conversions`],
+                 [`${base}/commissions`, `${prefix}commissions`]];
+  if (manager) {
+    links.push([`${base}/api-keys`, `${prefix}API keys`], [`${base}/users`, `${prefix}users`],
+               [`${base}/webhooks`, `${prefix}webhooks`]);
+  }
+  return links.map(([href, text]) => [href, text.charAt(0).toUpperCase() + text.slice(1)]);
 }
 
 function drawChrome(path) {
