@@ -69,9 +69,9 @@ def shortened(settings: Settings, point: float) -> Settings:
                                chain_seconds=3 * point, ingest_seconds=3 * point)
 
 
-def run_plan(settings: Settings, chosen) -> list[Step]:
+def run_plan(settings: Settings, chosen, db: str = "sqlite") -> list[Step]:
     return [Step(*START_STEP, 15.0), Step(*scenarios.AT_REST_STEP, scenarios.at_rest_seconds(
-        settings)), *scenarios.plan(settings, chosen), Step(*STOP_STEP, 5.0)]
+        settings)), *scenarios.plan(settings, chosen, db), Step(*STOP_STEP, 5.0)]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = shortened(settings, args.point)
     chosen = [s for s in scenarios.ALL if not args.only or s.__name__ in args.only]
     began = time.monotonic()
-    with Progress("bench", run_plan(settings, chosen)) as progress:
+    with Progress("bench", run_plan(settings, chosen, args.db)) as progress:
         progress.step(*START_STEP)
         with BenchEnvironment(db=args.db, quiet_window=settings.quiet_window) as env:
             env.progress = progress

@@ -14,7 +14,9 @@ open-loop rate).
 """
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import sys
 import time
 import uuid
@@ -213,6 +215,7 @@ def conversion_commands(env, settings, report) -> None:
             "currency": "USD", "referral_code": world.referral_code})
 
     _command_points(env, settings, report, CONVERT, convert)
+    _conversion_instances(env, settings, report, convert)
 
 
 def _command_points(env, settings, report, name, call) -> None:
@@ -259,8 +262,119 @@ def _plan_commands(name: str):
         steps = [(WORLD_STEP, 4.0)] if name == CONVERT else []
         steps.append((f"{name} c=1", point))
         steps += [(f"{name} c={c}", drained) for c in settings.concurrencies]
-        return steps + [(open_loop_key(name, settings.open_loop_rate), drained)]
+        steps.append((open_loop_key(name, settings.open_loop_rate), drained))
+        if name == CONVERT:
+            concurrency = settings.concurrencies[0]
+            steps += [(convert_instances_key(concurrency, 1), drained),
+                      (CONVERT_SECOND, SECOND_START_S),
+                      (convert_instances_key(concurrency, 2), drained)]
+        return steps
     return plan
+
+
+# --- 1 vs 2 instances of the conversion path (PostgreSQL only) -----------------------------
+CONVERT_SCALED = ("tracking", "commissions")  # the command's service and its consumer
+CONVERT_SECOND = "start second instances of tracking and commissions"
+SECOND_START_S = 12.0  # `nameko run` starting on a busy machine, then ready (measured)
+
+
+def convert_instances_key(concurrency: int, instances: int) -> str:
+    return f"{CONVERT} c={concurrency}, {instances} instance{'s' if instances > 1 else ''}"
+
+
+def _conversion_instances(env, settings, report, convert) -> None:
+    """``record_conversion`` closed loop at the first concurrency (16 in full) with one
+    instance of tracking and of commissions (which consumes each conversion in the same
+    window), then with two of each: the same callers, warm-up and length, each point
+    after empty queues. The two rows are measured back to back (not the ``commands`` row
+    measured earlier) so that nothing else differs between them."""
+    if env.db == "sqlite":  # SQLite serves one instance per service: PostgreSQL for more
+        report.skipped["conversion_commands, 2 instances"] = \
+            "SQLite runs one instance per service (--db postgres)"
+        return
+    concurrency = settings.concurrencies[0]
+
+    def point(instances: int):
+        key = convert_instances_key(concurrency, instances)
+        _step(env, "conversion_commands", key)
+        env.wait_quiet()
+        result = load.rpc_load(env.config, key, convert, concurrency=concurrency,
+                               seconds=settings.point, warmup=settings.warmup,
+                               cpu=env.cpu_seconds)
+        return key, result, _cpu_figures(env, result, None, None)
+
+    key, one, one_cpu = point(1)
+    report.add("instances", key, one, instances={s: 1 for s in CONVERT_SCALED},
+               cores_used=cores_used(one), **one_cpu)
+    _step(env, "conversion_commands", CONVERT_SECOND)
+    with second_instances(env, *CONVERT_SCALED):
+        key, two, two_cpu = point(2)
+    first = report.sections["instances"][convert_instances_key(concurrency, 1)]
+    report.add("instances", key, two, instances={s: 2 for s in CONVERT_SCALED},
+               cores_used=cores_used(two), **two_cpu,
+               **versus_one_instance(two.summary(), two_cpu, first), note=cores_note())
+
+
+@contextlib.contextmanager
+def second_instances(env, *services: str):
+    """A second instance of each service (``<service>_2``) for the block: competing
+    consumers on the same queues and database, with their own metrics port. Its CPU at
+    rest is taken to be the first instance's (same code, same timers: it did not run
+    when that was measured). Stopped and taken out of the stack afterwards, whatever
+    happens in the block."""
+    idle = getattr(env, "idle_cpu", None)
+    added = []
+    try:
+        for service in services:
+            name = f"{service}_2"
+            process = env.stack.add(name, f"services.{service}.service", rpc_name=service,
+                                    env=env.stack._instance_env(service, 2))
+            added.append(name)
+            process.start()
+            if idle is not None and service in idle:
+                idle[name] = idle[service]
+        env.stack.wait_ready(added, timeout=90)  # health, and every instance consuming
+        yield
+    finally:
+        for name in added:
+            env.stack.processes.pop(name).stop()
+            if idle is not None:
+                idle.pop(name, None)
+
+
+def versus_one_instance(two: dict, two_cpu: dict, one: dict, rate: str = "rate_per_s") -> dict:
+    """The 2-instance row's ratios to the 1-instance row: ``ratio`` is the throughput's
+    (2 instances / 1), ``vs_1_instance`` adds the latencies' and the platform CPU per
+    call's."""
+    return {"ratio": ratio(two.get(rate), one.get(rate)),
+            "vs_1_instance": {
+                "rate": ratio(two.get(rate), one.get(rate)),
+                "p50_ms": ratio(two.get("p50_ms"), one.get("p50_ms")),
+                "p99_ms": ratio(two.get("p99_ms"), one.get("p99_ms")),
+                "platform_cpu_ms": ratio(two_cpu.get("platform_cpu_ms"),
+                                         one.get("platform_cpu_ms"))}}
+
+
+def cores_used(result) -> dict[str, float]:
+    """Cores each process kept busy during the point (its CPU as measured, at rest
+    included): whether one instance was CPU-bound, which is what a second one on the
+    same cores cannot relieve."""
+    summary = result.summary() if hasattr(result, "summary") else result
+    seconds, ok = summary.get("seconds") or 0.0, summary.get("ok") or 0
+    if not seconds:
+        return {}
+    return {name: round(ms * ok / seconds / 1000, 2)
+            for name, ms in (summary.get("cpu_ms_per_call") or {}).items()}
+
+
+def cores_note(cores: int | None = None) -> str:
+    """What a 2-instance ratio can show on this machine (printed under the row)."""
+    cores = cores or os.cpu_count() or 1
+    shared = f"{cores} cores, shared by both instances and everything else"
+    if cores <= 2:
+        return (f"{shared}: a ratio near 1 is expected once one instance is CPU-bound "
+                f"(above 1: it was waiting, not computing; cores_used in the JSON)")
+    return f"{shared}: instances scale while each has a core free (cores_used in the JSON)"
 
 
 # --- the platform's own world: a brand, a CPS campaign, an enrolled partner ----------------
@@ -516,7 +630,7 @@ def ingestion(env, settings, report) -> None:
     amqp = report.sections.get("floor", {}).get(AMQP_FLOOR, {}).get("rate_per_s")
     one = _ingest_capacity(env, world, settings, "1 instance")
     report.add("ingestion", INGEST_ONE, one, ratio=ratio(one.extra["events_per_s"], amqp),
-               **_cpu_figures(env, one, None, None))
+               cores_used=cores_used(one), **_cpu_figures(env, one, None, None))
     _step(env, "ingestion", INGEST_PACED)
     paced = _ingest_paced(env, world, settings)
     report.add("ingestion", INGEST_PACED, paced,
@@ -526,21 +640,22 @@ def ingestion(env, settings, report) -> None:
         report.skipped["ingestion, 2 instances"] = "SQLite runs one instance (--db postgres)"
         return
     _step(env, "ingestion", INGEST_SECOND)
-    second = env.stack.add("tracking_2", "services.tracking.service", rpc_name="tracking")
-    second.start()
-    _wait_until(lambda: _consumers(env, "rpc-tracking") >= 2, "a second tracking consumer")
-    _step(env, "ingestion", INGEST_TWO)
-    two = _ingest_capacity(env, world, settings, "2 instances")
-    report.add("ingestion", INGEST_TWO, two,
-               ratio=ratio(two.extra["events_per_s"], one.extra["events_per_s"]),
-               **_cpu_figures(env, two, None, None))
-    second.stop()
+    with second_instances(env, "tracking"):
+        _step(env, "ingestion", INGEST_TWO)
+        env.wait_quiet()  # as before the 1-instance point: the paced run's backlog is not its
+        two = _ingest_capacity(env, world, settings, "2 instances")
+        two_cpu = _cpu_figures(env, two, None, None)  # while the second's CPU at rest is known
+    report.add("ingestion", INGEST_TWO, two, instances={"tracking": 2},
+               cores_used=cores_used(two), **two_cpu,
+               **versus_one_instance(two.summary(), two_cpu,
+                                     report.sections["ingestion"][INGEST_ONE], "events_per_s"),
+               note=cores_note())
 
 
 def _plan_ingestion(settings) -> list[tuple[str, float]]:
     point = settings.warmup + settings.ingest_seconds + SETUP_OVERHEAD_S
-    return [(INGEST_ONE, point), (INGEST_PACED, point), (INGEST_SECOND, 5.0),
-            (INGEST_TWO, point)]
+    return [(INGEST_ONE, point), (INGEST_PACED, point), (INGEST_SECOND, SECOND_START_S),
+            (INGEST_TWO, point + settings.quiet_window + 1.0)]
 
 
 def _click_batch(world, size: int) -> list[dict]:
@@ -581,17 +696,6 @@ def _ingest_paced(env, world, settings):
                         target_events_per_s=round(TARGET_EVENTS_PER_S, 1),
                         accept_latency="per batch call")
     return result
-
-
-def _consumers(env, queue: str) -> int:
-    from bench.environment import _management
-
-    auth, base = _management()
-    try:
-        info = requests.get(f"{base}/api/queues/{env.vhost}/{queue}", auth=auth, timeout=5)
-        return int(info.json().get("consumers", 0))
-    except Exception:
-        return 0
 
 
 # --- HTTP through the BFF -------------------------------------------------------------------
@@ -709,16 +813,24 @@ PLANS = {
 }
 
 
-def plan(settings, chosen) -> list[Step]:
+def plan(settings, chosen, db: str = "sqlite") -> list[Step]:
     """The run's steps in order: each chosen scenario's drain, then its points (from
     ``PLANS``; a scenario of its own module, from that module's ``plan(settings)``; a
-    step nobody planned is still shown, as "not planned")."""
+    step nobody planned is still shown, as "not planned"). On SQLite, without the
+    second-instance steps, which run on PostgreSQL only."""
     steps = []
     for scenario in chosen:
         name = scenario.__name__
         steps.append(Step(name, DRAIN_STEP, settings.quiet_window + 1.0))
-        steps += [Step(name, label, seconds) for label, seconds in _planner(scenario)(settings)]
+        steps += [Step(name, label, seconds) for label, seconds in _planner(scenario)(settings)
+                  if db != "sqlite" or label not in _postgres_only(settings)]
     return steps
+
+
+def _postgres_only(settings) -> set[str]:
+    """The steps with a second instance of a service (SQLite serves one)."""
+    return {INGEST_SECOND, INGEST_TWO, CONVERT_SECOND,
+            *(convert_instances_key(settings.concurrencies[0], n) for n in (1, 2))}
 
 
 def _planner(scenario):

@@ -7,6 +7,7 @@ import types
 
 import pytest
 
+from bench import scenarios
 from bench.environment import _process_cpu_seconds, platform_processes
 from bench.load import cpu_per_call
 from bench.report import Report
@@ -16,10 +17,15 @@ from bench.scenarios import (
     TARGETS,
     _cpu_figures,
     chain_key,
+    convert_instances_key,
+    cores_note,
+    cores_used,
     evaluate_targets,
     net_of_idle,
     open_loop_key,
+    versus_one_instance,
 )
+from bench.stats import LoadResult
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
@@ -64,6 +70,137 @@ def test_cpu_per_call_is_net_of_what_each_process_burns_at_rest():
     assert figures["cpu_ms_per_call_gross"] == row["cpu_ms_per_call"]
     assert figures["platform_cpu_ms"] == 4.5
     assert net_of_idle({"a": 1.0}, {"a": 5.0}, 10.0, 0) == {"a": 1.0}  # no calls: as measured
+
+
+# --- 1 vs 2 instances (PostgreSQL) ---------------------------------------------------------
+class _Process:
+    def __init__(self, name):
+        self.name, self.started, self.stopped = name, False, False
+
+    def start(self):
+        self.started = True
+
+    def stop(self):
+        self.stopped = True
+
+
+class _Stack:
+    """What the scaling rows use of tools.stack.Stack."""
+
+    def __init__(self):
+        self.processes = {name: _Process(name) for name in ("tracking", "commissions")}
+        self.added = []
+
+    def add(self, name, module, env=None, rpc_name=None):
+        self.added.append((name, module, rpc_name, env))
+        self.processes[name] = _Process(name)
+        return self.processes[name]
+
+    def _instance_env(self, name, number):
+        return {"METRICS_PORT_BASE": str(9400 + 10 * (number - 1))}
+
+    def wait_ready(self, names, timeout):
+        self.ready = list(names)
+
+
+def _scaling_env(monkeypatch, db="postgres", fail_second=False):
+    """An environment whose load points take 10 s: 1,000 calls with one instance of each
+    service, 1,100 with two; every running process spends 2 ms per call, 3 ms/s at rest."""
+    stack = _Stack()
+    env = types.SimpleNamespace(db=db, stack=stack, config={}, cpu_seconds=dict,
+                                wait_quiet=lambda: 0.0,
+                                idle_cpu={"tracking": 3.0, "commissions": 3.0})
+
+    def rpc_load(config, key, call, *, concurrency, seconds, warmup, cpu):
+        two = "tracking_2" in stack.processes
+        if two and fail_second:
+            raise RuntimeError("broker gone")
+        return LoadResult(key, concurrency, 10.0, 1100 if two else 1000, 0,
+                          latencies_ms=[10.0, 20.0] if two else [12.0, 30.0],
+                          extra={"cpu_ms_per_call": {**{name: 2.0 for name in stack.processes},
+                                                     "bench client": 1.0}})
+
+    monkeypatch.setattr(scenarios.load, "rpc_load", rpc_load)
+    monkeypatch.setattr(scenarios.os, "cpu_count", lambda: 2)  # the note reads the machine's
+    settings = types.SimpleNamespace(concurrencies=(16, 64), point=10.0, warmup=2.0)
+    return env, settings
+
+
+def test_conversions_with_two_instances_of_tracking_and_commissions_get_their_ratio_to_one(
+        monkeypatch):
+    env, settings = _scaling_env(monkeypatch)
+    report = Report("full", {"db": "postgres", "machine": {"cpus": 2, "cpu_model": "x"}})
+    scenarios._conversion_instances(env, settings, report, lambda proxy, n: None)
+    one, two = (report.sections["instances"][convert_instances_key(16, n)] for n in (1, 2))
+    assert list(report.sections["instances"]) == [
+        "tracking.record_conversion c=16, 1 instance",
+        "tracking.record_conversion c=16, 2 instances"]
+    assert one["instances"] == {"tracking": 1, "commissions": 1} and "ratio" not in one
+    assert two["instances"] == {"tracking": 2, "commissions": 2}
+    assert two["ratio"] == 1.1 and two["vs_1_instance"]["rate"] == 1.1
+    assert two["vs_1_instance"]["p99_ms"] == round(20 / 30, 3)
+    # the second instances' CPU per call, net of the first's CPU at rest (3 ms/s x 10 s)
+    assert two["cpu_ms_per_call"]["tracking_2"] == two["cpu_ms_per_call"]["tracking"] == 1.97
+    assert two["platform_cpu_ms"] == round(4 * 1.97, 2) and one["platform_cpu_ms"] == 3.94
+    assert two["cores_used"]["commissions_2"] == 0.22 and "tracking_2" not in one["cores_used"]
+    assert "near 1" in two["note"]
+    # started as competing consumers of the same service, each with its own metrics port
+    assert [(name, module, rpc) for name, module, rpc, _ in env.stack.added] == [
+        ("tracking_2", "services.tracking.service", "tracking"),
+        ("commissions_2", "services.commissions.service", "commissions")]
+    assert env.stack.added[0][3] == {"METRICS_PORT_BASE": "9410"}
+    # and gone afterwards: stopped, out of the stack and of the CPU at rest
+    assert set(env.stack.processes) == {"tracking", "commissions"}
+    assert set(env.idle_cpu) == {"tracking", "commissions"}
+    table = report.table()
+    row = next(line for line in table.splitlines() if "c=16, 2 instances" in line)
+    assert row.split()[-2:] == ["1.10", "0"]
+    assert "note: 2 cores, shared" in table and "tracking_2 1.97" in table
+    assert report.as_dict()["sections"]["instances"][convert_instances_key(16, 2)]["ratio"] == 1.1
+
+
+def test_the_second_instances_are_stopped_even_when_their_point_fails(monkeypatch):
+    env, settings = _scaling_env(monkeypatch, fail_second=True)
+    stack = env.stack
+    added = {}
+    original = stack.add
+
+    def add(name, *args, **kwargs):
+        added[name] = original(name, *args, **kwargs)
+        return added[name]
+
+    stack.add = add
+    report = Report("full", {"db": "postgres", "machine": {"cpus": 2, "cpu_model": "x"}})
+    with pytest.raises(RuntimeError):
+        scenarios._conversion_instances(env, settings, report, lambda proxy, n: None)
+    assert all(process.started and process.stopped for process in added.values()), added
+    assert set(stack.processes) == {"tracking", "commissions"}
+
+
+def test_sqlite_says_why_there_is_no_second_instance(monkeypatch):
+    env, settings = _scaling_env(monkeypatch, db="sqlite")
+    report = Report("full", {"db": "sqlite", "machine": {"cpus": 2, "cpu_model": "x"}})
+    scenarios._conversion_instances(env, settings, report, lambda proxy, n: None)
+    assert "instances" not in report.sections and not env.stack.added
+    assert "SQLite" in report.skipped["conversion_commands, 2 instances"]
+    assert "conversion_commands, 2 instances" in report.table()
+
+
+def test_the_ratio_to_one_instance_and_the_cores_each_process_kept_busy():
+    one = {"events_per_s": 1000.0, "p50_ms": 40.0, "p99_ms": 100.0, "platform_cpu_ms": 20.0}
+    two = {"events_per_s": 1050.0, "p50_ms": 38.0, "p99_ms": 150.0}
+    figures = versus_one_instance(two, {"platform_cpu_ms": 22.0}, one, "events_per_s")
+    assert figures == {"ratio": 1.05, "vs_1_instance": {
+        "rate": 1.05, "p50_ms": 0.95, "p99_ms": 1.5, "platform_cpu_ms": 1.1}}
+    # 50 calls/s at 16 ms of tracking's CPU each: 0.8 of a core
+    assert cores_used({"seconds": 10.0, "ok": 500, "cpu_ms_per_call": {
+        "tracking": 16.0, "bench client": 1.0}}) == {"tracking": 0.8, "bench client": 0.05}
+    assert cores_used({"seconds": 0.0, "ok": 0}) == {}
+
+
+def test_the_note_expects_a_ratio_near_1_on_two_cores_only():
+    assert "near 1" in cores_note(2) and cores_note(2).startswith("2 cores")
+    assert "near 1" not in cores_note(8) and "core free" in cores_note(8)
 
 
 # --- targets ------------------------------------------------------------------------------

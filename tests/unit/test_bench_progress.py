@@ -78,6 +78,20 @@ def test_every_scenario_is_planned_and_the_full_run_is_planned_near_its_usual_le
     assert sum(step.expected for step in run_plan(SMOKE, ALL)) < 3 * 60
 
 
+def test_the_second_instance_steps_are_planned_on_postgresql_only():
+    second = {"start a second tracking instance", "capacity, 2 tracking instances",
+              "tracking.record_conversion c=16, 1 instance",
+              "start second instances of tracking and commissions",
+              "tracking.record_conversion c=16, 2 instances"}
+    postgres = run_plan(FULL, ALL, "postgres")
+    assert second <= {step.label for step in postgres}
+    assert len({step.key for step in postgres}) == len(postgres)
+    assert not second & {step.label for step in run_plan(FULL, ALL, "sqlite")}
+    assert [step.group for step in postgres if step.label in second] == [
+        "conversion_commands"] * 3 + ["ingestion"] * 2
+    assert 10 * 60 < sum(step.expected for step in postgres) < 20 * 60
+
+
 def test_a_shortened_run_is_labelled_and_shorter():
     short = shortened(FULL, 2.0)
     assert short.mode == "short" and short.point == 2.0 and short.chain_seconds == 6.0
