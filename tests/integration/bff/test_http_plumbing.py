@@ -145,6 +145,14 @@ def test_plain_http_clients_get_json_even_for_garbage(api):
     assert raw.headers["Content-Type"].startswith("application/json")
 
 
+class _AnyOtherId(dict):
+    """The fake world's ids; a fresh id for a path variable it has no object for (a new
+    route's: the route must exist, its object need not)."""
+
+    def __missing__(self, name: str) -> str:
+        return new_id()
+
+
 def test_the_served_openapi_document_matches_the_live_routes(start_bff, fake_world):
     api = start_bff()
     document = api.get("/api/v1/openapi.json").json()
@@ -155,7 +163,7 @@ def test_the_served_openapi_document_matches_the_live_routes(start_bff, fake_wor
               "api_key_id": new_id(), "account_id": new_id()}
     assert len(document["paths"]) > 30
     for path, operations in document["paths"].items():
-        concrete = path.format(**values)
+        concrete = path.format_map(_AnyOtherId(values))
         for method in operations:
             answer = api.request(method.upper(), concrete, api.admin())
             code = answer.json()["error"]["code"] if answer.status_code >= 400 and \
