@@ -125,7 +125,9 @@ class MetricsServer:
         """Listen; False (with a warning) when the port is taken: the service runs on,
         without its endpoint (another instance on this host has it)."""
         try:
-            self._socket = eventlet.listen((self.host, self.port))
+            # no SO_REUSEPORT (eventlet's default): a second process on the port must be
+            # refused, not share it -- scrapes would land on either at random
+            self._socket = eventlet.listen((self.host, self.port), reuse_port=False)
         except OSError as error:
             log.warning("metrics: cannot listen on %s:%s (%s); /metrics is not served by "
                         "this process", self.host, self.port, error.strerror or error)

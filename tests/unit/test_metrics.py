@@ -231,3 +231,18 @@ def test_a_worker_span_continues_the_callers_trace_and_passes_its_own_on():
     assert span.attributes["alpes.correlation_id"] == "req-1"
     assert span.attributes["alpes.outcome"] == "ok"
     exporter.clear()
+
+
+def test_the_metrics_port_is_never_shared_by_two_processes():
+    import requests
+
+    first = metrics.MetricsServer("127.0.0.1", 0)
+    assert first.start()
+    try:
+        answer = requests.get(f"http://127.0.0.1:{first.port}/metrics", timeout=5)
+        assert answer.status_code == 200 and "# HELP alpes_outbox_backlog" in answer.text
+        assert requests.get(f"http://127.0.0.1:{first.port}/", timeout=5).status_code == 404
+        second = metrics.MetricsServer("127.0.0.1", first.port)
+        assert not second.start()  # refused (a warning), not load-balanced with the first
+    finally:
+        first.stop()
