@@ -19,6 +19,9 @@ def test_bench_smoke_runs_every_scenario_without_errors(tmp_path):
     assert report["errors"] == 0 and report["mode"] == "smoke"
     assert not {"floors", "partner_commands", "conversion_commands", "event_chain",
                 "http_bff"} & set(report["skipped"]), report["skipped"]
+    # SQLite serves one instance per service: the 1 vs 2 instances rows say why not
+    for second in ("ingestion, 2 instances", "conversion_commands, 2 instances"):
+        assert "SQLite" in report["skipped"][second], report["skipped"]
     floors = report["sections"]["floor"]
     assert {"amqp publish+consume (kombu)", "rpc echo c=1", "rpc write c=1", "http hello c=16",
             "rpc echo @60/s open loop", "rpc write @60/s open loop"} <= set(floors)
