@@ -249,11 +249,26 @@ class Stack:
             lines.append(f"  API docs : {base}/api/v1/docs")
             lines.append(f"  OpenAPI  : {base}/api/v1/openapi.json")
             lines.append(f"  health   : {base}/health")
+        metrics = _metrics_ports(config, list(self.processes))
+        if metrics:
+            lines.append(f"  metrics  : {metrics}")
         shell = ("alpes shell" if self.config_path == "config.yaml"
                  else f"alpes --config {self.config_path} shell")
         lines.append(f"  RPC      : {shell}")
         lines.append("Ctrl-C stops everything.")
         return "\n".join(lines)
+
+
+def _metrics_ports(config: dict, names: list[str]) -> str | None:
+    """Where each service's /metrics answers (docs/observability.md), or None (off)."""
+    settings = config.get("METRICS") or {}
+    if str(settings.get("enabled", "")).strip().lower() in ("", "0", "false", "no", "off"):
+        return None
+    offsets = settings.get("offsets") or {}
+    base = int(settings.get("port_base") or 9400)
+    ports = [f"{name} {base + int(offsets[name])}" for name in names if name in offsets]
+    host = settings.get("host") or "127.0.0.1"
+    return f"GET /metrics on {host}: " + ", ".join(ports) if ports else None
 
 
 def redact(uri: str) -> str:

@@ -246,3 +246,12 @@ def test_the_metrics_port_is_never_shared_by_two_processes():
         assert not second.start()  # refused (a warning), not load-balanced with the first
     finally:
         first.stop()
+
+
+def test_make_runs_banner_says_where_each_metrics_endpoint_is():
+    from tools.stack import Stack
+
+    banner = Stack(["partners", "tracking"], env={"METRICS_PORT_BASE": "9500"}).describe()
+    assert "  metrics  : GET /metrics on 127.0.0.1: partners 9501, tracking 9503" in banner
+    off = Stack(["partners"], env={"METRICS_ENABLED": "false"}).describe()
+    assert "metrics" not in off
