@@ -48,7 +48,8 @@ endif
 export ALPES_JWT_SECRET
 
 .PHONY: help venv infra migrate run shell test test-unit test-integration test-e2e lint \
-        dead-letters replay-dead-letter token events-doc bench bench-smoke chaos test-reliability clean
+        dead-letters replay-dead-letter token events-doc bench bench-smoke chaos test-reliability \
+        test-cluster clean
 
 help:  ## this list
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
@@ -105,6 +106,9 @@ test-reliability: venv  ## the reliability scenarios, bounded (as in CI)
 chaos: venv  ## the reliability scenarios, long form (more traffic, longer faults; progress shown)
 	@NEED_POSTGRES=1 scripts/ensure_infra.sh
 	ALPES_CHAOS=long $(BIN)/python -m pytest -m reliability -s $(PYTEST_ARGS)
+
+test-cluster: venv  ## 3 local RabbitMQ nodes, one stopped under load: quorum vs classic (~5 min; not in make test)
+	timeout -s INT -k 60 1800 $(BIN)/python -m pytest tests/cluster -m cluster -s $(PYTEST_ARGS)
 
 lint: venv  ## ruff
 	$(BIN)/ruff check common services tests tools bench

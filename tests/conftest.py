@@ -28,7 +28,7 @@ PG_SERVER = os.environ.get("TEST_PG_SERVER", "postgresql+psycopg2://postgres@127
 TEST_DBS = [db for db in os.environ.get("TEST_DBS", "sqlite,postgresql").split(",") if db]
 
 LAYER_BY_DIR = {"unit": "unit", "integration": "integration", "e2e": "e2e",
-                "reliability": "reliability"}
+                "reliability": "reliability", "cluster": "cluster"}
 
 
 def pytest_collection_modifyitems(config, items):

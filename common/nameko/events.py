@@ -41,11 +41,11 @@ from nameko.amqp.publish import Publisher
 from nameko.constants import AMQP_URI_CONFIG_KEY
 from nameko.events import SERVICE_POOL, EventHandler
 from nameko.exceptions import ContainerBeingKilled
-from nameko.messaging import QueueConsumer
 from nameko.standalone.events import get_event_exchange
 
 from common.nameko import metrics
 from common.nameko.config import section
+from common.nameko.consumers import ResilientQueueConsumer
 from common.nameko.queues import (
     dead_letter_queue_arguments,
     declare_kombu_queue,
@@ -132,7 +132,7 @@ def declare_handler_topology(amqp_uri: str, config: dict, *, source: str, event_
         channel.close()
 
 
-class PoisonAwareQueueConsumer(QueueConsumer):
+class PoisonAwareQueueConsumer(ResilientQueueConsumer):
     """Nameko's queue consumer, except that a message kombu cannot decode (bad JSON, a
     content type other than the accepted ones) goes to its handler's dead letters
     instead of being acked and dropped with a log line (kombu's ``on_decode_error``)."""

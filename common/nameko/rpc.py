@@ -17,6 +17,7 @@ answer -- or that has never run -- raises the typed ``ServiceUnavailable``.
 """
 from __future__ import annotations
 
+import logging
 import sys
 import time
 
@@ -33,11 +34,17 @@ from nameko.extensions import DependencyProvider
 from nameko.rpc import ReplyListener, Rpc, RpcConsumer, ServiceProxy, get_rpc_exchange
 
 from common.nameko import context, metrics, tracing
+from common.nameko.consumers import ResilientQueueConsumer
 from common.nameko.errors import EXPECTED_ERRORS
 from common.nameko.queues import check_existing_queue, reply_queue_durable, rpc_queue_arguments
 from common.seedwork.errors import ServiceUnavailable
 
 DEFAULT_TIMEOUT_SECONDS = 5.0
+# a reply whose connection broke is sent again at once on a new one (the next broker of
+# a failover list), twice at most; then it is given up (the caller times out)
+REPLY_RETRY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
+
+log = logging.getLogger(__name__)
 
 
 
@@ -63,17 +70,25 @@ class Reply:
             _, encoding, body = kombu.serialization.dumps(
                 {"result": None, "error": error}, serializer)
         config = self.config
-        with get_producer(config[AMQP_URI_CONFIG_KEY], False, config.get(AMQP_SSL_CONFIG_KEY),
-                          config.get(LOGIN_METHOD_CONFIG_KEY), {}) as producer:
-            producer.publish(body, content_type=content_type, content_encoding=encoding,
-                             exchange=get_rpc_exchange(config), retry=False,
-                             routing_key=self.message.properties["reply_to"],
-                             correlation_id=self.message.properties.get("correlation_id"),
-                             delivery_mode=1)
+        reply_to = self.message.properties["reply_to"]
+        try:
+            with get_producer(config[AMQP_URI_CONFIG_KEY], False,
+                              config.get(AMQP_SSL_CONFIG_KEY),
+                              config.get(LOGIN_METHOD_CONFIG_KEY), dict(REPLY_RETRY)) as producer:
+                producer.publish(body, content_type=content_type, content_encoding=encoding,
+                                 exchange=get_rpc_exchange(config), retry=True,
+                                 retry_policy=REPLY_RETRY, routing_key=reply_to,
+                                 correlation_id=self.message.properties.get("correlation_id"),
+                                 delivery_mode=1)
+        except Exception as error:  # raised here it would kill the container (Nameko)
+            log.warning("the reply to %s is lost (%s: %s); its caller's timeout covers it",
+                        reply_to, type(error).__name__, error)
         return result, exc_info
 
 
 class UnconfirmedRpcConsumer(RpcConsumer):
+    queue_consumer = ResilientQueueConsumer()  # shared with the reply listener
+
     def setup(self):
         """Nameko's ``rpc-<service>`` queue, of the type ``QUEUES`` configures (quorum on
         a cluster: common/nameko/queues.py). An existing queue of another type is
@@ -102,6 +117,8 @@ class ClusterReplyListener(ReplyListener):
     queue serves one live process, and a durable classic queue whose node stopped could
     not be declared again on the node the process reconnects to (NOT_FOUND, for as long
     as that node is down); a transient one is deleted with its node and declared anew."""
+
+    queue_consumer = ResilientQueueConsumer()
 
     def setup(self):
         super().setup()

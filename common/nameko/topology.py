@@ -27,13 +27,13 @@ from kombu import Connection
 from nameko.constants import AMQP_URI_CONFIG_KEY
 
 from common.nameko.discovery import service_classes
-from common.nameko.queues import check_existing_queue, rpc_queue_arguments
 from common.nameko.events import (
     ReliableEventHandler,
     declare_handler_topology,
     handler_queue_name,
     retry_queue_name,
 )
+from common.nameko.queues import check_existing_queue, rpc_queue_arguments
 
 
 def event_handlers(service_cls: type) -> list[tuple[str, str, str]]:

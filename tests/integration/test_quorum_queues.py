@@ -100,7 +100,7 @@ def test_a_crash_looping_message_is_dead_lettered_then_listed_and_replayed(
     for delivery in range(LIMIT + 1):
         with Connection(config["AMQP_URI"]) as connection:  # a consumer that crashes
             channel = connection.channel()
-            got = wait_for(lambda: channel.basic_get(AUDIT_QUEUE, no_ack=False),
+            got = wait_for(lambda c=channel: c.basic_get(AUDIT_QUEUE, no_ack=False),
                            timeout=10, message=f"delivery {delivery + 1}")
             assert got.properties["application_headers"].get("x-delivery-count", 0) == delivery
     amqp = config["AMQP_URI"]
