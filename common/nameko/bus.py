@@ -14,7 +14,8 @@ A service declares, once, what its use cases need; the provider checks it at sta
 
 * ``uow`` -- a new ``unit_of_work`` per worker, over the worker's nameko-sqlalchemy
   sessions (``ServiceDatabase``), its outbox relay after commit and, for a worker started
-  by a reliable event handler, the inbox key ``(<service>.<method>, event_id)``;
+  by a reliable event handler, the inbox key ``(<service>.<method>, event_id)`` (none
+  for a handler declared ``inbox=False``);
 * ``clock`` (``utcnow`` unless given), ``settings`` (``settings(config)``, built once)
   and ``crash_point`` (fault injection's port: a no-op unless a plan is configured);
 * ``shared`` -- built once at start from a :class:`Wiring` (config, settings, database);
@@ -220,7 +221,7 @@ def _database_provider(container) -> ServiceDatabase:
 
 def _inbox_key(worker_ctx) -> tuple[str, str] | None:
     entrypoint = worker_ctx.entrypoint
-    if not getattr(entrypoint, "is_reliable_event_handler", False):
+    if not getattr(entrypoint, "is_reliable_event_handler", False) or not entrypoint.inbox:
         return None
     event = worker_ctx.args[0] if worker_ctx.args else None
     if isinstance(event, ReceivedEvent):

@@ -22,7 +22,9 @@ means the event is lost. This entrypoint closes those holes:
   an operator can list and replay it (``alpes dead-letters``). The
   original delivery is acked only after that publish is confirmed: nothing is lost;
 * the unit of work of a worker started by this entrypoint is guarded by the inbox, so a
-  redelivered event changes nothing (see MessageBusProvider).
+  redelivered event changes nothing (see MessageBusProvider) -- unless the handler is
+  declared ``inbox=False``: its writes are idempotent by themselves (say, inserts keyed
+  by the event id that ignore duplicates) and it needs no inbox row per event.
 
     @event_handler(tracking.CONVERSION_ATTRIBUTED)
     def on_conversion_attributed(self, event: ReceivedEvent): ...
@@ -156,9 +158,11 @@ class ReliableEventHandler(EventHandler):
     is_reliable_event_handler = True
     queue_consumer = PoisonAwareQueueConsumer()
 
-    def __init__(self, contract: ReadableContract, versions=None, **kwargs):
+    def __init__(self, contract: ReadableContract, versions=None, *, inbox: bool = True,
+                 **kwargs):
         kwargs.pop("handler_type", None)
         self.contract = contract
+        self.inbox = inbox  # False: the handler is idempotent without one (see above)
         self.versions = tuple(versions or contract.versions)
         unknown = set(self.versions) - set(contract.versions)
         if unknown:
