@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import and_, bindparam, delete, insert, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -21,12 +22,18 @@ from services.webhooks.infrastructure.tables import (
 )
 
 
+_IGNORING_DUPLICATES: dict[tuple[str, str], Any] = {}  # (table, dialect) -> statement
+
+
 def insert_ignoring_duplicates(connection: Connection, table, rows: list[dict]) -> int:
     """INSERT ... ON CONFLICT DO NOTHING (SQLite and PostgreSQL): how many were new."""
     if not rows:
         return 0
-    dialect = {"sqlite": sqlite, "postgresql": postgresql}[connection.dialect.name]
-    statement = dialect.insert(table).on_conflict_do_nothing()
+    key = (table.name, connection.dialect.name)
+    statement = _IGNORING_DUPLICATES.get(key)
+    if statement is None:  # built once: constructing it costs more than running it
+        dialect = {"sqlite": sqlite, "postgresql": postgresql}[connection.dialect.name]
+        statement = _IGNORING_DUPLICATES[key] = dialect.insert(table).on_conflict_do_nothing()
     return sum(connection.execute(statement, row).rowcount for row in rows)
 
 
