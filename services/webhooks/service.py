@@ -2,11 +2,15 @@
 deliveries of the platform's events to them.
 
 Each RPC validates its payload, hands a command or query to the bus, returns a DTO.
-Every consumed event fans out into deliveries in the transaction that accepts it (inbox,
-replicas, one delivery per subscribed endpoint); the delivery driver (``@dispatches``)
-leases due deliveries and makes one attempt per worker; a timer purges old ones.
+Every consumed event fans out into deliveries in the transaction that accepts it
+(replicas, one delivery per subscribed endpoint; idempotent by itself, so no inbox),
+unless the process's snapshot of subscriptions says nobody could receive it; the
+delivery driver (``@dispatches``) leases due deliveries and makes one attempt per
+worker; a timer purges old ones.
 """
 from __future__ import annotations
+
+from functools import partial
 
 from common.contracts import campaigns, commissions, partners, payouts, tracking
 from common.nameko import health
@@ -24,10 +28,12 @@ from services.webhooks.application import commands, inbound, queries
 from services.webhooks.application.handlers import HANDLERS
 from services.webhooks.application.integration_events import TRANSLATOR
 from services.webhooks.application.settings import DEFAULTS, SECTION, WebhooksSettings
+from services.webhooks.application.subscriptions import SubscriptionCache
 from services.webhooks.dispatcher import DispatcherWaker, dispatches
 from services.webhooks.infrastructure.destinations import DestinationGuard, system_resolve
 from services.webhooks.infrastructure.http import HttpSender
 from services.webhooks.infrastructure.leases import Lease
+from services.webhooks.infrastructure.repositories import load_subscriptions
 from services.webhooks.infrastructure.tables import Base
 from services.webhooks.infrastructure.unit_of_work import SqlWebhooksUnitOfWork
 
@@ -53,7 +59,10 @@ def message_bus(clock=utcnow, resolve=system_resolve) -> MessageBusProvider:
         settings=settings_from(SECTION, WebhooksSettings), clock=clock,
         shared={"destinations": lambda wiring: DestinationGuard(
                     wiring.settings.destinations, resolve),
-                "sender": lambda wiring: _sender(wiring.settings, resolve)})
+                "sender": lambda wiring: _sender(wiring.settings, resolve),
+                "subscriptions": lambda wiring: SubscriptionCache(
+                    partial(load_subscriptions, wiring.database),
+                    wiring.settings.subscriptions_max_age)})
 
 
 class WebhooksService(health.HealthMixin):
@@ -173,75 +182,77 @@ class WebhooksService(health.HealthMixin):
         return self.bus.handle(commands.PurgeDeliveries())
 
     # events in: one delivery per subscribed endpoint of the event's owners ---------------
+    # inbox=False: fan_out is idempotent by itself (replica rows and deliveries keyed by
+    # the event are inserted unless there already), so no inbox row per event
     def _accept(self, contract, event) -> None:
         if self.bus.handle(inbound.fan_out(contract, event)):
             self.deliveries_committed()
 
-    @event_handler(campaigns.PARTNER_ENROLLED)
+    @event_handler(campaigns.PARTNER_ENROLLED, inbox=False)
     def on_partner_enrolled(self, event):
         self._accept(campaigns.PARTNER_ENROLLED, event)
 
-    @event_handler(campaigns.CAMPAIGN_ACTIVATED)
+    @event_handler(campaigns.CAMPAIGN_ACTIVATED, inbox=False)
     def on_campaign_activated(self, event):
         self._accept(campaigns.CAMPAIGN_ACTIVATED, event)
 
-    @event_handler(campaigns.CAMPAIGN_PAUSED)
+    @event_handler(campaigns.CAMPAIGN_PAUSED, inbox=False)
     def on_campaign_paused(self, event):
         self._accept(campaigns.CAMPAIGN_PAUSED, event)
 
-    @event_handler(campaigns.CAMPAIGN_ENDED)
+    @event_handler(campaigns.CAMPAIGN_ENDED, inbox=False)
     def on_campaign_ended(self, event):
         self._accept(campaigns.CAMPAIGN_ENDED, event)
 
-    @event_handler(campaigns.CAMPAIGN_CANCELLED)
+    @event_handler(campaigns.CAMPAIGN_CANCELLED, inbox=False)
     def on_campaign_cancelled(self, event):
         self._accept(campaigns.CAMPAIGN_CANCELLED, event)
 
-    @event_handler(campaigns.BUDGET_EXHAUSTED)
+    @event_handler(campaigns.BUDGET_EXHAUSTED, inbox=False)
     def on_budget_exhausted(self, event):
         self._accept(campaigns.BUDGET_EXHAUSTED, event)
 
-    @event_handler(partners.PARTNER_SUSPENDED)
+    @event_handler(partners.PARTNER_SUSPENDED, inbox=False)
     def on_partner_suspended(self, event):
         self._accept(partners.PARTNER_SUSPENDED, event)
 
-    @event_handler(tracking.CONVERSION_ATTRIBUTED)
+    @event_handler(tracking.CONVERSION_ATTRIBUTED, inbox=False)
     def on_conversion_attributed(self, event):
         self._accept(tracking.CONVERSION_ATTRIBUTED, event)
 
-    @event_handler(tracking.CONVERSION_REJECTED)
+    @event_handler(tracking.CONVERSION_REJECTED, inbox=False)
     def on_conversion_rejected(self, event):
         self._accept(tracking.CONVERSION_REJECTED, event)
 
-    @event_handler(tracking.CONVERSION_REVERSED)
+    @event_handler(tracking.CONVERSION_REVERSED, inbox=False)
     def on_conversion_reversed(self, event):
         self._accept(tracking.CONVERSION_REVERSED, event)
 
-    @event_handler(commissions.COMMISSION_CREATED)
+    @event_handler(commissions.COMMISSION_CREATED, inbox=False)
     def on_commission_created(self, event):
         self._accept(commissions.COMMISSION_CREATED, event)
 
-    @event_handler(commissions.COMMISSION_APPROVED)
+    @event_handler(commissions.COMMISSION_APPROVED, inbox=False)
     def on_commission_approved(self, event):
         self._accept(commissions.COMMISSION_APPROVED, event)
 
-    @event_handler(commissions.COMMISSION_DECLINED)
+    @event_handler(commissions.COMMISSION_DECLINED, inbox=False)
     def on_commission_declined(self, event):
         self._accept(commissions.COMMISSION_DECLINED, event)
 
-    @event_handler(commissions.COMMISSION_REVERSED)
+    @event_handler(commissions.COMMISSION_REVERSED, inbox=False)
     def on_commission_reversed(self, event):
         self._accept(commissions.COMMISSION_REVERSED, event)
 
-    @event_handler(commissions.COMMISSION_PAID)
+    @event_handler(commissions.COMMISSION_PAID, inbox=False)
     def on_commission_paid(self, event):
         self._accept(commissions.COMMISSION_PAID, event)
 
-    @event_handler(payouts.PAYOUT_PAID)
+    @event_handler(payouts.PAYOUT_PAID, inbox=False)
     def on_payout_paid(self, event):
         self._accept(payouts.PAYOUT_PAID, event)
 
-    @event_handler(payouts.PAYOUT_FAILED)
+    @event_handler(payouts.PAYOUT_FAILED, inbox=False)
     def on_payout_failed(self, event):
         self._accept(payouts.PAYOUT_FAILED, event)
 

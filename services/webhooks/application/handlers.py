@@ -19,6 +19,7 @@ from common.seedwork.errors import NotFound
 from services.webhooks.application import commands, queries, views
 from services.webhooks.application.ports import Destinations, Sender, WebhooksUnitOfWork
 from services.webhooks.application.settings import WebhooksSettings
+from services.webhooks.application.subscriptions import SubscriptionCache
 from services.webhooks.domain import catalogue, signing
 from services.webhooks.domain.catalogue import BRAND, PARTNER
 from services.webhooks.domain.delivery import Delivery, DeliveryStatus
@@ -32,8 +33,10 @@ log = logging.getLogger(__name__)
 # --- endpoints ------------------------------------------------------------------------------
 @HANDLERS.command(commands.CreateEndpoint)
 def create_endpoint(cmd: commands.CreateEndpoint, uow: WebhooksUnitOfWork,
-                    destinations: Destinations, clock: Clock) -> dict:
-    """The endpoint and, this once, its secret."""
+                    destinations: Destinations, clock: Clock,
+                    subscriptions: SubscriptionCache) -> dict:
+    """The endpoint and, this once, its secret. Events this instance handles from the
+    answer on reach it (other instances: within ``subscriptions_max_age_seconds``)."""
     endpoint = Endpoint.create(owner=Owner(cmd.owner_type, cmd.owner_id),
                                url=destinations.check(cmd.url).url,
                                event_types=cmd.event_types, description=cmd.description,
@@ -41,15 +44,19 @@ def create_endpoint(cmd: commands.CreateEndpoint, uow: WebhooksUnitOfWork,
     with uow:
         uow.endpoints.add(endpoint)
         uow.commit()
+    subscriptions.changed()
     return {"endpoint_id": endpoint.id, "secret": endpoint.secret}
 
 
 @HANDLERS.command(commands.UpdateEndpoint)
 def update_endpoint(cmd: commands.UpdateEndpoint, uow: WebhooksUnitOfWork,
-                    destinations: Destinations, clock: Clock) -> None:
+                    destinations: Destinations, clock: Clock,
+                    subscriptions: SubscriptionCache) -> None:
     url = destinations.check(cmd.url).url if cmd.url is not None else None
     _change(uow, cmd.endpoint_id, lambda endpoint: endpoint.change(
         now=clock(), url=url, event_types=cmd.event_types, description=cmd.description))
+    if cmd.event_types is not None:
+        subscriptions.changed()
 
 
 @HANDLERS.command(commands.DisableEndpoint)
@@ -78,13 +85,15 @@ def rotate_secret(cmd: commands.RotateSecret, uow: WebhooksUnitOfWork, clock: Cl
 
 
 @HANDLERS.command(commands.DeleteEndpoint)
-def delete_endpoint(cmd: commands.DeleteEndpoint, uow: WebhooksUnitOfWork) -> None:
+def delete_endpoint(cmd: commands.DeleteEndpoint, uow: WebhooksUnitOfWork,
+                    subscriptions: SubscriptionCache) -> None:
     """The endpoint, its deliveries and their log."""
     with uow:
         _endpoint(uow, cmd.endpoint_id, for_update=True)
         uow.deliveries.delete_for_endpoint(cmd.endpoint_id)
         uow.endpoints.delete(cmd.endpoint_id)
         uow.commit()
+    subscriptions.changed()
 
 
 def _change(uow: WebhooksUnitOfWork, endpoint_id: str,
@@ -170,13 +179,25 @@ def body(event_type: str, occurred_at: datetime, event_id: str, data: dict[str, 
 
 @HANDLERS.command(commands.FanOut)
 def fan_out(cmd: commands.FanOut, uow: WebhooksUnitOfWork, clock: Clock,
-            settings: WebhooksSettings) -> int:
+            settings: WebhooksSettings, subscriptions: SubscriptionCache) -> int:
     """A delivery per subscribed endpoint of the event's owners, written with the replicas
-    and the inbox entry in one transaction. Returns how many (skipped included).
+    in one transaction. Returns how many (skipped included).
 
-    A look first, without a transaction: an event nobody subscribes to and no replica
-    needs is done with at once (no write at all)."""
-    if cmd.enrollment is None and cmd.commission is None:
+    No inbox: the transaction is idempotent by itself -- replica rows and deliveries
+    (whose id is the event's and the endpoint's) are inserted unless there already -- so
+    an event handled twice writes nothing new.
+
+    Before any of it, the process's snapshot of who subscribes to what
+    (``subscriptions``): an event no endpoint of its owners could receive and no
+    replica needs is done with, without touching the database; one that only feeds a
+    replica writes just that. When the snapshot cannot rule the endpoints out, a look
+    without a transaction first: nobody there and no replica needed, no write at all."""
+    known = subscriptions.current()
+    maybe = known is None or _may_reach(known, cmd)
+    feeds_replica = cmd.enrollment is not None or cmd.commission is not None
+    if not maybe and not feeds_replica:
+        return 0
+    if maybe and not feeds_replica:
         with uow.peek():
             if not _recipients(uow, cmd):
                 return 0
@@ -195,10 +216,24 @@ def fan_out(cmd: commands.FanOut, uow: WebhooksUnitOfWork, clock: Clock,
                                body=body(cmd.event_type, cmd.occurred_at, cmd.event_id, data),
                                occurred_at=cmd.occurred_at, now=now,
                                schedule=settings.schedule, skipped=not endpoint.enabled)
-            for endpoint, data in _recipients(uow, cmd)]
+            for endpoint, data in (_recipients(uow, cmd) if maybe else ())]
         uow.deliveries.add_all(deliveries)
         uow.commit()
     return len(deliveries)
+
+
+def _may_reach(known, cmd: commands.FanOut) -> bool:
+    """Could an endpoint of the event's owners receive it, as far as the snapshot says?
+    Owners found in the replicas (brands of a partner, of commissions) are not known
+    yet: any brand's endpoint subscribed to the type is enough to look."""
+    allowed = catalogue.BY_NAME[cmd.event_type].audiences
+    named = [(BRAND, brand_id) for brand_id in cmd.brand_ids]
+    if cmd.partner_id:
+        named.append((PARTNER, cmd.partner_id))
+    found_later = bool(cmd.brands_of_partner or cmd.commission_ids) and BRAND in allowed
+    return known.may_reach(cmd.event_type,
+                           [owner for owner in named if owner[0] in allowed],
+                           BRAND if found_later else None)
 
 
 def _recipients(uow: WebhooksUnitOfWork, cmd: commands.FanOut

@@ -36,6 +36,8 @@ DEFAULTS: dict[str, Any] = {
     "lease_seconds": 60.0,                # a dead sender's deliveries resume after this
                                           # (at least 2 x timeout_seconds + 5)
     "batch_size": 100,
+    # events in: the snapshot of who subscribes to what (application/subscriptions.py)
+    "subscriptions_max_age_seconds": 1.0,  # trusted this long; 0: ask the database always
     # housekeeping
     "retention_days": 30,                 # finished deliveries and their attempts
     "housekeeping_interval_seconds": 3600,
@@ -58,6 +60,7 @@ class WebhooksSettings:
     lease: timedelta = timedelta(seconds=60)
     batch_size: int = 100
     retention: timedelta = timedelta(days=30)
+    subscriptions_max_age: float = 1.0
 
     @classmethod
     def from_config(cls, section: Mapping[str, Any] | None) -> "WebhooksSettings":
@@ -87,6 +90,7 @@ class WebhooksSettings:
             lease=timedelta(seconds=max(float(values["lease_seconds"]), 2 * timeout + 5)),
             batch_size=max(1, int(values["batch_size"])),
             retention=timedelta(days=float(values["retention_days"])),
+            subscriptions_max_age=max(0.0, float(values["subscriptions_max_age_seconds"])),
         )
 
 

@@ -10,7 +10,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from common.seedwork.application.unit_of_work import AbstractRepository
+from common.seedwork.infrastructure.database import Database
 from common.seedwork.infrastructure.repository import SqlAlchemyRepository
+from services.webhooks.application.subscriptions import Subscriptions
 from services.webhooks.domain.delivery import Delivery, DeliveryStatus
 from services.webhooks.domain.endpoint import Endpoint, Owner
 from services.webhooks.infrastructure.tables import (
@@ -20,7 +22,6 @@ from services.webhooks.infrastructure.tables import (
     endpoints,
     enrollments,
 )
-
 
 _IGNORING_DUPLICATES: dict[tuple[str, str], Any] = {}  # (table, dialect) -> statement
 
@@ -84,6 +85,15 @@ class SqlEndpointRepository(SqlAlchemyRepository[Endpoint]):
             consecutive_failures=row.consecutive_failures, failing_since=row.failing_since,
             disabled_reason=row.disabled_reason, disabled_at=row.disabled_at,
             created_at=row.created_at, updated_at=row.updated_at)
+
+
+_SUBSCRIPTIONS = select(endpoints.c.owner_type, endpoints.c.owner_id, endpoints.c.event_types)
+
+
+def load_subscriptions(database: Database) -> Subscriptions:
+    """Every endpoint's owner and event types, whatever its status: one read, no lock."""
+    with database.reader() as conn:
+        return Subscriptions.of(conn.execute(_SUBSCRIPTIONS))
 
 
 class SqlDeliveryRepository(SqlAlchemyRepository[Delivery]):
@@ -178,4 +188,5 @@ class SqlReplicas(AbstractRepository):
         rows = self.connection.execute(select(commissions.c.id, commissions.c.brand_id)
                                        .where(commissions.c.id.in_(ids)))
         return {row.id: row.brand_id for row in rows}
+
 

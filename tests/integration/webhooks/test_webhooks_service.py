@@ -336,3 +336,95 @@ def _replicated(config, count):
             return conn.execute(select(func.count()).select_from(commissions)).scalar() >= count
     finally:
         database.dispose()
+
+
+# --- the snapshot of subscriptions (application/subscriptions.py) ---------------------------
+def _handled(config, count):
+    """``count`` commission_created events handled (their replica rows committed)."""
+    wait_for(lambda: _replicated(config, count), message=f"{count} commission(s) handled")
+
+
+def test_an_endpoint_created_just_after_the_snapshot_was_read_gets_the_next_event(
+        start, receivers):
+    rpc, config = start(subscriptions_max_age_seconds=60)
+    receiver = receivers()
+    publish(config, "commissions", "commission_created", commission(BRAND_A))
+    _handled(config, 1)  # read the snapshot: nobody subscribes
+    endpoint = subscribe(rpc, BRAND_A, receiver.url, "commission.created",
+                         "conversion.attributed")
+    publish(config, "commissions", "commission_created", commission(BRAND_A))
+    publish(config, "tracking", "conversion_attributed", conversion(BRAND_A))
+    assert {body["type"] for body in receiver.wait_for(2)
+            and receiver.verified(endpoint["secret"])} == {"commission.created",
+                                                           "conversion.attributed"}
+    assert len(deliveries(rpc, endpoint["endpoint_id"])["items"]) == 2
+
+
+def test_a_disabled_endpoints_events_are_recorded_skipped(start, receivers):
+    rpc, config = start(subscriptions_max_age_seconds=60)
+    receiver = receivers()
+    endpoint = subscribe(rpc, BRAND_A, receiver.url, "commission.created")["endpoint_id"]
+    rpc.webhooks.disable_endpoint(endpoint)
+    publish(config, "commissions", "commission_created", commission(BRAND_A))
+    _handled(config, 1)
+    publish(config, "commissions", "commission_created", commission(BRAND_A))
+    skipped = wait_for(lambda: len(d := deliveries(rpc, endpoint)["items"]) == 2 and d,
+                       message="two deliveries")
+    assert {d["status"] for d in skipped} == {"SKIPPED"}
+    time.sleep(0.3)
+    assert receiver.count() == 0
+
+
+def test_another_instances_endpoint_gets_the_events_handled_once_max_age_has_passed(
+        start, receivers):
+    from common.nameko.config import db_uri
+    from common.seedwork.domain.clock import utcnow
+    from common.seedwork.infrastructure.database import Database
+    from services.webhooks.domain.endpoint import Endpoint, Owner
+    from services.webhooks.infrastructure.repositories import SqlEndpointRepository
+
+    rpc, config = start(subscriptions_max_age_seconds=0.5)
+    receiver = receivers()
+    publish(config, "commissions", "commission_created", commission(BRAND_A))
+    _handled(config, 1)  # this instance has read the snapshot: nobody
+    endpoint = Endpoint.create(owner=Owner("brand", BRAND_A), url=receiver.url,
+                               event_types=("commission.created",), description="",
+                               now=utcnow())
+    database = Database(db_uri(config, "webhooks"))
+    try:  # what another instance's create_endpoint commits: this one is not told
+        with database.transaction() as conn:
+            SqlEndpointRepository(conn).add(endpoint)
+    finally:
+        database.dispose()
+    time.sleep(0.5)
+    publish(config, "commissions", "commission_created", commission(BRAND_A))
+    [received] = receiver.wait_for(1)
+    assert verifies(endpoint.secret, received)
+
+
+def test_an_event_delivered_twice_is_one_delivery_and_no_inbox_row(start, receivers):
+    from sqlalchemy import func, select, text
+
+    from common.nameko.config import db_uri
+    from common.seedwork.infrastructure.database import Database
+    from services.webhooks.infrastructure.tables import deliveries as deliveries_table
+
+    rpc, config = start()
+    receiver = receivers()
+    endpoint = subscribe(rpc, BRAND_A, receiver.url, "commission.created")["endpoint_id"]
+    publish(config, "commissions", "commission_created", commission(BRAND_A), times=2)
+    publish(config, "tracking", "conversion_attributed", conversion(BRAND_B), times=2)
+    receiver.wait_for(1)
+    _handled(config, 1)
+    time.sleep(0.5)  # the second copy, and the other brand's pair, are handled by now
+    assert receiver.count() == 1
+    [delivery] = deliveries(rpc, endpoint)["items"]
+    assert delivery["status"] == "DELIVERED"
+    database = Database(db_uri(config, "webhooks"))
+    try:
+        with database.reader() as conn:
+            count = conn.execute(select(func.count()).select_from(deliveries_table)).scalar()
+            inbox = conn.execute(text("SELECT count(*) FROM inbox_messages")).scalar()
+    finally:
+        database.dispose()
+    assert (count, inbox) == (1, 0)

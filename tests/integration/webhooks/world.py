@@ -40,8 +40,10 @@ def payload(source: str, name: str, **changes) -> dict:
     return body
 
 
-def publish(config: dict, source: str, name: str, *bodies: dict) -> str | list[str]:
-    """Each body as one event, on one connection: its event id (a list for several)."""
+def publish(config: dict, source: str, name: str, *bodies: dict,
+            times: int = 1) -> str | list[str]:
+    """Each body as one event, on one connection: its event id (a list for several).
+    ``times``: each event sent that many times (the same message: a redelivery)."""
     contract = find(source, name)
     exchange = get_event_exchange(source, config)
     ids = []
@@ -51,8 +53,9 @@ def publish(config: dict, source: str, name: str, *bodies: dict) -> str | list[s
             message = IntegrationEvent.new(source=source, type=name,
                                            version=contract.version,
                                            payload=contract.serialize(body)).to_message()
-            producer.publish(message, exchange=exchange, routing_key=name, declare=[exchange],
-                             delivery_mode=2)
+            for _ in range(times):
+                producer.publish(message, exchange=exchange, routing_key=name,
+                                 declare=[exchange], delivery_mode=2)
             ids.append(message["event_id"])
     return ids[0] if len(ids) == 1 else ids
 

@@ -10,6 +10,7 @@ from common.seedwork.infrastructure.memory import InMemoryRepository, InMemoryUn
 from services.webhooks.application.handlers import HANDLERS
 from services.webhooks.application.integration_events import TRANSLATOR
 from services.webhooks.application.settings import WebhooksSettings
+from services.webhooks.application.subscriptions import SubscriptionCache, Subscriptions
 from services.webhooks.domain.delivery import AttemptOutcome, DeliveryStatus, Outcome
 from services.webhooks.domain.destinations import DestinationPolicy, parse
 
@@ -108,6 +109,32 @@ class FakeDestinations:
         return parse(url, self.policy)
 
 
+class Monotonic:
+    """A monotonic clock the test moves (the subscriptions snapshot's age)."""
+
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+
+class CountingLoader:
+    """Loads the subscriptions snapshot from the fake endpoints, counting reads."""
+
+    def __init__(self, endpoints):
+        self.endpoints = endpoints
+        self.loads = 0
+        self.fail = False
+
+    def __call__(self):
+        self.loads += 1
+        if self.fail:
+            raise ConnectionError("database away")
+        return Subscriptions.of((e.owner.type, e.owner.id, e.event_types)
+                                for e in self.endpoints.items.values())
+
+
 class Clock:
     def __init__(self, now=T0):
         self.now = now
@@ -119,12 +146,17 @@ class Clock:
         self.now += timedelta(**delta)
 
 
-def world(settings: WebhooksSettings | None = None, sender: FakeSender | None = None):
-    """(bus, uow, clock, sender) over fresh fakes."""
-    uow = InMemoryUnitOfWork(translator=TRANSLATOR, endpoints=FakeEndpoints(),
-                             deliveries=FakeDeliveries(), replicas=FakeReplicas())
+def world(settings: WebhooksSettings | None = None, sender: FakeSender | None = None,
+          subscriptions: SubscriptionCache | None = None):
+    """(bus, uow, clock, sender) over fresh fakes. The subscriptions snapshot (unless
+    given) is read from the fake endpoints and never ages: only changes drop it."""
+    endpoints, replicas = FakeEndpoints(), FakeReplicas()
+    uow = InMemoryUnitOfWork(translator=TRANSLATOR, endpoints=endpoints,
+                             deliveries=FakeDeliveries(), replicas=replicas)
     clock, sender = Clock(), sender or FakeSender()
     bus = MessageBus(uow, HANDLERS, {
         "clock": clock, "settings": settings or WebhooksSettings(), "sender": sender,
-        "destinations": FakeDestinations()})
+        "destinations": FakeDestinations(),
+        "subscriptions": subscriptions or SubscriptionCache(
+            CountingLoader(endpoints), max_age=1.0, monotonic=Monotonic())})
     return bus, uow, clock, sender

@@ -22,6 +22,14 @@ def test_values_from_the_environment_arrive_as_text():
     assert settings.lease == timedelta(seconds=7)  # at least 2 x the timeout + 5
 
 
+def test_the_subscriptions_snapshot_is_trusted_a_second_unless_told_otherwise():
+    assert WebhooksSettings.from_config(None).subscriptions_max_age == 1.0
+    assert WebhooksSettings.from_config(
+        {"subscriptions_max_age_seconds": "0.25"}).subscriptions_max_age == 0.25
+    assert WebhooksSettings.from_config(
+        {"subscriptions_max_age_seconds": "-1"}).subscriptions_max_age == 0
+
+
 def test_an_unknown_key_stops_the_service():
     with pytest.raises(ValueError, match="allow_htp"):
         WebhooksSettings.from_config({"allow_htp": True})
