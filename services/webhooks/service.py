@@ -33,7 +33,7 @@ from services.webhooks.dispatcher import DispatcherWaker, dispatches
 from services.webhooks.infrastructure.destinations import DestinationGuard, system_resolve
 from services.webhooks.infrastructure.http import HttpSender
 from services.webhooks.infrastructure.leases import Lease
-from services.webhooks.infrastructure.repositories import load_subscriptions
+from services.webhooks.infrastructure.repositories import SqlReplicaWriter, load_subscriptions
 from services.webhooks.infrastructure.tables import Base
 from services.webhooks.infrastructure.unit_of_work import SqlWebhooksUnitOfWork
 
@@ -62,7 +62,8 @@ def message_bus(clock=utcnow, resolve=system_resolve) -> MessageBusProvider:
                 "sender": lambda wiring: _sender(wiring.settings, resolve),
                 "subscriptions": lambda wiring: SubscriptionCache(
                     partial(load_subscriptions, wiring.database),
-                    wiring.settings.subscriptions_max_age)})
+                    wiring.settings.subscriptions_max_age),
+                "replica_writer": lambda wiring: SqlReplicaWriter(wiring.database)})
 
 
 class WebhooksService(health.HealthMixin):

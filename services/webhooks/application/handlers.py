@@ -17,7 +17,12 @@ from common.seedwork.domain.clock import isoformat
 from common.seedwork.domain.entity import new_id
 from common.seedwork.errors import NotFound
 from services.webhooks.application import commands, queries, views
-from services.webhooks.application.ports import Destinations, Sender, WebhooksUnitOfWork
+from services.webhooks.application.ports import (
+    Destinations,
+    ReplicaWriter,
+    Sender,
+    WebhooksUnitOfWork,
+)
 from services.webhooks.application.settings import WebhooksSettings
 from services.webhooks.application.subscriptions import SubscriptionCache
 from services.webhooks.domain import catalogue, signing
@@ -179,7 +184,8 @@ def body(event_type: str, occurred_at: datetime, event_id: str, data: dict[str, 
 
 @HANDLERS.command(commands.FanOut)
 def fan_out(cmd: commands.FanOut, uow: WebhooksUnitOfWork, clock: Clock,
-            settings: WebhooksSettings, subscriptions: SubscriptionCache) -> int:
+            settings: WebhooksSettings, subscriptions: SubscriptionCache,
+            replica_writer: ReplicaWriter) -> int:
     """A delivery per subscribed endpoint of the event's owners, written with the replicas
     in one transaction. Returns how many (skipped included).
 
@@ -190,14 +196,17 @@ def fan_out(cmd: commands.FanOut, uow: WebhooksUnitOfWork, clock: Clock,
     Before any of it, the process's snapshot of who subscribes to what
     (``subscriptions``): an event no endpoint of its owners could receive and no
     replica needs is done with, without touching the database; one that only feeds a
-    replica writes just that. When the snapshot cannot rule the endpoints out, a look
-    without a transaction first: nobody there and no replica needed, no write at all."""
+    replica writes just its row (``replica_writer``: no unit of work). When the snapshot
+    cannot rule the endpoints out, a look without a transaction first: nobody there and
+    no replica needed, no write at all."""
     known = subscriptions.current()
     maybe = known is None or _may_reach(known, cmd)
     feeds_replica = cmd.enrollment is not None or cmd.commission is not None
-    if not maybe and not feeds_replica:
+    if not maybe:
+        if feeds_replica:
+            replica_writer.add(enrollment=cmd.enrollment, commission=cmd.commission)
         return 0
-    if maybe and not feeds_replica:
+    if not feeds_replica:
         with uow.peek():
             if not _recipients(uow, cmd):
                 return 0
@@ -216,7 +225,7 @@ def fan_out(cmd: commands.FanOut, uow: WebhooksUnitOfWork, clock: Clock,
                                body=body(cmd.event_type, cmd.occurred_at, cmd.event_id, data),
                                occurred_at=cmd.occurred_at, now=now,
                                schedule=settings.schedule, skipped=not endpoint.enabled)
-            for endpoint, data in (_recipients(uow, cmd) if maybe else ())]
+            for endpoint, data in _recipients(uow, cmd)]
         uow.deliveries.add_all(deliveries)
         uow.commit()
     return len(deliveries)

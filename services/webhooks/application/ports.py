@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Protocol
 
 from common.seedwork.application.unit_of_work import UnitOfWork
+from services.webhooks.application.commands import CommissionRef, EnrollmentRef
 from services.webhooks.domain.delivery import Delivery, DeliveryStatus, Outcome
 from services.webhooks.domain.destinations import Target
 from services.webhooks.domain.endpoint import Endpoint, Owner
@@ -43,6 +44,15 @@ class Replicas(Protocol):
     def brands_of_partner(self, partner_id: str) -> set[str]: ...
     def add_commission(self, commission_id: str, brand_id: str, partner_id: str) -> None: ...
     def brands_of_commissions(self, commission_ids: Iterable[str]) -> Mapping[str, str]: ...
+
+
+class ReplicaWriter(Protocol):
+    """The replicas' rows written on their own, outside a unit of work (an event that
+    feeds a replica and reaches nobody: nothing else to write with them)."""
+
+    def add(self, *, enrollment: EnrollmentRef | None = None,
+            commission: CommissionRef | None = None) -> None:
+        """Committed when it returns (raises otherwise); a row there already is left."""
 
 
 class WebhooksUnitOfWork(UnitOfWork, Protocol):

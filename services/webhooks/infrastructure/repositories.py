@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection
 from common.seedwork.application.unit_of_work import AbstractRepository
 from common.seedwork.infrastructure.database import Database
 from common.seedwork.infrastructure.repository import SqlAlchemyRepository
+from services.webhooks.application.commands import CommissionRef, EnrollmentRef
 from services.webhooks.application.subscriptions import Subscriptions
 from services.webhooks.domain.delivery import Delivery, DeliveryStatus
 from services.webhooks.domain.endpoint import Endpoint, Owner
@@ -190,3 +191,23 @@ class SqlReplicas(AbstractRepository):
         return {row.id: row.brand_id for row in rows}
 
 
+
+class SqlReplicaWriter:
+    """``ReplicaWriter``: the rows in one short transaction of their own, straight on the
+    write engine (no ORM session: the cheapest durable write there is)."""
+
+    def __init__(self, database: Database):
+        self.database = database
+
+    def add(self, *, enrollment: EnrollmentRef | None = None,
+            commission: CommissionRef | None = None) -> None:
+        if enrollment is None and commission is None:
+            return
+        with self.database.transaction() as conn:
+            replicas = SqlReplicas(conn)
+            if enrollment is not None:
+                replicas.add_enrollment(enrollment.enrollment_id, enrollment.partner_id,
+                                        enrollment.brand_id, enrollment.campaign_id)
+            if commission is not None:
+                replicas.add_commission(commission.commission_id, commission.brand_id,
+                                        commission.partner_id)

@@ -85,6 +85,23 @@ class FakeReplicas(AbstractRepository):
         return {cid: self.commissions[cid] for cid in commission_ids if cid in self.commissions}
 
 
+class FakeReplicaWriter:
+    """Writes into the fake replicas, as its own commit would; counts its writes."""
+
+    def __init__(self, replicas: FakeReplicas):
+        self.replicas = replicas
+        self.writes = 0
+
+    def add(self, *, enrollment=None, commission=None):
+        self.writes += 1
+        if enrollment is not None:
+            self.replicas.add_enrollment(enrollment.enrollment_id, enrollment.partner_id,
+                                         enrollment.brand_id, enrollment.campaign_id)
+        if commission is not None:
+            self.replicas.add_commission(commission.commission_id, commission.brand_id,
+                                         commission.partner_id)
+
+
 class FakeSender:
     """Answers from a script of outcome kinds (default: delivered); records requests."""
 
@@ -156,7 +173,7 @@ def world(settings: WebhooksSettings | None = None, sender: FakeSender | None = 
     clock, sender = Clock(), sender or FakeSender()
     bus = MessageBus(uow, HANDLERS, {
         "clock": clock, "settings": settings or WebhooksSettings(), "sender": sender,
-        "destinations": FakeDestinations(),
+        "destinations": FakeDestinations(), "replica_writer": FakeReplicaWriter(replicas),
         "subscriptions": subscriptions or SubscriptionCache(
             CountingLoader(endpoints), max_age=1.0, monotonic=Monotonic())})
     return bus, uow, clock, sender

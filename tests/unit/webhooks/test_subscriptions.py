@@ -1,6 +1,8 @@
 """The process's snapshot of who subscribes to what: what it rules out, how long it is
 trusted, what drops it -- and, through the use cases, that it never costs an event a
 subscribed endpoint should get."""
+import uuid
+
 from services.webhooks.application import commands
 from services.webhooks.application.subscriptions import SubscriptionCache, Subscriptions
 from services.webhooks.domain.delivery import DeliveryStatus
@@ -149,6 +151,24 @@ def test_an_event_nobody_could_receive_touches_nothing_not_even_a_look():
     assert looks == [] and uow.commits == commits
     assert bus.handle(commission_event(BRAND_B, PARTNER_A, "commission.approved")) == 1
     assert len(looks) == 2  # the look, then the transaction's
+
+
+def test_a_commission_nobody_receives_feeds_the_replica_alone_and_payouts_find_it():
+    bus, uow, _, _ = world()
+    a = create(bus, "brand", BRAND_A, "payout.paid")["endpoint_id"]
+    writer = bus.dependencies["replica_writer"]
+    commits = uow.commits
+    created = commission_event(BRAND_A, PARTNER_A)
+    assert bus.handle(created) == 0
+    assert uow.commits == commits and writer.writes == 1  # its own write, no unit of work
+    assert bus.handle(created) == 0  # twice: the row is there, nothing new
+    assert uow.replicas.commissions == {created.commission.commission_id: BRAND_A}
+    ids = (created.commission.commission_id,)
+    assert bus.handle(commands.FanOut(
+        event_id=str(uuid.uuid4()), event_type="payout.paid", occurred_at=T0,
+        data={"payout_id": "p", "commission_ids": list(ids)}, partner_id=PARTNER_A,
+        commission_ids=ids)) == 1
+    assert len(deliveries_of(uow, a)) == 1
 
 
 def test_another_instances_endpoint_is_seen_once_max_age_has_passed():
