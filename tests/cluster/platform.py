@@ -117,6 +117,7 @@ class Traffic:
     accepted: dict[str, dict] = dataclasses.field(default_factory=dict)  # order id -> answer
     given_up: list[str] = dataclasses.field(default_factory=list)
     errors: collections.Counter = dataclasses.field(default_factory=collections.Counter)
+    samples: dict[str, str] = dataclasses.field(default_factory=dict)  # an error of each type
     failed_calls_by_second: collections.Counter = dataclasses.field(
         default_factory=collections.Counter)
     accepted_by_second: collections.Counter = dataclasses.field(
@@ -147,7 +148,8 @@ class Traffic:
                 f"{len(self.attributed)}, given up {len(self.given_up)}, failed calls "
                 f"{sum(self.errors.values())} {dict(self.errors)}, longest gap without an "
                 f"accepted order {self.longest_gap()} s"
-                + (f"; ABORTED: {self.aborted}" if self.aborted else ""))
+                + (f"; ABORTED: {self.aborted}" if self.aborted else "")
+                + "".join(f"\n  e.g. {kind}: {text}" for kind, text in self.samples.items()))
 
 
 class Caller:
@@ -216,6 +218,7 @@ def steady_conversions(platform: ClusterPlatform, campaign: Campaign, code: str,
                         break
                     except Exception as error:
                         traffic.errors[type(error).__name__] += 1
+                        traffic.samples.setdefault(type(error).__name__, str(error)[:160])
                         traffic.failed_calls_by_second[second()] += 1
                         if time.monotonic() > deadline or traffic.aborted:
                             traffic.given_up.append(payload["order_id"])

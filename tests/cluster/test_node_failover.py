@@ -12,6 +12,7 @@ then is recorded (docs/cluster.md, RELIABILITY.md).
 from __future__ import annotations
 
 import collections
+import datetime
 import os
 import time
 
@@ -25,6 +26,8 @@ from tests.support import wait_for
 
 TOTAL = int(os.environ.get("ALPES_CLUSTER_CONVERSIONS", "2000"))
 RATE = float(os.environ.get("ALPES_CLUSTER_RATE", "20"))  # conversions per second
+# "stop": rabbitmqctl stop (an orderly shutdown); "kill": SIGKILL of the node (a crash)
+HOW = os.environ.get("ALPES_CLUSTER_STOP", "stop")
 
 
 def world(platform):
@@ -53,11 +56,13 @@ class NodeOutage:
         self.cluster, self.platform, self.traffic, self.node = cluster, platform, traffic, node
         self.stop_after, self.down_for, self.while_down = stop_after, down_for, while_down
         self.timeline: dict[str, float] = {}
+        self.clock: dict[str, str] = {}  # the same moments, UTC (as the services' rows)
         self.placement_while_down: dict[str, str] = {}
         self.thread = eventlet.spawn(self.run)
 
     def at(self, label: str) -> None:
         self.timeline[label] = round(time.monotonic() - self.traffic.began, 1)
+        self.clock[label] = datetime.datetime.now(datetime.UTC).strftime("%H:%M:%S.%f")[:-3]
 
     def run(self) -> None:
         wait_for(lambda: self.traffic.sent >= self.stop_after or self.traffic.aborted,
@@ -65,7 +70,10 @@ class NodeOutage:
         if self.traffic.aborted:
             return
         self.at("stopping")
-        self.cluster.stop_node(self.node)
+        if HOW == "kill":
+            self.cluster.nodes[self.node].kill()
+        else:
+            self.cluster.stop_node(self.node)
         self.at("stopped")
         stopped = self.cluster.nodes[self.node].name
         queues = self.platform.platform_queues()
@@ -150,7 +158,7 @@ def test_quorum_queues_keep_every_conversion_through_a_node_stop(cluster, platfo
     leader_node, held = leaders.most_common(1)[0]
     victim = cluster.short_name(leader_node)
     pids = platform.pids()
-    print(f"\nleaders by node before: {dict(leaders)}; stopping {leader_node} ({held} "
+    print(f"\nleaders by node before: {dict(leaders)}; {HOW} {leader_node} ({held} "
           f"of {len(governed)} queues)")
 
     traffic = Traffic()
@@ -222,6 +230,11 @@ def test_classic_queues_on_the_stopped_node_are_unavailable_until_it_returns(
     print(f"while {home} was down: {accepted_while_down} accepted, {failed_while_down} "
           f"failed calls; commissions {len(commissions)} for {len(expected)} attributed; "
           f"dead letters {len(list_dead_letters(platform.amqp_uri, CHAIN))}")
+    for conversion_id in outcome.lost:  # what became of its event, as tracking saw it
+        rows = platform.sql("tracking", "SELECT event_type, created_at, published_at, "
+                            "publish_attempts FROM outbox_messages WHERE event_type = "
+                            "'conversion_attributed' AND message LIKE ?", f"%{conversion_id}%")
+        print(f"lost {conversion_id}: tracking's outbox {rows}; the outage: {outage.clock}")
     kept = probe.count()
     print(f"{len(probe.confirmed)} events published (and confirmed by the broker) to a "
           f"classic queue whose node was down; {kept} of them in it once the node was back")
