@@ -8,6 +8,9 @@ the broker's acks (RabbitMQ acks, often ``multiple``, in publish order).
 
 ``publish_batch`` returns how many messages from the start of the batch are confirmed;
 whatever follows the first unconfirmed one is the caller's to retry (the outbox sweep).
+A message published ``mandatory`` (``Outgoing.properties``) that no queue took is
+returned by the broker before its ack: it counts as not confirmed (RabbitMQ acks an
+unroutable message all the same).
 Any connection or channel error drops the connection; the next batch reconnects -- to
 the next broker of a ``;``-separated ``AMQP_URI`` when the one it used is gone (each
 broker of the list is tried once per batch).
@@ -49,6 +52,8 @@ class ConfirmingPublisher:
         self._acked_upto = 0
         self._acked: set[int] = set()
         self._nacked: set[int] = set()
+        self._message_ids: dict[int, str] = {}   # tag -> message id, for returns
+        self._returned: set[str] = set()         # message ids no queue took
 
     def publish_batch(self, messages: Iterable[Outgoing]) -> int:
         messages = list(messages)
@@ -57,12 +62,15 @@ class ConfirmingPublisher:
         first_tag = self._next_tag
         try:
             producer = self._ensure()
+            first_tag = self._next_tag  # a channel opened just now numbers from 1 again
             for message in messages:
                 self._declare(message.exchange)
                 producer.publish(
                     message.body, exchange=message.exchange, routing_key=message.routing_key,
                     serializer="json", delivery_mode=PERSISTENT, headers=message.headers,
                     retry=False, **message.properties)
+                if message.properties.get("mandatory"):
+                    self._message_ids[self._next_tag] = message.properties.get("message_id")
                 self._next_tag += 1
             self._await_confirms(first_tag, self._next_tag - 1)
         except Exception:
@@ -93,11 +101,14 @@ class ConfirmingPublisher:
             channel.confirm_select()
             channel.events["basic_ack"].add(self._on_ack)
             channel.events["basic_nack"].add(self._on_nack)
+            channel.events["basic_return"].add(self._on_return)
             self._connection, self._channel = connection, channel
             self._producer = Producer(channel)
             self._next_tag, self._acked_upto = 1, 0
             self._acked.clear()
             self._nacked.clear()
+            self._message_ids.clear()
+            self._returned.clear()
         return self._producer
 
     def _declare(self, exchange: Exchange) -> None:
@@ -120,6 +131,13 @@ class ConfirmingPublisher:
         else:
             self._nacked.add(delivery_tag)
 
+    def _on_return(self, exc, exchange, routing_key, message) -> None:
+        message_id = (getattr(message, "properties", None) or {}).get("message_id")
+        log.warning("the broker returned a message no queue took (%s, %s): %s",
+                    exchange, routing_key, exc)
+        if message_id:
+            self._returned.add(message_id)
+
     def _settled(self, tag: int) -> bool:
         return tag <= self._acked_upto or tag in self._acked or tag in self._nacked
 
@@ -133,9 +151,14 @@ class ConfirmingPublisher:
             self._connection.drain_events(timeout=remaining)
 
     def _confirmed_prefix(self, first_tag: int, count: int) -> int:
+        tags = range(first_tag, first_tag + count)
+        returned = {tag for tag in tags
+                    if (self._message_ids.pop(tag, None) or "") in self._returned}
+        self._returned.clear()  # returns come before their acks: this batch's are all here
         confirmed = 0
-        for tag in range(first_tag, first_tag + count):
-            if tag in self._nacked or not (tag <= self._acked_upto or tag in self._acked):
+        for tag in tags:
+            if (tag in self._nacked or tag in returned
+                    or not (tag <= self._acked_upto or tag in self._acked)):
                 break
             confirmed += 1
         return confirmed
