@@ -169,6 +169,15 @@ class Id(fields.String):
             raise self.make_error("uuid") from None
 
 
+class IpAddress(fields.IP):
+    """An IPv4/IPv6 address, handed over in its canonical text form (an IPv4-mapped
+    IPv6 address as the IPv4 one), so one visitor's IP always compares equal."""
+
+    def _deserialize(self, value, attr, data, **kwargs) -> str:
+        address = super()._deserialize(value, attr, data, **kwargs)
+        return str(getattr(address, "ipv4_mapped", None) or address)
+
+
 class UTCDateTimeField(fields.DateTime):
     """ISO 8601 in, aware UTC datetime out; naive input is taken as UTC; sent with Z."""
 

@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from common.contracts.base import EventContract, nested_schemas, schema_fields
 
 CONTRACT_MODULES = ("partners", "campaigns", "tracking", "commissions", "payouts",
-                    "identity", "webhooks")
+                    "identity", "webhooks", "bff")
 
 
 def _load() -> tuple[EventContract, ...]:

@@ -170,6 +170,14 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "url": "https://hooks.acme.example/alpes", "reason": "failing",
         "consecutive_failures": 8, "failing_since": "2026-11-28T10:00:00Z",
         "disabled_at": AT},
+    # bff
+    "bff.clicks_captured": {"clicks": [
+        {"click_id": "01a2272d-2290-7e3a-9b1c-2d3e4f5a6b70", "referral_code": "bea-spring",
+         "ip": "198.51.100.7", "user_agent": "Mozilla/5.0 (X11; Linux x86_64)",
+         "occurred_at": "2026-11-29T11:59:59.120000Z"},
+        {"click_id": "01a2272d-2293-7f10-8a2b-3c4d5e6f7a81", "referral_code": "bea-spring",
+         "ip": "203.0.113.24", "user_agent": "Mozilla/5.0 (iPhone)",
+         "occurred_at": "2026-11-29T11:59:59.123000Z"}]},
 }
 
 

@@ -14,6 +14,7 @@ from common.validation import (
     CurrencyCode,
     DecimalString,
     Id,
+    IpAddress,
     Page,
     StrictSchema,
     UTCDateTimeField,
@@ -22,15 +23,6 @@ from common.validation import (
 
 STATUSES = ("ATTRIBUTED", "REJECTED", "UNATTRIBUTED")
 MAX_STATS_DAYS = 366
-
-
-class IpAddress(fields.IP):
-    """An IPv4/IPv6 address, handed over in its canonical text form (an IPv4-mapped
-    IPv6 address as the IPv4 one), so one visitor's IP always compares equal."""
-
-    def _deserialize(self, value, attr, data, **kwargs) -> str:
-        address = super()._deserialize(value, attr, data, **kwargs)
-        return str(getattr(address, "ipv4_mapped", None) or address)
 
 
 def _optional(field_type, **kwargs):
@@ -63,6 +55,14 @@ def _load_or_error(item: Any) -> dict | ValidationError:
         return load(RecordClickSchema, item)
     except ValidationError as error:
         return error
+
+
+MAX_CODES_PER_LOOKUP = 200
+
+
+class ResolveReferralCodesSchema(StrictSchema):
+    codes = fields.List(fields.String(validate=CODE), required=True,
+                        validate=validate.Length(min=1, max=MAX_CODES_PER_LOOKUP))
 
 
 class RecordConversionSchema(StrictSchema):

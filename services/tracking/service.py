@@ -2,12 +2,13 @@
 rules, refunds, CPC click batches, and the stats read model.
 
 Each RPC validates its payload, hands a command or query to the bus, returns a DTO.
+The BFF's redirects arrive as ``clicks_captured`` messages (recorded once each).
 Campaigns' and partners' events keep the local replicas the hot path reads (never an
 RPC); timers publish CPC click batches and purge old flooding counters.
 """
 from __future__ import annotations
 
-from common.contracts import campaigns, partners
+from common.contracts import bff, campaigns, partners
 from common.nameko import business, health
 from common.nameko.bus import MessageBusProvider
 from common.nameko.config import settings_from
@@ -57,6 +58,20 @@ class TrackingService(health.HealthMixin):
         outcomes = iter(recorded)
         return {"results": [_click_result(next(outcomes) if isinstance(item, dict) else item)
                             for item in items]}
+
+    @event_handler(bff.CLICKS_CAPTURED)
+    def on_clicks_captured(self, event):
+        """The BFF's redirects, handed over in batches (its group commit)."""
+        recorded = self.bus.handle(inbound.captured_clicks(event))
+        business.count_clicks(recorded or ())
+
+    @api
+    def resolve_referral_codes(self, codes):
+        """What the BFF's edge needs to redirect on these codes (the known ones):
+        ``{"items": [{"referral_code", "enrollment_id", "campaign_id", "status",
+        "revision", "campaign": {"campaign_id", "landing_url", "status", "revision"}}]}``."""
+        data = load(schemas.ResolveReferralCodesSchema, {"codes": codes})
+        return {"items": self.bus.query(queries.ResolveReferralCodes(codes=tuple(data["codes"])))}
 
     @api
     def record_partner_ip(self, payload):
@@ -110,39 +125,39 @@ class TrackingService(health.HealthMixin):
     # replicas: campaigns -----------------------------------------------------------------
     @event_handler(campaigns.CAMPAIGN_CREATED)
     def on_campaign_created(self, event):
-        self.bus.handle(inbound.campaign_event(event))
+        self._replicate(inbound.campaign_event(event))
 
     @event_handler(campaigns.CAMPAIGN_ACTIVATED)
     def on_campaign_activated(self, event):
-        self.bus.handle(inbound.campaign_event(event))
+        self._replicate(inbound.campaign_event(event))
 
     @event_handler(campaigns.CAMPAIGN_PAUSED)
     def on_campaign_paused(self, event):
-        self.bus.handle(inbound.campaign_event(event))
+        self._replicate(inbound.campaign_event(event))
 
     @event_handler(campaigns.CAMPAIGN_ENDED)
     def on_campaign_ended(self, event):
-        self.bus.handle(inbound.campaign_event(event))
+        self._replicate(inbound.campaign_event(event))
 
     @event_handler(campaigns.CAMPAIGN_CANCELLED)
     def on_campaign_cancelled(self, event):
-        self.bus.handle(inbound.campaign_event(event))
+        self._replicate(inbound.campaign_event(event))
 
     @event_handler(campaigns.CAMPAIGN_TERMS_CHANGED)
     def on_campaign_terms_changed(self, event):
-        self.bus.handle(inbound.campaign_event(event))
+        self._replicate(inbound.campaign_event(event))
 
     @event_handler(campaigns.PARTNER_ENROLLED)
     def on_partner_enrolled(self, event):
-        self.bus.handle(inbound.enrollment(event))
+        self._replicate(inbound.enrollment(event))
 
     @event_handler(campaigns.ENROLLMENT_SUSPENDED)
     def on_enrollment_suspended(self, event):
-        self.bus.handle(inbound.enrollment(event))
+        self._replicate(inbound.enrollment(event))
 
     @event_handler(campaigns.ENROLLMENT_REACTIVATED)
     def on_enrollment_reactivated(self, event):
-        self.bus.handle(inbound.enrollment(event))
+        self._replicate(inbound.enrollment(event))
 
     # replicas: partners (from activation on: a PENDING partner has no code to attribute)
     @event_handler(partners.PARTNER_ACTIVATED)
@@ -158,6 +173,10 @@ class TrackingService(health.HealthMixin):
         self.bus.handle(inbound.partner(event))
 
     # helpers -----------------------------------------------------------------------------
+    def _replicate(self, command):
+        """A campaign or enrollment replica change, which may free parked clicks."""
+        business.count_clicks(self.bus.handle(command) or ())
+
     def _conversion(self, conversion_id):
         return self.bus.query(queries.GetConversion(conversion_id=conversion_id))
 

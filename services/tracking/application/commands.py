@@ -16,6 +16,13 @@ class RecordClicks(Command):
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class RecordCapturedClicks(Command):
+    """Clicks the BFF already redirected (``clicks_captured``): ids and times are theirs."""
+
+    clicks: tuple[ClickRequest, ...]
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class RecordConversion(Command):
     brand_id: str
     order_id: str

@@ -1,11 +1,14 @@
 """Tracking use cases: one small function each."""
 from __future__ import annotations
 
+import logging
+import time
 from collections import Counter
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from common.seedwork.application.bus import HandlerRegistry
+from common.seedwork.domain.ids import time_of
 from common.seedwork.domain.money import Money
 from common.seedwork.errors import DomainError, Forbidden, NotFound, ValidationError
 from services.tracking.application import commands, projections, queries, views
@@ -26,6 +29,11 @@ from services.tracking.domain.fraud import FloodGate
 from services.tracking.domain.references import ReferralTarget
 from services.tracking.domain.terms import MAX_ATTRIBUTION_WINDOW, TermsHistory, TermsVersion
 
+log = logging.getLogger(__name__)
+# a click handed over by the BFF is normally recorded within milliseconds; one minted
+# longer ago than this and still unknown is not in flight
+IN_FLIGHT_CLICK_AGE = timedelta(minutes=10)
+
 HANDLERS = HandlerRegistry()
 Clock = Callable[[], datetime]
 
@@ -44,16 +52,75 @@ def record_clicks(cmd: commands.RecordClicks, uow: TrackingUnitOfWork, clock: Cl
         accepted = [item for item in checked if isinstance(item, AcceptedClick)]
         if not accepted:
             return checked
-        batch = Counter(item.flood_key for item in accepted)
-        gate = FloodGate.after_counting(settings.rules.max_clicks_per_minute,
-                                        uow.clicks.count_for_flooding(batch), batch)
-        outcomes = [screen(item, now=now, gate=gate, rules=settings.rules)
-                    if isinstance(item, AcceptedClick) else item for item in checked]
-        clicks = [outcome for outcome in outcomes if isinstance(outcome, Click)]
-        uow.clicks.add(clicks)
-        uow.stats.add(projections.click_tallies(clicks))
+        recorded = iter(_screen_and_store(uow, accepted, now, settings))
+        outcomes = [next(recorded) if isinstance(item, AcceptedClick) else item
+                    for item in checked]
         uow.commit()
     return outcomes
+
+
+@HANDLERS.command(commands.RecordCapturedClicks)
+def record_captured_clicks(cmd: commands.RecordCapturedClicks, uow: TrackingUnitOfWork,
+                           clock: Clock, settings: TrackingSettings) -> list[Click]:
+    """Clicks the BFF already redirected (``clicks_captured``), in one transaction: each
+    recorded once -- an id already stored (recorded or parked) is skipped, so a message
+    delivered twice changes nothing -- and screened like ``record_clicks`` (flooding
+    counters, statuses, terms at its own time). The visitor has been sent on already, so
+    nothing is refused: a time ahead of this clock (the BFF's is off) is taken as now, and
+    a code whose enrollment has not reached this replica yet is parked until it does
+    (``_unpark``). Returns the clicks recorded."""
+    now = clock()
+    with uow:
+        stored = uow.clicks.known_ids([r.click_id for r in cmd.clicks])
+        fresh = list({r.click_id: r for r in cmd.clicks if r.click_id not in stored}.values())
+        targets = uow.references.targets_by_code({r.referral_code for r in fresh})
+        waiting = [r for r in fresh if r.referral_code not in targets]
+        if waiting:
+            uow.clicks.park(waiting, now)
+            log.warning("%d click(s) parked: referral code(s) %s not replicated yet",
+                        len(waiting), ", ".join(sorted({r.referral_code for r in waiting})))
+        clicks = _screen_and_store(uow, [_captured(r, targets[r.referral_code], now)
+                                         for r in fresh if r.referral_code in targets],
+                                   now, settings)
+        uow.commit()
+    return clicks
+
+
+def _captured(request: ClickRequest, target: ReferralTarget, now: datetime) -> AcceptedClick:
+    occurred_at = min(request.occurred_at or now, now)
+    return AcceptedClick(request=request, target=target, occurred_at=occurred_at,
+                         destination=target.campaign.landing_url)
+
+
+def _screen_and_store(uow: TrackingUnitOfWork, accepted: list[AcceptedClick], now: datetime,
+                      settings: TrackingSettings) -> list[Click]:
+    """Count the clicks for flooding, flag them by the rules, store them and their stats
+    (a constant number of statements whatever the batch)."""
+    if not accepted:
+        return []
+    batch = Counter(item.flood_key for item in accepted)
+    gate = FloodGate.after_counting(settings.rules.max_clicks_per_minute,
+                                    uow.clicks.count_for_flooding(batch), batch)
+    clicks = [screen(item, now=now, gate=gate, rules=settings.rules) for item in accepted]
+    uow.clicks.add(clicks)
+    uow.stats.add(projections.click_tallies(clicks))
+    return clicks
+
+
+def _unpark(uow: TrackingUnitOfWork, now: datetime, settings: TrackingSettings) -> list[Click]:
+    """Record the parked clicks whose code this replica now knows, in the transaction
+    that taught it (usually nothing is parked: one indexed look-up)."""
+    parked = uow.clicks.parked(settings.max_clicks_per_call)
+    if not parked:
+        return []
+    targets = uow.references.targets_by_code({r.referral_code for r in parked})
+    ready = [r for r in parked if r.referral_code in targets]
+    clicks = _screen_and_store(uow, [_captured(r, targets[r.referral_code], now)
+                                     for r in ready], now, settings)
+    uow.clicks.unpark([r.click_id for r in ready])
+    if ready:
+        log.info("%d parked click(s) recorded", len(ready))
+    return clicks
 
 
 def _accept(request: ClickRequest, target: ReferralTarget | None, now: datetime,
@@ -117,11 +184,36 @@ def record_conversion(cmd: commands.RecordConversion, uow: TrackingUnitOfWork, c
     without reading it back)."""
     now = clock()
     facts = _facts(cmd, now, settings)
+    if facts.click_id:
+        _await_click_in_flight(uow, facts.click_id, now, settings)
     try:
         return _record_conversion(uow, facts, now, settings)
     except DuplicateOrder:  # a concurrent report of the same order committed first
         with uow.peek():
             return uow.conversions.get_by_order(facts.brand_id, facts.order_id)
+
+
+def _await_click_in_flight(uow: TrackingUnitOfWork, click_id: str, now: datetime,
+                           settings: TrackingSettings) -> None:
+    """The BFF answers a redirect once its click is safely on the broker, before tracking
+    has recorded it; a shop can report the order a moment later. So a click id that is
+    not stored yet but was minted lately (its time is in the id) is waited for, up to
+    ``click_arrival_wait``, with reads outside any write transaction. An old or foreign
+    id is not waited for: it is just unknown."""
+    wait = settings.click_arrival_wait.total_seconds()
+    minted = time_of(click_id)
+    if wait <= 0 or minted is None or not (
+            now - IN_FLIGHT_CLICK_AGE <= minted <= now + settings.max_clock_skew):
+        return
+    deadline, pause = time.monotonic() + wait, 0.01
+    while True:
+        with uow.peek():
+            if uow.clicks.get(click_id) is not None:
+                return
+        if time.monotonic() >= deadline:
+            return
+        time.sleep(pause)  # green under Nameko (eventlet's monkey patching)
+        pause = min(pause * 2, 0.2)
 
 
 def _record_conversion(uow: TrackingUnitOfWork, facts: attribution.ConversionFacts, now: datetime,
@@ -227,10 +319,15 @@ def _refund_amount(cmd: commands.ReverseConversion, conversion: Conversion) -> M
 # --- replicas -----------------------------------------------------------------------------
 @HANDLERS.command(commands.ReplicateCampaign)
 def replicate_campaign(cmd: commands.ReplicateCampaign, uow: TrackingUnitOfWork,
-                       clock: Clock) -> None:
+                       clock: Clock, settings: TrackingSettings) -> list[Click]:
+    """The campaign snapshot and its terms; then clicks parked on a code of it whose
+    enrollment was replicated before its campaign (events of two streams can cross)."""
+    now = clock()
     with uow:
-        _replicate_campaign(uow, cmd, clock())
+        _replicate_campaign(uow, cmd, now)
+        unparked = _unpark(uow, now, settings)
         uow.commit()
+    return unparked
 
 
 def _replicate_campaign(uow: TrackingUnitOfWork, cmd: commands.ReplicateCampaign,
@@ -241,13 +338,17 @@ def _replicate_campaign(uow: TrackingUnitOfWork, cmd: commands.ReplicateCampaign
 
 @HANDLERS.command(commands.ReplicateEnrollment)
 def replicate_enrollment(cmd: commands.ReplicateEnrollment, uow: TrackingUnitOfWork,
-                         clock: Clock) -> None:
+                         clock: Clock, settings: TrackingSettings) -> list[Click]:
+    """The enrollment (and, from ``partner_enrolled``, its campaign and terms); then the
+    clicks parked on its code, if any. Returns those clicks."""
     now = clock()
     with uow:
         if cmd.campaign is not None:
             _replicate_campaign(uow, cmd.campaign, now)
         uow.references.replicate_enrollment(cmd.enrollment, cmd.revision, now)
+        unparked = _unpark(uow, now, settings)
         uow.commit()
+    return unparked
 
 
 @HANDLERS.command(commands.ReplicatePartner)
@@ -283,6 +384,13 @@ def campaign_stats(query: queries.CampaignStats, uow: TrackingUnitOfWork) -> dic
 def partner_stats(query: queries.PartnerStats, uow: TrackingUnitOfWork) -> dict:
     with uow.read() as conn:
         return views.partner_stats(conn, query)
+
+
+@HANDLERS.query(queries.ResolveReferralCodes)
+def resolve_referral_codes(query: queries.ResolveReferralCodes,
+                           uow: TrackingUnitOfWork) -> list[dict]:
+    with uow.read() as conn:
+        return views.referral_links(conn, list(query.codes))
 
 
 def _found(dto: dict | None, message: str, field: str) -> dict:

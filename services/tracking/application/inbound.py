@@ -10,6 +10,7 @@ from common.contracts.shared import TermsSnapshot
 from common.seedwork.application.integration import ReceivedEvent
 from common.validation import schema_instance
 from services.tracking.application import commands
+from services.tracking.domain.clicks import ClickRequest
 from services.tracking.domain.references import CampaignRef, EnrollmentRef, PartnerRef
 from services.tracking.domain.terms import TermsVersion
 
@@ -64,3 +65,12 @@ def partner(event: ReceivedEvent) -> commands.ReplicatePartner:
         partner=PartnerRef(partner_id=payload["partner_id"], email=payload["email"],
                            status=payload["status"]),
         revision=payload["revision"])
+
+
+def captured_clicks(event: ReceivedEvent) -> commands.RecordCapturedClicks:
+    """clicks_captured (the BFF's redirects): each click keeps its id and its time."""
+    return commands.RecordCapturedClicks(clicks=tuple(
+        ClickRequest(referral_code=click["referral_code"], ip=click["ip"],
+                     user_agent=click["user_agent"], occurred_at=click["occurred_at"],
+                     click_id=click["click_id"])
+        for click in event.data["clicks"]))

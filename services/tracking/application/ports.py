@@ -9,7 +9,7 @@ from typing import Protocol
 from common.seedwork.application.unit_of_work import UnitOfWork
 from services.tracking.application.projections import Tallies
 from services.tracking.domain.billing import BillableClick, ClickBatch
-from services.tracking.domain.clicks import Click, ClickTrace
+from services.tracking.domain.clicks import Click, ClickRequest, ClickTrace
 from services.tracking.domain.conversion import Conversion
 from services.tracking.domain.fraud import FloodKey
 from services.tracking.domain.references import (
@@ -42,6 +42,12 @@ class Clicks(Protocol):
     def count_for_flooding(self, batch: Mapping[FloodKey, int]) -> dict[FloodKey, int]:
         """Add ``batch`` (clicks per key) to the flooding counters; the totals after."""
     def add(self, clicks: list[Click]) -> None: ...
+    def known_ids(self, click_ids: list[str]) -> set[str]:
+        """Which of these click ids are stored already (recorded or parked)."""
+    def park(self, requests: list[ClickRequest], now: datetime) -> None:
+        """Keep clicks on a code not replicated yet (ids already parked are ignored)."""
+    def parked(self, limit: int) -> list[ClickRequest]: ...
+    def unpark(self, click_ids: list[str]) -> None: ...
     def get(self, click_id: str) -> ClickTrace | None: ...
     def latest_from_ip(self, brand_id: str, ip: str, since: datetime,
                        until: datetime) -> ClickTrace | None: ...

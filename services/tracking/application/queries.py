@@ -35,3 +35,8 @@ class PartnerStats(Query):
     partner_id: str
     first_day: date
     last_day: date
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ResolveReferralCodes(Query):
+    codes: tuple[str, ...]

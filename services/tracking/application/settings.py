@@ -15,6 +15,7 @@ DEFAULTS: dict[str, Any] = {
     "reject_suspended": True,               # suspended partner or enrollment
     "max_clicks_per_call": 1000,
     "max_clock_skew_seconds": 300,          # how far in the future occurred_at may be
+    "click_arrival_wait_seconds": 3,        # a conversion's click id minted lately, not here yet
     "clicks_attributed_interval_seconds": 60,
     "clicks_attributed_max_clicks": 5000,   # per transaction of the batching task
     "flood_counter_retention_minutes": 60,
@@ -29,6 +30,9 @@ class TrackingSettings:
     max_clock_skew: timedelta = timedelta(minutes=5)
     billing_chunk: int = 5000
     flood_counter_retention: timedelta = timedelta(hours=1)
+    # how long record_conversion waits for a lately minted click id still on its way from
+    # the BFF (0: not at all)
+    click_arrival_wait: timedelta = timedelta(seconds=3)
 
     @classmethod
     def from_config(cls, section: Mapping[str, Any] | None) -> "TrackingSettings":
@@ -47,6 +51,7 @@ class TrackingSettings:
             billing_chunk=int(values["clicks_attributed_max_clicks"]),
             flood_counter_retention=timedelta(
                 minutes=float(values["flood_counter_retention_minutes"])),
+            click_arrival_wait=timedelta(seconds=float(values["click_arrival_wait_seconds"])),
         )
 
 

@@ -1,6 +1,6 @@
 """Read side: SQLAlchemy Core over the tracking tables straight to DTOs, skipping the
-domain (conversions and the daily stats read model). The column types normalise the
-values on both backends; the statements are built once."""
+domain (conversions, the daily stats read model, referral links for the BFF's edge).
+The column types normalise the values on both backends; the statements are built once."""
 from __future__ import annotations
 
 from collections import defaultdict
@@ -18,6 +18,7 @@ from services.tracking.infrastructure.tables import (
     campaigns,
     conversion_refunds,
     conversions,
+    enrollments,
     partner_daily_stats,
 )
 
@@ -163,3 +164,25 @@ def _money_and_rate(counts: dict, revenue: Decimal, currency: str) -> dict:
         rate = format((Decimal(counts["conversions"]) / counts["valid_clicks"])
                       .quantize(RATE_PLACES), "f")
     return {"revenue": money_dict(revenue, currency), "conversion_rate": rate}
+
+
+# --- referral links: what the BFF's edge needs to redirect without asking again ---------------
+_LINKS = (
+    select(enrollments.c.referral_code, enrollments.c.id.label("enrollment_id"),
+           enrollments.c.campaign_id, enrollments.c.status, enrollments.c.revision,
+           campaigns.c.landing_url, campaigns.c.status.label("campaign_status"),
+           campaigns.c.revision.label("campaign_revision"))
+    .join(campaigns, campaigns.c.id == enrollments.c.campaign_id)
+    .where(enrollments.c.referral_code.in_(bindparam("codes", expanding=True))))
+
+
+def referral_links(conn: Connection, codes: list[str]) -> list[dict[str, Any]]:
+    """The known codes among ``codes`` (one indexed look-up), each with its enrollment's
+    and campaign's state and revisions; unknown codes are left out."""
+    if not codes:
+        return []
+    return [{"referral_code": row.referral_code, "enrollment_id": row.enrollment_id,
+             "campaign_id": row.campaign_id, "status": row.status, "revision": row.revision,
+             "campaign": {"campaign_id": row.campaign_id, "landing_url": row.landing_url,
+                          "status": row.campaign_status, "revision": row.campaign_revision}}
+            for row in conn.execute(_LINKS, {"codes": codes})]

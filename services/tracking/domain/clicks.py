@@ -8,12 +8,10 @@ counted, once, in a ``clicks_attributed`` batch.
 from __future__ import annotations
 
 import dataclasses
-import os
-import time
-import uuid
 from datetime import datetime, timedelta
 
 from common.seedwork.domain.entity import ValueObject
+from common.seedwork.domain.ids import time_ordered_uuid
 from common.seedwork.errors import ValidationError
 from services.tracking.domain import links, reasons
 from services.tracking.domain.fraud import FloodGate, FloodKey, FraudRules, flood_key
@@ -21,13 +19,10 @@ from services.tracking.domain.references import ReferralTarget
 
 
 def new_click_id() -> str:
-    """A time-ordered UUID (version 7 layout: 48-bit Unix milliseconds, then 74 random
-    bits). Still unguessable, but consecutive clicks get neighbouring ids, so the hot
-    path appends to the primary-key index instead of dirtying a random page per click."""
-    value = (time.time_ns() // 1_000_000) << 80 | int.from_bytes(os.urandom(10), "big")
-    value = (value & ~(0xF << 76)) | (0x7 << 76)            # version 7
-    value = (value & ~(0x3 << 62)) | (0x2 << 62)            # RFC 4122 variant
-    return str(uuid.UUID(int=value))
+    """A time-ordered UUID (version 7 layout): consecutive clicks get neighbouring ids, so
+    the hot path appends to the primary-key index instead of dirtying a random page per
+    click. The BFF mints its redirects' ids the same way."""
+    return time_ordered_uuid()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -37,6 +32,7 @@ class ClickRequest(ValueObject):
     user_agent: str
     landing_url: str | None = None
     occurred_at: datetime | None = None
+    click_id: str | None = None  # minted by the BFF when it redirected; else here
 
 
 @dataclasses.dataclass(frozen=True)
@@ -115,7 +111,7 @@ def screen(accepted: AcceptedClick, *, now: datetime, gate: FloodGate,
     if reason is None and not admitted:
         reason = reasons.CLICK_FLOODING
     terms = target.terms_at(occurred_at)
-    click_id = new_click_id()
+    click_id = request.click_id or new_click_id()
     return Click(
         click_id=click_id, referral_code=request.referral_code,
         enrollment_id=target.enrollment.enrollment_id, campaign_id=target.campaign.campaign_id,

@@ -3,12 +3,12 @@ same site) with ``click_id=<id>`` added, so the brand's site can report it back 
 the order."""
 from __future__ import annotations
 
-import functools
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
+from common.contracts import bff
 from common.seedwork.errors import ValidationError
 
-CLICK_PARAM = "click_id"
+CLICK_PARAM = bff.CLICK_PARAM
 
 
 def destination(campaign_landing_url: str, deep_link: str | None) -> str:
@@ -26,18 +26,6 @@ def destination(campaign_landing_url: str, deep_link: str | None) -> str:
 
 
 def with_click_id(url: str, click_id: str) -> str:
-    """``url`` with ``click_id`` set as a query parameter, other parameters kept."""
-    head, tail = _click_template(url)
-    return f"{head}{click_id}{tail}"
-
-
-@functools.lru_cache(maxsize=4096)
-def _click_template(url: str) -> tuple[str, str]:
-    """Split once per landing page (the hot path adds thousands of ids to a handful of
-    pages): what goes before and after the id."""
-    parts = urlsplit(url)
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-             if k != CLICK_PARAM]
-    query.append((CLICK_PARAM, ""))
-    head = urlunsplit(parts._replace(query=urlencode(query), fragment=""))
-    return head, f"#{parts.fragment}" if parts.fragment else ""
+    """``url`` with ``click_id`` set as a query parameter, other parameters kept: the
+    platform's one link format (``common.contracts.bff``), which the BFF builds too."""
+    return bff.with_click_id(url, click_id)

@@ -2,7 +2,8 @@
 
 * replicas of other contexts: campaigns, campaign_terms, enrollments, partners, and
   partner_ips (IPs the partner itself used, for the self-referral rule);
-* clicks (append-only) and click_counters (flooding: clicks per code, IP and minute);
+* clicks (append-only), click_counters (flooding: clicks per code, IP and minute) and
+  parked_clicks (redirected by the BFF on a code whose enrollment is still on its way);
 * conversions and conversion_refunds;
 * the stats read model: campaign_daily_stats and partner_daily_stats.
 """
@@ -108,6 +109,18 @@ clicks = Table(
     Index("ix_clicks_brand_ip_time", "brand_id", "ip", "occurred_at"),
     # billable clicks not yet batched
     Index("ix_clicks_unbilled", "billable", "cpc_batch_id"),
+)
+
+# clicks the BFF redirected on a code not replicated here yet: recorded when it arrives
+parked_clicks = Table(
+    "parked_clicks", metadata,
+    Column("id", ID, primary_key=True),
+    Column("referral_code", CODE, nullable=False),
+    Column("ip", IP, nullable=False),
+    Column("user_agent", Text, nullable=False),
+    Column("occurred_at", UTCDateTime(), nullable=False),
+    Column("parked_at", UTCDateTime(), nullable=False),
+    Index("ix_parked_clicks_referral_code", "referral_code"),
 )
 
 click_counters = Table(

@@ -80,6 +80,7 @@ class FakeClicks(AbstractRepository):
     def __init__(self):
         super().__init__()
         self.clicks: dict = {}
+        self.parked_clicks: dict = {}
         self.counters: Counter = Counter()
 
     def count_for_flooding(self, batch):
@@ -88,6 +89,20 @@ class FakeClicks(AbstractRepository):
 
     def add(self, clicks):
         self.clicks.update({click.click_id: click for click in clicks})
+
+    def known_ids(self, click_ids):
+        return {i for i in click_ids if i in self.clicks or i in self.parked_clicks}
+
+    def park(self, requests, now):
+        for request in requests:
+            self.parked_clicks.setdefault(request.click_id, request)
+
+    def parked(self, limit):
+        return sorted(self.parked_clicks.values(), key=lambda r: r.occurred_at)[:limit]
+
+    def unpark(self, click_ids):
+        for click_id in click_ids:
+            self.parked_clicks.pop(click_id, None)
 
     def get(self, click_id):
         click = self.clicks.get(click_id)

@@ -7,16 +7,16 @@ import functools
 from collections.abc import Mapping
 from datetime import datetime
 
-from sqlalchemy import bindparam, delete, insert, select, true, update
+from sqlalchemy import bindparam, delete, insert, select, true, union_all, update
 from sqlalchemy.engine import Connection
 
 from common.seedwork.application.unit_of_work import AbstractRepository
 from common.seedwork.errors import ConcurrencyConflict
 from services.tracking.domain.billing import BillableClick, ClickBatch
-from services.tracking.domain.clicks import Click, ClickTrace
+from services.tracking.domain.clicks import Click, ClickRequest, ClickTrace
 from services.tracking.domain.fraud import FloodKey
-from services.tracking.infrastructure.sql import chunks, upsert_for
-from services.tracking.infrastructure.tables import click_counters, clicks
+from services.tracking.infrastructure.sql import chunks, upsert, upsert_for
+from services.tracking.infrastructure.tables import click_counters, clicks, parked_clicks
 
 # built once: the hot path only binds values (SQLAlchemy reuses the compiled form)
 INSERT_CLICKS = insert(clicks)
@@ -28,6 +28,12 @@ LATEST_FROM_IP = (_TRACES.where(clicks.c.brand_id == bindparam("brand_id"),
                                 clicks.c.occurred_at >= bindparam("since"),
                                 clicks.c.occurred_at <= bindparam("until"))
                   .order_by(clicks.c.occurred_at.desc()).limit(1))
+KNOWN_IDS = union_all(  # recorded or parked: one statement, two primary-key look-ups
+    select(clicks.c.id).where(clicks.c.id.in_(bindparam("ids", expanding=True))),
+    select(parked_clicks.c.id).where(parked_clicks.c.id.in_(bindparam("ids", expanding=True))))
+PARKED = (select(parked_clicks).order_by(parked_clicks.c.occurred_at)
+          .limit(bindparam("limit")))
+UNPARK = delete(parked_clicks).where(parked_clicks.c.id.in_(bindparam("ids", expanding=True)))
 
 
 @functools.cache
@@ -65,6 +71,34 @@ class SqlClicks(AbstractRepository):
     # recording ---------------------------------------------------------------------------
     def add(self, recorded: list[Click]) -> None:
         self.connection.execute(INSERT_CLICKS, [_row(click) for click in recorded])
+
+    def known_ids(self, click_ids: list[str]) -> set[str]:
+        """Which of these ids are stored already, recorded or parked: a click handed
+        over twice is recorded once."""
+        if not click_ids:
+            return set()
+        return set(self.connection.execute(KNOWN_IDS, {"ids": click_ids}).scalars())
+
+    # parked: redirected on a code not replicated yet ---------------------------------------
+    def park(self, requests: list[ClickRequest], now: datetime) -> None:
+        rows = [{"id": r.click_id, "referral_code": r.referral_code, "ip": r.ip,
+                 "user_agent": r.user_agent, "occurred_at": r.occurred_at, "parked_at": now}
+                for r in requests]
+        if rows:
+            self.connection.execute(upsert(self.connection, parked_clicks)
+                                    .on_conflict_do_nothing(index_elements=[parked_clicks.c.id]),
+                                    rows)
+
+    def parked(self, limit: int) -> list[ClickRequest]:
+        """The oldest parked clicks (usually none: one indexed look-up)."""
+        return [ClickRequest(referral_code=row.referral_code, ip=row.ip,
+                             user_agent=row.user_agent, occurred_at=row.occurred_at,
+                             click_id=row.id)
+                for row in self.connection.execute(PARKED, {"limit": limit})]
+
+    def unpark(self, click_ids: list[str]) -> None:
+        if click_ids:
+            self.connection.execute(UNPARK, {"ids": click_ids})
 
     # attribution -------------------------------------------------------------------------
     def get(self, click_id: str) -> ClickTrace | None:
