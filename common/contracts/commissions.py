@@ -1,9 +1,12 @@
-"""Events of the ``commissions`` service."""
+"""Events of the ``commissions`` service: each commission's life, each campaign's
+budget running out or coming back, and the partner balances and campaign budgets that
+changed (a batched snapshot a timer publishes every few seconds, for read models: never
+one per commission)."""
 from marshmallow import fields, validate
 
 from common.contracts.base import EventContract
 from common.contracts.shared import money
-from common.validation import Id, TolerantSchema, UTCDateTimeField
+from common.validation import CurrencyCode, DecimalString, Id, TolerantSchema, UTCDateTimeField
 
 SOURCE = "commissions"
 COMMISSION_STATUSES = ("PENDING", "APPROVED", "IN_PAYOUT", "PAID", "REJECTED", "DECLINED",
@@ -47,6 +50,44 @@ class CampaignBudgetPayload(TolerantSchema):
     remaining = money(required=True)
 
 
+class LedgerBalance(TolerantSchema):
+    """A partner's ledger in one currency, whole: each bucket's amount (decimal strings
+    in ``currency``; ``adjustments`` are clawbacks, negative). ``revision`` goes up with
+    every posting: a consumer keeps the highest it has seen. ``updated_at``: the last
+    posting."""
+
+    partner_id = Id(required=True)
+    currency = CurrencyCode(required=True)
+    pending = DecimalString(required=True)
+    approved = DecimalString(required=True)
+    in_payout = DecimalString(required=True)
+    paid = DecimalString(required=True)
+    adjustments = DecimalString(required=True)
+    revision = fields.Integer(required=True, validate=validate.Range(min=1))
+    updated_at = UTCDateTimeField(required=True)
+
+
+class BudgetBalance(TolerantSchema):
+    """A campaign's budget as commissions promise it, and its commissions awaiting
+    approval (PENDING: their number and what they owe). ``revision`` goes up with every
+    change of either."""
+
+    campaign_id = Id(required=True)
+    brand_id = Id(required=True)
+    total = money(required=True)       # what the brand set
+    reserved = money(required=True)    # what the campaign's commissions owe
+    exhausted = fields.Boolean(required=True)
+    pending_count = fields.Integer(required=True, validate=validate.Range(min=0))
+    pending_amount = money(required=True)
+    revision = fields.Integer(required=True, validate=validate.Range(min=1))
+    updated_at = UTCDateTimeField(required=True)
+
+
+class BalancesChanged(TolerantSchema):
+    ledgers = fields.List(fields.Nested(LedgerBalance), required=True)
+    budgets = fields.List(fields.Nested(BudgetBalance), required=True)
+
+
 COMMISSION_CREATED = EventContract(SOURCE, "commission_created", 1, CommissionPayload,
                                    "A commission is owed (PENDING until its hold ends).")
 COMMISSION_REJECTED = EventContract(SOURCE, "commission_rejected", 1, CommissionWithReason,
@@ -71,6 +112,13 @@ CAMPAIGN_BUDGET_AVAILABLE = EventContract(
     "The campaign's budget can pay a commission again (a commission gave money back, or "
     "the brand raised the budget).")
 
+BALANCES_CHANGED = EventContract(
+    SOURCE, "balances_changed", 1, BalancesChanged,
+    "The partner ledgers and campaign budgets that changed since the previous batch, "
+    "each whole with its revision; published by a timer every few seconds "
+    "(`COMMISSIONS.balances_changed_interval_seconds`), at most "
+    "`balances_changed_max_rows` of each per event.")
+
 CONTRACTS = (COMMISSION_CREATED, COMMISSION_REJECTED, COMMISSION_APPROVED, COMMISSION_DECLINED,
              COMMISSION_REVERSED, COMMISSION_PAID, CAMPAIGN_BUDGET_EXHAUSTED,
-             CAMPAIGN_BUDGET_AVAILABLE)
+             CAMPAIGN_BUDGET_AVAILABLE, BALANCES_CHANGED)

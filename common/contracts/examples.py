@@ -130,6 +130,10 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "partner_id": PARTNER_ID, "enrollment_id": ENROLLMENT_ID, "day": "2026-11-29",
         "valid_clicks": 12, "first_click_at": "2026-11-29T08:00:00Z", "last_click_at": AT,
         "terms_version": 1, "terms": _cpc_terms()},
+    "tracking.stats_changed": {"rows": [
+        {"partner_id": PARTNER_ID, "campaign_id": CAMPAIGN_ID, "brand_id": BRAND_ID,
+         "day": "2026-11-29", "clicks": 41, "valid_clicks": 38, "conversions": 3,
+         "rejected_conversions": 1, "revenue": _money("540.00"), "revision": 45}]},
     # commissions
     "commissions.commission_created": _commission(),
     "commissions.commission_rejected": {**_commission("REJECTED"), "reason": "budget_exhausted"},
@@ -145,6 +149,14 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     "commissions.campaign_budget_available": {
         "campaign_id": CAMPAIGN_ID, "brand_id": BRAND_ID, "budget": _money("1500.00"),
         "reserved": _money("999.50"), "remaining": _money("500.50")},
+    "commissions.balances_changed": {
+        "ledgers": [{"partner_id": PARTNER_ID, "currency": "USD", "pending": "20.00",
+                     "approved": "100.00", "in_payout": "0.00", "paid": "250.00",
+                     "adjustments": "-5.00", "revision": 17, "updated_at": AT}],
+        "budgets": [{"campaign_id": CAMPAIGN_ID, "brand_id": BRAND_ID,
+                     "total": _money("1000.00"), "reserved": _money("375.00"),
+                     "exhausted": False, "pending_count": 1,
+                     "pending_amount": _money("20.00"), "revision": 9, "updated_at": AT}]},
     # payouts
     "payouts.payout_started": _payout(),
     "payouts.payout_paid": {**_payout(), "psp_reference": "psp_0001"},

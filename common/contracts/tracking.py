@@ -1,5 +1,7 @@
 """Events of the ``tracking`` service: attributed, rejected and reversed conversions,
-and batches of valid clicks for CPC terms."""
+batches of valid clicks for CPC terms, and the daily stats rows that changed (a batched
+snapshot a timer publishes every few seconds, for read models: never one per click or
+conversion)."""
 from marshmallow import fields, validate
 
 from common.contracts.base import EventContract
@@ -69,6 +71,29 @@ class ClicksAttributed(TolerantSchema):
     terms = fields.Nested(TermsSnapshot, required=True)
 
 
+class DailyStatsRow(TolerantSchema):
+    """One partner's traffic on one campaign during one UTC day, as tracking counts it
+    now (whole counters, not increments). ``revision`` goes up with every change of the
+    row: a consumer keeps the highest it has seen and ignores older ones, so a batch
+    redelivered or overtaken by a newer one never rolls a figure back."""
+
+    partner_id = Id(required=True)
+    campaign_id = Id(required=True)
+    brand_id = Id(required=True)
+    day = fields.Date(required=True)
+    clicks = fields.Integer(required=True, validate=validate.Range(min=0))
+    valid_clicks = fields.Integer(required=True, validate=validate.Range(min=0))
+    conversions = fields.Integer(required=True, validate=validate.Range(min=0))  # attributed
+    rejected_conversions = fields.Integer(required=True, validate=validate.Range(min=0))
+    revenue = money(required=True)   # attributed order amounts less refunds, campaign currency
+    revision = fields.Integer(required=True, validate=validate.Range(min=1))
+
+
+class StatsChanged(TolerantSchema):
+    rows = fields.List(fields.Nested(DailyStatsRow), required=True,
+                       validate=validate.Length(min=1))
+
+
 CONVERSION_ATTRIBUTED = EventContract(
     SOURCE, "conversion_attributed", 1, ConversionAttributed,
     "A conversion was attributed to a partner's click or code; carries the terms version "
@@ -83,5 +108,12 @@ CLICKS_ATTRIBUTED = EventContract(
     SOURCE, "clicks_attributed", 1, ClicksAttributed,
     "A batch of valid clicks for a partner on a CPC campaign, per UTC day.")
 
+STATS_CHANGED = EventContract(
+    SOURCE, "stats_changed", 1, StatsChanged,
+    "The daily stats rows (partner x campaign x UTC day) that changed since the previous "
+    "batch, each whole with its revision; published by a timer every few seconds "
+    "(`TRACKING.stats_changed_interval_seconds`), at most `stats_changed_max_rows` rows "
+    "per event.")
+
 CONTRACTS = (CONVERSION_ATTRIBUTED, CONVERSION_REJECTED, CONVERSION_REVERSED,
-             CLICKS_ATTRIBUTED)
+             CLICKS_ATTRIBUTED, STATS_CHANGED)
