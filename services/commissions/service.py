@@ -5,8 +5,9 @@ commissions for the payout saga.
 Each RPC validates its payload, hands a command or query to the bus, returns a DTO.
 Events arrive through the reliable ``event_handler`` (poison check, retries, dead
 letters, inbox): tracking's conversions and clicks to price, campaigns' snapshots for
-the budgets. Two timers approve commissions whose hold is over and apply refunds a
-crash left parked.
+the budgets. Timers approve commissions whose hold is over, apply refunds a crash left
+parked, and publish the ledgers and budgets that changed (``balances_changed``, for the
+BFF's dashboards).
 """
 from __future__ import annotations
 
@@ -81,6 +82,12 @@ class CommissionsService(health.HealthMixin):
     def approve_due_commissions(self):
         return self.bus.handle(commands.ApproveDueCommissions(
             limit=self.bus.settings.approval_batch_size))
+
+    @timer(SECTION, "balances_changed_interval_seconds", default=2)
+    def publish_balances_changes(self):
+        """The ledgers and budgets changed since the last batch, as ``balances_changed``."""
+        return self.bus.handle(commands.PublishBalancesChanges(
+            max_rows=self.bus.settings.balances_batch_rows))
 
     @timer(SECTION, "parked_refunds_interval_seconds", default=10)
     def apply_parked_refunds(self):

@@ -82,6 +82,14 @@ class FollowCampaignBudget(Command):
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class PublishBalancesChanges(Command):
+    """Timer: the ledgers and campaign budgets changed since their last batch, at most
+    ``max_rows`` of each per ``balances_changed`` event."""
+
+    max_rows: int = 500
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class ApplyParkedRefunds(Command):
     """Timer: refunds still parked although their commission exists (a crash between
     the two commits that normally apply them)."""

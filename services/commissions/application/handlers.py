@@ -23,6 +23,7 @@ from services.commissions.application.ports import CommissionsUnitOfWork
 from services.commissions.application.postings import Postings
 from services.commissions.domain import ids
 from services.commissions.domain.adjustment import Adjustment
+from services.commissions.domain.balances import BalancesSnapshot
 from services.commissions.domain.campaign_budget import BUDGET_EXHAUSTED, CampaignBudget
 from services.commissions.domain.commission import Commission, Refund, Source
 from services.commissions.domain.payout_hold import HoldStatus, PayoutHold
@@ -261,6 +262,7 @@ def _approve_chunk(uow: CommissionsUnitOfWork, clock, commission_ids: Sequence[s
         approved = [c for c in commissions if c.approve_if_due(now)]
         for commission in approved:
             uow.commissions.save(commission)
+        _note_pending_changed(uow, {c.campaign_id for c in approved}, now)
         postings.post()
         uow.commit()
     return len(approved)
@@ -271,6 +273,7 @@ def approve_commission(cmd: commands.ApproveCommission, uow: CommissionsUnitOfWo
     def approve(commission: Commission, now) -> None:
         commission.check_owner(cmd.acting_brand_id)
         commission.approve(now)
+        _note_pending_changed(uow, {commission.campaign_id}, now)
 
     _change(uow, clock, cmd.commission_id, approve)
 
@@ -302,6 +305,40 @@ def _change(uow: CommissionsUnitOfWork, clock, commission_id: str, change: Calla
         postings.post()
         uow.commit()
     return result
+
+
+def _note_pending_changed(uow: CommissionsUnitOfWork, campaign_ids: Iterable[str], now) -> None:
+    """Commissions left PENDING without touching their budgets: the budget rows change
+    too (locked by id, after the commissions, before the ledgers), so balances_changed
+    carries each campaign's PENDING count and amount at a new revision."""
+    for campaign_id in sorted(campaign_ids):
+        budget = uow.budgets.get(campaign_id, for_update=True)
+        if budget is not None:
+            budget.note_pending_changed(now)
+            uow.budgets.save(budget)
+
+
+# --- read models' snapshots ---------------------------------------------------------------
+@HANDLERS.command(commands.PublishBalancesChanges)
+def publish_balances_changes(cmd: commands.PublishBalancesChanges, uow: CommissionsUnitOfWork,
+                             clock) -> int:
+    """Timer: the campaign budgets and partner ledgers changed since their last batch,
+    ``max_rows`` of each per ``balances_changed`` event and transaction, until none is
+    left. A look first: nothing changed (between bursts) opens no write transaction."""
+    published = 0
+    while True:
+        with uow.peek():
+            if not uow.balances.any_changed():
+                return published
+        with uow:
+            budgets = uow.balances.changed_budgets(cmd.max_rows)  # budgets, then ledgers
+            ledgers = uow.balances.changed_ledgers(cmd.max_rows)
+            if budgets or ledgers:
+                uow.balances.publish(BalancesSnapshot.of(ledgers, budgets, clock()))
+            uow.commit()
+        published += len(budgets) + len(ledgers)
+        if max(len(budgets), len(ledgers)) < cmd.max_rows:
+            return published
 
 
 # --- payout saga steps ------------------------------------------------------------------

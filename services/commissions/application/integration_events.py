@@ -4,6 +4,7 @@ from __future__ import annotations
 from common.contracts import commissions as contracts
 from common.seedwork.application.integration import EventTranslator
 from common.seedwork.domain.clock import isoformat
+from services.commissions.domain import balances
 from services.commissions.domain import campaign_budget as budgets
 from services.commissions.domain import commission as domain
 
@@ -53,3 +54,20 @@ TRANSLATOR.register(budgets.CampaignBudgetExhausted, contracts.CAMPAIGN_BUDGET_E
                     budget_payload)
 TRANSLATOR.register(budgets.CampaignBudgetAvailable, contracts.CAMPAIGN_BUDGET_AVAILABLE,
                     budget_payload)
+
+
+@TRANSLATOR.maps(balances.BalancesChanged, contracts.BALANCES_CHANGED)
+def balances_changed(event: balances.BalancesChanged) -> dict:
+    snapshot = event.snapshot
+    return {
+        "ledgers": [{"partner_id": ledger.partner_id, "currency": ledger.currency,
+                     **{bucket.value: amount.format_amount()
+                        for bucket, amount in ledger.balances.items()},
+                     "revision": ledger.revision, "updated_at": isoformat(ledger.updated_at)}
+                    for ledger in snapshot.ledgers],
+        "budgets": [{"campaign_id": budget.campaign_id, "brand_id": budget.brand_id,
+                     "total": budget.total.to_dict(), "reserved": budget.reserved.to_dict(),
+                     "exhausted": budget.exhausted, "pending_count": budget.pending_count,
+                     "pending_amount": budget.pending_amount.to_dict(),
+                     "revision": budget.revision, "updated_at": isoformat(budget.updated_at)}
+                    for budget in snapshot.budgets]}

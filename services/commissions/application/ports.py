@@ -9,6 +9,7 @@ from typing import Protocol
 from common.seedwork.application.unit_of_work import UnitOfWork
 from common.seedwork.domain.money import Money
 from services.commissions.domain.adjustment import Adjustment
+from services.commissions.domain.balances import BalancesSnapshot, BudgetBalance, LedgerBalance
 from services.commissions.domain.campaign_budget import CampaignBudget
 from services.commissions.domain.clicks import DailyClickAllowance
 from services.commissions.domain.commission import Commission, Refund
@@ -61,6 +62,18 @@ class CampaignBudgets(Protocol):
         """What the commissions already recorded for the campaign owe."""
 
 
+class Balances(Protocol):
+    """Ledgers and budgets marked changed, for the ``balances_changed`` batches."""
+
+    def any_changed(self) -> bool: ...
+    def changed_budgets(self, limit: int) -> list[BudgetBalance]:
+        """Budgets changed since last published (with their PENDING commissions),
+        locked against other instances."""
+    def changed_ledgers(self, limit: int) -> list[LedgerBalance]: ...
+    def publish(self, snapshot: BalancesSnapshot) -> None:
+        """Unmark the snapshot's rows (at the revisions it carries); its event goes out."""
+
+
 class ParkedRefunds(Protocol):
     """Refunds that arrived before their conversion's commission existed."""
 
@@ -79,3 +92,4 @@ class CommissionsUnitOfWork(UnitOfWork, Protocol):
     allowances: AllowanceRepository
     budgets: CampaignBudgets
     parked_refunds: ParkedRefunds
+    balances: Balances

@@ -12,6 +12,7 @@ SECTION = "COMMISSIONS"
 class CommissionsSettings:
     approval_batch_size: int = 500        # commissions approved per timer run
     parked_refunds_batch_size: int = 100  # parked refunds applied per timer run
+    balances_batch_rows: int = 500        # ledgers (and budgets) per balances_changed event
 
     @classmethod
     def from_config(cls, section: Mapping[str, Any] | None) -> "CommissionsSettings":
@@ -19,4 +20,6 @@ class CommissionsSettings:
         return cls(
             approval_batch_size=int(values.get("approval_batch_size", cls.approval_batch_size)),
             parked_refunds_batch_size=int(values.get("parked_refunds_batch_size",
-                                                     cls.parked_refunds_batch_size)))
+                                                     cls.parked_refunds_batch_size)),
+            balances_batch_rows=int(values.get("balances_changed_max_rows",
+                                               cls.balances_batch_rows)))

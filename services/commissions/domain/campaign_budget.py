@@ -109,6 +109,11 @@ class CampaignBudget(AggregateRoot):
         self.updated_at = now
         self._note_exhaustion(now)
 
+    def note_pending_changed(self, now: datetime) -> None:
+        """Commissions of the campaign left PENDING (approved): what it owes is the same,
+        but the figures read models show of it (its PENDING commissions) changed."""
+        self.updated_at = now
+
     def _note_exhaustion(self, now: datetime) -> None:
         if self.remaining < self.smallest:
             self._exhaust(now)

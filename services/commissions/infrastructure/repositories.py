@@ -136,7 +136,7 @@ class SqlLedgerRepository(_Locking):
 
     def _to_row(self, ledger: PartnerLedger) -> dict:
         return {"id": ledger.id, "partner_id": ledger.partner_id, "currency": ledger.currency,
-                "updated_at": ledger.updated_at,
+                "updated_at": ledger.updated_at, "changed": True,  # for balances_changed
                 **{bucket.value: ledger.balances[bucket] for bucket in Bucket}}
 
     def _from_row(self, row) -> PartnerLedger:
@@ -190,7 +190,8 @@ class SqlCampaignBudgetRepository(SqlAlchemyRepository[CampaignBudget]):
         return {"id": budget.id, "brand_id": budget.brand_id, "currency": budget.currency,
                 "total": budget.total.amount, "reserved": budget.reserved.amount,
                 "smallest": budget.smallest.amount, "revision": budget.revision,
-                "exhausted": budget.exhausted, "updated_at": budget.updated_at}
+                "exhausted": budget.exhausted, "updated_at": budget.updated_at,
+                "changed": True}  # for balances_changed
 
     def _from_row(self, row) -> CampaignBudget:
         return CampaignBudget(

@@ -1,4 +1,9 @@
-"""SQLAlchemy tables of the commissions database (must match the migrations; a test checks)."""
+"""SQLAlchemy tables of the commissions database (must match the migrations; a test checks).
+
+``ledgers`` and ``campaign_budgets`` rows are marked ``changed`` by every change; a timer
+publishes the marked rows as ``balances_changed`` batches and clears the mark (the
+partial indexes hold the marked rows only).
+"""
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -11,6 +16,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase
 
@@ -83,8 +89,11 @@ ledgers = Table(
     Column("adjustments", DecimalType(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
     Column("version", Integer, nullable=False),
+    Column("changed", Boolean, nullable=False, server_default=text("true")),
     Index("ix_ledgers_partner", "partner_id"),
     Index("ix_ledgers_currency", "currency"),
+    Index("ix_ledgers_changed", "changed", sqlite_where=text("changed = 1"),
+          postgresql_where=text("changed")),
 )
 
 payout_holds = Table(
@@ -124,6 +133,9 @@ campaign_budgets = Table(
     Column("exhausted", Boolean, nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
     Column("version", Integer, nullable=False),
+    Column("changed", Boolean, nullable=False, server_default=text("true")),
+    Index("ix_campaign_budgets_changed", "changed", sqlite_where=text("changed = 1"),
+          postgresql_where=text("changed")),
 )
 
 parked_refunds = Table(

@@ -4,6 +4,7 @@ from __future__ import annotations
 from sqlalchemy.engine import Connection
 
 from common.seedwork.infrastructure.unit_of_work import SqlAlchemyUnitOfWork
+from services.commissions.infrastructure.balances import SqlBalances
 from services.commissions.infrastructure.repositories import (
     SqlAdjustmentRepository,
     SqlAllowanceRepository,
@@ -23,6 +24,7 @@ class SqlCommissionsUnitOfWork(SqlAlchemyUnitOfWork):
     allowances: SqlAllowanceRepository
     budgets: SqlCampaignBudgetRepository
     parked_refunds: SqlParkedRefunds
+    balances: SqlBalances
 
     def _bind(self, connection: Connection) -> None:
         self.commissions = SqlCommissionRepository(connection)
@@ -32,3 +34,4 @@ class SqlCommissionsUnitOfWork(SqlAlchemyUnitOfWork):
         self.allowances = SqlAllowanceRepository(connection)
         self.budgets = SqlCampaignBudgetRepository(connection)
         self.parked_refunds = SqlParkedRefunds(connection)
+        self.balances = SqlBalances(connection)

@@ -5,8 +5,9 @@ from common.seedwork.application.unit_of_work import AbstractRepository
 from common.seedwork.domain.money import Money
 from common.seedwork.infrastructure.memory import InMemoryRepository, InMemoryUnitOfWork
 from services.commissions.application.integration_events import TRANSLATOR
+from services.commissions.domain.balances import BudgetBalance, LedgerBalance
 from services.commissions.domain.clicks import DailyClickAllowance, allowance_id
-from services.commissions.domain.ledger import PartnerLedger, ledger_id
+from services.commissions.domain.ledger import Bucket, PartnerLedger, ledger_id
 
 
 class FakeCommissions(InMemoryRepository):
@@ -86,11 +87,62 @@ class FakeParkedRefunds(AbstractRepository):
         return sorted({c for c, _ in self.items if c in known})[:limit]
 
 
+class FakeBalances(AbstractRepository):
+    """A ledger or budget is changed while its version differs from the one last
+    published (the SQL marks the row at each save: the same thing)."""
+
+    def __init__(self, entries):
+        super().__init__()
+        self._entries = entries  # () -> (ledgers, budgets, commissions repositories)
+        self.published: dict[tuple[str, str], int] = {}
+
+    def _changed(self, kind, items, limit=None):
+        found = sorted((item for item in items.values()
+                        if self.published.get((kind, item.id)) != item.version),
+                       key=lambda item: item.id)
+        return found[:limit]
+
+    def any_changed(self):
+        ledgers, budgets, _ = self._entries()
+        return bool(self._changed("ledger", ledgers.items) or
+                    self._changed("budget", budgets.items))
+
+    def changed_budgets(self, limit):
+        _, budgets, commissions = self._entries()
+        balances = []
+        for budget in self._changed("budget", budgets.items, limit):
+            pending = [c.amount for c in commissions.items.values()
+                       if c.campaign_id == budget.id and c.status.value == "PENDING"]
+            balances.append(BudgetBalance(
+                campaign_id=budget.id, brand_id=budget.brand_id, total=budget.total,
+                reserved=budget.reserved, exhausted=budget.exhausted,
+                pending_count=len(pending),
+                pending_amount=sum(pending, Money.zero(budget.currency)),
+                revision=budget.version, updated_at=budget.updated_at))
+        return balances
+
+    def changed_ledgers(self, limit):
+        ledgers, _, _ = self._entries()
+        return [LedgerBalance(partner_id=ledger.partner_id, currency=ledger.currency,
+                              balances={b: ledger.balance(b) for b in Bucket},
+                              revision=ledger.version, updated_at=ledger.updated_at)
+                for ledger in self._changed("ledger", ledgers.items, limit)]
+
+    def publish(self, snapshot):
+        for budget in snapshot.budgets:
+            self.published[("budget", budget.campaign_id)] = budget.revision
+        for ledger in snapshot.ledgers:
+            self.published[("ledger", ledger_id(ledger.partner_id, ledger.currency))] = (
+                ledger.revision)
+        self._track(snapshot)
+
+
 def fake_uow():
     commissions = FakeCommissions()
     uow = InMemoryUnitOfWork(
         translator=TRANSLATOR, commissions=commissions, adjustments=FakeAdjustments(),
         ledgers=FakeLedgers(), holds=InMemoryRepository(), allowances=FakeAllowances(),
         budgets=FakeCampaignBudgets(lambda: (uow.commissions, uow.adjustments)),
-        parked_refunds=FakeParkedRefunds(commissions))
+        parked_refunds=FakeParkedRefunds(commissions),
+        balances=FakeBalances(lambda: (uow.ledgers, uow.budgets, uow.commissions)))
     return uow
