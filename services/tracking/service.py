@@ -4,7 +4,8 @@ rules, refunds, CPC click batches, and the stats read model.
 Each RPC validates its payload, hands a command or query to the bus, returns a DTO.
 The BFF's redirects arrive as ``clicks_captured`` messages (recorded once each).
 Campaigns' and partners' events keep the local replicas the hot path reads (never an
-RPC); timers publish CPC click batches and purge old flooding counters.
+RPC); timers publish CPC click batches, the daily stats rows that changed
+(``stats_changed``, for the BFF's dashboards) and purge old flooding counters.
 """
 from __future__ import annotations
 
@@ -121,6 +122,13 @@ class TrackingService(health.HealthMixin):
            DEFAULTS["housekeeping_interval_seconds"])
     def purge_flood_counters(self):
         self.bus.handle(commands.PurgeFloodCounters())
+
+    @timer(CONFIG_SECTION, "stats_changed_interval_seconds",
+           DEFAULTS["stats_changed_interval_seconds"])
+    def publish_stats_changes(self):
+        """The daily stats rows changed since the last batch, as ``stats_changed``."""
+        return self.bus.handle(commands.PublishStatsChanges(
+            max_rows=self.bus.settings.stats_batch_rows))
 
     # replicas: campaigns -----------------------------------------------------------------
     @event_handler(campaigns.CAMPAIGN_CREATED)

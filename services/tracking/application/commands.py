@@ -59,6 +59,14 @@ class PurgeFloodCounters(Command):
     """Forget flooding counters older than their retention (periodic)."""
 
 
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class PublishStatsChanges(Command):
+    """Publish the daily stats rows changed since their last batch (periodic), at most
+    ``max_rows`` per ``stats_changed`` event."""
+
+    max_rows: int = 500
+
+
 # --- replicas (from other services' events) ---------------------------------------------
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class ReplicateCampaign(Command):

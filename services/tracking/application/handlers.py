@@ -27,6 +27,7 @@ from services.tracking.domain.clicks import (
 from services.tracking.domain.conversion import Conversion, DuplicateOrder, default_refund_id
 from services.tracking.domain.fraud import FloodGate
 from services.tracking.domain.references import ReferralTarget
+from services.tracking.domain.stats import StatsSnapshot
 from services.tracking.domain.terms import MAX_ATTRIBUTION_WINDOW, TermsHistory, TermsVersion
 
 log = logging.getLogger(__name__)
@@ -166,6 +167,27 @@ def purge_flood_counters(cmd: commands.PurgeFloodCounters, uow: TrackingUnitOfWo
         purged = uow.clicks.purge_flood_counts(clock() - settings.flood_counter_retention)
         uow.commit()
     return purged
+
+
+@HANDLERS.command(commands.PublishStatsChanges)
+def publish_stats_changes(cmd: commands.PublishStatsChanges, uow: TrackingUnitOfWork,
+                          clock: Clock) -> int:
+    """Timer: the daily stats rows changed since their last batch, ``max_rows`` per
+    ``stats_changed`` event and transaction, until none is left. A look first: when
+    nothing changed (the usual case between bursts) no write transaction is opened."""
+    published = 0
+    while True:
+        with uow.peek():
+            if not uow.stats.any_changed():
+                return published
+        with uow:
+            rows = uow.stats.changed(cmd.max_rows)
+            if rows:
+                uow.stats.publish(StatsSnapshot.of(rows, clock()))
+            uow.commit()
+        published += len(rows)
+        if len(rows) < cmd.max_rows:
+            return published
 
 
 @HANDLERS.command(commands.RecordPartnerIp)

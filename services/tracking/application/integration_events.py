@@ -7,7 +7,8 @@ from __future__ import annotations
 from common.contracts import tracking as contracts
 from common.seedwork.application.integration import EventTranslator
 from common.seedwork.domain.clock import isoformat
-from services.tracking.domain import billing, conversion
+from common.seedwork.domain.money import Money
+from services.tracking.domain import billing, conversion, stats
 
 TRANSLATOR = EventTranslator()
 
@@ -64,3 +65,14 @@ def clicks_attributed(event: billing.ValidClicksBatched) -> dict:
         "terms_version": batch.terms.version,
         "terms": batch.terms.snapshot,
     }
+
+
+@TRANSLATOR.maps(stats.StatsChanged, contracts.STATS_CHANGED)
+def stats_changed(event: stats.StatsChanged) -> dict:
+    return {"rows": [{
+        "partner_id": row.partner_id, "campaign_id": row.campaign_id,
+        "brand_id": row.brand_id, "day": row.day.isoformat(), "clicks": row.clicks,
+        "valid_clicks": row.valid_clicks, "conversions": row.conversions,
+        "rejected_conversions": row.rejected_conversions,
+        "revenue": Money(row.revenue, row.currency).to_dict(), "revision": row.revision}
+        for row in event.snapshot.rows]}

@@ -18,6 +18,7 @@ from services.tracking.domain.references import (
     PartnerRef,
     ReferralTarget,
 )
+from services.tracking.domain.stats import DailyStatsRow, StatsSnapshot
 from services.tracking.domain.terms import TermsHistory, TermsVersion
 
 
@@ -72,6 +73,11 @@ class ClickBatches(Protocol):
 
 class Stats(Protocol):
     def add(self, tallies: Tallies) -> None: ...
+    def any_changed(self) -> bool: ...
+    def changed(self, limit: int) -> list[DailyStatsRow]:
+        """Rows changed since last published, locked against other instances."""
+    def publish(self, snapshot: StatsSnapshot) -> None:
+        """Unmark the snapshot's rows (at the revisions it carries); its event goes out."""
 
 
 class TrackingUnitOfWork(UnitOfWork, Protocol):

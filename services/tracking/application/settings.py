@@ -20,6 +20,8 @@ DEFAULTS: dict[str, Any] = {
     "clicks_attributed_max_clicks": 5000,   # per transaction of the batching task
     "flood_counter_retention_minutes": 60,
     "housekeeping_interval_seconds": 300,
+    "stats_changed_interval_seconds": 2,    # changed daily stats rows leave this often
+    "stats_changed_max_rows": 500,          # per stats_changed event (and transaction)
 }
 
 
@@ -30,6 +32,7 @@ class TrackingSettings:
     max_clock_skew: timedelta = timedelta(minutes=5)
     billing_chunk: int = 5000
     flood_counter_retention: timedelta = timedelta(hours=1)
+    stats_batch_rows: int = 500  # daily stats rows per stats_changed event
     # how long record_conversion waits for a lately minted click id still on its way from
     # the BFF (0: not at all)
     click_arrival_wait: timedelta = timedelta(seconds=3)
@@ -51,6 +54,7 @@ class TrackingSettings:
             billing_chunk=int(values["clicks_attributed_max_clicks"]),
             flood_counter_retention=timedelta(
                 minutes=float(values["flood_counter_retention_minutes"])),
+            stats_batch_rows=int(values["stats_changed_max_rows"]),
             click_arrival_wait=timedelta(seconds=float(values["click_arrival_wait_seconds"])),
         )
 

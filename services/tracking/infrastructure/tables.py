@@ -5,7 +5,8 @@
 * clicks (append-only), click_counters (flooding: clicks per code, IP and minute) and
   parked_clicks (redirected by the BFF on a code whose enrollment is still on its way);
 * conversions and conversion_refunds;
-* the stats read model: campaign_daily_stats and partner_daily_stats.
+* the stats read model: campaign_daily_stats and partner_daily_stats (whose changed rows
+  leave as ``stats_changed`` batches: ``revision`` and ``changed``).
 """
 from sqlalchemy import (
     JSON,
@@ -19,6 +20,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase
 
@@ -197,7 +199,12 @@ partner_daily_stats = Table(
     Column("partner_id", ID, nullable=False),
     Column("campaign_id", ID, nullable=False),
     *_counters(),
+    Column("revision", Integer, nullable=False, server_default="1"),  # +1 per change
+    # changed since the last stats_changed batch (the timer clears it as it publishes)
+    Column("changed", Boolean, nullable=False, server_default=text("true")),
     PrimaryKeyConstraint("partner_id", "campaign_id", "day", name="pk_partner_daily_stats"),
+    Index("ix_partner_daily_stats_changed", "changed", sqlite_where=text("changed = 1"),
+          postgresql_where=text("changed")),
 )
 
 outbox_messages, inbox_messages = add_messaging_tables(metadata)

@@ -10,6 +10,7 @@ from services.tracking.application.projections import DailyTally
 from services.tracking.domain.clicks import ClickTrace
 from services.tracking.domain.conversion import DuplicateOrder
 from services.tracking.domain.references import ReferralTarget
+from services.tracking.domain.stats import DailyStatsRow
 from services.tracking.domain.terms import TermsHistory
 
 
@@ -138,16 +139,48 @@ class FakeConversions(InMemoryRepository):
 
 
 class FakeStats(AbstractRepository):
-    def __init__(self):
+    """Rows by (campaign, partner, day), each with its revision; ``marked``: changed
+    since last published. ``references``: the campaigns' brand and currency."""
+
+    def __init__(self, references: FakeReferences | None = None):
         super().__init__()
         self.rows: dict = defaultdict(DailyTally)
+        self.revisions: Counter = Counter()
+        self.marked: set = set()
+        self.references = references or FakeReferences()
 
     def add(self, tallies):
         for key, tally in tallies.items():
             self.rows[key] += tally
+            self.revisions[key] += 1
+            self.marked.add(key)
+
+    def any_changed(self):
+        return bool(self.marked)
+
+    def changed(self, limit):
+        rows = []
+        for key in sorted(self.marked)[:limit]:
+            campaign_id, partner_id, day = key
+            campaign, tally = self.references.campaigns[campaign_id][0], self.rows[key]
+            rows.append(DailyStatsRow(
+                partner_id=partner_id, campaign_id=campaign_id, brand_id=campaign.brand_id,
+                day=day, clicks=tally.clicks, valid_clicks=tally.valid_clicks,
+                conversions=tally.conversions, rejected_conversions=tally.rejected,
+                revenue=tally.revenue, currency=campaign.currency,
+                revision=self.revisions[key]))
+        return rows
+
+    def publish(self, snapshot):
+        for row in snapshot.rows:
+            key = (row.campaign_id, row.partner_id, row.day)
+            if self.revisions[key] == row.revision:
+                self.marked.discard(key)
+        self._track(snapshot)
 
 
 def fake_uow() -> InMemoryUnitOfWork:
-    return InMemoryUnitOfWork(translator=TRANSLATOR, references=FakeReferences(),
+    references = FakeReferences()
+    return InMemoryUnitOfWork(translator=TRANSLATOR, references=references,
                               clicks=FakeClicks(), conversions=FakeConversions(),
-                              stats=FakeStats())
+                              stats=FakeStats(references))
