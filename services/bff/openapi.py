@@ -157,6 +157,7 @@ def _responses(declared: Route) -> dict[str, Any]:
         statuses.add("404")
     if declared.public and declared.body is not None:
         statuses.add("409")  # e.g. signing up with an email already registered
+    statuses.update(str(status) for status in declared.errors)
     answers = {str(declared.status): success}
     answers.update({status: _ERRORS[status][0] for status in sorted(statuses)})
     return answers

@@ -81,6 +81,7 @@ class Route:
     media_type: str = "application/json"  # of the success answer (the docs page: HTML)
     scope: str | None = None  # the API-key scope that opens it (default: reads of brands)
     keyless: bool = False     # never with an API key (managing keys, users, sessions)
+    errors: tuple[int, ...] = ()  # error statuses a public route answers beyond the usual
 
     @property
     def name(self) -> str:

@@ -26,7 +26,7 @@ MAX_USER_AGENT = 500
 
 
 @route("POST", "/api/v1/auth/login", limit="login", body=schemas.LoginBody,
-       response=schemas.LoginOut, tag=TAG,
+       response=schemas.LoginOut, tag=TAG, errors=(401, 403),
        summary="Log in with email and password: sets the session cookie, answers the CSRF "
                "token")
 def log_in(call):
