@@ -1,4 +1,5 @@
--- One database per service (the migrate job would create missing ones too).
+-- One database per service, and the BFF's read model (the migrate job would create
+-- missing ones too).
 CREATE DATABASE alpes_partners;
 CREATE DATABASE alpes_campaigns;
 CREATE DATABASE alpes_tracking;
@@ -6,3 +7,4 @@ CREATE DATABASE alpes_commissions;
 CREATE DATABASE alpes_payouts;
 CREATE DATABASE alpes_identity;
 CREATE DATABASE alpes_webhooks;
+CREATE DATABASE alpes_bff;

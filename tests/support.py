@@ -36,6 +36,11 @@ def migrated(service: str, uri: str) -> str:
     return uri
 
 
+def read_model(make_db_uri) -> dict[str, str]:
+    """The BFF's ``db_uris``: a fresh, migrated SQLite read model (the dashboards')."""
+    return {"bff": migrated("bff", make_db_uri("sqlite", "bff"))}
+
+
 def wait_for(predicate: Callable[[], Any], timeout: float = 10.0, interval: float = 0.05,
              message: str = "condition") -> Any:
     deadline = time.monotonic() + timeout
@@ -107,3 +112,18 @@ def partners_bus(uri: str):
     uow = SqlPartnersUnitOfWork(database, outbox=OutboxStore(outbox_table(metadata)),
                                 inbox=InboxStore(inbox_table(metadata)), translator=TRANSLATOR)
     return MessageBus(uow, HANDLERS, {"clock": utcnow}), database
+
+
+def publish_event(config: dict, contract, payload: dict, occurred_at=None) -> dict:
+    """Publish one contract-valid event the way a service's outbox relay does
+    (``<source>.events`` exchange, routing key = its type); the envelope sent."""
+    from common.seedwork.application.integration import IntegrationEvent
+
+    message = IntegrationEvent.new(source=contract.source, type=contract.name,
+                                   version=contract.version, occurred_at=occurred_at,
+                                   payload=contract.serialize(payload)).to_message()
+    exchange = get_event_exchange(contract.source, config)
+    with Connection(config["AMQP_URI"]) as conn:
+        conn.Producer(serializer="json").publish(
+            message, exchange=exchange, routing_key=message["type"], declare=[exchange])
+    return message

@@ -21,10 +21,11 @@ from services.bff.routing import Call, Reply, Route
 JSON_TYPES = ("application/json",)
 
 
-def handle(route: Route, request, path_values: dict, *, edge, rpc, request_id: str
-           ) -> Response:
+def handle(route: Route, request, path_values: dict, *, edge, rpc, request_id: str,
+           bus=None) -> Response:
     try:
-        call = prepare(route, request, path_values, edge=edge, rpc=rpc, request_id=request_id)
+        call = prepare(route, request, path_values, edge=edge, rpc=rpc, request_id=request_id,
+                       bus=bus)
         return render(route, route.handler(call, **call.path))
     except Exception as failure:  # noqa: BLE001 -- every failure gets the one error shape
         error = errors.from_exception(failure)
@@ -32,7 +33,8 @@ def handle(route: Route, request, path_values: dict, *, edge, rpc, request_id: s
         return responses.error_response(error, request_id, html_page=html)
 
 
-def prepare(route: Route, request, path_values: dict, *, edge, rpc, request_id: str) -> Call:
+def prepare(route: Route, request, path_values: dict, *, edge, rpc, request_id: str,
+            bus=None) -> Call:
     ip = client_ip(request, edge.settings.trust_forwarded_for)
     principal = None
     if route.public:
@@ -50,7 +52,7 @@ def prepare(route: Route, request, path_values: dict, *, edge, rpc, request_id: 
         # after validation: refused input never costs an RPC
         edge.credentials.check_standing(principal, rpc)
     return Call(principal=principal, path=path, body=body, query=query, rpc=rpc,
-                request=request, request_id=request_id, client_ip=ip, edge=edge)
+                request=request, request_id=request_id, client_ip=ip, edge=edge, bus=bus)
 
 
 def _validated(route: Route, request, path_values: dict, settings) -> tuple[dict, dict, dict]:
@@ -84,7 +86,7 @@ def render(route: Route, result: Any) -> Response:
     status, headers = route.status, {}
     if isinstance(result, Reply):
         status, headers, result = result.status, dict(result.headers), result.body
-    if route.response_schema is not None:
+    if route.response_schema is not None and not route.dumped:
         result = route.response_schema.dump(result)
     return responses.json_response(result, status, headers)
 

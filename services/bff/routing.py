@@ -48,6 +48,7 @@ class Call:
     request_id: str
     client_ip: str
     edge: Any  # the BFF's shared state: settings, token codec, config
+    bus: Any = None  # the worker's message bus over the BFF's read model (dashboards)
 
     @property
     def settings(self):
@@ -82,6 +83,9 @@ class Route:
     scope: str | None = None  # the API-key scope that opens it (default: reads of brands)
     keyless: bool = False     # never with an API key (managing keys, users, sessions)
     errors: tuple[int, ...] = ()  # error statuses a public route answers beyond the usual
+    # the handler's answer is already in the response's shape (built by the read model's
+    # views, checked against the schema by the tests): sent as it is, not dumped again
+    dumped: bool = False
 
     @property
     def name(self) -> str:

@@ -3,8 +3,10 @@
 One ``@http`` entrypoint per declared route (see ``services.bff.api``), mounted from the
 route table; each request runs in its own worker and goes through ``pipeline.handle``:
 authenticate, authorize, validate, call the services by RPC (with timeouts), answer.
-The BFF stores nothing: its only state is the rate limiter's counts -- in memory for one
-instance, or in Redis when several instances share them (``BFF.rate_limit_storage``).
+The BFF owns no business data: it keeps the rate limiter's counts -- in memory for one
+instance, or in Redis when several instances share them (``BFF.rate_limit_storage``) --
+and the dashboards' read model, a copy of other services' state kept by their events in
+its own database (``read_model.py``), which the dashboards answer from without an RPC.
 """
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from nameko.events import event_handler as nameko_event_handler
 
 from common.contracts import identity, partners
 from common.nameko import context, health
-from services.bff import pipeline, web
+from services.bff import pipeline, read_model, web
 from services.bff.api import ROUTES
 from services.bff.dependencies import BffRpcClient, Edge
 
@@ -27,7 +29,11 @@ def revocation(contract):
                                 reliable_delivery=False)
 
 
-class BffService(health.HealthMixin):
+class BffService(read_model.DashboardsReadModel, health.HealthMixin):
+    """The HTTP API, and the dashboards' read model it answers them from (kept by events:
+    ``services/bff/read_model.py``, imported as a module: ``nameko run`` would take a
+    class imported here for a service of its own)."""
+
     name = "bff"
 
     rpc = BffRpcClient()
@@ -36,7 +42,7 @@ class BffService(health.HealthMixin):
 
     def dispatch(self, route, request, path_values):
         return pipeline.handle(route, request, path_values, edge=self.edge, rpc=self.rpc,
-                               request_id=self.request_id)
+                               request_id=self.request_id, bus=self.bus)
 
     # credentials revoked elsewhere: dropped from this instance's cache at once -----------
     @revocation(identity.SESSION_REVOKED)

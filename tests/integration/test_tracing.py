@@ -27,7 +27,7 @@ from services.partners.service import PartnersService
 from services.tracking.service import TrackingService
 from tests.integration.bff.client import Api
 from tests.integration.bff.conftest import SECRET
-from tests.support import migrated, service_config, wait_for
+from tests.support import migrated, read_model, service_config, wait_for
 
 TRACED = {"TRACING": {"enabled": True, "exporter": "memory"},
           "TRACKING": {"too_fast_min_seconds": 0, "self_referral_enabled": False},
@@ -53,8 +53,8 @@ def platform(container_factory, rabbit_config, make_db_uri, monkeypatch, spans):
                         CommissionsService):
         container_factory(service_cls, service_config(rabbit_config, uris, **TRACED)).start()
     port = find_free_port()
-    config = service_config(rabbit_config, {}, WEB_SERVER_ADDRESS=f"127.0.0.1:{port}",
-                            **TRACED)
+    config = service_config(rabbit_config, read_model(make_db_uri),
+                            WEB_SERVER_ADDRESS=f"127.0.0.1:{port}", **TRACED)
     container_factory(BffService, config).start()
     return Api(f"http://127.0.0.1:{port}", config), config
 

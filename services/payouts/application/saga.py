@@ -6,8 +6,11 @@ transaction. A crash between the two repeats the call on resume, which is safe: 
 call is idempotent by payout id (the PSP's idempotency key is the payout id).
 
 * a step that raises has an unknown outcome: it is logged as ERROR and repeated after
-  ``retry_delay`` -- except the compensation, whose failure is final until an operator
-  retries it (COMPENSATION_FAILED);
+  ``retry_delay`` -- except the compensation: a release that commissions does not answer
+  (``ServiceUnavailable``: a timeout, a loaded or restarting service) is asked again at
+  once, up to ``COMPENSATION_ATTEMPTS`` times in all (release is idempotent by payout
+  id; each attempt already waited the RPC timeout), and only then is its failure final
+  until an operator retries it (COMPENSATION_FAILED);
 * a runner that lost its lease (it took longer than the lease and another runner claimed
   the saga) cannot save (version check) and stops.
 """
@@ -18,7 +21,7 @@ import logging
 from collections.abc import Callable
 from datetime import timedelta
 
-from common.seedwork.errors import ConcurrencyConflict
+from common.seedwork.errors import ConcurrencyConflict, ServiceUnavailable
 from services.payouts.application.ports import (
     CommissionsLedger,
     Hold,
@@ -31,6 +34,7 @@ from services.payouts.domain.payout import Payout
 
 log = logging.getLogger(__name__)
 CrashPoint = Callable[..., None]
+COMPENSATION_ATTEMPTS = 3
 
 
 def _hold(payout: Payout, now, outcome: Hold) -> None:
@@ -87,6 +91,20 @@ class SagaRunner:
         return payout
 
     def _call(self, step: str, payout: Payout):
+        if step != "compensate":
+            return self._call_once(step, payout)
+        for attempt in range(1, COMPENSATION_ATTEMPTS + 1):
+            try:
+                return self._call_once(step, payout)
+            except ServiceUnavailable as error:
+                if attempt == COMPENSATION_ATTEMPTS:
+                    raise
+                log.warning("payout %s: release not answered (%s); asking again (%d/%d)",
+                            payout.id, error, attempt + 1, COMPENSATION_ATTEMPTS)
+                if self._record(payout, lambda p, now: None) is None:  # keep the lease
+                    raise
+
+    def _call_once(self, step: str, payout: Payout):
         if step == "hold":
             return self.ledger.hold(payout.id, payout.partner_id, payout.currency,
                                     payout.min_amount)

@@ -8,7 +8,7 @@ from services.bff.auth import SECRET_ENV
 from services.bff.service import BffService
 from tests.integration.bff import fakes
 from tests.integration.bff.client import Api
-from tests.support import migrated, service_config
+from tests.support import migrated, read_model, service_config
 
 SECRET = "integration-tests-secret-0123456789abcdef"
 
@@ -20,12 +20,14 @@ def jwt_secret(monkeypatch):
 
 
 @pytest.fixture
-def start_bff(container_factory, rabbit_config, jwt_secret):
-    """``start_bff(**bff_settings)`` -> an ``Api`` client of a running BFF."""
+def start_bff(container_factory, rabbit_config, jwt_secret, make_db_uri):
+    """``start_bff(**bff_settings)`` -> an ``Api`` client of a running BFF (with a fresh,
+    migrated SQLite read model unless ``db_uris`` names one for ``bff``)."""
 
     def start(db_uris: dict | None = None, **bff_settings) -> Api:
         port = find_free_port()
-        config = service_config(rabbit_config, db_uris or {},
+        db_uris = {**read_model(make_db_uri), **(db_uris or {})}
+        config = service_config(rabbit_config, db_uris,
                                 WEB_SERVER_ADDRESS=f"127.0.0.1:{port}", BFF=bff_settings)
         container_factory(BffService, config).start()
         return Api(f"http://127.0.0.1:{port}", config)

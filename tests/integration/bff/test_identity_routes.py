@@ -27,7 +27,7 @@ from services.bff.service import BffService
 from services.identity.service import IdentityService
 from tests.integration.bff import fakes
 from tests.integration.bff.client import Api
-from tests.support import migrated, service_config, wait_for
+from tests.support import migrated, read_model, service_config, wait_for
 
 PASSWORD = "correct horse battery staple"
 IDENTITY = {"argon2": {"time_cost": 1, "memory_cost_kib": 1024, "parallelism": 1},
@@ -52,7 +52,8 @@ def world(container_factory, rabbit_config, make_db_uri, jwt_secret, caplog):
 
     def start_bff() -> Api:
         port = find_free_port()
-        config = service_config(rabbit_config, {}, WEB_SERVER_ADDRESS=f"127.0.0.1:{port}",
+        config = service_config(rabbit_config, read_model(make_db_uri),
+                                WEB_SERVER_ADDRESS=f"127.0.0.1:{port}",
                                 BFF={"credential_cache_seconds": 4})
         container_factory(BffService, config).start()
         return Api(f"http://127.0.0.1:{port}", config)
@@ -102,9 +103,11 @@ def test_a_partner_signs_up_logs_in_and_needs_the_csrf_token_to_change_anything(
     assert api.get(f"/api/v1/partners/{fakes.PARTNER_A}").status_code == 401
 
 
-def test_a_secure_cookie_behind_a_trusted_https_proxy(world, rabbit_config, container_factory):
+def test_a_secure_cookie_behind_a_trusted_https_proxy(world, rabbit_config, container_factory,
+                                                      make_db_uri):
     port = find_free_port()
-    config = service_config(rabbit_config, {}, WEB_SERVER_ADDRESS=f"127.0.0.1:{port}",
+    config = service_config(rabbit_config, read_model(make_db_uri),
+                            WEB_SERVER_ADDRESS=f"127.0.0.1:{port}",
                             BFF={"trust_forwarded_for": True})
     container_factory(BffService, config).start()
     api = Api(f"http://127.0.0.1:{port}", config)

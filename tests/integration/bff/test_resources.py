@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.bff import fakes
+from services.bff.schemas.dashboards import BrandDashboardOut, PartnerDashboardOut
+from tests.integration.bff import fakes, read_model_world
 from tests.integration.bff.fakes import (
     BRAND_A,
     CAMPAIGN_A,
@@ -14,6 +15,7 @@ from tests.integration.bff.fakes import (
     PARTNER_A,
     PAYOUT_A,
 )
+from tests.support import wait_for
 
 
 @pytest.fixture
@@ -99,39 +101,77 @@ def test_available_campaigns_say_whether_the_partner_may_join(api):
     assert called("campaigns.list_campaigns")[0][0]["status"] == "ACTIVE"
 
 
-def test_the_partner_dashboard_fans_out_and_reports_the_partners_ip(api):
+DASHBOARD_RPCS = ("partners.get_partner", "campaigns.list_enrollments",
+                  "tracking.partner_stats", "commissions.get_balance",
+                  "commissions.list_commissions", "campaigns.get_brand",
+                  "campaigns.list_campaigns", "commissions.get_campaign_budget",
+                  "tracking.campaign_stats")
+
+
+def dashboard_rpcs() -> list[str]:
+    return [name for name, _ in fakes.CALLS if name in DASHBOARD_RPCS]
+
+
+def test_the_partner_dashboard_is_read_from_the_read_model_without_an_rpc(api):
+    read_model_world.told(api)
+    api.get("/api/v1/partner/dashboard", api.partner(PARTNER_A))  # its standing: cached
+    wait_for(lambda: ({"partner_id": PARTNER_A, "ip": "127.0.0.1"},) in called(
+        "tracking.record_partner_ip"), message="the partner's IP reported")
+    fakes.CALLS.clear()
     answer = api.get("/api/v1/partner/dashboard", api.partner(PARTNER_A))
     assert answer.status_code == 200
     board = answer.json()
+    assert PartnerDashboardOut().validate(board) == {}
     assert board["profile"]["partner_id"] == PARTNER_A and board["unavailable"] == []
     assert board["enrollments"][0]["tracking_url"].endswith(f"/r/{CODE_A}")
     assert board["enrollments"][0]["stats"]["conversions"] == 1
+    [campaign] = board["stats"]["campaigns"]
+    assert campaign["campaign_id"] == CAMPAIGN_A and campaign["totals"]["clicks"] == 3
     assert board["balance"]["balances"][0]["pending"] == "20.00"
-    assert called("tracking.record_partner_ip") == [
-        ({"partner_id": PARTNER_A, "ip": "127.0.0.1"},)]
+    chart = board["chart"]
+    assert len(chart["days"]) == 30 and chart["complete"] is True
+    assert sum(day["clicks"] for day in chart["days"]) == 3
+    assert fakes.B_MARKER not in answer.text
+    assert dashboard_rpcs() == []
+    assert called("tracking.record_partner_ip") == []  # once per IP: at the first request
 
 
-def test_the_brand_dashboard_shows_budgets_stats_and_pending_commissions(api):
+def test_the_brand_dashboard_shows_budgets_stats_and_commissions_to_approve(api):
+    read_model_world.told(api)
+    fakes.CALLS.clear()
     answer = api.get(f"/api/v1/brands/{BRAND_A}/dashboard", api.brand(BRAND_A))
     board = answer.json()
+    assert BrandDashboardOut().validate(board) == {}
     [summary] = board["campaigns"]
     assert summary["campaign"]["campaign_id"] == CAMPAIGN_A
     assert summary["budget"]["remaining"] == {"amount": "980.00", "currency": "USD"}
     assert summary["stats"]["totals"]["clicks"] == 3
-    assert board["pending_commissions"]["total"] == 1 and board["unavailable"] == []
+    assert summary["pending_commissions"] == {"count": 1, "amount": fakes.usd("20.00")}
+    assert board["pending_commissions"] == {"count": 1, "amounts": [fakes.usd("20.00")]}
+    assert board["campaigns_total"] == 1 and board["unavailable"] == []
+    assert fakes.B_MARKER not in answer.text and dashboard_rpcs() == []
 
 
-def test_a_dashboard_degrades_when_a_service_is_down(start_bff, start_service):
-    fakes.CALLS.clear()
-    for fake in (fakes.FakePartners, fakes.FakeCampaigns):
-        start_service(fake)
-    api = start_bff(rpc_timeout_seconds=1)
+def test_a_partner_or_brand_not_heard_of_yet_gets_its_owners_answer(api):
     board = api.get("/api/v1/partner/dashboard", api.partner(PARTNER_A)).json()
-    assert board["profile"]["partner_id"] == PARTNER_A
-    assert board["stats"] is None and board["balance"] is None
-    assert sorted(board["unavailable"]) == ["balance", "earnings", "stats"]
-    chart = board["chart"]  # still every day of the window, counting zero, said incomplete
-    assert len(chart["days"]) == 30 and chart["complete"] is False
+    assert board["profile"]["partner_id"] == PARTNER_A and board["enrollments"] == []
+    assert len(board["chart"]["days"]) == 30 and board["balance"]["balances"] == []
+    brand = api.get(f"/api/v1/brands/{BRAND_A}/dashboard", api.brand(BRAND_A)).json()
+    assert brand["brand"]["brand_id"] == BRAND_A and brand["campaigns"] == []
+    missing = "c0000000-0000-4000-8000-00000000000c"
+    assert api.get(f"/api/v1/brands/{missing}/dashboard", api.admin()).status_code == 404
+
+
+def test_the_dashboards_answer_while_the_services_behind_them_are_down(start_bff,
+                                                                       start_service):
+    start_service(fakes.FakePartners)  # the partner's standing (cached for seconds)
+    api = start_bff(rpc_timeout_seconds=1)
+    read_model_world.told(api)
+    board = api.get("/api/v1/partner/dashboard", api.partner(PARTNER_A)).json()
+    assert board["balance"]["balances"][0]["pending"] == "20.00"
+    assert board["enrollments"][0]["stats"]["clicks"] == 3 and board["unavailable"] == []
+    brand = api.get(f"/api/v1/brands/{BRAND_A}/dashboard", api.brand(BRAND_A)).json()
+    assert brand["campaigns"][0]["budget"]["reserved"] == fakes.usd("20.00")
 
 
 def test_health_is_ok_when_every_service_answers(api):

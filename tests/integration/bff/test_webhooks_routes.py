@@ -18,7 +18,7 @@ from services.webhooks.service import WebhooksService
 from tests.integration.bff import fakes
 from tests.integration.bff.client import Api
 from tests.integration.webhooks.world import webhooks_config
-from tests.support import service_config, wait_for
+from tests.support import read_model, service_config, wait_for
 from tests.webhook_receiver import Receiver, verifies
 
 ENDPOINTS = "/api/v1/webhooks/endpoints"
@@ -33,7 +33,8 @@ def api(container_factory, rabbit_config, make_db_uri, jwt_secret):
         if fake.name != "webhooks":
             container_factory(fake, service_config(rabbit_config, {})).start()
     port = find_free_port()
-    config = service_config(rabbit_config, {}, WEB_SERVER_ADDRESS=f"127.0.0.1:{port}")
+    config = service_config(rabbit_config, read_model(make_db_uri),
+                            WEB_SERVER_ADDRESS=f"127.0.0.1:{port}")
     container_factory(BffService, config).start()
     return Api(f"http://127.0.0.1:{port}", config)
 

@@ -27,4 +27,4 @@ def test_the_banner_names_each_service_database():
     banner = Stack(["partners", "bff"], env={"DB_PREFIX": "sqlite:////tmp/x/",
                                              "DB_SUFFIX": ".db"}).describe()
     assert re.search(r"^  partners +pid - +db sqlite:////tmp/x/partners\.db$", banner, re.M)
-    assert re.search(r"^  bff +pid - +db -$", banner, re.M)
+    assert re.search(r"^  bff +pid - +db sqlite:////tmp/x/bff\.db$", banner, re.M)

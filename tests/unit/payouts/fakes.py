@@ -109,6 +109,8 @@ class InMemoryCommissions:
             campaign_id=CAMPAIGN, brand_id=BRAND, total=Money.of("1000000", "USD"),
             smallest=Money.of("0.01", "USD"), revision=1))
         self.down = set()  # names of the calls that fail with ServiceUnavailable
+        self.unanswered: dict[str, int] = {}  # name -> how many next calls fail so
+        self.calls: list[str] = []
 
     def list_payable(self, currency, min_amount):
         self._call("list_payable")
@@ -138,5 +140,7 @@ class InMemoryCommissions:
         self.bus.handle(commission_commands.ReleasePayout(payout_id=payout_id))
 
     def _call(self, name):
-        if name in self.down:
+        self.calls.append(name)
+        if name in self.down or self.unanswered.get(name, 0) > 0:
+            self.unanswered[name] = max(0, self.unanswered.get(name, 0) - 1)
             raise ServiceUnavailable(f"commissions.{name} did not answer.")

@@ -10,6 +10,7 @@ from common.seedwork.errors import BusinessRuleViolation, NotFound
 from services.commissions.application import commands as commission_commands
 from services.payouts.application import commands
 from services.payouts.application.handlers import HANDLERS
+from services.payouts.application.saga import COMPENSATION_ATTEMPTS
 from tests.unit.commissions.builders import NOW, conversion, refund
 from tests.unit.payouts.fakes import FakePsp, InMemoryCommissions, fake_uow
 
@@ -168,6 +169,20 @@ def test_an_unanswered_step_is_repeated_later_never_compensated(world):
     assert world.payout(payout_id).status.value == "PAID" and len(world.psp.payments) == 1
 
 
+def test_a_release_not_answered_at_first_is_asked_again_before_giving_up(world):
+    """A timeout of commissions (loaded, restarting) is not an operator's job: the
+    idempotent release is asked again, up to COMPENSATION_ATTEMPTS times in all."""
+    ana = world.partner()
+    world.earn(ana)
+    payout_id = only_payout(world.run())
+    world.psp.decline_next = 1
+    world.commissions.unanswered["release"] = COMPENSATION_ATTEMPTS - 1
+    world.drive()
+    assert world.payout(payout_id).status.value == "FAILED"
+    assert world.commissions.calls.count("release") == COMPENSATION_ATTEMPTS
+    assert world.balance(ana)["approved"] == 20 and world.balance(ana)["in_payout"] == 0
+
+
 def test_a_failed_compensation_is_visible_and_retryable(world):
     ana = world.partner()
     world.earn(ana)
@@ -176,6 +191,7 @@ def test_a_failed_compensation_is_visible_and_retryable(world):
     world.commissions.down.add("release")
     world.drive()
     assert world.payout(payout_id).status.value == "COMPENSATION_FAILED"
+    assert world.commissions.calls.count("release") == COMPENSATION_ATTEMPTS
     assert world.uow.outbox[-1].type == "payout_compensation_failed"
     assert world.balance(ana)["in_payout"] == 20
     world.commissions.down.clear()

@@ -51,6 +51,19 @@ function budgetText(budget) {
   return `${fmt.money(budget.remaining)} left of ${fmt.money(budget.total)}`;
 }
 
+/** How many commissions await the brand's decision, and what they owe (the dashboard
+ * carries the totals; the commissions page lists them). */
+function pendingSummary(ctx, pending) {
+  if (!pending) return failure(new ApiError(503, {}));
+  const owed = pending.amounts.map(fmt.money).join(" + ");
+  return h("div", {class: "pending"},
+    h("p", {}, pending.count
+      ? `${fmt.counted(pending.count, "commission awaits", "commissions await")} your decision (${owed}).`
+      : "No commission awaits your decision."),
+    h("p", {}, h("a", {href: `${base(ctx)}/commissions`},
+      pending.count ? "Approve or decline them" : "Every commission")));
+}
+
 export async function home(page, ctx) {
   await load(page, get(`${api(ctx)}/dashboard`), (data) => [
     heading(data.brand.name, h("a", {class: "button primary",
@@ -70,11 +83,10 @@ export async function home(page, ctx) {
         {label: "Conversions", numeric: true,
          cell: (s) => fmt.count(s.stats && s.stats.totals.conversions)},
         {label: "Revenue", numeric: true, cell: (s) => fmt.money(s.stats && s.stats.totals.revenue)},
+        {label: "To approve", numeric: true,
+         cell: (s) => fmt.count(s.pending_commissions && s.pending_commissions.count)},
       ], rows: data.campaigns})),
-    section("Commissions to approve", data.pending_commissions
-      ? commissionsTable(ctx, data.pending_commissions.items, () => ctx.navigate(location.pathname, {replace: true}))
-      : failure(new ApiError(503, {})),
-    h("p", {}, h("a", {href: `${base(ctx)}/commissions`}, "Every commission"))),
+    section("Commissions to approve", pendingSummary(ctx, data.pending_commissions)),
   ]);
 }
 

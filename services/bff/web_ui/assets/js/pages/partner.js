@@ -68,8 +68,7 @@ function partnerChart(chart) {
                                                   currency)} : null,
       summary: `${fmt.counted(totals.clicks, "click", "clicks")}, `
         + `${fmt.counted(totals.conversions, "conversion", "conversions")}${earned ? `, ${earned} earned` : ""} from ${fmt.day(chart.from)} `
-        + `to ${fmt.day(chart.to)}.${chart.complete ? "" : " Earnings count your newest "
-        + "100 commissions only."}`,
+        + `to ${fmt.day(chart.to)}. Figures of the last few seconds may not show yet.`,
     }));
   };
   const picker = currencies.length > 1 ? field({

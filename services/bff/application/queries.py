@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+
+from common.seedwork.application.messages import Query
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class PartnerDashboard(Query):
+    partner_id: str
+    first_day: date
+    last_day: date
+    enrollments: int = 50   # at most this many links, the newest first
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class BrandDashboard(Query):
+    brand_id: str
+    first_day: date
+    last_day: date
+    campaigns: int = 50     # at most this many campaigns, the newest first

@@ -1,0 +1,220 @@
+"""The dashboards, read from the read model in one read transaction of a few indexed
+SELECTs each (no RPC): SQLAlchemy Core over ``infrastructure/tables.py`` straight to the
+answer's shape (the route sends it as it is).
+
+Freshness: profiles, campaigns and enrollments are as their owners' latest events said
+(milliseconds behind); stats, balances, budgets and earnings as the latest
+``stats_changed`` / ``balances_changed`` batches said (each published every 2 s by
+default: a few seconds behind).
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Integer, bindparam, func, select
+from sqlalchemy.engine import Connection
+
+from common.seedwork.application.read_side import amount_text, time_text
+from common.seedwork.domain.money import Money
+from services.bff.application import queries
+from services.bff.application.projection import BUCKETS, Counts
+from services.bff.infrastructure.tables import (
+    balances,
+    brands,
+    budgets,
+    campaign_stats,
+    campaigns,
+    earnings,
+    enrollments,
+    partner_profiles,
+    partner_stats,
+)
+
+RATE_PLACES = Decimal("0.0001")
+_COUNTERS = ("clicks", "valid_clicks", "conversions", "rejected_conversions", "revenue")
+_LIMIT = bindparam("limit", type_=Integer)
+
+_PROFILE = select(partner_profiles).where(partner_profiles.c.partner_id == bindparam("id"))
+_ENROLLMENTS = (select(enrollments.c.enrollment)
+                .where(enrollments.c.partner_id == bindparam("id"))
+                .order_by(enrollments.c.enrolled_at.desc(), enrollments.c.enrollment_id)
+                .limit(_LIMIT))
+_PARTNER_DAYS = (select(partner_stats.c.campaign_id, partner_stats.c.day,
+                        partner_stats.c.currency,
+                        *(partner_stats.c[name] for name in _COUNTERS))
+                 .where(partner_stats.c.partner_id == bindparam("id"),
+                        partner_stats.c.day >= bindparam("first"),
+                        partner_stats.c.day <= bindparam("last"),
+                        partner_stats.c.revision > 0))
+_BALANCES = (select(balances.c.currency, *(balances.c[b] for b in BUCKETS))
+             .where(balances.c.partner_id == bindparam("id"), balances.c.revision > 0)
+             .order_by(balances.c.currency))
+_EARNINGS = (select(earnings.c.day, earnings.c.currency, earnings.c.amount)
+             .where(earnings.c.partner_id == bindparam("id"),
+                    earnings.c.day >= bindparam("first"), earnings.c.day <= bindparam("last")))
+
+_BRAND = select(brands.c.brand).where(brands.c.brand_id == bindparam("id"))
+_CAMPAIGNS = (select(campaigns.c.campaign_id, campaigns.c.campaign)
+              .where(campaigns.c.brand_id == bindparam("id"))
+              .order_by(campaigns.c.created_at.desc(), campaigns.c.campaign_id)
+              .limit(_LIMIT))
+_CAMPAIGNS_TOTAL = select(func.count()).select_from(campaigns).where(
+    campaigns.c.brand_id == bindparam("id"))
+_BUDGETS = select(budgets).where(budgets.c.brand_id == bindparam("id"))
+_CAMPAIGN_DAYS = (select(campaign_stats.c.campaign_id, campaign_stats.c.currency,
+                         *(campaign_stats.c[name] for name in _COUNTERS))
+                  .where(campaign_stats.c.campaign_id.in_(bindparam("ids", expanding=True)),
+                         campaign_stats.c.day >= bindparam("first"),
+                         campaign_stats.c.day <= bindparam("last")))
+
+
+# --- partner ------------------------------------------------------------------------------
+def partner_dashboard(conn: Connection, query: queries.PartnerDashboard) -> dict | None:
+    """None: the partner is not known here (yet)."""
+    profile = conn.execute(_PROFILE, {"id": query.partner_id}).first()
+    if profile is None:
+        return None
+    window = {"id": query.partner_id, "first": query.first_day, "last": query.last_day}
+    links = conn.execute(_ENROLLMENTS, {"id": query.partner_id,
+                                        "limit": query.enrollments}).scalars().all()
+    days = conn.execute(_PARTNER_DAYS, window).all()
+    ledgers = conn.execute(_BALANCES, {"id": query.partner_id}).all()
+    earned = conn.execute(_EARNINGS, window).all()
+
+    span = {"from": query.first_day.isoformat(), "to": query.last_day.isoformat()}
+    totals: dict[str, Counts] = defaultdict(Counts)
+    currencies: dict[str, str] = {}
+    for row in days:
+        totals[row.campaign_id] += _counts(row)
+        currencies[row.campaign_id] = row.currency
+    stats = {campaign_id: _totals(counts, currencies[campaign_id])
+             for campaign_id, counts in sorted(totals.items())}
+    return {
+        "profile": profile_dto(profile),
+        "enrollments": [{**link, "stats": stats.get(link["campaign_id"])} for link in links],
+        "stats": {"partner_id": query.partner_id, **span, "campaigns": [
+            {"campaign_id": campaign_id, "currency": currencies[campaign_id], **span,
+             "totals": figures} for campaign_id, figures in stats.items()]},
+        "balance": {"partner_id": query.partner_id,
+                    "balances": [_balance_dto(row) for row in ledgers]},
+        "chart": _chart(query.first_day, query.last_day, days, earned),
+        "unavailable": [],
+    }
+
+
+def profile_dto(row) -> dict:
+    return {"partner_id": row.partner_id, "name": row.name, "email": row.email,
+            "type": row.type, "country": row.country, "status": row.status,
+            "kyc_status": row.kyc_status, "payout_method": row.payout_method,
+            "suspension_reason": row.suspension_reason,
+            "registered_at": time_text(row.registered_at),
+            "updated_at": time_text(row.updated_at), "revision": row.revision}
+
+
+def _balance_dto(row) -> dict:
+    amounts = {bucket: getattr(row, bucket) for bucket in BUCKETS}
+    return {"currency": row.currency,
+            **{bucket: amount_text(value, row.currency) for bucket, value in amounts.items()},
+            "payable": amount_text(amounts["approved"] + amounts["adjustments"], row.currency)}
+
+
+def _chart(first: date, last: date, days, earned) -> dict:
+    """Every day of the window: clicks and conversions over the partner's campaigns,
+    earnings per currency (what its ledgers grew by that day)."""
+    chart: dict[date, dict[str, Any]] = {}
+    day = first
+    while day <= last:
+        chart[day] = {"day": day.isoformat(), "clicks": 0, "conversions": 0, "earnings": {}}
+        day += timedelta(days=1)
+    for row in days:
+        chart[row.day]["clicks"] += row.clicks
+        chart[row.day]["conversions"] += row.conversions
+    currencies = set()
+    for row in earned:
+        chart[row.day]["earnings"][row.currency] = row.amount
+        currencies.add(row.currency)
+    return {"from": first.isoformat(), "to": last.isoformat(),
+            "currencies": sorted(currencies), "complete": True,
+            "days": [{**entry, "earnings": [Money(amount, currency).to_dict() for
+                                            currency, amount in sorted(entry["earnings"].items())]}
+                     for entry in chart.values()]}
+
+
+# --- brand --------------------------------------------------------------------------------
+def brand_dashboard(conn: Connection, query: queries.BrandDashboard) -> dict | None:
+    """None: the brand is not known here (yet)."""
+    brand = conn.execute(_BRAND, {"id": query.brand_id}).scalar()
+    if brand is None:
+        return None
+    listed = conn.execute(_CAMPAIGNS, {"id": query.brand_id, "limit": query.campaigns}).all()
+    total = conn.execute(_CAMPAIGNS_TOTAL, {"id": query.brand_id}).scalar()
+    held = {row.campaign_id: row for row in conn.execute(_BUDGETS, {"id": query.brand_id})}
+    ids = [row.campaign_id for row in listed]
+    days = conn.execute(_CAMPAIGN_DAYS, {"ids": ids, "first": query.first_day,
+                                         "last": query.last_day}).all() if ids else []
+    totals: dict[str, Counts] = defaultdict(Counts)
+    for row in days:
+        totals[row.campaign_id] += _counts(row)
+
+    span = {"from": query.first_day.isoformat(), "to": query.last_day.isoformat()}
+    summaries = []
+    for row in listed:
+        campaign, budget = row.campaign, held.get(row.campaign_id)
+        currency = campaign["currency"]
+        summaries.append({
+            "campaign": campaign,
+            "budget": _budget_dto(campaign, budget),
+            "stats": {"campaign_id": row.campaign_id, "currency": currency, **span,
+                      "totals": _totals(totals[row.campaign_id], currency)},
+            "pending_commissions": {
+                "count": budget.pending_count if budget else 0,
+                "amount": Money(budget.pending_amount if budget else 0, currency).to_dict()},
+        })
+    pending: dict[str, Decimal] = defaultdict(Decimal)
+    for budget in held.values():
+        if budget.pending_count:
+            pending[budget.currency] += budget.pending_amount
+    return {
+        "brand": brand, "campaigns": summaries, "campaigns_total": total,
+        "pending_commissions": {
+            "count": sum(budget.pending_count for budget in held.values()),
+            "amounts": [Money(amount, currency).to_dict()
+                        for currency, amount in sorted(pending.items())]},
+        "unavailable": [],
+    }
+
+
+def _budget_dto(campaign: dict, budget) -> dict:
+    """Commissions' figures; before commissions has said anything of the campaign
+    (nothing owed yet), the brand's total with nothing reserved."""
+    if budget is None:
+        total = campaign["budget"]
+        return {"campaign_id": campaign["campaign_id"], "total": total,
+                "reserved": Money.zero(total["currency"]).to_dict(), "remaining": total,
+                "exhausted": False}
+    total, reserved = Money(budget.total, budget.currency), Money(budget.reserved, budget.currency)
+    return {"campaign_id": budget.campaign_id, "total": total.to_dict(),
+            "reserved": reserved.to_dict(), "remaining": (total - reserved).to_dict(),
+            "exhausted": budget.exhausted}
+
+
+# --- shared -------------------------------------------------------------------------------
+def _counts(row) -> Counts:
+    return Counts(*(getattr(row, name) for name in _COUNTERS))
+
+
+def _totals(counts: Counts, currency: str) -> dict:
+    """The window's figures of one campaign: counters, revenue, and the conversion rate
+    (attributed conversions per valid click, 4 places; None without valid clicks)."""
+    rate = None
+    if counts.valid_clicks:
+        rate = format((Decimal(counts.conversions) / counts.valid_clicks).quantize(RATE_PLACES),
+                      "f")
+    return {"clicks": counts.clicks, "valid_clicks": counts.valid_clicks,
+            "conversions": counts.conversions,
+            "rejected_conversions": counts.rejected_conversions,
+            "revenue": Money(counts.revenue, currency).to_dict(), "conversion_rate": rate}
+
