@@ -217,4 +217,3 @@ def _totals(counts: Counts, currency: str) -> dict:
             "conversions": counts.conversions,
             "rejected_conversions": counts.rejected_conversions,
             "revenue": Money(counts.revenue, currency).to_dict(), "conversion_rate": rate}
-
