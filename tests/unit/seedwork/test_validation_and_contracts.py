@@ -15,6 +15,7 @@ from common.validation import (
     MoneySchema,
     Page,
     StrictSchema,
+    TolerantSchema,
     load,
 )
 
@@ -65,6 +66,22 @@ def test_non_object_input_is_a_validation_error():
     with pytest.raises(ValidationError) as error:
         load(Example(), ["not", "an", "object"])
     assert error.value.fields
+
+
+def test_a_schema_without_fields_answers_as_marshmallow_would():
+    """The shortcut for field-less tolerant schemas (a shared link's ignored query string)
+    gives marshmallow's answers: nothing kept, NUL and non-objects still refused, a
+    strict one still refuses unknown fields."""
+    class Ignores(TolerantSchema):
+        pass
+
+    assert load(Ignores, {"utm_source": "news"}) == Ignores().load({"utm_source": "news"})
+    assert load(Ignores, {}) == {}
+    for refused in ({"utm": "a\x00b"}, ["not", "an", "object"]):
+        with pytest.raises(ValidationError):
+            load(Ignores, refused)
+    with pytest.raises(ValidationError):
+        load(StrictSchema, {"unexpected": 1})
 
 
 def test_money_schema_checks_minor_units():
