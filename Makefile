@@ -49,7 +49,7 @@ export ALPES_JWT_SECRET
 
 .PHONY: help venv infra migrate run shell test test-unit test-integration test-e2e lint \
         dead-letters replay-dead-letter token events-doc bench bench-smoke chaos test-reliability \
-        test-cluster clean
+        test-cluster screenshots clean
 
 help:  ## this list
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
@@ -98,6 +98,11 @@ test-e2e: venv infra  ## end-to-end tests only (services started with nameko run
 	@scripts/ensure_browser.sh
 	@NEED_REDIS=1 scripts/ensure_infra.sh
 	$(BIN)/python -m pytest -m e2e $(PYTEST_ARGS)
+
+screenshots: venv infra  ## the browser tests, saving the README's screenshots into docs/screenshots
+	@scripts/ensure_browser.sh
+	@NEED_REDIS=1 scripts/ensure_infra.sh
+	ALPES_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest tests/e2e/browser $(PYTEST_ARGS)
 
 test-reliability: venv  ## the reliability scenarios, bounded (as in CI)
 	@NEED_POSTGRES=1 scripts/ensure_infra.sh

@@ -31,7 +31,8 @@ CHROMIUM = os.environ.get("ALPES_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
                  "--disable-background-networking", "--disable-component-update",
                  "--no-first-run", "--disable-dev-shm-usage"]
-SCREENSHOTS = pathlib.Path(os.environ.get("ALPES_SCREENSHOTS", ROOT / "docs" / "screenshots"))
+# `make screenshots` writes the README's (docs/screenshots); other runs keep theirs in var/
+SCREENSHOTS = pathlib.Path(os.environ.get("ALPES_SCREENSHOTS", ROOT / "var" / "screenshots"))
 VIEWPORT = {"width": 1280, "height": 860}
 IPS = {"admin": "192.0.2.10", "brand": "192.0.2.20", "partner": "203.0.113.10",
        "visitor": "198.51.100.7", "other": "192.0.2.99"}
@@ -66,7 +67,7 @@ class Browser:
 
     @staticmethod
     def shoot(page, name: str) -> None:
-        """The whole page as docs/screenshots/<name>.png (the README shows them); keys,
+        """The whole page as <SCREENSHOTS>/<name>.png (the README shows them); keys,
         secrets and invitation links shown once are masked."""
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True,
