@@ -1,17 +1,23 @@
 """Two BFF processes behind one client, as behind a load balancer: with
 BFF_RATE_LIMIT_STORAGE=redis://... they spend one budget (the 5th request of a limit of 4
 is refused, whichever instance gets it); with `memory` each has its own, so the same
-client gets 8 (why several instances need Redis)."""
+client gets 8 (why several instances need Redis). The two BFFs share their read model
+on PostgreSQL: a second instance on SQLite is refused at start."""
 import ipaddress
 import random
 import socket
+import uuid
 
 import pytest
 import redis
 import requests
 
+from common.seedwork.infrastructure.database import drop_database
+from tests.stack_fixtures import run_tool
 from tests.support import wait_for
 from tools.stack import Stack
+
+pytestmark = pytest.mark.postgres
 
 REDIS = "redis://127.0.0.1:6379/15"  # the tests' db; only this test's keys are removed
 LIMIT = 4
@@ -51,12 +57,22 @@ def client_ips():
 
 
 @pytest.fixture
-def two_bffs(e2e_env, tmp_path):
+def bff_on_postgres(e2e_env):
+    """The e2e environment with the BFF's database on a fresh PostgreSQL one."""
+    uri = f"postgresql+psycopg2://postgres@127.0.0.1:5432/e2e_rl_{uuid.uuid4().hex[:8]}_bff"
+    env = {**e2e_env, "BFF_DB_URI": uri}
+    run_tool(env, "migrate", "bff")
+    yield env
+    drop_database(uri)
+
+
+@pytest.fixture
+def two_bffs(bff_on_postgres, tmp_path):
     stacks = []
 
     def start(storage: str) -> tuple[list[str], Stack]:
         port = two_free_ports()
-        env = {**e2e_env, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}",
+        env = {**bff_on_postgres, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}",
                "BFF_RATE_LIMIT_STORAGE": storage, "BFF_RATE_PUBLIC": str(LIMIT),
                "BFF_TRUST_FORWARDED_FOR": "true"}
         stack = Stack(["bff"], env=env, log_dir=tmp_path / storage.split(":")[0],
