@@ -53,12 +53,15 @@ def wait_for(predicate: Callable[[], Any], timeout: float = 10.0, interval: floa
         time.sleep(interval)
 
 
+PROBE_PREFIX = "probe-"  # every probe's queue: a recorder, never work for the platform
+
+
 class EventProbe:
     """A queue bound to ``<source>.events`` that records what is published there."""
 
     def __init__(self, amqp_uri: str, source: str, routing_key: str = "#"):
         self.amqp_uri = amqp_uri
-        self.queue = Queue(f"probe-{uuid.uuid4().hex[:8]}",
+        self.queue = Queue(f"{PROBE_PREFIX}{uuid.uuid4().hex[:8]}",
                            exchange=get_event_exchange(source, {}), routing_key=routing_key,
                            durable=False, exclusive=True)
         self.connection = Connection(amqp_uri)

@@ -18,27 +18,30 @@ from common.nameko.events import dead_letter_queue_name
 IDLE_QUEUE_PREFIXES = (dead_letter_queue_name(""), "rpc.reply-")
 
 
-def queued_messages(api_url: str, auth: tuple[str, str], vhost: str) -> dict[str, int]:
+def queued_messages(api_url: str, auth: tuple[str, str], vhost: str, *,
+                    ignore: tuple[str, ...] = ()) -> dict[str, int]:
     """Queues of ``vhost`` holding messages ready or unacknowledged, by name (idle
-    queues aside): a non-empty answer means some handler has work left."""
+    queues, and those named with a prefix in ``ignore``, aside): a non-empty answer means
+    some handler has work left."""
+    idle = IDLE_QUEUE_PREFIXES + tuple(ignore)
     queues = requests.get(f"{api_url}/queues/{quote(vhost, safe='')}", auth=auth,
                           timeout=10).json()
     return {queue["name"]: queue["messages"] for queue in queues
-            if queue.get("messages") and not queue["name"].startswith(IDLE_QUEUE_PREFIXES)}
+            if queue.get("messages") and not queue["name"].startswith(idle)}
 
 
 def wait_until_drained(api_url: str, auth: tuple[str, str], vhost: str, *,
-                       window: float, timeout: float) -> float:
-    """Wait until every queue of ``vhost`` has read empty for ``window`` seconds; the
-    seconds waited. Raises TimeoutError after ``timeout`` seconds."""
+                       window: float, timeout: float, ignore: tuple[str, ...] = ()) -> float:
+    """Wait until every queue of ``vhost`` (but those ``ignore`` names) has read empty
+    for ``window`` seconds; the seconds waited. Raises TimeoutError after ``timeout``."""
     began = time.monotonic()
     quiet_since = None
     while True:
         now = time.monotonic()
         if now - began > timeout:
             raise TimeoutError(f"{vhost} still has queued work after {timeout:g} s: "
-                               f"{queued_messages(api_url, auth, vhost)}")
-        if queued_messages(api_url, auth, vhost):
+                               f"{queued_messages(api_url, auth, vhost, ignore=ignore)}")
+        if queued_messages(api_url, auth, vhost, ignore=ignore):
             quiet_since = None
         elif quiet_since is None:
             quiet_since = now
