@@ -1,74 +1,225 @@
-"""Referral clicks, micro-batched: concurrent ``GET /r/<code>`` share one RPC.
+"""Referral clicks handed over to tracking: by group commit (durable before the 302), or
+buffered (``BFF.click_handover``).
 
-Every redirect must wait for its click id, so the click cannot be fire-and-forget; but one
-``tracking.record_clicks`` call for many clicks costs about what one ``record_click``
-costs. At most ``max_in_flight`` batches are on the wire; the first request to arrive
-opens the next batch and sends it as soon as a slot is free, while the requests arriving
-meanwhile join it (up to ``max_batch``). So nothing waits under light load (a free slot:
-a batch of one goes at once), and under load the batches grow to what arrives during
-one round trip -- the batching adapts itself, with no timer to tune.
+A redirect mints its click id here (the BFF knows the code's landing page:
+``referrals``) and must not answer before the click is safe, yet must not wait for
+tracking to record it. So concurrent redirects join one batch (``batching.Batcher``),
+the batch goes to the broker as **one** ``clicks_captured`` message -- persistent, to
+tracking's durable queue, ``mandatory`` -- and each redirect is answered once the
+broker has **confirmed** that message (publisher confirms: RabbitMQ has written it to
+disk, or to a majority of a quorum queue's replicas). A redirect answered is a click
+the broker holds, whatever happens to this process next: the loss window of answered
+clicks is zero. What a crash can lose is the clicks of the batch being published, whose
+visitors got no answer (their connection drops; a browser shows an error).
 
-The opener sends with its own RPC client (its timeout applies to the whole batch); each
-request gets its own result back, an error item raising that click's own error (an
-unknown code: 404). The batch travels with the opener's correlation id; the others'
-request ids stay in their own log lines.
+At most ``max_in_flight`` batches await their confirm at once, each on its own
+connection (one confirm-mode channel each: ``common.nameko.confirms``). While they
+wait, the next batch fills; under light load a batch of one goes at once, under load a
+batch lingers up to ``linger`` seconds for company (``batching``): fewer, bigger
+messages cost the BFF, the broker and tracking less per click.
+
+A message no queue took (tracking's queue missing: ``alpes topology`` not run) is
+returned by the broker and counts as a failure, never as a confirm. A failed or
+unconfirmed publish is tried once more (same message id: tracking's inbox takes a
+duplicate once), then every redirect of the batch answers 503 and nothing was promised.
+
+``buffered`` is the other trade (``BufferedClickCapture``): redirects are answered at
+once and a flusher publishes the buffer every ``flush_interval`` -- no redirect waits on
+the broker, and messages are bigger (cheaper per click for the broker and tracking), at
+the price of a loss window: the clicks a crash finds in the buffer were answered.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+import collections
+import logging
+import uuid
 from typing import Any
 
+import eventlet
 from eventlet.event import Event
-from eventlet.semaphore import Semaphore
+from eventlet.queue import LightQueue
+from nameko.standalone.events import get_event_exchange
 
-from services.bff import errors
+from common.contracts import bff as contract
+from common.nameko.confirms import ConfirmingPublisher, Outgoing
+from common.seedwork.domain.clock import isoformat, utcnow
+from common.seedwork.errors import ServiceUnavailable
+from services.bff.batching import Batcher
 
-Send = Callable[[list[dict[str, Any]]], dict[str, Any]]
+log = logging.getLogger(__name__)
 
-
-class _Batch:
-    def __init__(self):
-        self.clicks: list[dict[str, Any]] = []
-        self.done = Event()
-
-
-class ClickBatcher:
-    def __init__(self, max_batch: int = 100, max_in_flight: int = 2):
-        self.max_batch = max_batch
-        self._slots = Semaphore(max_in_flight)
-        self._open: _Batch | None = None
-
-    def record(self, click: dict[str, Any], send: Send) -> dict[str, Any]:
-        """This click's ``{"click_id", "redirect_url", "attributable"}``."""
-        batch, position = self._join(click)
-        if position == 0:
-            self._send_when_ready(batch, send)
-        results = batch.done.wait()
-        return _outcome(results[position])
-
-    def _join(self, click: dict[str, Any]) -> tuple[_Batch, int]:
-        batch = self._open
-        if batch is None:
-            batch = self._open = _Batch()
-        batch.clicks.append(click)
-        if len(batch.clicks) >= self.max_batch:
-            self._close(batch)
-        return batch, len(batch.clicks) - 1
-
-    def _close(self, batch: _Batch) -> None:
-        if self._open is batch:
-            self._open = None
-
-    def _send_when_ready(self, batch: _Batch, send: Send) -> None:
-        with self._slots:  # others join while the batches before this one are in flight
-            self._close(batch)
-            try:
-                batch.done.send(send(batch.clicks)["results"])
-            except Exception as failure:  # noqa: BLE001 -- every click of the batch gets it
-                batch.done.send_exception(failure)
+EVENT = contract.CLICKS_CAPTURED
+ATTEMPTS = 2
+CONFIRMED, BUFFERED = "confirmed", "buffered"
 
 
-def _outcome(result: dict[str, Any]) -> dict[str, Any]:
-    if "error" in result:
-        raise errors.from_error_dict(result["error"])
-    return result
+class _Handover:
+    """What both ways of handing clicks over share: the message, the publishers."""
+
+    def __init__(self, amqp_uri: str, config: dict, *, publishers: int, confirm_timeout: float,
+                 check_contract: bool, publisher_factory):
+        make = publisher_factory or (lambda: ConfirmingPublisher(
+            amqp_uri, confirm_timeout=confirm_timeout))
+        self._publishers: LightQueue = LightQueue()
+        for _ in range(publishers):
+            self._publishers.put(make())
+        self._exchange = get_event_exchange(contract.SOURCE, config)
+        self.check_contract = check_contract
+
+    def _message(self, clicks: list[dict[str, Any]], correlation_id: str | None) -> Outgoing:
+        payload = {"clicks": clicks}
+        if self.check_contract:
+            EVENT.serialize(payload)
+        event_id = str(uuid.uuid4())
+        body = {  # the platform's envelope (IntegrationEvent), built without copying clicks
+            "event_id": event_id, "type": EVENT.name, "version": EVENT.version,
+            "source": EVENT.source, "occurred_at": isoformat(utcnow()), "payload": payload,
+            "correlation_id": correlation_id, "causation_id": None}
+        headers = {"nameko.causation_id": event_id}
+        if correlation_id:
+            headers["nameko.correlation_id"] = correlation_id
+        return Outgoing(body=body, exchange=self._exchange, routing_key=EVENT.name,
+                        headers=headers, properties={"message_id": event_id,
+                                                     "type": EVENT.name, "mandatory": True})
+
+    def _confirmed(self, message: Outgoing, count: int, attempts: int = ATTEMPTS) -> bool:
+        """Publish (again with the same message id if unconfirmed); True once confirmed."""
+        publisher = self._publishers.get()
+        try:
+            for attempt in range(1, attempts + 1):
+                if publisher.publish_batch([message]) == 1:
+                    return True
+                log.warning("clicks_captured (%d clicks) not confirmed by the broker "
+                            "(attempt %d of %d)", count, attempt, attempts)
+        finally:
+            self._publishers.put(publisher)
+        return False
+
+    def start(self, spawn) -> None:
+        """Nothing runs in the background by default."""
+
+    def close(self) -> None:
+        while not self._publishers.empty():
+            self._publishers.get_nowait().close()
+
+
+class ClickCapture(_Handover):
+    """``confirmed`` (the default): each redirect waits for its batch's confirm."""
+
+    mode = CONFIRMED
+
+    def __init__(self, amqp_uri: str, config: dict, *, max_batch: int = 100,
+                 max_in_flight: int = 1, linger: float = 0.0, confirm_timeout: float = 5.0,
+                 check_contract: bool = False, publisher_factory=None):
+        super().__init__(amqp_uri, config, publishers=max_in_flight,
+                         confirm_timeout=confirm_timeout, check_contract=check_contract,
+                         publisher_factory=publisher_factory)
+        self._batches: Batcher[dict] = Batcher(min(max_batch, contract.MAX_CLICKS_PER_MESSAGE),
+                                               max_in_flight, linger)
+
+    def capture(self, click: dict[str, Any], correlation_id: str | None = None) -> None:
+        """Returns once the broker has confirmed the message carrying ``click``
+        (``{"click_id", "referral_code", "ip", "user_agent", "occurred_at"}``, wire form);
+        raises ``ServiceUnavailable`` if it could not."""
+        self._batches.submit(click, lambda clicks: self._publish(clicks, correlation_id))
+
+    def _publish(self, clicks: list[dict[str, Any]], correlation_id: str | None) -> list[None]:
+        if self._confirmed(self._message(clicks, correlation_id), len(clicks)):
+            return [None] * len(clicks)
+        raise ServiceUnavailable("The click could not be handed over; retry.",
+                                 {"service": ["broker"]})
+
+
+class BufferedClickCapture(_Handover):
+    """``buffered``: a redirect is answered at once; its click waits in memory and a
+    background thread publishes what is buffered every ``flush_interval`` seconds (or as
+    soon as ``max_batch`` clicks wait), each message confirmed, retried until it is. The
+    loss window -- answered clicks a crash of this process takes with it -- is what the
+    buffer holds: about ``flush_interval`` of traffic plus the message awaiting its
+    confirm; while the broker is away, everything buffered, up to ``max_buffered``
+    clicks, beyond which redirects answer 503 rather than promise more."""
+
+    mode = BUFFERED
+
+    def __init__(self, amqp_uri: str, config: dict, *, max_batch: int = 100,
+                 flush_interval: float = 0.02, max_buffered: int = 10_000,
+                 confirm_timeout: float = 5.0, retry_pause: float = 0.5,
+                 check_contract: bool = False, publisher_factory=None):
+        super().__init__(amqp_uri, config, publishers=1, confirm_timeout=confirm_timeout,
+                         check_contract=check_contract, publisher_factory=publisher_factory)
+        self.max_batch = min(max_batch, contract.MAX_CLICKS_PER_MESSAGE)
+        self.flush_interval = flush_interval
+        self.max_buffered = max_buffered
+        self.retry_pause = retry_pause
+        self._buffer: collections.deque[dict[str, Any]] = collections.deque()
+        self._full = Event()
+        self._running = False
+        self._stopped = Event()
+
+    def capture(self, click: dict[str, Any], correlation_id: str | None = None) -> None:
+        """Returns at once: the click is buffered (``ServiceUnavailable`` when the buffer
+        is full: the broker has not taken anything for a while)."""
+        if len(self._buffer) >= self.max_buffered:
+            raise ServiceUnavailable("Clicks are not being handed over; retry.",
+                                     {"service": ["broker"]})
+        self._buffer.append(click)
+        if len(self._buffer) >= self.max_batch and not self._full.ready():
+            self._full.send(True)
+
+    @property
+    def buffered(self) -> int:
+        return len(self._buffer)
+
+    def start(self, spawn) -> None:
+        self._running = True
+        spawn(self.run)
+
+    def run(self) -> None:
+        """The flusher: every ``flush_interval`` (sooner when a batch is full)."""
+        try:
+            while self._running:
+                self._full.wait(self.flush_interval)
+                if self._full.ready():
+                    self._full.reset()
+                if not self.flush():
+                    eventlet.sleep(self.retry_pause)  # the broker is away: try again soon
+        finally:
+            self._stopped.send(True)
+
+    def flush(self) -> bool:
+        """Publish what is buffered, a confirmed message per ``max_batch`` clicks; False
+        (the rest kept, in order) at the first message the broker did not confirm."""
+        while self._buffer:
+            batch = [self._buffer[n] for n in range(min(len(self._buffer), self.max_batch))]
+            if not self._confirmed(self._message(batch, None), len(batch), attempts=1):
+                return False
+            for _ in batch:  # only the flusher takes from the left; redirects append right
+                self._buffer.popleft()
+        return True
+
+    def close(self) -> None:
+        """On a graceful stop: hand over what is buffered, then close."""
+        if self._running:
+            self._running = False
+            if not self._full.ready():
+                self._full.send(True)  # wake the flusher now
+            self._stopped.wait()
+        for _ in range(ATTEMPTS):
+            if self.flush():
+                break
+        if self._buffer:
+            log.error("%d answered click(s) could not be handed over before stopping: lost",
+                      len(self._buffer))
+        super().close()
+
+
+def click_capture(mode: str, amqp_uri: str, config: dict, *, max_batch: int,
+                  max_in_flight: int, linger: float, flush_interval: float,
+                  max_buffered: int, check_contract: bool) -> _Handover:
+    """The hand-over ``BFF.click_handover`` asks for."""
+    if mode == BUFFERED:
+        return BufferedClickCapture(amqp_uri, config, max_batch=max_batch,
+                                    flush_interval=flush_interval, max_buffered=max_buffered,
+                                    check_contract=check_contract)
+    return ClickCapture(amqp_uri, config, max_batch=max_batch, max_in_flight=max_in_flight,
+                        linger=linger, check_contract=check_contract)

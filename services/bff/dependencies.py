@@ -18,11 +18,12 @@ from nameko.extensions import DependencyProvider
 from common.nameko.rpc import RpcClient
 from services.bff import settings as bff_settings
 from services.bff.auth import MIN_SECRET_LENGTH, SECRET_ENV, TokenCodec, secret_from_environment
-from services.bff.clicks import ClickBatcher
+from services.bff.clicks import BufferedClickCapture, ClickCapture, click_capture
 from services.bff.credentials import Credentials
 from services.bff.partner_ips import PartnerIps
 from services.bff.ratelimit import Limiter, RateLimiter
 from services.bff.ratelimit_shared import SharedRateLimiter, describe
+from services.bff.referrals import ReferralLinks
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,8 @@ class EdgeState:
     limiter: Limiter
     config: dict[str, Any]
     partner_ips: PartnerIps = dataclasses.field(default_factory=PartnerIps)
-    clicks: ClickBatcher = dataclasses.field(default_factory=ClickBatcher)
+    clicks: ClickCapture | BufferedClickCapture | None = None
+    links: ReferralLinks = dataclasses.field(default_factory=ReferralLinks)
     credentials: Credentials = dataclasses.field(default_factory=lambda: Credentials(4.0))
 
     @property
@@ -50,15 +52,44 @@ class Edge(DependencyProvider):
                         "will be refused; public routes still answer.", SECRET_ENV,
                         MIN_SECRET_LENGTH)
         settings = bff_settings.from_config(self.container.config)
-        clicks = ClickBatcher(settings.click_batch_max, settings.click_batches_in_flight)
+        config = self.container.config
+        clicks = click_capture(settings.click_handover, config[AMQP_URI_CONFIG_KEY], config,
+                               max_batch=settings.click_batch_max,
+                               max_in_flight=settings.click_batches_in_flight,
+                               linger=settings.click_batch_linger_ms / 1000,
+                               flush_interval=settings.click_flush_ms / 1000,
+                               max_buffered=settings.click_buffer_max,
+                               check_contract=_flag(config.get("CHECK_OUTGOING_EVENTS", False)))
+        log.info("referral clicks: handed over %s", "once the broker confirmed them (each "
+                 "redirect waits)" if settings.click_handover == "confirmed" else
+                 f"from a buffer flushed every {settings.click_flush_ms:g} ms (redirects "
+                 "answer at once)")
+        links = ReferralLinks(max_codes=settings.referral_links_max,
+                              unknown_ttl=settings.unknown_code_seconds,
+                              max_age=settings.referral_link_max_age_seconds)
         self.state = EdgeState(settings=settings, codec=TokenCodec(secret),
                                limiter=limiter_for(settings.rate_limit_storage),
                                config=self.container.config,
-                               clicks=clicks,
+                               clicks=clicks, links=links,
                                credentials=Credentials(settings.credential_cache_seconds))
+
+    def start(self):
+        if self.state.clicks is not None:
+            self.state.clicks.start(lambda run: self.container.spawn_managed_thread(
+                run, identifier="referral_clicks_flusher"))
+
+    def stop(self):
+        if self.state.clicks is not None:
+            self.state.clicks.close()
 
     def get_dependency(self, worker_ctx) -> EdgeState:
         return self.state
+
+
+def _flag(value) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() not in ("0", "false", "no", "off", "")
+    return bool(value)
 
 
 def limiter_for(storage: str) -> Limiter:

@@ -13,20 +13,24 @@ from __future__ import annotations
 from nameko.events import BROADCAST
 from nameko.events import event_handler as nameko_event_handler
 
-from common.contracts import identity, partners
+from common.contracts import campaigns, identity, partners
 from common.nameko import context, health
 from services.bff import pipeline, read_model, web
 from services.bff.api import ROUTES
 from services.bff.dependencies import BffRpcClient, Edge
 
 
-def revocation(contract):
-    """Each BFF instance's own queue (BROADCAST) for an event that revokes a credential.
-    Plain Nameko delivery, not the platform's reliable handler: nothing is stored, a
-    message lost (an instance down, a broker restart) is covered by the credential
-    cache's TTL, and a queue per instance must vanish with its instance."""
+def broadcast(contract):
+    """Each BFF instance's own queue (BROADCAST) for an event that changes what it keeps
+    in memory. Plain Nameko delivery, not the platform's reliable handler: nothing is
+    stored, a message lost (an instance down, a broker restart) is covered by the
+    memory's own limits (the credential cache's TTL, referral links' max age), and a
+    queue per instance must vanish with its instance."""
     return nameko_event_handler(contract.source, contract.name, handler_type=BROADCAST,
                                 reliable_delivery=False)
+
+
+revocation = broadcast  # credentials revoked elsewhere
 
 
 class BffService(read_model.DashboardsReadModel, health.HealthMixin):
@@ -60,6 +64,35 @@ class BffService(read_model.DashboardsReadModel, health.HealthMixin):
     @revocation(partners.PARTNER_REACTIVATED)
     def on_partner_reactivated(self, envelope):
         self.edge.credentials.on_event(envelope)
+
+    # referral links this instance redirects on: kept fresh (services/bff/referrals.py) ---
+    @broadcast(campaigns.PARTNER_ENROLLED)
+    def on_partner_enrolled(self, envelope):
+        self.edge.links.on_event(envelope)
+
+    @broadcast(campaigns.ENROLLMENT_SUSPENDED)
+    def on_enrollment_suspended(self, envelope):
+        self.edge.links.on_event(envelope)
+
+    @broadcast(campaigns.ENROLLMENT_REACTIVATED)
+    def on_enrollment_reactivated(self, envelope):
+        self.edge.links.on_event(envelope)
+
+    @broadcast(campaigns.CAMPAIGN_ACTIVATED)
+    def on_campaign_activated(self, envelope):
+        self.edge.links.on_event(envelope)
+
+    @broadcast(campaigns.CAMPAIGN_PAUSED)
+    def on_campaign_paused(self, envelope):
+        self.edge.links.on_event(envelope)
+
+    @broadcast(campaigns.CAMPAIGN_ENDED)
+    def on_campaign_ended(self, envelope):
+        self.edge.links.on_event(envelope)
+
+    @broadcast(campaigns.CAMPAIGN_CANCELLED)
+    def on_campaign_cancelled(self, envelope):
+        self.edge.links.on_event(envelope)
 
 
 web.mount(BffService, ROUTES)

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from services.bff.ratelimit import Limit
 
 MEMORY = "memory"
+CLICK_HANDOVERS = ("confirmed", "buffered")  # services/bff/clicks.py
 SHARED_SCHEMES = ("redis", "rediss", "redis+unix")  # storages of ratelimit_shared
 
 DEFAULT_RATE_LIMITS = {
@@ -39,8 +40,17 @@ class Settings:
     max_json_depth: int = 20
     trust_forwarded_for: bool = False
     dashboard_stats_days: int = 30
-    click_batch_max: int = 100        # clicks of concurrent /r/<code> in one RPC
-    click_batches_in_flight: int = 2  # record_clicks calls on the wire at once
+    # "confirmed": a redirect answers once the broker confirmed its click (no answered click
+    # lost); "buffered": it answers at once, clicks flushed every click_flush_ms
+    click_handover: str = "confirmed"
+    click_batch_max: int = 100        # clicks of concurrent /r/<code> in one message
+    click_batches_in_flight: int = 1  # click messages awaiting the broker's confirm at once
+    click_batch_linger_ms: float = 5.0  # under load, how long a batch waits for more clicks
+    click_flush_ms: float = 20.0      # buffered: how often the buffer is handed over
+    click_buffer_max: int = 10_000    # buffered: answered clicks held at most (then 503)
+    referral_links_max: int = 100_000  # referral codes kept in memory (LRU)
+    unknown_code_seconds: float = 5.0  # how long an unknown code is answered 404 unasked
+    referral_link_max_age_seconds: float = 300.0  # a code is looked up again after this
     # How long a verified session, API key or partner standing is believed without asking
     # again: revocations reach every instance within it even if their event is lost.
     credential_cache_seconds: float = 4.0
@@ -66,6 +76,10 @@ def from_config(config: Mapping[str, Any]) -> Settings:
     if not 0 < ttl < 5:
         raise ValueError("BFF credential_cache_seconds must be above 0 and below 5 "
                          "(revocations are honoured within 5 seconds)")
+    handover = values.setdefault("click_handover", "confirmed")
+    if handover not in CLICK_HANDOVERS:
+        raise ValueError(f"BFF click_handover must be one of {', '.join(CLICK_HANDOVERS)}, "
+                         f"not {handover!r}")
     storage = values.setdefault("rate_limit_storage", MEMORY)
     scheme = urlsplit(storage).scheme
     if storage != MEMORY and scheme not in SHARED_SCHEMES:
@@ -82,7 +96,10 @@ def _limits(raw: Mapping[str, Any]) -> dict[str, Limit]:
 
 _TYPES = {"token_ttl_seconds": int, "max_token_ttl_seconds": int, "max_body_bytes": int,
           "max_json_depth": int, "dashboard_stats_days": int, "click_batch_max": int,
-          "click_batches_in_flight": int,
+          "click_batches_in_flight": int, "referral_links_max": int,
+          "unknown_code_seconds": float, "click_batch_linger_ms": float,
+          "click_handover": str, "click_flush_ms": float, "click_buffer_max": int,
+          "referral_link_max_age_seconds": float,
           "health_timeout_seconds": float, "trust_forwarded_for": bool,
           "credential_cache_seconds": float, "rate_limit_storage": str}
 
@@ -92,6 +109,8 @@ def _coerce(name: str, value: Any) -> Any:
         return None if value in (None, "") else float(value)
     if name == "rate_limit_storage":
         return str(value or "").strip() or MEMORY
+    if name == "click_handover":
+        return str(value or "").strip().lower() or "confirmed"
     if _TYPES.get(name) is bool and isinstance(value, str):
         return value.strip().lower() in ("1", "true", "yes", "on")
     return _TYPES[name](value)

@@ -1,9 +1,14 @@
 """Tracking: referral redirects, brands' conversion postbacks and refunds, stats."""
 from __future__ import annotations
 
+import functools
+import ipaddress
 import re
 from datetime import UTC, datetime, timedelta
 
+from common.contracts.bff import MAX_USER_AGENT, with_click_id
+from common.seedwork.domain.clock import isoformat, utcnow
+from common.seedwork.domain.ids import time_ordered_uuid
 from services.bff import errors, ownership, partner_ips, responses
 from services.bff.auth import ADMIN, BRAND, PARTNER
 from services.bff.fanout import Fanout
@@ -14,7 +19,6 @@ from services.bff.schemas.common import page_of
 
 TAG = "tracking"
 CUSTOMER_FIELDS = ("customer_ip", "customer_id")
-MAX_USER_AGENT = 1000
 REFERRAL_CODE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
@@ -22,13 +26,39 @@ REFERRAL_CODE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
        html_errors=True, bad_path_is_not_found=True, tag=TAG,
        summary="Follow a referral link: records the click, redirects to the landing page")
 def follow_referral_link(call, code):
+    """Answered at the edge: the code's landing page from memory (``referrals``), the
+    click id minted here, the click handed to tracking in a batch the broker confirmed
+    before this answer (``clicks``) -- no round trip to tracking on the way."""
     if not REFERRAL_CODE.match(code):
         raise errors.not_found()  # a link that cannot exist is just a link that does not
-    user_agent = user_agent_of(call.request)
-    click = call.edge.clicks.record(
-        {"referral_code": code, "ip": call.client_ip, "user_agent": user_agent},
-        call.rpc.tracking.record_clicks)
-    return responses.redirect(click["redirect_url"])
+    edge = call.edge
+    link = edge.links.lookup(code, lambda codes: call.rpc.tracking.resolve_referral_codes(codes))
+    if link is None:
+        raise errors.not_found()
+    click_id = time_ordered_uuid()
+    edge.clicks.capture({"click_id": click_id, "referral_code": code,
+                         "ip": visitor_ip(call.client_ip),
+                         "user_agent": user_agent_of(call.request),
+                         "occurred_at": isoformat(utcnow())}, call.request_id)
+    return responses.redirect(with_click_id(link.landing_url, click_id))
+
+
+def visitor_ip(address: str) -> str:
+    """The client's address as tracking stores it (canonical; an IPv4-mapped IPv6 address
+    as IPv4). One that is not an address at all is refused, as tracking refused it."""
+    canonical = _canonical_ip(address)
+    if canonical is None:
+        raise errors.invalid({"ip": ["Not a valid IP address."]})
+    return canonical
+
+
+@functools.lru_cache(maxsize=8192)  # a visitor clicks more than once; parsing costs more
+def _canonical_ip(address: str) -> str | None:
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return None
+    return str(getattr(parsed, "ipv4_mapped", None) or parsed)
 
 
 def user_agent_of(request) -> str:

@@ -46,11 +46,12 @@ def start_service(container_factory, rabbit_config):
 
 
 @pytest.fixture
-def fake_world(start_service):
+def fake_world(start_service, rabbit_config):
     """Every service as a fake (see ``fakes``), with an empty call record."""
     fakes.CALLS.clear()
     for fake in fakes.FAKES:
         start_service(fake)
+    fakes.declare_clicks_queue(service_config(rabbit_config, {}))
     yield fakes
     fakes.CALLS.clear()
 

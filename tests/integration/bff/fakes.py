@@ -11,6 +11,9 @@ from __future__ import annotations
 import copy
 import functools
 
+from kombu import Connection
+
+from common.nameko.events import declare_handler_topology, handler_queue_name
 from common.nameko.rpc import api
 from common.seedwork.errors import NotFound
 
@@ -33,6 +36,30 @@ PAYOUT_A, PAYOUT_B = ("a6000000-0000-4000-8000-00000000000a",
 CODE_A, CODE_B = "codeaaaa", "codebbbb"
 CLICK_ID = "c7000000-0000-4000-8000-000000000007"
 LANDING = "https://shop.example.com/landing"
+
+
+def declare_clicks_queue(config: dict) -> str:
+    """Tracking's queue of the BFF's clicks, as ``alpes topology`` declares it: the BFF
+    publishes them ``mandatory`` (no queue, no confirm, a 503). Returns its name."""
+    declare_handler_topology(config["AMQP_URI"], config, source="bff",
+                             event_type="clicks_captured", service="tracking",
+                             method="on_clicks_captured")
+    return handler_queue_name("bff", "clicks_captured", "tracking", "on_clicks_captured")
+
+
+def handed_over_clicks(config: dict) -> list[dict]:
+    """The clicks the BFF handed over to tracking so far (taken off its queue)."""
+    clicks = []
+    with Connection(config["AMQP_URI"]) as connection:
+        queue = connection.SimpleQueue(declare_clicks_queue(config), no_ack=True)
+        while True:
+            try:
+                message = queue.get(block=False)
+            except queue.Empty:
+                break
+            clicks.extend(message.payload["payload"]["clicks"])
+        queue.close()
+    return clicks
 
 
 def usd(amount: str) -> dict:
@@ -243,11 +270,13 @@ class FakeTracking(Healthy):
 
     @api
     @recorded
-    def record_clicks(self, payload):
-        return {"results": [
-            {"click_id": CLICK_ID, "redirect_url": f"{LANDING}?click_id={CLICK_ID}",
-             "attributable": True} if click["referral_code"] in (CODE_A, CODE_B)
-            else {"error": NotFound().to_dict()} for click in payload]}
+    def resolve_referral_codes(self, codes):
+        return {"items": [
+            {"referral_code": e["referral_code"], "enrollment_id": e["enrollment_id"],
+             "campaign_id": e["campaign_id"], "status": e["status"], "revision": 1,
+             "campaign": {"campaign_id": e["campaign_id"], "landing_url": LANDING,
+                          "status": "ACTIVE", "revision": 1}}
+            for e in ENROLLMENTS.values() if e["referral_code"] in codes]}
 
     @api
     @recorded

@@ -1,7 +1,11 @@
 """Resources on a live BFF with fake services: what each audience gets, and how."""
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from urllib.parse import parse_qs, urlsplit
+
 import pytest
+from kombu import Connection
 
 from services.bff.schemas.dashboards import BrandDashboardOut, PartnerDashboardOut
 from tests.integration.bff import fakes, read_model_world
@@ -27,15 +31,31 @@ def called(name: str) -> list[tuple]:
     return [args for called_name, args in fakes.CALLS if called_name == name]
 
 
-def test_a_referral_link_records_the_click_and_redirects(api):
+def test_a_referral_link_hands_the_click_over_and_redirects(api):
     answer = api.get(f"/r/{CODE_A}?utm_source=newsletter",
                      headers={"User-Agent": "Mozilla/5.0 (X11)", "X-Request-Id": "click-1"})
     assert answer.status_code == 302
-    assert answer.headers["Location"] == f"{fakes.LANDING}?click_id={CLICK_ID}"
+    [click_id] = parse_qs(urlsplit(answer.headers["Location"]).query)["click_id"]
+    assert answer.headers["Location"] == f"{fakes.LANDING}?click_id={click_id}"
     assert answer.headers["Cache-Control"] == "no-store"
-    [([click],)] = called("tracking.record_clicks")
-    assert click == {"referral_code": CODE_A, "ip": "127.0.0.1",
+    assert called("tracking.resolve_referral_codes") == [([CODE_A],)]
+    [click] = fakes.handed_over_clicks(api.config)  # confirmed by the broker before the 302
+    occurred_at = click.pop("occurred_at")
+    assert click == {"click_id": click_id, "referral_code": CODE_A, "ip": "127.0.0.1",
                      "user_agent": "Mozilla/5.0 (X11)"}
+    assert datetime.fromisoformat(occurred_at) <= datetime.now(UTC)
+    again = api.get(f"/r/{CODE_A}")
+    assert again.status_code == 302 and again.headers["Location"] != answer.headers["Location"]
+    assert len(called("tracking.resolve_referral_codes")) == 1  # known at the edge now
+
+
+def test_without_tracking_s_queue_a_redirect_is_a_503_not_a_lost_click(start_bff,
+                                                                       fake_world):
+    api = start_bff()
+    with Connection(api.config["AMQP_URI"]) as connection:
+        connection.default_channel.queue_delete(fakes.declare_clicks_queue(api.config))
+    answer = api.get(f"/r/{CODE_A}")
+    assert answer.status_code == 503 and "Location" not in answer.headers
 
 
 def test_an_unknown_code_is_a_404_page_for_browsers_and_json_for_others(api):

@@ -72,13 +72,27 @@ class FakeRpc:
         return [args for called, args in self.calls if called == name]
 
 
+class CapturedClicks:
+    """The clicks' hand-over (services/bff/clicks.py) as a list: captured = confirmed."""
+
+    def __init__(self):
+        self.captured: list[tuple[dict, str | None]] = []
+        self.fail: Exception | None = None
+
+    def capture(self, click: dict, correlation_id: str | None = None) -> None:
+        if self.fail:
+            raise self.fail
+        self.captured.append((click, correlation_id))
+
+
 class Harness:
     def __init__(self, answers: dict[str, Any] | None = None, **bff_settings):
         self.rpc = FakeRpc({"tracking.record_partner_ip": {}, **(answers or {})})
         self.codec = TokenCodec(SECRET)
+        self.clicks = CapturedClicks()
         config = {"AMQP_URI": "memory://", "BFF": bff_settings}
         self.edge = EdgeState(settings=settings.from_config(config), codec=self.codec,
-                              limiter=RateLimiter(), config=config)
+                              limiter=RateLimiter(), config=config, clicks=self.clicks)
         self.url_map = Map([Rule(r.path, methods=[r.method], endpoint=r) for r in ROUTES])
 
     def token(self, role: str, subject: str | None = None) -> str:

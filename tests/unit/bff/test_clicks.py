@@ -1,72 +1,135 @@
-"""Concurrent referral clicks share one record_clicks call; each gets its own answer."""
+"""The clicks' hand-over (group commit), on a fake broker channel: a redirect returns only
+once the message carrying its click is confirmed; a returned (unroutable), nacked or
+unconfirmed message is never taken for a confirm."""
+from __future__ import annotations
+
 import eventlet
 import pytest
 
+from common.contracts import bff
 from common.seedwork.errors import ServiceUnavailable
-from services.bff.clicks import ClickBatcher
-from services.bff.errors import ApiError
+from services.bff.clicks import BufferedClickCapture, ClickCapture
+from tests.unit.fake_broker import FakeBroker, FakeChannelPublisher
+
+CONFIG = {"AMQP_URI": "memory://"}
 
 
-class Tracking:
-    def __init__(self, fail: Exception | None = None):
-        self.batches: list[list[dict]] = []
-        self.fail = fail
-
-    def record_clicks(self, clicks):
-        self.batches.append(list(clicks))
-        eventlet.sleep(0.01)  # the RPC's round trip: the next batch fills meanwhile
-        if self.fail:
-            raise self.fail
-        return {"results": [{"error": {"code": "not_found", "message": "No such code.",
-                                       "fields": {}}} if c["referral_code"] == "nope"
-                            else {"click_id": f"id-{c['ip']}", "redirect_url": c["ip"]}
-                            for c in clicks]}
+def capture_with(broker: FakeBroker, **options) -> ClickCapture:
+    return ClickCapture("memory://", CONFIG, publisher_factory=lambda: FakeChannelPublisher(broker),
+                        check_contract=True, **options)
 
 
-def click(n, code="code1"):
-    return {"referral_code": code, "ip": f"10.0.0.{n}", "user_agent": "ua"}
+def click(n: int) -> dict:
+    return {"click_id": f"0190c1d2-0000-7000-8000-{n:012d}", "referral_code": "bea-spring",
+            "ip": f"198.51.100.{n}", "user_agent": "ua", "occurred_at": "2026-12-06T10:00:00Z"}
 
 
-def test_clicks_arriving_during_a_round_trip_share_the_next_call():
-    tracking, batcher = Tracking(), ClickBatcher(max_batch=50, max_in_flight=1)
+def test_concurrent_clicks_travel_as_one_persistent_confirmed_message():
+    broker = FakeBroker()
+    capture = capture_with(broker, max_batch=50, max_in_flight=1)
     pool = eventlet.GreenPool()
-    answers = list(pool.imap(lambda n: batcher.record(click(n), tracking.record_clicks),
-                             range(10)))
-    assert [a["click_id"] for a in answers] == [f"id-10.0.0.{n}" for n in range(10)]
-    assert [len(batch) for batch in tracking.batches] == [1, 9]  # the first went at once
+    list(pool.imap(lambda n: capture.capture(click(n), f"req-{n}"), range(10)))
+    assert [len(m["body"]["payload"]["clicks"]) for m in broker.published] == [1, 9]
+    message = broker.published[1]
+    assert message["routing_key"] == "clicks_captured" and message["mandatory"] is True
+    assert message["exchange"].name == "bff.events" and message["delivery_mode"] == 2
+    body = message["body"]
+    assert (body["source"], body["type"], body["version"]) == ("bff", "clicks_captured", 1)
+    assert message["message_id"] == body["event_id"]
+    assert bff.CLICKS_CAPTURED.parse(body["payload"])["clicks"][0]["click_id"] == \
+        click(1)["click_id"]
+    assert message["headers"]["nameko.correlation_id"] == body["correlation_id"] == "req-1"
 
 
-def test_a_full_batch_closes_and_the_next_one_fills():
-    tracking, batcher = Tracking(), ClickBatcher(max_batch=3, max_in_flight=1)
+def test_a_redirect_returns_only_after_its_batch_is_confirmed():
+    broker, order = FakeBroker(), []
+    capture = capture_with(broker, max_in_flight=1)
+    original = FakeChannelPublisher.drain_events
+
+    def drain(self, timeout=None):
+        order.append("confirm")
+        return original(self, timeout)
+
+    FakeChannelPublisher.drain_events = drain
+    try:
+        capture.capture(click(1))
+        order.append("answered")
+    finally:
+        FakeChannelPublisher.drain_events = original
+    assert order == ["confirm", "answered"]
+
+
+@pytest.mark.parametrize("first", ["nack", "return", "silent"])
+def test_an_unconfirmed_publish_is_tried_once_more_with_the_same_message_id(first):
+    broker = FakeBroker(first, "ack")
+    capture_with(broker).capture(click(1))
+    [one, two] = broker.published
+    assert one["message_id"] == two["message_id"]  # tracking's inbox takes it once
+
+
+@pytest.mark.parametrize("answer", ["nack", "return", "silent"])
+def test_twice_unconfirmed_fails_every_redirect_of_the_batch_with_a_503(answer):
+    broker = FakeBroker(*[answer] * 10)
+    capture = capture_with(broker, max_in_flight=1)
     pool = eventlet.GreenPool()
-    list(pool.imap(lambda n: batcher.record(click(n), tracking.record_clicks), range(7)))
-    assert [len(batch) for batch in tracking.batches] == [1, 3, 3]
-
-
-def test_an_unknown_code_fails_only_its_own_request():
-    tracking, batcher = Tracking(), ClickBatcher(max_batch=10, max_in_flight=1)
-    pool = eventlet.GreenPool()
-    first = pool.spawn(batcher.record, click(0), tracking.record_clicks)
-    bad = pool.spawn(batcher.record, click(1, "nope"), tracking.record_clicks)
-    good = pool.spawn(batcher.record, click(2), tracking.record_clicks)
-    first.wait()
-    assert good.wait()["click_id"] == "id-10.0.0.2"
-    with pytest.raises(ApiError) as error:
-        bad.wait()
-    assert error.value.status == 404 and [len(b) for b in tracking.batches] == [1, 2]
-
-
-def test_a_failed_call_fails_every_click_of_its_batch():
-    tracking = Tracking(fail=ServiceUnavailable("tracking.record_clicks did not answer"))
-    batcher = ClickBatcher(max_batch=10, max_in_flight=1)
-    pool = eventlet.GreenPool()
-    waiting = [pool.spawn(batcher.record, click(n), tracking.record_clicks) for n in range(3)]
+    waiting = [pool.spawn(capture.capture, click(n)) for n in range(3)]
     for green in waiting:
         with pytest.raises(ServiceUnavailable):
             green.wait()
 
 
-def test_without_batching_each_click_is_its_own_call():
-    tracking, batcher = Tracking(), ClickBatcher(max_batch=1)
-    assert batcher.record(click(1), tracking.record_clicks)["click_id"] == "id-10.0.0.1"
-    assert tracking.batches == [[click(1)]]
+def test_a_malformed_click_fails_its_batch_before_anything_is_published_when_checked():
+    broker = FakeBroker()
+    with pytest.raises(ValueError):
+        capture_with(broker).capture({**click(1), "ip": "not an address"})
+    assert broker.published == []
+
+
+# --- buffered: answered at once, flushed in the background -----------------------------------
+def buffered_with(broker: FakeBroker, **options) -> BufferedClickCapture:
+    return BufferedClickCapture("memory://", CONFIG, check_contract=True,
+                                publisher_factory=lambda: FakeChannelPublisher(broker),
+                                **options)
+
+
+def test_buffered_answers_at_once_and_the_flusher_hands_the_buffer_over():
+    broker = FakeBroker()
+    capture = buffered_with(broker, flush_interval=0.02, max_batch=4)
+    capture.start(eventlet.spawn)
+    for n in range(10):
+        capture.capture(click(n))
+    assert broker.published == [] and capture.buffered == 10  # nothing waited on the broker
+    eventlet.sleep(0.2)
+    sent = [c["click_id"] for m in broker.published for c in m["body"]["payload"]["clicks"]]
+    assert sent == [click(n)["click_id"] for n in range(10)]  # in order, each once
+    assert max(len(m["body"]["payload"]["clicks"]) for m in broker.published) <= 4
+    assert capture.buffered == 0
+    capture.close()
+
+
+def test_buffered_keeps_what_the_broker_did_not_confirm_and_sends_it_again():
+    broker = FakeBroker("nack", "return", "ack")
+    capture = buffered_with(broker, flush_interval=0.01, retry_pause=0.01)
+    capture.start(eventlet.spawn)
+    capture.capture(click(1))
+    eventlet.sleep(0.2)
+    assert len(broker.published) == 3 and capture.buffered == 0
+    capture.close()
+
+
+def test_buffered_refuses_beyond_its_bound_while_the_broker_is_away():
+    broker = FakeBroker(*["silent"] * 100)
+    capture = buffered_with(broker, max_buffered=3)
+    for n in range(3):
+        capture.capture(click(n))
+    with pytest.raises(ServiceUnavailable):
+        capture.capture(click(4))
+
+
+def test_a_graceful_stop_hands_the_buffer_over_first():
+    broker = FakeBroker()
+    capture = buffered_with(broker, flush_interval=60)
+    capture.start(eventlet.spawn)
+    capture.capture(click(1))
+    capture.close()
+    assert [len(m["body"]["payload"]["clicks"]) for m in broker.published] == [1]
