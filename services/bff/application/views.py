@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import Integer, bindparam, func, select
 from sqlalchemy.engine import Connection
@@ -34,10 +33,17 @@ from services.bff.infrastructure.tables import (
 )
 
 RATE_PLACES = Decimal("0.0001")
+_ONE_DAY = timedelta(days=1)
 _COUNTERS = ("clicks", "valid_clicks", "conversions", "rejected_conversions", "revenue")
 _LIMIT = bindparam("limit", type_=Integer)
 
-_PROFILE = select(partner_profiles).where(partner_profiles.c.partner_id == bindparam("id"))
+# the profile with its balances (one row per currency; none yet: one row of NULLs)
+_PROFILE = (select(partner_profiles, balances.c.currency.label("balance_currency"),
+                   *(balances.c[b].label(f"balance_{b}") for b in BUCKETS))
+            .outerjoin(balances, (balances.c.partner_id == partner_profiles.c.partner_id)
+                       & (balances.c.revision > 0))
+            .where(partner_profiles.c.partner_id == bindparam("id"))
+            .order_by(balances.c.currency))
 _ENROLLMENTS = (select(enrollments.c.enrollment)
                 .where(enrollments.c.partner_id == bindparam("id"))
                 .order_by(enrollments.c.enrolled_at.desc(), enrollments.c.enrollment_id)
@@ -49,9 +55,6 @@ _PARTNER_DAYS = (select(partner_stats.c.campaign_id, partner_stats.c.day,
                         partner_stats.c.day >= bindparam("first"),
                         partner_stats.c.day <= bindparam("last"),
                         partner_stats.c.revision > 0))
-_BALANCES = (select(balances.c.currency, *(balances.c[b] for b in BUCKETS))
-             .where(balances.c.partner_id == bindparam("id"), balances.c.revision > 0)
-             .order_by(balances.c.currency))
 _EARNINGS = (select(earnings.c.day, earnings.c.currency, earnings.c.amount)
              .where(earnings.c.partner_id == bindparam("id"),
                     earnings.c.day >= bindparam("first"), earnings.c.day <= bindparam("last")))
@@ -73,33 +76,41 @@ _CAMPAIGN_DAYS = (select(campaign_stats.c.campaign_id, campaign_stats.c.currency
 
 # --- partner ------------------------------------------------------------------------------
 def partner_dashboard(conn: Connection, query: queries.PartnerDashboard) -> dict | None:
-    """None: the partner is not known here (yet)."""
-    profile = conn.execute(_PROFILE, {"id": query.partner_id}).first()
-    if profile is None:
+    """None: the partner is not known here (yet). Four SELECTs: the profile with its
+    balances, the links, the window's stats rows, the window's earnings."""
+    profile = conn.execute(_PROFILE, {"id": query.partner_id}).all()
+    if not profile:
         return None
     window = {"id": query.partner_id, "first": query.first_day, "last": query.last_day}
     links = conn.execute(_ENROLLMENTS, {"id": query.partner_id,
                                         "limit": query.enrollments}).scalars().all()
     days = conn.execute(_PARTNER_DAYS, window).all()
-    ledgers = conn.execute(_BALANCES, {"id": query.partner_id}).all()
     earned = conn.execute(_EARNINGS, window).all()
 
     span = {"from": query.first_day.isoformat(), "to": query.last_day.isoformat()}
-    totals: dict[str, Counts] = defaultdict(Counts)
-    currencies: dict[str, str] = {}
-    for row in days:
-        totals[row.campaign_id] += _counts(row)
-        currencies[row.campaign_id] = row.currency
-    stats = {campaign_id: _totals(counts, currencies[campaign_id])
-             for campaign_id, counts in sorted(totals.items())}
+    sums: dict[str, list] = {}
+    for row in days:  # per campaign: clicks, valid clicks, conversions, rejected, revenue
+        found = sums.get(row.campaign_id)
+        if found is None:
+            sums[row.campaign_id] = [row.clicks, row.valid_clicks, row.conversions,
+                                     row.rejected_conversions, row.revenue, row.currency]
+        else:
+            found[0] += row.clicks
+            found[1] += row.valid_clicks
+            found[2] += row.conversions
+            found[3] += row.rejected_conversions
+            found[4] += row.revenue
+    stats = {campaign_id: _totals(Counts(*figures[:5]), figures[5])
+             for campaign_id, figures in sorted(sums.items())}
     return {
-        "profile": profile_dto(profile),
+        "profile": profile_dto(profile[0]),
         "enrollments": [{**link, "stats": stats.get(link["campaign_id"])} for link in links],
         "stats": {"partner_id": query.partner_id, **span, "campaigns": [
-            {"campaign_id": campaign_id, "currency": currencies[campaign_id], **span,
+            {"campaign_id": campaign_id, "currency": sums[campaign_id][5], **span,
              "totals": figures} for campaign_id, figures in stats.items()]},
         "balance": {"partner_id": query.partner_id,
-                    "balances": [_balance_dto(row) for row in ledgers]},
+                    "balances": [_balance_dto(row) for row in profile
+                                 if row.balance_currency is not None]},
         "chart": _chart(query.first_day, query.last_day, days, earned),
         "unavailable": [],
     }
@@ -115,32 +126,37 @@ def profile_dto(row) -> dict:
 
 
 def _balance_dto(row) -> dict:
-    amounts = {bucket: getattr(row, bucket) for bucket in BUCKETS}
-    return {"currency": row.currency,
-            **{bucket: amount_text(value, row.currency) for bucket, value in amounts.items()},
-            "payable": amount_text(amounts["approved"] + amounts["adjustments"], row.currency)}
+    currency = row.balance_currency
+    amounts = {bucket: getattr(row, f"balance_{bucket}") for bucket in BUCKETS}
+    return {"currency": currency,
+            **{bucket: amount_text(value, currency) for bucket, value in amounts.items()},
+            "payable": amount_text(amounts["approved"] + amounts["adjustments"], currency)}
 
 
 def _chart(first: date, last: date, days, earned) -> dict:
     """Every day of the window: clicks and conversions over the partner's campaigns,
     earnings per currency (what its ledgers grew by that day)."""
-    chart: dict[date, dict[str, Any]] = {}
+    traffic: dict[date, list] = {}
+    for row in days:
+        found = traffic.get(row.day)
+        if found is None:
+            traffic[row.day] = [row.clicks, row.conversions]
+        else:
+            found[0] += row.clicks
+            found[1] += row.conversions
+    money: dict[date, list] = defaultdict(list)
+    for row in sorted(earned, key=lambda row: row.currency):
+        money[row.day].append(Money(row.amount, row.currency).to_dict())
+    chart = []
     day = first
     while day <= last:
-        chart[day] = {"day": day.isoformat(), "clicks": 0, "conversions": 0, "earnings": {}}
-        day += timedelta(days=1)
-    for row in days:
-        chart[row.day]["clicks"] += row.clicks
-        chart[row.day]["conversions"] += row.conversions
-    currencies = set()
-    for row in earned:
-        chart[row.day]["earnings"][row.currency] = row.amount
-        currencies.add(row.currency)
+        clicks, conversions = traffic.get(day, (0, 0))
+        chart.append({"day": day.isoformat(), "clicks": clicks, "conversions": conversions,
+                      "earnings": money.get(day, [])})
+        day += _ONE_DAY
     return {"from": first.isoformat(), "to": last.isoformat(),
-            "currencies": sorted(currencies), "complete": True,
-            "days": [{**entry, "earnings": [Money(amount, currency).to_dict() for
-                                            currency, amount in sorted(entry["earnings"].items())]}
-                     for entry in chart.values()]}
+            "currencies": sorted({row.currency for row in earned}), "complete": True,
+            "days": chart}
 
 
 # --- brand --------------------------------------------------------------------------------
