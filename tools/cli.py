@@ -205,9 +205,8 @@ def topology(session: Session, services: list[str]) -> None:
     sent while its consumer has never run waits for it.
     """
     from common.nameko.discovery import service_class, service_modules
-    from common.nameko.topology import declare
-
     from common.nameko.queues import QueueMismatch
+    from common.nameko.topology import declare
 
     config = session.config()
     modules = [module for module in service_modules()

@@ -60,6 +60,8 @@ class ClusterPlatform(Platform):
         return self
 
     def stop(self) -> None:
+        """Stop the services, keep their logs under var/cluster-logs/<vhost>/ (git-ignored;
+        the last few runs), drop the vhost and the files."""
         self.close_probes()
         if self.stack:
             self.stack.stop()
@@ -67,7 +69,25 @@ class ClusterPlatform(Platform):
             self.cluster.delete_vhost(self.vhost)
         except Exception:  # the cluster goes anyway
             pass
+        kept = ROOT / "var" / "cluster-logs"
+        if (self.workdir / "logs").is_dir():
+            kept.mkdir(parents=True, exist_ok=True)
+            shutil.copytree(self.workdir / "logs", kept / self.vhost, dirs_exist_ok=True)
+            for old in sorted(kept.iterdir(), key=lambda path: path.stat().st_mtime)[:-6]:
+                shutil.rmtree(old, ignore_errors=True)
         shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def broker_view(self) -> str:
+        """The platform's queues as the broker sees them: messages ready / unacked and
+        consumers, for a failure's report."""
+        lines = []
+        for queue in sorted(self.cluster.queues(self.vhost), key=lambda q: q["name"]):
+            lines.append(f"  {queue['name']}: {queue.get('type')} on "
+                         f"{queue.get('leader') or queue.get('node')}, ready "
+                         f"{queue.get('messages_ready')}, unacked "
+                         f"{queue.get('messages_unacknowledged')}, consumers "
+                         f"{queue.get('consumers')}")
+        return "\n".join(lines)
 
     def pids(self) -> dict[str, int]:
         return {name: process.process.pid for name, process in self.stack.processes.items()}

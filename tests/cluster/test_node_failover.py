@@ -17,6 +17,7 @@ import os
 import time
 
 import eventlet
+import pytest
 from kombu import Connection
 
 from common.nameko.dead_letters import list_dead_letters
@@ -28,6 +29,7 @@ TOTAL = int(os.environ.get("ALPES_CLUSTER_CONVERSIONS", "2000"))
 RATE = float(os.environ.get("ALPES_CLUSTER_RATE", "20"))  # conversions per second
 # "stop": rabbitmqctl stop (an orderly shutdown); "kill": SIGKILL of the node (a crash)
 HOW = os.environ.get("ALPES_CLUSTER_STOP", "stop")
+ROUNDS = range(int(os.environ.get("ALPES_CLUSTER_ROUNDS", "1")))  # > 1: a soak, same cluster
 
 
 def world(platform):
@@ -143,7 +145,8 @@ class ClassicProbe:
             return None
 
 
-def test_quorum_queues_keep_every_conversion_through_a_node_stop(cluster, platform_on):
+@pytest.mark.parametrize("round_", ROUNDS)
+def test_quorum_queues_keep_every_conversion_through_a_node_stop(cluster, platform_on, round_):
     platform = platform_on("quorum")
     campaign, partner, code = world(platform)
 
@@ -170,6 +173,9 @@ def test_quorum_queues_keep_every_conversion_through_a_node_stop(cluster, platfo
     print(f"leaders while {leader_node} was down: "
           f"{dict(leaders_by_node(outage.placement_while_down, governed))}")
 
+    if traffic.aborted or traffic.given_up:
+        print(f"the broker's view (logs kept in var/cluster-logs/{platform.vhost}):\n"
+              f"{platform.broker_view()}")
     assert not traffic.aborted, traffic.summary()
     assert not traffic.given_up and len(traffic.accepted) == TOTAL, traffic.summary()
     expected = traffic.attributed
