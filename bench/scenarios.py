@@ -809,6 +809,7 @@ PLANS = {
     "event_chain": _plan_chain,
     "ingestion": _plan_ingestion,
     "http_bff": _plan_http,
+    "webhooks": lambda settings: webhooks_plan(settings),
     "memory": lambda settings: [(MEMORY_STEP, 0.1)],
 }
 
@@ -989,7 +990,8 @@ def _r(value: float | None) -> float | None:
     return None if value is None else round(value, 2)
 
 
-from bench.webhooks import webhooks  # noqa: E402  (it reads World and helpers above)
+from bench.webhooks import plan as webhooks_plan  # noqa: E402  (it reads World above)
+from bench.webhooks import webhooks  # noqa: E402
 
 # isort: split
 from bench.observability import observability_overhead  # noqa: E402  (reads World)
