@@ -17,7 +17,7 @@ clicking. Then, once tracking has settled:
   lost 0, duplicated 0; "unexpected" (recorded, never answered) at most ``CLIENTS``;
 * the stats count each recorded click once, and CPC billing puts each billable click in
   exactly one ``clicks_attributed`` batch (the sum of the batches = the clicks);
-* nothing was dead-lettered.
+* nothing was dead-lettered (by this scenario: the platform is shared by the suite).
 """
 from __future__ import annotations
 
@@ -73,6 +73,7 @@ def test_no_redirect_answered_before_a_bff_kill_is_lost_or_counted_twice(platfor
     """``confirmed`` (the default): lost 0. ``buffered``: lost at most the clicks
     answered in the flush interval (plus a confirm) before the kill -- counted here as
     those answered in the last ``BUFFERED_WINDOW`` seconds."""
+    dead_before = {letter["id"] for letter in platform.dead_letters("tracking")}  # earlier
     platform.restart("tracking", extra_env={"TRACKING_CLICKS_ATTRIBUTED_INTERVAL": "1"})
     platform.restart("bff", extra_env={"BFF_CLICK_HANDOVER": handover})
     api = Api(platform, name="scenario-14")
@@ -141,4 +142,5 @@ def test_no_redirect_answered_before_a_bff_kill_is_lost_or_counted_twice(platfor
              message="every billable click in a batch")
     time.sleep(2)  # two more runs of the batching task: nothing is billed again
     assert billed() == billable
-    assert platform.dead_letters("tracking") == []
+    assert [letter for letter in platform.dead_letters("tracking")
+            if letter["id"] not in dead_before] == []  # (scenario 12 leaves its poison)
