@@ -702,6 +702,7 @@ def _ingest_paced(env, world, settings):
 REDIRECT = "GET /r/<code> c=16"
 DASHBOARD = "GET /api/v1/partner/dashboard c=16"
 POSTBACK = "POST /api/v1/conversions c=16"
+POSTBACK_JWT = "POST /api/v1/conversions c=16, brand JWT (as before identity)"
 
 
 def http_bff(env, settings, report) -> None:
@@ -731,6 +732,38 @@ def http_bff(env, settings, report) -> None:
                **_cpu_figures(env, dashboard, "bff", None))
 
     credential, headers = _brand_credential(env, world)
+
+    _step(env, "http_bff", POSTBACK)
+    env.wait_quiet()  # the dashboard's reads leave nothing, the world's writes might
+    closed = load.http_requests(base, _postbacks(world, headers), concurrency=16,
+                                seconds=settings.point,
+                                warmup=settings.warmup, name="postback", expect=(201,),
+                                cpu=env.cpu_seconds)
+    report.add("http", POSTBACK, closed, ratio=ratio(closed.rate, hello), credential=credential,
+               **_cpu_figures(env, closed, "bff", None))
+    if credential == "api key":  # the same point authenticated as before identity existed
+        _step(env, "http_bff", POSTBACK_JWT)
+        env.wait_quiet()
+        before = load.http_requests(base, _postbacks(world, _brand_jwt_headers(env, world)),
+                                    concurrency=16, seconds=settings.point,
+                                    warmup=settings.warmup, name="postback-jwt",
+                                    expect=(201,), cpu=env.cpu_seconds)
+        report.add("http", POSTBACK_JWT, before, ratio=ratio(before.rate, hello),
+                   credential="jwt", api_key_vs_jwt=ratio(closed.rate, before.rate),
+                   **_cpu_figures(env, before, "bff", None))
+    key = open_loop_key("POST /api/v1/conversions", settings.open_loop_rate)
+    _step(env, "http_bff", key)
+    env.wait_quiet()  # the closed loop's commissions are not this point's
+    opened = load.http_paced(base, _postbacks(world, headers), rate=settings.open_loop_rate,
+                             seconds=settings.point, warmup=settings.warmup, name="postback",
+                             expect=(201,), cpu=env.cpu_seconds)
+    report.add("http", key, opened, credential=credential,
+               **_cpu_figures(env, opened, "bff", None))
+
+
+def _postbacks(world, headers: dict):
+    """The n-th postback of a point: a new order each time (ids of this point only: an
+    order id seen before is answered from the first answer, a cheaper path)."""
     run = uuid.uuid4().hex[:8]
 
     def postback(n):
@@ -738,28 +771,14 @@ def http_bff(env, settings, report) -> None:
                 "referral_code": world.referral_code}
         return "POST", "/api/v1/conversions", headers, json.dumps(body).encode()
 
-    _step(env, "http_bff", POSTBACK)
-    env.wait_quiet()  # the dashboard's reads leave nothing, the world's writes might
-    closed = load.http_requests(base, postback, concurrency=16, seconds=settings.point,
-                                warmup=settings.warmup, name="postback", expect=(201,),
-                                cpu=env.cpu_seconds)
-    report.add("http", POSTBACK, closed, ratio=ratio(closed.rate, hello), credential=credential,
-               **_cpu_figures(env, closed, "bff", None))
-    key = open_loop_key("POST /api/v1/conversions", settings.open_loop_rate)
-    _step(env, "http_bff", key)
-    env.wait_quiet()  # the closed loop's commissions are not this point's
-    opened = load.http_paced(base, postback, rate=settings.open_loop_rate,
-                             seconds=settings.point, warmup=settings.warmup, name="postback",
-                             expect=(201,), cpu=env.cpu_seconds)
-    report.add("http", key, opened, credential=credential,
-               **_cpu_figures(env, opened, "bff", None))
+    return postback
 
 
 def _plan_http(settings) -> list[tuple[str, float]]:
     point = settings.warmup + settings.point + SETUP_OVERHEAD_S
     drained = point + settings.quiet_window + 1.0
     return [(REDIRECT, max(1.0, settings.point) + 1.0), (DASHBOARD, point),
-            (POSTBACK, drained),
+            (POSTBACK, drained), (POSTBACK_JWT, drained),
             (open_loop_key("POST /api/v1/conversions", settings.open_loop_rate), drained)]
 
 
@@ -782,10 +801,15 @@ def _brand_credential(env, world) -> tuple[str, dict]:
                 "brand_id": world.brand_id, "name": "bench postback",
                 "scopes": ["conversions:write"], "created_by": "bench"})
         return "api key", {**headers, "X-Api-Key": made["key"]}
+    return "jwt", _brand_jwt_headers(env, world)
+
+
+def _brand_jwt_headers(env, world) -> dict:
+    """A brand's bearer JWT: how a brand's server authenticated before identity."""
     from services.bff.tokens import mint  # type: ignore[import-not-found]
 
     token = mint(role="brand", subject=world.brand_id, secret=env.env["ALPES_JWT_SECRET"])
-    return "jwt", {**headers, "Authorization": f"Bearer {token}"}
+    return {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
 
 
 # --- memory -----------------------------------------------------------------------------------
