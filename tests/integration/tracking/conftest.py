@@ -9,9 +9,9 @@ from nameko.standalone.rpc import ClusterRpcProxy
 
 from common.nameko.bus import MessageBusProvider
 from services.tracking.service import TrackingService
+from tests.clock import Clock
 from tests.integration.tracking.world import World
 from tests.support import migrated, service_config
-from tests.unit.tracking.builders import Clock
 
 NOW = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
 RULES = {"flooding_max_clicks_per_minute": 3, "too_fast_min_seconds": 10,

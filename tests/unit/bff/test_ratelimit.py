@@ -2,18 +2,11 @@
 import pytest
 
 from services.bff.ratelimit import Limit, RateLimiter
-
-
-class Clock:
-    def __init__(self):
-        self.now = 1000.0
-
-    def __call__(self):
-        return self.now
+from tests.clock import Clock
 
 
 def test_a_burst_up_to_the_limit_then_a_wait():
-    clock = Clock()
+    clock = Clock(1000.0)
     limiter = RateLimiter(clock)
     limit = Limit(3, 60)
     assert [limiter.hit("token", "a", limit) for _ in range(3)] == [None, None, None]
@@ -25,7 +18,7 @@ def test_a_burst_up_to_the_limit_then_a_wait():
 
 
 def test_keys_and_policies_have_their_own_buckets():
-    limiter = RateLimiter(Clock())
+    limiter = RateLimiter(Clock(1000.0))
     limit = Limit(1, 60)
     assert limiter.hit("token", "a", limit) is None
     assert limiter.hit("token", "b", limit) is None
@@ -34,7 +27,7 @@ def test_keys_and_policies_have_their_own_buckets():
 
 
 def test_a_bucket_never_fills_beyond_its_size():
-    clock = Clock()
+    clock = Clock(1000.0)
     limiter = RateLimiter(clock)
     limit = Limit(2, 10)
     limiter.hit("p", "k", limit)
@@ -43,7 +36,7 @@ def test_a_bucket_never_fills_beyond_its_size():
 
 
 def test_memory_is_bounded_least_recently_seen_first():
-    limiter = RateLimiter(Clock(), max_keys=3)
+    limiter = RateLimiter(Clock(1000.0), max_keys=3)
     limit = Limit(1, 60)
     for key in "abcd":
         limiter.hit("p", key, limit)

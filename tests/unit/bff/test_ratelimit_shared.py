@@ -9,17 +9,10 @@ from limits.storage import MemoryStorage
 from services.bff.dependencies import limiter_for
 from services.bff.ratelimit import Limit, RateLimiter
 from services.bff.ratelimit_shared import SharedRateLimiter, describe, open_storage
+from tests.clock import Clock
 
 LOGGER = "services.bff.ratelimit_shared"
 HOUR = 3600  # windows far longer than a test: none rolls over while one runs
-
-
-class Clock:
-    def __init__(self):
-        self.now = 1000.0
-
-    def __call__(self):
-        return self.now
 
 
 def shared(**kwargs) -> SharedRateLimiter:
@@ -84,7 +77,7 @@ def warnings_in(caplog):
 
 
 def test_a_failing_storage_lets_requests_through_and_warns_once_not_per_request(caplog):
-    clock, storage = Clock(), BrokenStorage()
+    clock, storage = Clock(1000.0), BrokenStorage()
     limiter = SharedRateLimiter(storage, name="Redis at redis://127.0.0.1:6379/0",
                                 pause_seconds=0, clock=clock)
     caplog.set_level(logging.INFO, LOGGER)
@@ -102,7 +95,7 @@ def test_a_failing_storage_lets_requests_through_and_warns_once_not_per_request(
 
 
 def test_after_a_failure_the_storage_rests_then_is_asked_again_and_recovers(caplog):
-    clock, storage = Clock(), BrokenStorage(failures=1)
+    clock, storage = Clock(1000.0), BrokenStorage(failures=1)
     limiter = SharedRateLimiter(storage, pause_seconds=1.0, clock=clock)
     caplog.set_level(logging.INFO, LOGGER)
     assert limiter.hit("p", "k", Limit(5, 60)) is None  # fails: allowed
@@ -120,7 +113,7 @@ def test_a_redis_url_on_a_closed_port_fails_open_fast(caplog):
     with socket.socket() as probe:  # a port nothing listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    clock = Clock()
+    clock = Clock(1000.0)
     limiter = SharedRateLimiter.from_uri(f"redis://127.0.0.1:{port}/0", pause_seconds=0,
                                          clock=clock)
     caplog.set_level(logging.WARNING, LOGGER)

@@ -12,16 +12,9 @@ from common.contracts import campaigns
 from common.contracts.examples import example
 from common.seedwork.errors import ServiceUnavailable
 from services.bff.referrals import ReferralLinks
+from tests.clock import Clock
 
 CAMPAIGN = "3c7d1e90-8b2a-4c55-b1f3-7e9a0d4c6b03"
-
-
-class Clock:
-    def __init__(self):
-        self.now = 1000.0
-
-    def __call__(self):
-        return self.now
 
 
 class Tracking:
@@ -67,7 +60,7 @@ def envelope(contract, **payload_changes) -> dict:
 
 @pytest.fixture
 def clock():
-    return Clock()
+    return Clock(1000.0)
 
 
 def links_for(clock, **options):

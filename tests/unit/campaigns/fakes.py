@@ -6,6 +6,7 @@ from common.seedwork.infrastructure.memory import InMemoryRepository, InMemoryUn
 from services.campaigns.application.handlers import HANDLERS
 from services.campaigns.application.integration_events import TRANSLATOR
 from services.campaigns.application.ports import DuplicateEnrollment, ReferralCodeTaken
+from tests.clock import Clock
 
 NOW = datetime(2026, 11, 29, 12, tzinfo=UTC)
 BASE_URL = "https://go.alpes.test"
@@ -41,19 +42,9 @@ def fake_uow():
         enrollments=FakeEnrollmentRepository(), partners=InMemoryRepository())
 
 
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self, now=NOW):
-        self.now = now
-
-    def __call__(self):
-        return self.now
-
-
 def fake_bus(uow, clock=None, codes=None):
     from services.campaigns.domain.enrollment import new_referral_code
 
     next_code = (lambda: next(codes)) if codes is not None else new_referral_code
-    return MessageBus(uow, HANDLERS, {"clock": clock or Clock(), "new_code": next_code,
+    return MessageBus(uow, HANDLERS, {"clock": clock or Clock(NOW), "new_code": next_code,
                                       "public_base_url": BASE_URL})

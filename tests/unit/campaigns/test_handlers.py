@@ -9,8 +9,9 @@ from common.seedwork.domain.money import Money
 from common.seedwork.errors import Forbidden, NotFound, ValidationError
 from services.campaigns.application import commands
 from services.campaigns.domain import errors
+from tests.clock import Clock
 from tests.unit.campaigns.builders import PARTNER_ID, usd
-from tests.unit.campaigns.fakes import BASE_URL, NOW, Clock, fake_bus, fake_uow
+from tests.unit.campaigns.fakes import BASE_URL, NOW, fake_bus, fake_uow
 
 CPS_TERMS = {"model": "CPS", "rate": Decimal("0.10"), "attribution_window_days": 30,
              "hold_days": 14}
@@ -25,7 +26,7 @@ def uow():
 
 @pytest.fixture
 def clock():
-    return Clock()
+    return Clock(NOW)
 
 
 @pytest.fixture

@@ -11,16 +11,9 @@ from common.contracts.commissions import BALANCES_CHANGED
 from common.seedwork.application.bus import MessageBus
 from services.commissions.application import commands
 from services.commissions.application.handlers import HANDLERS
+from tests.clock import Clock
 from tests.unit.commissions.builders import BRAND, CAMPAIGN, NOW, PARTNER, conversion, cps, usd
 from tests.unit.commissions.fakes import fake_uow
-
-
-class Clock:
-    def __init__(self):
-        self.now = NOW
-
-    def __call__(self):
-        return self.now
 
 
 @pytest.fixture
@@ -30,7 +23,7 @@ def uow():
 
 @pytest.fixture
 def clock():
-    return Clock()
+    return Clock(NOW)
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from services.commissions.application import commands
 from services.commissions.application.handlers import HANDLERS, CampaignNotYetKnown
 from services.commissions.domain import ids
 from services.commissions.domain.ledger import Bucket, PartnerLedger
+from tests.clock import Clock
 from tests.unit.commissions.builders import (
     BRAND,
     CAMPAIGN,
@@ -27,14 +28,6 @@ from tests.unit.commissions.builders import (
 from tests.unit.commissions.fakes import fake_uow
 
 
-class Clock:
-    def __init__(self):
-        self.now = NOW
-
-    def __call__(self):
-        return self.now
-
-
 @pytest.fixture
 def uow():
     return fake_uow()
@@ -42,7 +35,7 @@ def uow():
 
 @pytest.fixture
 def clock():
-    return Clock()
+    return Clock(NOW)
 
 
 @pytest.fixture

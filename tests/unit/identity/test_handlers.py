@@ -11,6 +11,7 @@ from services.identity.application import commands, queries
 from services.identity.application.handlers import HANDLERS
 from services.identity.application.integration_events import TRANSLATOR
 from services.identity.application.settings import IdentitySettings
+from tests.clock import Clock
 
 PASSWORD = "correct horse battery staple"
 PARTNER = "6f1c2a54-0d7e-4a8e-9a57-2c1f1b0e7a01"
@@ -69,19 +70,11 @@ class FakeHasher:
         return False
 
 
-class Clock:
-    def __init__(self):
-        self.now = datetime(2026, 12, 1, 12, tzinfo=UTC)
-
-    def __call__(self):
-        return self.now
-
-
 @pytest.fixture
 def world():
     uow = InMemoryUnitOfWork(translator=TRANSLATOR, accounts=Accounts(), sessions=Sessions(),
                              api_keys=Keys(), invitations=Invitations(), throttles=Throttles())
-    clock, hasher = Clock(), FakeHasher()
+    clock, hasher = Clock(datetime(2026, 12, 1, 12, tzinfo=UTC)), FakeHasher()
     settings = IdentitySettings.from_config({"max_failures_per_account": 3})
     bus = MessageBus(uow, HANDLERS, {"clock": clock, "hasher": hasher, "settings": settings})
     return bus, uow, clock, hasher

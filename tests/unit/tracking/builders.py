@@ -59,15 +59,3 @@ def minutes(n: float) -> timedelta:
     return timedelta(minutes=n)
 
 
-class Clock:
-    """The clock handlers get (bus dependency ``clock``): tests move it."""
-
-    def __init__(self, now: datetime = NOW):
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta) -> datetime:
-        self.now += timedelta(**delta)
-        return self.now

@@ -19,7 +19,8 @@ from services.tracking.application.settings import TrackingSettings
 from services.tracking.domain import reasons
 from services.tracking.domain.clicks import ClickRequest
 from services.tracking.domain.fraud import FraudRules
-from tests.unit.tracking.builders import BRAND, NOW, Clock, campaign, minutes, target
+from tests.clock import Clock
+from tests.unit.tracking.builders import BRAND, NOW, campaign, minutes, target
 from tests.unit.tracking.fakes import fake_uow
 
 SETTINGS = TrackingSettings(rules=FraudRules(max_clicks_per_minute=2, min_seconds_to_convert=0),
@@ -33,7 +34,7 @@ def uow():
 
 @pytest.fixture
 def clock():
-    return Clock()
+    return Clock(NOW)
 
 
 @pytest.fixture

@@ -14,7 +14,8 @@ from services.tracking.domain import reasons
 from services.tracking.domain.clicks import Click, ClickRequest
 from services.tracking.domain.fraud import FraudRules
 from services.tracking.domain.references import PartnerRef
-from tests.unit.tracking.builders import BRAND, NOW, Clock, campaign, minutes, target, terms
+from tests.clock import Clock
+from tests.unit.tracking.builders import BRAND, NOW, campaign, minutes, target, terms
 from tests.unit.tracking.fakes import fake_uow
 
 SETTINGS = TrackingSettings(rules=FraudRules(max_clicks_per_minute=2, min_seconds_to_convert=5))
@@ -27,7 +28,7 @@ def uow():
 
 @pytest.fixture
 def clock():
-    return Clock()
+    return Clock(NOW)
 
 
 @pytest.fixture

@@ -12,7 +12,8 @@ from services.tracking.application.settings import TrackingSettings
 from services.tracking.domain.clicks import ClickRequest
 from services.tracking.domain.fraud import FraudRules
 from services.tracking.domain.stats import StatsSnapshot
-from tests.unit.tracking.builders import BRAND, NOW, Clock, target
+from tests.clock import Clock
+from tests.unit.tracking.builders import BRAND, NOW, target
 from tests.unit.tracking.fakes import fake_uow
 
 SETTINGS = TrackingSettings(rules=FraudRules(max_clicks_per_minute=None,
@@ -27,7 +28,7 @@ def uow():
 
 @pytest.fixture
 def bus(uow):
-    return MessageBus(uow, HANDLERS, {"clock": Clock(), "settings": SETTINGS})
+    return MessageBus(uow, HANDLERS, {"clock": Clock(NOW), "settings": SETTINGS})
 
 
 def click(bus, referral, n=1):
@@ -79,7 +80,7 @@ def test_many_rows_leave_in_batches_of_max_rows(bus, uow):
 
 def test_a_row_changed_while_its_batch_was_built_stays_marked(uow):
     referral = uow.references.add_target(target())
-    bus = MessageBus(uow, HANDLERS, {"clock": Clock(), "settings": SETTINGS})
+    bus = MessageBus(uow, HANDLERS, {"clock": Clock(NOW), "settings": SETTINGS})
     click(bus, referral)
     [row] = uow.stats.changed(10)
     click(bus, referral)  # revision 2 now; the batch carries 1

@@ -2,7 +2,7 @@
 destination check."""
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from common.seedwork.application.bus import MessageBus
 from common.seedwork.application.unit_of_work import AbstractRepository
@@ -13,6 +13,7 @@ from services.webhooks.application.settings import WebhooksSettings
 from services.webhooks.application.subscriptions import SubscriptionCache, Subscriptions
 from services.webhooks.domain.delivery import AttemptOutcome, DeliveryStatus, Outcome
 from services.webhooks.domain.destinations import DestinationPolicy, parse
+from tests.clock import Clock
 
 T0 = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 
@@ -152,17 +153,6 @@ class CountingLoader:
                                 for e in self.endpoints.items.values())
 
 
-class Clock:
-    def __init__(self, now=T0):
-        self.now = now
-
-    def __call__(self):
-        return self.now
-
-    def advance(self, **delta):
-        self.now += timedelta(**delta)
-
-
 def world(settings: WebhooksSettings | None = None, sender: FakeSender | None = None,
           subscriptions: SubscriptionCache | None = None):
     """(bus, uow, clock, sender) over fresh fakes. The subscriptions snapshot (unless
@@ -170,7 +160,7 @@ def world(settings: WebhooksSettings | None = None, sender: FakeSender | None = 
     endpoints, replicas = FakeEndpoints(), FakeReplicas()
     uow = InMemoryUnitOfWork(translator=TRANSLATOR, endpoints=endpoints,
                              deliveries=FakeDeliveries(), replicas=replicas)
-    clock, sender = Clock(), sender or FakeSender()
+    clock, sender = Clock(T0), sender or FakeSender()
     bus = MessageBus(uow, HANDLERS, {
         "clock": clock, "settings": settings or WebhooksSettings(), "sender": sender,
         "destinations": FakeDestinations(), "replica_writer": FakeReplicaWriter(replicas),
