@@ -35,6 +35,7 @@ from sqlalchemy import MetaData
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 
 from common.nameko import business, context, tracing
+from common.nameko.config import flag
 from common.nameko.database import ServiceDatabase
 from common.nameko.faults import FaultPlan, no_crash
 from common.seedwork.application.bus import HandlerRegistry, MessageBus
@@ -86,7 +87,7 @@ class MessageBusProvider(DependencyProvider):
     def setup(self):
         config = self.container.config
         self.settings = self.settings_factory(config) if self.settings_factory else None
-        self.translator.check_payloads = _flag(config.get("CHECK_OUTGOING_EVENTS", True))
+        self.translator.check_payloads = flag(config.get("CHECK_OUTGOING_EVENTS", True))
         self.faults = FaultPlan.from_config(config)
         metadata = MetaData()
         self.outbox = OutboxStore(outbox_table(metadata))
@@ -203,12 +204,6 @@ def _database_errors_as_unavailable():
         log.warning("database unavailable: %s", str(error).splitlines()[0][:300])
         raise ServiceUnavailable("The service's database is unavailable or busy; retry.",
                                  {"database": ["unavailable"]}) from None
-
-
-def _flag(value) -> bool:
-    if isinstance(value, str):
-        return value.strip().lower() not in ("0", "false", "no", "off", "")
-    return bool(value)
 
 
 def _database_provider(container) -> ServiceDatabase:

@@ -27,6 +27,14 @@ def db_uri(config: dict[str, Any], service_name: str) -> str:
         raise KeyError(f"config.yaml has no DB_URIS entry {key!r}") from None
 
 
+def flag(value: Any) -> bool:
+    """A yes/no setting as YAML or ``${VAR:...}`` gives it: a bool, or a string that is
+    true unless it says 0, false, no, off or nothing."""
+    if isinstance(value, str):
+        return value.strip().lower() not in ("0", "false", "no", "off", "")
+    return bool(value)
+
+
 def section(config: dict[str, Any], name: str, defaults: dict[str, Any]) -> dict[str, Any]:
     """A config section with defaults filled in for missing keys."""
     return {**defaults, **(config.get(name) or {})}

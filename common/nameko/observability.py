@@ -38,6 +38,7 @@ from nameko.web.handlers import HttpRequestHandler
 from sqlalchemy import MetaData, func, select
 
 from common.nameko import context, metrics, tracing
+from common.nameko.config import flag
 from common.seedwork.domain.clock import utcnow
 from common.seedwork.errors import ServiceUnavailable
 from common.seedwork.infrastructure.messaging import outbox_table
@@ -57,7 +58,7 @@ Gauges = Callable[[Any], None]   # called with the service's Database every refr
 
 def metrics_settings(config: dict, service_name: str) -> dict[str, Any]:
     found = {**METRICS_DEFAULTS, **(config.get("METRICS") or {})}
-    found["enabled"] = tracing._flag(found["enabled"])
+    found["enabled"] = flag(found["enabled"])
     port = found.get("port")
     if port in (None, ""):
         offset = (found.get("offsets") or {}).get(service_name)

@@ -30,6 +30,8 @@ from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.trace import Link, NonRecordingSpan, SpanContext, SpanKind, TraceFlags
 
+from common.nameko.config import flag
+
 log = logging.getLogger(__name__)
 
 TRACEPARENT = "traceparent"  # context data key, envelope field and HTTP header
@@ -44,8 +46,8 @@ SERVER, CLIENT, CONSUMER, INTERNAL = (SpanKind.SERVER, SpanKind.CLIENT, SpanKind
 
 def settings(config: dict) -> dict[str, Any]:
     found = {**DEFAULTS, **(config.get("TRACING") or {})}
-    found["enabled"] = _flag(found["enabled"])
-    found["timers"] = _flag(found["timers"])
+    found["enabled"] = flag(found["enabled"])
+    found["timers"] = flag(found["timers"])
     found["sample_ratio"] = float(found["sample_ratio"] or 0)
     return found
 
@@ -168,9 +170,3 @@ def deactivate(token) -> None:
         otel_context.detach(token)
     except Exception:  # noqa: BLE001 -- another green thread's token: nothing to undo
         pass
-
-
-def _flag(value: Any) -> bool:
-    if isinstance(value, str):
-        return value.strip().lower() not in ("0", "false", "no", "off", "")
-    return bool(value)

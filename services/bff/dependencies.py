@@ -15,6 +15,7 @@ from typing import Any
 from nameko.constants import AMQP_URI_CONFIG_KEY
 from nameko.extensions import DependencyProvider
 
+from common.nameko.config import flag
 from common.nameko.rpc import RpcClient
 from services.bff import settings as bff_settings
 from services.bff.auth import MIN_SECRET_LENGTH, SECRET_ENV, TokenCodec, secret_from_environment
@@ -59,7 +60,7 @@ class Edge(DependencyProvider):
                                linger=settings.click_batch_linger_ms / 1000,
                                flush_interval=settings.click_flush_ms / 1000,
                                max_buffered=settings.click_buffer_max,
-                               check_contract=_flag(config.get("CHECK_OUTGOING_EVENTS", False)))
+                               check_contract=flag(config.get("CHECK_OUTGOING_EVENTS", False)))
         log.info("referral clicks: handed over %s", "once the broker confirmed them (each "
                  "redirect waits)" if settings.click_handover == "confirmed" else
                  f"from a buffer flushed every {settings.click_flush_ms:g} ms (redirects "
@@ -84,12 +85,6 @@ class Edge(DependencyProvider):
 
     def get_dependency(self, worker_ctx) -> EdgeState:
         return self.state
-
-
-def _flag(value) -> bool:
-    if isinstance(value, str):
-        return value.strip().lower() not in ("0", "false", "no", "off", "")
-    return bool(value)
 
 
 def limiter_for(storage: str) -> Limiter:
