@@ -9,24 +9,21 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-from collections import OrderedDict
+
+from services.bff.lru import Lru
 
 log = logging.getLogger(__name__)
 
 
 class PartnerIps:
     def __init__(self, max_remembered: int = 50_000):
-        self._seen: OrderedDict[tuple[str, str], None] = OrderedDict()
-        self._max = max_remembered
+        self._seen: Lru = Lru(max_remembered)
 
     def first_sighting(self, partner_id: str, ip: str) -> bool:
         key = (partner_id, ip)
-        if key in self._seen:
-            self._seen.move_to_end(key)
+        if self._seen.touch(key):
             return False
-        self._seen[key] = None
-        while len(self._seen) > self._max:
-            self._seen.popitem(last=False)
+        self._seen.put(key, True)
         return True
 
 

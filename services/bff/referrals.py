@@ -47,13 +47,13 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
 from common.contracts import campaigns as campaign_contracts
 from common.seedwork.errors import ServiceUnavailable
 from services.bff.batching import Batcher
+from services.bff.lru import Lru
 
 log = logging.getLogger(__name__)
 
@@ -89,26 +89,6 @@ class Link:
         return self.campaign.landing_url
 
 
-class _Lru(OrderedDict):
-    """A dict bounded to ``limit`` entries, the least recently used dropped first."""
-
-    def __init__(self, limit: int):
-        super().__init__()
-        self.limit = limit
-
-    def touch(self, key):
-        value = self.get(key)
-        if value is not None:
-            self.move_to_end(key)
-        return value
-
-    def put(self, key, value) -> None:
-        self[key] = value
-        self.move_to_end(key)
-        while len(self) > self.limit:
-            self.popitem(last=False)
-
-
 CAMPAIGN_EVENTS = (campaign_contracts.CAMPAIGN_ACTIVATED, campaign_contracts.CAMPAIGN_PAUSED,
                    campaign_contracts.CAMPAIGN_ENDED, campaign_contracts.CAMPAIGN_CANCELLED)
 ENROLLMENT_EVENTS = (campaign_contracts.PARTNER_ENROLLED,
@@ -123,9 +103,9 @@ class ReferralLinks:
                  max_unknown: int = 10_000, unknown_ttl: float = 5.0, max_age: float = 300.0,
                  lookup_batch: int = 100, lookups_in_flight: int = 2,
                  clock: Callable[[], float] = time.monotonic):
-        self._codes: _Lru = _Lru(max_codes)          # code -> (EnrollmentState, learned at)
-        self._campaigns: _Lru = _Lru(max_campaigns)  # campaign id -> CampaignState
-        self._unknown: _Lru = _Lru(max_unknown)      # code -> unknown until (clock)
+        self._codes: Lru = Lru(max_codes)          # code -> (EnrollmentState, learned at)
+        self._campaigns: Lru = Lru(max_campaigns)  # campaign id -> CampaignState
+        self._unknown: Lru = Lru(max_unknown)      # code -> unknown until (clock)
         self.unknown_ttl = unknown_ttl
         self.max_age = max_age
         self.clock = clock
