@@ -7,7 +7,10 @@ means the event is lost. This entrypoint closes those holes:
 
 * its queue (same name and arguments as Nameko's ``SERVICE_POOL`` handler queue), the
   binding, a retry queue and the service's dead-letter queue are declared in
-  ``setup()`` -- and by ``alpes topology`` before any service starts;
+  ``setup()`` -- and by ``alpes topology`` before any service starts. A handler declared
+  ``bound_on_demand=True`` gets its queue unbound: it receives nothing until the service
+  binds it (``bind_handler_queue``), for a consumer that only needs a type once someone
+  asked for it (webhooks: once an endpoint subscribes). Nothing ever unbinds it;
 * every message is checked before a worker exists (``receive``: one place for every
   handler of every service): a body that does not decode, a content type other than
   JSON, a malformed envelope, another event type, a version the handler's contract does
@@ -113,25 +116,40 @@ def backoff_ms(attempt: int, policy: dict) -> int:
 
 
 def declare_handler_topology(amqp_uri: str, config: dict, *, source: str, event_type: str,
-                             service: str, method: str) -> None:
+                             service: str, method: str, bound: bool = True) -> None:
     """Declare exchange, handler queue + binding, retry queue and DLQ (idempotent), of
     the type ``QUEUES`` configures (common/nameko/queues.py). A queue that exists with
-    another type or arguments raises ``QueueMismatch``."""
+    another type or arguments raises ``QueueMismatch``. ``bound=False``: the queue
+    without its binding (one there already stays)."""
     queue_name = handler_queue_name(source, event_type, service, method)
     exchange = get_event_exchange(source, config)
     dead_letters = dead_letter_queue_name(service)
     with Connection(amqp_uri) as conn:
         channel = conn.channel()
         exchange(channel).declare()
-        declare_kombu_queue(channel, config, Queue(
-            queue_name, exchange=exchange, routing_key=event_type, durable=True,
-            auto_delete=False, exclusive=False,
-            queue_arguments=handler_queue_arguments(config, dead_letters)))
+        declare_kombu_queue(channel, config, _handler_queue(
+            config, queue_name, exchange if bound else None, event_type, dead_letters))
         declare_queue(channel, config, retry_queue_name(queue_name),
                       arguments=retry_queue_arguments(config, queue_name))
         declare_queue(channel, config, dead_letters,
                       arguments=dead_letter_queue_arguments(config))
         channel.close()
+
+
+def bind_handler_queue(config: dict, *, source: str, event_type: str, service: str,
+                       method: str) -> None:
+    """From now on the handler's queue receives its events (idempotent): the topology
+    of a ``bound_on_demand`` handler, declared with its binding."""
+    declare_handler_topology(config[AMQP_URI_CONFIG_KEY], config, source=source,
+                             event_type=event_type, service=service, method=method)
+
+
+def _handler_queue(config: dict, name: str, exchange, event_type: str,
+                   dead_letters: str) -> Queue:
+    """The handler's queue; without ``exchange``, declaring it binds nothing."""
+    return Queue(name, exchange=exchange, routing_key=event_type if exchange else None,
+                 durable=True, auto_delete=False, exclusive=False,
+                 queue_arguments=handler_queue_arguments(config, dead_letters))
 
 
 class PoisonAwareQueueConsumer(ResilientQueueConsumer):
@@ -159,10 +177,11 @@ class ReliableEventHandler(EventHandler):
     queue_consumer = PoisonAwareQueueConsumer()
 
     def __init__(self, contract: ReadableContract, versions=None, *, inbox: bool = True,
-                 **kwargs):
+                 bound_on_demand: bool = False, **kwargs):
         kwargs.pop("handler_type", None)
         self.contract = contract
         self.inbox = inbox  # False: the handler is idempotent without one (see above)
+        self.bound_on_demand = bound_on_demand  # True: unbound until bind_handler_queue
         self.versions = tuple(versions or contract.versions)
         unknown = set(self.versions) - set(contract.versions)
         if unknown:
@@ -177,15 +196,18 @@ class ReliableEventHandler(EventHandler):
     def setup(self):
         super().setup()
         config = self.container.config
-        # as declare_handler_topology declares it (the consumer re-declares it on connect)
-        self.queue.queue_arguments = handler_queue_arguments(
-            config, dead_letter_queue_name(self.container.service_name))
+        # as declare_handler_topology declares it (the consumer re-declares it on connect:
+        # a bound_on_demand queue without its binding, so a reconnect does not bind it)
+        self.queue = _handler_queue(
+            config, self.queue.name, None if self.bound_on_demand else self.queue.exchange,
+            self.event_type, dead_letter_queue_name(self.container.service_name))
         self.policy = section(config, "EVENT_HANDLER_RETRY", RETRY_DEFAULTS)
         amqp_uri = config[AMQP_URI_CONFIG_KEY]
         self._publisher = Publisher(amqp_uri, use_confirms=True, serializer="json")
         declare_handler_topology(
             amqp_uri, config, source=self.source_service, event_type=self.event_type,
-            service=self.container.service_name, method=self.method_name)
+            service=self.container.service_name, method=self.method_name,
+            bound=not self.bound_on_demand)
 
     # receiving ---------------------------------------------------------------------------
     def handle_message(self, body, message):

@@ -46,6 +46,18 @@ def event_handlers(service_cls: type) -> list[tuple[str, str, str]]:
     return sorted(found)
 
 
+def bound_on_demand(service_cls: type) -> list[tuple[str, str, str]]:
+    """(source, event_type, method) of the handlers the service binds itself
+    (``bound_on_demand``): declared unbound here."""
+    return [(source, event_type, method) for source, event_type, method in
+            event_handlers(service_cls) if _entrypoint(service_cls, method).bound_on_demand]
+
+
+def _entrypoint(service_cls: type, method: str) -> ReliableEventHandler:
+    return next(entrypoint for entrypoint in getattr(service_cls, method).nameko_entrypoints
+                if isinstance(entrypoint, ReliableEventHandler))
+
+
 def consumers_by_contract(classes: Iterable[type] | None = None) -> dict[str, list]:
     """``"<source>.<type>"`` -> [("<service>.<method>", versions understood)]."""
     found: dict[str, list] = {}
@@ -101,8 +113,10 @@ def declare(config: dict, service_classes: Iterable[type]) -> list[str]:
     for cls in service_classes:
         check_existing_queue(config[AMQP_URI_CONFIG_KEY], config, f"rpc-{cls.name}",
                              arguments=rpc_queue_arguments(config))
+        on_demand = {method for _, _, method in bound_on_demand(cls)}
         for source, event_type, method in event_handlers(cls):
             declare_handler_topology(config[AMQP_URI_CONFIG_KEY], config, source=source,
-                                     event_type=event_type, service=cls.name, method=method)
+                                     event_type=event_type, service=cls.name, method=method,
+                                     bound=method not in on_demand)
             queues.append(handler_queue_name(source, event_type, cls.name, method))
     return queues

@@ -4,9 +4,11 @@ deliveries of the platform's events to them.
 Each RPC validates its payload, hands a command or query to the bus, returns a DTO.
 Every consumed event fans out into deliveries in the transaction that accepts it
 (replicas, one delivery per subscribed endpoint; idempotent by itself, so no inbox),
-unless the process's snapshot of subscriptions says nobody could receive it; the
-delivery driver (``@dispatches``) leases due deliveries and makes one attempt per
-worker; a timer purges old ones.
+unless the process's snapshot of subscriptions says nobody could receive it -- and an
+event type no endpoint subscribes to is not even received (``consumes``: its queue is
+bound once an endpoint subscribes, infrastructure/bindings.py); the delivery driver
+(``@dispatches``) leases due deliveries and makes one attempt per worker; a timer purges
+old ones.
 """
 from __future__ import annotations
 
@@ -30,6 +32,7 @@ from services.webhooks.application.integration_events import TRANSLATOR
 from services.webhooks.application.settings import DEFAULTS, SECTION, WebhooksSettings
 from services.webhooks.application.subscriptions import SubscriptionCache
 from services.webhooks.dispatcher import DispatcherWaker, dispatches
+from services.webhooks.infrastructure.bindings import QueueBindings
 from services.webhooks.infrastructure.destinations import DestinationGuard, system_resolve
 from services.webhooks.infrastructure.http import HttpSender
 from services.webhooks.infrastructure.leases import Lease
@@ -63,7 +66,15 @@ def message_bus(clock=utcnow, resolve=system_resolve) -> MessageBusProvider:
                 "subscriptions": lambda wiring: SubscriptionCache(
                     partial(load_subscriptions, wiring.database),
                     wiring.settings.subscriptions_max_age),
-                "replica_writer": lambda wiring: SqlReplicaWriter(wiring.database)})
+                "replica_writer": lambda wiring: SqlReplicaWriter(wiring.database),
+                "bindings": lambda wiring: QueueBindings.of(wiring.config, WebhooksService)})
+
+
+def consumes(contract):
+    """A reliable handler, idempotent without an inbox (``fan_out``); unless the event
+    feeds a replica, its queue is bound only once an endpoint subscribes to its type."""
+    return event_handler(contract, inbox=False,
+                         bound_on_demand=contract not in inbound.FEEDS_REPLICA)
 
 
 class WebhooksService(health.HealthMixin):
@@ -182,6 +193,12 @@ class WebhooksService(health.HealthMixin):
     def purge_old_deliveries(self):
         return self.bus.handle(commands.PurgeDeliveries())
 
+    @timer(SECTION, "bindings_interval_seconds", DEFAULTS["bindings_interval_seconds"],
+           eager=True)
+    def bind_subscribed_types(self):
+        """At start-up, then every so often: the subscribed types are received."""
+        return self.bus.handle(commands.BindSubscribedTypes())
+
     # events in: one delivery per subscribed endpoint of the event's owners ---------------
     # inbox=False: fan_out is idempotent by itself (replica rows and deliveries keyed by
     # the event are inserted unless there already), so no inbox row per event
@@ -189,71 +206,71 @@ class WebhooksService(health.HealthMixin):
         if self.bus.handle(inbound.fan_out(contract, event)):
             self.deliveries_committed()
 
-    @event_handler(campaigns.PARTNER_ENROLLED, inbox=False)
+    @consumes(campaigns.PARTNER_ENROLLED)
     def on_partner_enrolled(self, event):
         self._accept(campaigns.PARTNER_ENROLLED, event)
 
-    @event_handler(campaigns.CAMPAIGN_ACTIVATED, inbox=False)
+    @consumes(campaigns.CAMPAIGN_ACTIVATED)
     def on_campaign_activated(self, event):
         self._accept(campaigns.CAMPAIGN_ACTIVATED, event)
 
-    @event_handler(campaigns.CAMPAIGN_PAUSED, inbox=False)
+    @consumes(campaigns.CAMPAIGN_PAUSED)
     def on_campaign_paused(self, event):
         self._accept(campaigns.CAMPAIGN_PAUSED, event)
 
-    @event_handler(campaigns.CAMPAIGN_ENDED, inbox=False)
+    @consumes(campaigns.CAMPAIGN_ENDED)
     def on_campaign_ended(self, event):
         self._accept(campaigns.CAMPAIGN_ENDED, event)
 
-    @event_handler(campaigns.CAMPAIGN_CANCELLED, inbox=False)
+    @consumes(campaigns.CAMPAIGN_CANCELLED)
     def on_campaign_cancelled(self, event):
         self._accept(campaigns.CAMPAIGN_CANCELLED, event)
 
-    @event_handler(campaigns.BUDGET_EXHAUSTED, inbox=False)
+    @consumes(campaigns.BUDGET_EXHAUSTED)
     def on_budget_exhausted(self, event):
         self._accept(campaigns.BUDGET_EXHAUSTED, event)
 
-    @event_handler(partners.PARTNER_SUSPENDED, inbox=False)
+    @consumes(partners.PARTNER_SUSPENDED)
     def on_partner_suspended(self, event):
         self._accept(partners.PARTNER_SUSPENDED, event)
 
-    @event_handler(tracking.CONVERSION_ATTRIBUTED, inbox=False)
+    @consumes(tracking.CONVERSION_ATTRIBUTED)
     def on_conversion_attributed(self, event):
         self._accept(tracking.CONVERSION_ATTRIBUTED, event)
 
-    @event_handler(tracking.CONVERSION_REJECTED, inbox=False)
+    @consumes(tracking.CONVERSION_REJECTED)
     def on_conversion_rejected(self, event):
         self._accept(tracking.CONVERSION_REJECTED, event)
 
-    @event_handler(tracking.CONVERSION_REVERSED, inbox=False)
+    @consumes(tracking.CONVERSION_REVERSED)
     def on_conversion_reversed(self, event):
         self._accept(tracking.CONVERSION_REVERSED, event)
 
-    @event_handler(commissions.COMMISSION_CREATED, inbox=False)
+    @consumes(commissions.COMMISSION_CREATED)
     def on_commission_created(self, event):
         self._accept(commissions.COMMISSION_CREATED, event)
 
-    @event_handler(commissions.COMMISSION_APPROVED, inbox=False)
+    @consumes(commissions.COMMISSION_APPROVED)
     def on_commission_approved(self, event):
         self._accept(commissions.COMMISSION_APPROVED, event)
 
-    @event_handler(commissions.COMMISSION_DECLINED, inbox=False)
+    @consumes(commissions.COMMISSION_DECLINED)
     def on_commission_declined(self, event):
         self._accept(commissions.COMMISSION_DECLINED, event)
 
-    @event_handler(commissions.COMMISSION_REVERSED, inbox=False)
+    @consumes(commissions.COMMISSION_REVERSED)
     def on_commission_reversed(self, event):
         self._accept(commissions.COMMISSION_REVERSED, event)
 
-    @event_handler(commissions.COMMISSION_PAID, inbox=False)
+    @consumes(commissions.COMMISSION_PAID)
     def on_commission_paid(self, event):
         self._accept(commissions.COMMISSION_PAID, event)
 
-    @event_handler(payouts.PAYOUT_PAID, inbox=False)
+    @consumes(payouts.PAYOUT_PAID)
     def on_payout_paid(self, event):
         self._accept(payouts.PAYOUT_PAID, event)
 
-    @event_handler(payouts.PAYOUT_FAILED, inbox=False)
+    @consumes(payouts.PAYOUT_FAILED)
     def on_payout_failed(self, event):
         self._accept(payouts.PAYOUT_FAILED, event)
 

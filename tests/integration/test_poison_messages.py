@@ -24,7 +24,8 @@ from sqlalchemy import MetaData, select
 from common.contracts import find
 from common.contracts.examples import example
 from common.nameko.discovery import service_classes
-from common.nameko.topology import event_handlers
+from common.nameko.events import bind_handler_queue
+from common.nameko.topology import bound_on_demand, event_handlers
 from common.seedwork.infrastructure.database import Database
 from tests.support import migrated, service_config, wait_for
 
@@ -165,6 +166,10 @@ def platform(service_cls, rabbit_config, make_db_uri, container_factory):
     config = service_config(rabbit_config, {service_cls.name: uri})
     container = container_factory(service_cls, config)
     container.start()
+    for source, event_type, method in bound_on_demand(service_cls):
+        # as an endpoint subscribing to their types would (webhooks): poison must reach them
+        bind_handler_queue(config, source=source, event_type=event_type,
+                           service=service_cls.name, method=method)
     broker = Broker(config["AMQP_URI"], service_cls.name)
     database = Database(uri)
     yield container, broker, database

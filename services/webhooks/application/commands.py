@@ -27,6 +27,11 @@ class UpdateEndpoint(Command):
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class BindSubscribedTypes(Command):
+    """Bind again every type some endpoint subscribes to (timer, start-up)."""
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class DisableEndpoint(Command):
     endpoint_id: str
 

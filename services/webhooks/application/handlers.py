@@ -18,6 +18,7 @@ from common.seedwork.domain.entity import new_id
 from common.seedwork.errors import NotFound
 from services.webhooks.application import commands, queries, views
 from services.webhooks.application.ports import (
+    Bindings,
     Destinations,
     ReplicaWriter,
     Sender,
@@ -39,15 +40,17 @@ log = logging.getLogger(__name__)
 @HANDLERS.command(commands.CreateEndpoint)
 def create_endpoint(cmd: commands.CreateEndpoint, uow: WebhooksUnitOfWork,
                     destinations: Destinations, clock: Clock,
-                    subscriptions: SubscriptionCache) -> dict:
+                    subscriptions: SubscriptionCache, bindings: Bindings) -> dict:
     """The endpoint and, this once, its secret. Events this instance handles from the
-    answer on reach it (other instances: within ``subscriptions_max_age_seconds``)."""
+    answer on reach it (other instances: within ``subscriptions_max_age_seconds``); its
+    types' events are received from before the commit on (``bindings``)."""
     endpoint = Endpoint.create(owner=Owner(cmd.owner_type, cmd.owner_id),
                                url=destinations.check(cmd.url).url,
                                event_types=cmd.event_types, description=cmd.description,
                                now=clock())
     with uow:
         uow.endpoints.add(endpoint)
+        bindings.ensure(endpoint.event_types)
         uow.commit()
     subscriptions.changed()
     return {"endpoint_id": endpoint.id, "secret": endpoint.secret}
@@ -56,12 +59,27 @@ def create_endpoint(cmd: commands.CreateEndpoint, uow: WebhooksUnitOfWork,
 @HANDLERS.command(commands.UpdateEndpoint)
 def update_endpoint(cmd: commands.UpdateEndpoint, uow: WebhooksUnitOfWork,
                     destinations: Destinations, clock: Clock,
-                    subscriptions: SubscriptionCache) -> None:
+                    subscriptions: SubscriptionCache, bindings: Bindings) -> None:
     url = destinations.check(cmd.url).url if cmd.url is not None else None
-    _change(uow, cmd.endpoint_id, lambda endpoint: endpoint.change(
-        now=clock(), url=url, event_types=cmd.event_types, description=cmd.description))
+
+    def change(endpoint: Endpoint) -> None:
+        endpoint.change(now=clock(), url=url, event_types=cmd.event_types,
+                        description=cmd.description)
+        bindings.ensure(endpoint.event_types)  # before the commit, as at creation
+
+    _change(uow, cmd.endpoint_id, change)
     if cmd.event_types is not None:
         subscriptions.changed()
+
+
+@HANDLERS.command(commands.BindSubscribedTypes)
+def bind_subscribed_types(cmd: commands.BindSubscribedTypes, uow: WebhooksUnitOfWork,
+                          bindings: Bindings) -> list[str]:
+    """Timer (and start-up): every type an endpoint subscribes to is received, bound
+    again (a broker that lost its bindings). Returns the types bound."""
+    with uow.peek():
+        subscribed = uow.endpoints.subscribed_types()
+    return bindings.ensure(subscribed, again=True)
 
 
 @HANDLERS.command(commands.DisableEndpoint)

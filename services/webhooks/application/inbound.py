@@ -177,5 +177,10 @@ TRANSLATIONS: dict[EventContract, Callable[[ReceivedEvent], FanOut]] = {
 }
 
 
+# Events that feed a replica (``fan_out`` keeps who enrolled where, whose commission is
+# whose): received whether or not an endpoint subscribes to their type.
+FEEDS_REPLICA = frozenset({campaigns.PARTNER_ENROLLED, commissions.COMMISSION_CREATED})
+
+
 def fan_out(contract: EventContract, event: ReceivedEvent) -> FanOut:
     return TRANSLATIONS[contract](event)

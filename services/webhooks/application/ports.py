@@ -19,6 +19,8 @@ class EndpointRepository(Protocol):
     def get(self, endpoint_id: str, *, for_update: bool = False) -> Endpoint | None: ...
     def delete(self, endpoint_id: str) -> None: ...
     def of_owners(self, owners: Iterable[Owner]) -> list[Endpoint]: ...
+    def subscribed_types(self) -> set[str]:
+        """Every event type at least one endpoint (of any status) subscribes to."""
     def clear_failures(self, endpoint_id: str, now: datetime) -> None:
         """A delivered attempt ends the endpoint's run of failures (one statement, no
         read: deliveries to one endpoint succeed concurrently)."""
@@ -53,6 +55,14 @@ class ReplicaWriter(Protocol):
     def add(self, *, enrollment: EnrollmentRef | None = None,
             commission: CommissionRef | None = None) -> None:
         """Committed when it returns (raises otherwise); a row there already is left."""
+
+
+class Bindings(Protocol):
+    """Which event types reach the service (infrastructure/bindings.py)."""
+
+    def ensure(self, event_types: Iterable[str], *, again: bool = False) -> list[str]:
+        """From now on, events that become these webhook types are received (types fed
+        to replicas always are). Idempotent; raises when the broker refuses."""
 
 
 class WebhooksUnitOfWork(UnitOfWork, Protocol):

@@ -38,6 +38,9 @@ DEFAULTS: dict[str, Any] = {
     "batch_size": 100,
     # events in: the snapshot of who subscribes to what (application/subscriptions.py)
     "subscriptions_max_age_seconds": 1.0,  # trusted this long; 0: ask the database always
+    # events in: types nobody subscribes to are not received (infrastructure/bindings.py);
+    # subscribed types are bound again this often (a broker that lost its bindings)
+    "bindings_interval_seconds": 60,
     # housekeeping
     "retention_days": 30,                 # finished deliveries and their attempts
     "housekeeping_interval_seconds": 3600,

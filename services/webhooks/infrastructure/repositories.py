@@ -52,6 +52,10 @@ class SqlEndpointRepository(SqlAlchemyRepository[Endpoint]):
         return self._many(select(endpoints).where(
             tuple_(endpoints.c.owner_type, endpoints.c.owner_id).in_(pairs)))
 
+    def subscribed_types(self) -> set[str]:
+        return {name for (types,) in self.connection.execute(_SUBSCRIBED_TYPES)
+                for name in types}
+
     _CLEAR = (update(endpoints)
               .where(endpoints.c.id == bindparam("endpoint_id"),
                      endpoints.c.consecutive_failures > 0)
@@ -88,6 +92,7 @@ class SqlEndpointRepository(SqlAlchemyRepository[Endpoint]):
             created_at=row.created_at, updated_at=row.updated_at)
 
 
+_SUBSCRIBED_TYPES = select(endpoints.c.event_types)
 _SUBSCRIPTIONS = select(endpoints.c.owner_type, endpoints.c.owner_id, endpoints.c.event_types)
 
 

@@ -26,6 +26,9 @@ class FakeEndpoints(InMemoryRepository):
         wanted = set(owners)
         return self.find(lambda endpoint: endpoint.owner in wanted)
 
+    def subscribed_types(self):
+        return {name for endpoint in self.items.values() for name in endpoint.event_types}
+
     def clear_failures(self, endpoint_id, now):
         endpoint = self.items.get(endpoint_id)
         if endpoint is not None:
@@ -103,6 +106,21 @@ class FakeReplicaWriter:
                                          commission.partner_id)
 
 
+class FakeBindings:
+    """Records the types bound; ``fail``: the broker refuses."""
+
+    def __init__(self):
+        self.bound: list[str] = []
+        self.fail = False
+
+    def ensure(self, event_types, *, again=False):
+        if self.fail:
+            raise ConnectionError("broker away")
+        new = sorted({name for name in event_types if again or name not in self.bound})
+        self.bound.extend(name for name in new if name not in self.bound)
+        return new
+
+
 class FakeSender:
     """Answers from a script of outcome kinds (default: delivered); records requests."""
 
@@ -164,6 +182,7 @@ def world(settings: WebhooksSettings | None = None, sender: FakeSender | None = 
     bus = MessageBus(uow, HANDLERS, {
         "clock": clock, "settings": settings or WebhooksSettings(), "sender": sender,
         "destinations": FakeDestinations(), "replica_writer": FakeReplicaWriter(replicas),
+        "bindings": FakeBindings(),
         "subscriptions": subscriptions or SubscriptionCache(
             CountingLoader(endpoints), max_age=1.0, monotonic=Monotonic())})
     return bus, uow, clock, sender
