@@ -78,6 +78,9 @@ RETIRED = (
     ("partners", "partner_registered", "payouts", "on_partner_registered"),
     ("partners", "partner_verified", "payouts", "on_partner_verified"),
     ("partners", "partner_verified", "campaigns", "on_partner_verified"),
+    ("partners", "partner_registered", "campaigns", "on_partner_registered"),
+    ("partners", "partner_registered", "bff", "keep_partner_registered"),
+    ("partners", "partner_verified", "bff", "keep_partner_verified"),
 )
 
 

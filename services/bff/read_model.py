@@ -2,9 +2,10 @@
 
 Its own database (``DB_URIS["bff:Base"]``: SQLite by default, PostgreSQL when several BFF
 instances share it), reliable event handlers (declared queues, retries, dead letters)
-for the low-frequency events it needs -- partners' snapshots, campaigns' brands,
-campaigns and enrollments -- and the two batched snapshots: tracking's ``stats_changed``
-and commissions' ``balances_changed``, each published by a timer every few seconds. It
+for the low-frequency events it needs -- partners' snapshots from activation on,
+campaigns' brands, campaigns and enrollments -- and the two batched snapshots:
+tracking's ``stats_changed`` and commissions' ``balances_changed``, each published by a
+timer every few seconds. It
 consumes no per-conversion or per-commission event: the conversion chain costs the same
 with it. Each handler's writes are newest-revision-wins, so idempotent by themselves: no
 inbox row per event (``inbox=False``).
@@ -33,15 +34,9 @@ class DashboardsReadModel:
     db = ServiceDatabase(Base)
     bus = MessageBusProvider(handlers=HANDLERS, unit_of_work=SqlReadModelUnitOfWork)
 
-    # partners' profiles ------------------------------------------------------------------
-    @keeps(partners.PARTNER_REGISTERED)
-    def keep_partner_registered(self, event):
-        self.bus.handle(inbound.profile(event))
-
-    @keeps(partners.PARTNER_VERIFIED)
-    def keep_partner_verified(self, event):
-        self.bus.handle(inbound.profile(event))
-
+    # partners' profiles, from activation on: a PENDING partner has no link, stat or
+    # balance to show (its dashboard asks partners for the profile: api/dashboards.py), and
+    # a registration's replicas cost more than the registration itself (profile)
     @keeps(partners.PARTNER_ACTIVATED)
     def keep_partner_activated(self, event):
         self.bus.handle(inbound.profile(event))

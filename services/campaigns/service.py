@@ -135,11 +135,8 @@ class CampaignsService(health.HealthMixin):
     def on_campaign_budget_available(self, event):
         self._handle(inbound.budget_available(event))
 
-    # partner replica (events from the partners service) ----------------------------------
-    @event_handler(partner_contracts.PARTNER_REGISTERED)
-    def on_partner_registered(self, event):
-        self.bus.handle(inbound.partner_snapshot(event))
-
+    # partner replica (events from the partners service), from activation on: a PENDING
+    # partner cannot enroll, and the registration's replicas cost more than it did
     @event_handler(partner_contracts.PARTNER_ACTIVATED)
     def on_partner_activated(self, event):
         self.bus.handle(inbound.partner_snapshot(event))

@@ -137,8 +137,10 @@ def enroll_partner(cmd: commands.EnrollPartner, uow: CampaignsUnitOfWork, clock,
         existing = uow.enrollments.get_for(cmd.campaign_id, cmd.partner_id)
         if existing is not None:
             return existing.id  # one enrollment per partner and campaign; no new event
-        if partner is None:
-            raise _not_found("Partner", "partner_id", cmd.partner_id)
+        if partner is None:  # unknown, or PENDING: partners are known from activation on
+            raise NotFound(f"No active partner {cmd.partner_id} is known here (a partner "
+                           "can enroll once activated).",
+                           {"partner_id": ["Unknown, or not activated yet."]})
         try:
             enrollment = _enroll_with_a_fresh_code(uow, campaign, partner, clock(), new_code,
                                                    public_base_url)

@@ -54,12 +54,11 @@ def db(config):
     database.dispose()
 
 
-def known_partner(config, db, status="ACTIVE", **snapshot) -> str:
+def known_partner(config, db, **snapshot) -> str:
     """A partner the service learnt about from a partners event."""
     partner_id = new_partner_id()
-    event_type = {"ACTIVE": "partner_activated", "PENDING": "partner_registered"}[status]
-    publish_partner_event(config, event_type,
-                          partner_snapshot(partner_id, status=status, **snapshot))
+    publish_partner_event(config, "partner_activated",
+                          partner_snapshot(partner_id, status="ACTIVE", **snapshot))
     wait_for(lambda: count(db, partner_replicas, partner_replicas.c.id == partner_id),
              message="the partner replica")
     return partner_id
@@ -93,9 +92,12 @@ def test_brand_runs_a_cps_campaign_and_partners_enroll(rpc, config, db, event_pr
     assert (enrollment["status"], enrollment["partner_id"]) == ("ACTIVE", ana)
     assert rpc.enroll_partner(campaign_id, ana) == enrollment  # the same one, no new event
 
-    with pytest.raises(contracts.PartnerNotActive) as refused:
-        rpc.enroll_partner(campaign_id, known_partner(config, db, status="PENDING"))
-    assert refused.value.code == "partner_not_active"
+    pending = new_partner_id()  # registered, not activated: not known here (replica)
+    publish_partner_event(config, "partner_registered",
+                          partner_snapshot(pending, status="PENDING"))
+    with pytest.raises(NotFound) as refused:
+        rpc.enroll_partner(campaign_id, pending)
+    assert refused.value.fields == {"partner_id": ["Unknown, or not activated yet."]}
     with pytest.raises(contracts.PartnerNotEligible) as refused:
         rpc.enroll_partner(campaign_id, known_partner(config, db, country="FR"))
     assert "Country FR" in refused.value.message
