@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 
-from sqlalchemy import bindparam, delete, func, insert, select
+from sqlalchemy import bindparam, delete, exists, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from common.seedwork.application.unit_of_work import AbstractRepository
@@ -51,6 +51,13 @@ class _Locking(SqlAlchemyRepository):
 
 class SqlCommissionRepository(_Locking):
     table = commissions
+
+    def recorded_or_parked(self, commission_id: str, conversion_id: str) -> tuple[bool, bool]:
+        """Whether the commission is recorded, and whether refunds wait parked for its
+        conversion: one statement (two primary-key probes), built once."""
+        recorded, parked = self.connection.execute(_RECORDED_OR_PARKED, {
+            "commission_id": commission_id, "conversion_id": conversion_id}).one()
+        return bool(recorded), bool(parked)
 
     def get_many(self, ids: Sequence[str]) -> list[Commission]:
         return self._locked_many(select(commissions).where(commissions.c.id.in_(list(ids))))
@@ -220,6 +227,9 @@ _RECOVERED = select(func.coalesce(func.sum(adjustments.c.amount), 0)).where(
 # Statements run per message, built once: building one costs more CPU than running it
 # (a fresh statement is also a fresh compiled-cache key to compute).
 _p = parked_refunds.c
+_RECORDED_OR_PARKED = select(
+    exists().where(commissions.c.id == bindparam("commission_id")),
+    exists().where(_p.conversion_id == bindparam("conversion_id")))
 _PARK = insert(parked_refunds)
 _PARKED_FOR = select(parked_refunds).where(
     _p.conversion_id == bindparam("conversion_id")).order_by(_p.parked_at)
