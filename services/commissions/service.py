@@ -91,7 +91,8 @@ class CommissionsService(health.HealthMixin):
 
     @timer(SECTION, "parked_refunds_interval_seconds", default=10)
     def apply_parked_refunds(self):
-        """Refunds a crash left parked although their commission exists."""
+        """Refunds left parked although their commission exists (a crash, or parked
+        while their conversion's transaction ran): what bounds those races."""
         return self.bus.handle(commands.ApplyParkedRefunds(
             limit=self.bus.settings.parked_refunds_batch_size))
 

@@ -92,6 +92,7 @@ class PublishBalancesChanges(Command):
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class ApplyParkedRefunds(Command):
     """Timer: refunds still parked although their commission exists (a crash between
-    the two commits that normally apply them)."""
+    the two commits that normally apply them, or a refund parked while its conversion's
+    transaction ran)."""
 
     limit: int = 100

@@ -52,7 +52,10 @@ def record_conversion_commission(cmd: commands.RecordConversionCommission,
     commission_id = ids.conversion_commission_id(source.conversion_id)
     amount = terms.conversion_commission(source.order_amount)
     with uow:
-        if uow.commissions.get(commission_id) is None:
+        # one statement says both: nearly always (False, False) -- no refund look-up then
+        recorded, refunds_parked = uow.commissions.recorded_or_parked(
+            commission_id, source.conversion_id)
+        if not recorded:
             now = clock()
             budget = _budget_of(uow, source.campaign_id)
             refusal = None if budget.reserve(amount, now) else BUDGET_EXHAUSTED
@@ -63,7 +66,8 @@ def record_conversion_commission(cmd: commands.RecordConversionCommission,
             uow.budgets.save(budget)  # before a parked refund gives some of it back
             postings = Postings(uow.ledgers, now)
             postings.track_new(commission)
-            _take_parked_refunds(uow, postings, commission, now)
+            if refunds_parked:
+                _take_parked_refunds(uow, postings, commission, now)
             uow.commissions.add(commission)  # as the parked refunds left it
             postings.post()
         uow.commit()
@@ -186,8 +190,8 @@ def reverse_conversion_commission(cmd: commands.ReverseConversionCommission,
 def _apply_parked_refunds(uow: CommissionsUnitOfWork, clock, conversion_id: str) -> None:
     """Refunds parked before the commission existed, applied after the refund's own
     commit (the commission may have committed meanwhile). The conversion side applies
-    them in its recording transaction; a refund parked while both transactions ran is
-    found by the parked-refunds timer."""
+    them in its recording transaction (those parked before its first statement); a
+    refund parked while both transactions ran is found by the parked-refunds timer."""
     commission_id = ids.conversion_commission_id(conversion_id)
     with uow.peek():  # nearly always none: no write transaction for nothing
         if not uow.parked_refunds.for_conversion(conversion_id):

@@ -18,6 +18,10 @@ from services.commissions.domain.payout_hold import PayoutHold
 
 
 class CommissionRepository(Protocol):
+    def recorded_or_parked(self, commission_id: str, conversion_id: str) -> tuple[bool, bool]:
+        """(the commission is recorded, refunds are parked for its conversion), read
+        together: what recording a conversion's commission needs to know first."""
+
     def add(self, commission: Commission) -> None: ...
     def save(self, commission: Commission) -> None: ...
     def get(self, commission_id: str, *, for_update: bool = False) -> Commission | None: ...

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 
-from sqlalchemy import bindparam, delete, func, insert, select
+from sqlalchemy import bindparam, delete, exists, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from common.seedwork.application.unit_of_work import AbstractRepository
@@ -51,6 +51,13 @@ class _Locking(SqlAlchemyRepository):
 
 class SqlCommissionRepository(_Locking):
     table = commissions
+
+    def recorded_or_parked(self, commission_id: str, conversion_id: str) -> tuple[bool, bool]:
+        """Whether the commission is recorded, and whether refunds wait parked for its
+        conversion: one statement (two primary-key probes), built once."""
+        recorded, parked = self.connection.execute(_RECORDED_OR_PARKED, {
+            "commission_id": commission_id, "conversion_id": conversion_id}).one()
+        return bool(recorded), bool(parked)
 
     def get_many(self, ids: Sequence[str]) -> list[Commission]:
         return self._locked_many(select(commissions).where(commissions.c.id.in_(list(ids))))
@@ -217,6 +224,19 @@ _RECOVERED = select(func.coalesce(func.sum(adjustments.c.amount), 0)).where(
         commissions.c.campaign_id == bindparam("campaign_id"))))
 
 
+# Statements run per message, built once: building one costs more CPU than running it
+# (a fresh statement is also a fresh compiled-cache key to compute).
+_p = parked_refunds.c
+_RECORDED_OR_PARKED = select(
+    exists().where(commissions.c.id == bindparam("commission_id")),
+    exists().where(_p.conversion_id == bindparam("conversion_id")))
+_PARK = insert(parked_refunds)
+_PARKED_FOR = select(parked_refunds).where(
+    _p.conversion_id == bindparam("conversion_id")).order_by(_p.parked_at)
+_UNPARK = delete(parked_refunds).where(_p.conversion_id == bindparam("conversion_id"),
+                                       _p.refund_id == bindparam("refund_id"))
+
+
 class SqlParkedRefunds(AbstractRepository):
     def __init__(self, connection):
         super().__init__()
@@ -225,28 +245,25 @@ class SqlParkedRefunds(AbstractRepository):
     def park(self, conversion_id: str, refund: Refund, now: datetime) -> None:
         try:
             with self.connection.begin_nested():
-                self.connection.execute(insert(parked_refunds).values(
-                    conversion_id=conversion_id, refund_id=refund.refund_id,
-                    currency=refund.order_amount.currency,
-                    order_amount=refund.order_amount.amount,
-                    total_reversed=refund.total_reversed.amount,
-                    fully_reversed=refund.fully_reversed, parked_at=now))
+                self.connection.execute(_PARK, {
+                    "conversion_id": conversion_id, "refund_id": refund.refund_id,
+                    "currency": refund.order_amount.currency,
+                    "order_amount": refund.order_amount.amount,
+                    "total_reversed": refund.total_reversed.amount,
+                    "fully_reversed": refund.fully_reversed, "parked_at": now})
         except IntegrityError:
             pass  # parked already
 
     def for_conversion(self, conversion_id: str) -> list[Refund]:
-        p = parked_refunds.c
-        rows = self.connection.execute(select(parked_refunds).where(
-            p.conversion_id == conversion_id).order_by(p.parked_at)).all()
+        rows = self.connection.execute(_PARKED_FOR, {"conversion_id": conversion_id}).all()
         return [Refund(refund_id=row.refund_id,
                        order_amount=Money(row.order_amount, row.currency),
                        total_reversed=Money(row.total_reversed, row.currency),
                        fully_reversed=row.fully_reversed) for row in rows]
 
     def remove(self, conversion_id: str, refund_id: str) -> None:
-        p = parked_refunds.c
-        self.connection.execute(delete(parked_refunds).where(
-            p.conversion_id == conversion_id, p.refund_id == refund_id))
+        self.connection.execute(_UNPARK, {"conversion_id": conversion_id,
+                                          "refund_id": refund_id})
 
     def with_commission(self, limit: int) -> list[str]:
         """Conversions with parked refunds whose commission now exists (crash leftovers)."""

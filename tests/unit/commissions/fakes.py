@@ -11,6 +11,14 @@ from services.commissions.domain.ledger import Bucket, PartnerLedger, ledger_id
 
 
 class FakeCommissions(InMemoryRepository):
+    def __init__(self, parked):
+        super().__init__()
+        self._parked = parked  # () -> the parked refunds repository (as FakeCampaignBudgets)
+
+    def recorded_or_parked(self, commission_id, conversion_id):
+        return (commission_id in self.items,
+                any(c == conversion_id for c, _ in self._parked().items))
+
     def get_many(self, ids):
         return sorted(self.find(lambda c: c.id in set(ids)), key=lambda c: c.id)
 
@@ -138,7 +146,7 @@ class FakeBalances(AbstractRepository):
 
 
 def fake_uow():
-    commissions = FakeCommissions()
+    commissions = FakeCommissions(lambda: uow.parked_refunds)
     uow = InMemoryUnitOfWork(
         translator=TRANSLATOR, commissions=commissions, adjustments=FakeAdjustments(),
         ledgers=FakeLedgers(), holds=InMemoryRepository(), allowances=FakeAllowances(),

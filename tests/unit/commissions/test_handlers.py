@@ -1,5 +1,6 @@
 """Commissions use cases on in-memory fakes: earning within the campaign's budget,
 approvals, declines, refunds and clawbacks, the payout saga steps."""
+import dataclasses
 from datetime import timedelta
 
 import pytest
@@ -314,6 +315,43 @@ def test_a_refund_before_its_commission_is_parked_then_applied(bus, uow):
     assert stored(uow, cmd).amount == usd("10.00")
     assert uow.parked_refunds.items == {}
     assert reserved(uow) == usd("10.00")
+
+
+def test_a_parked_refund_is_applied_exactly_once(bus, uow):
+    """Parked, applied by the conversion; then the refund again, the timer, the
+    conversion again (a new event): nothing is taken twice."""
+    cmd = conversion("200.00")
+    first = refund(cmd, "100.00", refund_id="rf-1")
+    bus.handle(first)
+    bus.handle(cmd)
+    bus.handle(first)
+    assert bus.handle(commands.ApplyParkedRefunds()) == 0
+    bus.handle(dataclasses.replace(cmd, source=dataclasses.replace(
+        cmd.source, source_event_id="redelivered")))
+    assert stored(uow, cmd).amount == usd("10.00")
+    assert len(uow.published("commission_reversed")) == 1
+    assert uow.parked_refunds.items == {} and reserved(uow) == usd("10.00")
+
+
+def test_a_refund_parked_elsewhere_is_found_by_the_conversion(bus, uow):
+    """Parked by another instance: this process handled no refund, the store has one."""
+    cmd = conversion("200.00")
+    parked = refund(cmd, "50.00")
+    uow.parked_refunds.items[(cmd.source.conversion_id, parked.refund.refund_id)] = parked.refund
+    bus.handle(cmd)
+    assert stored(uow, cmd).amount == usd("15.00")
+    assert uow.parked_refunds.items == {} and reserved(uow) == usd("15.00")
+
+
+def test_nothing_parked_reads_no_parked_refund(bus, uow, monkeypatch):
+    """The usual case: the commission is recorded without reading the parked refunds."""
+    def unexpected(conversion_id):
+        raise AssertionError("parked refunds read although none is parked")
+
+    monkeypatch.setattr(uow.parked_refunds, "for_conversion", unexpected)
+    cmd = conversion("200.00")
+    bus.handle(cmd)
+    assert stored(uow, cmd).amount == usd("20.00")
 
 
 # --- payout saga steps ------------------------------------------------------------------
