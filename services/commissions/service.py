@@ -78,7 +78,7 @@ class CommissionsService(health.HealthMixin):
         self.bus.handle(inbound.campaign_budget(event))
 
     # timers ------------------------------------------------------------------------------
-    @timer(SECTION, "approval_interval_seconds", default=5)
+    @timer(SECTION, "approval_interval_seconds", default=1)
     def approve_due_commissions(self):
         return self.bus.handle(commands.ApproveDueCommissions(
             limit=self.bus.settings.approval_batch_size))

@@ -160,10 +160,14 @@ class Commission(AggregateRoot):
     @classmethod
     def earn(cls, *, id: str, source: Source, amount: Money, hold_until: datetime,
              now: datetime) -> "Commission":
+        """PENDING until ``hold_until``; one whose hold is over already (no hold, or a
+        conversion reported after its hold) is approved at once, as the approval timer
+        would approve it: ``commission_created`` then ``commission_approved``."""
         commission = cls(id=id, source=source, earned=amount, amount=amount,
                          reversed=Money.zero(amount.currency), status=Status.PENDING,
                          created_at=now, updated_at=now, hold_until=hold_until)
         commission._recorded(CommissionCreated, now)
+        commission.approve_if_due(now)
         return commission
 
     @classmethod

@@ -1,5 +1,6 @@
 """The Commission aggregate, clawbacks and payout holds, without any infrastructure."""
 import uuid
+from datetime import timedelta
 
 import pytest
 
@@ -11,10 +12,20 @@ from services.commissions.domain.payout_hold import HoldStatus, PayoutHold
 from tests.unit.commissions.builders import NOW, OTHER_BRAND, PARTNER, conversion, usd
 
 
-def earned(amount="20.00"):
+def earned(amount="20.00", hold=timedelta(days=30)):
     source = conversion().source
     return Commission.earn(id=str(uuid.uuid4()), source=source, amount=usd(amount),
-                           hold_until=NOW, now=NOW)
+                           hold_until=NOW + hold, now=NOW)
+
+
+@pytest.mark.parametrize("hold", [timedelta(0), -timedelta(days=1)])
+def test_a_commission_whose_hold_is_over_when_earned_is_approved_at_once(hold):
+    commission = earned(hold=hold)  # no hold, or a conversion reported after its hold
+    assert commission.status is Status.APPROVED
+    assert commission.position().bucket is Bucket.APPROVED
+    assert [type(e).__name__ for e in commission.pull_events()] == [
+        "CommissionCreated", "CommissionApproved"]
+    assert earned(hold=timedelta(seconds=1)).status is Status.PENDING
 
 
 def a_refund(total, order="200.00", fully=False):

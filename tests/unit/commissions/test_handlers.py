@@ -84,20 +84,26 @@ def pay(bus, payout_id="11111111-1111-1111-1111-111111111111", partner=PARTNER):
 
 
 # --- earning ------------------------------------------------------------------------------
+def held(order: str = "200.00"):
+    """A conversion of a program that holds commissions 30 days: PENDING until then (one
+    without a hold is approved at once)."""
+    return conversion(order, terms=cps(hold_days=30))
+
+
 def test_a_cps_conversion_earns_a_pending_commission_reserved_on_the_budget(bus, uow):
-    cmd = conversion("200.00")
+    cmd = held("200.00")
     assert bus.handle(cmd) == commission_id(cmd)
     commission = stored(uow, cmd)
     assert (commission.status.value, commission.amount) == ("PENDING", usd("20.00"))
     assert reserved(uow) == usd("20.00")
     [event] = uow.published("commission_created")
     assert event.payload["amount"] == {"amount": "20.00", "currency": "USD"}
-    assert event.payload["hold_until"] == "2026-11-29T12:00:00Z"
+    assert event.payload["hold_until"] == "2026-12-29T12:00:00Z"
     assert balances(uow)["pending"] == usd("20.00")
 
 
 def test_the_same_conversion_three_times_is_one_commission_and_one_reservation(bus, uow):
-    cmd = conversion()
+    cmd = held()
     for _ in range(3):
         bus.handle(cmd)
     assert len(uow.commissions.items) == 1 and reserved(uow) == usd("20.00")
@@ -120,7 +126,7 @@ def test_a_crash_while_recording_reserves_nothing_and_the_redelivery_reserves_on
 def test_a_conversion_of_a_campaign_not_known_yet_is_retried_with_nothing_recorded(clock):
     uow = fake_uow()
     bus = MessageBus(uow, HANDLERS, {"clock": clock})
-    cmd = conversion()
+    cmd = held()
     with pytest.raises(CampaignNotYetKnown):  # a transient error: the event is retried
         bus.handle(cmd)
     assert uow.commissions.items == {} and uow.outbox == []
@@ -131,7 +137,7 @@ def test_a_conversion_of_a_campaign_not_known_yet_is_retried_with_nothing_record
 
 def test_an_exhausted_budget_rejects_the_commission_and_nothing_is_owed(bus, uow):
     bus.handle(campaign_budget("15.00", revision=2, smallest="10.00"))
-    first, second = conversion("100.00"), conversion("100.00")
+    first, second = held("100.00"), held("100.00")
     bus.handle(first)
     bus.handle(second)
     assert stored(uow, first).status.value == "PENDING"
@@ -255,7 +261,7 @@ def test_a_decline_that_makes_room_makes_the_budget_available_again(bus, uow):
 
 # --- refunds ----------------------------------------------------------------------------
 def test_a_partial_refund_before_payout_reduces_and_releases_that_part(bus, uow):
-    cmd = conversion("200.00")
+    cmd = held("200.00")
     bus.handle(cmd)
     bus.handle(refund(cmd, "50.00"))
     commission = stored(uow, cmd)
@@ -389,3 +395,12 @@ def test_nothing_to_hold_below_the_threshold(bus, uow, clock):
     assert balances(uow)["approved"] == usd("10.00")
     with pytest.raises(NotFound):
         bus.handle(commands.ConfirmPayout(payout_id=held["payout_id"]))
+
+
+def test_a_conversion_without_a_hold_is_approved_in_the_transaction_that_earns_it(bus, uow):
+    cmd = conversion("200.00")  # hold_days 0: nothing for the approval timer to do
+    bus.handle(cmd)
+    assert stored(uow, cmd).status.value == "APPROVED"
+    assert [e.type for e in uow.outbox if e.type.startswith("commission_")] == [
+        "commission_created", "commission_approved"]
+    assert balances(uow)["approved"] == usd("20.00") and balances(uow)["pending"] == usd("0")
