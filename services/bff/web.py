@@ -66,8 +66,10 @@ class ApiWsgiApp(WsgiApp):
             self.server.container.service_name, metrics.http_method(request.method),
             environ.get(ROUTE_ENVIRON) or ("unmatched" if status in (404, 405) else "other"),
             metrics.status_class(status)).observe(elapsed)
-        log.info("%s %s -> %s in %.1f ms", request.method, request.path, status,
-                 elapsed * 1000, extra={"correlation_id": request_id, **_trace_ids(response)})
+        if log.isEnabledFor(logging.INFO):
+            log.info("%s %s -> %s in %.1f ms", request.method, request.path, status,
+                     elapsed * 1000, extra={"correlation_id": request_id,
+                                            **_trace_ids(response)})
         return response(environ, start_response)
 
     def _respond(self, request, environ, request_id: str):
@@ -158,6 +160,9 @@ class ApiRoute(HttpRequestHandler):
             return responses.error_response(errors.unavailable(), request_id)
         except Exception as failure:  # noqa: BLE001 -- outside the handler: set-up, a bug
             return responses.error_response(errors.from_exception(failure), request_id)
+
+    def check_signature(self, args, kwargs):
+        """Nothing to check: ``mount``'s endpoints take the request and any path values."""
 
     def handle_result(self, event, worker_ctx, result, exc_info):
         """Nameko's, plus the worker span's ``traceparent`` on the answer (tracing on)."""
