@@ -10,6 +10,8 @@ request runs in its own Nameko worker (dependencies injected, context data set).
   every response; handed to the worker as its correlation id (context data
   ``correlation_id``), so it follows every RPC, event and log line;
 * unknown routes and wrong methods answered in the API's JSON error shape;
+* lean routes (``Route.lean``: ``/r/<code>``) matched by their prefix, without
+  werkzeug's map (the same match: one ASCII segment after the prefix, else the map);
 * an access log line per request carrying the request id, and its duration in
   ``alpes_http_server_duration_seconds`` by route template and status class;
 * W3C ``traceparent``: a well-formed one from the caller is handed to the worker (its
@@ -49,6 +51,12 @@ ROUTE_ENVIRON = "alpes.route"  # the matched route's template: a bounded metrics
 
 
 class ApiWsgiApp(WsgiApp):
+    def __init__(self, server):
+        super().__init__(server)
+        # lean routes (``Route.lean``: /r/<code>) by prefix: matched without the map
+        self.lean = {provider.route.lean_prefix: provider for provider in server._providers
+                     if getattr(provider, "route", None) is not None and provider.route.lean}
+
     def __call__(self, environ, start_response):
         started = time.monotonic()
         request_id = environ[REQUEST_ID_ENVIRON] = responses.request_id_from(
@@ -79,6 +87,12 @@ class ApiWsgiApp(WsgiApp):
             # another resource: /partners//commissions -> /partners/commissions.
             return responses.error_response(errors.empty_path_segment(), request_id)
         if request.method in ("GET", "HEAD"):
+            lean = self._lean_match(environ)
+            if lean is not None:
+                provider, values = lean
+                environ[ROUTE_ENVIRON] = provider.url
+                request.path_values = values
+                return provider.handle_request(request)
             static = swagger.file_response(environ.get("PATH_INFO", ""))
             if static is not None:  # Swagger UI's files: not operations of the API
                 return static
@@ -93,6 +107,16 @@ class ApiWsgiApp(WsgiApp):
             return provider.handle_request(request)
         except HTTPException as routing_error:
             return _routing_response(routing_error, request_id)
+
+    def _lean_match(self, environ) -> tuple[HttpRequestHandler, dict] | None:
+        """A lean route's provider and path value, when the path is its prefix and one
+        ASCII segment (what werkzeug's map would match the same); else None: the map."""
+        path = environ.get("PATH_INFO", "")
+        prefix, slash, value = path.rpartition("/")
+        provider = self.lean.get(prefix + slash) if value else None
+        if provider is None or not value.isascii():
+            return None
+        return provider, {provider.route.variables[0]: value}
 
 
 def _trace_ids(response) -> dict:

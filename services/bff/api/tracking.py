@@ -23,12 +23,13 @@ REFERRAL_CODE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
 @route("GET", "/r/<code>", limit="redirect", query=schemas.RedirectQuery, status=302,
-       html_errors=True, bad_path_is_not_found=True, tag=TAG,
+       html_errors=True, bad_path_is_not_found=True, lean=True, tag=TAG,
        summary="Follow a referral link: records the click, redirects to the landing page")
 def follow_referral_link(call, code):
     """Answered at the edge: the code's landing page from memory (``referrals``), the
     click id minted here, the click handed to tracking in a batch the broker confirmed
-    before this answer (``clicks``) -- no round trip to tracking on the way."""
+    before this answer (``clicks``) -- no round trip to tracking on the way. A lean route
+    (``pipeline.prepare_lean``): the code is checked here, the path schema may not run."""
     if not REFERRAL_CODE.match(code):
         raise errors.not_found()  # a link that cannot exist is just a link that does not
     edge = call.edge
