@@ -116,8 +116,8 @@ def _load(schema, data, bad: dict[str, Any]) -> dict:
         return {}
 
 
-def render(route: Route, result: Any) -> Response:
-    if isinstance(result, Response):
+def render(route: Route, result: Any) -> Response | responses.Redirect:
+    if isinstance(result, (Response, responses.Redirect)):
         return result
     status, headers = route.status, {}
     if isinstance(result, Reply):

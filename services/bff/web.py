@@ -188,6 +188,11 @@ class ApiRoute(HttpRequestHandler):
     def check_signature(self, args, kwargs):
         """Nothing to check: ``mount``'s endpoints take the request and any path values."""
 
+    def response_from_result(self, result):
+        if isinstance(result, responses.Redirect):  # already an answer, lighter than werkzeug's
+            return result
+        return super().response_from_result(result)
+
     def handle_result(self, event, worker_ctx, result, exc_info):
         """Nameko's, plus the worker span's ``traceparent`` on the answer (tracing on)."""
         traceparent = tracing.current_traceparent()

@@ -10,12 +10,14 @@ import pytest
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 from werkzeug.test import EnvironBuilder
+from werkzeug.urls import iri_to_uri
 
-from common.contracts.bff import MAX_USER_AGENT
-from common.seedwork.domain.ids import time_of
+from common.contracts.bff import MAX_USER_AGENT, with_click_id
+from common.seedwork.domain.ids import time_of, time_ordered_uuid
 from common.seedwork.errors import ServiceUnavailable, ValidationError
 from common.validation import load
-from services.bff import web
+from services.bff import responses, web
+from services.bff.api import tracking
 from services.bff.routing import ROUTES
 from tests.unit.bff.harness import Harness
 
@@ -155,6 +157,34 @@ def test_a_bounded_user_agent_without_nul():
     h = harness()
     h.request("GET", "/r/good-1", headers={"User-Agent": "a\x00" * 2000})
     assert h.clicks.captured[0][0]["user_agent"] == "a" * MAX_USER_AGENT
+
+
+def test_the_redirect_answers_what_a_werkzeug_redirect_answers():
+    lean = responses.Redirect("https://shop.example.com/p?click_id=1#top")
+    full = responses.redirect("https://shop.example.com/p?click_id=1#top")
+    environ = EnvironBuilder(path="/r/x").get_environ()
+    assert (lean.status_code, lean.status) == (full.status_code, full.status)
+    assert list(lean.headers.items()) == full.get_wsgi_headers(environ).to_wsgi_list()
+    started = []
+    assert b"".join(lean(environ, lambda status, headers: started.append((status, headers)))) \
+        == b"".join(full.iter_encoded()) == b""
+    assert started == [(full.status, full.get_wsgi_headers(environ).to_wsgi_list())]
+
+
+@pytest.mark.parametrize("landing", [
+    LANDING, "https://Shop.Example.com/ñandú path?q=a b&click_id=old#frag ment",
+    "https://xn--nda-hqa.example/p?x=%41", "http://shop.example.com?", "/relative?a=1"])
+def test_the_location_is_the_uri_werkzeug_would_send(landing):
+    click_id = time_ordered_uuid()
+    assert tracking.landing_uri(landing, click_id) == iri_to_uri(
+        with_click_id(landing, click_id))
+
+
+def test_a_landing_page_holding_the_stand_in_id_is_still_right():
+    landing = f"https://shop.example.com/{tracking._STAND_IN_ID}"
+    click_id = time_ordered_uuid()
+    assert tracking.landing_uri(landing, click_id) == iri_to_uri(
+        with_click_id(landing, click_id))
 
 
 class Provider:
