@@ -3,6 +3,10 @@
 rate limit (per IP for public routes) -> authenticate -> role -> rate limit (per token)
 -> validate path, query string and body -> handler (RPC) -> shape the answer.
 
+A lean route (``Route.lean``: the referral redirect) goes through ``prepare_lean``
+instead: the same per-IP rate limit, and the same checks of its input, without running
+the schemas over a request that has nothing for them to check.
+
 Everything is checked before the handler runs, so refused input never reaches a service
 and nothing changes. Any exception becomes the one JSON error shape (see ``errors``).
 """
@@ -24,8 +28,8 @@ JSON_TYPES = ("application/json",)
 def handle(route: Route, request, path_values: dict, *, edge, rpc, request_id: str,
            bus=None) -> Response:
     try:
-        call = prepare(route, request, path_values, edge=edge, rpc=rpc, request_id=request_id,
-                       bus=bus)
+        call = (prepare_lean if route.lean else prepare)(
+            route, request, path_values, edge=edge, rpc=rpc, request_id=request_id, bus=bus)
         return render(route, route.handler(call, **call.path))
     except Exception as failure:  # noqa: BLE001 -- every failure gets the one error shape
         error = errors.from_exception(failure)
@@ -55,6 +59,38 @@ def prepare(route: Route, request, path_values: dict, *, edge, rpc, request_id: 
                 request=request, request_id=request_id, client_ip=ip, edge=edge, bus=bus)
 
 
+def prepare_lean(route: Route, request, path_values: dict, *, edge, rpc, request_id: str,
+                 bus=None) -> Call:
+    """``prepare`` for a lean route (public, GET, no body). A request with a query string
+    or a body goes through the same checks as on any route. One with neither (a link
+    followed as shared) has nothing to check but its path value, which the handler checks
+    itself, refusing at least what the path schema would (a 404 either way)."""
+    ip = client_ip(request, edge.settings.trust_forwarded_for)
+    _throttle(edge, route.rate_policy, ip)
+    environ = request.environ
+    nothing_to_check = not environ.get("QUERY_STRING") and not _may_carry_body(environ)
+    query = _without_parameters(route) if nothing_to_check else None
+    if query is None:  # as on every route (the path first: a bad one is a 404)
+        path, query, _ = _validated(route, request, path_values, edge.settings)
+    else:
+        path = path_values
+    return Call(principal=None, path=path, body={}, query=query, rpc=rpc, request=request,
+                request_id=request_id, client_ip=ip, edge=edge, bus=bus)
+
+
+def _may_carry_body(environ) -> bool:
+    """A declared length above zero, or a chunked body (``web`` marks it terminated)."""
+    return (environ.get("CONTENT_LENGTH") or "0") != "0" or \
+        bool(environ.get("wsgi.input_terminated"))
+
+
+def _without_parameters(route: Route) -> dict | None:
+    """The query schema's answer to no parameters; None if it refuses that."""
+    bad: dict[str, Any] = {}
+    query = _load(route.query_schema, {}, bad)
+    return None if bad else query
+
+
 def _validated(route: Route, request, path_values: dict, settings) -> tuple[dict, dict, dict]:
     """Path, query string and body, each through its schema; every bad field of the
     three is named in one 422 (a malformed body is a 400 of its own)."""
@@ -80,8 +116,8 @@ def _load(schema, data, bad: dict[str, Any]) -> dict:
         return {}
 
 
-def render(route: Route, result: Any) -> Response:
-    if isinstance(result, Response):
+def render(route: Route, result: Any) -> Response | responses.Redirect:
+    if isinstance(result, (Response, responses.Redirect)):
         return result
     status, headers = route.status, {}
     if isinstance(result, Reply):

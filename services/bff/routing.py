@@ -86,6 +86,18 @@ class Route:
     # the handler's answer is already in the response's shape (built by the read model's
     # views, checked against the schema by the tests): sent as it is, not dumped again
     dumped: bool = False
+    # The lean path (``pipeline.prepare_lean``), for a public GET answered thousands of
+    # times a second (``/r/<code>``): matched by its prefix, not werkzeug's map, and a
+    # request with neither query string nor body skips the schemas -- the handler checks
+    # its one path value itself, refusing at least what the path schema refuses (404).
+    lean: bool = False
+
+    def __post_init__(self):
+        if self.lean and not (self.public and self.method == "GET" and self.body is None
+                              and self.bad_path_is_not_found and self.lean_prefix):
+            raise ValueError(f"{self.method} {self.path}: a lean route is a public GET "
+                             "without a body, ending in its only path variable, whose bad "
+                             "path value is a 404")
 
     @property
     def name(self) -> str:
@@ -112,6 +124,14 @@ class Route:
     @property
     def variables(self) -> list[str]:
         return _VARIABLE.findall(self.path)
+
+    @property
+    def lean_prefix(self) -> str | None:
+        """``/r/`` of ``/r/<code>``: the path before its one, last variable (else None)."""
+        head, _, tail = self.path.rpartition("<")
+        if len(self.variables) != 1 or not tail.endswith(">") or "/" in tail:
+            return None
+        return head
 
     @property
     def openapi_path(self) -> str:

@@ -10,6 +10,8 @@ request runs in its own Nameko worker (dependencies injected, context data set).
   every response; handed to the worker as its correlation id (context data
   ``correlation_id``), so it follows every RPC, event and log line;
 * unknown routes and wrong methods answered in the API's JSON error shape;
+* lean routes (``Route.lean``: ``/r/<code>``) matched by their prefix, without
+  werkzeug's map (the same match: one ASCII segment after the prefix, else the map);
 * an access log line per request carrying the request id, and its duration in
   ``alpes_http_server_duration_seconds`` by route template and status class;
 * W3C ``traceparent``: a well-formed one from the caller is handed to the worker (its
@@ -49,6 +51,12 @@ ROUTE_ENVIRON = "alpes.route"  # the matched route's template: a bounded metrics
 
 
 class ApiWsgiApp(WsgiApp):
+    def __init__(self, server):
+        super().__init__(server)
+        # lean routes (``Route.lean``: /r/<code>) by prefix: matched without the map
+        self.lean = {provider.route.lean_prefix: provider for provider in server._providers
+                     if getattr(provider, "route", None) is not None and provider.route.lean}
+
     def __call__(self, environ, start_response):
         started = time.monotonic()
         request_id = environ[REQUEST_ID_ENVIRON] = responses.request_id_from(
@@ -66,8 +74,10 @@ class ApiWsgiApp(WsgiApp):
             self.server.container.service_name, metrics.http_method(request.method),
             environ.get(ROUTE_ENVIRON) or ("unmatched" if status in (404, 405) else "other"),
             metrics.status_class(status)).observe(elapsed)
-        log.info("%s %s -> %s in %.1f ms", request.method, request.path, status,
-                 elapsed * 1000, extra={"correlation_id": request_id, **_trace_ids(response)})
+        if log.isEnabledFor(logging.INFO):
+            log.info("%s %s -> %s in %.1f ms", request.method, request.path, status,
+                     elapsed * 1000, extra={"correlation_id": request_id,
+                                            **_trace_ids(response)})
         return response(environ, start_response)
 
     def _respond(self, request, environ, request_id: str):
@@ -77,6 +87,12 @@ class ApiWsgiApp(WsgiApp):
             # another resource: /partners//commissions -> /partners/commissions.
             return responses.error_response(errors.empty_path_segment(), request_id)
         if request.method in ("GET", "HEAD"):
+            lean = self._lean_match(environ)
+            if lean is not None:
+                provider, values = lean
+                environ[ROUTE_ENVIRON] = provider.url
+                request.path_values = values
+                return provider.handle_request(request)
             static = swagger.file_response(environ.get("PATH_INFO", ""))
             if static is not None:  # Swagger UI's files: not operations of the API
                 return static
@@ -91,6 +107,16 @@ class ApiWsgiApp(WsgiApp):
             return provider.handle_request(request)
         except HTTPException as routing_error:
             return _routing_response(routing_error, request_id)
+
+    def _lean_match(self, environ) -> tuple[HttpRequestHandler, dict] | None:
+        """A lean route's provider and path value, when the path is its prefix and one
+        ASCII segment (what werkzeug's map would match the same); else None: the map."""
+        path = environ.get("PATH_INFO", "")
+        prefix, slash, value = path.rpartition("/")
+        provider = self.lean.get(prefix + slash) if value else None
+        if provider is None or not value.isascii():
+            return None
+        return provider, {provider.route.variables[0]: value}
 
 
 def _trace_ids(response) -> dict:
@@ -158,6 +184,14 @@ class ApiRoute(HttpRequestHandler):
             return responses.error_response(errors.unavailable(), request_id)
         except Exception as failure:  # noqa: BLE001 -- outside the handler: set-up, a bug
             return responses.error_response(errors.from_exception(failure), request_id)
+
+    def check_signature(self, args, kwargs):
+        """Nothing to check: ``mount``'s endpoints take the request and any path values."""
+
+    def response_from_result(self, result):
+        if isinstance(result, responses.Redirect):  # already an answer, lighter than werkzeug's
+            return result
+        return super().response_from_result(result)
 
     def handle_result(self, event, worker_ctx, result, exc_info):
         """Nameko's, plus the worker span's ``traceparent`` on the answer (tracing on)."""
