@@ -45,7 +45,7 @@ class Settings:
     click_handover: str = "confirmed"
     click_batch_max: int = 100        # clicks of concurrent /r/<code> in one message
     click_batches_in_flight: int = 1  # click messages awaiting the broker's confirm at once
-    click_batch_linger_ms: float = 5.0  # under load, how long a batch waits for more clicks
+    click_batch_linger_ms: float = 2.0  # under load, how long a batch waits for more clicks
     click_flush_ms: float = 20.0      # buffered: how often the buffer is handed over
     click_buffer_max: int = 10_000    # buffered: answered clicks held at most (then 503)
     referral_links_max: int = 100_000  # referral codes kept in memory (LRU)
