@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from common.seedwork.domain.money import Money
@@ -11,6 +11,10 @@ from common.seedwork.infrastructure.repository import SqlAlchemyRepository
 from services.tracking.domain.conversion import Conversion, DuplicateOrder, Refund
 from services.tracking.infrastructure.sql import upsert
 from services.tracking.infrastructure.tables import conversion_refunds, conversions
+
+# built once: the compiled-statement cache then serves every call (one per conversion)
+_BY_ORDER = select(conversions).where(conversions.c.brand_id == bindparam("brand_id"),
+                                      conversions.c.order_id == bindparam("order_id"))
 
 
 class SqlConversions(SqlAlchemyRepository[Conversion]):
@@ -31,8 +35,7 @@ class SqlConversions(SqlAlchemyRepository[Conversion]):
 
     def get_by_order(self, brand_id: str, order_id: str, *,
                      for_update: bool = False) -> Conversion | None:
-        return self._one(select(conversions).where(conversions.c.brand_id == brand_id,
-                                                   conversions.c.order_id == order_id),
+        return self._one(_BY_ORDER, {"brand_id": brand_id, "order_id": order_id},
                          for_update=for_update)
 
     def _add_refunds(self, conversion: Conversion) -> None:
