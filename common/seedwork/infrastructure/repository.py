@@ -37,7 +37,7 @@ class SqlAlchemyRepository(AbstractRepository, Generic[A]):
     def add(self, aggregate: A) -> None:
         row = self._to_row(aggregate)
         row["version"] = 1
-        self.connection.execute(insert(self.table), row)
+        self.connection.execute(self._insert_statement(), row)
         aggregate.version = 1
         self._track(aggregate)
 
@@ -52,6 +52,15 @@ class SqlAlchemyRepository(AbstractRepository, Generic[A]):
                 f"{type(aggregate).__name__} {aggregate.id} was changed concurrently; retry.")
         aggregate.version += 1
         self._track(aggregate)
+
+    @classmethod
+    def _insert_statement(cls):
+        """INSERT INTO the table, built once (its cache key is not computed per row)."""
+        statement = cls.__dict__.get("_cached_insert")
+        if statement is None:
+            statement = insert(cls.table)
+            cls._cached_insert = statement
+        return statement
 
     @classmethod
     def _update_statement(cls):
