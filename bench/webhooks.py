@@ -104,29 +104,43 @@ def webhooks(env, settings, report) -> None:
     _announce(env, RESTART_STEP)
     env.stack.restart("webhooks", extra_env=LOCAL)
     receiver = Receiver()
+    endpoints: list[str] = []
     try:
         count = deliveries(settings)
         _announce(env, DELIVERIES_STEP)
         report.add("webhooks", DELIVERIES_STEP,
-                   _throughput(env, receiver, count))
+                   _throughput(env, receiver, count, endpoints))
         env.wait_quiet()
         _announce(env, chain_key(CHAIN_RATE))
         report.add("webhooks", chain_key(CHAIN_RATE),
-                   _chain(env, receiver, CHAIN_RATE, settings.chain_seconds))
+                   _chain(env, receiver, CHAIN_RATE, settings.chain_seconds, endpoints))
     finally:
+        _delete(env, endpoints)  # later scenarios find the platform as this one did
         receiver.close()
 
 
-def _throughput(env, receiver: Receiver, count: int) -> dict:
+def _subscribe(rpc, endpoints: list[str], brand: str, url: str) -> None:
+    created = rpc.webhooks.create_endpoint({"owner_type": "brand", "owner_id": brand,
+                                            "url": url, "event_types": ["commission.created"]})
+    endpoints.append(created["endpoint_id"])
+
+
+def _delete(env, endpoints: list[str]) -> None:
+    """Without their endpoints, the World brand's conversions in later scenarios would
+    keep making deliveries to the closed receiver (failing, retried: load of their own)."""
+    with ClusterRpcProxy(env.config, timeout=30) as rpc:
+        for endpoint_id in endpoints:
+            rpc.webhooks.delete_endpoint(endpoint_id)
+
+
+def _throughput(env, receiver: Receiver, count: int, endpoints: list[str]) -> dict:
     """``count`` commission_created events on the broker at once, for ``ENDPOINTS``
     brands with one endpoint each (the per-endpoint bound would otherwise cap the
     driver): how fast they reach the receiver (first publish -> last first arrival)."""
     brands = [str(uuid.uuid4()) for _ in range(ENDPOINTS)]
     with ClusterRpcProxy(env.config, timeout=30) as rpc:
         for brand in brands:
-            rpc.webhooks.create_endpoint({"owner_type": "brand", "owner_id": brand,
-                                          "url": receiver.url,
-                                          "event_types": ["commission.created"]})
+            _subscribe(rpc, endpoints, brand, receiver.url)
     published: dict[str, float] = {}
     exchange = get_event_exchange("commissions", env.config)
     began = time.perf_counter()
@@ -163,16 +177,15 @@ def _arrived(receiver: Receiver, published: dict) -> int:
         return sum(1 for event in published if event in receiver.by_event)
 
 
-def _chain(env, receiver: Receiver, rate: float, seconds: float) -> dict:
+def _chain(env, receiver: Receiver, rate: float, seconds: float,
+           endpoints: list[str]) -> dict:
     """Conversions at ``rate``/s through the whole platform (tracking -> commissions ->
     webhooks): from the record_conversion call to its brand's receiver getting the
     ``commission.created`` webhook."""
     world = World.get(env)
     config = env.config
     with ClusterRpcProxy(config, timeout=30) as rpc:
-        rpc.webhooks.create_endpoint({"owner_type": "brand", "owner_id": world.brand_id,
-                                      "url": receiver.url,
-                                      "event_types": ["commission.created"]})
+        _subscribe(rpc, endpoints, world.brand_id, receiver.url)
     sent_at: dict[str, float] = {}
     run = uuid.uuid4().hex[:8]
     clients = [ClusterRpcProxy(config, timeout=30) for _ in range(16)]
