@@ -184,16 +184,22 @@ def test_metrics_json_logs_and_traces_after_the_walkthrough(start_stack, e2e_env
     assert "ak_live_" not in logs and "eyJ" not in logs
 
 
+def register(rpc, name: str) -> str:
+    email = f"{name.lower()}-{uuid.uuid4().hex[:6]}@example.com"
+    return rpc.partners.register_partner({
+        "name": name, "email": email, "type": "affiliate", "country": "ES",
+        "payout_method": {"type": "paypal", "email": email}})["partner_id"]
+
+
 def test_a_broken_handler_moves_the_dead_letter_series_and_the_alert_fires(start_stack):
-    handler = "campaigns.on_partner_registered"
+    handler = "campaigns.on_partner_activated"
     env, _ = observed_env(ALPES_FAULTS=f"fail_handler:{handler}",
                           EVENT_RETRY_MAX_ATTEMPTS="2")
     stack = start_stack("partners", "campaigns", extra_env=env)
-    email = f"cid-{uuid.uuid4().hex[:6]}@example.com"
     with ClusterRpcProxy(stack.config(), timeout=10) as rpc:
-        rpc.partners.register_partner({
-            "name": "Cid", "email": email, "type": "affiliate", "country": "ES",
-            "payout_method": {"type": "paypal", "email": email}})
+        partner_id = register(rpc, "Cid")
+        rpc.partners.verify_partner(partner_id)
+        rpc.partners.activate_partner(partner_id)
 
     def dead_lettered():
         families = metrics_of(env, "campaigns")
@@ -216,7 +222,7 @@ def test_a_broken_handler_moves_the_dead_letter_series_and_the_alert_fires(start
 
 
 def test_a_trace_survives_a_crash_between_commit_and_publish(start_stack, event_probe):
-    """Partners dies (SIGKILL) after committing partner_registered and before publishing
+    """Partners dies (SIGKILL) after committing partner_activated and before publishing
     it; restarted, its sweep publishes the outbox row -- whose envelope kept the
     producing span's traceparent -- and campaigns' span joins the caller's trace,
     linked to the span that died with the process."""
@@ -225,22 +231,22 @@ def test_a_trace_survives_a_crash_between_commit_and_publish(start_stack, event_
               "TRACING_ENDPOINT": sink.endpoint, "OTEL_BSP_SCHEDULE_DELAY": "200"}
     try:
         stack = start_stack("partners", "campaigns", extra_env={
-            **traced, "ALPES_FAULTS": "crash_after_commit:partner_registered"})
+            **traced, "ALPES_FAULTS": "crash_after_commit:partner_activated"})
         probe = event_probe("partners")
         caller = f"00-{uuid.uuid4().hex}-{uuid.uuid4().hex[:16]}-01"
-        email = f"dee-{uuid.uuid4().hex[:6]}@example.com"
+        with ClusterRpcProxy(stack.config(), timeout=10) as rpc:
+            partner_id = register(rpc, "Dee")
+            rpc.partners.verify_partner(partner_id)
         with ClusterRpcProxy(stack.config(), timeout=3,
                              context_data={"traceparent": caller}) as rpc:
             with pytest.raises(RpcTimeout):
-                rpc.partners.register_partner({
-                    "name": "Dee", "email": email, "type": "affiliate", "country": "ES",
-                    "payout_method": {"type": "paypal", "email": email}})
+                rpc.partners.activate_partner(partner_id)
         partners = stack.processes["partners"]
         wait_for(lambda: not partners.running, message="the crash")
         assert partners.process.returncode == -signal.SIGKILL
 
         stack.restart("partners", extra_env={**traced, "ALPES_FAULTS": ""})
-        [event] = wait_for(lambda: probe.of_type("partner_registered"), timeout=20,
+        [event] = wait_for(lambda: probe.of_type("partner_activated"), timeout=20,
                            message="the swept event")
         trace_id = tracing.parse(caller).trace_id
         producer = tracing.parse(event["traceparent"])
@@ -249,7 +255,7 @@ def test_a_trace_survives_a_crash_between_commit_and_publish(start_stack, event_
         def consumed():
             return [span for service, span in sink.of_trace(trace_id)
                     if service == "campaigns" and span.name ==
-                    "partners.partner_registered process"]
+                    "partners.partner_activated process"]
 
         [span] = wait_for(consumed, timeout=20, message="campaigns' span")
         assert span.parent_span_id == producer.span_id.to_bytes(8, "big")
