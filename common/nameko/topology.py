@@ -38,36 +38,33 @@ from common.nameko.queues import check_existing_queue, rpc_queue_arguments
 
 def event_handlers(service_cls: type) -> list[tuple[str, str, str]]:
     """(source, event_type, method) of every reliable event handler of a service class."""
-    found = []
-    for method_name, method in inspect.getmembers(service_cls, inspect.isfunction):
-        for entrypoint in getattr(method, "nameko_entrypoints", ()):
-            if isinstance(entrypoint, ReliableEventHandler):
-                found.append((entrypoint.source_service, entrypoint.event_type, method_name))
-    return sorted(found)
+    return sorted((handler.source_service, handler.event_type, method)
+                  for method, handler in _reliable_handlers(service_cls))
 
 
 def bound_on_demand(service_cls: type) -> list[tuple[str, str, str]]:
     """(source, event_type, method) of the handlers the service binds itself
     (``bound_on_demand``): declared unbound here."""
-    return [(source, event_type, method) for source, event_type, method in
-            event_handlers(service_cls) if _entrypoint(service_cls, method).bound_on_demand]
+    return sorted((handler.source_service, handler.event_type, method)
+                  for method, handler in _reliable_handlers(service_cls)
+                  if handler.bound_on_demand)
 
 
-def _entrypoint(service_cls: type, method: str) -> ReliableEventHandler:
-    return next(entrypoint for entrypoint in getattr(service_cls, method).nameko_entrypoints
-                if isinstance(entrypoint, ReliableEventHandler))
+def _reliable_handlers(service_cls: type):
+    """(method name, its ReliableEventHandler) of a service class."""
+    for method_name, method in inspect.getmembers(service_cls, inspect.isfunction):
+        for entrypoint in getattr(method, "nameko_entrypoints", ()):
+            if isinstance(entrypoint, ReliableEventHandler):
+                yield method_name, entrypoint
 
 
 def consumers_by_contract(classes: Iterable[type] | None = None) -> dict[str, list]:
     """``"<source>.<type>"`` -> [("<service>.<method>", versions understood)]."""
     found: dict[str, list] = {}
     for cls in classes if classes is not None else service_classes():
-        for method_name, method in inspect.getmembers(cls, inspect.isfunction):
-            for entrypoint in getattr(method, "nameko_entrypoints", ()):
-                if isinstance(entrypoint, ReliableEventHandler):
-                    key = f"{entrypoint.contract.source}.{entrypoint.contract.name}"
-                    found.setdefault(key, []).append(
-                        (f"{cls.name}.{method_name}", entrypoint.versions))
+        for method_name, handler in _reliable_handlers(cls):
+            key = f"{handler.contract.source}.{handler.contract.name}"
+            found.setdefault(key, []).append((f"{cls.name}.{method_name}", handler.versions))
     return found
 
 
