@@ -65,7 +65,8 @@ def update_endpoint(cmd: commands.UpdateEndpoint, uow: WebhooksUnitOfWork,
     def change(endpoint: Endpoint) -> None:
         endpoint.change(now=clock(), url=url, event_types=cmd.event_types,
                         description=cmd.description)
-        bindings.ensure(endpoint.event_types)  # before the commit, as at creation
+        if cmd.event_types is not None:
+            bindings.ensure(endpoint.event_types)  # before the commit, as at creation
 
     _change(uow, cmd.endpoint_id, change)
     if cmd.event_types is not None:
