@@ -1,5 +1,5 @@
 """werkzeug Responses of the API: JSON bodies, the error shape, HTML pages; and the
-referral redirect's own, lighter ``Redirect``."""
+referral redirect's own, lighter ``Redirect`` (the API's only redirect)."""
 from __future__ import annotations
 
 import html
@@ -55,14 +55,10 @@ def html_error_page(error: ApiError, request_id: str) -> Response:
                     headers={**_API_HEADERS, **error.headers})
 
 
-def redirect(location: str, status: int = 302) -> Response:
-    return Response("", status=status, headers={"Location": location, **_API_HEADERS})
-
-
 class Redirect:
-    """A 302 to ``location`` (already a URI: ``uri``), answered as werkzeug would answer
-    ``redirect(location)`` -- the same status line and headers, no body -- without
-    building a ``Response``: the referral redirect answers thousands a second. The
+    """A 302 to ``location`` (already a URI: ``uri``), answered as a werkzeug
+    ``Response`` with that ``Location`` would be -- the same status line and headers, no
+    body -- without building one: the referral redirect answers thousands a second. The
     entrypoint (``web.ApiRoute``) and the WSGI app pass it through as it is."""
 
     __slots__ = ("headers",)
