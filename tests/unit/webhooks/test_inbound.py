@@ -92,3 +92,10 @@ def test_the_contracts_list_the_catalogues_types():
     assert webhooks.EVENT_TYPES == tuple(kind.name for kind in catalogue.TYPES)
     assert webhooks.TEST_EVENT_TYPE == catalogue.TEST_EVENT
     assert webhooks.OWNER_TYPES == catalogue.OWNER_TYPES
+
+
+@pytest.mark.parametrize("contract", list(inbound.TRANSLATIONS), ids=lambda c: c.key)
+def test_the_events_always_received_are_those_whose_translation_feeds_a_replica(contract):
+    command = inbound.fan_out(contract, received(contract))
+    feeds = command.enrollment is not None or command.commission is not None
+    assert feeds == (contract in inbound.FEEDS_REPLICA)
