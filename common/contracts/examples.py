@@ -77,6 +77,7 @@ def _commission(status: str = "PENDING") -> dict[str, Any]:
 def _payout() -> dict[str, Any]:
     return {"payout_id": PAYOUT_ID, "partner_id": PARTNER_ID, "cycle": "2026-12",
             "amount": _money("120.00"), "commission_ids": [COMMISSION_ID],
+            "commission_brands": [{"commission_id": COMMISSION_ID, "brand_id": BRAND_ID}],
             "occurred_at": AT}
 
 

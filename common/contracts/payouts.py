@@ -8,12 +8,23 @@ from common.validation import Id, TolerantSchema, UTCDateTimeField
 SOURCE = "payouts"
 
 
+class CommissionBrand(TolerantSchema):
+    """Whose commission a payout pays: one per commission id, so that a consumer can scope
+    the payout to each brand without a replica of commissions."""
+
+    commission_id = Id(required=True)
+    brand_id = Id(required=True)
+
+
 class PayoutPayload(TolerantSchema):
     payout_id = Id(required=True)
     partner_id = Id(required=True)
     cycle = fields.String(required=True)
     amount = money(required=True)
     commission_ids = fields.List(Id(), required=True)
+    # whose commission each is (one entry per commission id): absent from the events of a
+    # payout held before the field existed
+    commission_brands = fields.List(fields.Nested(CommissionBrand), required=False)
     occurred_at = UTCDateTimeField(required=True)
 
 

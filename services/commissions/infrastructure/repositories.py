@@ -62,6 +62,12 @@ class SqlCommissionRepository(_Locking):
     def get_many(self, ids: Sequence[str]) -> list[Commission]:
         return self._locked_many(select(commissions).where(commissions.c.id.in_(list(ids))))
 
+    def brands_of(self, ids: Sequence[str]) -> dict[str, str]:
+        """Commission id -> its brand's id (no lock: a commission's brand never changes)."""
+        c = commissions.c
+        rows = self.connection.execute(select(c.id, c.brand_id).where(c.id.in_(list(ids))))
+        return {row.id: row.brand_id for row in rows}
+
     def approved_for(self, partner_id: str, currency: str) -> list[Commission]:
         c = commissions.c
         return self._locked_many(select(commissions).where(

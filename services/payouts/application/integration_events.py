@@ -11,9 +11,13 @@ TRANSLATOR = EventTranslator()
 
 def payload(event: domain.PayoutEvent) -> dict:
     state = event.payout
-    return {"payout_id": state.payout_id, "partner_id": state.partner_id, "cycle": state.cycle,
+    data = {"payout_id": state.payout_id, "partner_id": state.partner_id, "cycle": state.cycle,
             "amount": state.amount.to_dict(), "commission_ids": list(state.commission_ids),
             "occurred_at": isoformat(event.occurred_at)}
+    if state.commission_brands is not None:
+        data["commission_brands"] = [{"commission_id": commission_id, "brand_id": brand_id}
+                                     for commission_id, brand_id in state.commission_brands]
+    return data
 
 
 TRANSLATOR.register(domain.PayoutStarted, contracts.PAYOUT_STARTED, payload)

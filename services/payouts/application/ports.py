@@ -3,6 +3,7 @@ saga's other participant), a payment service provider, and the repositories."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Protocol
 
@@ -24,6 +25,7 @@ class Hold:
     amount: Money  # held net amount, or what was payable when nothing was held
     commission_ids: tuple[str, ...] = ()
     adjustment_ids: tuple[str, ...] = ()
+    commission_brands: Mapping[str, str] | None = None  # None: the ledger did not say
 
 
 class CommissionsLedger(Protocol):

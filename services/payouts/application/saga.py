@@ -39,7 +39,8 @@ COMPENSATION_ATTEMPTS = 3
 
 def _hold(payout: Payout, now, outcome: Hold) -> None:
     if outcome.held:
-        payout.held(outcome.amount, outcome.commission_ids, outcome.adjustment_ids, now)
+        payout.held(outcome.amount, outcome.commission_ids, outcome.adjustment_ids, now,
+                    outcome.commission_brands)
     else:
         payout.nothing_to_hold(outcome.amount, now)
 

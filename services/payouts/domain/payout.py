@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -110,6 +110,8 @@ class PayoutState(ValueObject):
     cycle: str
     amount: Money
     commission_ids: tuple[str, ...]
+    # (commission id, brand id) per commission; None for a payout held before they were kept
+    commission_brands: tuple[tuple[str, str], ...] | None = None
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -142,7 +144,9 @@ class Payout(AggregateRoot):
                  status: PayoutStatus, min_amount: Money, payout_method: dict[str, Any],
                  created_at: datetime, updated_at: datetime, attempt: int = 1,
                  amount: Money | None = None, commission_ids: Sequence[str] = (),
-                 adjustment_ids: Sequence[str] = (), psp_reference: str | None = None,
+                 adjustment_ids: Sequence[str] = (),
+                 commission_brands: Mapping[str, str] | None = None,
+                 psp_reference: str | None = None,
                  reason: str | None = None, lease_owner: str | None = None,
                  lease_until: datetime | None = None, next_attempt_at: datetime | None = None):
         self.id = id
@@ -158,6 +162,10 @@ class Payout(AggregateRoot):
         self.amount = amount
         self.commission_ids = tuple(commission_ids)
         self.adjustment_ids = tuple(adjustment_ids)
+        # whose commission each held one is (what the payout's events name); None for a
+        # payout held before this was kept
+        self.commission_brands = dict(commission_brands) if commission_brands is not None \
+            else None
         self.psp_reference = psp_reference
         self.reason = reason
         self.lease_owner = lease_owner
@@ -201,10 +209,13 @@ class Payout(AggregateRoot):
 
     # steps ------------------------------------------------------------------------------
     def held(self, amount: Money, commission_ids: Sequence[str],
-             adjustment_ids: Sequence[str], now: datetime) -> None:
+             adjustment_ids: Sequence[str], now: datetime,
+             commission_brands: Mapping[str, str] | None = None) -> None:
         self._expect(PayoutStatus.PENDING, "hold commissions for")
         self.amount = amount
         self.commission_ids, self.adjustment_ids = tuple(commission_ids), tuple(adjustment_ids)
+        self.commission_brands = dict(commission_brands) if commission_brands is not None \
+            else None
         self._move(PayoutStatus.HELD, now)
         self._log("hold", "OK", now, amount=amount.format_amount(),
                   commissions=len(self.commission_ids), clawbacks=len(self.adjustment_ids))
@@ -268,6 +279,7 @@ class Payout(AggregateRoot):
         if self.status is PayoutStatus.FAILED:
             self.attempt += 1
             self.amount, self.commission_ids, self.adjustment_ids = None, (), ()
+            self.commission_brands = None
             self.psp_reference = self.reason = None
             self._move(PayoutStatus.PENDING, now)
         else:
@@ -282,7 +294,11 @@ class Payout(AggregateRoot):
     def state(self) -> PayoutState:
         return PayoutState(payout_id=self.id, partner_id=self.partner_id, cycle=self.cycle,
                            amount=self.amount or Money.zero(self.currency),
-                           commission_ids=self.commission_ids)
+                           commission_ids=self.commission_ids,
+                           commission_brands=None if self.commission_brands is None else
+                           tuple((cid, self.commission_brands[cid])
+                                 for cid in self.commission_ids
+                                 if cid in self.commission_brands))
 
     def _expect(self, status: PayoutStatus, action: str) -> None:
         check_rule(StatusMustBe("payout", self.status, (status,), action))

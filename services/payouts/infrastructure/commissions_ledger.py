@@ -23,7 +23,8 @@ class CommissionsLedgerClient:
         return Hold(held=held["status"] in ("HELD", "CONFIRMED"),
                     amount=Money.from_dict(held["amount"]),
                     commission_ids=tuple(held["commission_ids"]),
-                    adjustment_ids=tuple(held["adjustment_ids"]))
+                    adjustment_ids=tuple(held["adjustment_ids"]),
+                    commission_brands=held.get("commission_brands"))
 
     def confirm(self, payout_id: str) -> None:
         self._commissions.confirm_payout(payout_id)

@@ -83,6 +83,7 @@ class SqlPayoutRepository(SqlAlchemyRepository[Payout]):
             "amount": payout.amount.amount if payout.amount else None,
             "commission_ids": list(payout.commission_ids),
             "adjustment_ids": list(payout.adjustment_ids),
+            "commission_brands": payout.commission_brands,
             "psp_reference": payout.psp_reference, "reason": payout.reason,
             "attempt": payout.attempt, "lease_owner": payout.lease_owner,
             "lease_until": payout.lease_until, "next_attempt_at": payout.next_attempt_at,
@@ -97,6 +98,7 @@ class SqlPayoutRepository(SqlAlchemyRepository[Payout]):
             updated_at=row.updated_at, attempt=row.attempt,
             amount=Money(row.amount, row.currency) if row.amount is not None else None,
             commission_ids=row.commission_ids, adjustment_ids=row.adjustment_ids,
+            commission_brands=row.commission_brands,
             psp_reference=row.psp_reference, reason=row.reason, lease_owner=row.lease_owner,
             lease_until=row.lease_until, next_attempt_at=row.next_attempt_at)
 

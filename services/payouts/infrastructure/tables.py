@@ -36,6 +36,7 @@ payouts = Table(
     Column("amount", DecimalType(), nullable=True),
     Column("commission_ids", JSON, nullable=False),
     Column("adjustment_ids", JSON, nullable=False),
+    Column("commission_brands", JSON, nullable=True),  # NULL: held before it was kept
     Column("psp_reference", String(100), nullable=True),
     Column("reason", Text, nullable=True),
     Column("attempt", Integer, nullable=False),

@@ -78,22 +78,17 @@ class EnrollmentRef:
     campaign_id: str
 
 
-@dataclasses.dataclass(frozen=True)
-class CommissionRef:
-    commission_id: str
-    brand_id: str
-    partner_id: str
-
-
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class FanOut(Command):
     """One accepted event: a delivery for every endpoint of its owners subscribed to it.
 
     Owners: ``brand_ids`` and ``partner_id`` named by the event; the brands
-    ``brands_of_partner`` is enrolled with; the brands owning ``commission_ids`` (each
-    then sees only its own commissions, and no payout total). ``data`` is what every
-    recipient gets unless said otherwise. ``enrollment`` and ``commission`` feed the
-    replicas those look-ups read."""
+    ``brands_of_partner`` is enrolled with; the brands owning the commissions a payout
+    pays -- named by ``commission_brands`` (commission id, brand id), or, for a payout
+    held before payouts named them, found in the commission replica for
+    ``commission_ids`` -- each then sees only its own commissions, and no payout total.
+    ``data`` is what every recipient gets unless said otherwise. ``enrollment`` feeds the
+    replica ``brands_of_partner`` reads."""
 
     event_id: str
     event_type: str
@@ -103,8 +98,8 @@ class FanOut(Command):
     partner_id: str | None = None
     brands_of_partner: str | None = None
     commission_ids: tuple[str, ...] = ()
+    commission_brands: tuple[tuple[str, str], ...] = ()
     enrollment: EnrollmentRef | None = None
-    commission: CommissionRef | None = None
 
 
 # --- the delivery driver ----------------------------------------------------------------------

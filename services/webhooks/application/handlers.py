@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -220,10 +220,10 @@ def fan_out(cmd: commands.FanOut, uow: WebhooksUnitOfWork, clock: Clock,
     no replica needed, no write at all."""
     known = subscriptions.current()
     maybe = known is None or _may_reach(known, cmd)
-    feeds_replica = cmd.enrollment is not None or cmd.commission is not None
+    feeds_replica = cmd.enrollment is not None
     if not maybe:
         if feeds_replica:
-            replica_writer.add(enrollment=cmd.enrollment, commission=cmd.commission)
+            replica_writer.add(enrollment=cmd.enrollment)
         return 0
     if not feeds_replica:
         with uow.peek():
@@ -235,9 +235,6 @@ def fan_out(cmd: commands.FanOut, uow: WebhooksUnitOfWork, clock: Clock,
             e = cmd.enrollment
             uow.replicas.add_enrollment(e.enrollment_id, e.partner_id, e.brand_id,
                                         e.campaign_id)
-        if cmd.commission is not None:
-            c = cmd.commission
-            uow.replicas.add_commission(c.commission_id, c.brand_id, c.partner_id)
         deliveries = [
             Delivery.for_event(endpoint_id=endpoint.id, event_id=cmd.event_id,
                                event_type=cmd.event_type,
@@ -252,13 +249,16 @@ def fan_out(cmd: commands.FanOut, uow: WebhooksUnitOfWork, clock: Clock,
 
 def _may_reach(known, cmd: commands.FanOut) -> bool:
     """Could an endpoint of the event's owners receive it, as far as the snapshot says?
-    Owners found in the replicas (brands of a partner, of commissions) are not known
-    yet: any brand's endpoint subscribed to the type is enough to look."""
+    Owners found in the replicas (brands of a partner, of commissions a payout does not
+    name the brands of) are not known yet: any brand's endpoint subscribed to the type is
+    enough to look."""
     allowed = catalogue.BY_NAME[cmd.event_type].audiences
-    named = [(BRAND, brand_id) for brand_id in cmd.brand_ids]
+    named = [(BRAND, brand_id)
+             for brand_id in (*cmd.brand_ids, *(brand for _, brand in cmd.commission_brands))]
     if cmd.partner_id:
         named.append((PARTNER, cmd.partner_id))
-    found_later = bool(cmd.brands_of_partner or cmd.commission_ids) and BRAND in allowed
+    in_replica = cmd.commission_ids and not cmd.commission_brands
+    found_later = bool(cmd.brands_of_partner or in_replica) and BRAND in allowed
     return known.may_reach(cmd.event_type,
                            [owner for owner in named if owner[0] in allowed],
                            BRAND if found_later else None)
@@ -278,8 +278,7 @@ def _recipients(uow: WebhooksUnitOfWork, cmd: commands.FanOut
             data_for[Owner(BRAND, brand_id)] = dict(cmd.data)
     if cmd.commission_ids:
         owned: dict[str, list[str]] = {}
-        for commission_id, brand_id in uow.replicas.brands_of_commissions(
-                cmd.commission_ids).items():
+        for commission_id, brand_id in _brands_of_commissions(uow, cmd):
             owned.setdefault(brand_id, []).append(commission_id)
         for brand_id, ids in owned.items():  # its own commissions, not the payout total
             data_for[Owner(BRAND, brand_id)] = {
@@ -292,6 +291,15 @@ def _recipients(uow: WebhooksUnitOfWork, cmd: commands.FanOut
     return [(endpoint, data_for[endpoint.owner])
             for endpoint in uow.endpoints.of_owners(owners)
             if endpoint.subscribes_to(cmd.event_type)]
+
+
+def _brands_of_commissions(uow: WebhooksUnitOfWork, cmd: commands.FanOut
+                           ) -> Iterable[tuple[str, str]]:
+    """(commission id, brand id) of the commissions a payout pays: named by the event, or,
+    for a payout held before payouts named them, from the replica kept until then."""
+    if cmd.commission_brands:
+        return cmd.commission_brands
+    return uow.replicas.brands_of_commissions(cmd.commission_ids).items()
 
 
 # --- the delivery driver ------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from common.contracts.base import EventContract
 from common.seedwork.application.integration import ReceivedEvent
 from common.seedwork.domain.clock import as_utc, isoformat
 from common.seedwork.domain.money import Money
-from services.webhooks.application.commands import CommissionRef, EnrollmentRef, FanOut
+from services.webhooks.application.commands import EnrollmentRef, FanOut
 
 
 def wire(value: Any) -> Any:
@@ -130,12 +130,8 @@ _COMMISSION = ("commission_id", "brand_id", "campaign_id", "partner_id", "conver
 def commission(event_type: str, *extra: str) -> Callable[[ReceivedEvent], FanOut]:
     def translate(event: ReceivedEvent) -> FanOut:
         payload = event.data
-        created = event_type == "commission.created"
         return _fan_out(event, event_type, _pick(payload, *_COMMISSION, *extra),
-                        brand_ids=(payload["brand_id"],), partner_id=payload["partner_id"],
-                        commission=CommissionRef(payload["commission_id"],
-                                                 payload["brand_id"], payload["partner_id"])
-                        if created else None)
+                        brand_ids=(payload["brand_id"],), partner_id=payload["partner_id"])
 
     return translate
 
@@ -144,11 +140,14 @@ def commission(event_type: str, *extra: str) -> Callable[[ReceivedEvent], FanOut
 def payout(event_type: str, extra: str) -> Callable[[ReceivedEvent], FanOut]:
     def translate(event: ReceivedEvent) -> FanOut:
         payload = event.data
+        named = payload.get("commission_brands")
         return _fan_out(event, event_type,
                         _pick(payload, "payout_id", "partner_id", "cycle", "amount",
                               "commission_ids", "occurred_at", extra),
                         partner_id=payload["partner_id"],
-                        commission_ids=tuple(payload["commission_ids"]))
+                        commission_ids=tuple(payload["commission_ids"]),
+                        commission_brands=tuple((item["commission_id"], item["brand_id"])
+                                                for item in named or ()))
 
     return translate
 
@@ -177,9 +176,10 @@ TRANSLATIONS: dict[EventContract, Callable[[ReceivedEvent], FanOut]] = {
 }
 
 
-# Events that feed a replica (``fan_out`` keeps who enrolled where, whose commission is
-# whose): received whether or not an endpoint subscribes to their type.
-FEEDS_REPLICA = frozenset({campaigns.PARTNER_ENROLLED, commissions.COMMISSION_CREATED})
+# Events that feed a replica (``fan_out`` keeps who enrolled where): received whether or
+# not an endpoint subscribes to their type. No event of the conversion chain is among
+# them: payout events name whose commission each one is (``commission_brands``).
+FEEDS_REPLICA = frozenset({campaigns.PARTNER_ENROLLED})
 
 
 def fan_out(contract: EventContract, event: ReceivedEvent) -> FanOut:

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Protocol
 
 from common.seedwork.application.unit_of_work import UnitOfWork
-from services.webhooks.application.commands import CommissionRef, EnrollmentRef
+from services.webhooks.application.commands import EnrollmentRef
 from services.webhooks.domain.delivery import Delivery, DeliveryStatus, Outcome
 from services.webhooks.domain.destinations import Target
 from services.webhooks.domain.endpoint import Endpoint, Owner
@@ -44,16 +44,16 @@ class Replicas(Protocol):
     def add_enrollment(self, enrollment_id: str, partner_id: str, brand_id: str,
                        campaign_id: str) -> None: ...
     def brands_of_partner(self, partner_id: str) -> set[str]: ...
-    def add_commission(self, commission_id: str, brand_id: str, partner_id: str) -> None: ...
-    def brands_of_commissions(self, commission_ids: Iterable[str]) -> Mapping[str, str]: ...
+    def brands_of_commissions(self, commission_ids: Iterable[str]) -> Mapping[str, str]:
+        """For payouts held before payout events named the brands: the replica kept from
+        ``commission_created`` until then (no longer written)."""
 
 
 class ReplicaWriter(Protocol):
     """The replicas' rows written on their own, outside a unit of work (an event that
     feeds a replica and reaches nobody: nothing else to write with them)."""
 
-    def add(self, *, enrollment: EnrollmentRef | None = None,
-            commission: CommissionRef | None = None) -> None:
+    def add(self, *, enrollment: EnrollmentRef | None = None) -> None:
         """Committed when it returns (raises otherwise); a row there already is left."""
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection
 from common.seedwork.application.unit_of_work import AbstractRepository
 from common.seedwork.infrastructure.database import Database
 from common.seedwork.infrastructure.repository import SqlAlchemyRepository
-from services.webhooks.application.commands import CommissionRef, EnrollmentRef
+from services.webhooks.application.commands import EnrollmentRef
 from services.webhooks.application.subscriptions import Subscriptions
 from services.webhooks.domain.delivery import Delivery, DeliveryStatus
 from services.webhooks.domain.endpoint import Endpoint, Owner
@@ -183,10 +183,6 @@ class SqlReplicas(AbstractRepository):
             select(enrollments.c.brand_id).where(enrollments.c.partner_id == partner_id)
             .distinct()).scalars())
 
-    def add_commission(self, commission_id: str, brand_id: str, partner_id: str) -> None:
-        insert_ignoring_duplicates(self.connection, commissions, [{
-            "id": commission_id, "brand_id": brand_id, "partner_id": partner_id}])
-
     def brands_of_commissions(self, commission_ids: Iterable[str]) -> Mapping[str, str]:
         ids = list(commission_ids)
         if not ids:
@@ -204,15 +200,9 @@ class SqlReplicaWriter:
     def __init__(self, database: Database):
         self.database = database
 
-    def add(self, *, enrollment: EnrollmentRef | None = None,
-            commission: CommissionRef | None = None) -> None:
-        if enrollment is None and commission is None:
+    def add(self, *, enrollment: EnrollmentRef | None = None) -> None:
+        if enrollment is None:
             return
         with self.database.transaction() as conn:
-            replicas = SqlReplicas(conn)
-            if enrollment is not None:
-                replicas.add_enrollment(enrollment.enrollment_id, enrollment.partner_id,
-                                        enrollment.brand_id, enrollment.campaign_id)
-            if commission is not None:
-                replicas.add_commission(commission.commission_id, commission.brand_id,
-                                        commission.partner_id)
+            SqlReplicas(conn).add_enrollment(enrollment.enrollment_id, enrollment.partner_id,
+                                             enrollment.brand_id, enrollment.campaign_id)

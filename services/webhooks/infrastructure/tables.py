@@ -1,7 +1,9 @@
 """SQLAlchemy tables of the webhooks database (must match the migrations; a test checks).
 
 ``enrollments`` and ``commissions`` are replicas from other services' events: which
-brands a partner works with, and whose commissions a payout pays."""
+brands a partner works with, and whose commissions a payout pays. ``commissions`` is no
+longer written (payout events name the brands now): it still answers for a payout held
+before they did, and may be dropped once no such payout is left to pay."""
 from sqlalchemy import JSON, Column, Float, Index, Integer, MetaData, String, Table, Text
 from sqlalchemy.orm import DeclarativeBase
 

@@ -79,7 +79,7 @@ def test_a_declined_payment_is_compensated_then_the_next_run_pays_once(config, r
                                                                        event_probe):
     probe = event_probe("payouts")
     ana = active_partner(rpc)
-    approved_commission(config, rpc, ana)
+    attributed = approved_commission(config, rpc, ana)
     wait_for(lambda: rpc.payouts.run_payouts({"currency": "USD", "cycle": "c1"})["started"],
              message="the partner replica")
     failed = wait_for(lambda: payout_of(rpc, ana, "FAILED"), message="the failure")
@@ -108,8 +108,12 @@ def test_a_declined_payment_is_compensated_then_the_next_run_pays_once(config, r
         database.dispose()
 
     assert rpc.payouts.run_payouts({"currency": "USD", "cycle": "c1"})["started"] == []
-    types = [m["type"] for m in probe.drain(settle=0.5)]
-    assert types == ["payout_started", "payout_failed", "payout_started", "payout_paid"]
+    events = probe.drain(settle=0.5)
+    assert [m["type"] for m in events] == [
+        "payout_started", "payout_failed", "payout_started", "payout_paid"]
+    # whose commission it pays, as commissions answered the hold (what webhooks scopes by)
+    assert events[-1]["payload"]["commission_brands"] == [
+        {"commission_id": commission["commission_id"], "brand_id": attributed["brand_id"]}]
 
 
 def test_suspended_partners_are_skipped_and_input_is_validated(config, rpc):

@@ -5,7 +5,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, insert, select
 
 from common.migrate import upgrade
 from common.seedwork.domain.money import Money
@@ -19,6 +19,8 @@ from common.seedwork.infrastructure.messaging import (
 )
 from services.payouts.application.integration_events import TRANSLATOR
 from services.payouts.domain.payout import Payout
+from services.payouts.infrastructure.repositories import SqlPayoutRepository
+from services.payouts.infrastructure.tables import payouts
 from services.payouts.infrastructure.unit_of_work import SqlPayoutsUnitOfWork
 from tests.support import migrated
 
@@ -102,14 +104,48 @@ def test_the_payout_paid_since_a_moment_is_found(uow):
         assert uow.payouts.paid_since(PARTNER, "EUR", NOW) is None
 
 
+def test_each_held_commissions_brand_is_kept_and_named_by_the_events(uow):
+    """What payout events tell webhooks: whose commission each one is. A payout held
+    without them (before migration 0003) keeps NULL and its events go out without them."""
+    ids = [str(uuid.uuid4()), str(uuid.uuid4())]
+    brands = {ids[0]: str(uuid.uuid4()), ids[1]: str(uuid.uuid4())}
+    named, unnamed = start(uow, "2026-11"), start(uow, "2026-11", currency="EUR")
+    change(uow, named.id, lambda p: p.held(Money.of("20.00", "USD"), ids, [], NOW, brands))
+    change(uow, unnamed.id, lambda p: p.held(Money.of("20.00", "EUR"), ids, [], NOW))
+    with uow.peek():
+        assert uow.payouts.get(named.id).commission_brands == brands
+        assert uow.payouts.get(unnamed.id).commission_brands is None
+    started = {payload["payout_id"]: payload for payload in _published_payloads(uow)}
+    assert started[named.id]["commission_brands"] == [
+        {"commission_id": cid, "brand_id": brands[cid]} for cid in ids]
+    assert "commission_brands" not in started[unnamed.id]
+
+
+def _insert_as_before_0003(database, cycle):
+    """A PENDING payout's row, with the columns the table had before migration 0003."""
+    payout = Payout.start(id=str(uuid.uuid4()), partner_id=PARTNER, currency="USD",
+                          cycle=cycle, min_amount=Money.of("10.00", "USD"),
+                          payout_method={"type": "paypal", "email": "a@b.co"}, now=NOW)
+    row = {**SqlPayoutRepository._to_row(None, payout), "version": 1}
+    del row["commission_brands"]
+    with database.transaction() as conn:
+        conn.execute(insert(payouts), [row])
+
+
+def _published_payloads(uow):
+    """The payloads of the events in the outbox (as the relay will publish them)."""
+    with uow.database.reader() as conn:
+        return [message["payload"] for message in conn.execute(
+            select(outbox_table(MetaData()).c.message)).scalars()]
+
+
 def test_the_migration_refuses_a_database_with_two_payouts_under_way(make_db_uri, db_kind):
     uri = make_db_uri(db_kind, "payouts")
     upgrade("payouts", uri, "0001")
     database = Database(uri)
     try:
-        old = unit_of_work(database)
-        start(old, "2026-11")
-        start(old, "2026-12")  # possible before 0002
+        for cycle in ("2026-11", "2026-12"):  # possible before 0002
+            _insert_as_before_0003(database, cycle)
         with pytest.raises(RuntimeError, match=f"{PARTNER} USD"):
             upgrade("payouts", uri)
     finally:

@@ -16,6 +16,7 @@ from services.webhooks.service import WebhooksService, message_bus
 from tests.integration.webhooks.world import (
     commission,
     conversion,
+    enrollment,
     payload,
     publish,
     webhooks_config,
@@ -302,7 +303,9 @@ def test_private_and_metadata_destinations_are_refused_at_creation_and_at_delive
     assert attempt["status_code"] is None
 
 
-def test_a_payout_reaches_each_brand_with_its_own_commissions_only(start, receivers):
+def _payout_to_two_brands_and_the_partner(start, receivers, paid_with):
+    """``paid_with(of_a, of_b)``: the payout_paid payload paying one commission of each
+    brand. Returns what brand A's, brand B's and the partner's receivers got."""
     rpc, config = start()
     a, b, partner_hook = receivers(), receivers(), receivers()
     partner = str(uuid.uuid4())
@@ -310,11 +313,8 @@ def test_a_payout_reaches_each_brand_with_its_own_commissions_only(start, receiv
     subscribe(rpc, BRAND_B, b.url, "payout.paid")
     subscribe(rpc, partner, partner_hook.url, "payout.paid", owner_type="partner")
     of_a, of_b = commission(BRAND_A, partner), commission(BRAND_B, partner)
-    publish(config, "commissions", "commission_created", of_a, of_b)
-    wait_for(lambda: rpc.webhooks.health() and _replicated(config, 2), message="replica")
-    paid = payload("payouts", "payout_paid", partner_id=partner,
-                   commission_ids=[of_a["commission_id"], of_b["commission_id"]])
-    publish(config, "payouts", "payout_paid", paid)
+    paid = paid_with(config, of_a, of_b)
+    publish(config, "payouts", "payout_paid", {**paid, "partner_id": partner})
     [to_a], [to_b], [to_partner] = (r.wait_for(1)[0:1] for r in (a, b, partner_hook))
     assert to_a.json()["data"]["commission_ids"] == [of_a["commission_id"]]
     assert to_b.json()["data"]["commission_ids"] == [of_b["commission_id"]]
@@ -323,32 +323,71 @@ def test_a_payout_reaches_each_brand_with_its_own_commissions_only(start, receiv
     assert len(to_partner.json()["data"]["commission_ids"]) == 2
 
 
-def _replicated(config, count):
-    from sqlalchemy import func, select
+def test_a_payout_reaches_each_brand_it_names_with_its_own_commissions_only(
+        start, receivers):
+    """No commission event reaches the service (nobody subscribes to one): the payout's
+    ``commission_brands`` is all it needs."""
+    def paid_with(config, *commissions):
+        return payload("payouts", "payout_paid",
+                       commission_ids=[c["commission_id"] for c in commissions],
+                       commission_brands=[{"commission_id": c["commission_id"],
+                                           "brand_id": c["brand_id"]} for c in commissions])
 
+    _payout_to_two_brands_and_the_partner(start, receivers, paid_with)
+
+
+def test_a_payout_held_before_payouts_named_brands_is_scoped_by_the_old_replica(
+        start, receivers):
+    """Its event has commission ids only; the rows ``commission_created`` wrote into the
+    ``commissions`` replica before the upgrade still name their brands."""
     from common.nameko.config import db_uri
     from common.seedwork.infrastructure.database import Database
-    from services.webhooks.infrastructure.tables import commissions
+    from services.webhooks.infrastructure.tables import commissions as replica
 
-    database = Database(db_uri(config, "webhooks"))
-    try:
-        with database.reader() as conn:
-            return conn.execute(select(func.count()).select_from(commissions)).scalar() >= count
-    finally:
-        database.dispose()
+    def paid_with(config, *commissions):
+        database = Database(db_uri(config, "webhooks"))
+        try:  # what the replica held from before the upgrade
+            with database.transaction() as conn:
+                conn.execute(replica.insert(), [
+                    {"id": c["commission_id"], "brand_id": c["brand_id"],
+                     "partner_id": c["partner_id"]} for c in commissions])
+        finally:
+            database.dispose()
+        paid = payload("payouts", "payout_paid",
+                       commission_ids=[c["commission_id"] for c in commissions])
+        del paid["commission_brands"]
+        return paid
+
+    _payout_to_two_brands_and_the_partner(start, receivers, paid_with)
 
 
 # --- the snapshot of subscriptions (application/subscriptions.py) ---------------------------
 def _handled(config, count):
-    """``count`` commission_created events handled (their replica rows committed)."""
-    wait_for(lambda: _replicated(config, count), message=f"{count} commission(s) handled")
+    """``count`` partner_enrolled events handled (their replica rows committed): each
+    read the process's snapshot of subscriptions on its way."""
+    from sqlalchemy import func, select
+
+    from common.nameko.config import db_uri
+    from common.seedwork.infrastructure.database import Database
+    from services.webhooks.infrastructure.tables import enrollments
+
+    def replicated():
+        database = Database(db_uri(config, "webhooks"))
+        try:
+            with database.reader() as conn:
+                return conn.execute(
+                    select(func.count()).select_from(enrollments)).scalar() >= count
+        finally:
+            database.dispose()
+
+    wait_for(replicated, message=f"{count} enrollment(s) handled")
 
 
 def test_an_endpoint_created_just_after_the_snapshot_was_read_gets_the_next_event(
         start, receivers):
     rpc, config = start(subscriptions_max_age_seconds=60)
     receiver = receivers()
-    publish(config, "commissions", "commission_created", commission(BRAND_A))
+    publish(config, "campaigns", "partner_enrolled", enrollment(BRAND_A))
     _handled(config, 1)  # read the snapshot: nobody subscribes
     endpoint = subscribe(rpc, BRAND_A, receiver.url, "commission.created",
                          "conversion.attributed")
@@ -366,7 +405,7 @@ def test_a_disabled_endpoints_events_are_recorded_skipped(start, receivers):
     endpoint = subscribe(rpc, BRAND_A, receiver.url, "commission.created")["endpoint_id"]
     rpc.webhooks.disable_endpoint(endpoint)
     publish(config, "commissions", "commission_created", commission(BRAND_A))
-    _handled(config, 1)
+    wait_for(lambda: deliveries(rpc, endpoint)["items"], message="the first delivery")
     publish(config, "commissions", "commission_created", commission(BRAND_A))
     skipped = wait_for(lambda: len(d := deliveries(rpc, endpoint)["items"]) == 2 and d,
                        message="two deliveries")
@@ -384,9 +423,10 @@ def test_another_instances_endpoint_gets_the_events_handled_once_max_age_has_pas
     from services.webhooks.infrastructure.repositories import SqlEndpointRepository
 
     rpc, config = start(subscriptions_max_age_seconds=0.5)
-    receiver = receivers()
-    publish(config, "commissions", "commission_created", commission(BRAND_A))
-    _handled(config, 1)  # this instance has read the snapshot: nobody
+    receiver, elsewhere = receivers(), receivers()
+    subscribe(rpc, BRAND_B, elsewhere.url, "commission.created")  # binds the type's queue
+    publish(config, "campaigns", "partner_enrolled", enrollment(BRAND_A))
+    _handled(config, 1)  # this instance has read the snapshot: brand B's endpoint only
     endpoint = Endpoint.create(owner=Owner("brand", BRAND_A), url=receiver.url,
                                event_types=("commission.created",), description="",
                                now=utcnow())
@@ -415,8 +455,8 @@ def test_an_event_delivered_twice_is_one_delivery_and_no_inbox_row(start, receiv
     publish(config, "commissions", "commission_created", commission(BRAND_A), times=2)
     publish(config, "tracking", "conversion_attributed", conversion(BRAND_B), times=2)
     receiver.wait_for(1)
-    _handled(config, 1)
-    time.sleep(0.5)  # the second copy, and the other brand's pair, are handled by now
+    time.sleep(0.5)  # the second copy is handled by now (the other brand's pair: no queue
+    # bound to conversion_attributed, as nobody subscribes to conversion.attributed)
     assert receiver.count() == 1
     [delivery] = deliveries(rpc, endpoint)["items"]
     assert delivery["status"] == "DELIVERED"

@@ -66,6 +66,12 @@ def conversion(brand_id: str, partner_id: str | None = None, **changes) -> dict:
                    conversion_id=str(uuid.uuid4()), **changes)
 
 
+def enrollment(brand_id: str, partner_id: str | None = None) -> dict:
+    return payload("campaigns", "partner_enrolled", brand_id=brand_id,
+                   partner_id=partner_id or str(uuid.uuid4()),
+                   enrollment_id=str(uuid.uuid4()))
+
+
 def commission(brand_id: str, partner_id: str | None = None, **changes) -> dict:
     return payload("commissions", "commission_created", brand_id=brand_id,
                    partner_id=partner_id or str(uuid.uuid4()),

@@ -22,6 +22,9 @@ class FakeCommissions(InMemoryRepository):
     def get_many(self, ids):
         return sorted(self.find(lambda c: c.id in set(ids)), key=lambda c: c.id)
 
+    def brands_of(self, ids):
+        return {c.id: c.brand_id for c in self.get_many(ids)}
+
     def approved_for(self, partner_id, currency):
         return sorted(self.find(lambda c: (c.partner_id, c.currency, c.status.value)
                                 == (partner_id, currency, "APPROVED")), key=lambda c: c.id)

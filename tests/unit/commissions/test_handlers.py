@@ -370,6 +370,7 @@ def test_hold_confirm_and_release_are_idempotent(bus, uow, clock):
     first = bus.handle(hold)
     assert bus.handle(hold) == first and first["status"] == "HELD"
     assert first["commission_ids"] == [commission_id(cmd)]
+    assert first["commission_brands"] == {commission_id(cmd): BRAND}  # for payout events
     assert balances(uow)["in_payout"] == usd("20.00")
     release = commands.ReleasePayout(payout_id=hold.payout_id)
     assert bus.handle(release)["status"] == "RELEASED" == bus.handle(release)["status"]

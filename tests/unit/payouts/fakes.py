@@ -129,6 +129,7 @@ class InMemoryCommissions:
         return Hold(held=held["status"] in ("HELD", "CONFIRMED"),
                     amount=Money.from_dict(held["amount"]),
                     commission_ids=tuple(held["commission_ids"]),
+                    commission_brands=held.get("commission_brands"),
                     adjustment_ids=tuple(held["adjustment_ids"]))
 
     def confirm(self, payout_id):

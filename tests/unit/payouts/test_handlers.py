@@ -11,7 +11,7 @@ from services.commissions.application import commands as commission_commands
 from services.payouts.application import commands
 from services.payouts.application.handlers import HANDLERS
 from services.payouts.application.saga import COMPENSATION_ATTEMPTS
-from tests.unit.commissions.builders import NOW, conversion, refund
+from tests.unit.commissions.builders import BRAND, NOW, conversion, refund
 from tests.unit.payouts.fakes import FakePsp, InMemoryCommissions, fake_uow
 
 PAYPAL = {"type": "paypal", "email": "ana@example.com"}
@@ -99,6 +99,25 @@ def test_a_run_pays_each_payable_partner_once(world):
     again = world.run()
     assert again["started"] == [] and world.drive() == 0
     assert len(world.psp.payments) == 1
+
+
+def test_the_payouts_events_name_whose_commission_each_is(world):
+    """Each held commission's brand, as commissions answered the hold: webhooks sends a
+    payout to those brands with nothing of its own to look up."""
+    ana = world.partner()
+    world.earn(ana)
+    world.earn(ana, order="100.00")
+    brand_of = {c.id: c.brand_id for c in world.commissions.uow.commissions.items.values()}
+    payout_id = only_payout(world.run())
+    world.drive()
+    assert set(world.payout(payout_id).commission_brands.items()) == set(brand_of.items())
+    for message in world.uow.outbox:
+        payload = message.payload
+        assert [(item["commission_id"], item["brand_id"])
+                for item in payload["commission_brands"]] == [
+            (cid, brand_of[cid]) for cid in payload["commission_ids"]]
+    assert len(brand_of) == 2 and set(brand_of.values()) == {BRAND}
+    assert len(world.uow.outbox) == 2  # payout_started, payout_paid
 
 
 def test_partners_that_cannot_be_paid_are_skipped_with_a_reason(world):

@@ -82,9 +82,6 @@ class FakeReplicas(AbstractRepository):
     def brands_of_partner(self, partner_id):
         return {brand for partner, brand in self.enrollments.values() if partner == partner_id}
 
-    def add_commission(self, commission_id, brand_id, partner_id):
-        self.commissions.setdefault(commission_id, brand_id)
-
     def brands_of_commissions(self, commission_ids):
         return {cid: self.commissions[cid] for cid in commission_ids if cid in self.commissions}
 
@@ -96,14 +93,11 @@ class FakeReplicaWriter:
         self.replicas = replicas
         self.writes = 0
 
-    def add(self, *, enrollment=None, commission=None):
+    def add(self, *, enrollment=None):
         self.writes += 1
         if enrollment is not None:
             self.replicas.add_enrollment(enrollment.enrollment_id, enrollment.partner_id,
                                          enrollment.brand_id, enrollment.campaign_id)
-        if commission is not None:
-            self.replicas.add_commission(commission.commission_id, commission.brand_id,
-                                         commission.partner_id)
 
 
 class FakeBindings:

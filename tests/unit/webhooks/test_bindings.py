@@ -52,6 +52,7 @@ def test_only_the_events_feeding_a_replica_are_always_received():
     assert always == {contract.key for contract in inbound.FEEDS_REPLICA}
     assert tracking.CONVERSION_ATTRIBUTED not in inbound.FEEDS_REPLICA
     assert commissions.COMMISSION_APPROVED not in inbound.FEEDS_REPLICA
+    assert commissions.COMMISSION_CREATED not in inbound.FEEDS_REPLICA  # payouts name brands
 
 
 def test_the_adapter_binds_each_types_handler_queues_once_unless_asked_again():

@@ -24,13 +24,10 @@ def create(bus, owner_type, owner_id, *types, url="https://hooks.example.com/in"
 
 
 def commission_event(brand, partner, event_type="commission.created", **extra):
-    commission_id = str(uuid.uuid4())
     return commands.FanOut(
         event_id=str(uuid.uuid4()), event_type=event_type, occurred_at=T0,
-        data={"commission_id": commission_id, "brand_id": brand, "partner_id": partner},
-        brand_ids=(brand,), partner_id=partner,
-        commission=commands.CommissionRef(commission_id, brand, partner)
-        if event_type == "commission.created" else None, **extra)
+        data={"commission_id": str(uuid.uuid4()), "brand_id": brand, "partner_id": partner},
+        brand_ids=(brand,), partner_id=partner, **extra)
 
 
 def deliveries_of(uow, endpoint_id):
@@ -85,25 +82,47 @@ def test_partner_suspended_reaches_the_brands_it_works_with_only():
     assert len(deliveries_of(uow, a)) == 1 and deliveries_of(uow, b) == []
 
 
-def test_a_payout_reaches_each_brand_with_its_own_commissions_and_no_total():
-    bus, uow, _, _ = world()
-    a = create(bus, "brand", BRAND_A, "payout.paid")["endpoint_id"]
-    b = create(bus, "brand", BRAND_B, "payout.paid")["endpoint_id"]
-    partner = create(bus, "partner", PARTNER_A, "payout.paid")["endpoint_id"]
-    of_a, of_b = commission_event(BRAND_A, PARTNER_A), commission_event(BRAND_B, PARTNER_A)
-    bus.handle(of_a)
-    bus.handle(of_b)
-    ids = [of_a.commission.commission_id, of_b.commission.commission_id, "unknown"]
-    bus.handle(commands.FanOut(
+def paid(ids, **owners):
+    return commands.FanOut(
         event_id=str(uuid.uuid4()), event_type="payout.paid", occurred_at=T0,
         data={"payout_id": "p", "amount": {"amount": "30.00", "currency": "USD"},
-              "commission_ids": ids}, partner_id=PARTNER_A, commission_ids=tuple(ids)))
-    data = {endpoint: json.loads(deliveries_of(uow, endpoint)[0].body)["data"]
-            for endpoint in (a, b, partner)}
-    assert data[a]["commission_ids"] == [ids[0]] and data[a]["amount"] is None
-    assert data[b]["commission_ids"] == [ids[1]] and data[b]["amount"] is None
-    assert data[partner]["commission_ids"] == ids
-    assert data[partner]["amount"] == {"amount": "30.00", "currency": "USD"}
+              "commission_ids": ids}, partner_id=PARTNER_A, commission_ids=tuple(ids),
+        **owners)
+
+
+def payout_data(bus, uow, event):
+    """What each endpoint (brand A's, brand B's, the partner's) received of ``event``."""
+    endpoints = [create(bus, "brand", BRAND_A, "payout.paid")["endpoint_id"],
+                 create(bus, "brand", BRAND_B, "payout.paid")["endpoint_id"],
+                 create(bus, "partner", PARTNER_A, "payout.paid")["endpoint_id"]]
+    bus.handle(event)
+    return [[json.loads(d.body)["data"] for d in deliveries_of(uow, endpoint)]
+            for endpoint in endpoints]
+
+
+def test_a_payout_reaches_each_brand_it_names_with_its_own_commissions_and_no_total():
+    bus, uow, _, _ = world()
+    ids = [str(uuid.uuid4()), str(uuid.uuid4())]
+    commits = uow.commits
+    [to_a], [to_b], [to_partner] = payout_data(bus, uow, paid(
+        ids, commission_brands=((ids[0], BRAND_A), (ids[1], BRAND_B))))
+    assert to_a["commission_ids"] == [ids[0]] and to_a["amount"] is None
+    assert to_b["commission_ids"] == [ids[1]] and to_b["amount"] is None
+    assert to_partner["commission_ids"] == ids
+    assert to_partner["amount"] == {"amount": "30.00", "currency": "USD"}
+    assert uow.replicas.commissions == {} and uow.commits == commits + 4  # 3 creates + it
+
+
+def test_a_payout_held_before_payouts_named_brands_finds_them_in_the_replica():
+    """Its events carry commission ids only: the brands come from the commission replica
+    written until then (a commission it does not know reaches no brand)."""
+    bus, uow, _, _ = world()
+    ids = [str(uuid.uuid4()), str(uuid.uuid4()), "unknown"]
+    uow.replicas.commissions.update({ids[0]: BRAND_A, ids[1]: BRAND_B})
+    [to_a], [to_b], [to_partner] = payout_data(bus, uow, paid(ids))
+    assert to_a["commission_ids"] == [ids[0]] and to_a["amount"] is None
+    assert to_b["commission_ids"] == [ids[1]] and to_b["amount"] is None
+    assert to_partner["commission_ids"] == ids
 
 
 def test_a_disabled_endpoint_keeps_new_events_as_skipped_deliveries():

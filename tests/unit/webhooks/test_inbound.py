@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from common.contracts import find
-from common.contracts.examples import BRAND_ID, PARTNER_ID, example
+from common.contracts.examples import BRAND_ID, COMMISSION_ID, PARTNER_ID, example
 from common.nameko.topology import event_handlers
 from common.seedwork.application.integration import receive
 from services.webhooks.application import inbound
@@ -62,24 +62,28 @@ def test_owners_are_named_by_the_event_or_looked_up_in_the_replicas(contract):
     kind = catalogue.BY_NAME[command.event_type]
     if catalogue.BRAND in kind.audiences:
         assert command.brand_ids == (BRAND_ID,) or command.brands_of_partner == PARTNER_ID \
-            or command.commission_ids
+            or (BRAND_ID in dict(command.commission_brands).values())
     if catalogue.PARTNER in kind.audiences:
         assert command.partner_id == PARTNER_ID
     else:
         assert command.partner_id is None
 
 
-def test_replicas_learn_enrollments_and_commissions():
+def test_the_replica_learns_enrollments():
     enrolled = inbound.fan_out(find("campaigns", "partner_enrolled"),
                                received(find("campaigns", "partner_enrolled")))
     assert enrolled.enrollment.partner_id == PARTNER_ID
     assert enrolled.enrollment.brand_id == BRAND_ID
-    created = inbound.fan_out(find("commissions", "commission_created"),
-                              received(find("commissions", "commission_created")))
-    assert created.commission.brand_id == BRAND_ID
-    approved = inbound.fan_out(find("commissions", "commission_approved"),
-                               received(find("commissions", "commission_approved")))
-    assert approved.commission is None
+
+
+def test_a_payout_names_whose_commission_each_is_or_leaves_it_to_the_replica():
+    contract = find("payouts", "payout_paid")
+    event = received(contract)
+    named = inbound.fan_out(contract, event)
+    assert named.commission_brands == ((COMMISSION_ID, BRAND_ID),)
+    del event.data["commission_brands"]  # a payout held before payouts named them
+    unnamed = inbound.fan_out(contract, event)
+    assert unnamed.commission_brands == () and unnamed.commission_ids == (COMMISSION_ID,)
 
 
 def test_the_test_event_has_documented_fields_too():
@@ -97,5 +101,5 @@ def test_the_contracts_list_the_catalogues_types():
 @pytest.mark.parametrize("contract", list(inbound.TRANSLATIONS), ids=lambda c: c.key)
 def test_the_events_always_received_are_those_whose_translation_feeds_a_replica(contract):
     command = inbound.fan_out(contract, received(contract))
-    feeds = command.enrollment is not None or command.commission is not None
+    feeds = command.enrollment is not None
     assert feeds == (contract in inbound.FEEDS_REPLICA)
