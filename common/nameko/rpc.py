@@ -17,6 +17,7 @@ answer -- or that has never run -- raises the typed ``ServiceUnavailable``.
 """
 from __future__ import annotations
 
+import inspect
 import logging
 import sys
 import time
@@ -29,7 +30,12 @@ from nameko.constants import (
     AMQP_URI_CONFIG_KEY,
     LOGIN_METHOD_CONFIG_KEY,
 )
-from nameko.exceptions import UnknownService, UnserializableValueError, serialize
+from nameko.exceptions import (
+    IncorrectSignature,
+    UnknownService,
+    UnserializableValueError,
+    serialize,
+)
 from nameko.extensions import DependencyProvider
 from nameko.rpc import ReplyListener, Rpc, RpcConsumer, ServiceProxy, get_rpc_exchange
 
@@ -110,6 +116,19 @@ class UnconfirmedRpcConsumer(RpcConsumer):
 
 class UnconfirmedRpc(Rpc):
     rpc_consumer = UnconfirmedRpcConsumer()
+
+    def setup(self):
+        super().setup()
+        self._signature = inspect.signature(  # as getcallargs reads it: the outer function
+            getattr(self.container.service_cls, self.method_name), follow_wrapped=False)
+
+    def check_signature(self, args, kwargs):
+        """Nameko's check, against the signature read once: ``inspect.getcallargs`` read
+        it again for every call (~2 % of a command's CPU)."""
+        try:
+            self._signature.bind(None, *args, **kwargs)  # None: the unbound ``self``
+        except TypeError as exc:
+            raise IncorrectSignature(str(exc)) from None
 
 
 class ClusterReplyListener(ReplyListener):

@@ -2,7 +2,7 @@
 what they carry is what Nameko's own replies carry."""
 
 import pytest
-from nameko.exceptions import RemoteError
+from nameko.exceptions import IncorrectSignature, RemoteError
 from nameko.standalone.rpc import ServiceRpcProxy
 
 from common.nameko.rpc import api
@@ -42,3 +42,11 @@ def test_results_typed_errors_and_unserializable_values_reach_the_caller(answeri
     with pytest.raises(RemoteError, match="UnserializableValueError"):
         answering.unserializable()
     assert answering.echo("still answering") == {"echo": "still answering"}
+
+
+def test_a_call_that_does_not_fit_the_signature_is_refused_before_any_worker(answering):
+    """Nameko's ``IncorrectSignature``, checked against the signature read once."""
+    for args, kwargs in [((), {}), ((1, 2), {}), ((), {"other": 1}), ((1,), {"value": 1})]:
+        with pytest.raises(IncorrectSignature):
+            answering.echo(*args, **kwargs)
+    assert answering.echo(value=3) == {"echo": 3}
