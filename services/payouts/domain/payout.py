@@ -164,8 +164,7 @@ class Payout(AggregateRoot):
         self.adjustment_ids = tuple(adjustment_ids)
         # whose commission each held one is (what the payout's events name); None for a
         # payout held before this was kept
-        self.commission_brands = dict(commission_brands) if commission_brands is not None \
-            else None
+        self.commission_brands = _copy(commission_brands)
         self.psp_reference = psp_reference
         self.reason = reason
         self.lease_owner = lease_owner
@@ -214,8 +213,7 @@ class Payout(AggregateRoot):
         self._expect(PayoutStatus.PENDING, "hold commissions for")
         self.amount = amount
         self.commission_ids, self.adjustment_ids = tuple(commission_ids), tuple(adjustment_ids)
-        self.commission_brands = dict(commission_brands) if commission_brands is not None \
-            else None
+        self.commission_brands = _copy(commission_brands)
         self._move(PayoutStatus.HELD, now)
         self._log("hold", "OK", now, amount=amount.format_amount(),
                   commissions=len(self.commission_ids), clawbacks=len(self.adjustment_ids))
@@ -311,3 +309,7 @@ class Payout(AggregateRoot):
     def _log(self, step: str, outcome: str, now: datetime, **detail) -> None:
         self.new_steps.append(SagaStep(attempt=self.attempt, step=step, outcome=outcome,
                                        detail=detail, at=now))
+
+
+def _copy(commission_brands: Mapping[str, str] | None) -> dict[str, str] | None:
+    return None if commission_brands is None else dict(commission_brands)
