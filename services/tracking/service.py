@@ -120,8 +120,10 @@ class TrackingService(health.HealthMixin):
 
     @timer(CONFIG_SECTION, "housekeeping_interval_seconds",
            DEFAULTS["housekeeping_interval_seconds"])
-    def purge_flood_counters(self):
+    def housekeeping(self):
+        """Flooding counters past their minute, clicks past their retention."""
         self.bus.handle(commands.PurgeFloodCounters())
+        self.bus.handle(commands.PurgeOldClicks())
 
     @timer(CONFIG_SECTION, "stats_changed_interval_seconds",
            DEFAULTS["stats_changed_interval_seconds"])

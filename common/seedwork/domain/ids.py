@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import time
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 
 def time_ordered_uuid(now_ns: int | None = None) -> str:
@@ -19,6 +19,18 @@ def time_ordered_uuid(now_ns: int | None = None) -> str:
     value = (value & ~(0xF << 76)) | (0x7 << 76)            # version 7
     value = (value & ~(0x3 << 62)) | (0x2 << 62)            # RFC 4122 variant
     text = f"{value:032x}"  # uuid.UUID's canonical form, without building one (hot path)
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+
+
+_EPOCH, _MILLISECOND = datetime(1970, 1, 1, tzinfo=UTC), timedelta(milliseconds=1)
+
+
+def first_id_at(moment: datetime) -> str:
+    """The smallest version 7 id minted at ``moment`` (its millisecond): every id minted
+    before it sorts below it, as text and as a UUID."""
+    value = ((moment - _EPOCH) // _MILLISECOND) << 80  # exact: no float on the way
+    value |= (0x7 << 76) | (0x2 << 62)
+    text = f"{value:032x}"
     return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 

@@ -60,6 +60,11 @@ class PurgeFloodCounters(Command):
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class PurgeOldClicks(Command):
+    """Delete the clicks older than their retention (periodic), billed ones only."""
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class PublishStatsChanges(Command):
     """Publish the daily stats rows changed since their last batch (periodic), at most
     ``max_rows`` per ``stats_changed`` event."""

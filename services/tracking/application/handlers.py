@@ -169,6 +169,26 @@ def purge_flood_counters(cmd: commands.PurgeFloodCounters, uow: TrackingUnitOfWo
     return purged
 
 
+@HANDLERS.command(commands.PurgeOldClicks)
+def purge_old_clicks(cmd: commands.PurgeOldClicks, uow: TrackingUnitOfWork, clock: Clock,
+                     settings: TrackingSettings) -> int:
+    """Timer: clicks older than ``click_retention`` go, ``click_purge_rows`` per
+    transaction until none is left. A click is only evidence for attribution (within a
+    window of at most 90 days) and CPC billing: the daily stats keep its count. A
+    billable click not in a CPC batch yet is kept whatever its age."""
+    if settings.click_retention is None:
+        return 0
+    before = clock() - settings.click_retention
+    purged = 0
+    while True:
+        with uow:
+            deleted = uow.clicks.purge_older_than(before, settings.click_purge_rows)
+            uow.commit()
+        purged += deleted
+        if deleted < settings.click_purge_rows:
+            return purged
+
+
 @HANDLERS.command(commands.PublishStatsChanges)
 def publish_stats_changes(cmd: commands.PublishStatsChanges, uow: TrackingUnitOfWork,
                           clock: Clock) -> int:

@@ -56,6 +56,9 @@ class Clicks(Protocol):
         """Billable clicks not yet in a batch, oldest first; locked against other
         instances of the service until the transaction ends."""
     def purge_flood_counts(self, before: datetime) -> int: ...
+    def purge_older_than(self, before: datetime, limit: int) -> int:
+        """Delete up to ``limit`` clicks that happened before ``before`` (a billable one
+        only once in a CPC batch); how many went."""
 
 
 class Conversions(Protocol):

@@ -19,6 +19,8 @@ DEFAULTS: dict[str, Any] = {
     "clicks_attributed_interval_seconds": 60,
     "clicks_attributed_max_clicks": 5000,   # per transaction of the batching task
     "flood_counter_retention_minutes": 60,
+    "click_retention_days": 400,            # 0 keeps every click
+    "click_purge_max_rows": 5000,           # per transaction of the purge
     "housekeeping_interval_seconds": 300,
     "stats_changed_interval_seconds": 2,    # changed daily stats rows leave this often
     "stats_changed_max_rows": 500,          # per stats_changed event (and transaction)
@@ -32,6 +34,10 @@ class TrackingSettings:
     max_clock_skew: timedelta = timedelta(minutes=5)
     billing_chunk: int = 5000
     flood_counter_retention: timedelta = timedelta(hours=1)
+    # clicks older than this are deleted (None: never); at least the longest attribution
+    # window, so that no conversion could still be attributed to a purged click
+    click_retention: timedelta | None = timedelta(days=400)
+    click_purge_rows: int = 5000
     stats_batch_rows: int = 500  # daily stats rows per stats_changed event
     # how long record_conversion waits for a lately minted click id still on its way from
     # the BFF (0: not at all)
@@ -54,9 +60,27 @@ class TrackingSettings:
             billing_chunk=int(values["clicks_attributed_max_clicks"]),
             flood_counter_retention=timedelta(
                 minutes=float(values["flood_counter_retention_minutes"])),
+            click_retention=_click_retention(values["click_retention_days"]),
+            click_purge_rows=int(values["click_purge_max_rows"]),
             stats_batch_rows=int(values["stats_changed_max_rows"]),
             click_arrival_wait=timedelta(seconds=float(values["click_arrival_wait_seconds"])),
         )
+
+
+# campaigns' rule: a terms version's attribution window is 1-90 days
+LONGEST_ATTRIBUTION_WINDOW_DAYS = 90
+
+
+def _click_retention(days: Any) -> timedelta | None:
+    days = float(days)
+    if days == 0:
+        return None
+    if days < LONGEST_ATTRIBUTION_WINDOW_DAYS:
+        raise ValueError(
+            f"TRACKING.click_retention_days is {days:g}: it must be 0 (keep every click) or "
+            f"at least {LONGEST_ATTRIBUTION_WINDOW_DAYS}, the longest attribution window, so "
+            "that no conversion could still be attributed to a purged click.")
+    return timedelta(days=days)
 
 
 def _flag(value: Any) -> bool:

@@ -1,7 +1,7 @@
 """Storage guarantees on both databases, below the service: a click is never batched
 twice, a replica keeps its newest revision, revenue stays an exact decimal."""
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -98,3 +98,52 @@ def test_revenue_is_summed_exactly(uow):
         revenue, conversions = conn.execute(text(
             "SELECT revenue, conversions FROM campaign_daily_stats")).one()
     assert Decimal(str(revenue)) == Decimal("1234567890123.30") and conversions == 4
+
+
+# --- retention -------------------------------------------------------------------------------
+def stored_click(uow, click_id, at, *, billable=False, batch=None):
+    uow.connection.execute(text(
+        "INSERT INTO clicks (id, referral_code, enrollment_id, campaign_id, brand_id, "
+        "partner_id, ip, user_agent, occurred_at, recorded_at, billable, cpc_batch_id) VALUES "
+        "(:id, 'C', :enrollment, :campaign, :brand, :partner, '1.1.1.1', 'UA', :at, :at, "
+        ":billable, :batch)"), {"id": click_id, "at": at.replace(tzinfo=None),
+                                "billable": billable, "batch": batch, **IDS})
+
+
+def test_clicks_past_their_retention_go_in_chunks_and_nothing_else_does(uow):
+    """The purge walks the primary key below the cut-off's first version 7 id; the click's
+    own time decides, and a billable click waits for its CPC batch."""
+    from common.seedwork.domain.ids import time_ordered_uuid
+    from services.tracking.application.commands import PurgeOldClicks
+    from services.tracking.application.handlers import purge_old_clicks
+    from services.tracking.application.settings import TrackingSettings
+
+    retention = timedelta(days=400)
+    old, recent = NOW - retention - timedelta(days=1), NOW - retention + timedelta(hours=1)
+    minted = lambda at: time_ordered_uuid(  # noqa: E731
+        (at - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1) * 1000)
+    gone = [minted(old) for _ in range(5)] + [minted(old - timedelta(days=30))]
+    kept = {
+        "recent": minted(recent),
+        "billable, not batched yet": minted(old),
+        "a caller's own id, recent": "00000000-0000-4000-8000-000000000001",
+        "a caller's own id above the bound": "ffffffff-0000-4000-8000-000000000001",
+    }
+    with uow:
+        for click_id in gone[:4]:
+            stored_click(uow, click_id, old)
+        stored_click(uow, gone[4], old, billable=True, batch=str(uuid.uuid4()))  # billed
+        stored_click(uow, gone[5], old - timedelta(days=30))
+        stored_click(uow, kept["recent"], recent)
+        stored_click(uow, kept["billable, not batched yet"], old, billable=True)
+        stored_click(uow, kept["a caller's own id, recent"], recent)
+        stored_click(uow, kept["a caller's own id above the bound"], old)
+        uow.commit()
+    settings = TrackingSettings(click_retention=retention, click_purge_rows=4)
+    assert purge_old_clicks(PurgeOldClicks(), uow, lambda: NOW, settings) == len(gone)
+    with uow.read() as conn:
+        left = set(conn.execute(text("SELECT id FROM clicks")).scalars())
+    assert left == set(kept.values())
+    assert purge_old_clicks(PurgeOldClicks(), uow, lambda: NOW, settings) == 0
+    keep_all = TrackingSettings(click_retention=None)
+    assert purge_old_clicks(PurgeOldClicks(), uow, lambda: NOW + retention, keep_all) == 0

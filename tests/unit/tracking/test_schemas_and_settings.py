@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -65,3 +65,12 @@ def test_settings_switch_rules_off_with_zero_or_false():
     assert not rules.self_referral and not rules.reject_suspended
     defaults = TrackingSettings.from_config(None)
     assert defaults.rules.max_clicks_per_minute == 10 and defaults.max_clicks_per_call == 1000
+
+
+def test_click_retention_is_off_or_at_least_the_longest_attribution_window():
+    assert TrackingSettings.from_config({}).click_retention == timedelta(days=400)
+    assert TrackingSettings.from_config({"click_retention_days": 0}).click_retention is None
+    assert TrackingSettings.from_config(
+        {"click_retention_days": 90}).click_retention == timedelta(days=90)
+    with pytest.raises(ValueError, match="at least 90"):
+        TrackingSettings.from_config({"click_retention_days": 89})

@@ -7,10 +7,21 @@ import functools
 from collections.abc import Mapping
 from datetime import datetime
 
-from sqlalchemy import bindparam, delete, insert, select, true, union_all, update
+from sqlalchemy import (
+    bindparam,
+    delete,
+    false,
+    insert,
+    or_,
+    select,
+    true,
+    union_all,
+    update,
+)
 from sqlalchemy.engine import Connection
 
 from common.seedwork.application.unit_of_work import AbstractRepository
+from common.seedwork.domain.ids import first_id_at
 from common.seedwork.errors import ConcurrencyConflict
 from services.tracking.domain.billing import BillableClick, ClickBatch
 from services.tracking.domain.clicks import Click, ClickRequest, ClickTrace
@@ -20,6 +31,11 @@ from services.tracking.infrastructure.tables import click_counters, clicks, park
 
 # built once: the hot path only binds values (SQLAlchemy reuses the compiled form)
 INSERT_CLICKS = insert(clicks)
+PURGE_CLICKS = delete(clicks).where(clicks.c.id.in_(
+    select(clicks.c.id).where(
+        clicks.c.id < bindparam("bound"), clicks.c.occurred_at < bindparam("before"),
+        or_(clicks.c.billable == false(), clicks.c.cpc_batch_id.is_not(None)))
+    .order_by(clicks.c.id).limit(bindparam("limit"))))
 _TRACES = select(clicks.c.id, clicks.c.enrollment_id, clicks.c.brand_id, clicks.c.ip,
                  clicks.c.occurred_at, clicks.c.reason)
 CLICK_BY_ID = _TRACES.where(clicks.c.id == bindparam("click_id"))
@@ -67,6 +83,15 @@ class SqlClicks(AbstractRepository):
     def purge_flood_counts(self, before: datetime) -> int:
         return self.connection.execute(
             delete(click_counters).where(click_counters.c.minute < before)).rowcount
+
+    def purge_older_than(self, before: datetime, limit: int) -> int:
+        """Walks the primary key, not a time index (none: one more index for every click
+        recorded): an id minted by the platform (version 7) sorts by its minting time, so
+        every such id below ``first_id_at(before)`` was minted before ``before``. The
+        click's own time decides. An id from elsewhere (a caller's own UUID) that sorts
+        above the bound is kept until a later purge's bound passes it."""
+        return self.connection.execute(PURGE_CLICKS, {
+            "bound": first_id_at(before), "before": before, "limit": limit}).rowcount
 
     # recording ---------------------------------------------------------------------------
     def add(self, recorded: list[Click]) -> None:
