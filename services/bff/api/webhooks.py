@@ -1,23 +1,23 @@
-"""Webhooks: a brand subscribes its HTTPS endpoints to its events, reads the delivery
-log, replays; admins reach every endpoint (and create partners' ones).
+"""Webhooks: a brand or a partner subscribes its HTTPS endpoints to its events, reads
+the delivery log, replays; admins reach every endpoint (and create either's).
 
 Every endpoint and delivery carries its owner (``owner_type``, ``owner_id``): another
 owner's answers 404 like a missing one (``ownership.owned_by_its_owner``). Changes are
-for a brand's owners (its members read), never with an API key; a secret is in the
-answer of the create and rotate calls only.
+for a brand's owners (its members read) and for the partner itself, never with an API
+key; a secret is in the answer of the create and rotate calls only.
 """
 from __future__ import annotations
 
 from common.seedwork.errors import NotFound, ValidationError
 from services.bff import errors, ownership
-from services.bff.auth import ADMIN, BRAND, MEMBER
+from services.bff.auth import ADMIN, BRAND, MEMBER, PARTNER
 from services.bff.jsonio import to_wire
 from services.bff.routing import route
 from services.bff.schemas import webhooks as schemas
 from services.bff.schemas.common import page_of
 
 TAG = "webhooks"
-ROLES = (ADMIN, BRAND)
+ROLES = (ADMIN, BRAND, PARTNER)
 ENDPOINTS = "/api/v1/webhooks/endpoints"
 ENDPOINT = ENDPOINTS + "/<endpoint_id>"
 
@@ -28,9 +28,9 @@ def _endpoint(call, endpoint_id: str, *, manage: bool = False) -> dict:
 
 
 def _owner_filter(call) -> dict:
-    """Whose endpoints: a brand's own; an admin's choice (or everyone's)."""
+    """Whose endpoints: a brand's or a partner's own; an admin's choice (or everyone's)."""
     if not call.principal.is_(ADMIN):
-        return {"owner_type": "brand", "owner_id": call.principal.subject}
+        return {"owner_type": call.principal.role, "owner_id": call.principal.subject}
     if call.query.get("partner_id"):
         return {"owner_type": "partner", "owner_id": call.query["partner_id"]}
     if call.query.get("brand_id"):
@@ -39,16 +39,19 @@ def _owner_filter(call) -> dict:
 
 
 def _new_owner(call) -> tuple[str, str]:
-    """The owner of a new endpoint: a brand itself; what an admin names (one of a brand
-    or a partner, which must exist)."""
+    """The owner of a new endpoint: a brand or a partner itself (the token decides; naming
+    the other side is refused); what an admin names (one of a brand or a partner, which
+    must exist)."""
     body = call.body
-    if not call.principal.is_(ADMIN):
-        if call.principal.brand_role == MEMBER:
+    principal = call.principal
+    if not principal.is_(ADMIN):
+        if principal.brand_role == MEMBER:
             raise errors.ApiError(403, "forbidden", "Only the brand's owners manage its "
                                   "webhook endpoints.")
-        if body.get("partner_id"):
-            raise ValidationError(fields={"partner_id": ["Only admins name the owner."]})
-        return "brand", call.principal.subject
+        other = "partner_id" if principal.is_(BRAND) else "brand_id"
+        if body.get(other):
+            raise ValidationError(fields={other: ["Only admins name the owner."]})
+        return principal.role, principal.subject
     if bool(body.get("brand_id")) == bool(body.get("partner_id")):
         raise ValidationError(fields={"brand_id": ["Name the owner: brand_id or partner_id."]})
     owner_type, owner_id = (("brand", body["brand_id"]) if body.get("brand_id")
@@ -67,7 +70,8 @@ def _new_owner(call) -> tuple[str, str]:
 @route("GET", "/api/v1/webhooks/event-types", roles=ROLES, response=schemas.EventTypesOut,
        tag=TAG, summary="The event types an endpoint can subscribe to, with their fields")
 def list_webhook_event_types(call):
-    return call.rpc.webhooks.event_types(None if call.principal.is_(ADMIN) else "brand")
+    principal = call.principal
+    return call.rpc.webhooks.event_types(None if principal.is_(ADMIN) else principal.role)
 
 
 @route("POST", ENDPOINTS, roles=ROLES, keyless=True, body=schemas.EndpointBody,

@@ -189,6 +189,17 @@ def story(browser: Browser, spec: dict) -> dict:
         expect(brand.get_by_text("No delivery yet.")).to_be_visible()
         browser.shoot(brand, "brand-webhooks")
 
+    if "webhooks" in spec["services"]:  # the partner's own endpoints: its side's types only
+        pages.go(partner, "Webhooks")
+        partner.get_by_label("Endpoint URL").fill(f"{landing}/partner-hooks")
+        expect(partner.get_by_role("checkbox", name=re.compile("^payout.paid"))).to_be_visible()
+        expect(partner.get_by_role("checkbox",
+                                   name=re.compile("^conversion.rejected"))).to_have_count(0)
+        partner.get_by_role("checkbox", name=re.compile("^payout.paid")).check()
+        partner.get_by_role("button", name="Add endpoint").click()
+        expect(partner.get_by_label(re.compile("Signing secret for"))).to_be_visible()
+        expect(partner.locator("article[data-endpoint]")).to_have_count(1)
+
     # -- the partner joins the campaign and copies its link ----------------------------------
     pages.go(partner, "Campaigns")
     card = partner.locator("article.campaign", has_text=campaign_name)

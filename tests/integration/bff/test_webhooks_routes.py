@@ -117,7 +117,37 @@ def test_another_brands_endpoint_and_deliveries_answer_like_missing_ones(api, re
     assert api.get(ENDPOINTS, b).json()["items"] == []
     assert api.get(path, a).json()["status"] == "ENABLED"  # nothing changed
     partner = api.partner(fakes.PARTNER_A)
-    assert api.get(ENDPOINTS, partner).status_code == 403
+    assert api.get(path, partner).status_code == 404
+    assert api.get(ENDPOINTS, partner).json()["items"] == []
+
+
+def test_a_partner_manages_its_own_endpoints_for_the_events_partners_receive(api, receiver):
+    partner, other = api.partner(fakes.PARTNER_A), api.partner(str(uuid.uuid4()))
+    offered = api.get("/api/v1/webhooks/event-types", partner).json()
+    names = {kind["type"] for kind in offered["items"]}
+    assert "payout.paid" in names and "conversion.rejected" not in names  # brands' only
+    refused = api.post(ENDPOINTS, partner, json={
+        "url": receiver.url, "event_types": ["conversion.rejected"]})
+    assert refused.status_code == 422 and "event_types" in refused.json()["error"]["fields"]
+    named = api.post(ENDPOINTS, partner, json={
+        "url": receiver.url, "event_types": ["payout.paid"], "brand_id": fakes.BRAND_A})
+    assert named.status_code == 422 and "brand_id" in named.json()["error"]["fields"]
+    created = api.post(ENDPOINTS, partner, json={
+        "url": receiver.url, "event_types": ["payout.paid", "commission.approved"]})
+    assert created.status_code == 201, created.text
+    endpoint = created.json()
+    assert (endpoint["owner_type"], endpoint["owner_id"]) == ("partner", fakes.PARTNER_A)
+    path = f"{ENDPOINTS}/{endpoint['endpoint_id']}"
+    test = api.post(f"{path}/test", partner)
+    assert test.status_code == 202, test.text
+    [body] = receiver.wait_for(1)
+    assert verifies(endpoint["secret"], body)
+    assert api.get(ENDPOINTS, partner).json()["total"] == 1
+    assert api.get(f"{path}/deliveries", partner).json()["total"] == 1
+    assert api.get("/api/v1/webhooks/summary", partner).status_code == 200
+    assert api.get(path, other).status_code == 404  # another partner's: like a missing one
+    assert api.get(ENDPOINTS, other).json()["items"] == []
+    assert api.request("DELETE", path, partner).status_code == 200
 
 
 def test_admins_name_the_owner_and_brand_members_only_read(api, receiver):

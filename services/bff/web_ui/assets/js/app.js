@@ -7,6 +7,7 @@ import * as admin from "./pages/admin.js";
 import * as auth from "./pages/auth.js";
 import * as brand from "./pages/brand.js";
 import * as partner from "./pages/partner.js";
+import * as hooks from "./pages/webhooks.js";
 import {failure, notFound} from "./widgets.js";
 
 const main = document.getElementById("main");
@@ -27,6 +28,7 @@ const ROUTES = [
   ["/app/partner/commissions", partner.commissions, ["partner"]],
   ["/app/partner/payouts", partner.payouts, ["partner"]],
   ["/app/partner/profile", partner.profile, ["partner"]],
+  ["/app/partner/webhooks", hooks.webhooks, ["partner"]],
   ["/app/brands/:brandId", brand.home, ["brand", "admin"]],
   ["/app/brands/:brandId/campaigns", brand.campaigns, ["brand", "admin"]],
   ["/app/brands/:brandId/campaigns/new", brand.newCampaign, ["brand", "admin"]],
@@ -35,7 +37,7 @@ const ROUTES = [
   ["/app/brands/:brandId/commissions", brand.commissions, ["brand", "admin"]],
   ["/app/brands/:brandId/api-keys", brand.apiKeys, ["brand", "admin"]],
   ["/app/brands/:brandId/users", brand.users, ["brand", "admin"]],
-  ["/app/brands/:brandId/webhooks", brand.webhooks, ["brand", "admin"]],
+  ["/app/brands/:brandId/webhooks", hooks.webhooks, ["brand", "admin"]],
   ["/app/admin", admin.partners, ["admin"]],
   ["/app/admin/partners", admin.partners, ["admin"]],
   ["/app/admin/brands", admin.brands, ["admin"]],
@@ -79,7 +81,7 @@ function navLinks() {
     return [["/app/partner", "Home"], ["/app/partner/campaigns", "Campaigns"],
             ["/app/partner/links", "My links"], ["/app/partner/conversions", "Conversions"],
             ["/app/partner/commissions", "Commissions"], ["/app/partner/payouts", "Payouts"],
-            ["/app/partner/profile", "Profile"]];
+            ["/app/partner/webhooks", "Webhooks"], ["/app/partner/profile", "Profile"]];
   }
   if (principal.role === "brand") {
     return brandLinks(principal.subject, principal.brand_role !== "member", "");

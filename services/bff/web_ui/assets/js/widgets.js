@@ -142,6 +142,24 @@ export function section(title, ...content) {
     h("h2", {id}, title), content);
 }
 
+/** Draw `render(data)` in place of `slot`'s content; a 404 replaces the whole page. */
+export async function loadInto(slot, page, promise, render) {
+  replace(slot, loading());
+  slot.setAttribute("aria-busy", "true");
+  try {
+    const data = await promise;
+    replace(slot, render(data));
+  } catch (error) {
+    if (error instanceof ApiError && error.notFound) {
+      replace(page, notFound());
+    } else {
+      replace(slot, failure(error));
+    }
+  } finally {
+    slot.removeAttribute("aria-busy");
+  }
+}
+
 /** Fill `target` with `render(data)` once `load()` answers; loading and errors meanwhile. */
 export async function fill(target, load, render) {
   replace(target, loading());
