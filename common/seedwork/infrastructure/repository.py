@@ -75,17 +75,20 @@ class SqlAlchemyRepository(AbstractRepository, Generic[A]):
         return statement
 
     def get(self, aggregate_id: str, *, for_update: bool = False) -> A | None:
-        return self._one(self._get_statement(), {"_id": str(aggregate_id)},
-                         for_update=for_update)
+        locking = for_update and self.connection.dialect.name == "postgresql"
+        return self._one(self._get_statement(locking), {"_id": str(aggregate_id)})
 
     @classmethod
-    def _get_statement(cls):
-        """SELECT ... WHERE id = :_id, built once (a statement built per call costs more
-        CPU than SQLite takes to run it)."""
-        statement = cls.__dict__.get("_cached_get")
+    def _get_statement(cls, locking: bool = False):
+        """SELECT ... WHERE id = :_id (``locking``: FOR UPDATE), each built once (a
+        statement built per call costs more CPU than SQLite takes to run it)."""
+        name = "_cached_get_locking" if locking else "_cached_get"
+        statement = cls.__dict__.get(name)
         if statement is None:
             statement = select(cls.table).where(cls.table.c.id == bindparam("_id"))
-            cls._cached_get = statement
+            if locking:
+                statement = statement.with_for_update()
+            setattr(cls, name, statement)
         return statement
 
     def _one(self, query, params: dict[str, Any] | None = None, *,
