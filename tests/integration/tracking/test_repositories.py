@@ -126,8 +126,8 @@ def test_clicks_past_their_retention_go_in_chunks_and_nothing_else_does(uow):
     kept = {
         "recent": minted(recent),
         "billable, not batched yet": minted(old),
-        "a caller's own id, recent": "00000000-0000-4000-8000-000000000001",
-        "a caller's own id above the bound": "ffffffff-0000-4000-8000-000000000001",
+        "an id of another kind, recent": "00000000-0000-4000-8000-000000000001",
+        "an id of another kind above the bound": "ffffffff-0000-4000-8000-000000000001",
     }
     with uow:
         for click_id in gone[:4]:
@@ -136,8 +136,8 @@ def test_clicks_past_their_retention_go_in_chunks_and_nothing_else_does(uow):
         stored_click(uow, gone[5], old - timedelta(days=30))
         stored_click(uow, kept["recent"], recent)
         stored_click(uow, kept["billable, not batched yet"], old, billable=True)
-        stored_click(uow, kept["a caller's own id, recent"], recent)
-        stored_click(uow, kept["a caller's own id above the bound"], old)
+        stored_click(uow, kept["an id of another kind, recent"], recent)
+        stored_click(uow, kept["an id of another kind above the bound"], old)
         uow.commit()
     settings = TrackingSettings(click_retention=retention, click_purge_rows=4)
     assert purge_old_clicks(PurgeOldClicks(), uow, lambda: NOW, settings) == len(gone)

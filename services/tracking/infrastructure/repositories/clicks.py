@@ -86,10 +86,10 @@ class SqlClicks(AbstractRepository):
 
     def purge_older_than(self, before: datetime, limit: int) -> int:
         """Walks the primary key, not a time index (none: one more index for every click
-        recorded): an id minted by the platform (version 7) sorts by its minting time, so
-        every such id below ``first_id_at(before)`` was minted before ``before``. The
-        click's own time decides. An id from elsewhere (a caller's own UUID) that sorts
-        above the bound is kept until a later purge's bound passes it."""
+        recorded): the platform mints click ids as version 7 ids, which sort by their
+        minting time, so every such id below ``first_id_at(before)`` was minted before
+        ``before``. The click's own time decides. An id of another kind (another
+        producer's) that sorts above the bound is kept: never deleted early."""
         return self.connection.execute(PURGE_CLICKS, {
             "bound": first_id_at(before), "before": before, "limit": limit}).rowcount
 
