@@ -51,12 +51,18 @@ ID_ROUTES = [route for route in ROUTES if takes_an_id(route)]
 
 @dataclasses.dataclass(frozen=True)
 class Side:
-    """One owner's world: a brand and a partner, and the objects they own."""
+    """One owner's world: a brand and a partner, and the objects they own. ``ids`` name
+    them; ``partner_ids`` stand in for some of them when the caller is a partner (a
+    webhook endpoint and its delivery are the brand's or the partner's, never both's)."""
 
     name: str
     brand_token: str
     partner_token: str
     ids: dict[str, str]
+    partner_ids: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    def all_ids(self) -> list[str]:
+        return [*self.ids.values(), *self.partner_ids.values()]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -65,6 +71,7 @@ class Case:
     caller: str
     token: str | None
     expect: int
+    role: str | None = None  # the caller's role (None: a bad token)
 
     @property
     def key(self) -> str:
@@ -100,8 +107,10 @@ def bodies(b: Side) -> dict[str, dict]:
 OWNERLESS = {"dead_letter_id"}
 
 
-def values(b: Side) -> dict[str, str]:
-    return {**b.ids, "dead_letter_id": str(uuid.uuid4())}
+def values(b: Side, role: str | None = None) -> dict[str, str]:
+    """B's objects as ``role`` would name its own."""
+    own = b.partner_ids if role == PARTNER else {}
+    return {**b.ids, **own, "dead_letter_id": str(uuid.uuid4())}
 
 
 def url(route: Route, ids: dict[str, str]) -> str:
@@ -128,7 +137,15 @@ def build_side(api: Api, name: str, hooks_url: str) -> Side:
         "url": hooks_url, "event_types": ["commission.created"]})
     test = api.ok("POST", f"/api/v1/webhooks/endpoints/{endpoint['endpoint_id']}/test",
                   brand.token, expect=(202,))
-    return Side(name, brand.token, partner.token, {
+    partners_endpoint = api.ok("POST", "/api/v1/webhooks/endpoints", partner.token,
+                               expect=(201,), json={"url": hooks_url,
+                                                    "event_types": ["commission.created"]})
+    partners_test = api.ok(
+        "POST", f"/api/v1/webhooks/endpoints/{partners_endpoint['endpoint_id']}/test",
+        partner.token, expect=(202,))
+    return Side(name, brand.token, partner.token, partner_ids={
+        "endpoint_id": partners_endpoint["endpoint_id"],
+        "delivery_id": partners_test["delivery_id"]}, ids={
         "endpoint_id": endpoint["endpoint_id"], "delivery_id": test["delivery_id"],
         "api_key_id": key["api_key"]["api_key_id"], "account_id": user["account_id"],
         "brand_id": brand.brand_id, "partner_id": partner.partner_id,
@@ -191,17 +208,18 @@ def cases(route: Route, platform, api: Api, a: Side, b: Side) -> list[Case]:
                for caller, token in bad_tokens(platform, a).items()]
     tokens = {side.name: {ADMIN: api.admin, BRAND: side.brand_token,
                           PARTNER: side.partner_token} for side in (a, b)}
-    refused += [Case(route, f"{role} {side} (role not allowed)", tokens[side][role], 403)
+    refused += [Case(route, f"{role} {side} (role not allowed)", tokens[side][role], 403,
+                     role)
                 for role in ROLES if role not in route.roles
                 for side in ((a.name, b.name) if role != ADMIN else (a.name,))]
-    refused += [Case(route, f"{role} A (not the owner)", tokens[a.name][role], 404)
+    refused += [Case(route, f"{role} A (not the owner)", tokens[a.name][role], 404, role)
                 for role in route.roles if role != ADMIN]
     return refused
 
 
 def send(api: Api, case: Case, b: Side):
     body = bodies(b).get(case.route.name) if case.route.body else None
-    return api.call(case.route.method, url(case.route, values(b)), case.token,
+    return api.call(case.route.method, url(case.route, values(b, case.role)), case.token,
                     expect=(case.expect,), json=body)
 
 
@@ -235,7 +253,8 @@ def b_world(api: Api, b: Side) -> dict:
              f"/api/v1/conversions/{ids['conversion_id']}",
              f"/api/v1/commissions/{ids['commission_id']}",
              f"/api/v1/payouts/{ids['payout_id']}",
-             f"/api/v1/webhooks/endpoints/{ids['endpoint_id']}"]
+             f"/api/v1/webhooks/endpoints/{ids['endpoint_id']}",
+             f"/api/v1/webhooks/endpoints/{b.partner_ids['endpoint_id']}"]
     return {path: api.ok("GET", path, api.admin) for path in paths}
 
 
@@ -268,7 +287,7 @@ def test_every_route_with_an_id_refuses_other_roles_and_owners(platform, world):
         answer = send(api, case, b)
         if answer.status_code == case.expect:
             refused.append(case.key)
-        if any(value in answer.text for value in b.ids.values()):
+        if any(value in answer.text for value in b.all_ids()):
             leaks.append(case.key)
         if case.expect == 404 and answer.status_code == 404:
             if (without_request_id(answer) != answer_of_a_missing_object(api, case, b)
@@ -296,7 +315,8 @@ def test_owners_and_admins_reach_what_the_others_were_refused(world):
     reads = [(route, role) for route in ID_ROUTES if route.method == "GET"
              for role in route.roles]
     reached = [f"{route.path} as {role}" for route, role in reads
-               if api.call("GET", url(route, values(b)), tokens[role]).status_code == 200]
+               if api.call("GET", url(route, values(b, role)), tokens[role]).status_code
+               == 200]
     assert_clean(check("access: owners reach their own objects",
                        [f"{route.path} as {role}" for route, role in reads], reached))
 
