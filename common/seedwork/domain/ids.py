@@ -15,11 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 def time_ordered_uuid(now_ns: int | None = None) -> str:
     millis = (time.time_ns() if now_ns is None else now_ns) // 1_000_000
-    value = millis << 80 | int.from_bytes(os.urandom(10), "big")
-    value = (value & ~(0xF << 76)) | (0x7 << 76)            # version 7
-    value = (value & ~(0x3 << 62)) | (0x2 << 62)            # RFC 4122 variant
-    text = f"{value:032x}"  # uuid.UUID's canonical form, without building one (hot path)
-    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+    return _version_7(millis, int.from_bytes(os.urandom(10), "big"))
 
 
 _EPOCH, _MILLISECOND = datetime(1970, 1, 1, tzinfo=UTC), timedelta(milliseconds=1)
@@ -28,8 +24,15 @@ _EPOCH, _MILLISECOND = datetime(1970, 1, 1, tzinfo=UTC), timedelta(milliseconds=
 def first_id_at(moment: datetime) -> str:
     """The smallest version 7 id minted at ``moment`` (its millisecond): every id minted
     before it sorts below it, as text and as a UUID."""
-    value = ((moment - _EPOCH) // _MILLISECOND) << 80  # exact: no float on the way
-    value |= (0x7 << 76) | (0x2 << 62)
+    return _version_7((moment - _EPOCH) // _MILLISECOND, 0)  # exact: no float on the way
+
+
+def _version_7(millis: int, random_bits: int) -> str:
+    """The id of ``millis`` with ``random_bits`` (80 bits, some overwritten by the version
+    and the variant), in uuid.UUID's canonical form without building one (hot path)."""
+    value = millis << 80 | random_bits
+    value = (value & ~(0xF << 76)) | (0x7 << 76)            # version 7
+    value = (value & ~(0x3 << 62)) | (0x2 << 62)            # RFC 4122 variant
     text = f"{value:032x}"
     return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
