@@ -367,15 +367,16 @@ def hold_for_payout(cmd: commands.HoldForPayout, uow: CommissionsUnitOfWork, clo
                 _save_all(uow, commissions, adjustments)
                 (uow.holds.save if stored else uow.holds.add)(hold)
                 postings.post()
-        brand_of = uow.commissions.brands_of(hold.commission_ids) if hold.commission_ids else {}
+        holding = hold.status is not HoldStatus.RELEASED  # a released hold keeps its ids
+        # each held commission's brand: the payout's events name them (webhooks sends a
+        # payout to the brands whose commissions it pays, with no replica of its own)
+        brand_of = uow.commissions.brands_of(hold.commission_ids) if holding else {}
         uow.commit()
-    if hold.status is HoldStatus.RELEASED:
+    result = {**_hold_result(hold), "commission_brands": brand_of}
+    if not holding:
         net = sum((e.amount for e in [*commissions, *adjustments]), Money.zero(cmd.currency))
-        return {**_hold_result(hold), "status": "NOTHING_TO_HOLD", "amount": net.to_dict(),
-                "commission_brands": {}}
-    # each commission's brand: the payout's events name them (webhooks fans a payout out
-    # to the brands whose commissions it pays, with no replica of its own to ask)
-    return {**_hold_result(hold), "commission_brands": brand_of}
+        return {**result, "status": "NOTHING_TO_HOLD", "amount": net.to_dict()}
+    return result
 
 
 @HANDLERS.command(commands.ConfirmPayout)
