@@ -85,7 +85,7 @@ test: venv  ## the whole suite: unit + integration (with coverage), then e2e + r
 	@scripts/ensure_browser.sh
 	$(BIN)/python -m pytest tests/unit tests/integration --cov --cov-report=term \
 		--cov-report=xml $(PYTEST_ARGS)
-	$(BIN)/python -m pytest tests/e2e tests/reliability $(PYTEST_ARGS)
+	$(BIN)/python -m tools.test_shards tests/e2e tests/reliability -- $(PYTEST_ARGS)
 
 test-unit: venv  ## unit tests only (no broker, no database server)
 	$(BIN)/python -m pytest -m unit $(PYTEST_ARGS)

@@ -98,7 +98,11 @@ class Platform:
         self.vhost = f"rel-{uuid.uuid4().hex[:8]}"
         self.workdir = pathlib.Path(tempfile.mkdtemp(prefix="alpes-rel-"))
         self.instances = instances
-        self.ports = _free_ports(instances)
+        # the BFFs' ports, then each instance's /metrics ports (port_base + 10 per extra
+        # instance): never the 9400s of a developer's `make run` or of a platform run
+        # side by side (tools/test_shards.py)
+        ports = _free_ports(instances + 10 * instances)
+        self.ports, self.metrics_base = ports[:instances], ports[instances]
         self.port = self.ports[0]
         self.secret = f"rel-{uuid.uuid4().hex}{uuid.uuid4().hex}"
         self.db = db
@@ -110,6 +114,7 @@ class Platform:
             "AMQP_URI": f"amqp://guest:guest@127.0.0.1:5672/{self.vhost}",
             **databases,
             "WEB_SERVER_ADDRESS": f"127.0.0.1:{self.port}",
+            "METRICS_PORT_BASE": str(self.metrics_base),
             "PUBLIC_BASE_URL": f"http://127.0.0.1:{self.port}",
             "ALPES_JWT_SECRET": self.secret,
             **(extra_env or {}),

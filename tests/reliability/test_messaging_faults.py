@@ -159,8 +159,9 @@ def test_commit_answer_lost(start_stack, audit, make_db_uri, event_probe):
         start_stack("partners", extra_env={"PARTNERS_DB_URI": through(proxy, direct)})
         with ClusterRpcProxy(config, timeout=15) as rpc:
             for i in range(24):
-                if i % 4 == 3:
-                    eventlet.sleep(0.4)  # the relay has stamped: the next COMMIT is ours
+                if i % 4 == 3:  # once the relay has stamped, the next COMMIT is ours
+                    wait_for(lambda: not unpublished(direct), timeout=30,
+                             message="the relay stamping what it published")
                     proxy.lose_next_commit_answer()
                 try:
                     accepted.append(rpc.partners.register_partner({
@@ -180,6 +181,16 @@ def test_commit_answer_lost(start_stack, audit, make_db_uri, event_probe):
 
 def through(proxy: TcpProxy, uri: str) -> str:
     return uri.replace("127.0.0.1:5432", f"127.0.0.1:{proxy.port}")
+
+
+def unpublished(uri: str) -> int:
+    """Outbox rows the relay has not stamped yet (read around the proxy)."""
+    database = Database(uri)
+    with database.reader() as conn:
+        count = conn.execute(text(
+            "SELECT count(*) FROM outbox_messages WHERE published_at IS NULL")).scalar_one()
+    database.dispose()
+    return count
 
 
 def partner_rows(uri: str) -> list[str]:

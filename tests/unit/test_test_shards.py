@@ -1,0 +1,53 @@
+"""``tools.test_shards``: groups of tests side by side, each line named by its group, the
+exit status the first failing group's (so `make test` fails when any group fails)."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from tests.conftest import ROOT
+
+
+def write_group(parent, name: str, body: str):
+    group = parent / name
+    group.mkdir()
+    (group / f"test_{name}.py").write_text(body)
+    return group
+
+
+def shards(*args) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "tools.test_shards", *map(str, args)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+
+
+def test_every_group_runs_in_its_own_pytest_and_a_failing_one_fails_the_whole(tmp_path):
+    passing = write_group(tmp_path, "passing", "def test_one():\n    assert 1 + 1 == 2\n")
+    failing = write_group(tmp_path, "failing", "def test_two():\n    assert 'a' == 'b'\n")
+
+    result = shards(passing, failing, "--", "-p", "no:cacheprovider", "-q")
+
+    assert result.returncode == 1, result.stdout
+    lines = result.stdout.splitlines()
+    assert any(line.startswith("passing | ") and "1 passed" in line for line in lines)
+    assert any(line.startswith("failing | ") and "1 failed" in line for line in lines)
+    assert any(line.startswith("failing | ") and "AssertionError" in line for line in lines)
+    assert "== passing: exit 0 in" in result.stdout
+    assert "== failing: exit 1 in" in result.stdout
+
+
+def test_groups_that_all_pass_exit_0_and_the_pytest_arguments_reach_each(tmp_path):
+    one = write_group(tmp_path, "one", "def test_a():\n    pass\n\ndef test_b():\n    pass\n")
+    two = write_group(tmp_path, "two", "def test_c():\n    pass\n")
+
+    result = shards(one, two, "--", "-p", "no:cacheprovider", "-q", "-k", "a or c")
+
+    assert result.returncode == 0, result.stdout
+    assert "one | 1 passed, 1 deselected" in result.stdout
+    assert "two | 1 passed" in result.stdout
+    assert "== 2 groups side by side in" in result.stdout
+
+
+def test_no_group_is_a_usage_error():
+    result = shards("--", "-q")
+    assert result.returncode == 2
+    assert "groups" in result.stderr
