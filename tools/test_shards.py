@@ -70,12 +70,12 @@ class _Shard:
         for raw in iter(self.process.stdout.readline, b""):
             sys.stdout.write(f"{self.name} | {raw.decode(errors='replace').rstrip()}\n")
             sys.stdout.flush()
+        self.process.wait()
+        self.elapsed = time.monotonic() - self._started  # its own time, not the others'
 
     def wait(self) -> int:
-        code = self.process.wait()
         self._echo.join()
-        self.elapsed = time.monotonic() - self._started
-        return code
+        return self.process.returncode
 
 
 def _stop(shards: list[_Shard]) -> None:

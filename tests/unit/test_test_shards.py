@@ -37,7 +37,7 @@ def test_every_group_runs_in_its_own_pytest_and_a_failing_one_fails_the_whole(tm
 
 def test_groups_that_all_pass_exit_0_and_the_pytest_arguments_reach_each(tmp_path):
     one = write_group(tmp_path, "one", "def test_a():\n    pass\n\ndef test_b():\n    pass\n")
-    two = write_group(tmp_path, "two", "def test_c():\n    pass\n")
+    two = write_group(tmp_path, "two", "import time\n\ndef test_c():\n    time.sleep(3)\n")
 
     result = shards(one, two, "--", "-p", "no:cacheprovider", "-q", "-k", "a or c")
 
@@ -45,6 +45,10 @@ def test_groups_that_all_pass_exit_0_and_the_pytest_arguments_reach_each(tmp_pat
     assert "one | 1 passed, 1 deselected" in result.stdout
     assert "two | 1 passed" in result.stdout
     assert "== 2 groups side by side in" in result.stdout
+    # each group's own time: the quick one is not charged with the slow one's sleep
+    one_took = int(result.stdout.split("== one: exit 0 in ")[1].split(" s")[0])
+    two_took = int(result.stdout.split("== two: exit 0 in ")[1].split(" s")[0])
+    assert one_took < two_took, result.stdout
 
 
 def test_no_group_is_a_usage_error():
