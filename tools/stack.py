@@ -15,6 +15,8 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterable
 
 from common.nameko.config import db_uri, load_config
@@ -113,6 +115,30 @@ class ServiceProcess:
             self.process.wait(5)
 
 
+_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never a proxy
+
+
+def _http_answers(process: ServiceProcess, config: dict) -> bool:
+    """A BFF is ready once its HTTP port answers, not just its ``health`` RPC: its web
+    server binds after its RPC consumer starts, so a port that another process holds
+    fails it a moment after it has answered ``health``. Any HTTP answer will do (a
+    bare listener that never answers is not the BFF). Other services: no HTTP."""
+    if process.module != "services.bff.service":
+        return True
+    address = ({**process.env, **process.overrides}.get("WEB_SERVER_ADDRESS")
+               or config["WEB_SERVER_ADDRESS"])
+    host, _, port = address.rpartition(":")
+    host = "127.0.0.1" if host in ("", "0.0.0.0", "::") else host
+    try:
+        _DIRECT.open(f"http://{host}:{port}/health", timeout=1).close()
+    except urllib.error.HTTPError:
+        return True  # it answered (/health says 503 while a service it needs is down)
+    except OSError:
+        time.sleep(0.3)
+        return False
+    return True
+
+
 class Stack:
     """``instances`` > 1 runs that many processes of every service (``tracking``,
     ``tracking-2``...): competing consumers on the same queues, one database. Each extra
@@ -195,7 +221,8 @@ class Stack:
                 try:
                     with ClusterRpcProxy(config, timeout=2) as rpc:
                         getattr(rpc, process.rpc_name).health()
-                    if self._all_instances_consume(config, process.rpc_name):
+                    if (self._all_instances_consume(config, process.rpc_name)
+                            and _http_answers(process, config)):
                         pending.remove(name)
                 except Exception:
                     time.sleep(0.3)

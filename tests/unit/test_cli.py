@@ -412,3 +412,39 @@ def test_run_answers_1_when_a_service_dies_after_start(monkeypatch, capsys):
     assert stack.run(["partners"]) == 1
     assert ready and "service(s) exited: partners (exit 0)" in capsys.readouterr().err
 
+
+
+def test_a_bff_is_ready_only_once_its_own_http_port_answers():
+    """Its RPC answers `health` before its web server binds: a port another process
+    holds (listening, never answering) is not the BFF's, an HTTP answer of any status
+    is, and a service without HTTP needs none."""
+    import http.server
+    import socket
+    import threading
+
+    config = {"WEB_SERVER_ADDRESS": "0.0.0.0:1"}
+
+    def bff_on(port: int) -> stack.ServiceProcess:
+        return stack.ServiceProcess("bff", "config.yaml",
+                                    {"WEB_SERVER_ADDRESS": f"0.0.0.0:{port}"}, None)
+
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", 0))
+        squatter.listen()
+        assert not stack._http_answers(bff_on(squatter.getsockname()[1]), config)
+
+    class Unavailable(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_error(503)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Unavailable)
+    threading.Thread(target=server.handle_request, daemon=True).start()
+    try:
+        assert stack._http_answers(bff_on(server.server_address[1]), config)
+    finally:
+        server.server_close()
+    assert stack._http_answers(stack.ServiceProcess("partners", "config.yaml", {}, None),
+                               config)
