@@ -61,7 +61,8 @@ class PurgeFloodCounters(Command):
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class PurgeOldClicks(Command):
-    """Delete the clicks older than their retention (periodic), billed ones only."""
+    """Delete the clicks older than their retention (periodic); a billable one only once
+    it is in a CPC batch."""
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

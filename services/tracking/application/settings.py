@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from services.tracking.domain.fraud import FraudRules
+from services.tracking.domain.terms import MAX_ATTRIBUTION_WINDOW
 
 DEFAULTS: dict[str, Any] = {
     "flooding_max_clicks_per_minute": 10,   # per IP per referral code; 0 turns the rule off
@@ -67,20 +68,16 @@ class TrackingSettings:
         )
 
 
-# campaigns' rule: a terms version's attribution window is 1-90 days
-LONGEST_ATTRIBUTION_WINDOW_DAYS = 90
-
-
 def _click_retention(days: Any) -> timedelta | None:
-    days = float(days)
-    if days == 0:
+    retention = timedelta(days=float(days))
+    if not retention:
         return None
-    if days < LONGEST_ATTRIBUTION_WINDOW_DAYS:
+    if retention < MAX_ATTRIBUTION_WINDOW:
         raise ValueError(
-            f"TRACKING.click_retention_days is {days:g}: it must be 0 (keep every click) or "
-            f"at least {LONGEST_ATTRIBUTION_WINDOW_DAYS}, the longest attribution window, so "
-            "that no conversion could still be attributed to a purged click.")
-    return timedelta(days=days)
+            f"TRACKING.click_retention_days is {float(days):g}: it must be 0 (keep every "
+            f"click) or at least {MAX_ATTRIBUTION_WINDOW.days}, the longest attribution "
+            "window, so that no conversion could still be attributed to a purged click.")
+    return retention
 
 
 def _flag(value: Any) -> bool:
