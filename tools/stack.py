@@ -115,6 +115,13 @@ class ServiceProcess:
             self.process.wait(5)
 
 
+def _http_base(address: str, every_interface: str) -> str:
+    """Where to reach, from this host, the BFF bound at ``address`` (WEB_SERVER_ADDRESS):
+    bound on every interface (0.0.0.0), it is reached at ``every_interface``."""
+    host, _, port = address.rpartition(":")
+    return f"http://{every_interface if host in ('', '0.0.0.0', '::') else host}:{port}"
+
+
 _DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never a proxy
 
 
@@ -127,10 +134,8 @@ def _http_answers(process: ServiceProcess, config: dict) -> bool:
         return True
     address = ({**process.env, **process.overrides}.get("WEB_SERVER_ADDRESS")
                or config["WEB_SERVER_ADDRESS"])
-    host, _, port = address.rpartition(":")
-    host = "127.0.0.1" if host in ("", "0.0.0.0", "::") else host
     try:
-        _DIRECT.open(f"http://{host}:{port}/health", timeout=1).close()
+        _DIRECT.open(f"{_http_base(address, '127.0.0.1')}/health", timeout=1).close()
     except urllib.error.HTTPError:
         return True  # it answered (/health says 503 while a service it needs is down)
     except OSError:
@@ -270,8 +275,7 @@ class Stack:
         if "bff" in self.processes:
             # WEB_SERVER_ADDRESS is what the BFF binds (0.0.0.0: every interface), not a
             # place to browse to; and /api/v1 alone is no route.
-            host, _, port = config["WEB_SERVER_ADDRESS"].rpartition(":")
-            base = f"http://{host if host not in ('', '0.0.0.0', '::') else 'localhost'}:{port}"
+            base = _http_base(config["WEB_SERVER_ADDRESS"], "localhost")
             lines.append(f"  web app  : {base}/  (partner portal, brand console, operators)")
             lines.append(f"  API docs : {base}/api/v1/docs")
             lines.append(f"  OpenAPI  : {base}/api/v1/openapi.json")

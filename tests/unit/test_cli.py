@@ -413,7 +413,6 @@ def test_run_answers_1_when_a_service_dies_after_start(monkeypatch, capsys):
     assert ready and "service(s) exited: partners (exit 0)" in capsys.readouterr().err
 
 
-
 def test_a_bff_is_ready_only_once_its_own_http_port_answers():
     """Its RPC answers `health` before its web server binds: a port another process
     holds (listening, never answering) is not the BFF's, an HTTP answer of any status
