@@ -25,7 +25,6 @@ async function load(page, promise, render) {
   await loadInto(body, page, promise, render);
 }
 
-
 const base = (ctx) => `/app/brands/${ctx.brandId}`;
 const api = (ctx) => `/api/v1/brands/${ctx.brandId}`;
 
