@@ -143,32 +143,24 @@ export function section(title, ...content) {
 }
 
 /** Draw `render(data)` in place of `slot`'s content; a 404 replaces the whole page. */
-export async function loadInto(slot, page, promise, render) {
-  replace(slot, loading());
-  slot.setAttribute("aria-busy", "true");
-  try {
-    const data = await promise;
-    replace(slot, render(data));
-  } catch (error) {
-    if (error instanceof ApiError && error.notFound) {
-      replace(page, notFound());
-    } else {
-      replace(slot, failure(error));
-    }
-  } finally {
-    slot.removeAttribute("aria-busy");
-  }
+export function loadInto(slot, page, promise, render) {
+  return fill(slot, () => promise, render, page);
 }
 
-/** Fill `target` with `render(data)` once `load()` answers; loading and errors meanwhile. */
-export async function fill(target, load, render) {
+/** Fill `target` with `render(data)` once `load()` answers; loading and errors meanwhile
+ * (a 404 replaces `page` with the not-found page, when one is given). */
+export async function fill(target, load, render, page = null) {
   replace(target, loading());
   target.setAttribute("aria-busy", "true");
   try {
     const data = await load();
     replace(target, render(data));
   } catch (error) {
-    replace(target, failure(error));
+    if (page && error instanceof ApiError && error.notFound) {
+      replace(page, notFound());
+    } else {
+      replace(target, failure(error));
+    }
   } finally {
     target.removeAttribute("aria-busy");
   }
