@@ -185,20 +185,20 @@ def through(proxy: TcpProxy, uri: str) -> str:
 
 def unpublished(uri: str) -> int:
     """Outbox rows the relay has not stamped yet (read around the proxy)."""
-    database = Database(uri)
-    with database.reader() as conn:
-        count = conn.execute(text(
-            "SELECT count(*) FROM outbox_messages WHERE published_at IS NULL")).scalar_one()
-    database.dispose()
+    [count] = first_column(uri, "SELECT count(*) FROM outbox_messages WHERE published_at IS NULL")
     return count
 
 
 def partner_rows(uri: str) -> list[str]:
+    return first_column(uri, "SELECT id FROM partners")
+
+
+def first_column(uri: str, sql: str) -> list:
     database = Database(uri)
     with database.reader() as conn:
-        rows = [row[0] for row in conn.execute(text("SELECT id FROM partners"))]
+        values = [row[0] for row in conn.execute(text(sql))]
     database.dispose()
-    return rows
+    return values
 
 
 def test_sqlite_locked_by_another_writer(start_stack, e2e_env, tmp_path, event_probe):
