@@ -59,6 +59,7 @@ class RegisterPartnerSchema(StrictSchema):
     type = fields.String(required=True, validate=validate.OneOf(PARTNER_TYPES))
     country = CountryCode(required=True)
     payout_method = PayoutMethodField(load_default=None, allow_none=True)
+    partner_id = Id(load_default=None)
 
     @marshmallow.validates("name")
     def _name_not_blank(self, value, **kwargs):

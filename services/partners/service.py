@@ -28,8 +28,8 @@ class PartnersService(health.HealthMixin):
     @api
     def register_partner(self, payload):
         data = load(schemas.RegisterPartnerSchema, payload)
-        partner_id = self.bus.handle(commands.RegisterPartner(**data))
-        return {"partner_id": partner_id, "status": "PENDING"}
+        partner = self.bus.handle(commands.RegisterPartner(**data))
+        return {"partner_id": partner.id, "status": partner.status.value}
 
     @api
     def verify_partner(self, partner_id):

@@ -13,6 +13,7 @@ class RegisterPartner(Command):
     type: str
     country: str
     payout_method: dict[str, Any] | None = None
+    partner_id: str | None = None  # chosen by the caller: registering it again is a replay
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

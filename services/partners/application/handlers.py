@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from common.seedwork.application.bus import HandlerRegistry
-from common.seedwork.errors import NotFound
+from common.seedwork.errors import Conflict, NotFound
 from services.partners.application import commands, queries, views
 from services.partners.application.ports import PartnersUnitOfWork
 from services.partners.domain.partner import Partner, PartnerType
@@ -15,14 +15,35 @@ Clock = Callable[[], object]
 
 
 @HANDLERS.command(commands.RegisterPartner)
-def register_partner(cmd: commands.RegisterPartner, uow: PartnersUnitOfWork, clock) -> str:
-    with uow:
-        partner = Partner.register(
-            name=cmd.name, email=cmd.email, type=PartnerType(cmd.type), country=cmd.country,
-            payout_method=PayoutMethod.from_dict(cmd.payout_method), now=clock())
-        uow.partners.add(partner)  # Conflict if the email is taken (any case)
-        uow.commit()
-    return partner.id
+def register_partner(cmd: commands.RegisterPartner, uow: PartnersUnitOfWork, clock) -> Partner:
+    """A new PENDING partner. With the caller's ``partner_id`` (sign-up binds the account
+    to it first), the same id and email again is a replay: the partner registered then,
+    unchanged, no event. The id with another email is a conflict."""
+    try:
+        with uow:
+            if cmd.partner_id and (known := uow.partners.get(cmd.partner_id)) is not None:
+                return _replayed(known, cmd.email)
+            partner = Partner.register(
+                name=cmd.name, email=cmd.email, type=PartnerType(cmd.type),
+                country=cmd.country, payout_method=PayoutMethod.from_dict(cmd.payout_method),
+                now=clock(), id=cmd.partner_id)
+            uow.partners.add(partner)  # Conflict if the email (any case) or the id is taken
+            uow.commit()
+    except Conflict:
+        if not cmd.partner_id:
+            raise
+        with uow.peek():  # a replay that raced the first registration: it committed first
+            known = uow.partners.get(cmd.partner_id)
+        if known is None:
+            raise
+        return _replayed(known, cmd.email)
+    return partner
+
+
+def _replayed(partner: Partner, email: str) -> Partner:
+    if partner.email.lower() != email.strip().lower():
+        raise Conflict("This partner id is taken.", {"partner_id": ["Already registered."]})
+    return partner
 
 
 def _change(uow: PartnersUnitOfWork, partner_id: str, change: Callable[[Partner], None]) -> None:

@@ -128,9 +128,12 @@ class Partner(AggregateRoot):
 
     @classmethod
     def register(cls, *, name: str, email: str, type: PartnerType, country: str,
-                 payout_method: PayoutMethod | None, now: datetime) -> "Partner":
+                 payout_method: PayoutMethod | None, now: datetime,
+                 id: str | None = None) -> "Partner":
+        """A new PENDING partner; ``id`` when the caller chose it (a sign-up whose account
+        is already bound to it), else a new one."""
         partner = cls(
-            id=new_id(), name=name.strip(), email=email.strip(), type=type, country=country,
+            id=id or new_id(), name=name.strip(), email=email.strip(), type=type, country=country,
             status=PartnerStatus.PENDING, kyc_status=KycStatus.NOT_VERIFIED,
             payout_method=payout_method, registered_at=now, updated_at=now,
         )

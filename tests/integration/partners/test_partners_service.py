@@ -72,6 +72,21 @@ def test_email_is_unique_whatever_the_case(rpc, db):
     assert count(db, partners) == 1 and count(db, outbox_messages) == 1
 
 
+def test_racing_registrations_under_one_chosen_id_make_one_partner(rpc, config, db):
+    """Sign-up retried while its first try is still running: every answer is the one
+    partner, registered once (on PostgreSQL both may insert; the loser replays)."""
+    chosen = "6f1c2a54-0d7e-4a8e-9a57-2c1f1b0e7a01"
+    with ClusterRpcProxy(config, timeout=10) as proxy:
+        calls = [proxy.partners.register_partner.call_async({**ANA, "partner_id": chosen})
+                 for _ in range(8)]
+        answers = [call.result() for call in calls]
+    assert answers == [{"partner_id": chosen, "status": "PENDING"}] * 8
+    assert count(db, partners) == 1 and count(db, outbox_messages) == 1
+    with pytest.raises(Conflict) as error:
+        rpc.register_partner({**ANA, "email": "bo@example.com", "partner_id": chosen})
+    assert error.value.fields == {"partner_id": ["Already registered."]}
+
+
 def test_business_rules_and_missing_partners_are_typed(rpc):
     partner_id = rpc.register_partner(ANA)["partner_id"]
     with pytest.raises(BusinessRuleViolation):

@@ -119,7 +119,7 @@ def test_rows_left_unpublished_are_swept(config, container_factory, audit_db, pa
     """A commit whose publish never happened (crash) is sent by the periodic sweep."""
     container_factory(AuditService, config).start()
     bus, database = partners_bus(db_uri(config, "partners"))
-    partner_id = bus.handle(commands.RegisterPartner(**PARTNER))  # committed, never published
+    partner_id = bus.handle(commands.RegisterPartner(**PARTNER)).id  # committed, never published
     database.dispose()
     assert outbox_rows(partners_db)[0].published_at is None
     container_factory(PartnersService, config).start()  # its relay sweeps on start

@@ -23,7 +23,7 @@ def bus(uow):
 
 def register(bus, email="ana@example.com", **extra):
     return bus.handle(commands.RegisterPartner(
-        name="Ana", email=email, type="influencer", country="ES", **extra))
+        name="Ana", email=email, type="influencer", country="ES", **extra)).id
 
 
 def test_register_stores_the_partner_and_publishes_partner_registered(bus, uow):
@@ -40,6 +40,29 @@ def test_email_is_unique_case_insensitively(bus, uow):
     with pytest.raises(Conflict) as error:
         register(bus, email="  ANA@Example.com ")
     assert "email" in error.value.fields
+    assert len(uow.published("partner_registered")) == 1
+
+
+def test_registering_under_a_chosen_id_again_is_a_replay(bus, uow):
+    chosen = "6f1c2a54-0d7e-4a8e-9a57-2c1f1b0e7a01"
+    assert register(bus, partner_id=chosen) == chosen
+    bus.handle(commands.VerifyPartner(partner_id=chosen))
+    again = bus.handle(commands.RegisterPartner(
+        name="Ana (again)", email=" ANA@example.com", type="media", country="FR",
+        partner_id=chosen))
+    assert (again.id, again.name, again.kyc_status.value) == (chosen, "Ana", "VERIFIED")
+    assert [m.type for m in uow.outbox] == ["partner_registered", "partner_verified"]
+
+
+def test_a_chosen_id_with_another_email_or_a_taken_email_is_a_conflict(bus, uow):
+    chosen = "6f1c2a54-0d7e-4a8e-9a57-2c1f1b0e7a01"
+    register(bus, partner_id=chosen)
+    with pytest.raises(Conflict) as other_email:
+        register(bus, email="bo@example.com", partner_id=chosen)
+    assert other_email.value.fields == {"partner_id": ["Already registered."]}
+    with pytest.raises(Conflict) as taken:
+        register(bus, partner_id="7a2d3b65-1e8f-4b9f-8b68-3d2a2c1f8b02")
+    assert "email" in taken.value.fields
     assert len(uow.published("partner_registered")) == 1
 
 
