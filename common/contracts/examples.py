@@ -167,6 +167,9 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     "identity.account_created": {
         "account_id": ACCOUNT_ID, "email": "bea@example.com", "role": "partner",
         "partner_id": PARTNER_ID, "brand_id": None, "brand_role": None, "created_at": AT},
+    "identity.account_withdrawn": {
+        "account_id": ACCOUNT_ID, "email": "bea@example.com", "partner_id": PARTNER_ID,
+        "withdrawn_at": AT},
     "identity.api_key_created": {
         "api_key_id": API_KEY_ID, "brand_id": BRAND_ID, "name": "shop backend",
         "prefix": "ak_live_2e3d4c5b6a7f", "scopes": ["conversions:write"],

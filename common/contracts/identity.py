@@ -79,6 +79,13 @@ class AccountCreatedPayload(TolerantSchema):
     created_at = UTCDateTimeField(required=True)
 
 
+class AccountWithdrawnPayload(TolerantSchema):
+    account_id = Id(required=True)
+    email = fields.Email(required=True)
+    partner_id = Id(required=True)
+    withdrawn_at = UTCDateTimeField(required=True)
+
+
 class ApiKeyCreatedPayload(TolerantSchema):
     api_key_id = Id(required=True)
     brand_id = Id(required=True)
@@ -108,6 +115,11 @@ ACCOUNT_CREATED = EventContract(
     "An account was created: a partner's (at sign-up, bound to its partner_id), a brand "
     "user's (an invitation accepted, bound to its brand_id with its brand_role) or an "
     "admin's. No password or hash travels.")
+ACCOUNT_WITHDRAWN = EventContract(
+    SOURCE, "account_withdrawn", 1, AccountWithdrawnPayload,
+    "A partner account made at sign-up was deleted because partners refused its partner "
+    "(the email is another partner's, or the details are invalid): the sign-up was "
+    "undone and the email is free again. Follows that account's account_created.")
 API_KEY_CREATED = EventContract(
     SOURCE, "api_key_created", 1, ApiKeyCreatedPayload,
     "A brand's API key was issued (its id, name, display prefix and scopes; never the "
@@ -123,4 +135,4 @@ SESSION_REVOKED = EventContract(
     "account removed from its brand), named by their opaque ids. Every BFF instance drops "
     "the account's cached sessions on this event (broadcast, best effort).")
 
-CONTRACTS = (ACCOUNT_CREATED, API_KEY_CREATED, API_KEY_REVOKED, SESSION_REVOKED)
+CONTRACTS = (ACCOUNT_CREATED, ACCOUNT_WITHDRAWN, API_KEY_CREATED, API_KEY_REVOKED, SESSION_REVOKED)

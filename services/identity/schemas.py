@@ -29,6 +29,11 @@ class PartnerAccountSchema(NewAccountSchema):
     partner_id = Id(required=True)
 
 
+class WithdrawPartnerAccountSchema(StrictSchema):
+    account_id = Id(required=True)
+    partner_id = Id(required=True)
+
+
 class LogInSchema(StrictSchema):
     email = fields.String(required=True, validate=validate.Length(min=1, max=320))
     password = password_field()

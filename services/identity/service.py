@@ -50,6 +50,13 @@ class IdentityService(health.HealthMixin):
         return self.bus.handle(commands.CreatePartnerAccount(**data))
 
     @api
+    def withdraw_partner_account(self, payload):
+        """Undo sign-up's account when its partner could not be registered:
+        ``{"account_id", "partner_id"}`` -> ``{"withdrawn": bool}``."""
+        data = load(schemas.WithdrawPartnerAccountSchema, payload)
+        return {"withdrawn": self.bus.handle(commands.WithdrawPartnerAccount(**data))}
+
+    @api
     def get_account(self, account_id):
         data = load(schemas.AccountIdSchema, {"account_id": account_id})
         return self.bus.query(queries.GetAccount(**data))

@@ -9,7 +9,8 @@
 5. a transient handler failure (campaigns stopped: reserve_budget times out) retried to
    success; a permanent one dead-lettered, listed and replayed once after the fix;
 6. a stopped service: a typed ServiceUnavailable for a service calling it, a 503 JSON
-   error from the BFF, after about the RPC timeout;
+   error from the BFF, after about the RPC timeout; a sign-up cut short by it, finished
+   by signing up again;
 7. the payout saga: a crash after each step's call (hold, pay, confirm, compensate), a
    PSP decline compensated, a compensation that fails (COMPENSATION_FAILED, visible,
    retried) -- and every payout pays once.
@@ -358,6 +359,34 @@ def test_a_stopped_service_is_a_typed_timeout_and_a_503(platform):
     assert_clean(check("RPC target down: 503 naming the stopped service", BACKENDS,
                        unavailable))
     assert_clean(check("RPC target down: answered again after restart", BACKENDS, recovered))
+
+
+def test_a_sign_up_cut_short_by_a_stopped_partners_is_finished_by_signing_up_again(platform):
+    """A partner signs up with a password while partners is stopped: 503, after the
+    account was made. Once partners runs again (the request it missed may be applied
+    then, or not), a stranger's password finishes nothing, and the same sign-up again
+    answers 201 with the partner the account was made for, registered once."""
+    email = f"cut-{uuid.uuid4().hex[:8]}@example.com"
+    body = {"name": "Cut Short", "email": email, "type": "media", "country": "ES",
+            "password": "correct horse battery staple"}
+    platform.stop_services("partners")
+    cut = platform.request("POST", "/api/v1/partners/signup", json=body)
+    assert cut.status_code == 503, cut.text
+    platform.start_services("partners")
+    stranger = platform.request("POST", "/api/v1/partners/signup",
+                                json={**body, "password": "a stranger's long passphrase"})
+    assert stranger.status_code == 409, stranger.text
+    finished = platform.request("POST", "/api/v1/partners/signup", json=body)
+    assert finished.status_code == 201, finished.text
+    signed = finished.json()
+    partner_id = signed["partner"]["partner_id"]
+    assert signed["account"]["partner_id"] == partner_id
+    registered = platform.sql("partners", "SELECT id FROM partners WHERE email = ?", email)
+    assert_clean(check("sign-up cut short: one partner, the account's", [partner_id],
+                       [row[0] for row in registered]))
+    login = platform.request("POST", "/api/v1/auth/login",
+                             json={"email": email, "password": body["password"]})
+    assert login.status_code == 200, login.text
 
 
 # 7. saga faults ---------------------------------------------------------------------------

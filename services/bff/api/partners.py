@@ -1,6 +1,8 @@
 """Partners: public signup, own profile, admin lifecycle (partners service)."""
 from __future__ import annotations
 
+from common.seedwork.domain.entity import new_id
+from common.seedwork.errors import Conflict, ValidationError
 from services.bff import ownership, partner_ips
 from services.bff.auth import ADMIN, PARTNER
 from services.bff.jsonio import to_wire
@@ -15,22 +17,49 @@ TAG = "partners"
        response=schemas.SignupOut, status=201, tag=TAG,
        summary="Sign up as a partner (public; PENDING until verified and activated)")
 def sign_up(call):
-    """With a password, identity first checks it would make the account (policy, email
-    free: refused input changes nothing), then the partner is registered and its account
-    made, bound to the partner id. (A password never travels in an event.)"""
+    """With a password, the account comes first (policy and email checked: refused input
+    changes nothing), bound to a partner id chosen here, then the partner is registered
+    under that id. So a sign-up cut short after the account (partners away) is finished
+    by signing up again with the same email and password: identity answers the account
+    made then, partners registers its partner (or finds it registered). A partner refused
+    withdraws the account made for it (``_undone``). (A password never travels in an
+    event.)"""
     body = dict(call.body)
     password = body.pop("password", None)
-    if password is not None:
-        call.rpc.identity.check_new_account({"email": body["email"], "password": password})
-    created = call.rpc.partners.register_partner(to_wire(body))
     account = None
-    if password is not None:
+    if password is None:
+        created = call.rpc.partners.register_partner(to_wire(body))
+    else:
+        chosen = new_id()
         account = call.rpc.identity.create_partner_account({
-            "partner_id": created["partner_id"], "email": body["email"], "password": password})
+            "partner_id": chosen, "email": body["email"], "password": password})
+        created = _register_for(call, account, body, fresh=account["partner_id"] == chosen)
     partner = call.rpc.partners.get_partner(created["partner_id"])
     partner_ips.report(call, partner["partner_id"])
     return {"partner": partner, "token": _token_for(call, partner["partner_id"]),
             "account": account}
+
+
+def _register_for(call, account: dict, body: dict, *, fresh: bool) -> dict:
+    """The partner the account was made for (a replay if it is registered already)."""
+    try:
+        return call.rpc.partners.register_partner(
+            to_wire({**body, "partner_id": account["partner_id"]}))
+    except (Conflict, ValidationError) as refusal:
+        if _undone(refusal, fresh):
+            call.rpc.identity.withdraw_partner_account({
+                "account_id": account["account_id"], "partner_id": account["partner_id"]})
+        raise
+
+
+def _undone(refusal: Conflict | ValidationError, fresh: bool) -> bool:
+    """Does this refusal leave the account without a partner to stand for? An email that
+    is another partner's: the account's partner was never registered, whenever the
+    account was made. Bad input: only for an account made by this request (a sign-up
+    being finished may have its partner already). A timeout proves nothing: kept."""
+    if isinstance(refusal, Conflict):
+        return "email" in (refusal.fields or {})
+    return fresh
 
 
 def _token_for(call, partner_id: str) -> dict | None:

@@ -19,6 +19,12 @@ class CreatePartnerAccount(Command):
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class WithdrawPartnerAccount(Command):
+    account_id: str
+    partner_id: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class LogIn(Command):
     email: str
     password: str = dataclasses.field(repr=False)

@@ -19,6 +19,7 @@ from services.identity.domain.accounts import (
     Account,
     BrandRole,
     RevocationReason,
+    Role,
     normalize_email,
 )
 from services.identity.domain.api_keys import ApiKey
@@ -51,7 +52,7 @@ def account_dto(account: Account) -> dict:
 @HANDLERS.query(queries.CheckNewAccount)
 def check_new_account(query: queries.CheckNewAccount, uow: IdentityUnitOfWork,
                       settings: IdentitySettings) -> dict:
-    """What sign-up asks before the partner is registered: would this account be made?"""
+    """Would this account be made (password policy, email free)? Changes nothing."""
     email = normalize_email(query.email)
     _check_password(settings, query.password, email)
     _email_free(uow, email)
@@ -75,21 +76,66 @@ def create_admin(cmd: commands.CreateAdmin, uow: IdentityUnitOfWork, hasher: Pas
 @HANDLERS.command(commands.CreatePartnerAccount)
 def create_partner_account(cmd: commands.CreatePartnerAccount, uow: IdentityUnitOfWork,
                            hasher: PasswordHasher, settings: IdentitySettings, clock) -> dict:
+    """Sign-up's first step: the account, bound to the partner id sign-up chose before
+    registering the partner. The email's own partner account again, with its password,
+    is a sign-up being finished after a failure: that account is answered (bound to the
+    partner id it was made for), so only whoever set the password can finish it. Any
+    other taken email is a conflict; wrong passwords count towards the log-in lock-out
+    (``log_in``'s throttles), as a log-in's would."""
     email = normalize_email(cmd.email)
     _check_password(settings, cmd.password, email)
-    _email_free(uow, email)
+    with uow.peek():
+        existing = uow.accounts.get_by_email(email)
+    if existing is not None:
+        return _finishing_sign_up(uow, hasher, settings, clock, existing, cmd)
     password_hash = hasher.hash(cmd.password)
     with uow:
         account = Account.partner(email=email, partner_id=cmd.partner_id,
                                   password_hash=password_hash, now=clock())
-        uow.accounts.add(account)
+        uow.accounts.add(account)  # Conflict if the email was taken meanwhile
         uow.commit()
     return account_dto(account)
 
 
+def _finishing_sign_up(uow: IdentityUnitOfWork, hasher: PasswordHasher,
+                       settings: IdentitySettings, clock, account: Account,
+                       cmd: commands.CreatePartnerAccount) -> dict:
+    email_key = _email_key(account.email)
+    with uow.peek():
+        lock = uow.throttles.get(email_key)
+    if lock and (wait := lock.retry_after(clock())):
+        raise LoginThrottled(fields={"retry_after": [str(wait)]})
+    matches = hasher.verify(account.password_hash, cmd.password)  # the same work for all
+    if matches and account.active and account.role is Role.PARTNER:
+        return account_dto(account)
+    if not matches:
+        _failed(uow, settings, clock(), {email_key: settings.account_throttle})
+    raise Conflict("This email already has an account.", {"email": [EMAIL_TAKEN]})
+
+
+@HANDLERS.command(commands.WithdrawPartnerAccount)
+def withdraw_partner_account(cmd: commands.WithdrawPartnerAccount, uow: IdentityUnitOfWork,
+                             clock) -> bool:
+    """Sign-up undone: partners refused the partner this account was made for (its email
+    is another partner's, or its details are invalid). Deletes the account only if it is a partner
+    account made for that partner id; True if it did (False: nothing to undo)."""
+    with uow:
+        account = uow.accounts.get(cmd.account_id, for_update=True)
+        if account is None or not account.made_for_partner(cmd.partner_id):
+            return False
+        account.withdraw(clock())
+        uow.accounts.delete(account)
+        uow.commit()
+    return True
+
+
 # --- log-in and sessions --------------------------------------------------------------------
+def _email_key(email: str) -> str:
+    return f"email:{credentials.secret_digest(email)}"
+
+
 def _throttle_keys(email: str, ip: str) -> list[str]:
-    return [f"email:{credentials.secret_digest(email)}", f"ip:{ip}"]
+    return [_email_key(email), f"ip:{ip}"]
 
 
 @HANDLERS.command(commands.LogIn)

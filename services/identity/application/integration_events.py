@@ -18,6 +18,9 @@ TRANSLATOR.register(accounts.AccountCreated, contracts.ACCOUNT_CREATED, lambda e
     "account_id": e.account_id, "email": e.email, "role": e.role.value,
     "partner_id": e.partner_id, "brand_id": e.brand_id, "brand_role": _value(e.brand_role),
     "created_at": isoformat(e.occurred_at)})
+TRANSLATOR.register(accounts.AccountWithdrawn, contracts.ACCOUNT_WITHDRAWN, lambda e: {
+    "account_id": e.account_id, "email": e.email, "partner_id": e.partner_id,
+    "withdrawn_at": isoformat(e.occurred_at)})
 TRANSLATOR.register(accounts.SessionsRevoked, contracts.SESSION_REVOKED, lambda e: {
     "account_id": e.account_id, "session_ids": list(e.session_ids), "reason": e.reason.value,
     "revoked_at": isoformat(e.occurred_at)})

@@ -57,6 +57,15 @@ class AccountCreated(DomainEvent):
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class AccountWithdrawn(DomainEvent):
+    """A partner account made at sign-up whose partner partners refused (its email is
+    another partner's, or its details are invalid): deleted, its email free again."""
+    account_id: str
+    email: str
+    partner_id: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class SessionsRevoked(DomainEvent):
     account_id: str
     session_ids: tuple[str, ...]
@@ -114,6 +123,16 @@ class Account(AggregateRoot):
     @property
     def active(self) -> bool:
         return self.status is AccountStatus.ACTIVE
+
+    def made_for_partner(self, partner_id: str) -> bool:
+        return self.role is Role.PARTNER and self.partner_id == partner_id
+
+    def withdraw(self, now: datetime) -> None:
+        """Sign-up undone: the partner this account was made for was never registered.
+        The repository deletes the row (an email is unique across every account, removed
+        ones too, so only a deleted account frees it)."""
+        self.record(AccountWithdrawn(account_id=self.id, email=self.email,
+                                     partner_id=self.partner_id, occurred_at=now))
 
     def belongs_to_brand(self, brand_id: str) -> bool:
         return self.role is Role.BRAND and self.brand_id == brand_id

@@ -39,6 +39,12 @@ class SqlAccountRepository(SqlAlchemyRepository[Account]):
     def get_by_email(self, email: str) -> Account | None:
         return self._one(self._BY_EMAIL, {"email": email.strip().lower()})
 
+    def delete(self, account: Account) -> None:
+        """The account's row and its sessions (its events still leave with the commit)."""
+        self.connection.execute(delete(sessions).where(sessions.c.account_id == account.id))
+        self.connection.execute(delete(accounts).where(accounts.c.id == account.id))
+        self._track(account)
+
     def _to_row(self, account: Account) -> dict:
         return {"id": account.id, "email": account.email, "role": account.role.value,
                 "partner_id": account.partner_id, "brand_id": account.brand_id,

@@ -15,9 +15,11 @@ from kombu import Connection
 
 from common.nameko.events import declare_handler_topology, handler_queue_name
 from common.nameko.rpc import api
-from common.seedwork.errors import NotFound
+from common.seedwork.errors import Conflict, NotFound
 
 CALLS: list[tuple[str, tuple]] = []
+SIGNED_UP: dict[str, dict] = {}  # partners registered under the id sign-up chose
+REGISTER_FAILURES: list[Exception] = []  # what the next register_partner calls raise
 B_MARKER = "belongs-to-B"
 
 BRAND_A, BRAND_B = "a0000000-0000-4000-8000-00000000000a", "b0000000-0000-4000-8000-00000000000b"
@@ -119,6 +121,13 @@ def recorded(method):
     return record
 
 
+def reset() -> None:
+    """Forget what a test did: its calls, its signed-up partners, its planned failures."""
+    CALLS.clear()
+    SIGNED_UP.clear()
+    REGISTER_FAILURES.clear()
+
+
 def found(table: dict, key: str) -> dict:
     if key not in table:
         raise NotFound()
@@ -152,7 +161,7 @@ class FakePartners(Healthy):
     @api
     @recorded
     def get_partner(self, partner_id):
-        return found(PARTNERS, partner_id)
+        return found({**PARTNERS, **SIGNED_UP}, partner_id)
 
     @api
     @recorded
@@ -162,12 +171,27 @@ class FakePartners(Healthy):
     @api
     @recorded
     def register_partner(self, payload):
-        return {"partner_id": PARTNER_A, "status": "PENDING"}
+        """Partner A, or (sign-up with an account) a new partner under the id given: the
+        same id again is a replay, an email of A's or B's a conflict, as the real one."""
+        if REGISTER_FAILURES:
+            raise REGISTER_FAILURES.pop(0)
+        partner_id = payload.get("partner_id")
+        if partner_id is None:
+            return {"partner_id": PARTNER_A, "status": "PENDING"}
+        if partner_id not in SIGNED_UP:
+            if payload["email"].lower() in {p["email"].lower() for p in PARTNERS.values()}:
+                raise Conflict("A partner with this email is already registered.",
+                               {"email": ["Already registered."]})
+            SIGNED_UP[partner_id] = {
+                **copy.deepcopy(PARTNERS[PARTNER_A]), "partner_id": partner_id,
+                "name": payload["name"], "email": payload["email"], "status": "PENDING",
+                "kyc_status": "NOT_VERIFIED", "revision": 1}
+        return {"partner_id": partner_id, "status": "PENDING"}
 
     @api
     @recorded
     def change_payout_method(self, partner_id, payout_method):
-        return {**found(PARTNERS, partner_id), "payout_method": payout_method}
+        return {**found({**PARTNERS, **SIGNED_UP}, partner_id), "payout_method": payout_method}
 
     @api
     @recorded

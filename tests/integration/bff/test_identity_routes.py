@@ -23,6 +23,7 @@ from common.contracts.examples import example
 from common.contracts.partners import PARTNER_SUSPENDED
 from common.nameko.config import load_config
 from common.nameko.discovery import ROOT
+from common.seedwork.errors import ServiceUnavailable, ValidationError
 from services.bff.service import BffService
 from services.identity.service import IdentityService
 from tests.integration.bff import fakes
@@ -42,7 +43,7 @@ def world(container_factory, rabbit_config, make_db_uri, jwt_secret, caplog):
     for name, logger in load_config(str(ROOT / "config.yaml"))["LOGGING"]["loggers"].items():
         if "level" in logger:  # as `nameko run` applies them, whatever LOG_LEVEL says
             caplog.set_level(logger["level"], logger=name)
-    fakes.CALLS.clear()
+    fakes.reset()
     uri = migrated("identity", make_db_uri("sqlite", "identity"))
     identity_config = service_config(rabbit_config, {"identity": uri}, IDENTITY=IDENTITY)
     container_factory(IdentityService, identity_config).start()
@@ -59,12 +60,15 @@ def world(container_factory, rabbit_config, make_db_uri, jwt_secret, caplog):
         return Api(f"http://127.0.0.1:{port}", config)
 
     yield start_bff
-    fakes.CALLS.clear()
+    fakes.reset()
+
+
+BEA = {"name": "Bea", "email": "bea@example.com", "type": "media", "country": "ES",
+       "password": PASSWORD}
 
 
 def sign_up(api: Api, email: str = "bea@example.com") -> dict:
-    answer = api.post("/api/v1/partners/signup", json={
-        "name": "Bea", "email": email, "type": "media", "country": "ES", "password": PASSWORD})
+    answer = api.post("/api/v1/partners/signup", json={**BEA, "email": email})
     assert answer.status_code == 201, answer.text
     return answer.json()
 
@@ -76,31 +80,81 @@ def log_in(api: Api, email: str, password: str = PASSWORD):
 def test_a_partner_signs_up_logs_in_and_needs_the_csrf_token_to_change_anything(world):
     api = world()
     signed = sign_up(api)
-    assert signed["account"]["partner_id"] == fakes.PARTNER_A and "password" not in signed
+    own = signed["partner"]["partner_id"]
+    assert signed["account"]["partner_id"] == own and "password" not in signed
     login = log_in(api, "BEA@example.com")
     assert login.status_code == 200, login.text
     cookie = login.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
     csrf = login.json()["csrf_token"]
     session = api.get("/api/v1/auth/session").json()
-    assert session["principal"] == {"role": "partner", "subject": fakes.PARTNER_A,
+    assert session["principal"] == {"role": "partner", "subject": own,
                                     "via": "session"}
     assert session["csrf_token"] == csrf
-    assert api.get(f"/api/v1/partners/{fakes.PARTNER_A}").status_code == 200
+    assert api.get(f"/api/v1/partners/{own}").status_code == 200
     assert api.get(f"/api/v1/partners/{fakes.PARTNER_B}").status_code == 404  # not hers
     patch = {"payout_method": {"type": "paypal", "email": "bea@example.com"}}
-    refused = api.patch(f"/api/v1/partners/{fakes.PARTNER_A}", json=patch)
+    refused = api.patch(f"/api/v1/partners/{own}", json=patch)
     assert refused.status_code == 403 and refused.json()["error"]["code"] == "csrf_failed"
-    wrong = api.patch(f"/api/v1/partners/{fakes.PARTNER_A}", json=patch,
+    wrong = api.patch(f"/api/v1/partners/{own}", json=patch,
                       headers={"X-CSRF-Token": csrf[::-1]})
     assert wrong.status_code == 403
     assert not [c for c in fakes.CALLS if c[0] == "partners.change_payout_method"]
-    done = api.patch(f"/api/v1/partners/{fakes.PARTNER_A}", json=patch,
+    done = api.patch(f"/api/v1/partners/{own}", json=patch,
                      headers={"X-CSRF-Token": csrf})
     assert done.status_code == 200
     out = api.post("/api/v1/auth/logout", headers={"X-CSRF-Token": csrf})
     assert out.status_code == 200 and out.json() == {"revoked": 1}
-    assert api.get(f"/api/v1/partners/{fakes.PARTNER_A}").status_code == 401
+    assert api.get(f"/api/v1/partners/{own}").status_code == 401
+
+
+def test_a_sign_up_cut_short_after_its_account_is_finished_by_signing_up_again(
+        world, event_probe):
+    probe = event_probe("identity")
+    api = world()
+    fakes.REGISTER_FAILURES.append(ServiceUnavailable(fields={"service": ["partners"]}))
+    cut = api.post("/api/v1/partners/signup", json=BEA)
+    assert cut.status_code == 503, cut.text
+    assert fakes.SIGNED_UP == {}  # the account was made; its partner was not
+    stranger = api.post("/api/v1/partners/signup", json={**BEA, "password": "an0ther p4ssword!"})
+    assert stranger.status_code == 409 and stranger.json()["error"]["fields"] == {
+        "email": ["Already has an account."]}
+    assert fakes.SIGNED_UP == {}  # the wrong password finishes nothing
+    finished = sign_up(api)
+    own = finished["partner"]["partner_id"]
+    assert finished["account"]["partner_id"] == own and list(fakes.SIGNED_UP) == [own]
+    again = sign_up(api)  # a retry of a finished sign-up answers the same partner
+    assert again["partner"]["partner_id"] == own
+    assert again["account"]["account_id"] == finished["account"]["account_id"]
+    created = [m for m in probe.drain(settle=0.5) if m["type"] == "account_created"]
+    assert [m["payload"]["partner_id"] for m in created] == [own]  # one account, ever
+    assert log_in(api, "bea@example.com").status_code == 200
+
+
+def test_a_sign_up_whose_partner_is_refused_leaves_no_account(world, event_probe):
+    probe = event_probe("identity")
+    api = world()
+    fakes.REGISTER_FAILURES.append(ValidationError(fields={"name": ["Must not be blank."]}))
+    refused = api.post("/api/v1/partners/signup", json=BEA)
+    assert refused.status_code == 422 and refused.json()["error"]["fields"] == {
+        "name": ["Must not be blank."]}
+    assert [m["type"] for m in probe.drain(settle=0.5)] == [
+        "account_created", "account_withdrawn"]
+    assert log_in(api, "bea@example.com").status_code == 401
+    fixed = sign_up(api, "bea@example.com")  # the email is free: any password will do
+    assert fixed["account"]["partner_id"] == fixed["partner"]["partner_id"]
+
+
+def test_a_sign_up_with_another_partners_email_leaves_no_account(world, event_probe):
+    probe = event_probe("identity")
+    api = world()
+    taken = fakes.PARTNERS[fakes.PARTNER_A]["email"]
+    refused = api.post("/api/v1/partners/signup", json={**BEA, "email": taken})
+    assert refused.status_code == 409 and "email" in refused.json()["error"]["fields"]
+    types = [m["type"] for m in probe.drain(settle=0.5)]
+    assert types == ["account_created", "account_withdrawn"]
+    assert log_in(api, taken).status_code == 401  # no account is left behind
+    assert fakes.SIGNED_UP == {}
 
 
 def test_a_secure_cookie_behind_a_trusted_https_proxy(world, rabbit_config, container_factory,
@@ -138,11 +192,11 @@ def test_wrong_password_unknown_email_and_lock_out_answer_alike(world):
 
 def test_an_idle_session_ends(world):
     api = world()
-    sign_up(api)
+    own = sign_up(api)["partner"]["partner_id"]
     assert log_in(api, "bea@example.com").status_code == 200
-    assert api.get(f"/api/v1/partners/{fakes.PARTNER_A}").status_code == 200
+    assert api.get(f"/api/v1/partners/{own}").status_code == 200
     time.sleep(3.5)  # idle timeout 3 s (the BFF caches a session no longer than it lives)
-    ended = api.get(f"/api/v1/partners/{fakes.PARTNER_A}")
+    ended = api.get(f"/api/v1/partners/{own}")
     assert ended.status_code == 401 and ended.json()["error"]["code"] == "unauthorized"
 
 

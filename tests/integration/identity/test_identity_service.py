@@ -93,6 +93,26 @@ def test_a_partner_account_logs_in_and_its_session_authenticates(rpc, db, event_
             assert secret not in str(message)
 
 
+def test_a_sign_up_finished_again_then_withdrawn_leaves_no_row(rpc, db, event_probe):
+    probe = event_probe("identity")
+    new = {"partner_id": PARTNER, "email": "ana@example.com", "password": PASSWORD}
+    made = rpc.create_partner_account(new)
+    other = "7a2d3b65-1e8f-4b9f-8b68-3d2a2c1f8b02"
+    assert rpc.create_partner_account({**new, "partner_id": other}) == made
+    with pytest.raises(Conflict):
+        rpc.create_partner_account({**new, "password": "not the right passphrase"})
+    log_in(rpc)
+    assert rpc.withdraw_partner_account({"account_id": made["account_id"],
+                                         "partner_id": other}) == {"withdrawn": False}
+    assert rpc.withdraw_partner_account({"account_id": made["account_id"],
+                                         "partner_id": PARTNER}) == {"withdrawn": True}
+    assert count(db, accounts) == 0 and count(db, sessions) == 0
+    types = [m["type"] for m in probe.drain(settle=0.5)]
+    assert types == ["account_created", "account_withdrawn"]
+    assert rpc.create_partner_account({**new, "password": "a brand new passphrase"})[
+        "account_id"] != made["account_id"]
+
+
 def test_wrong_password_unknown_email_and_lock_out_answer_alike(rpc):
     rpc.create_admin({"email": "ops@example.com", "password": PASSWORD})
     for email in ("ops@example.com", "nobody@example.com"):

@@ -26,6 +26,10 @@ class Accounts(InMemoryRepository):
     def get_by_email(self, email):
         return self.first(lambda a: a.email == email.strip().lower())
 
+    def delete(self, account):
+        del self.items[account.id]
+        self._track(account)
+
 
 class Sessions(InMemoryRepository):
     def get_by_token(self, digest):
@@ -125,3 +129,56 @@ def test_a_weak_password_creates_nothing(world):
         bus.handle(commands.CreateAdmin(email="ops@example.com", password="short"))
     assert set(refused.value.fields) == {"password"}
     assert uow.accounts.items == {} and uow.outbox == []
+
+
+def open_partner_account(bus, password=PASSWORD, partner_id=PARTNER, email="Ana@example.com"):
+    return bus.handle(commands.CreatePartnerAccount(partner_id=partner_id, email=email,
+                                                    password=password))
+
+
+def test_a_sign_up_is_finished_again_only_with_its_password(world):
+    bus, uow, _, _ = world
+    made = open_partner_account(bus)
+    other_id = "7a2d3b65-1e8f-4b9f-8b68-3d2a2c1f8b02"
+    again = open_partner_account(bus, partner_id=other_id)  # the id chosen this time: unused
+    assert again == made and again["partner_id"] == PARTNER
+    with pytest.raises(Conflict) as refused:
+        open_partner_account(bus, password="not the password at all", partner_id=other_id)
+    assert refused.value.fields == {"email": ["Already has an account."]}
+    assert len(uow.accounts.items) == 1 and len(uow.published("account_created")) == 1
+    assert len(uow.throttles.items) == 1  # the wrong password counts towards the lock-out
+
+
+def test_a_locked_email_finishes_no_sign_up(world):
+    bus, _, clock, _ = world
+    open_partner_account(bus)
+    for _ in range(3):
+        with pytest.raises(InvalidCredentials):
+            log_in(bus, password="wrong")
+    with pytest.raises(LoginThrottled):
+        open_partner_account(bus)
+    clock.now += timedelta(minutes=16)
+    assert open_partner_account(bus)["partner_id"] == PARTNER
+
+
+def test_an_admins_or_brand_users_email_finishes_no_sign_up(world):
+    bus, _, _, _ = world
+    bus.handle(commands.CreateAdmin(email="ops@example.com", password=PASSWORD))
+    with pytest.raises(Conflict):
+        open_partner_account(bus, email="ops@example.com")  # even with its password
+
+
+def test_withdrawing_deletes_only_the_account_made_for_that_partner(world):
+    bus, uow, _, _ = world
+    made = open_partner_account(bus)
+    other = "7a2d3b65-1e8f-4b9f-8b68-3d2a2c1f8b02"
+    assert not bus.handle(commands.WithdrawPartnerAccount(account_id=made["account_id"],
+                                                          partner_id=other))
+    assert bus.handle(commands.WithdrawPartnerAccount(account_id=made["account_id"],
+                                                      partner_id=PARTNER))
+    assert uow.accounts.items == {}
+    [event] = uow.published("account_withdrawn")
+    assert event.payload["partner_id"] == PARTNER and event.payload["email"] == "ana@example.com"
+    assert not bus.handle(commands.WithdrawPartnerAccount(account_id=made["account_id"],
+                                                          partner_id=PARTNER))
+    assert open_partner_account(bus, password="a brand new passphrase")["partner_id"] == PARTNER
