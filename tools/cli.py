@@ -579,10 +579,12 @@ def partners_suspend(session: Session, partner_id: str, reason: str, as_json: bo
     _show_partner(session.call("partners", "suspend_partner", partner_id, reason), as_json)
 
 
-# --- users (tools/users.py) -------------------------------------------------------------
+# --- users and webhooks (tools/users.py, tools/webhooks.py) ------------------------------
 from tools.users import users  # noqa: E402  (its own module: identity's commands)
+from tools.webhooks import webhooks  # noqa: E402  (its own module: the sealing keys)
 
 alpes.add_command(users)
+alpes.add_command(webhooks)
 
 
 def main() -> None:

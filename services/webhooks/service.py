@@ -12,7 +12,10 @@ old ones.
 """
 from __future__ import annotations
 
+import logging
 from functools import partial
+
+from nameko.extensions import DependencyProvider
 
 from common.contracts import campaigns, commissions, partners, payouts, tracking
 from common.nameko import health
@@ -32,6 +35,7 @@ from services.webhooks.application.integration_events import TRANSLATOR
 from services.webhooks.application.settings import DEFAULTS, SECTION, WebhooksSettings
 from services.webhooks.application.subscriptions import SubscriptionCache
 from services.webhooks.dispatcher import DispatcherWaker, dispatches
+from services.webhooks.infrastructure import sealing
 from services.webhooks.infrastructure.bindings import QueueBindings
 from services.webhooks.infrastructure.destinations import DestinationGuard, system_resolve
 from services.webhooks.infrastructure.http import HttpSender
@@ -70,6 +74,25 @@ def message_bus(clock=utcnow, resolve=system_resolve) -> MessageBusProvider:
                 "bindings": lambda wiring: QueueBindings.of(wiring.config, WebhooksService)})
 
 
+log = logging.getLogger(__name__)
+
+
+class SecretSealing(DependencyProvider):
+    """Installs the key ring that seals endpoint secrets at rest (``WEBHOOKS.secret_keys``,
+    infrastructure/sealing.py) when the service is set up: a malformed ring stops the
+    service at start; an empty one stores secrets in clear, and says so."""
+
+    def setup(self):
+        section = self.container.config.get(SECTION) or {}
+        ring = sealing.install(sealing.KeyRing.parse(section.get("secret_keys")))
+        if ring.empty:
+            log.warning("WEBHOOKS.secret_keys is empty: endpoint secrets are stored in "
+                        "clear (set WEBHOOKS_SECRET_KEYS outside development)")
+
+    def get_dependency(self, worker_ctx):
+        return sealing.RING
+
+
 def consumes(contract):
     """A reliable handler, idempotent without an inbox (``fan_out``); unless the event
     feeds a replica, its queue is bound only once an endpoint subscribes to its type."""
@@ -83,6 +106,7 @@ class WebhooksService(health.HealthMixin):
     db = ServiceDatabase(Base)
     bus = message_bus()
     deliveries_committed = DispatcherWaker()
+    sealing = SecretSealing()
 
     # endpoints ---------------------------------------------------------------------------
     @api
@@ -192,6 +216,13 @@ class WebhooksService(health.HealthMixin):
     @timer(SECTION, "housekeeping_interval_seconds", DEFAULTS["housekeeping_interval_seconds"])
     def purge_old_deliveries(self):
         return self.bus.handle(commands.PurgeDeliveries())
+
+    @timer(SECTION, "housekeeping_interval_seconds", DEFAULTS["housekeeping_interval_seconds"],
+           eager=True)
+    def seal_secrets(self):
+        """At start-up, then every so often: secrets stored in clear or under a key no
+        longer first in the ring are sealed under the first."""
+        return self.bus.handle(commands.ResealSecrets())
 
     @timer(SECTION, "bindings_interval_seconds", DEFAULTS["bindings_interval_seconds"],
            eager=True)

@@ -3,7 +3,8 @@
 * the whole chain: a brand subscribes, a visitor converts on its campaign, and its
   receiver gets ``conversion.attributed`` and ``commission.created`` signed (checked with
   the ``standardwebhooks`` verifier), with exactly the documented fields -- and nothing
-  of another brand's campaign, converted by the same partner meanwhile;
+  of another brand's campaign, converted by the same partner meanwhile; the endpoint's
+  secret is stored sealed by the key ring in the environment;
 * kill -9 of the webhooks service in the middle of 500 deliveries, then a restart: the
   receiver, de-duplicating by ``webhook-id``, counts each of the 500 exactly once.
 """
@@ -14,23 +15,38 @@ import time
 import uuid
 
 from nameko.standalone.rpc import ClusterRpcProxy
+from sqlalchemy import select
 
+from common.nameko.config import db_uri
+from common.seedwork.infrastructure.database import Database
 from services.webhooks.domain import catalogue
+from services.webhooks.infrastructure.tables import endpoints
 from tests.e2e.conftest import config_for
 from tests.e2e.test_money_flow import CPS_10, Platform
-from tests.integration.webhooks.world import commission, publish
+from tests.integration.webhooks.world import KEY_1, commission, publish
 from tests.support import wait_for
 from tests.webhook_receiver import Receiver
 
 LOCAL = {"WEBHOOKS_ALLOW_HTTP": "true", "WEBHOOKS_ALLOW_PRIVATE_DESTINATIONS": "true",
          "WEBHOOKS_POLL_INTERVAL": "0.2", "TRACKING_TOO_FAST_SECONDS": "0",
-         "COMMISSIONS_APPROVAL_INTERVAL": "0.3"}
+         "COMMISSIONS_APPROVAL_INTERVAL": "0.3", "WEBHOOKS_SECRET_KEYS": KEY_1}
 CHAIN = ("conversion.attributed", "commission.created")
 
 
 def subscribe(rpc, brand_id, url):
     return rpc.webhooks.create_endpoint({"owner_type": "brand", "owner_id": brand_id,
                                          "url": url, "event_types": list(CHAIN)})
+
+
+def stored_secret(config, endpoint_id) -> str:
+    """What the webhooks database holds: sealed by the key ring in the environment."""
+    database = Database(db_uri(config, "webhooks"))
+    try:
+        with database.reader() as conn:
+            return conn.execute(select(endpoints.c.secret)
+                                .where(endpoints.c.id == endpoint_id)).scalar_one()
+    finally:
+        database.dispose()
 
 
 def test_a_conversion_reaches_its_brands_receiver_signed_and_no_other_brands(
@@ -45,6 +61,7 @@ def test_a_conversion_reaches_its_brands_receiver_signed_and_no_other_brands(
         other_brand, other_campaign = platform.campaign(CPS_10)
         endpoint = subscribe(rpc, brand, mine.url)
         other = subscribe(rpc, other_brand, theirs.url)
+        assert stored_secret(config, endpoint["endpoint_id"]).startswith("sealed:v1:t1:")
         partner = platform.partner(f"Hook{uuid.uuid4().hex[:6]}")
         platform.sale(brand, platform.enroll(campaign, partner), "200.00")
         bodies = {body["type"]: body for body in mine.wait_for(2, timeout=20)

@@ -17,7 +17,7 @@ from tests.unit.bff.harness import SECRET, new_id
 from tools import cli, stack
 
 COMMANDS = {"run", "serve", "migrate", "topology", "shell", "health", "token",
-            "dead-letters", "payouts", "partners", "users"}
+            "dead-letters", "payouts", "partners", "users", "webhooks"}
 
 
 def invoke(*args: str, env: dict | None = None) -> click.testing.Result:
@@ -52,7 +52,7 @@ def test_the_subcommands_an_operator_needs():
     assert groups == {"token": {"mint"}, "dead-letters": {"list", "replay"},
                       "payouts": {"run", "list", "retry"},
                       "partners": {"verify", "activate", "suspend"},
-                      "users": {"create-admin"}}
+                      "users": {"create-admin"}, "webhooks": {"new-key"}}
 
 
 # --- usage errors: exit 2 -------------------------------------------------------------
@@ -70,12 +70,24 @@ def test_the_subcommands_an_operator_needs():
     (("health",), "SERVICE"),
     (("health", "nosuch"), "no such service: nosuch"),
     (("token", "mint", "--role", "root", "--sub", "x"), "root"),
+    (("webhooks", "new-key"), "--id"),
+    (("webhooks", "new-key", "--id", "no spaces"), "a key id is 1-32"),
     (("nosuch",), "No such command"),
 ])
 def test_usage_errors_exit_2_and_say_why(args, says):
     result = invoke(*args)
     assert result.exit_code == 2, result.output
     assert says in result.output
+
+
+def test_a_new_webhooks_key_is_a_ring_entry_of_its_own():
+    from services.webhooks.infrastructure.sealing import KeyRing
+
+    first, second = (invoke("webhooks", "new-key", "--id", "2026-12") for _ in range(2))
+    assert first.exit_code == 0 and first.output.startswith("2026-12:")
+    assert first.output != second.output
+    ring = KeyRing.parse(first.output.strip())
+    assert ring.open(ring.seal("whsec_x", "secret"), "secret") == "whsec_x"
 
 
 def test_a_missing_config_file_is_a_usage_error(tmp_path):

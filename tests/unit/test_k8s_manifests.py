@@ -368,15 +368,18 @@ def secret_keys(container: dict) -> set[str]:
             if "secretKeyRef" in e.get("valueFrom", {})}
 
 
+OWN_SECRETS = {"bff": {"ALPES_JWT_SECRET", "BFF_RATE_LIMIT_STORAGE"},
+               "webhooks": {"WEBHOOKS_SECRET_KEYS"}}
+
+
 def test_each_service_gets_its_own_secrets_only():
     secret = find(OBJECTS, "Secret", "alpes-secrets")["data"]
     for name, deployment in DEPLOYMENTS.items():
         container = the_container(deployment)
-        own = {f"{name.upper()}_DB_URI"} | ({"ALPES_JWT_SECRET", "BFF_RATE_LIMIT_STORAGE"}
-                                            if name == "bff" else set())
+        own = {f"{name.upper()}_DB_URI"} | OWN_SECRETS.get(name, set())
         assert secret_keys(container) == {"AMQP_URI"} | own, name
         assert not [s for s in container.get("envFrom", []) if "secretRef" in s], name
-    assert set(secret) == {"AMQP_URI", "ALPES_JWT_SECRET", "BFF_RATE_LIMIT_STORAGE"} | {
+    assert set(secret) == {"AMQP_URI", *set().union(*OWN_SECRETS.values())} | {
         f"{name.upper()}_DB_URI" for name in databases()}
 
 

@@ -114,3 +114,8 @@ class Deliver(Command):
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class PurgeDeliveries(Command):
     pass
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ResealSecrets(Command):
+    pass

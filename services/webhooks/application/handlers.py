@@ -364,6 +364,15 @@ def purge_deliveries(cmd: commands.PurgeDeliveries, uow: WebhooksUnitOfWork, clo
     return purged
 
 
+@HANDLERS.command(commands.ResealSecrets)
+def reseal_secrets(cmd: commands.ResealSecrets, uow: WebhooksUnitOfWork) -> int:
+    """Timer: endpoint secrets sealed again under the key ring's current key."""
+    with uow:
+        resealed = uow.endpoints.reseal_secrets()
+        uow.commit()
+    return resealed
+
+
 # --- queries ----------------------------------------------------------------------------------
 @HANDLERS.query(queries.GetEndpoint)
 def get_endpoint(query: queries.GetEndpoint, uow: WebhooksUnitOfWork) -> dict:

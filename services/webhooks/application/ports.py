@@ -24,6 +24,9 @@ class EndpointRepository(Protocol):
     def clear_failures(self, endpoint_id: str, now: datetime) -> None:
         """A delivered attempt ends the endpoint's run of failures (one statement, no
         read: deliveries to one endpoint succeed concurrently)."""
+    def reseal_secrets(self) -> int:
+        """Secrets stored in clear or under an older key, stored sealed under the current
+        one (an infrastructure concern: the domain only ever sees secrets in clear)."""
 
 
 class DeliveryRepository(Protocol):

@@ -41,6 +41,9 @@ DEFAULTS: dict[str, Any] = {
     # events in: types nobody subscribes to are not received (infrastructure/bindings.py);
     # subscribed types are bound again this often (a broker that lost its bindings)
     "bindings_interval_seconds": 60,
+    # endpoint secrets at rest: the key ring sealing them (infrastructure/sealing.py);
+    # read by the service's SecretSealing provider, never kept in these settings
+    "secret_keys": "",
     # housekeeping
     "retention_days": 30,                 # finished deliveries and their attempts
     "housekeeping_interval_seconds": 3600,

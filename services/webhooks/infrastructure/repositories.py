@@ -1,6 +1,7 @@
 """Data mappers between the webhooks domain and its tables."""
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
@@ -16,6 +17,7 @@ from services.webhooks.application.commands import EnrollmentRef
 from services.webhooks.application.subscriptions import Subscriptions
 from services.webhooks.domain.delivery import Delivery, DeliveryStatus
 from services.webhooks.domain.endpoint import Endpoint, Owner
+from services.webhooks.infrastructure import sealing
 from services.webhooks.infrastructure.tables import (
     commissions,
     deliveries,
@@ -24,6 +26,7 @@ from services.webhooks.infrastructure.tables import (
     enrollments,
 )
 
+log = logging.getLogger(__name__)
 _IGNORING_DUPLICATES: dict[tuple[str, str], Any] = {}  # (table, dialect) -> statement
 
 
@@ -65,13 +68,34 @@ class SqlEndpointRepository(SqlAlchemyRepository[Endpoint]):
     def clear_failures(self, endpoint_id: str, now: datetime) -> None:
         self.connection.execute(self._CLEAR, {"endpoint_id": endpoint_id, "now": now})
 
+    def reseal_secrets(self) -> int:
+        """Seal again, under the ring's first key, every secret stored in clear or under
+        another key (after a key was added, or set for the first time); how many rows.
+        A row is rewritten only if its secrets are still the ones read (a rotation
+        committed meanwhile wins; the next pass seals its secret)."""
+        ring, changed = sealing.RING, 0
+        for row in self.connection.execute(_SECRETS).mappings().all():
+            stale = [name for name in SECRET_COLUMNS if ring.needs_sealing(row[name])]
+            try:
+                values = {name: ring.seal(ring.open(row[name], name), name) for name in stale}
+            except sealing.SealingError as error:  # its key left the ring: say so, go on
+                log.error("endpoint %s: %s", row["id"], error)
+                continue
+            if values:
+                changed += self.connection.execute(
+                    update(endpoints)
+                    .where(endpoints.c.id == row["id"],
+                           *(endpoints.c[name] == row[name] for name in stale))
+                    .values(values)).rowcount
+        return changed
+
     def _to_row(self, endpoint: Endpoint) -> dict:
         return {
             "id": endpoint.id, "owner_type": endpoint.owner.type,
             "owner_id": endpoint.owner.id, "url": endpoint.url,
             "description": endpoint.description, "event_types": list(endpoint.event_types),
-            "status": endpoint.status.value, "secret": endpoint.secret,
-            "previous_secret": endpoint.previous_secret,
+            "status": endpoint.status.value, "secret": _sealed(endpoint.secret, "secret"),
+            "previous_secret": _sealed(endpoint.previous_secret, "previous_secret"),
             "previous_secret_expires_at": endpoint.previous_secret_expires_at,
             "consecutive_failures": endpoint.consecutive_failures,
             "failing_since": endpoint.failing_since,
@@ -85,11 +109,24 @@ class SqlEndpointRepository(SqlAlchemyRepository[Endpoint]):
         return Endpoint(
             id=row.id, owner=Owner(row.owner_type, row.owner_id), url=row.url,
             description=row.description, event_types=row.event_types, status=row.status,
-            secret=row.secret, previous_secret=row.previous_secret,
+            secret=_opened(row.secret, "secret"),
+            previous_secret=_opened(row.previous_secret, "previous_secret"),
             previous_secret_expires_at=row.previous_secret_expires_at,
             consecutive_failures=row.consecutive_failures, failing_since=row.failing_since,
             disabled_reason=row.disabled_reason, disabled_at=row.disabled_at,
             created_at=row.created_at, updated_at=row.updated_at)
+
+
+SECRET_COLUMNS = ("secret", "previous_secret")
+_SECRETS = select(endpoints.c.id, *(endpoints.c[name] for name in SECRET_COLUMNS))
+
+
+def _sealed(secret: str | None, column: str) -> str | None:
+    return None if secret is None else sealing.RING.seal(secret, column)
+
+
+def _opened(stored: str | None, column: str) -> str | None:
+    return None if stored is None else sealing.RING.open(stored, column)
 
 
 _SUBSCRIBED_TYPES = select(endpoints.c.event_types)

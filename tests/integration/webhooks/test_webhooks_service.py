@@ -9,11 +9,17 @@ import uuid
 
 import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
+from sqlalchemy import select, update
 
+from common.nameko.config import db_uri
 from common.seedwork.errors import BusinessRuleViolation, NotFound, ValidationError
+from common.seedwork.infrastructure.database import Database
 from services.webhooks.domain import catalogue
+from services.webhooks.infrastructure.tables import endpoints
 from services.webhooks.service import WebhooksService, message_bus
 from tests.integration.webhooks.world import (
+    KEY_1,
+    KEY_2,
     commission,
     conversion,
     enrollment,
@@ -213,6 +219,42 @@ def test_rotation_both_signatures_during_the_grace_period_then_only_the_new_one(
     assert verifies(rotated["secret"], after) and not verifies(created["secret"], after)
     assert after.json()["type"] == "webhook.test"
     assert tuple(after.json()["data"]) == catalogue.TEST_TYPE.field_names
+
+
+def stored_secrets(config, endpoint_id) -> tuple[str, str | None]:
+    database = Database(db_uri(config, "webhooks"))
+    try:
+        with database.reader() as conn:
+            return tuple(conn.execute(select(endpoints.c.secret, endpoints.c.previous_secret)
+                                      .where(endpoints.c.id == endpoint_id)).one())
+    finally:
+        database.dispose()
+
+
+def test_secrets_are_stored_sealed_and_sealed_again_under_a_new_first_key(
+        start, receivers, container_factory):
+    rpc, config = start()
+    receiver = receivers()
+    created = subscribe(rpc, BRAND_A, receiver.url, "commission.created")
+    endpoint_id = created["endpoint_id"]
+    rotated = rpc.webhooks.rotate_secret(endpoint_id, 60)
+    secret, previous = stored_secrets(config, endpoint_id)
+    assert secret.startswith("sealed:v1:t1:") and previous.startswith("sealed:v1:t1:")
+    assert rotated["secret"] not in secret and created["secret"] not in previous
+    database = Database(db_uri(config, "webhooks"))  # a row from before the ring was set
+    with database.transaction() as conn:
+        conn.execute(update(endpoints).where(endpoints.c.id == endpoint_id)
+                     .values(previous_secret=created["secret"]))
+    database.dispose()
+    rotated_ring = {**config, "WEBHOOKS": {**config["WEBHOOKS"],
+                                           "secret_keys": f"{KEY_2},{KEY_1}"}}
+    container_factory(WebhooksService, rotated_ring).start()  # resealed at start-up
+    wait_for(lambda: stored_secrets(config, endpoint_id)[1].startswith("sealed:v1:t2:"),
+             message="resealed under t2")
+    assert stored_secrets(config, endpoint_id)[0].startswith("sealed:v1:t2:")
+    rpc.webhooks.send_test_event(endpoint_id)
+    [sent] = receiver.wait_for(1)
+    assert verifies(rotated["secret"], sent) and verifies(created["secret"], sent)
 
 
 def test_replays_send_the_same_webhook_id_again(start, receivers):

@@ -3,6 +3,7 @@
 the WEBHOOKS settings shortened so a retry schedule lasts a second."""
 from __future__ import annotations
 
+import base64
 import copy
 import uuid
 
@@ -14,6 +15,9 @@ from common.contracts.examples import example
 from common.seedwork.application.integration import IntegrationEvent
 from tests.support import migrated, service_config
 
+# a key ring of the tests' own (sealing.new_key's form): every test's secrets are sealed
+KEY_1 = "t1:" + base64.b64encode(bytes(range(32))).decode()
+KEY_2 = "t2:" + base64.b64encode(bytes(range(32, 64))).decode()
 FAST = {
     "allow_http": True, "allow_private_destinations": True,
     "retry_schedule_seconds": [0, 0.3, 0.6], "retry_jitter": 0,
@@ -21,6 +25,7 @@ FAST = {
     "disable_after_failures": 3, "disable_after_seconds": 0.5,
     "poll_interval_seconds": 0.1, "lease_seconds": 3, "max_in_flight": 8,
     "max_in_flight_per_endpoint": 2, "rotation_grace_seconds": 60,
+    "secret_keys": KEY_1,
 }
 
 
