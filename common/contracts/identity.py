@@ -27,7 +27,7 @@ SOURCE = "identity"
 ROLES = ("admin", "brand", "partner")
 BRAND_ROLES = ("owner", "member")
 SCOPES = ("conversions:write", "reports:read")
-REVOCATION_REASONS = ("logout", "logout_all", "account_removed")
+REVOCATION_REASONS = ("logout", "logout_all", "account_removed", "password_changed")
 
 API_KEY_PREFIX = "ak_live_"
 _CSRF_LABEL = b"alpes-csrf-v1"
@@ -132,7 +132,8 @@ API_KEY_REVOKED = EventContract(
 SESSION_REVOKED = EventContract(
     SOURCE, "session_revoked", 1, SessionRevokedPayload,
     "Browser sessions of an account were revoked (log-out, log-out everywhere, the "
-    "account removed from its brand), named by their opaque ids. Every BFF instance drops "
+    "account removed from its brand, its password changed: every session but the one "
+    "that changed it), named by their opaque ids. Every BFF instance drops "
     "the account's cached sessions on this event (broadcast, best effort).")
 
 CONTRACTS = (ACCOUNT_CREATED, ACCOUNT_WITHDRAWN, API_KEY_CREATED, API_KEY_REVOKED, SESSION_REVOKED)

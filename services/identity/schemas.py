@@ -34,6 +34,13 @@ class WithdrawPartnerAccountSchema(StrictSchema):
     partner_id = Id(required=True)
 
 
+class ChangePasswordSchema(StrictSchema):
+    account_id = Id(required=True)
+    current_password = password_field()
+    new_password = password_field()
+    keep_session_id = Id(load_default=None, allow_none=True)
+
+
 class LogInSchema(StrictSchema):
     email = fields.String(required=True, validate=validate.Length(min=1, max=320))
     password = password_field()

@@ -83,6 +83,13 @@ class IdentityService(health.HealthMixin):
         return self.bus.handle(commands.LogOut(token_digest=data["digest"]))
 
     @api
+    def change_password(self, payload):
+        """``{"account_id", "current_password", "new_password", "keep_session_id"?}`` ->
+        ``{"revoked": n}``: the account's other sessions, ended."""
+        data = load(schemas.ChangePasswordSchema, payload)
+        return self.bus.handle(commands.ChangePassword(**data))
+
+    @api
     def log_out_everywhere(self, account_id):
         data = load(schemas.AccountIdSchema, {"account_id": account_id})
         return self.bus.handle(commands.LogOutEverywhere(**data))

@@ -38,9 +38,7 @@ def log_in(call):
         raise errors.ApiError(401, InvalidCredentials.code,
                               InvalidCredentials.default_message) from None
     except LoginThrottled as throttled:
-        retry_after = (throttled.fields.get("retry_after") or ["60"])[0]
-        raise errors.ApiError(429, "too_many_attempts", LoginThrottled.default_message,
-                              headers={"Retry-After": str(retry_after)}) from None
+        raise _too_many_attempts(throttled) from None
     account, session = answer["account"], answer["session"]
     token = session["token"]
     if account["role"] == PARTNER and call.edge.credentials.partner_suspended(
@@ -92,6 +90,24 @@ def log_out_everywhere(call):
     return _cleared(call, answer)
 
 
+@route("POST", "/api/v1/auth/password", roles=ROLES, keyless=True, limit="login",
+       body=schemas.ChangePasswordBody, response=schemas.ChangePasswordOut, tag=TAG,
+       errors=(403,), summary="Change this account's password (a browser session: the "
+                              "current password too); its other sessions end")
+def change_password(call):
+    _session_cookie(call, "Only a signed-in account has a password to change.")
+    try:
+        answer = call.rpc.identity.change_password({
+            "account_id": call.principal.account_id,
+            "current_password": call.body["current_password"],
+            "new_password": call.body["new_password"],
+            "keep_session_id": call.principal.credential_id})
+    except LoginThrottled as throttled:
+        raise _too_many_attempts(throttled) from None
+    call.edge.credentials.forget_account(call.principal.account_id)
+    return answer
+
+
 @route("POST", "/api/v1/auth/invitations/accept", limit="signup",
        body=schemas.AcceptInvitationBody, response=schemas.AccountOut, status=201, tag=TAG,
        summary="Accept a brand user's invitation: choose a password (then log in)")
@@ -100,10 +116,16 @@ def accept_invitation(call):
         "token_digest": secret_digest(call.body["token"]), "password": call.body["password"]})
 
 
-def _session_cookie(call) -> str:
+def _too_many_attempts(throttled: LoginThrottled) -> errors.ApiError:
+    retry_after = (throttled.fields.get("retry_after") or ["60"])[0]
+    return errors.ApiError(429, "too_many_attempts", LoginThrottled.default_message,
+                           headers={"Retry-After": str(retry_after)})
+
+
+def _session_cookie(call, refusal: str = "Only a browser session can log out; bearer "
+                                         "tokens end when they expire.") -> str:
     if call.principal.via != SESSION:
-        raise errors.ApiError(403, "session_required", "Only a browser session can log out; "
-                              "bearer tokens end when they expire.")
+        raise errors.ApiError(403, "session_required", refusal)
     return call.request.cookies[SESSION_COOKIE]
 
 

@@ -58,6 +58,16 @@ class LogoutOut(Schema):
     revoked = fields.Integer(required=True, metadata={"description": "Sessions ended."})
 
 
+class ChangePasswordBody(Body):
+    current_password = password(required=True)
+    new_password = password(required=True)
+
+
+class ChangePasswordOut(Schema):
+    revoked = fields.Integer(required=True, metadata={
+        "description": "The account's other sessions, ended (this one stays)."})
+
+
 class ApiKeyBody(Body):
     name = fields.String(required=True, validate=validate.Length(min=1, max=100))
     scopes = fields.List(fields.String(validate=validate.OneOf(SCOPES)), required=True,

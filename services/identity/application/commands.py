@@ -25,6 +25,14 @@ class WithdrawPartnerAccount(Command):
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class ChangePassword(Command):
+    account_id: str
+    current_password: str = dataclasses.field(repr=False)
+    new_password: str = dataclasses.field(repr=False)
+    keep_session_id: str | None = None  # the session that asks: it stays open
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class LogIn(Command):
     email: str
     password: str = dataclasses.field(repr=False)

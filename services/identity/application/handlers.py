@@ -31,10 +31,11 @@ HANDLERS = HandlerRegistry()
 EMAIL_TAKEN = "Already has an account."
 
 
-def _check_password(settings: IdentitySettings, password: str, email: str) -> None:
+def _check_password(settings: IdentitySettings, password: str, email: str,
+                    field: str = "password") -> None:
     problems = settings.password.problems(password, email)
     if problems:
-        raise ValidationError(fields={"password": problems})
+        raise ValidationError(fields={field: problems})
 
 
 def _email_free(uow: IdentityUnitOfWork, email: str) -> None:
@@ -101,16 +102,22 @@ def _finishing_sign_up(uow: IdentityUnitOfWork, hasher: PasswordHasher,
                        settings: IdentitySettings, clock, account: Account,
                        cmd: commands.CreatePartnerAccount) -> dict:
     email_key = _email_key(account.email)
-    with uow.peek():
-        lock = uow.throttles.get(email_key)
-    if lock and (wait := lock.retry_after(clock())):
-        raise LoginThrottled(fields={"retry_after": [str(wait)]})
+    _unless_locked_out(uow, email_key, clock())
     matches = hasher.verify(account.password_hash, cmd.password)  # the same work for all
     if matches and account.active and account.role is Role.PARTNER:
         return account_dto(account)
     if not matches:
         _failed(uow, settings, clock(), {email_key: settings.account_throttle})
     raise Conflict("This email already has an account.", {"email": [EMAIL_TAKEN]})
+
+
+def _unless_locked_out(uow: IdentityUnitOfWork, email_key: str, now: datetime) -> None:
+    """``LoginThrottled`` while the email's log-in lock-out lasts: a password proves
+    nothing meanwhile, whatever asks for it."""
+    with uow.peek():
+        lock = uow.throttles.get(email_key)
+    if lock and (wait := lock.retry_after(now)):
+        raise LoginThrottled(fields={"retry_after": [str(wait)]})
 
 
 @HANDLERS.command(commands.WithdrawPartnerAccount)
@@ -226,6 +233,39 @@ def log_out(cmd: commands.LogOut, uow: IdentityUnitOfWork, clock) -> dict:
     return {"revoked": len(revoked)}
 
 
+@HANDLERS.command(commands.ChangePassword)
+def change_password(cmd: commands.ChangePassword, uow: IdentityUnitOfWork,
+                    hasher: PasswordHasher, settings: IdentitySettings, clock) -> dict:
+    """A signed-in account's new password. The current one proves it is the owner (a
+    wrong one counts towards the log-in lock-out, and none is tried while it lasts); the
+    new one passes the policy and differs from it. Every other session of the account
+    ends. Nothing changes on a refusal."""
+    with uow.peek():
+        account = uow.accounts.get(cmd.account_id)
+    if account is None or not account.active:
+        raise NotFound(fields={"account_id": ["Unknown."]})
+    email_key = _email_key(account.email)
+    _unless_locked_out(uow, email_key, clock())
+    if not hasher.verify(account.password_hash, cmd.current_password):
+        _failed(uow, settings, clock(), {email_key: settings.account_throttle})
+        raise ValidationError("Wrong password.", {"current_password": ["Wrong password."]})
+    _check_password(settings, cmd.new_password, account.email, field="new_password")
+    if cmd.new_password == cmd.current_password:
+        raise ValidationError(fields={"new_password": ["Must differ from the current one."]})
+    password_hash = hasher.hash(cmd.new_password)
+    with uow:
+        account = uow.accounts.get(cmd.account_id, for_update=True)
+        if account is None or not account.active:  # removed meanwhile
+            raise NotFound(fields={"account_id": ["Unknown."]})
+        sessions = uow.sessions.open_of(account.id)
+        revoked = account.change_password(password_hash, sessions, keep=cmd.keep_session_id,
+                                          now=clock())
+        _save_revoked(uow, sessions, revoked)
+        uow.accounts.save(account)
+        uow.commit()
+    return {"revoked": len(revoked)}
+
+
 @HANDLERS.command(commands.LogOutEverywhere)
 def log_out_everywhere(cmd: commands.LogOutEverywhere, uow: IdentityUnitOfWork,
                        clock) -> dict:
@@ -242,12 +282,16 @@ def _revoke_all(uow: IdentityUnitOfWork, account: Account, reason: RevocationRea
                 now: datetime) -> list[str]:
     sessions = uow.sessions.open_of(account.id)
     revoked = account.revoke_sessions(sessions, reason, now)
-    for session in sessions:
-        if session.id in revoked:
-            uow.sessions.save(session)
+    _save_revoked(uow, sessions, revoked)
     if revoked:
         uow.accounts.save(account)
     return revoked
+
+
+def _save_revoked(uow: IdentityUnitOfWork, sessions: list[Session], revoked: list[str]) -> None:
+    for session in sessions:
+        if session.id in revoked:
+            uow.sessions.save(session)
 
 
 @HANDLERS.command(commands.RecordUse)

@@ -38,6 +38,7 @@ class RevocationReason(str, enum.Enum):
     LOGOUT = "logout"
     LOGOUT_ALL = "logout_all"
     ACCOUNT_REMOVED = "account_removed"
+    PASSWORD_CHANGED = "password_changed"
 
 
 def normalize_email(email: str) -> str:
@@ -136,6 +137,16 @@ class Account(AggregateRoot):
 
     def belongs_to_brand(self, brand_id: str) -> bool:
         return self.role is Role.BRAND and self.brand_id == brand_id
+
+    def change_password(self, password_hash: str, sessions: Iterable[Session], *,
+                        keep: str | None, now: datetime) -> list[str]:
+        """A new password (its hash), chosen by the account's owner: every open session
+        but ``keep`` (the one that changed it) ends, as whoever else held one may not
+        know the new password. Returns the sessions revoked."""
+        self.password_hash = password_hash
+        self.updated_at = now
+        return self.revoke_sessions([s for s in sessions if s.id != keep],
+                                    RevocationReason.PASSWORD_CHANGED, now)
 
     def rehash(self, password_hash: str, now: datetime) -> None:
         """The same password under stronger hashing parameters (at log-in)."""

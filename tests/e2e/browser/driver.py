@@ -115,6 +115,27 @@ def story(browser: Browser, spec: dict) -> dict:
     pages.sign_in(partner, partner_email, partner_password, lands="/app/partner$")
     expect(partner.get_by_role("heading", name="Your partner home")).to_be_visible()
 
+    # -- a new password, from the account page: the partner's other device is signed out --
+    other_device = browser.context(IPS["partner"]).new_page()
+    pages.sign_in(other_device, partner_email, partner_password, lands="/app/partner$")
+    partner.get_by_role("link", name=partner_email).click()  # the account, top right
+    expect(partner.get_by_role("heading", name="Your account")).to_be_visible()
+    new_password = f"partner new pass {uuid.uuid4().hex}"
+    secrets["partner new password"] = new_password
+    partner.get_by_label("Current password").fill("not the password at all")
+    partner.get_by_label("New password", exact=True).fill(new_password)
+    partner.get_by_label("New password again").fill(new_password)
+    partner.get_by_role("button", name="Change password").click()
+    assert pages.field_error(partner, "Current password") == "Wrong password."
+    partner.get_by_label("Current password").fill(partner_password)
+    partner.get_by_role("button", name="Change password").click()
+    expect(partner.get_by_text(
+        "Your password is changed; 1 other session was signed out.")).to_be_visible()
+    browser.shoot(partner, "partner-account")
+    pages.go(other_device, "Profile")
+    expect(other_device.get_by_text("Your session has ended. Sign in again.")).to_be_visible()
+    other_device.context.close()
+
     # -- the operator verifies and activates it; registers a brand, invites its owner --------
     pages.sign_in(admin, admin_email, admin_password, lands="/app/admin")
     waiting = pages.row(admin, partner_email)
@@ -341,6 +362,13 @@ def story(browser: Browser, spec: dict) -> dict:
     secrets["other JWT"] = other["partner_token"]
     if other.get("webhook secret"):
         secrets["other webhook secret"] = other["webhook secret"]
+
+    # -- the partner signs out everywhere, from its account page ------------------------------
+    partner.get_by_role("link", name=partner_email).click()
+    partner.once("dialog", lambda dialog: dialog.accept())  # "...this one included?"
+    partner.get_by_role("button", name="Sign out everywhere").click()
+    expect(partner.get_by_text("You are signed out on every device.")).to_be_visible()
+    expect(partner.get_by_role("heading", name="Sign in")).to_be_visible()
     return {"secrets": secrets, "timings_ms": timings}
 
 

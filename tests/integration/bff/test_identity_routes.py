@@ -157,6 +157,36 @@ def test_a_sign_up_with_another_partners_email_leaves_no_account(world, event_pr
     assert fakes.SIGNED_UP == {}
 
 
+NEW_PASSWORD = "a brand new passphrase"
+
+
+def test_a_changed_password_signs_out_the_other_devices_only(world):
+    api = world()
+    own = sign_up(api)["partner"]["partner_id"]
+    csrf = log_in(api, "bea@example.com").json()["csrf_token"]
+    other = Api(api.base_url, api.config)  # another device
+    assert log_in(other, "bea@example.com").status_code == 200
+    change = {"current_password": PASSWORD, "new_password": NEW_PASSWORD}
+    unsafe = api.post("/api/v1/auth/password", json=change)
+    assert unsafe.status_code == 403 and unsafe.json()["error"]["code"] == "csrf_failed"
+    wrong = api.post("/api/v1/auth/password", headers={"X-CSRF-Token": csrf},
+                     json={**change, "current_password": "not the password at all"})
+    assert wrong.status_code == 422 and wrong.json()["error"]["fields"] == {
+        "current_password": ["Wrong password."]}
+    weak = api.post("/api/v1/auth/password", headers={"X-CSRF-Token": csrf},
+                    json={**change, "new_password": "short"})
+    assert weak.status_code == 422 and set(weak.json()["error"]["fields"]) == {"new_password"}
+    assert other.get(f"/api/v1/partners/{own}").status_code == 200  # nothing changed yet
+    changed = api.post("/api/v1/auth/password", headers={"X-CSRF-Token": csrf}, json=change)
+    assert changed.status_code == 200 and changed.json() == {"revoked": 1}
+    assert api.get(f"/api/v1/partners/{own}").status_code == 200  # this device stays in
+    assert other.get(f"/api/v1/partners/{own}").status_code == 401
+    assert log_in(other, "bea@example.com").status_code == 401
+    assert log_in(other, "bea@example.com", NEW_PASSWORD).status_code == 200
+    bearer = api.post("/api/v1/auth/password", api.partner(own), json=change)
+    assert bearer.status_code == 403 and bearer.json()["error"]["code"] == "session_required"
+
+
 def test_a_secure_cookie_behind_a_trusted_https_proxy(world, rabbit_config, container_factory,
                                                       make_db_uri):
     port = find_free_port()

@@ -113,6 +113,27 @@ def test_a_sign_up_finished_again_then_withdrawn_leaves_no_row(rpc, db, event_pr
         "account_id"] != made["account_id"]
 
 
+def test_a_changed_password_keeps_the_asking_session_and_ends_the_others(rpc, event_probe):
+    probe = event_probe("identity")
+    account = rpc.create_partner_account({"partner_id": PARTNER, "email": "ana@example.com",
+                                          "password": PASSWORD})
+    here, there = (log_in(rpc)["session"] for _ in range(2))
+    change = {"account_id": account["account_id"], "current_password": PASSWORD,
+              "new_password": "a brand new passphrase", "keep_session_id": here["session_id"]}
+    with pytest.raises(ValidationError) as wrong:
+        rpc.change_password({**change, "current_password": "not the right passphrase"})
+    assert wrong.value.fields == {"current_password": ["Wrong password."]}
+    assert rpc.change_password(change) == {"revoked": 1}
+    assert rpc.authenticate_session(secret_digest(here["token"])) is not None
+    assert rpc.authenticate_session(secret_digest(there["token"])) is None
+    with pytest.raises(InvalidCredentials):
+        log_in(rpc)
+    assert log_in(rpc, password="a brand new passphrase")["account"]["email"] == "ana@example.com"
+    revoked = [m["payload"] for m in probe.drain(settle=0.5) if m["type"] == "session_revoked"]
+    assert [(r["session_ids"], r["reason"]) for r in revoked] == [
+        ([there["session_id"]], "password_changed")]
+
+
 def test_wrong_password_unknown_email_and_lock_out_answer_alike(rpc):
     rpc.create_admin({"email": "ops@example.com", "password": PASSWORD})
     for email in ("ops@example.com", "nobody@example.com"):

@@ -182,3 +182,44 @@ def test_withdrawing_deletes_only_the_account_made_for_that_partner(world):
     assert not bus.handle(commands.WithdrawPartnerAccount(account_id=made["account_id"],
                                                           partner_id=PARTNER))
     assert open_partner_account(bus, password="a brand new passphrase")["partner_id"] == PARTNER
+
+
+def change_password(bus, account_id, current=PASSWORD, new="a brand new passphrase",
+                    keep=None):
+    return bus.handle(commands.ChangePassword(account_id=account_id, current_password=current,
+                                              new_password=new, keep_session_id=keep))
+
+
+def test_a_changed_password_ends_every_other_session_and_is_the_one_that_logs_in(world):
+    bus, uow, _, _ = world
+    made = open_partner_account(bus)
+    here = log_in(bus)["session"]
+    elsewhere = log_in(bus)["session"]
+    answer = change_password(bus, made["account_id"], keep=here["session_id"])
+    assert answer == {"revoked": 1}
+    open_ids = {s.id for s in uow.sessions.open_of(made["account_id"])}
+    assert open_ids == {here["session_id"]}
+    [event] = uow.published("session_revoked")
+    assert event.payload["session_ids"] == [elsewhere["session_id"]]
+    assert event.payload["reason"] == "password_changed"
+    with pytest.raises(InvalidCredentials):
+        log_in(bus)
+    assert log_in(bus, password="a brand new passphrase")["account"]["email"] == "ana@example.com"
+
+
+def test_a_refused_change_changes_nothing_and_wrong_passwords_lock_it_like_log_ins(world):
+    bus, uow, _, _ = world
+    made = open_partner_account(bus)
+    log_in(bus)
+    for new, field in (("short", "new_password"), (PASSWORD, "new_password")):
+        with pytest.raises(ValidationError) as refused:
+            change_password(bus, made["account_id"], new=new)
+        assert set(refused.value.fields) == {field}
+    for _ in range(3):
+        with pytest.raises(ValidationError) as wrong:
+            change_password(bus, made["account_id"], current="not the password at all")
+        assert wrong.value.fields == {"current_password": ["Wrong password."]}
+    with pytest.raises(LoginThrottled):
+        change_password(bus, made["account_id"])  # the right one, but locked out
+    assert uow.published("session_revoked") == []
+    assert len(uow.sessions.open_of(made["account_id"])) == 1

@@ -3,6 +3,7 @@
 
 import {get, post, setCsrfToken, whenSessionEnds} from "./api.js";
 import {announce, h, replace} from "./dom.js";
+import * as account from "./pages/account.js";
 import * as admin from "./pages/admin.js";
 import * as auth from "./pages/auth.js";
 import * as brand from "./pages/brand.js";
@@ -21,6 +22,7 @@ const ROUTES = [
   ["/app/login", auth.login, []],
   ["/app/signup", auth.signup, []],
   ["/app/accept", auth.acceptInvitation, []],
+  ["/app/account", account.account, ["partner", "brand", "admin"]],
   ["/app/partner", partner.home, ["partner"]],
   ["/app/partner/campaigns", partner.campaigns, ["partner"]],
   ["/app/partner/links", partner.links, ["partner"]],
@@ -116,7 +118,8 @@ function drawChrome(path) {
   if (session.principal) {
     const who = session.account ? session.account.email : session.principal.role;
     replace(accountBox,
-      h("span", {class: "who"}, who, h("span", {class: "role"}, ` (${roleName()})`)),
+      h("a", {class: "who", href: "/app/account", title: "Your account"}, who,
+        h("span", {class: "role"}, ` (${roleName()})`)),
       h("button", {type: "button", class: "link-button", onclick: signOut}, "Sign out"));
   } else {
     replace(accountBox);
@@ -136,8 +139,13 @@ async function signOut() {
   } catch {
     // the session may have ended already: signed out either way
   }
+  signedOut("You are signed out.");
+}
+
+/** The session is over (ended here or everywhere): back to the sign-in page. */
+function signedOut(notice) {
   forget();
-  navigate("/app/login", {notice: "You are signed out."});
+  navigate("/app/login", {notice});
 }
 
 function forget() {
@@ -212,7 +220,7 @@ async function render() {
   if (notice) page.append(h("p", {class: "notice", role: "status"}, notice));
   show(page);
   try {
-    await found.screen(page, {...found.params, session, navigate, begin, homePath,
+    await found.screen(page, {...found.params, session, navigate, begin, homePath, signedOut,
                               query: new URLSearchParams(location.search)});
   } catch (error) {
     page.append(failure(error));

@@ -195,6 +195,23 @@ export function form({fields, submitLabel, submit, cancel, class: cls, busyLabel
   return el;
 }
 
+export const PASSWORD_HINT = "12 characters or more; not your email.";
+
+/** A new password's input and its confirmation's (named "confirm"). */
+export function newPasswordFields(name, label, againLabel) {
+  return [field({name, label, type: "password", autocomplete: "new-password", required: true,
+                 hint: PASSWORD_HINT}),
+          field({name: "confirm", label: againLabel, type: "password",
+                 autocomplete: "new-password", required: true})];
+}
+
+/** True when the new password was typed the same twice; else says so by "confirm". */
+export function confirmed(values, name, formEl) {
+  if (values[name] === values.confirm) return true;
+  showErrors(formEl, {fields: {confirm: ["The two passwords differ."]}});
+  return false;
+}
+
 /** "" -> null; a datetime-local value -> ISO 8601 UTC */
 export function instant(localValue) {
   if (!localValue) return null;

@@ -3,7 +3,7 @@
 import {ApiError, post} from "../api.js";
 import {h} from "../dom.js";
 import {countries} from "../format.js";
-import {field, form, showErrors} from "../forms.js";
+import {PASSWORD_HINT, confirmed, field, form, newPasswordFields} from "../forms.js";
 import {heading} from "../widgets.js";
 
 const PARTNER_TYPES = [["affiliate", "Affiliate"], ["influencer", "Influencer"],
@@ -81,8 +81,7 @@ export async function signup(page, ctx) {
         field({name: "email", label: "Email", type: "email", autocomplete: "email",
                required: true}),
         field({name: "password", label: "Password", type: "password",
-               autocomplete: "new-password", required: true,
-               hint: "12 characters or more; not your email."}),
+               autocomplete: "new-password", required: true, hint: PASSWORD_HINT}),
         field({name: "type", label: "Kind of partner", type: "select", required: true,
                options: PARTNER_TYPES}),
         field({name: "country", label: "Country", type: "select", required: true,
@@ -119,19 +118,10 @@ export async function acceptInvitation(page, ctx) {
   }
   const passwordForm = form({
     label: "Create your account",
-    fields: [
-      field({name: "password", label: "Choose a password", type: "password",
-             autocomplete: "new-password", required: true,
-             hint: "12 characters or more; not your email."}),
-      field({name: "confirm", label: "Type it again", type: "password",
-             autocomplete: "new-password", required: true}),
-    ],
+    fields: newPasswordFields("password", "Choose a password", "Type it again"),
     submitLabel: "Create my account",
     submit: async (values, el) => {
-      if (values.password !== values.confirm) {
-        showErrors(el, {fields: {confirm: ["The two passwords differ."]}});
-        return;
-      }
+      if (!confirmed(values, "password", el)) return;
       let account;
       try {
         account = await post("/api/v1/auth/invitations/accept",
