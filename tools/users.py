@@ -2,6 +2,7 @@
 
     alpes users create-admin --email ops@example.com            (the password is prompted)
     printf '%s\\n' "$PASSWORD" | alpes users create-admin --email ops@example.com --password-stdin
+    alpes users reset-password --email bea@example.com          (prints a one-time link)
 
 The first admin of a platform can only come from here (admins are never made over HTTP).
 The password is read from the terminal without echo (twice), or as one line of standard
@@ -14,7 +15,7 @@ import sys
 import click
 
 
-@click.group(short_help="Create admin accounts (RPC to identity).")
+@click.group(short_help="Create admin accounts, issue password resets (RPC to identity).")
 def users() -> None:
     """People's accounts (the identity service, over RPC)."""
 
@@ -36,3 +37,21 @@ def create_admin(session, email: str, password_stdin: bool) -> None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     account = session.call("identity", "create_admin", {"email": email, "password": password})
     click.echo(f"admin {account['account_id']}  {account['email']}")
+
+
+@users.command("reset-password")
+@click.option("--email", required=True, help="The email of the account that cannot sign in.")
+@click.pass_obj
+def reset_password(session, email: str) -> None:
+    """Print a password reset link for an account (its owner forgot the password, or is
+    locked out). Hand it over yourself: the platform sends no email. The link works once,
+    for IDENTITY.password_reset_ttl_seconds (24 hours by default); a newer one voids it.
+    Using it ends every session of the account and lifts its lock-out.
+    """
+    issued = session.call("identity", "issue_password_reset",
+                          {"email": email, "issued_by": "operator:cli"})
+    base = ((session.config().get("CAMPAIGNS") or {}).get("public_base_url")
+            or "http://localhost:8000").rstrip("/")
+    click.echo(f"{base}/app/reset#token={issued['token']}")
+    click.echo(f"for {issued['account']['email']} ({issued['account']['role']}), "
+               f"until {issued['expires_at']}", err=True)

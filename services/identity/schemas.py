@@ -41,6 +41,16 @@ class ChangePasswordSchema(StrictSchema):
     keep_session_id = Id(load_default=None, allow_none=True)
 
 
+class IssuePasswordResetSchema(StrictSchema):
+    email = email_field()
+    issued_by = fields.String(required=True, validate=validate.Length(min=1, max=100))
+
+
+class ResetPasswordSchema(StrictSchema):
+    token_digest = fields.String(required=True, validate=DIGEST)
+    password = password_field()
+
+
 class LogInSchema(StrictSchema):
     email = fields.String(required=True, validate=validate.Length(min=1, max=320))
     password = password_field()

@@ -90,6 +90,19 @@ class IdentityService(health.HealthMixin):
         return self.bus.handle(commands.ChangePassword(**data))
 
     @api
+    def issue_password_reset(self, payload):
+        """``{"email", "issued_by"}`` -> ``{"account", "token", "expires_at"}``: the token
+        is shown this once (an operator hands the link over)."""
+        data = load(schemas.IssuePasswordResetSchema, payload)
+        return self.bus.handle(commands.IssuePasswordReset(**data))
+
+    @api
+    def reset_password(self, payload):
+        """``{"token_digest", "password"}`` -> account."""
+        data = load(schemas.ResetPasswordSchema, payload)
+        return self.bus.handle(commands.ResetPassword(**data))
+
+    @api
     def log_out_everywhere(self, account_id):
         data = load(schemas.AccountIdSchema, {"account_id": account_id})
         return self.bus.handle(commands.LogOutEverywhere(**data))

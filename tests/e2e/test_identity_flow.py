@@ -3,8 +3,10 @@
 The operator creates the first admin with `alpes users create-admin`; the admin logs in
 (session cookie + CSRF token) and makes an API key for a brand; a partner signs up with a
 password and logs in; the brand's server posts a conversion with the key; the admin
-revokes it and it is refused within 5 seconds; the partner logs out everywhere. Then the
-services' logs are searched: no password, key, session cookie, CSRF token or JWT.
+revokes it and it is refused within 5 seconds; the partner logs out everywhere, then
+forgets its password: the operator's `alpes users reset-password` link sets a new one.
+Then the services' logs are searched: no password, key, session cookie, CSRF token, JWT
+or reset token.
 """
 from __future__ import annotations
 
@@ -105,6 +107,21 @@ def test_log_in_api_key_revoked_within_five_seconds_log_out_everywhere(start_sta
     assert requests.get(f"{api}/api/v1/partners/{partner_id}",
                         headers={"Authorization": f"Bearer {jwt}"}).status_code == 200
 
+    # a forgotten password: the operator's reset link (the CLI), used once by the partner
+    link = subprocess.run(
+        [str(BIN / "alpes"), "--config", "config.yaml", "users", "reset-password", "--email",
+         "BEA@example.com"], cwd=ROOT, env={**os.environ, **e2e_env, **env},
+        capture_output=True, text=True, timeout=60)
+    assert link.returncode == 0, link.stdout + link.stderr
+    assert "/app/reset#token=pwr_" in link.stdout and "bea@example.com" in link.stderr
+    reset_token = link.stdout.strip().split("#token=")[1]
+    new_password = f"partner new pass {uuid.uuid4().hex[:8]}"
+    reset = requests.post(f"{api}/api/v1/auth/password-reset",
+                          json={"token": reset_token, "password": new_password})
+    assert reset.status_code == 200 and reset.json()["partner_id"] == partner_id, reset.text
+    assert requests.post(f"{api}/api/v1/auth/login", json={
+        "email": "bea@example.com", "password": new_password}).status_code == 200
+
     # no secret in any service's log
     logs = "\n".join(path.read_text(errors="replace")
                      for path in (tmp_path / "logs").glob("*.log"))
@@ -112,5 +129,6 @@ def test_log_in_api_key_revoked_within_five_seconds_log_out_everywhere(start_sta
     for name, secret in {"admin password": ADMIN_PASSWORD, "partner password":
                          PARTNER_PASSWORD, "API key": key, "session cookie": cookie,
                          "partner cookie": partner_cookie, "CSRF token": csrf,
-                         "JWT": jwt}.items():
+                         "JWT": jwt, "reset token": reset_token,
+                         "new password": new_password}.items():
         assert secret and secret not in logs, name

@@ -52,7 +52,7 @@ def test_the_subcommands_an_operator_needs():
     assert groups == {"token": {"mint"}, "dead-letters": {"list", "replay"},
                       "payouts": {"run", "list", "retry"},
                       "partners": {"verify", "activate", "suspend"},
-                      "users": {"create-admin"}, "webhooks": {"new-key"}}
+                      "users": {"create-admin", "reset-password"}, "webhooks": {"new-key"}}
 
 
 # --- usage errors: exit 2 -------------------------------------------------------------
@@ -236,6 +236,25 @@ def test_create_admin_reads_the_password_from_stdin_and_never_prints_it(cluster)
                                  prog_name="alpes")
     assert refused.exit_code == 1 and "password: Must be at least 12" in refused.stderr
     assert "short" not in refused.output
+
+
+def test_reset_password_prints_the_link_alone_on_stdout(cluster, monkeypatch):
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://partners.example.com/")
+    cluster.answers["identity.issue_password_reset"] = lambda payload: {
+        "token": "pwr_abc", "expires_at": "2026-12-07T12:00:00Z",
+        "account": {"account_id": "acc-1", "email": payload["email"], "role": "partner"}}
+    issued = CliRunner().invoke(cli.alpes, ["users", "reset-password", "--email",
+                                            "bea@example.com"], prog_name="alpes")
+    assert issued.exit_code == 0, issued.output
+    assert issued.stdout == "https://partners.example.com/app/reset#token=pwr_abc\n"
+    assert "bea@example.com (partner), until 2026-12-07T12:00:00Z" in issued.stderr
+    assert cluster.calls == [("identity.issue_password_reset", (
+        {"email": "bea@example.com", "issued_by": "operator:cli"},))]
+    cluster.answers["identity.issue_password_reset"] = NotFound(
+        "No account has this email.", {"email": ["No account."]})
+    unknown = CliRunner().invoke(cli.alpes, ["users", "reset-password", "--email", "x@y.co"],
+                                 prog_name="alpes")
+    assert unknown.exit_code == 1 and "No account" in unknown.stderr
 
 
 RUN = {"cycle": "2026-05-09", "currency": "USD",

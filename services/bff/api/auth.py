@@ -108,6 +108,17 @@ def change_password(call):
     return answer
 
 
+@route("POST", "/api/v1/auth/password-reset", limit="signup", body=schemas.ResetPasswordBody,
+       response=schemas.AccountOut, tag=TAG,
+       summary="Choose a new password with a reset link's token (public; then log in): "
+               "every session of the account ends")
+def reset_password(call):
+    account = call.rpc.identity.reset_password({
+        "token_digest": secret_digest(call.body["token"]), "password": call.body["password"]})
+    call.edge.credentials.forget_account(account["account_id"])
+    return account
+
+
 @route("POST", "/api/v1/auth/invitations/accept", limit="signup",
        body=schemas.AcceptInvitationBody, response=schemas.AccountOut, status=201, tag=TAG,
        summary="Accept a brand user's invitation: choose a password (then log in)")

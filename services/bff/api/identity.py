@@ -87,6 +87,16 @@ def remove_brand_user(call, brand_id, account_id):
 
 
 # --- accounts (admins) ----------------------------------------------------------------------
+@route("POST", "/api/v1/admin/password-resets", roles=(ADMIN,), keyless=True,
+       body=schemas.PasswordResetBody, response=schemas.NewPasswordResetOut, status=201,
+       tag=TAG, summary="A password reset link's token for an account (admin; shown once): "
+                        "its owner cannot sign in")
+def issue_password_reset(call):
+    return call.rpc.identity.issue_password_reset({"email": call.body["email"],
+                                                   "issued_by": call.principal.actor})
+
+
+
 @route("GET", "/api/v1/admin/accounts", roles=(ADMIN,), keyless=True,
        query=schemas.AccountsQuery, response=page_of(schemas.AccountOut), tag=TAG,
        summary="Every account (admin): partners, brand users, admins")

@@ -117,6 +117,25 @@ class NewInvitationOut(Schema):
                        "POST /api/v1/auth/invitations/accept."})
 
 
+class PasswordResetBody(Body):
+    email = fields.Email(required=True, validate=validate.Length(max=320))
+
+
+class NewPasswordResetOut(Schema):
+    account = fields.Nested(AccountOut, required=True)
+    token = fields.String(required=True, metadata={
+        "description": "Give it to the account's owner (shown this once), as the link "
+                       "<PUBLIC_BASE_URL>/app/reset#token=<token>: they choose a new password "
+                       "with POST /api/v1/auth/password-reset."})
+    expires_at = fields.String(required=True)
+
+
+class ResetPasswordBody(Body):
+    token = fields.String(required=True, load_only=True,
+                          validate=validate.Length(min=1, max=200))
+    password = password(required=True)
+
+
 class AcceptInvitationBody(Body):
     token = fields.String(required=True, load_only=True,
                           validate=validate.Length(min=1, max=200))

@@ -33,6 +33,18 @@ class ChangePassword(Command):
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class IssuePasswordReset(Command):
+    email: str
+    issued_by: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ResetPassword(Command):
+    token_digest: str = dataclasses.field(repr=False)
+    password: str = dataclasses.field(repr=False)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class LogIn(Command):
     email: str
     password: str = dataclasses.field(repr=False)

@@ -11,6 +11,7 @@ import uuid
 from common.contracts.identity import API_KEY_PREFIX, csrf_token_for, secret_digest
 
 INVITATION_PREFIX = "inv_"
+RESET_PREFIX = "pwr_"
 __all__ = ["csrf_token_for", "secret_digest", "new_session_token", "new_api_key",
            "new_invitation_token", "key_prefix"]
 
@@ -31,3 +32,7 @@ def new_api_key(api_key_id: str) -> str:
 
 def new_invitation_token() -> str:
     return f"{INVITATION_PREFIX}{secrets.token_urlsafe(32)}"
+
+
+def new_reset_token() -> str:
+    return f"{RESET_PREFIX}{secrets.token_urlsafe(32)}"

@@ -24,6 +24,8 @@ from services.identity.domain.accounts import (
 )
 from services.identity.domain.api_keys import ApiKey
 from services.identity.domain.invitations import Invitation
+from services.identity.domain.password_resets import UNUSABLE as RESET_UNUSABLE
+from services.identity.domain.password_resets import PasswordReset
 from services.identity.domain.sessions import Session
 from services.identity.domain.throttling import LoginThrottle
 
@@ -173,10 +175,7 @@ def log_in(cmd: commands.LogIn, uow: IdentityUnitOfWork, hasher: PasswordHasher,
         if new_hash:
             account.rehash(new_hash, now)
             uow.accounts.save(account)
-        throttle = uow.throttles.get(email_key, for_update=True)
-        if throttle is not None and throttle.failures:
-            throttle.reset()
-            uow.throttles.put(throttle)
+        _lift_lock_out(uow, email_key)
         session = Session.open(
             account_id=account.id, token_digest=credentials.secret_digest(token),
             csrf_digest=credentials.secret_digest(credentials.csrf_token_for(token)), now=now,
@@ -264,6 +263,67 @@ def change_password(cmd: commands.ChangePassword, uow: IdentityUnitOfWork,
         uow.accounts.save(account)
         uow.commit()
     return {"revoked": len(revoked)}
+
+
+@HANDLERS.command(commands.IssuePasswordReset)
+def issue_password_reset(cmd: commands.IssuePasswordReset, uow: IdentityUnitOfWork,
+                         settings: IdentitySettings, clock) -> dict:
+    """A reset link's token for the account with this email (an operator's answer to
+    "I cannot sign in"); the account's older unused links stop working."""
+    email = normalize_email(cmd.email)
+    with uow.peek():
+        account = uow.accounts.get_by_email(email)
+    if account is None or not account.active:
+        raise NotFound("No account has this email.", {"email": ["No account."]})
+    token = credentials.new_reset_token()
+    with uow:
+        now = clock()
+        uow.password_resets.void_unused(account.id, now)
+        reset = PasswordReset.issue(account_id=account.id,
+                                    token_digest=credentials.secret_digest(token),
+                                    issued_by=cmd.issued_by, now=now,
+                                    lifetime=settings.password_reset_lifetime)
+        uow.password_resets.add(reset)
+        uow.commit()
+    return {"account": account_dto(account), "token": token,
+            "expires_at": views.text(reset.expires_at)}
+
+
+@HANDLERS.command(commands.ResetPassword)
+def reset_password(cmd: commands.ResetPassword, uow: IdentityUnitOfWork,
+                   hasher: PasswordHasher, settings: IdentitySettings, clock) -> dict:
+    """The new password chosen through a reset link (used once, before it expires): every
+    session of the account ends, and its log-in lock-out is lifted -- the operator gave
+    the link to the account's owner."""
+    with uow.peek():
+        reset = uow.password_resets.get_by_token(cmd.token_digest)
+        account = uow.accounts.get(reset.account_id) if reset else None
+    if reset is None or account is None or not account.active or not reset.usable(clock()):
+        raise ValidationError(fields={"token": [RESET_UNUSABLE]})
+    _check_password(settings, cmd.password, account.email)
+    password_hash = hasher.hash(cmd.password)
+    with uow:
+        reset = uow.password_resets.get_by_token(cmd.token_digest)
+        account = uow.accounts.get(reset.account_id, for_update=True)
+        now = clock()
+        reset.use(now)  # refused if used meanwhile (and the version check: one use wins)
+        sessions = uow.sessions.open_of(account.id)
+        _save_revoked(uow, sessions,
+                      account.change_password(password_hash, sessions, keep=None, now=now))
+        uow.password_resets.save(reset)
+        uow.accounts.save(account)
+        _lift_lock_out(uow, _email_key(account.email))
+        uow.commit()
+    return account_dto(account)
+
+
+def _lift_lock_out(uow: IdentityUnitOfWork, email_key: str) -> None:
+    """The email's failures forgotten and any lock-out lifted (a log-in that succeeded,
+    a password reset)."""
+    throttle = uow.throttles.get(email_key, for_update=True)
+    if throttle is not None and (throttle.failures or throttle.locked_until):
+        throttle.reset()
+        uow.throttles.put(throttle)
 
 
 @HANDLERS.command(commands.LogOutEverywhere)
@@ -438,11 +498,12 @@ def list_accounts(query: queries.ListAccounts, uow: IdentityUnitOfWork) -> dict:
 @HANDLERS.command(commands.PurgeExpired)
 def purge_expired(cmd: commands.PurgeExpired, uow: IdentityUnitOfWork,
                   settings: IdentitySettings, clock) -> dict:
-    """Sessions ended (revoked or expired) and throttle counters idle for longer than
-    ``retention`` are deleted."""
+    """Sessions ended (revoked or expired), throttle counters idle and password resets
+    used or expired for longer than ``retention`` are deleted."""
     before = clock() - settings.retention
     with uow:
         sessions = uow.sessions.purge(before)
         throttles = uow.throttles.purge(before)
+        resets = uow.password_resets.purge(before)
         uow.commit()
-    return {"sessions": sessions, "throttles": throttles}
+    return {"sessions": sessions, "throttles": throttles, "password_resets": resets}

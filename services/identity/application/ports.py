@@ -8,6 +8,7 @@ from common.seedwork.application.unit_of_work import UnitOfWork
 from services.identity.domain.accounts import Account
 from services.identity.domain.api_keys import ApiKey
 from services.identity.domain.invitations import Invitation
+from services.identity.domain.password_resets import PasswordReset
 from services.identity.domain.sessions import Session
 from services.identity.domain.throttling import LoginThrottle
 
@@ -43,6 +44,14 @@ class InvitationRepository(Protocol):
     def get_by_token(self, token_digest: str) -> Invitation | None: ...
 
 
+class PasswordResetRepository(Protocol):
+    def add(self, reset: PasswordReset) -> None: ...
+    def save(self, reset: PasswordReset) -> None: ...
+    def get_by_token(self, token_digest: str) -> PasswordReset | None: ...
+    def void_unused(self, account_id: str, now: datetime) -> int: ...
+    def purge(self, ended_before: datetime) -> int: ...
+
+
 class ThrottleRepository(Protocol):
     def get(self, key: str, *, for_update: bool = False) -> LoginThrottle | None: ...
     def put(self, throttle: LoginThrottle) -> None: ...
@@ -54,6 +63,7 @@ class IdentityUnitOfWork(UnitOfWork, Protocol):
     sessions: SessionRepository
     api_keys: ApiKeyRepository
     invitations: InvitationRepository
+    password_resets: PasswordResetRepository
     throttles: ThrottleRepository
 
 

@@ -29,6 +29,7 @@ class IdentitySettings:
     session_lifetime: timedelta = timedelta(hours=12)
     touch_interval: timedelta = timedelta(seconds=60)  # last-seen / last-used write at most
     invitation_lifetime: timedelta = timedelta(days=7)
+    password_reset_lifetime: timedelta = timedelta(hours=24)
     throttle_window: timedelta = timedelta(minutes=15)
     throttle_lockout: timedelta = timedelta(minutes=15)
     max_failures_per_account: int = 5
@@ -63,6 +64,8 @@ class IdentitySettings:
             session_lifetime=seconds("session_absolute_seconds", defaults.session_lifetime),
             touch_interval=seconds("touch_interval_seconds", defaults.touch_interval),
             invitation_lifetime=seconds("invitation_ttl_seconds", defaults.invitation_lifetime),
+            password_reset_lifetime=seconds("password_reset_ttl_seconds",
+                                            defaults.password_reset_lifetime),
             throttle_window=seconds("throttle_window_seconds", defaults.throttle_window),
             throttle_lockout=seconds("throttle_lockout_seconds", defaults.throttle_lockout),
             max_failures_per_account=int(values.get("max_failures_per_account",

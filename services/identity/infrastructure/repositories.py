@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, delete, func, or_, select
+from sqlalchemy import bindparam, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
@@ -13,6 +13,7 @@ from common.seedwork.infrastructure.repository import SqlAlchemyRepository
 from services.identity.domain.accounts import Account
 from services.identity.domain.api_keys import ApiKey
 from services.identity.domain.invitations import Invitation
+from services.identity.domain.password_resets import PasswordReset
 from services.identity.domain.sessions import Session
 from services.identity.domain.throttling import LoginThrottle
 from services.identity.infrastructure.tables import (
@@ -20,6 +21,7 @@ from services.identity.infrastructure.tables import (
     api_keys,
     invitations,
     login_throttles,
+    password_resets,
     sessions,
 )
 
@@ -136,6 +138,40 @@ class SqlInvitationRepository(SqlAlchemyRepository[Invitation]):
                           invited_by=row.invited_by, created_at=row.created_at,
                           expires_at=row.expires_at, accepted_at=row.accepted_at,
                           account_id=row.account_id)
+
+
+class SqlPasswordResetRepository(SqlAlchemyRepository[PasswordReset]):
+    table = password_resets
+    _BY_TOKEN = select(password_resets).where(
+        password_resets.c.token_digest == bindparam("digest"))
+
+    def get_by_token(self, token_digest: str) -> PasswordReset | None:
+        return self._one(self._BY_TOKEN, {"digest": token_digest})
+
+    def void_unused(self, account_id: str, now: datetime) -> int:
+        """The account's resets not used yet stop working (a newer one is issued)."""
+        return self.connection.execute(
+            update(password_resets)
+            .where(password_resets.c.account_id == account_id,
+                   password_resets.c.used_at.is_(None))
+            .values(used_at=now, version=password_resets.c.version + 1)).rowcount
+
+    def purge(self, ended_before: datetime) -> int:
+        return self.connection.execute(delete(password_resets).where(or_(
+            password_resets.c.used_at < ended_before,
+            password_resets.c.expires_at < ended_before))).rowcount
+
+    def _to_row(self, reset: PasswordReset) -> dict:
+        return {"id": reset.id, "account_id": reset.account_id,
+                "token_digest": reset.token_digest, "issued_by": reset.issued_by,
+                "created_at": reset.created_at, "expires_at": reset.expires_at,
+                "used_at": reset.used_at}
+
+    def _from_row(self, row) -> PasswordReset:
+        return PasswordReset(id=row.id, account_id=row.account_id,
+                             token_digest=row.token_digest, issued_by=row.issued_by,
+                             created_at=row.created_at, expires_at=row.expires_at,
+                             used_at=row.used_at)
 
 
 class SqlThrottleRepository:

@@ -83,6 +83,20 @@ invitations = Table(
     Index("ix_invitations_brand", "brand_id", "created_at"),
 )
 
+password_resets = Table(
+    "password_resets", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("account_id", String(36), nullable=False),
+    Column("token_digest", String(64), nullable=False),
+    Column("issued_by", String(100), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
+    Column("used_at", UTCDateTime(), nullable=True),
+    Column("version", Integer, nullable=False),
+    Index("ux_password_resets_token", "token_digest", unique=True),
+    Index("ix_password_resets_account", "account_id"),
+)
+
 login_throttles = Table(
     "login_throttles", metadata,
     Column("key", String(100), primary_key=True),  # email:<digest> or ip:<address>

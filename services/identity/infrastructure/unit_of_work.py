@@ -8,6 +8,7 @@ from services.identity.infrastructure.repositories import (
     SqlAccountRepository,
     SqlApiKeyRepository,
     SqlInvitationRepository,
+    SqlPasswordResetRepository,
     SqlSessionRepository,
     SqlThrottleRepository,
 )
@@ -18,6 +19,7 @@ class SqlIdentityUnitOfWork(SqlAlchemyUnitOfWork):
     sessions: SqlSessionRepository
     api_keys: SqlApiKeyRepository
     invitations: SqlInvitationRepository
+    password_resets: SqlPasswordResetRepository
     throttles: SqlThrottleRepository
 
     def _bind(self, connection: Connection) -> None:
@@ -25,4 +27,5 @@ class SqlIdentityUnitOfWork(SqlAlchemyUnitOfWork):
         self.sessions = SqlSessionRepository(connection)
         self.api_keys = SqlApiKeyRepository(connection)
         self.invitations = SqlInvitationRepository(connection)
+        self.password_resets = SqlPasswordResetRepository(connection)
         self.throttles = SqlThrottleRepository(connection)

@@ -477,8 +477,8 @@ def every_route_hides(page, role: str, other: dict, services: list[str]) -> int:
 
 
 def sign_in_failures(browser: Browser, spec: dict) -> dict:
-    """Wrong password, lock-out, an expired session, CSRF refused (a stack with a
-    3-failure lock-out and sessions ending after 3 s idle)."""
+    """Wrong password, lock-out and a reset link that ends it, an expired session, CSRF
+    refused (a stack with a 3-failure lock-out and sessions ending after 3 s idle)."""
     api, run = spec["api"], spec["run"]
     secrets: dict[str, str] = {}
     accounts = {}
@@ -515,6 +515,27 @@ def sign_in_failures(browser: Browser, spec: dict) -> dict:
     pages.sign_in(page, email, password)
     assert "Too many failed attempts" in pages.form_error(page)
     assert page.url.endswith("/app/login")
+
+    # the operator's reset link: a new password, and the lock-out is over
+    issued = requests.post(f"{api}/api/v1/admin/password-resets", timeout=10,
+                           json={"email": email},
+                           headers={"Authorization": f"Bearer {spec['admin_token']}"})
+    assert issued.status_code == 201, issued.text
+    secrets["reset token"] = issued.json()["token"]
+    page.goto(f"/app/reset#token={issued.json()['token']}")
+    expect(page.get_by_role("heading", name="Choose a new password")).to_be_visible()
+    new_password = f"locked new password {uuid.uuid4().hex}"
+    secrets["locked new password"] = new_password
+    page.get_by_label("New password", exact=True).fill(new_password)
+    page.get_by_label("Type it again").fill(f"{new_password}!")
+    page.get_by_role("button", name="Set my password").click()
+    assert pages.field_error(page, "Type it again") == "The two passwords differ."
+    page.get_by_label("Type it again").fill(new_password)
+    page.get_by_role("button", name="Set my password").click()
+    expect(page.get_by_text("Your password is set: sign in.")).to_be_visible()
+    assert "token" not in page.url  # it leaves the address bar
+    pages.sign_in(page, email, new_password, lands="/app/partner$")
+    pages.sign_out(page)
 
     # an expired session: the next page says so and asks to sign in again
     email, password = accounts["idle"]

@@ -1,4 +1,5 @@
-"""Signing in, in a browser: a wrong password, the lock-out, an expired session, CSRF.
+"""Signing in, in a browser: a wrong password, the lock-out (and an operator's reset link
+ending it), an expired session, CSRF.
 
 A small stack (partners, identity, bff) whose identity locks an email after 3 failures
 and ends a session after 3 idle seconds (IDENTITY_* from the environment).
@@ -9,6 +10,7 @@ import uuid
 
 from nameko.testing.utils import find_free_port
 
+from services.bff.tokens import mint
 from tests.e2e.browser.conftest import drive
 
 SERVICES = ("partners", "identity", "bff")
@@ -26,7 +28,9 @@ def test_wrong_password_lock_out_expired_session_and_csrf(start_stack, tmp_path)
         "IDENTITY_SESSION_IDLE_SECONDS": str(IDLE_SECONDS)})
     result = drive("sign_in_failures", {"api": f"http://127.0.0.1:{port}",
                                         "run": uuid.uuid4().hex[:6],
-                                        "idle_seconds": IDLE_SECONDS}, timeout=90)
+                                        "idle_seconds": IDLE_SECONDS,
+                                        "admin_token": mint("admin", "ops", secret=SECRET)},
+                   timeout=90)
     logs = "\n".join(path.read_text(errors="replace")
                      for path in (tmp_path / "logs").glob("*.log"))
     assert "POST /api/v1/auth/login -> 429" in logs  # the lock-out happened

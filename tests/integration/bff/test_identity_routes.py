@@ -187,6 +187,37 @@ def test_a_changed_password_signs_out_the_other_devices_only(world):
     assert bearer.status_code == 403 and bearer.json()["error"]["code"] == "session_required"
 
 
+def test_an_operators_reset_link_sets_a_new_password_once_and_ends_every_session(world):
+    api = world()
+    own = sign_up(api)["partner"]["partner_id"]
+    assert log_in(api, "bea@example.com").status_code == 200
+    for _ in range(3):  # and locked out
+        assert log_in(api, "bea@example.com", "not the password!").status_code == 401
+    assert api.post("/api/v1/admin/password-resets", api.partner(own),
+                    json={"email": "bea@example.com"}).status_code == 403
+    unknown = api.post("/api/v1/admin/password-resets", api.admin(),
+                       json={"email": "nobody@example.com"})
+    assert unknown.status_code == 404
+    issued = api.post("/api/v1/admin/password-resets", api.admin(),
+                      json={"email": "BEA@example.com"})
+    assert issued.status_code == 201, issued.text
+    token = issued.json()["token"]
+    assert issued.json()["account"]["partner_id"] == own
+    owner = Api(api.base_url, api.config)  # the owner, with the link
+    weak = owner.post("/api/v1/auth/password-reset", json={"token": token, "password": "x"})
+    assert weak.status_code == 422 and set(weak.json()["error"]["fields"]) == {"password"}
+    done = owner.post("/api/v1/auth/password-reset",
+                      json={"token": token, "password": NEW_PASSWORD})
+    assert done.status_code == 200 and done.json()["partner_id"] == own
+    assert api.get(f"/api/v1/partners/{own}").status_code == 401  # the old session ended
+    assert log_in(owner, "bea@example.com", NEW_PASSWORD).status_code == 200  # unlocked
+    used = owner.post("/api/v1/auth/password-reset",
+                      json={"token": token, "password": "yet another passphrase"})
+    assert used.status_code == 422 and used.json()["error"]["fields"] == {
+        "token": ["Unknown, used or expired reset link."]}
+    assert token not in str(used.json())
+
+
 def test_a_secure_cookie_behind_a_trusted_https_proxy(world, rabbit_config, container_factory,
                                                       make_db_uri):
     port = find_free_port()

@@ -18,6 +18,7 @@ from services.identity.infrastructure.tables import (
     accounts,
     api_keys,
     outbox_messages,
+    password_resets,
     sessions,
 )
 from services.identity.service import IdentityService
@@ -132,6 +133,28 @@ def test_a_changed_password_keeps_the_asking_session_and_ends_the_others(rpc, ev
     revoked = [m["payload"] for m in probe.drain(settle=0.5) if m["type"] == "session_revoked"]
     assert [(r["session_ids"], r["reason"]) for r in revoked] == [
         ([there["session_id"]], "password_changed")]
+
+
+def test_a_reset_link_works_once_and_a_newer_one_voids_it(rpc, db):
+    rpc.create_partner_account({"partner_id": PARTNER, "email": "ana@example.com",
+                                "password": PASSWORD})
+    session = log_in(rpc)["session"]
+    older = rpc.issue_password_reset({"email": "ana@example.com", "issued_by": "operator:cli"})
+    newer = rpc.issue_password_reset({"email": "ana@example.com", "issued_by": "operator:cli"})
+    new = {"password": "a brand new passphrase"}
+    with pytest.raises(ValidationError):
+        rpc.reset_password({**new, "token_digest": secret_digest(older["token"])})
+    reset = rpc.reset_password({**new, "token_digest": secret_digest(newer["token"])})
+    assert reset["email"] == "ana@example.com"
+    assert rpc.authenticate_session(secret_digest(session["token"])) is None
+    assert log_in(rpc, password="a brand new passphrase")["account"]["account_id"] == reset[
+        "account_id"]
+    with pytest.raises(ValidationError):
+        rpc.reset_password({**new, "token_digest": secret_digest(newer["token"])})
+    assert count(db, password_resets) == 2  # digests only
+    with db.reader() as conn:
+        digests = conn.execute(select(password_resets.c.token_digest)).scalars().all()
+    assert newer["token"] not in digests and secret_digest(newer["token"]) in digests
 
 
 def test_wrong_password_unknown_email_and_lock_out_answer_alike(rpc):

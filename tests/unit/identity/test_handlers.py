@@ -5,7 +5,7 @@ import pytest
 
 from common.contracts.identity import InvalidCredentials, LoginThrottled, secret_digest
 from common.seedwork.application.bus import MessageBus
-from common.seedwork.errors import Conflict, ValidationError
+from common.seedwork.errors import Conflict, NotFound, ValidationError
 from common.seedwork.infrastructure.memory import InMemoryRepository, InMemoryUnitOfWork
 from services.identity.application import commands, queries
 from services.identity.application.handlers import HANDLERS
@@ -49,6 +49,18 @@ class Invitations(InMemoryRepository):
         return self.first(lambda i: i.token_digest == digest)
 
 
+class PasswordResets(InMemoryRepository):
+    def get_by_token(self, digest):
+        return self.first(lambda r: r.token_digest == digest)
+
+    def void_unused(self, account_id, now):
+        unused = [r for r in self.items.values()
+                  if r.account_id == account_id and r.used_at is None]
+        for reset in unused:
+            reset.used_at = now
+        return len(unused)
+
+
 class Throttles(InMemoryRepository):
     """Counters, not aggregates: nothing to collect events from."""
 
@@ -77,7 +89,8 @@ class FakeHasher:
 @pytest.fixture
 def world():
     uow = InMemoryUnitOfWork(translator=TRANSLATOR, accounts=Accounts(), sessions=Sessions(),
-                             api_keys=Keys(), invitations=Invitations(), throttles=Throttles())
+                             api_keys=Keys(), invitations=Invitations(), throttles=Throttles(),
+                             password_resets=PasswordResets())
     clock, hasher = Clock(datetime(2026, 12, 1, 12, tzinfo=UTC)), FakeHasher()
     settings = IdentitySettings.from_config({"max_failures_per_account": 3})
     bus = MessageBus(uow, HANDLERS, {"clock": clock, "hasher": hasher, "settings": settings})
@@ -223,3 +236,47 @@ def test_a_refused_change_changes_nothing_and_wrong_passwords_lock_it_like_log_i
         change_password(bus, made["account_id"])  # the right one, but locked out
     assert uow.published("session_revoked") == []
     assert len(uow.sessions.open_of(made["account_id"])) == 1
+
+
+def issue_reset(bus, email="ana@example.com"):
+    return bus.handle(commands.IssuePasswordReset(email=email, issued_by="account:ops"))
+
+
+def reset(bus, token, password="a brand new passphrase"):
+    return bus.handle(commands.ResetPassword(token_digest=secret_digest(token),
+                                             password=password))
+
+
+def test_a_reset_link_sets_a_new_password_ends_every_session_and_lifts_the_lock_out(world):
+    bus, uow, _, _ = world
+    made = open_partner_account(bus)
+    log_in(bus)
+    for _ in range(3):
+        with pytest.raises(InvalidCredentials):
+            log_in(bus, password="wrong")
+    issued = issue_reset(bus, "ANA@example.com ")
+    assert issued["token"].startswith("pwr_") and issued["account"] == made
+    assert issued["expires_at"] == "2026-12-02T12:00:00Z"  # 24 hours
+    with pytest.raises(ValidationError) as weak:
+        reset(bus, issued["token"], "short")
+    assert set(weak.value.fields) == {"password"}  # and the link still works:
+    assert reset(bus, issued["token"])["account_id"] == made["account_id"]
+    assert uow.sessions.open_of(made["account_id"]) == []
+    assert uow.published("session_revoked")[0].payload["reason"] == "password_changed"
+    assert log_in(bus, password="a brand new passphrase")["account"]["role"] == "partner"
+    with pytest.raises(ValidationError) as again:
+        reset(bus, issued["token"], "yet another passphrase")
+    assert again.value.fields == {"token": ["Unknown, used or expired reset link."]}
+
+
+def test_a_newer_link_voids_the_older_and_a_link_expires(world):
+    bus, _, clock, _ = world
+    open_partner_account(bus)
+    older, newer = issue_reset(bus), issue_reset(bus)
+    with pytest.raises(ValidationError):
+        reset(bus, older["token"])
+    clock.now += timedelta(hours=24)
+    with pytest.raises(ValidationError):
+        reset(bus, newer["token"])
+    with pytest.raises(NotFound):
+        issue_reset(bus, "nobody@example.com")

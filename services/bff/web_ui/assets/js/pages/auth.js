@@ -1,4 +1,5 @@
-// Signed out: sign in, sign up as a partner, accept a brand user's invitation.
+// Signed out: sign in, sign up as a partner, accept a brand user's invitation, choose a
+// new password with a reset link.
 
 import {ApiError, post} from "../api.js";
 import {h} from "../dom.js";
@@ -108,35 +109,56 @@ export async function signup(page, ctx) {
   );
 }
 
-export async function acceptInvitation(page, ctx) {
+export function acceptInvitation(page, ctx) {
+  return passwordByLink(page, ctx, {
+    title: "Join your brand's console",
+    incomplete: "This invitation link is incomplete. Ask for a new invitation.",
+    intro: "Choose the password you will sign in with.",
+    formLabel: "Create your account", passwordLabel: "Choose a password",
+    submitLabel: "Create my account", path: "/api/v1/auth/invitations/accept",
+    unusable: "This invitation is unknown, used or expired. Ask for a new one.",
+    done: "Your account is ready: sign in."});
+}
+
+export function resetPassword(page, ctx) {
+  return passwordByLink(page, ctx, {
+    title: "Choose a new password",
+    incomplete: "This reset link is incomplete. Ask the operator for a new one.",
+    intro: "Every session of your account ends; then sign in with the new password.",
+    formLabel: "Choose a new password", passwordLabel: "New password",
+    submitLabel: "Set my password", path: "/api/v1/auth/password-reset",
+    unusable: "This reset link is unknown, used or expired. Ask the operator for a new one.",
+    done: "Your password is set: sign in."});
+}
+
+/** A page reached by a link whose fragment holds a token (#token=..., never sent to a
+ * server with the page): choose a password, post it with the token, then sign in. */
+async function passwordByLink(page, ctx, spec) {
   const token = new URLSearchParams(location.hash.slice(1)).get("token");
-  page.append(heading("Join your brand's console"));
+  page.append(heading(spec.title));
   if (!token) {
-    page.append(h("p", {class: "notice error", role: "alert"},
-      "This invitation link is incomplete. Ask for a new invitation."));
+    page.append(h("p", {class: "notice error", role: "alert"}, spec.incomplete));
     return;
   }
-  const passwordForm = form({
-    label: "Create your account",
-    fields: newPasswordFields("password", "Choose a password", "Type it again"),
-    submitLabel: "Create my account",
+  page.append(h("p", {}, spec.intro), form({
+    label: spec.formLabel,
+    fields: newPasswordFields("password", spec.passwordLabel, "Type it again"),
+    submitLabel: spec.submitLabel,
     submit: async (values, el) => {
       if (!confirmed(values, "password", el)) return;
       let account;
       try {
-        account = await post("/api/v1/auth/invitations/accept",
-                             {token, password: values.password});
+        account = await post(spec.path, {token, password: values.password});
       } catch (error) {
         if (error instanceof ApiError && error.fields && error.fields.token) {
-          error.message = "This invitation is unknown, used or expired. Ask for a new one.";
+          error.message = spec.unusable;
           error.fields = {};
         }
         throw error;
       }
       history.replaceState({}, "", location.pathname);  // the token leaves the address bar
       ctx.navigate(`/app/login?email=${encodeURIComponent(account.email)}`,
-                   {notice: "Your account is ready: sign in."});
+                   {notice: spec.done});
     },
-  });
-  page.append(h("p", {}, "Choose the password you will sign in with."), passwordForm);
+  }));
 }
