@@ -18,7 +18,7 @@ endif
 # eventlet's deprecation notice (ten lines per Python process) is quieted where nameko
 # imports it; tools/quiet.py says why by module (a test keeps the two lists equal).
 comma := ,
-export PYTHONWARNINGS := $(if $(PYTHONWARNINGS),$(PYTHONWARNINGS)$(comma))ignore::Warning:nameko.cli.commands,ignore::Warning:nameko.containers,ignore::Warning:nameko.extensions
+export PYTHONWARNINGS := $(if $(PYTHONWARNINGS),$(PYTHONWARNINGS)$(comma))ignore::Warning:nameko.cli.commands,ignore::Warning:nameko.containers,ignore::Warning:nameko.extensions,ignore::Warning:dns.dnssecalgs.dsa
 
 # DB=postgres runs everything on the local PostgreSQL (one database per service).
 DB ?= sqlite

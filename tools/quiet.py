@@ -1,5 +1,8 @@
 """Quiet eventlet's deprecation notice, which every process importing eventlet prints
-(ten lines each: some sixty at every ``alpes run``), and nothing else.
+(ten lines each: some sixty at every ``alpes run``), and dnspython's notices about
+cryptography's deprecated DSA classes (eight lines each: eventlet's DNS imports dnspython,
+which touches them once ``cryptography`` is installed, as webhooks' sealing needs) --
+and nothing else.
 
 Inside our own entry points a filter on the notice's text does it (``quiet_eventlet``).
 Child processes -- ``nameko run`` per service, ``nameko shell`` -- get ``PYTHONWARNINGS``
@@ -8,7 +11,8 @@ first character (eventlet's starts with a newline, which the syntax strips) and 
 category only by importing it (importing eventlet into every Python process at start-up).
 So it names the nameko modules that first import eventlet -- ``nameko run`` and
 ``nameko shell`` (``nameko.cli.commands``), a service or client import
-(``nameko.containers``, ``nameko.extensions``) -- and ignores warnings raised there.
+(``nameko.containers``, ``nameko.extensions``) -- and ignores warnings raised there; and
+dnspython's ``dns.dnssecalgs.dsa``, where the DSA notices are raised.
 A real error still prints: filters act on warnings, never on exceptions or log lines.
 """
 from __future__ import annotations
@@ -18,12 +22,16 @@ from collections.abc import Mapping
 
 EVENTLET_NOTICE = r"\s*Eventlet is deprecated"
 NAMEKO_IMPORTERS = ("nameko.cli.commands", "nameko.containers", "nameko.extensions")
-PYTHONWARNINGS = ",".join(f"ignore::Warning:{module}" for module in NAMEKO_IMPORTERS)
+DSA_NOTICES = "dns.dnssecalgs.dsa"
+PYTHONWARNINGS = ",".join(f"ignore::Warning:{module}"
+                          for module in (*NAMEKO_IMPORTERS, DSA_NOTICES))
 
 
 def quiet_eventlet() -> None:
-    """Ignore the notice in this process (call it before anything imports eventlet)."""
+    """Ignore the notices in this process (call it before anything imports eventlet)."""
     warnings.filterwarnings("ignore", message=EVENTLET_NOTICE, category=Warning)
+    warnings.filterwarnings("ignore", module=DSA_NOTICES.replace(".", r"\."),
+                            category=Warning)
 
 
 def quiet_env(env: Mapping[str, str]) -> dict[str, str]:
