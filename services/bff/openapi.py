@@ -36,12 +36,16 @@ _ERRORS = {
     "404": ("NotFound", "No such object (or not yours)"),
     "409": ("Refused", "Refused by a business rule or the current state"),
     "413": ("PayloadTooLarge", "Request body too large"),
+    "414": ("UriTooLong", "The request line (path and query string) is over the server's "
+                          "limit"),
     "422": ("InvalidInput", "Invalid input: `fields` names each bad field"),
     "429": ("RateLimited", "Rate limited: retry after `Retry-After` seconds"),
+    "431": ("HeadersTooLarge", "A header line, the header block or the number of headers "
+                               "is over the server's limit"),
     "500": ("Unexpected", "Unexpected error (no details: quote the request id)"),
     "503": ("ServiceUnavailable", "A service did not answer in time"),
 }
-_PUBLIC_ERRORS = ("400", "413", "422", "429", "500", "503")
+_PUBLIC_ERRORS = ("400", "413", "414", "422", "429", "431", "500", "503")
 
 
 @lru_cache(maxsize=4)
