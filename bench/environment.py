@@ -25,10 +25,12 @@ import requests
 from bench.write_service import SERVICE_NAME as WRITE_FLOOR
 from common.nameko.discovery import ROOT, service_names
 from tools.backlog import wait_until_drained
+from tools.ports import BENCH, free_port_block
 from tools.stack import ServiceProcess, Stack
 
 ECHO_FLOOR = "bench_echo"
 FLOORS = (ECHO_FLOOR, WRITE_FLOOR)  # benchmark-only processes, not the platform's
+METRICS_PORTS = 20  # port_base + each service's offset (0-7), + 10 for a second instance
 MANAGEMENT = os.environ.get("RABBIT_API_URI", "http://guest:guest@127.0.0.1:15672")
 PG_SERVER = os.environ.get("BENCH_PG_SERVER", "postgresql+psycopg2://postgres@127.0.0.1:5432")
 
@@ -45,12 +47,16 @@ class BenchEnvironment:
         amqp = os.environ.get("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")
         self.amqp_uri = amqp.rstrip("/") + "/" + self.vhost
         self.bff_http = f"127.0.0.1:{_free_port()}"
+        # /metrics: a block of the bench's own (tools/ports.py), never the 9400s of a
+        # developer's `make run` nor a test run's
+        self.metrics_base = free_port_block(METRICS_PORTS, BENCH)
         self.echo_http = f"127.0.0.1:{_free_port()}"
         self.env = {
             "AMQP_URI": self.amqp_uri,
             "LOG_LEVEL": "WARNING",
             "WEB_SERVER_ADDRESS": self.bff_http,
             "PUBLIC_BASE_URL": f"http://{self.bff_http}",
+            "METRICS_PORT_BASE": str(self.metrics_base),
             "ALPES_JWT_SECRET": os.environ.get("ALPES_JWT_SECRET",
                                                f"bench-{uuid.uuid4().hex}{uuid.uuid4().hex}"),
             # one client IP and one token drive all the load: lift the per-client limits

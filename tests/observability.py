@@ -10,13 +10,14 @@ from __future__ import annotations
 import pathlib
 import re
 import shutil
-import socket
 import subprocess
 import tempfile
 
 import requests
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
+
+from tools import ports
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 ALERTS = ROOT / "docker" / "prometheus" / "alerts.yml"
@@ -127,22 +128,8 @@ def assert_bounded(samples: Samples) -> None:
 
 
 def free_port_block(size: int) -> int:
-    """The first of ``size`` consecutive ports free on 127.0.0.1 (a stack's /metrics),
-    below the ephemeral range (32768 up): there no outgoing connection (of this test
-    or of another run side by side) takes one before the services bind them. Below
-    20000: the reliability platform's ports are above (tests/reliability/platform.py)."""
-    import random
-
-    for _ in range(50):
-        base = random.randrange(10000, 20000 - size)
-        try:
-            for port in range(base, base + size):
-                with socket.socket() as other:
-                    other.bind(("127.0.0.1", port))
-        except OSError:
-            continue
-        return base
-    raise RuntimeError("no block of free ports")
+    """The first of ``size`` consecutive free ports for an e2e stack (tools/ports.py)."""
+    return ports.free_port_block(size, ports.E2E)
 
 
 class OtlpSink:

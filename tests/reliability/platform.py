@@ -38,6 +38,7 @@ from nameko.standalone.rpc import ClusterRpcProxy
 from common.nameko.config import load_config
 from tests.support import PROBE_PREFIX, EventProbe, wait_for
 from tools.backlog import queued_messages, wait_until_drained
+from tools.ports import RELIABILITY, free_port_block
 from tools.stack import Stack
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -506,24 +507,7 @@ class Platform:
 
 
 def _free_ports(count: int) -> list[int]:
-    """``count`` consecutive free ports below the ephemeral range (32768 up), where no
-    outgoing connection takes one between this check and the BFFs binding them; the
+    """``count`` consecutive free ports in the reliability range (tools/ports.py); the
     BFF's instances bind the ones after the first."""
-    import random
-
-    while True:
-        first = random.randrange(20000, 30000 - count)
-        ports = list(range(first, first + count))
-        if all(_port_free(port) for port in ports):
-            return ports
-
-
-def _port_free(port: int) -> bool:
-    import socket
-
-    with socket.socket() as probe:
-        try:
-            probe.bind(("127.0.0.1", port))
-            return True
-        except OSError:
-            return False
+    first = free_port_block(count, RELIABILITY)
+    return list(range(first, first + count))
