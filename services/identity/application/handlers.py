@@ -126,8 +126,8 @@ def _unless_locked_out(uow: IdentityUnitOfWork, email_key: str, now: datetime) -
 def withdraw_partner_account(cmd: commands.WithdrawPartnerAccount, uow: IdentityUnitOfWork,
                              clock) -> bool:
     """Sign-up undone: partners refused the partner this account was made for (its email
-    is another partner's, or its details are invalid). Deletes the account only if it is a partner
-    account made for that partner id; True if it did (False: nothing to undo)."""
+    is another partner's, or its details are invalid). Deletes the account only if it is
+    a partner account made for that partner id; True if it did (False: nothing to undo)."""
     with uow:
         account = uow.accounts.get(cmd.account_id, for_update=True)
         if account is None or not account.made_for_partner(cmd.partner_id):

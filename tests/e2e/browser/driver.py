@@ -146,6 +146,11 @@ def story(browser: Browser, spec: dict) -> dict:
     expect(pages.row(admin, partner_email)).to_have_count(0)  # no longer waiting
     admin.get_by_label("Show").select_option("ACTIVE")
     expect(pages.row(admin, partner_email)).to_contain_text("Active")
+    active = pages.row(admin, partner_email)  # a reset link, for the day it cannot sign in
+    active.get_by_role("button", name="Reset link for Bea Lopez").click()
+    reset_link = active.get_by_label(re.compile("Password reset link for")).input_value()
+    assert "/app/reset#token=pwr_" in reset_link, reset_link
+    secrets["reset token"] = reset_link.split("token=", 1)[1]
 
     pages.go(admin, "Brands")
     admin.get_by_label("Brand name").fill(acme_name)

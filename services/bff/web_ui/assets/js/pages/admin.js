@@ -1,4 +1,5 @@
-// Operator pages: partners awaiting KYC (verify, activate, suspend with a reason), brands
+// Operator pages: partners awaiting KYC (verify, activate, suspend with a reason; a
+// password reset link for one who cannot sign in), brands
 // (register one, invite its owner, open its console), payout runs (start one, see each
 // payout, retry a failed one), dead letters (list, replay).
 
@@ -45,10 +46,22 @@ function partnerActions(p, after) {
                                place.querySelector("input").focus();
                              }}, `Suspend ${p.name}…`));
     }
+    list.push(actionButton(`Reset link for ${p.name}`,
+      () => post("/api/v1/admin/password-resets", {email: p.email}), {
+        name: "reset-link", done: (made) => {
+          place.append(copyField(`Password reset link for ${p.email} (shown once)`,
+                                 resetLink(made.token), {secret: true}));
+          place.querySelector("input.secret").focus();
+        }}));
     return list;
   };
   replace(place, ...buttons());
   return place;
+}
+
+/** Where a reset link's token lands: the token stays in the fragment (no server logs it). */
+function resetLink(token) {
+  return `${location.origin}/app/reset#token=${encodeURIComponent(token)}`;
 }
 
 export async function partners(page) {
