@@ -18,11 +18,10 @@ Clock = Callable[[], object]
 def register_partner(cmd: commands.RegisterPartner, uow: PartnersUnitOfWork, clock) -> Partner:
     """A new PENDING partner. With the caller's ``partner_id`` (sign-up binds the account
     to it first), the same id and email again is a replay: the partner registered then,
-    unchanged, no event. The id with another email is a conflict."""
+    unchanged, no event. The id with another email is a conflict. The unique indexes
+    decide, so a replay racing the first registration is one too."""
     try:
         with uow:
-            if cmd.partner_id and (known := uow.partners.get(cmd.partner_id)) is not None:
-                return _replayed(known, cmd.email)
             partner = Partner.register(
                 name=cmd.name, email=cmd.email, type=PartnerType(cmd.type),
                 country=cmd.country, payout_method=PayoutMethod.from_dict(cmd.payout_method),
@@ -30,10 +29,10 @@ def register_partner(cmd: commands.RegisterPartner, uow: PartnersUnitOfWork, clo
             uow.partners.add(partner)  # Conflict if the email (any case) or the id is taken
             uow.commit()
     except Conflict:
-        if not cmd.partner_id:
-            raise
-        with uow.peek():  # a replay that raced the first registration: it committed first
-            known = uow.partners.get(cmd.partner_id)
+        known = None
+        if cmd.partner_id:
+            with uow.peek():
+                known = uow.partners.get(cmd.partner_id)
         if known is None:
             raise
         return _replayed(known, cmd.email)

@@ -5,7 +5,8 @@ from services.partners.application.integration_events import TRANSLATOR
 
 class FakePartnerRepository(InMemoryRepository):
     def add(self, partner):
-        if self.get_by_email(partner.email) is not None:
+        """As the table's unique indexes: the id, and the email in any case."""
+        if partner.id in self.items or self.get_by_email(partner.email) is not None:
             raise Conflict("A partner with this email is already registered.",
                            {"email": ["Already registered."]})
         super().add(partner)
