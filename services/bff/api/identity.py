@@ -96,7 +96,6 @@ def issue_password_reset(call):
                                                    "issued_by": call.principal.actor})
 
 
-
 @route("GET", "/api/v1/admin/accounts", roles=(ADMIN,), keyless=True,
        query=schemas.AccountsQuery, response=page_of(schemas.AccountOut), tag=TAG,
        summary="Every account (admin): partners, brand users, admins")

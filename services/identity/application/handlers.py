@@ -256,11 +256,8 @@ def change_password(cmd: commands.ChangePassword, uow: IdentityUnitOfWork,
         account = uow.accounts.get(cmd.account_id, for_update=True)
         if account is None or not account.active:  # removed meanwhile
             raise NotFound(fields={"account_id": ["Unknown."]})
-        sessions = uow.sessions.open_of(account.id)
-        revoked = account.change_password(password_hash, sessions, keep=cmd.keep_session_id,
-                                          now=clock())
-        _save_revoked(uow, sessions, revoked)
-        uow.accounts.save(account)
+        revoked = _set_password(uow, account, password_hash, keep=cmd.keep_session_id,
+                                now=clock())
         uow.commit()
     return {"revoked": len(revoked)}
 
@@ -307,14 +304,21 @@ def reset_password(cmd: commands.ResetPassword, uow: IdentityUnitOfWork,
         account = uow.accounts.get(reset.account_id, for_update=True)
         now = clock()
         reset.use(now)  # refused if used meanwhile (and the version check: one use wins)
-        sessions = uow.sessions.open_of(account.id)
-        _save_revoked(uow, sessions,
-                      account.change_password(password_hash, sessions, keep=None, now=now))
+        _set_password(uow, account, password_hash, keep=None, now=now)
         uow.password_resets.save(reset)
-        uow.accounts.save(account)
         _lift_lock_out(uow, _email_key(account.email))
         uow.commit()
     return account_dto(account)
+
+
+def _set_password(uow: IdentityUnitOfWork, account: Account, password_hash: str, *,
+                  keep: str | None, now: datetime) -> list[str]:
+    """The account's new password stored, its open sessions but ``keep`` revoked."""
+    sessions = uow.sessions.open_of(account.id)
+    revoked = account.change_password(password_hash, sessions, keep=keep, now=now)
+    _save_revoked(uow, sessions, revoked)
+    uow.accounts.save(account)
+    return revoked
 
 
 def _lift_lock_out(uow: IdentityUnitOfWork, email_key: str) -> None:
