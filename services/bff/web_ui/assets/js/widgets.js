@@ -112,6 +112,12 @@ async function copyText(text, input) {
   }
 }
 
+/** A link to a page of this app whose token rides in the fragment (#token=...): the
+ * browser never sends a fragment to a server, so no log holds it. */
+export function tokenLink(path, token) {
+  return `${location.origin}${path}#token=${encodeURIComponent(token)}`;
+}
+
 /** A read-only field with a label and a Copy button (links, keys shown once). */
 export function copyField(labelText, value, {id, secret = false} = {}) {
   const inputId = id || `copy-${Math.random().toString(36).slice(2, 9)}`;

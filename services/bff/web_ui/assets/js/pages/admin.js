@@ -9,9 +9,8 @@ import * as fmt from "../format.js";
 import {field, form} from "../forms.js";
 import {
   actionButton, badge, copyField, facts, failure, fill, heading, notFound, pager,
-  section, table,
+  section, table, tokenLink,
 } from "../widgets.js";
-import {invitationLink} from "./brand.js";
 
 function filterSelect(name, labelText, value, options, onChange) {
   const el = field({name, label: labelText, type: "select", value, options});
@@ -50,18 +49,13 @@ function partnerActions(p, after) {
       () => post("/api/v1/admin/password-resets", {email: p.email}), {
         name: "reset-link", done: (made) => {
           place.append(copyField(`Password reset link for ${p.email} (shown once)`,
-                                 resetLink(made.token), {secret: true}));
+                                 tokenLink("/app/reset", made.token), {secret: true}));
           place.querySelector("input.secret").focus();
         }}));
     return list;
   };
   replace(place, ...buttons());
   return place;
-}
-
-/** Where a reset link's token lands: the token stays in the fragment (no server logs it). */
-function resetLink(token) {
-  return `${location.origin}/app/reset#token=${encodeURIComponent(token)}`;
 }
 
 export async function partners(page) {
@@ -104,7 +98,7 @@ function inviteOwner(brandInfo) {
       const made = await post(`/api/v1/brands/${brandInfo.brand_id}/invitations`,
                               {email: values.email, brand_role: "owner"});
       replace(place, copyField(`Invitation link for ${made.invitation.email} (shown once)`,
-                               invitationLink(made.token), {secret: true}));
+                               tokenLink("/app/accept", made.token), {secret: true}));
       place.querySelector("input").focus();
     }}));
   const button = () => h("button", {type: "button", class: "secondary", "data-action": "invite",

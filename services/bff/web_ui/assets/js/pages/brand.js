@@ -10,7 +10,7 @@ import * as fmt from "../format.js";
 import {field, form, instant, integerOrText, orNull} from "../forms.js";
 import {
   actionButton, badge, copyField, empty, facts, failure, heading, loadInto, notFound, pager,
-  section, table,
+  section, table, tokenLink,
 } from "../widgets.js";
 
 const PARTNER_TYPES = [["affiliate", "Affiliate"], ["influencer", "Influencer"],
@@ -412,10 +412,6 @@ export async function apiKeys(page, ctx) {
   await show();
 }
 
-export function invitationLink(token) {
-  return `${location.origin}/app/accept#token=${encodeURIComponent(token)}`;
-}
-
 export async function users(page, ctx) {
   const list = h("div", {});
   const fresh = h("div", {});
@@ -449,7 +445,7 @@ export async function users(page, ctx) {
         replace(fresh, h("div", {class: "notice", role: "status"},
           h("p", {}, h("strong", {}, "Send this link to "), made.invitation.email,
             h("strong", {}, ": it is shown once.")),
-          copyField("Invitation link", invitationLink(made.token), {id: "invitation-link", secret: true})));
+          copyField("Invitation link", tokenLink("/app/accept", made.token), {id: "invitation-link", secret: true})));
         fresh.querySelector("input").focus();
         await show();
       }}), fresh),
