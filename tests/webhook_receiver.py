@@ -53,6 +53,9 @@ class Receiver:
             def do_POST(self):  # noqa: N802
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
+                if len(body) < length:  # the sender died mid-request (kill -9): a server
+                    self.close_connection = True  # gets no request, only a dropped line
+                    return
                 with receiver.lock:
                     receiver.received.append(Received(
                         {k.lower(): v for k, v in self.headers.items()}, body,
