@@ -1,7 +1,9 @@
 """SQLAlchemy tables of the tracking database (must match the migrations; a test checks).
 
 * replicas of other contexts: campaigns, campaign_terms, enrollments, partners, and
-  partner_ips (IPs the partner itself used, for the self-referral rule);
+  partner_ips (IPs the partner itself used, for the self-referral rule); and
+  replica_generations, a counter per kind of replica that every write to it raises (the
+  process's cache of them trusts what it read under the same generation);
 * clicks (append-only), click_counters (flooding: clicks per code, IP and minute) and
   parked_clicks (redirected by the BFF on a code whose enrollment is still on its way);
 * conversions and conversion_refunds;
@@ -10,6 +12,7 @@
 """
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     Date,
@@ -87,6 +90,12 @@ partner_ips = Table(
     Column("first_seen_at", UTCDateTime(), nullable=False),
     Column("last_seen_at", UTCDateTime(), nullable=False),
     PrimaryKeyConstraint("partner_id", "ip", name="pk_partner_ips"),
+)
+
+replica_generations = Table(
+    "replica_generations", metadata,
+    Column("name", String(32), primary_key=True),  # "targets" or "partner_ips"
+    Column("generation", BigInteger, nullable=False),
 )
 
 # --- clicks -------------------------------------------------------------------------------

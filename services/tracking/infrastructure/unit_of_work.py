@@ -1,9 +1,16 @@
-"""The tracking unit of work over SQL: its repositories, named (see application/ports.py)."""
+"""The tracking unit of work over SQL: its repositories, named (see application/ports.py).
+
+The replicas' cache lives as long as the service's database (one per database, shared
+by every worker of the process)."""
 from __future__ import annotations
+
+import weakref
 
 from sqlalchemy.engine import Connection
 
+from common.seedwork.infrastructure.database import Database
 from common.seedwork.infrastructure.unit_of_work import SqlAlchemyUnitOfWork
+from services.tracking.infrastructure.replica_cache import ReplicaCache
 from services.tracking.infrastructure.repositories import (
     SqlClickBatches,
     SqlClicks,
@@ -11,6 +18,15 @@ from services.tracking.infrastructure.repositories import (
     SqlReferences,
     SqlStats,
 )
+
+_CACHES: "weakref.WeakKeyDictionary[Database, ReplicaCache]" = weakref.WeakKeyDictionary()
+
+
+def replica_cache(database: Database) -> ReplicaCache:
+    cache = _CACHES.get(database)
+    if cache is None:
+        cache = _CACHES[database] = ReplicaCache()
+    return cache
 
 
 class SqlTrackingUnitOfWork(SqlAlchemyUnitOfWork):
@@ -21,7 +37,7 @@ class SqlTrackingUnitOfWork(SqlAlchemyUnitOfWork):
     stats: SqlStats
 
     def _bind(self, connection: Connection) -> None:
-        self.references = SqlReferences(connection)
+        self.references = SqlReferences(connection, replica_cache(self.database))
         self.clicks = SqlClicks(connection)
         self.click_batches = SqlClickBatches(connection)
         self.conversions = SqlConversions(connection)

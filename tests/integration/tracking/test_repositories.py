@@ -1,11 +1,13 @@
 """Storage guarantees on both databases, below the service: a click is never batched
-twice, a replica keeps its newest revision, revenue stays an exact decimal."""
+twice, a replica keeps its newest revision (and what the process cached of it follows
+every change, also one made by another instance), revenue stays an exact decimal."""
+import dataclasses
 import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import MetaData, text
+from sqlalchemy import MetaData, event, text
 
 from common.seedwork.errors import ConcurrencyConflict
 from common.seedwork.infrastructure.database import Database
@@ -18,10 +20,10 @@ from common.seedwork.infrastructure.messaging import (
 from services.tracking.application.integration_events import TRANSLATOR
 from services.tracking.application.projections import DailyTally
 from services.tracking.domain.billing import BillableClick, ClickBatch
-from services.tracking.domain.references import PartnerRef
+from services.tracking.domain.references import EnrollmentRef, PartnerRef
 from services.tracking.infrastructure.unit_of_work import SqlTrackingUnitOfWork
 from tests.support import migrated
-from tests.unit.tracking.builders import terms
+from tests.unit.tracking.builders import campaign, terms
 
 NOW = datetime(2026, 6, 15, 12, tzinfo=UTC)
 IDS = {name: str(uuid.uuid4()) for name in ("enrollment", "campaign", "brand", "partner")}
@@ -34,12 +36,16 @@ def database(make_db_uri, db_kind):
     database.dispose()
 
 
-@pytest.fixture
-def uow(database):
+def unit_of_work(database):
     metadata = MetaData()
     return SqlTrackingUnitOfWork(database,
                                 outbox=OutboxStore(outbox_table(metadata)),
                                 inbox=InboxStore(inbox_table(metadata)), translator=TRANSLATOR)
+
+
+@pytest.fixture
+def uow(database):
+    return unit_of_work(database)
 
 
 def insert_click(uow, click_id):
@@ -85,6 +91,103 @@ def test_a_replica_keeps_its_newest_revision(uow):
     with uow.read() as conn:
         assert conn.execute(text("SELECT status, revision FROM partners")).one() == (
             "SUSPENDED", 5)
+
+
+# --- the replicas' cache -------------------------------------------------------------------
+@pytest.fixture
+def other_instance(database):
+    """A second instance of the service on the same database: its own engines, its own
+    cache (a process of its own, as far as the cache can tell)."""
+    other = Database(database.url.render_as_string(hide_password=False))
+    yield unit_of_work(other)
+    other.dispose()
+
+
+@pytest.fixture
+def replica_reads(database):
+    """The statements that read the referral targets' and IPs' replica tables."""
+    seen = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("SELECT") and any(
+                f"FROM {table}" in statement for table in ("enrollments", "partner_ips")):
+            seen.append(statement)
+
+    for engine in {database.write_engine, database.read_engine}:
+        event.listen(engine, "before_cursor_execute", count)
+    yield seen
+    for engine in {database.write_engine, database.read_engine}:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def enroll(uow, *, status="ACTIVE", revision=1, code="CACHED1"):
+    ref = dataclasses.replace(campaign(brand_id=IDS["brand"]), campaign_id=IDS["campaign"])
+    enrollment = EnrollmentRef(enrollment_id=IDS["enrollment"], referral_code=code,
+                               campaign_id=ref.campaign_id, brand_id=IDS["brand"],
+                               partner_id=IDS["partner"], status=status)
+    with uow:
+        if revision == 1:
+            uow.references.replicate_campaign(ref, 1, NOW)
+            uow.references.add_terms(ref.campaign_id, [terms()])
+        uow.references.replicate_enrollment(enrollment, revision, NOW)
+        uow.commit()
+
+
+def status_of(uow, code="CACHED1"):
+    with uow:
+        target = uow.references.targets_by_code([code]).get(code)
+        by_enrollment = uow.references.target_by_enrollment(IDS["enrollment"])
+    assert target == by_enrollment
+    return target.enrollment.status if target else None
+
+
+def test_a_target_is_read_once_while_its_replica_stays_the_same(uow, replica_reads):
+    enroll(uow)
+    assert status_of(uow) == "ACTIVE"
+    first = len(replica_reads)
+    assert first == 2  # by code, by enrollment
+    for _ in range(3):
+        assert status_of(uow) == "ACTIVE"
+        with uow:
+            assert uow.references.targets_by_code(["UNKNOWN"]) == {}  # not found: cached too
+    assert len(replica_reads) == first + 1  # the unknown code, once
+
+
+def test_a_change_by_another_instance_is_seen_at_once(uow, other_instance, replica_reads):
+    enroll(uow)
+    assert status_of(uow) == "ACTIVE" and status_of(uow) == "ACTIVE"
+    enroll(other_instance, status="REVOKED", revision=2)  # raises the generation
+    assert status_of(uow) == "REVOKED"
+    enroll(other_instance, status="ACTIVE", revision=1)  # an older revision: changes nothing
+    assert status_of(uow) == "REVOKED"
+
+
+def test_what_a_writing_transaction_reads_never_reaches_the_cache(uow, other_instance):
+    enroll(uow)
+    assert status_of(uow) == "ACTIVE"
+    with other_instance:  # writes, reads its own write, then rolls back
+        other_instance.references.replicate_enrollment(EnrollmentRef(
+            enrollment_id=IDS["enrollment"], referral_code="CACHED1",
+            campaign_id=IDS["campaign"], brand_id=IDS["brand"],
+            partner_id=IDS["partner"], status="REVOKED"), 2, NOW)
+        assert other_instance.references.targets_by_code(["CACHED1"])[
+            "CACHED1"].enrollment.status == "REVOKED"
+    assert status_of(other_instance) == "ACTIVE" and status_of(uow) == "ACTIVE"
+    enroll(uow, status="ACTIVE", revision=2)  # the generation the rolled back write had
+    assert status_of(other_instance) == "ACTIVE"
+
+
+def test_a_partner_ip_added_anywhere_is_seen_at_once(uow, other_instance, replica_reads):
+    def ips():
+        with uow:
+            return uow.references.partner_ips(IDS["partner"])
+
+    assert ips() == frozenset() and ips() == frozenset()
+    assert len(replica_reads) == 1
+    with other_instance:
+        other_instance.references.add_partner_ip(IDS["partner"], "10.0.0.1", NOW)
+        other_instance.commit()
+    assert ips() == {"10.0.0.1"}
 
 
 def test_revenue_is_summed_exactly(uow):

@@ -3,6 +3,12 @@
 Replica upserts are conditional (``ON CONFLICT ... DO UPDATE ... WHERE revision <
 excluded.revision``): atomic, so two events about one campaign handled at once can
 never let the older revision win.
+
+Reads go through the process's ``ReplicaCache`` (``replica_cache.py`` says why it is
+never stale): the first look-up of a transaction reads the replicas' generations, and
+what was read under the same generation is not read again. Every write first raises its
+kind's generation -- before any replica row, so writers of one kind queue on that one
+row and never lock rows in two orders.
 """
 from __future__ import annotations
 
@@ -21,6 +27,7 @@ from services.tracking.domain.references import (
     ReferralTarget,
 )
 from services.tracking.domain.terms import TermsHistory, TermsVersion
+from services.tracking.infrastructure.replica_cache import MISSING, ReplicaCache
 from services.tracking.infrastructure.sql import upsert
 from services.tracking.infrastructure.tables import (
     campaign_terms,
@@ -28,7 +35,10 @@ from services.tracking.infrastructure.tables import (
     enrollments,
     partner_ips,
     partners,
+    replica_generations,
 )
+
+TARGETS, PARTNER_IPS = "targets", "partner_ips"  # the kinds of replica, one generation each
 
 _TARGETS = (
     select(enrollments.c.id.label("enrollment_id"), enrollments.c.referral_code,
@@ -47,24 +57,41 @@ TARGET_BY_ENROLLMENT = _TARGETS.where(enrollments.c.id == bindparam("enrollment_
 TERMS_OF_CAMPAIGNS = select(campaign_terms).where(
     campaign_terms.c.campaign_id.in_(bindparam("campaign_ids", expanding=True)))
 IPS_OF_PARTNER = select(partner_ips.c.ip).where(partner_ips.c.partner_id == bindparam("partner_id"))
+GENERATIONS = select(replica_generations.c.name, replica_generations.c.generation)
 
 
 class SqlReferences(AbstractRepository):
-    def __init__(self, connection: Connection):
+    def __init__(self, connection: Connection, cache: ReplicaCache | None = None):
         super().__init__()
         self.connection = connection
+        self._cache = cache if cache is not None else ReplicaCache()
+        self._generations: dict[str, int] | None = None  # as this transaction read them
+        self._raised: set[str] = set()  # kinds this transaction wrote: cache off for it
 
     # reading -----------------------------------------------------------------------------
     def targets_by_code(self, codes: Iterable[str]) -> dict[str, ReferralTarget]:
-        codes = list(codes)
-        if not codes:
-            return {}
-        targets = self._targets(TARGETS_BY_CODE, {"codes": codes})
-        return {target.enrollment.referral_code: target for target in targets}
+        found, wanted = {}, []
+        for code in dict.fromkeys(codes):
+            target = self._cached(TARGETS, ("code", code))
+            if target is MISSING:
+                wanted.append(code)
+            elif target is not None:
+                found[code] = target
+        if wanted:
+            read = {target.enrollment.referral_code: target
+                    for target in self._targets(TARGETS_BY_CODE, {"codes": wanted})}
+            for code in wanted:
+                self._keep(TARGETS, ("code", code), read.get(code))
+            found.update(read)
+        return found
 
     def target_by_enrollment(self, enrollment_id: str) -> ReferralTarget | None:
-        found = self._targets(TARGET_BY_ENROLLMENT, {"enrollment_id": enrollment_id})
-        return found[0] if found else None
+        target = self._cached(TARGETS, ("enrollment", enrollment_id))
+        if target is MISSING:
+            found = self._targets(TARGET_BY_ENROLLMENT, {"enrollment_id": enrollment_id})
+            target = found[0] if found else None
+            self._keep(TARGETS, ("enrollment", enrollment_id), target)
+        return target
 
     def _targets(self, query, params: dict) -> list[ReferralTarget]:
         rows = self.connection.execute(query, params).all()
@@ -83,11 +110,42 @@ class SqlReferences(AbstractRepository):
                 effective_from=row.effective_from, snapshot=row.terms))
         return {campaign_id: TermsHistory(found) for campaign_id, found in versions.items()}
 
-    def partner_ips(self, partner_id: str) -> set[str]:
-        return set(self.connection.execute(IPS_OF_PARTNER, {"partner_id": partner_id}).scalars())
+    def partner_ips(self, partner_id: str) -> frozenset[str]:
+        ips = self._cached(PARTNER_IPS, partner_id)
+        if ips is MISSING:
+            ips = frozenset(self.connection.execute(
+                IPS_OF_PARTNER, {"partner_id": partner_id}).scalars())
+            self._keep(PARTNER_IPS, partner_id, ips)
+        return ips
+
+    # the cache ---------------------------------------------------------------------------
+    def _cached(self, kind: str, key):
+        if kind in self._raised:
+            return MISSING
+        return self._cache.get(kind, self._generation(kind), key)
+
+    def _keep(self, kind: str, key, value) -> None:
+        if kind not in self._raised:
+            self._cache.put(kind, self._generation(kind), key, value)
+
+    def _generation(self, kind: str) -> int:
+        if self._generations is None:  # once per transaction, before any replica row
+            self._generations = dict(self.connection.execute(GENERATIONS).tuples().all())
+        return self._generations.get(kind, 0)
+
+    def _raise_generation(self, kind: str) -> None:
+        """Before the transaction's first write to a kind of replica: its generation + 1."""
+        if kind in self._raised:
+            return
+        self._raised.add(kind)
+        stmt = upsert(self.connection, replica_generations).values(name=kind, generation=1)
+        self.connection.execute(stmt.on_conflict_do_update(
+            index_elements=[replica_generations.c.name],
+            set_={"generation": replica_generations.c.generation + 1}))
 
     # writing -----------------------------------------------------------------------------
     def add_partner_ip(self, partner_id: str, ip: str, now: datetime) -> None:
+        self._raise_generation(PARTNER_IPS)
         stmt = upsert(self.connection, partner_ips).values(
             partner_id=partner_id, ip=ip, first_seen_at=now, last_seen_at=now)
         self.connection.execute(stmt.on_conflict_do_update(
@@ -99,6 +157,7 @@ class SqlReferences(AbstractRepository):
                  "attribution_window_days": v.attribution_window_days,
                  "effective_from": v.effective_from, "terms": v.snapshot} for v in versions]
         if rows:  # a terms version never changes once published
+            self._raise_generation(TARGETS)
             self.connection.execute(upsert(self.connection, campaign_terms).on_conflict_do_nothing(
                 index_elements=[campaign_terms.c.campaign_id, campaign_terms.c.terms_version]),
                 rows)
@@ -124,6 +183,7 @@ class SqlReferences(AbstractRepository):
             "revision": revision, "updated_at": now})
 
     def _keep_newest(self, table, row: dict) -> None:
+        self._raise_generation(TARGETS)
         stmt = upsert(self.connection, table).values(**row)
         self.connection.execute(stmt.on_conflict_do_update(
             index_elements=[table.c.id],
