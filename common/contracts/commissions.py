@@ -89,11 +89,14 @@ class BalancesChanged(TolerantSchema):
 
 
 COMMISSION_CREATED = EventContract(SOURCE, "commission_created", 1, CommissionPayload,
-                                   "A commission is owed (PENDING until its hold ends).")
+                                   "A commission is owed: PENDING until its hold ends, or "
+                                   "APPROVED already when it has no hold left (then no "
+                                   "commission_approved follows).")
 COMMISSION_REJECTED = EventContract(SOURCE, "commission_rejected", 1, CommissionWithReason,
                                     "No commission: e.g. the campaign budget was exhausted.")
 COMMISSION_APPROVED = EventContract(SOURCE, "commission_approved", 1, CommissionPayload,
-                                    "The commission is payable (hold over, or brand approval).")
+                                    "A PENDING commission became payable (hold over, or "
+                                    "brand approval).")
 COMMISSION_DECLINED = EventContract(SOURCE, "commission_declined", 1, CommissionWithReason,
                                     "The brand declined the commission; its budget is "
                                     "released.")

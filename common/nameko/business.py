@@ -124,12 +124,23 @@ def _payout(outcome: str, with_amount: bool = False):
     return count
 
 
+def _commission_created(payload: dict) -> None:
+    """Created; and approved too when it is created APPROVED (no hold: no
+    ``commission_approved`` follows)."""
+    _created(payload)
+    if payload.get("status") == "APPROVED":
+        _approved(payload)
+
+
+_created = _commission("created", "amount")
+_approved = _commission("approved")
+
 COUNTED = {
     ("tracking", "conversion_attributed"): _conversion_attributed,
     ("tracking", "conversion_rejected"): _conversion_rejected,
-    ("commissions", "commission_created"): _commission("created", "amount"),
+    ("commissions", "commission_created"): _commission_created,
     ("commissions", "commission_rejected"): _commission("rejected"),
-    ("commissions", "commission_approved"): _commission("approved"),
+    ("commissions", "commission_approved"): _approved,
     ("commissions", "commission_declined"): _commission("declined"),
     ("commissions", "commission_reversed"): _commission("reversed", "reversed_amount"),
     ("commissions", "commission_paid"): _commission("paid"),

@@ -234,7 +234,8 @@ class WebhooksService(health.HealthMixin):
     # inbox=False: fan_out is idempotent by itself (replica rows and deliveries keyed by
     # the event are inserted unless there already), so no inbox row per event
     def _accept(self, contract, event) -> None:
-        if self.bus.handle(inbound.fan_out(contract, event)):
+        made = [self.bus.handle(command) for command in inbound.fan_outs(contract, event)]
+        if any(made):
             self.deliveries_committed()
 
     @consumes(campaigns.PARTNER_ENROLLED)

@@ -40,8 +40,11 @@ def test_business_counters_from_committed_events_amounts_in_minor_units():
         event("tracking", "conversion_rejected", {"partner_id": PARTNER,
                                                   "reason": "self_referral"}),
         event("tracking", "conversion_rejected", {"reason": "Weird Free Text 123456"}),
-        event("commissions", "commission_created", {
+        event("commissions", "commission_created", {"status": "PENDING",
             "commission_id": PARTNER, "amount": {"amount": "1234", "currency": "JPY"}}),
+        event("commissions", "commission_created", {  # no hold: approved from the start
+            "status": "APPROVED", "amount": {"amount": "1", "currency": "JPY"}}),
+        event("commissions", "commission_approved", {"status": "APPROVED"}),  # a hold ended
         event("commissions", "commission_reversed", {
             "reversed_amount": {"amount": "1.005", "currency": "KWD"}}),
         event("payouts", "payout_paid", {"amount": {"amount": "20.00", "currency": "EUR"}}),
@@ -59,11 +62,12 @@ def test_business_counters_from_committed_events_amounts_in_minor_units():
     assert moved("alpes_amount_minor_units_total", kind="conversion_attributed",
                  currency="USD") == 20000
     assert moved("alpes_amount_minor_units_total", kind="commission_created",
-                 currency="JPY") == 1234
+                 currency="JPY") == 1235
     assert moved("alpes_amount_minor_units_total", kind="commission_reversed",
                  currency="KWD") == 1005
     assert moved("alpes_amount_minor_units_total", kind="payout_paid", currency="EUR") == 2000
-    assert moved("alpes_commissions_total", outcome="created") == 1
+    assert moved("alpes_commissions_total", outcome="created") == 2
+    assert moved("alpes_commissions_total", outcome="approved") == 2
     assert moved("alpes_payouts_total", outcome="failed") == 1
     assert moved("alpes_integration_events_total", source="partners",
                  type="partner_registered") == 1

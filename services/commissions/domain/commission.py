@@ -160,14 +160,15 @@ class Commission(AggregateRoot):
     @classmethod
     def earn(cls, *, id: str, source: Source, amount: Money, hold_until: datetime,
              now: datetime) -> "Commission":
-        """PENDING until ``hold_until``; one whose hold is over already (no hold, or a
-        conversion reported after its hold) is approved at once, as the approval timer
-        would approve it: ``commission_created`` then ``commission_approved``."""
+        """PENDING until ``hold_until``. One whose hold is over already (no hold, or a
+        conversion reported after its hold) is APPROVED from the start: its
+        ``commission_created`` says so, and no ``commission_approved`` follows (that
+        event means a PENDING commission became payable later)."""
+        status = Status.APPROVED if hold_until <= now else Status.PENDING
         commission = cls(id=id, source=source, earned=amount, amount=amount,
-                         reversed=Money.zero(amount.currency), status=Status.PENDING,
+                         reversed=Money.zero(amount.currency), status=status,
                          created_at=now, updated_at=now, hold_until=hold_until)
         commission._recorded(CommissionCreated, now)
-        commission.approve_if_due(now)
         return commission
 
     @classmethod

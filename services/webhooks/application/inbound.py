@@ -9,6 +9,8 @@ output against the catalogue, field by field.
 """
 from __future__ import annotations
 
+import dataclasses
+import uuid
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
@@ -184,3 +186,19 @@ FEEDS_REPLICA = frozenset({campaigns.PARTNER_ENROLLED})
 
 def fan_out(contract: EventContract, event: ReceivedEvent) -> FanOut:
     return TRANSLATIONS[contract](event)
+
+
+def fan_outs(contract: EventContract, event: ReceivedEvent) -> list[FanOut]:
+    """Every webhook one event becomes. A commission created APPROVED (no hold) is
+    also ``commission.approved`` -- commissions sends no ``commission_approved`` for it
+    -- under an event id derived from the event's, so each webhook has its own."""
+    made = [fan_out(contract, event)]
+    if contract is commissions.COMMISSION_CREATED and event.data["status"] == "APPROVED":
+        made.append(dataclasses.replace(
+            commission("commission.approved")(event),
+            event_id=derived_event_id(event.event_id, "commission.approved")))
+    return made
+
+
+def derived_event_id(event_id: str, webhook_type: str) -> str:
+    return str(uuid.uuid5(uuid.UUID(event_id), webhook_type))

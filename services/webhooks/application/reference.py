@@ -41,7 +41,7 @@ def markdown() -> str:
     for kind in (*catalogue.TYPES, catalogue.TEST_TYPE):
         audiences = " and ".join(f"{a}s" for a in kind.audiences)
         lines += [f"### `{kind.name}`", "", kind.description, "",
-                  f"To: {audiences}. From: `{kind.source}`." if kind.source != "—"
+                  f"To: {audiences}. From: {_sources(kind)}." if kind.source != "—"
                   else f"To: {audiences}.", "",
                   "| field | type | meaning |", "|---|---|---|"]
         lines += [f"| `{f.name}` | {f.kind} | {f.description} |" for f in kind.fields]
@@ -49,6 +49,10 @@ def markdown() -> str:
                   json.dumps(example_body(kind), indent=2), "```", "", "</details>", ""]
     lines.append(END)
     return "\n".join(lines)
+
+
+def _sources(kind: catalogue.WebhookType) -> str:
+    return " and ".join(f"`{source}`" for source in (kind.source, *kind.also_from))
 
 
 def section_of(document: str) -> str:

@@ -31,6 +31,7 @@ class WebhookType:
     audiences: tuple[str, ...]
     source: str            # the integration event it is made from
     fields: tuple[Field, ...]
+    also_from: tuple[str, ...] = ()  # other events it is made from, in some states
 
     @property
     def field_names(self) -> tuple[str, ...]:
@@ -138,8 +139,10 @@ TYPES: tuple[WebhookType, ...] = (
     WebhookType("commission.created", "A commission is owed (PENDING until its hold "
                 "ends).", (BRAND, PARTNER), "commissions.commission_created", _COMMISSION),
     WebhookType("commission.approved", "A commission became payable (hold over, or the "
-                "brand approved it).", (BRAND, PARTNER), "commissions.commission_approved",
-                _COMMISSION),
+                "brand approved it), or was created payable (no hold: it follows its "
+                "`commission.created`, whose status is APPROVED already).", (BRAND, PARTNER),
+                "commissions.commission_approved", _COMMISSION,
+                also_from=("commissions.commission_created",)),
     WebhookType("commission.declined", "The brand declined a commission.",
                 (BRAND, PARTNER), "commissions.commission_declined",
                 (*_COMMISSION, _f("reason", "string", "The brand's reason."))),

@@ -43,11 +43,14 @@ class QueueBindings:
     def of(cls, config: dict, service_cls: type) -> "QueueBindings":
         """For the ``bound_on_demand`` handlers of ``service_cls``, by the webhook type
         each one's event becomes."""
-        by_source = {kind.source: kind.name for kind in catalogue.TYPES}
+        names_of: dict[str, list[str]] = {}  # event -> the webhook types made from it
+        for kind in catalogue.TYPES:
+            for source in (kind.source, *kind.also_from):
+                names_of.setdefault(source, []).append(kind.name)
         handlers: dict[str, list[Handler]] = {}
         for source, event_type, method in bound_on_demand(service_cls):
-            name = by_source[f"{source}.{event_type}"]
-            handlers.setdefault(name, []).append((source, event_type, method))
+            for name in names_of[f"{source}.{event_type}"]:
+                handlers.setdefault(name, []).append((source, event_type, method))
         return cls(config, service_cls.name, handlers)
 
     def ensure(self, event_types: Iterable[str], *, again: bool = False) -> list[str]:

@@ -484,6 +484,27 @@ def test_another_instances_endpoint_gets_the_events_handled_once_max_age_has_pas
     assert verifies(endpoint.secret, received)
 
 
+def test_a_commission_created_approved_reaches_an_endpoint_of_commission_approved_only(
+        start, receivers):
+    """No hold: commissions sends only ``commission_created`` with status APPROVED. An
+    endpoint subscribed to ``commission.approved`` alone still gets it -- its queue is
+    bound to both events -- once, however often the event comes; a PENDING one it
+    does not get."""
+    rpc, config = start()
+    receiver = receivers()
+    endpoint = subscribe(rpc, BRAND_A, receiver.url, "commission.approved")
+    approved = commission(BRAND_A, status="APPROVED")
+    event_id = publish(config, "commissions", "commission_created", approved, times=2)
+    publish(config, "commissions", "commission_created", commission(BRAND_A))  # PENDING
+    receiver.wait_for(1)
+    time.sleep(0.5)
+    [body] = receiver.verified(endpoint["secret"])
+    assert body["type"] == "commission.approved" and body["event_id"] != event_id
+    assert body["data"]["commission_id"] == approved["commission_id"]
+    assert body["data"]["status"] == "APPROVED"
+    assert len(deliveries(rpc, endpoint["endpoint_id"])["items"]) == 1
+
+
 def test_an_event_delivered_twice_is_one_delivery_and_no_inbox_row(start, receivers):
     from sqlalchemy import func, select, text
 

@@ -69,6 +69,18 @@ def test_the_adapter_binds_each_types_handler_queues_once_unless_asked_again():
     assert len(calls) == 2
 
 
+def test_commission_approved_binds_the_created_queue_too():
+    """A commission created APPROVED (no hold) becomes commission.approved from its
+    commission_created: an endpoint of commission.approved only must receive that."""
+    calls = []
+    bindings = QueueBindings.of({}, WebhooksService)
+    bindings._bind = lambda config, **queue: calls.append(queue["event_type"])
+    assert bindings.ensure(["commission.approved"]) == ["commission.approved"]
+    assert sorted(calls) == ["commission_approved", "commission_created"]
+    assert bindings.ensure(["commission.created"]) == []  # its queue is bound already
+    assert len(calls) == 2
+
+
 def test_every_type_bound_on_demand_is_a_catalogue_type():
     bindings = QueueBindings.of({}, WebhooksService)
     gated = {f"{s}.{e}" for s, e, _ in bound_on_demand(WebhooksService)}

@@ -32,6 +32,7 @@ def test_the_service_consumes_exactly_what_it_translates():
 def test_every_webhook_type_comes_from_one_consumed_event():
     sources = {c.key for c in inbound.TRANSLATIONS}
     assert {kind.source for kind in catalogue.TYPES} == sources
+    assert {s for kind in catalogue.TYPES for s in kind.also_from} <= sources
     assert {kind.name for kind in catalogue.TYPES} >= {
         "partner.enrolled", "partner.suspended", "conversion.attributed",
         "conversion.rejected", "conversion.reversed", "commission.created",
@@ -84,6 +85,23 @@ def test_a_payout_names_whose_commission_each_is_or_leaves_it_to_the_replica():
     del event.data["commission_brands"]  # a payout held before payouts named them
     unnamed = inbound.fan_out(contract, event)
     assert unnamed.commission_brands == () and unnamed.commission_ids == (COMMISSION_ID,)
+
+
+def test_a_commission_created_approved_is_also_commission_approved():
+    """No hold: commissions sends only commission_created (status APPROVED); brands and
+    partners still get commission.approved, as its own webhook with its own id."""
+    contract = find("commissions", "commission_created")
+    event = received(contract)
+    event.data["status"] = "PENDING"
+    assert [c.event_type for c in inbound.fan_outs(contract, event)] == ["commission.created"]
+    event.data["status"] = "APPROVED"
+    created, approved = inbound.fan_outs(contract, event)
+    assert (created.event_type, approved.event_type) == ("commission.created",
+                                                         "commission.approved")
+    assert created.event_id == event.event_id != approved.event_id
+    assert approved.event_id == inbound.fan_outs(contract, event)[1].event_id  # the same again
+    assert approved.data == created.data and approved.brand_ids == created.brand_ids
+    assert approved.partner_id == created.partner_id == PARTNER_ID
 
 
 def test_the_test_event_has_documented_fields_too():
