@@ -1,10 +1,6 @@
 """Run pytest on several groups of tests side by side, one process per group.
 
-    python -m tools.test_shards "tests/unit tests/integration --cov" tests/e2e -- -x
-
-A group is one argument: its test paths, and pytest options of its own after them
-(split as a shell would); the options after ``--`` reach every group. A group is named
-by its paths' last parts (``unit+integration``).
+    python -m tools.test_shards tests/e2e tests/reliability -- -x
 
 The end-to-end and reliability layers spend most of their time waiting (services
 starting, events crossing the broker, timers), not computing: on two cores one layer
@@ -20,9 +16,7 @@ and the hub trip over each other ("Cannot switch to a different thread").
 from __future__ import annotations
 
 import argparse
-import itertools
 import os
-import shlex
 import signal
 import subprocess
 import sys
@@ -56,20 +50,17 @@ def _parse(argv: list[str]) -> tuple[list[str], list[str]]:
         pytest_args = []
     parser = argparse.ArgumentParser(prog="python -m tools.test_shards",
                                      description=__doc__.split("\n\n")[0])
-    parser.add_argument("groups", nargs="+",
-                        help="one pytest process each: its test paths and own options")
+    parser.add_argument("groups", nargs="+", help="test paths, one pytest process each")
     return parser.parse_args(argv).groups, pytest_args
 
 
 class _Shard:
     def __init__(self, group: str, pytest_args: list[str]):
-        own = shlex.split(group)
-        paths = itertools.takewhile(lambda token: not token.startswith("-"), own)
-        self.name = "+".join(path.rstrip("/").rsplit("/", 1)[-1] for path in paths)
+        self.name = group.rstrip("/").rsplit("/", 1)[-1]
         self._started = time.monotonic()
         self.elapsed = 0.0
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "pytest", *own, *pytest_args],
+            [sys.executable, "-m", "pytest", group, *pytest_args],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=os.environ.copy(),
             start_new_session=True)  # a Ctrl-C reaches it through _stop, once
         self._echo = threading.Thread(target=self._prefix_output, daemon=True)

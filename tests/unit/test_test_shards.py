@@ -51,19 +51,6 @@ def test_groups_that_all_pass_exit_0_and_the_pytest_arguments_reach_each(tmp_pat
     assert one_took < two_took, result.stdout
 
 
-def test_a_group_of_several_paths_with_options_of_its_own(tmp_path):
-    one = write_group(tmp_path, "one", "def test_a():\n    pass\n")
-    two = write_group(tmp_path, "two", "def test_b():\n    pass\n")
-    three = write_group(tmp_path, "three", "def test_c():\n    pass\n")
-
-    result = shards(f"{one} {two} -k b", three, "--", "-p", "no:cacheprovider", "-q")
-
-    assert result.returncode == 0, result.stdout
-    assert "one+two | 1 passed, 1 deselected" in result.stdout  # -k b: its own option
-    assert "three | 1 passed" in result.stdout
-    assert "== one+two: exit 0 in" in result.stdout
-
-
 def test_no_group_is_a_usage_error():
     result = shards("--", "-q")
     assert result.returncode == 2
