@@ -124,6 +124,9 @@ def _payout(outcome: str, with_amount: bool = False):
     return count
 
 
+_created = _commission("created", "amount")
+_approved = _commission("approved")
+
 def _commission_created(payload: dict) -> None:
     """Created; and approved too when it is created APPROVED (no hold: no
     ``commission_approved`` follows)."""
@@ -131,9 +134,6 @@ def _commission_created(payload: dict) -> None:
     if payload.get("status") == "APPROVED":
         _approved(payload)
 
-
-_created = _commission("created", "amount")
-_approved = _commission("approved")
 
 COUNTED = {
     ("tracking", "conversion_attributed"): _conversion_attributed,

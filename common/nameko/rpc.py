@@ -70,10 +70,10 @@ class Reply:
     """One RPC answer, published once serialized, without a broker confirm and not
     persistent (reply queues are exclusive to a live caller)."""
 
-    def __init__(self, config: dict, message, pool: ProducerPool | None = None):
+    def __init__(self, config: dict, message, pool: ProducerPool):
         self.config = config
         self.message = message
-        self.pool = pool if pool is not None else reply_producers(config)
+        self.pool = pool
 
     def send(self, result, exc_info):
         content_type = self.message.properties["content_type"]
