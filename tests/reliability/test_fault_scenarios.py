@@ -405,8 +405,23 @@ def test_a_crash_after_each_saga_step_resumes_to_one_payment(platform):
     assert_paid_once(platform, paid_probe, partner, payout_id, commission_ids, "GBP",
                      "crash at each saga step")
     steps = [(e["step"], e["outcome"]) for e in get_payout(platform, payout_id)["saga_log"]]
-    assert [s for s in steps if s[0] in ("hold", "pay", "confirm")] == [
-        ("hold", "OK"), ("pay", "OK"), ("confirm", "OK")]  # each recorded once
+    assert completed_steps(steps) == ["hold", "pay", "confirm"]  # each recorded once
+
+
+def completed_steps(steps: list[tuple[str, str]]) -> list[str]:
+    """The saga's steps in the order they succeeded. A step may be logged ERROR first
+    (its outcome unknown: on a loaded machine its RPC can time out, and the saga repeats
+    it, which is its job); it must then succeed once, before the next step starts, and
+    never fail definitively."""
+    done: list[str] = []
+    for step, outcome in steps:
+        if step not in ("hold", "pay", "confirm"):
+            continue
+        assert outcome in ("OK", "ERROR"), (step, outcome, steps)
+        assert step not in done, f"{step} logged again after it succeeded: {steps}"
+        if outcome == "OK":
+            done.append(step)
+    return done
 
 
 def test_psp_decline_compensation_failure_and_retry(platform):
