@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection
 
 from common.seedwork.application.read_side import Listing, equal_to, money_dict, time_text
 from services.tracking.application import queries
+from services.tracking.infrastructure.revenue import joined
 from services.tracking.infrastructure.tables import (
     campaign_daily_stats,
     campaigns,
@@ -96,14 +97,14 @@ _CAMPAIGN_CURRENCY = select(campaigns.c.currency).where(campaigns.c.id == bindpa
 _CAMPAIGN_DAYS = (
     select(campaign_daily_stats.c.day,
            *(campaign_daily_stats.c[name] for name in _COUNTERS),
-           campaign_daily_stats.c.revenue)
+           campaign_daily_stats.c.revenue_units, campaign_daily_stats.c.revenue_parts)
     .where(campaign_daily_stats.c.campaign_id == bindparam("campaign_id"),
            campaign_daily_stats.c.day >= bindparam("first"),
            campaign_daily_stats.c.day <= bindparam("last")))
 _PARTNER_DAYS = (
     select(partner_daily_stats.c.campaign_id, campaigns.c.currency, partner_daily_stats.c.day,
            *(partner_daily_stats.c[name] for name in _COUNTERS),
-           partner_daily_stats.c.revenue)
+           partner_daily_stats.c.revenue_units, partner_daily_stats.c.revenue_parts)
     .join_from(partner_daily_stats, campaigns,
                campaigns.c.id == partner_daily_stats.c.campaign_id)
     .where(partner_daily_stats.c.partner_id == bindparam("partner_id"),
@@ -145,7 +146,7 @@ def _series(rows, first_day: date, last_day: date, currency: str) -> dict[str, A
     while day <= last_day:
         row = by_day.get(day)
         counts = {name: getattr(row, name) if row else 0 for name in _COUNTERS}
-        revenue = row.revenue if row else Decimal(0)
+        revenue = joined(row.revenue_units, row.revenue_parts) if row else Decimal(0)
         days.append({"day": day.isoformat(), **counts, **_money_and_rate(counts, revenue,
                                                                          currency)})
         for name in _COUNTERS:

@@ -192,7 +192,9 @@ def _counters() -> list[Column]:
         Column("valid_clicks", Integer, nullable=False),
         Column("conversions", Integer, nullable=False),
         Column("rejected_conversions", Integer, nullable=False),
-        Column("revenue", DecimalType(), nullable=False),
+        # revenue = units + parts / 10**10, added exactly in SQL (infrastructure/revenue.py)
+        Column("revenue_units", BigInteger, nullable=False, server_default="0"),
+        Column("revenue_parts", BigInteger, nullable=False, server_default="0"),
     ]
 
 

@@ -21,6 +21,7 @@ from services.tracking.application.integration_events import TRANSLATOR
 from services.tracking.application.projections import DailyTally
 from services.tracking.domain.billing import BillableClick, ClickBatch
 from services.tracking.domain.references import EnrollmentRef, PartnerRef
+from services.tracking.infrastructure.revenue import joined
 from services.tracking.infrastructure.unit_of_work import SqlTrackingUnitOfWork
 from tests.support import migrated
 from tests.unit.tracking.builders import campaign, terms
@@ -190,17 +191,18 @@ def test_a_partner_ip_added_anywhere_is_seen_at_once(uow, other_instance, replic
     assert ips() == {"10.0.0.1"}
 
 
-def test_revenue_is_summed_exactly(uow):
+def test_revenue_is_summed_exactly_in_sql(uow):
     day = NOW.date()
-    for amount in ("0.10", "0.20", "1234567890123.01", "-0.01"):
+    for amount in ("0.10", "0.20", "1234567890123.01", "-0.01", "-0.0005", "0.0005"):
         with uow:
             uow.stats.add({("c1", "p1", day): DailyTally(conversions=1,
                                                           revenue=Decimal(amount))})
             uow.commit()
     with uow.read() as conn:
-        revenue, conversions = conn.execute(text(
-            "SELECT revenue, conversions FROM campaign_daily_stats")).one()
-    assert Decimal(str(revenue)) == Decimal("1234567890123.30") and conversions == 4
+        for table in ("campaign_daily_stats", "partner_daily_stats"):
+            units, parts, conversions = conn.execute(text(
+                f"SELECT revenue_units, revenue_parts, conversions FROM {table}")).one()
+            assert joined(units, parts) == Decimal("1234567890123.30") and conversions == 6
 
 
 # --- retention -------------------------------------------------------------------------------

@@ -1,9 +1,8 @@
 """The daily stats read model, bumped in the transaction that records the traffic.
 
-Integer counters are incremented in SQL (``ON CONFLICT DO UPDATE SET clicks = clicks +
-excluded.clicks``). Revenue is a decimal, stored as text on SQLite, so it is added in
-Python on the row the upsert has just locked (and returned) -- never summed by SQLite
-as a float.
+Every column is an integer incremented in SQL, one upsert per table (``ON CONFLICT DO
+UPDATE SET clicks = clicks + excluded.clicks``), revenue too: as whole units and 10⁻¹⁰
+parts (``infrastructure/revenue.py``), exact on both databases.
 Statements are built once per table and dialect (the hot path only binds values), and
 rows are written in key order so concurrent writers lock them in one order.
 
@@ -15,7 +14,6 @@ from __future__ import annotations
 
 import functools
 from collections import defaultdict
-from decimal import Decimal
 
 from sqlalchemy import and_, bindparam, false, select, true, update
 from sqlalchemy.engine import Connection
@@ -23,6 +21,7 @@ from sqlalchemy.engine import Connection
 from common.seedwork.application.unit_of_work import AbstractRepository
 from services.tracking.application.projections import DailyTally, Tallies
 from services.tracking.domain.stats import DailyStatsRow, StatsSnapshot
+from services.tracking.infrastructure.revenue import joined, split
 from services.tracking.infrastructure.sql import upsert_for
 from services.tracking.infrastructure.tables import (
     campaign_daily_stats,
@@ -32,6 +31,7 @@ from services.tracking.infrastructure.tables import (
 
 COUNTERS = {"clicks": "clicks", "valid_clicks": "valid_clicks",
             "conversions": "conversions", "rejected": "rejected_conversions"}
+REVENUE = ("revenue_units", "revenue_parts")
 KEYS = {campaign_daily_stats.name: ("campaign_id", "day"),
         partner_daily_stats.name: ("partner_id", "campaign_id", "day")}
 TABLES = {table.name: table for table in (campaign_daily_stats, partner_daily_stats)}
@@ -58,20 +58,11 @@ class SqlStats(AbstractRepository):
         key = KEYS[table]
         rows = sorted(tallies.items())
         marks = {"revision": 1, "changed": True} if table == SNAPSHOTTED else {}
-        params = [{**dict(zip(key, values, strict=True)), "revenue": Decimal(0), **marks,
+        params = [{**dict(zip(key, values, strict=True)), **marks,
+                   **dict(zip(REVENUE, split(tally.revenue), strict=True)),
                    **{column: getattr(tally, field) for field, column in COUNTERS.items()}}
                   for values, tally in rows]
-        with_revenue = any(tally.revenue for _, tally in rows)
-        counting = _counting(table, self.connection.dialect.name, with_revenue)
-        result = self.connection.execute(counting, params)
-        if not with_revenue:
-            return
-        revenue = {tuple(row[:-1]): row[-1] for row in result}  # the rows are locked now
-        for values, tally in rows:
-            if tally.revenue:
-                self.connection.execute(_set_revenue(table), {
-                    **{f"key_{name}": value for name, value in zip(key, values, strict=True)},
-                    "new_revenue": revenue[values] + tally.revenue})
+        self.connection.execute(_counting(table, self.connection.dialect.name), params)
 
     # --- stats_changed batches ----------------------------------------------------------
     def any_changed(self) -> bool:
@@ -88,7 +79,8 @@ class SqlStats(AbstractRepository):
             partner_id=row.partner_id, campaign_id=row.campaign_id, brand_id=row.brand_id,
             day=row.day, clicks=row.clicks, valid_clicks=row.valid_clicks,
             conversions=row.conversions, rejected_conversions=row.rejected_conversions,
-            revenue=row.revenue, currency=row.currency, revision=row.revision)
+            revenue=joined(row.revenue_units, row.revenue_parts), currency=row.currency,
+            revision=row.revision)
             for row in self.connection.execute(query)]
 
     def publish(self, snapshot: StatsSnapshot) -> None:
@@ -106,7 +98,7 @@ _ANY_CHANGED = select(partner_daily_stats.c.day).where(
 _CHANGED = (
     select(partner_daily_stats.c.partner_id, partner_daily_stats.c.campaign_id,
            partner_daily_stats.c.day, *(partner_daily_stats.c[name] for name in COUNTERS.values()),
-           partner_daily_stats.c.revenue, partner_daily_stats.c.revision,
+           *(partner_daily_stats.c[name] for name in REVENUE), partner_daily_stats.c.revision,
            campaigns.c.brand_id, campaigns.c.currency)
     .join_from(partner_daily_stats, campaigns,
                campaigns.c.id == partner_daily_stats.c.campaign_id)
@@ -119,24 +111,14 @@ _PUBLISHED = update(partner_daily_stats).where(and_(
 
 
 @functools.cache
-def _counting(table_name: str, dialect: str, returning_revenue: bool):
-    """``INSERT ... ON CONFLICT DO UPDATE`` adding the counters to the day's row (and
-    handing back the row's revenue when it is about to change)."""
+def _counting(table_name: str, dialect: str):
+    """``INSERT ... ON CONFLICT DO UPDATE`` adding the counters and the revenue to the
+    day's row."""
     table, key = TABLES[table_name], KEYS[table_name]
     stmt = upsert_for(dialect, table)
-    changes = {column: table.c[column] + stmt.excluded[column] for column in COUNTERS.values()}
+    changes = {column: table.c[column] + stmt.excluded[column]
+               for column in (*COUNTERS.values(), *REVENUE)}
     if table_name == SNAPSHOTTED:
         changes.update(revision=table.c.revision + 1, changed=true())
-    stmt = stmt.on_conflict_do_update(index_elements=[table.c[name] for name in key],
+    return stmt.on_conflict_do_update(index_elements=[table.c[name] for name in key],
                                       set_=changes)
-    if returning_revenue:
-        stmt = stmt.returning(*(table.c[name] for name in key), table.c.revenue)
-    return stmt
-
-
-@functools.cache
-def _set_revenue(table_name: str):
-    table = TABLES[table_name]
-    return update(table).where(*(
-        table.c[name] == bindparam(f"key_{name}") for name in KEYS[table_name])).values(
-        revenue=bindparam("new_revenue"))
