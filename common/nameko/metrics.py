@@ -89,6 +89,16 @@ OUTBOX_PUBLISHED = Counter(
     "left by a crash or an outage (sweep).", ["service", "path"])
 DLQ_DEPTH = Gauge(
     f"{PREFIX}_dead_letter_queue_depth", "Messages waiting in dlq.<service>.", ["service"])
+REPLICA_CACHE_LOOKUPS = Counter(
+    f"{PREFIX}_replica_cache_lookups",
+    "Look-ups in a service's in-process replica cache: hit or miss (read from the "
+    "database).", ["service", "kind", "outcome"])
+REPLICA_CACHE_EVICTIONS = Counter(
+    f"{PREFIX}_replica_cache_evictions",
+    "Entries dropped from a replica cache because it was full.", ["service", "kind"])
+REPLICA_CACHE_ENTRIES = Gauge(
+    f"{PREFIX}_replica_cache_entries", "Entries a replica cache holds now.",
+    ["service", "kind"])
 REFRESH_ERRORS = Counter(
     f"{PREFIX}_metrics_refresh_errors",
     "Gauge refreshes that failed (database or broker unreachable).", ["service", "gauge"])

@@ -15,6 +15,7 @@ from common.nameko.bus import MessageBusProvider
 from common.nameko.config import settings_from
 from common.nameko.database import ServiceDatabase
 from common.nameko.events import event_handler
+from common.nameko.observability import Observability
 from common.nameko.rpc import api
 from common.nameko.timers import timer
 from common.seedwork.errors import DomainError
@@ -25,6 +26,7 @@ from services.tracking.application.handlers import HANDLERS
 from services.tracking.application.integration_events import TRANSLATOR
 from services.tracking.application.settings import DEFAULTS, TrackingSettings
 from services.tracking.domain.clicks import Click, ClickRequest
+from services.tracking.infrastructure.cache_metrics import replica_cache_state
 from services.tracking.infrastructure.tables import Base
 from services.tracking.infrastructure.unit_of_work import SqlTrackingUnitOfWork
 
@@ -38,6 +40,7 @@ class TrackingService(health.HealthMixin):
     bus = MessageBusProvider(handlers=HANDLERS, unit_of_work=SqlTrackingUnitOfWork,
                              translator=TRANSLATOR,
                              settings=settings_from(CONFIG_SECTION, TrackingSettings))
+    observability = Observability(gauges=[replica_cache_state])  # + the replica cache's
 
     # clicks ------------------------------------------------------------------------------
     @api

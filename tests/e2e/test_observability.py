@@ -160,6 +160,16 @@ def test_metrics_json_logs_and_traces_after_the_walkthrough(start_stack, e2e_env
                  target="tracking.record_conversion", outcome="ok") == 1
     assert value(tracking, "alpes_outbox_published_total", path="relay") >= 1
 
+    # tracking's replica cache: the referral target read from the database once, then held
+    def replica_cache_reported():
+        families = metrics_of(env, "tracking")
+        return (value(families, "alpes_replica_cache_lookups_total", service="tracking",
+                      kind="targets", outcome="miss") or 0) >= 1 and (
+            value(families, "alpes_replica_cache_entries", service="tracking",
+                  kind="targets") or 0) >= 1
+
+    wait_for(replica_cache_reported, timeout=10, interval=0.3, message="replica cache metrics")
+
     # JSON lines with the ids; the conversion's lines carry its trace
     records = []
     for path in (tmp_path / "logs").glob("*.log"):

@@ -20,7 +20,10 @@ serves a value older than the transaction's own view:
   uncommitted writes, which must never be shared).
 
 Entries are dropped oldest first beyond ``capacity`` per kind. Cached values are frozen
-value objects (or frozensets), shared by every reader.
+value objects (or frozensets), shared by every reader. The cache counts its hits, misses
+and evictions per kind (``counts()``): the service's metrics report them
+(``alpes_replica_cache_*``, infrastructure/cache_metrics.py), so an operator sees when
+``capacity`` is too small for the live referral codes.
 """
 from __future__ import annotations
 
@@ -43,12 +46,15 @@ class ReplicaCache:
     def __init__(self, capacity: int = CAPACITY):
         self.capacity = capacity
         self._shelves: dict[str, _Shelf] = {}
+        self._counts: dict[str, dict[str, int]] = {}
 
     def get(self, kind: str, generation: int, key: Hashable) -> Any:
         shelf = self._shelves.get(kind)
-        if shelf is None or shelf.generation != generation:
-            return MISSING
-        return shelf.entries.get(key, MISSING)
+        found = MISSING
+        if shelf is not None and shelf.generation == generation:
+            found = shelf.entries.get(key, MISSING)
+        self._count(kind, "miss" if found is MISSING else "hit")
+        return found
 
     def put(self, kind: str, generation: int, key: Hashable, value: Any) -> None:
         shelf = self._shelves.get(kind)
@@ -58,7 +64,23 @@ class ReplicaCache:
             return  # read under an older generation: a newer one is being cached
         if key not in shelf.entries and len(shelf.entries) >= self.capacity:
             del shelf.entries[next(iter(shelf.entries))]
+            self._count(kind, "eviction")
         shelf.entries[key] = value
 
     def __len__(self) -> int:
         return sum(len(shelf.entries) for shelf in self._shelves.values())
+
+    # what it did -------------------------------------------------------------------------
+    def counts(self) -> dict[str, dict[str, int]]:
+        """Per kind: ``hit``, ``miss`` and ``eviction`` since the process started."""
+        return {kind: dict(counts) for kind, counts in self._counts.items()}
+
+    def entries(self) -> dict[str, int]:
+        """Per kind: the entries held now."""
+        return {kind: len(shelf.entries) for kind, shelf in self._shelves.items()}
+
+    def _count(self, kind: str, what: str) -> None:
+        counts = self._counts.get(kind)
+        if counts is None:
+            counts = self._counts[kind] = {"hit": 0, "miss": 0, "eviction": 0}
+        counts[what] += 1

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy import MetaData, event, text
 
 from common.seedwork.errors import ConcurrencyConflict
@@ -21,6 +22,7 @@ from services.tracking.application.integration_events import TRANSLATOR
 from services.tracking.application.projections import DailyTally
 from services.tracking.domain.billing import BillableClick, ClickBatch
 from services.tracking.domain.references import EnrollmentRef, PartnerRef
+from services.tracking.infrastructure.cache_metrics import replica_cache_state
 from services.tracking.infrastructure.revenue import joined
 from services.tracking.infrastructure.unit_of_work import SqlTrackingUnitOfWork
 from tests.support import migrated
@@ -152,6 +154,29 @@ def test_a_target_is_read_once_while_its_replica_stays_the_same(uow, replica_rea
         with uow:
             assert uow.references.targets_by_code(["UNKNOWN"]) == {}  # not found: cached too
     assert len(replica_reads) == first + 1  # the unknown code, once
+
+
+def test_the_cache_metrics_count_hits_and_misses_as_they_happen(uow):
+    """What the metrics refresh reports: the look-ups since its last refresh (counters
+    that only grow) and the entries held."""
+    def sample(name, **labels):
+        return REGISTRY.get_sample_value(name, {"service": "tracking", **labels}) or 0
+
+    enroll(uow)
+    replica_cache_state(uow.database)
+    before = {outcome: sample("alpes_replica_cache_lookups_total", kind="targets",
+                              outcome=outcome) for outcome in ("hit", "miss")}
+    status_of(uow)  # two misses (by code, by enrollment), then read
+    status_of(uow)  # two hits
+    with uow:
+        uow.references.targets_by_code(["UNKNOWN"])  # a miss, remembered as not found
+    replica_cache_state(uow.database)
+    replica_cache_state(uow.database)  # nothing new: nothing added twice
+    assert sample("alpes_replica_cache_lookups_total", kind="targets",
+                  outcome="miss") - before["miss"] == 3
+    assert sample("alpes_replica_cache_lookups_total", kind="targets",
+                  outcome="hit") - before["hit"] == 2
+    assert sample("alpes_replica_cache_entries", kind="targets") == 3
 
 
 def test_a_change_by_another_instance_is_seen_at_once(uow, other_instance, replica_reads):

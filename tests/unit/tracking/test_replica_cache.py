@@ -36,3 +36,17 @@ def test_beyond_capacity_the_oldest_entries_go():
     assert [cache.get("targets", 1, key) for key in "abc"] == [MISSING, "B", "C"]
     cache.put("targets", 1, "b", "B again")  # replacing an entry evicts nothing
     assert cache.get("targets", 1, "c") == "C" and len(cache) == 2
+
+
+def test_hits_misses_and_evictions_are_counted_per_kind():
+    cache = ReplicaCache(capacity=2)
+    cache.get("targets", 1, "a")                       # miss: nothing yet
+    cache.put("targets", 1, "a", "A")
+    cache.get("targets", 1, "a")                       # hit
+    cache.get("targets", 2, "a")                       # miss: another generation
+    for key in ("b", "c"):
+        cache.put("targets", 1, key, key.upper())      # "c" evicts "a"
+    cache.get("partner_ips", 1, "p")
+    assert cache.counts() == {"targets": {"hit": 1, "miss": 2, "eviction": 1},
+                              "partner_ips": {"hit": 0, "miss": 1, "eviction": 0}}
+    assert cache.entries() == {"targets": 2}
