@@ -11,6 +11,7 @@ functions by self time. py-spy samples without ``--nonblocking``: a thread waiti
 core on a busy 2-core box is not counted as running.
 
     python -m tools.profile [--rate 60] [--seconds 20] [--db sqlite|postgres]
+    python -m tools.profile --concurrency 64   # closed loop instead: 64 callers, no pause
 """
 from __future__ import annotations
 
@@ -54,6 +55,8 @@ FRAME = re.compile(r"^(?P<function>.*?) \((?P<file>[^:()]*)(?::\d+)?\)$")
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rate", type=float, default=60.0)
+    parser.add_argument("--concurrency", type=int, default=0,
+                        help="closed loop with this many callers (instead of --rate)")
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--top", type=int, default=8)
@@ -63,11 +66,11 @@ def main(argv: list[str] | None = None) -> None:
     with BenchEnvironment(db=args.db) as env:
         world = World.get(env)
         env.wait_quiet()
-        profiles, cpu, sent = _measure(env, world, args.rate, args.seconds)
+        profiles, cpu, sent = _measure(env, world, args.rate, args.seconds, args.concurrency)
     _report(profiles, cpu, sent, args.top)
 
 
-def _measure(env, world, rate: float, seconds: float):
+def _measure(env, world, rate: float, seconds: float, concurrency: int = 0):
     workdir = tempfile.mkdtemp(prefix="alpes-profile-")
     pids = {name: process.process.pid for name, process in env.stack.processes.items()
             if process.running}
@@ -76,7 +79,7 @@ def _measure(env, world, rate: float, seconds: float):
          "--rate", "200", "--format", "raw", "--output", f"{workdir}/{name}.txt"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for name, pid in pids.items()}
     before = env.cpu_seconds()
-    sent = _drive(env, world, rate, seconds)
+    sent = _drive(env, world, rate, seconds, concurrency)
     for sampler in samplers.values():
         sampler.wait(timeout=seconds + 60)
     env.wait_quiet()  # the chain's downstream work is billed to these conversions too
@@ -86,8 +89,8 @@ def _measure(env, world, rate: float, seconds: float):
     return profiles, cpu, sent
 
 
-def _drive(env, world, rate: float, seconds: float) -> int:
-    clients = [ClusterRpcProxy(env.config, timeout=30) for _ in range(16)]
+def _drive(env, world, rate: float, seconds: float, concurrency: int = 0) -> int:
+    clients = [ClusterRpcProxy(env.config, timeout=30) for _ in range(max(concurrency, 16))]
     proxies = eventlet.queue.LightQueue()
     for client in clients:
         proxies.put(client.start())
@@ -102,10 +105,31 @@ def _drive(env, world, rate: float, seconds: float) -> int:
         finally:
             proxies.put(proxy)
 
-    sent, _errors, _samples = load.paced_stream(rate, seconds, send)
+    if concurrency:
+        sent = _closed_loop(concurrency, seconds, send)
+    else:
+        sent, _errors, _samples = load.paced_stream(rate, seconds, send)
     for client in clients:
         client.stop()
     return sent
+
+
+def _closed_loop(concurrency: int, seconds: float, send) -> int:
+    """``concurrency`` callers, each sending its next call as soon as one is answered."""
+    deadline = time.monotonic() + seconds
+    numbers = iter(range(10 ** 9))
+    sent = [0]
+
+    def caller():
+        while time.monotonic() < deadline:
+            send(next(numbers))
+            sent[0] += 1
+
+    pool = eventlet.GreenPool(concurrency)
+    for _ in range(concurrency):
+        pool.spawn(caller)
+    pool.waitall()
+    return sent[0]
 
 
 def _read(path: str) -> collections.Counter:
