@@ -11,7 +11,7 @@ from common.nameko import health
 from common.nameko.bus import MessageBusProvider
 from common.nameko.config import settings_from
 from common.nameko.database import ServiceDatabase
-from common.nameko.rpc import api
+from common.nameko.rpc import RpcClient, api
 from common.nameko.timers import timer
 from common.validation import load
 from services.identity import schemas
@@ -19,6 +19,7 @@ from services.identity.application import commands, queries
 from services.identity.application.handlers import HANDLERS
 from services.identity.application.integration_events import TRANSLATOR
 from services.identity.application.settings import SECTION, IdentitySettings
+from services.identity.infrastructure.partners import PartnersRpcDirectory
 from services.identity.infrastructure.passwords import Argon2Hasher
 from services.identity.infrastructure.tables import Base
 from services.identity.infrastructure.unit_of_work import SqlIdentityUnitOfWork
@@ -31,7 +32,9 @@ class IdentityService(health.HealthMixin):
     bus = MessageBusProvider(
         handlers=HANDLERS, unit_of_work=SqlIdentityUnitOfWork, translator=TRANSLATOR,
         settings=settings_from(SECTION, IdentitySettings),
-        shared={"hasher": lambda wiring: Argon2Hasher(wiring.settings.argon2)})
+        shared={"hasher": lambda wiring: Argon2Hasher(wiring.settings.argon2)},
+        per_worker={"partners": lambda service: PartnersRpcDirectory(service.rpc.partners)})
+    rpc = RpcClient()  # partners, asked only by the housekeeping sweep of sign-ups
 
     # accounts ----------------------------------------------------------------------------
     @api
@@ -160,4 +163,7 @@ class IdentityService(health.HealthMixin):
     # housekeeping ------------------------------------------------------------------------
     @timer(SECTION, "housekeeping_interval_seconds", default=3600)
     def purge_expired(self):
-        return self.bus.handle(commands.PurgeExpired())
+        """Expired sessions, counters and resets purged; then abandoned sign-ups swept
+        (after the purge, which needs nothing but the database)."""
+        purged = self.bus.handle(commands.PurgeExpired())
+        return {**purged, "sign_ups": self.bus.handle(commands.SweepAbandonedSignUps())}

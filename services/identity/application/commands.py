@@ -106,3 +106,9 @@ class RemoveBrandUser(Command):
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class PurgeExpired(Command):
     pass
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class SweepAbandonedSignUps(Command):
+    """Partner accounts awaiting their partner and unchanged for the settings'
+    ``sign_up_abandoned_after``: withdrawn if partners has no such partner."""

@@ -11,9 +11,13 @@ from datetime import datetime
 from common.contracts.identity import InvalidCredentials, LoginThrottled
 from common.seedwork.application.bus import HandlerRegistry
 from common.seedwork.domain.entity import new_id
-from common.seedwork.errors import Conflict, NotFound, ValidationError
+from common.seedwork.errors import Conflict, NotFound, ServiceUnavailable, ValidationError
 from services.identity.application import commands, credentials, queries, views
-from services.identity.application.ports import IdentityUnitOfWork, PasswordHasher
+from services.identity.application.ports import (
+    IdentityUnitOfWork,
+    PartnerDirectory,
+    PasswordHasher,
+)
 from services.identity.application.settings import IdentitySettings
 from services.identity.domain.accounts import (
     Account,
@@ -107,10 +111,24 @@ def _finishing_sign_up(uow: IdentityUnitOfWork, hasher: PasswordHasher,
     _unless_locked_out(uow, email_key, clock())
     matches = hasher.verify(account.password_hash, cmd.password)  # the same work for all
     if matches and account.active and account.role is Role.PARTNER:
+        if account.awaiting_partner:
+            _resume_sign_up(uow, account.id, clock())
         return account_dto(account)
     if not matches:
         _failed(uow, settings, clock(), {email_key: settings.account_throttle})
     raise Conflict("This email already has an account.", {"email": [EMAIL_TAKEN]})
+
+
+def _resume_sign_up(uow: IdentityUnitOfWork, account_id: str, now: datetime) -> None:
+    """A sign-up being finished is not abandoned: the sweep waits its full delay again
+    before asking partners about it (so it never withdraws an account whose partner is
+    being registered right now)."""
+    with uow:
+        account = uow.accounts.get(account_id, for_update=True)
+        if account is not None and account.awaiting_partner:
+            account.sign_up_resumed(now)
+            uow.accounts.save(account)
+        uow.commit()
 
 
 def _unless_locked_out(uow: IdentityUnitOfWork, email_key: str, now: datetime) -> None:
@@ -511,3 +529,45 @@ def purge_expired(cmd: commands.PurgeExpired, uow: IdentityUnitOfWork,
         resets = uow.password_resets.purge(before)
         uow.commit()
     return {"sessions": sessions, "throttles": throttles, "password_resets": resets}
+
+
+@HANDLERS.command(commands.SweepAbandonedSignUps)
+def sweep_abandoned_sign_ups(cmd: commands.SweepAbandonedSignUps, uow: IdentityUnitOfWork,
+                             partners: PartnerDirectory, settings: IdentitySettings,
+                             clock) -> dict:
+    """Partner accounts left awaiting their partner for ``sign_up_abandoned_after``: each
+    is asked about to partners once. No such partner: the sign-up was never finished,
+    so the account is withdrawn (deleted, ``account_withdrawn``) and its email is free
+    again. The partner exists: the account is confirmed and never asked about again.
+    Partners unable to answer: the sweep stops and the rest waits for the next run.
+    Each account is settled in its own transaction, after checking it is still
+    abandoned (a sign-up resumed meanwhile is left alone)."""
+    now = clock()
+    with uow.peek():
+        waiting = uow.accounts.awaiting_partner(now - settings.sign_up_abandoned_after,
+                                                settings.sign_up_sweep_batch)
+    outcome = {"withdrawn": 0, "confirmed": 0, "left": 0}
+    for position, account in enumerate(waiting):
+        try:
+            registered = partners.has_partner(account.partner_id)
+        except ServiceUnavailable:
+            outcome["left"] += len(waiting) - position
+            break
+        outcome[_settle_sign_up(uow, account.id, registered, settings, clock())] += 1
+    return outcome
+
+
+def _settle_sign_up(uow: IdentityUnitOfWork, account_id: str, registered: bool,
+                    settings: IdentitySettings, now: datetime) -> str:
+    with uow:
+        account = uow.accounts.get(account_id, for_update=True)
+        if account is None or not account.abandoned(now, settings.sign_up_abandoned_after):
+            return "left"  # withdrawn, confirmed or resumed meanwhile
+        if registered:
+            account.confirm_partner(now)
+            uow.accounts.save(account)
+        else:
+            account.withdraw(now)
+            uow.accounts.delete(account)
+        uow.commit()
+    return "confirmed" if registered else "withdrawn"

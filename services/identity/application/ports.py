@@ -19,6 +19,9 @@ class AccountRepository(Protocol):
     def save(self, account: Account) -> None: ...
     def get(self, account_id: str, *, for_update: bool = False) -> Account | None: ...
     def get_by_email(self, email: str) -> Account | None: ...
+    def delete(self, account: Account) -> None: ...
+    def awaiting_partner(self, unchanged_since: datetime, limit: int) -> list[Account]:
+        """Partner accounts awaiting their partner, unchanged since then, oldest first."""
 
 
 class SessionRepository(Protocol):
@@ -65,6 +68,14 @@ class IdentityUnitOfWork(UnitOfWork, Protocol):
     invitations: InvitationRepository
     password_resets: PasswordResetRepository
     throttles: ThrottleRepository
+
+
+class PartnerDirectory(Protocol):
+    """What partners knows of a partner id (its RPC in infrastructure/partners.py)."""
+
+    def has_partner(self, partner_id: str) -> bool:
+        """True if partners has that partner, False if it has none; ServiceUnavailable
+        when it cannot say (not running, no answer in time)."""
 
 
 class PasswordHasher(Protocol):

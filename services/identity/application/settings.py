@@ -35,6 +35,8 @@ class IdentitySettings:
     max_failures_per_account: int = 5
     max_failures_per_ip: int = 50
     retention: timedelta = timedelta(days=7)  # ended sessions and old counters are purged
+    sign_up_abandoned_after: timedelta = timedelta(days=7)  # a sign-up nobody finished
+    sign_up_sweep_batch: int = 100  # partner accounts asked about per housekeeping run
     argon2: Argon2Settings = Argon2Settings()
 
     @property
@@ -73,6 +75,10 @@ class IdentitySettings:
             max_failures_per_ip=int(values.get("max_failures_per_ip",
                                                defaults.max_failures_per_ip)),
             retention=seconds("retention_seconds", defaults.retention),
+            sign_up_abandoned_after=seconds("sign_up_abandoned_after_seconds",
+                                            defaults.sign_up_abandoned_after),
+            sign_up_sweep_batch=int(values.get("sign_up_sweep_batch",
+                                               defaults.sign_up_sweep_batch)),
             argon2=Argon2Settings(
                 time_cost=int(argon2.get("time_cost", Argon2Settings.time_cost)),
                 memory_cost_kib=int(argon2.get("memory_cost_kib", Argon2Settings.memory_cost_kib)),

@@ -5,13 +5,18 @@ at sign-up), a brand user to a ``brand_id`` with a brand role (owner or member, 
 invitation), an admin to nothing. Emails are unique case-insensitively across every
 account. A removed brand user keeps its row (REMOVED): it can no longer log in and its
 sessions are revoked.
+
+A partner account is made before its partner is registered (sign-up's two steps), so
+until partners is known to have that partner the account is *awaiting its partner*.
+One left so past ``abandoned_after`` (a sign-up cut short and never finished) is swept:
+withdrawn if partners has no such partner, confirmed if it has.
 """
 from __future__ import annotations
 
 import dataclasses
 import enum
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from common.seedwork.domain.entity import AggregateRoot, new_id
 from common.seedwork.domain.events import DomainEvent
@@ -78,7 +83,8 @@ class Account(AggregateRoot):
     def __init__(self, *, id: str, email: str, role: Role, password_hash: str,
                  status: AccountStatus, created_at: datetime, updated_at: datetime,
                  partner_id: str | None = None, brand_id: str | None = None,
-                 brand_role: BrandRole | None = None, removed_at: datetime | None = None):
+                 brand_role: BrandRole | None = None, removed_at: datetime | None = None,
+                 partner_confirmed_at: datetime | None = None):
         self.id = id
         self.email = email
         self.role = Role(role)
@@ -90,6 +96,7 @@ class Account(AggregateRoot):
         self.brand_id = brand_id
         self.brand_role = BrandRole(brand_role) if brand_role else None
         self.removed_at = removed_at
+        self.partner_confirmed_at = partner_confirmed_at  # partners has the partner
 
     @classmethod
     def create(cls, *, email: str, role: Role, password_hash: str, now: datetime,
@@ -127,6 +134,25 @@ class Account(AggregateRoot):
 
     def made_for_partner(self, partner_id: str) -> bool:
         return self.role is Role.PARTNER and self.partner_id == partner_id
+
+    @property
+    def awaiting_partner(self) -> bool:
+        """A partner account whose partner partners has not been seen to have yet."""
+        return self.role is Role.PARTNER and self.partner_confirmed_at is None
+
+    def abandoned(self, now: datetime, after: timedelta) -> bool:
+        """Awaiting its partner and unchanged for ``after``: a sign-up nobody finished."""
+        return self.awaiting_partner and self.updated_at <= now - after
+
+    def sign_up_resumed(self, now: datetime) -> None:
+        """Signing up again to finish: the sign-up is not abandoned (the sweep waits)."""
+        self.updated_at = now
+
+    def confirm_partner(self, now: datetime) -> None:
+        """Partners has this account's partner: the sign-up was finished."""
+        if self.awaiting_partner:
+            self.partner_confirmed_at = now
+            self.updated_at = now
 
     def withdraw(self, now: datetime) -> None:
         """Sign-up undone: the partner this account was made for was never registered.

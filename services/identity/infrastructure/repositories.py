@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, delete, func, or_, select, update
+from sqlalchemy import bindparam, delete, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from common.seedwork.domain.clock import utcnow
 from common.seedwork.errors import Conflict
 from common.seedwork.infrastructure.repository import SqlAlchemyRepository
-from services.identity.domain.accounts import Account
+from services.identity.domain.accounts import Account, Role
 from services.identity.domain.api_keys import ApiKey
 from services.identity.domain.invitations import Invitation
 from services.identity.domain.password_resets import PasswordReset
@@ -38,8 +38,21 @@ class SqlAccountRepository(SqlAlchemyRepository[Account]):
             raise Conflict("This email already has an account.",
                            {"email": ["Already has an account."]}) from None
 
+    _AWAITING_PARTNER = (
+        select(accounts)
+        .where(accounts.c.role == literal(Role.PARTNER.value, literal_execute=True),  # index
+               accounts.c.partner_confirmed_at.is_(None),
+               accounts.c.updated_at <= bindparam("unchanged_since"))
+        .order_by(accounts.c.updated_at).limit(bindparam("limit")))
+
     def get_by_email(self, email: str) -> Account | None:
         return self._one(self._BY_EMAIL, {"email": email.strip().lower()})
+
+    def awaiting_partner(self, unchanged_since: datetime, limit: int) -> list[Account]:
+        """Partner accounts still awaiting their partner, unchanged since then, oldest
+        change first."""
+        return self._many(self._AWAITING_PARTNER.params(unchanged_since=unchanged_since,
+                                                        limit=limit))
 
     def delete(self, account: Account) -> None:
         """The account's row and its sessions (its events still leave with the commit)."""
@@ -53,14 +66,16 @@ class SqlAccountRepository(SqlAlchemyRepository[Account]):
                 "brand_role": account.brand_role.value if account.brand_role else None,
                 "password_hash": account.password_hash, "status": account.status.value,
                 "created_at": account.created_at, "updated_at": account.updated_at,
-                "removed_at": account.removed_at}
+                "removed_at": account.removed_at,
+                "partner_confirmed_at": account.partner_confirmed_at}
 
     def _from_row(self, row) -> Account:
         return Account(id=row.id, email=row.email, role=row.role,
                        password_hash=row.password_hash, status=row.status,
                        created_at=row.created_at, updated_at=row.updated_at,
                        partner_id=row.partner_id, brand_id=row.brand_id,
-                       brand_role=row.brand_role, removed_at=row.removed_at)
+                       brand_role=row.brand_role, removed_at=row.removed_at,
+                       partner_confirmed_at=row.partner_confirmed_at)
 
 
 class SqlSessionRepository(SqlAlchemyRepository[Session]):

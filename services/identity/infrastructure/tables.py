@@ -3,7 +3,7 @@
 Secrets are never stored: ``password_hash`` is argon2id (salted, slow); sessions, CSRF
 tokens, API keys and invitations are kept as SHA-256 digests of 256-bit random values.
 """
-from sqlalchemy import JSON, Column, Index, Integer, MetaData, String, Table, func
+from sqlalchemy import JSON, Column, Index, Integer, MetaData, String, Table, func, text
 from sqlalchemy.orm import DeclarativeBase
 
 from common.seedwork.infrastructure.messaging import add_messaging_tables
@@ -24,10 +24,15 @@ accounts = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
     Column("removed_at", UTCDateTime(), nullable=True),
+    Column("partner_confirmed_at", UTCDateTime(), nullable=True),  # partners has it
     Column("version", Integer, nullable=False),
     Index("ux_accounts_email_ci", func.lower("email"), unique=True),
     Index("ux_accounts_partner", "partner_id", unique=True),
     Index("ix_accounts_brand", "brand_id"),
+    # partner accounts awaiting their partner, oldest change first (the sign-up sweep)
+    Index("ix_accounts_awaiting_partner", "updated_at",
+          sqlite_where=text("role = 'partner' AND partner_confirmed_at IS NULL"),
+          postgresql_where=text("role = 'partner' AND partner_confirmed_at IS NULL")),
 )
 
 sessions = Table(

@@ -5,7 +5,7 @@ import pytest
 
 from common.contracts.identity import InvalidCredentials, LoginThrottled, secret_digest
 from common.seedwork.application.bus import MessageBus
-from common.seedwork.errors import Conflict, NotFound, ValidationError
+from common.seedwork.errors import Conflict, NotFound, ServiceUnavailable, ValidationError
 from common.seedwork.infrastructure.memory import InMemoryRepository, InMemoryUnitOfWork
 from services.identity.application import commands, queries
 from services.identity.application.handlers import HANDLERS
@@ -29,6 +29,10 @@ class Accounts(InMemoryRepository):
     def delete(self, account):
         del self.items[account.id]
         self._track(account)
+
+    def awaiting_partner(self, unchanged_since, limit):
+        waiting = self.find(lambda a: a.awaiting_partner and a.updated_at <= unchanged_since)
+        return sorted(waiting, key=lambda a: a.updated_at)[:limit]
 
 
 class Sessions(InMemoryRepository):
@@ -71,6 +75,22 @@ class Throttles(InMemoryRepository):
         self.items[throttle.id] = throttle
 
 
+class FakePartners:
+    """partners as the sweep sees it: the partner ids it has; ``down`` when it cannot
+    answer; ``on_ask`` runs before each answer (what happens meanwhile)."""
+
+    def __init__(self):
+        self.registered, self.asked, self.down, self.on_ask = set(), [], False, None
+
+    def has_partner(self, partner_id):
+        self.asked.append(partner_id)
+        if self.on_ask:
+            self.on_ask()
+        if self.down:
+            raise ServiceUnavailable("partners.get_partner is not running.")
+        return partner_id in self.registered
+
+
 class FakeHasher:
     def __init__(self):
         self.verified = 0
@@ -93,7 +113,8 @@ def world():
                              password_resets=PasswordResets())
     clock, hasher = Clock(datetime(2026, 12, 1, 12, tzinfo=UTC)), FakeHasher()
     settings = IdentitySettings.from_config({"max_failures_per_account": 3})
-    bus = MessageBus(uow, HANDLERS, {"clock": clock, "hasher": hasher, "settings": settings})
+    bus = MessageBus(uow, HANDLERS, {"clock": clock, "hasher": hasher, "settings": settings,
+                                     "partners": FakePartners()})
     return bus, uow, clock, hasher
 
 
@@ -280,3 +301,77 @@ def test_a_newer_link_voids_the_older_and_a_link_expires(world):
         reset(bus, newer["token"])
     with pytest.raises(NotFound):
         issue_reset(bus, "nobody@example.com")
+
+
+# --- sign-ups never finished ------------------------------------------------------------------
+OTHER_PARTNER = "7a2d3b65-1e8f-4b9f-8b68-3d2a2c1f8b02"
+SWEEP = commands.SweepAbandonedSignUps()
+
+
+def partners_of(bus):
+    return bus.dependencies["partners"]
+
+
+def test_a_sign_up_never_finished_is_withdrawn_after_seven_days_and_frees_its_email(world):
+    bus, uow, clock, _ = world
+    made = open_partner_account(bus)
+    clock.now += timedelta(days=7) - timedelta(seconds=1)
+    assert bus.handle(SWEEP) == {"withdrawn": 0, "confirmed": 0, "left": 0}
+    assert partners_of(bus).asked == []  # not abandoned yet: partners is not asked
+    clock.now += timedelta(seconds=1)
+    assert bus.handle(SWEEP) == {"withdrawn": 1, "confirmed": 0, "left": 0}
+    assert uow.accounts.items == {}
+    [event] = uow.published("account_withdrawn")
+    assert event.payload["account_id"] == made["account_id"]
+    assert event.payload["partner_id"] == PARTNER
+    assert open_partner_account(bus, password="a brand new passphrase",
+                                partner_id=OTHER_PARTNER)["partner_id"] == OTHER_PARTNER
+
+
+def test_an_account_whose_partner_exists_is_confirmed_and_never_asked_about_again(world):
+    bus, uow, clock, _ = world
+    made = open_partner_account(bus)
+    bus.handle(commands.CreateAdmin(email="ops@example.com", password=PASSWORD))
+    partners_of(bus).registered.add(PARTNER)
+    clock.now += timedelta(days=8)
+    assert bus.handle(SWEEP) == {"withdrawn": 0, "confirmed": 1, "left": 0}
+    account = uow.accounts.get(made["account_id"])
+    assert account.partner_confirmed_at == clock.now and not account.awaiting_partner
+    clock.now += timedelta(days=30)
+    assert bus.handle(SWEEP) == {"withdrawn": 0, "confirmed": 0, "left": 0}
+    assert partners_of(bus).asked == [PARTNER]  # once; the admin never
+    assert uow.published("account_withdrawn") == []
+
+
+def test_partners_unable_to_answer_stops_the_sweep_and_changes_nothing(world):
+    bus, uow, clock, _ = world
+    open_partner_account(bus)
+    open_partner_account(bus, email="bo@example.com", partner_id=OTHER_PARTNER)
+    clock.now += timedelta(days=8)
+    partners_of(bus).down = True
+    assert bus.handle(SWEEP) == {"withdrawn": 0, "confirmed": 0, "left": 2}
+    assert len(partners_of(bus).asked) == 1  # the first failure ends the run
+    assert len(uow.accounts.items) == 2 and uow.published("account_withdrawn") == []
+    partners_of(bus).down = False
+    assert bus.handle(SWEEP) == {"withdrawn": 2, "confirmed": 0, "left": 0}
+
+
+def test_signing_up_again_to_finish_restarts_the_delay(world):
+    bus, uow, clock, _ = world
+    made = open_partner_account(bus)
+    clock.now += timedelta(days=6)
+    assert open_partner_account(bus) == made  # resumed: partners is being asked to register
+    clock.now += timedelta(days=6)
+    assert bus.handle(SWEEP) == {"withdrawn": 0, "confirmed": 0, "left": 0}
+    clock.now += timedelta(days=1)
+    assert bus.handle(SWEEP)["withdrawn"] == 1
+
+
+def test_a_sign_up_resumed_while_partners_is_asked_is_left_alone(world):
+    bus, uow, clock, _ = world
+    made = open_partner_account(bus)
+    clock.now += timedelta(days=8)
+    partners_of(bus).on_ask = lambda: open_partner_account(bus)  # the user is back meanwhile
+    assert bus.handle(SWEEP) == {"withdrawn": 0, "confirmed": 0, "left": 1}
+    assert uow.accounts.get(made["account_id"]).awaiting_partner
+    assert uow.published("account_withdrawn") == []
