@@ -112,3 +112,78 @@ def test_identity_rules():
                           ("brand", new_id().upper())):
         with pytest.raises(ValueError):
             check_identity(role, subject)
+
+
+class Clock:
+    def __init__(self, now):
+        self.now = now
+
+    def __call__(self):
+        return self.now
+
+
+def counting_decodes(monkeypatch) -> list:
+    decoded = []
+    real = jwt.decode
+
+    def decode(*args, **kwargs):
+        decoded.append(args[0])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(jwt, "decode", decode)
+    return decoded
+
+
+def test_a_verified_token_is_decoded_once_and_refused_from_its_expiry_on(monkeypatch):
+    decoded = counting_decodes(monkeypatch)
+    clock = Clock(float(int(time.time())))  # whole seconds, as the claims are
+    codec = TokenCodec(SECRET, clock=clock)
+    partner_id = new_id()
+    token = codec.mint("partner", partner_id, 60, now=clock.now)
+    for _ in range(3):
+        assert codec.read(token) == Principal("partner", partner_id)
+    assert decoded == [token]
+    clock.now += 59.5
+    assert codec.read(token).subject == partner_id and len(decoded) == 1
+    clock.now += 0.5  # its exp: pyjwt refuses it from then on, and so does the memory
+    monkeypatch.setattr(jwt.api_jwt, "datetime", _frozen_datetime(clock.now))
+    with pytest.raises(InvalidToken, match="expired"):
+        codec.read(token)
+    assert len(decoded) == 2
+
+
+def _frozen_datetime(at: float):
+    import datetime as real
+
+    class Frozen(real.datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return real.datetime.fromtimestamp(at, tz)
+
+    return Frozen
+
+
+def test_a_token_changed_by_one_byte_is_verified_in_full_and_refused():
+    codec = TokenCodec(SECRET)
+    token = codec.mint("partner", new_id(), 60)
+    codec.read(token)
+    header, payload, signature = token.split(".")
+    altered = signature[:-2] + ("A" if signature[-2] != "A" else "B") + signature[-1]
+    with pytest.raises(InvalidToken):
+        codec.read(f"{header}.{payload}.{altered}")
+    forged = b64(claims(role="admin", sub="ops"))
+    with pytest.raises(InvalidToken):
+        codec.read(f"{header}.{forged}.{signature}")
+
+
+def test_the_least_recently_read_token_is_forgotten_first(monkeypatch):
+    decoded = counting_decodes(monkeypatch)
+    codec = TokenCodec(SECRET, capacity=2)
+    first, second, third = (codec.mint("partner", new_id(), 60) for _ in range(3))
+    codec.read(first)
+    codec.read(second)
+    codec.read(first)   # first is the most recent now
+    codec.read(third)   # second is forgotten
+    codec.read(first)
+    codec.read(second)  # decoded again
+    assert decoded == [first, second, third, second]
