@@ -94,7 +94,10 @@ def create_partner_account(cmd: commands.CreatePartnerAccount, uow: IdentityUnit
     with uow.peek():
         existing = uow.accounts.get_by_email(email)
     if existing is not None:
-        return _finishing_sign_up(uow, hasher, settings, clock, existing, cmd)
+        finished = _finishing_sign_up(uow, hasher, settings, clock, existing, cmd)
+        if finished is not None:
+            return finished
+        # withdrawn by the sweep meanwhile: this sign-up starts afresh
     password_hash = hasher.hash(cmd.password)
     with uow:
         account = Account.partner(email=email, partner_id=cmd.partner_id,
@@ -106,29 +109,32 @@ def create_partner_account(cmd: commands.CreatePartnerAccount, uow: IdentityUnit
 
 def _finishing_sign_up(uow: IdentityUnitOfWork, hasher: PasswordHasher,
                        settings: IdentitySettings, clock, account: Account,
-                       cmd: commands.CreatePartnerAccount) -> dict:
+                       cmd: commands.CreatePartnerAccount) -> dict | None:
     email_key = _email_key(account.email)
     _unless_locked_out(uow, email_key, clock())
     matches = hasher.verify(account.password_hash, cmd.password)  # the same work for all
     if matches and account.active and account.role is Role.PARTNER:
-        if account.awaiting_partner:
-            _resume_sign_up(uow, account.id, clock())
+        if account.awaiting_partner and not _resume_sign_up(uow, account.id, clock()):
+            return None  # the sweep withdrew it since it was read
         return account_dto(account)
     if not matches:
         _failed(uow, settings, clock(), {email_key: settings.account_throttle})
     raise Conflict("This email already has an account.", {"email": [EMAIL_TAKEN]})
 
 
-def _resume_sign_up(uow: IdentityUnitOfWork, account_id: str, now: datetime) -> None:
+def _resume_sign_up(uow: IdentityUnitOfWork, account_id: str, now: datetime) -> bool:
     """A sign-up being finished is not abandoned: the sweep waits its full delay again
     before asking partners about it (so it never withdraws an account whose partner is
-    being registered right now)."""
+    being registered right now). False: the sweep withdrew it first."""
     with uow:
         account = uow.accounts.get(account_id, for_update=True)
-        if account is not None and account.awaiting_partner:
+        if account is None:
+            return False
+        if account.awaiting_partner:
             account.sign_up_resumed(now)
             uow.accounts.save(account)
         uow.commit()
+    return True
 
 
 def _unless_locked_out(uow: IdentityUnitOfWork, email_key: str, now: datetime) -> None:

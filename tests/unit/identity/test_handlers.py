@@ -375,3 +375,22 @@ def test_a_sign_up_resumed_while_partners_is_asked_is_left_alone(world):
     assert bus.handle(SWEEP) == {"withdrawn": 0, "confirmed": 0, "left": 1}
     assert uow.accounts.get(made["account_id"]).awaiting_partner
     assert uow.published("account_withdrawn") == []
+
+
+def test_a_sign_up_resumed_just_after_the_sweep_withdrew_it_starts_afresh(world):
+    """The retry read the old account, then the sweep withdrew it: the retry makes a
+    new account for the partner id chosen this time, never answers the deleted one."""
+    bus, uow, clock, hasher = world
+    made = open_partner_account(bus)
+    clock.now += timedelta(days=8)
+    verify = hasher.verify
+
+    def sweep_meanwhile(password_hash, password):  # between the retry's read and write
+        hasher.verify = verify
+        assert bus.handle(SWEEP)["withdrawn"] == 1
+        return verify(password_hash, password)
+
+    hasher.verify = sweep_meanwhile
+    again = open_partner_account(bus, partner_id=OTHER_PARTNER)
+    assert again["account_id"] != made["account_id"] and again["partner_id"] == OTHER_PARTNER
+    assert [a.partner_id for a in uow.accounts.items.values()] == [OTHER_PARTNER]
