@@ -16,15 +16,12 @@ from common.nameko.metrics import (
 from services.tracking.infrastructure.unit_of_work import replica_cache
 
 SERVICE = "tracking"
-_reported: dict[tuple[int, str, str], int] = {}  # (cache, kind, what) -> already counted
 
 
 def replica_cache_state(database) -> None:
     cache = replica_cache(database)
-    for kind, counts in cache.counts().items():
-        for what, total in counts.items():
-            key = (id(cache), kind, what)
-            delta, _reported[key] = total - _reported.get(key, 0), total
+    for kind, counts in cache.take_counts().items():
+        for what, delta in counts.items():
             if not delta:
                 continue
             if what == "eviction":

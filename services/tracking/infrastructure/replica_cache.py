@@ -21,7 +21,7 @@ serves a value older than the transaction's own view:
 
 Entries are dropped oldest first beyond ``capacity`` per kind. Cached values are frozen
 value objects (or frozensets), shared by every reader. The cache counts its hits, misses
-and evictions per kind (``counts()``): the service's metrics report them
+and evictions per kind (``take_counts()``): the service's metrics report them
 (``alpes_replica_cache_*``, infrastructure/cache_metrics.py), so an operator sees when
 ``capacity`` is too small for the live referral codes.
 """
@@ -71,9 +71,11 @@ class ReplicaCache:
         return sum(len(shelf.entries) for shelf in self._shelves.values())
 
     # what it did -------------------------------------------------------------------------
-    def counts(self) -> dict[str, dict[str, int]]:
-        """Per kind: ``hit``, ``miss`` and ``eviction`` since the process started."""
-        return {kind: dict(counts) for kind, counts in self._counts.items()}
+    def take_counts(self) -> dict[str, dict[str, int]]:
+        """Per kind: ``hit``, ``miss`` and ``eviction`` since the last take (each is
+        handed out once)."""
+        taken, self._counts = self._counts, {}
+        return taken
 
     def entries(self) -> dict[str, int]:
         """Per kind: the entries held now."""

@@ -47,6 +47,7 @@ def test_hits_misses_and_evictions_are_counted_per_kind():
     for key in ("b", "c"):
         cache.put("targets", 1, key, key.upper())      # "c" evicts "a"
     cache.get("partner_ips", 1, "p")
-    assert cache.counts() == {"targets": {"hit": 1, "miss": 2, "eviction": 1},
-                              "partner_ips": {"hit": 0, "miss": 1, "eviction": 0}}
+    assert cache.take_counts() == {"targets": {"hit": 1, "miss": 2, "eviction": 1},
+                                   "partner_ips": {"hit": 0, "miss": 1, "eviction": 0}}
+    assert cache.take_counts() == {}  # each count handed out once
     assert cache.entries() == {"targets": 2}
