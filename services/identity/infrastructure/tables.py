@@ -10,6 +10,7 @@ from common.seedwork.infrastructure.messaging import add_messaging_tables
 from common.seedwork.infrastructure.types import UTCDateTime
 
 metadata = MetaData()
+_AWAITING_PARTNER = text("role = 'partner' AND partner_confirmed_at IS NULL")  # both dialects
 
 accounts = Table(
     "accounts", metadata,
@@ -30,9 +31,8 @@ accounts = Table(
     Index("ux_accounts_partner", "partner_id", unique=True),
     Index("ix_accounts_brand", "brand_id"),
     # partner accounts awaiting their partner, oldest change first (the sign-up sweep)
-    Index("ix_accounts_awaiting_partner", "updated_at",
-          sqlite_where=text("role = 'partner' AND partner_confirmed_at IS NULL"),
-          postgresql_where=text("role = 'partner' AND partner_confirmed_at IS NULL")),
+    Index("ix_accounts_awaiting_partner", "updated_at", sqlite_where=_AWAITING_PARTNER,
+          postgresql_where=_AWAITING_PARTNER),
 )
 
 sessions = Table(
