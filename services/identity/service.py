@@ -33,7 +33,7 @@ class IdentityService(health.HealthMixin):
         handlers=HANDLERS, unit_of_work=SqlIdentityUnitOfWork, translator=TRANSLATOR,
         settings=settings_from(SECTION, IdentitySettings),
         shared={"hasher": lambda wiring: Argon2Hasher(wiring.settings.argon2)},
-        per_worker={"partners": lambda service: PartnersRpcDirectory(service.rpc.partners)})
+        per_worker={"partners": lambda service: PartnersRpcDirectory(service.rpc)})
     rpc = RpcClient()  # partners, asked only by the housekeeping sweep of sign-ups
 
     # accounts ----------------------------------------------------------------------------
