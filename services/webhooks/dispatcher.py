@@ -10,11 +10,13 @@ new deliveries (``DispatcherWaker``, a dependency), when a delivery worker finis
 every ``poll_interval_seconds`` in any case (retries come due by the clock; another
 instance's leases run out). It starts workers within two bounds: ``max_in_flight``
 attempts at once in this instance (never more workers than that for deliveries: RPCs
-and events keep theirs) and ``max_in_flight_per_endpoint`` per endpoint, so one slow
-receiver holds a few slots, never all of them. It leases up to twice what those bounds
-let run and keeps the rest ready in memory, so a finished attempt's slot goes to the
-next delivery at once, without a round trip to the database; a graceful stop gives the
-leases of what never started back.
+and events keep theirs) and ``max_in_flight_per_endpoint`` per endpoint over all
+instances, so one slow receiver holds a few slots, never all of them, and is never sent
+more than that at once however many instances run. It leases up to twice what those
+bounds let run (of an endpoint, only while no other instance holds its leases: the
+rule is in ``infrastructure/leases.py``) and keeps the rest ready in memory, so a
+finished attempt's slot goes to the next delivery at once, without a round trip to the
+database; a graceful stop gives the leases of what never started back.
 
 Leases (``infrastructure/leases.py``) make several instances share the table; a killed
 instance's deliveries are leased again once ``lease_seconds`` have passed (and sent
@@ -127,11 +129,11 @@ class DeliveryDispatcher(Entrypoint):
             held.update(lease.endpoint_id for lease in self._ready)
             stocked = [endpoint for endpoint, count in held.items() if count > bound]
             now = utcnow()
-            if room <= 0 or not self.leases.any_due(now, exclude=stocked):
+            if room <= 0 or not self.leases.any_due(now, per_endpoint=bound,
+                                                    ahead=2 * bound, exclude=stocked):
                 return started
             taken = self.leases.lease(now, limit=room, lease=settings.lease,
-                                      per_endpoint=2 * bound, in_flight=held,
-                                      exclude=stocked)
+                                      per_endpoint=bound, ahead=2 * bound, exclude=stocked)
             self._ready.extend(taken)
             started += self._start_ready()
             if len(taken) < room:

@@ -4,7 +4,7 @@
 brands a partner works with, and whose commissions a payout pays. ``commissions`` is no
 longer written (payout events name the brands now): it still answers for a payout held
 before they did, and may be dropped once no such payout is left to pay."""
-from sqlalchemy import JSON, Column, Float, Index, Integer, MetaData, String, Table, Text
+from sqlalchemy import JSON, Column, Float, Index, Integer, MetaData, String, Table, Text, text
 from sqlalchemy.orm import DeclarativeBase
 
 from common.seedwork.infrastructure.messaging import POSITION, add_messaging_tables
@@ -34,6 +34,8 @@ endpoints = Table(
     Index("ix_endpoints_owner", "owner_type", "owner_id"),
 )
 
+_LEASED = text("lease_until IS NOT NULL")
+
 deliveries = Table(
     "deliveries", metadata,
     Column("id", String(36), primary_key=True),
@@ -56,6 +58,9 @@ deliveries = Table(
     Column("version", Integer, nullable=False),
     Index("ix_deliveries_due", "status", "next_attempt_at"),
     Index("ix_deliveries_endpoint", "endpoint_id", "created_at"),
+    # the leased ones, per endpoint: the leases count them (infrastructure/leases.py)
+    Index("ix_deliveries_leased", "endpoint_id", "lease_until", sqlite_where=_LEASED,
+          postgresql_where=_LEASED),
 )
 
 delivery_attempts = Table(
