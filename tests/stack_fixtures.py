@@ -29,6 +29,7 @@ def e2e_env(rabbit_config, tmp_path):
         "LOG_LEVEL": "INFO",
         # each stack its own /metrics ports: never a developer's `make run` (9400...)
         "METRICS_PORT_BASE": str(free_port_block(10)),
+        "IDENTITY_MAIL_URL": f"maildir:{tmp_path}/mail",  # the emails a user would read
     }
     run_tool(env, "migrate")
     run_tool(env, "topology")

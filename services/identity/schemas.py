@@ -46,6 +46,11 @@ class IssuePasswordResetSchema(StrictSchema):
     issued_by = fields.String(required=True, validate=validate.Length(min=1, max=100))
 
 
+class RequestPasswordResetSchema(StrictSchema):
+    email = email_field()
+    ip = fields.String(required=True, validate=validate.Length(min=1, max=45))
+
+
 class ResetPasswordSchema(StrictSchema):
     token_digest = fields.String(required=True, validate=DIGEST)
     password = password_field()

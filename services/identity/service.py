@@ -19,6 +19,7 @@ from services.identity.application import commands, queries
 from services.identity.application.handlers import HANDLERS
 from services.identity.application.integration_events import TRANSLATOR
 from services.identity.application.settings import SECTION, IdentitySettings
+from services.identity.infrastructure.mail import mailer_from_url
 from services.identity.infrastructure.partners import PartnersRpcDirectory
 from services.identity.infrastructure.passwords import Argon2Hasher
 from services.identity.infrastructure.tables import Base
@@ -32,7 +33,9 @@ class IdentityService(health.HealthMixin):
     bus = MessageBusProvider(
         handlers=HANDLERS, unit_of_work=SqlIdentityUnitOfWork, translator=TRANSLATOR,
         settings=settings_from(SECTION, IdentitySettings),
-        shared={"hasher": lambda wiring: Argon2Hasher(wiring.settings.argon2)},
+        shared={"hasher": lambda wiring: Argon2Hasher(wiring.settings.argon2),
+                "mailer": lambda wiring: mailer_from_url(wiring.settings.mail_url,
+                                                         wiring.settings.mail_from)},
         per_worker={"partners": lambda service: PartnersRpcDirectory(service.rpc)})
     rpc = RpcClient()  # partners, asked only by the housekeeping sweep of sign-ups
 
@@ -98,6 +101,13 @@ class IdentityService(health.HealthMixin):
         is shown this once (an operator hands the link over)."""
         data = load(schemas.IssuePasswordResetSchema, payload)
         return self.bus.handle(commands.IssuePasswordReset(**data))
+
+    @api
+    def request_password_reset(self, payload):
+        """``{"email", "ip"}`` -> ``{"requested": true}`` whoever has the email: a reset
+        link goes by email to the account that has it (at most one per interval)."""
+        data = load(schemas.RequestPasswordResetSchema, payload)
+        return self.bus.handle(commands.RequestPasswordReset(**data))
 
     @api
     def reset_password(self, payload):

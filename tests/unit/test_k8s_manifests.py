@@ -369,6 +369,7 @@ def secret_keys(container: dict) -> set[str]:
 
 
 OWN_SECRETS = {"bff": {"ALPES_JWT_SECRET", "BFF_RATE_LIMIT_STORAGE"},
+               "identity": {"IDENTITY_MAIL_URL"},
                "webhooks": {"WEBHOOKS_SECRET_KEYS"}}
 
 

@@ -39,6 +39,12 @@ class IssuePasswordReset(Command):
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class RequestPasswordReset(Command):
+    email: str
+    ip: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class ResetPassword(Command):
     token_digest: str = dataclasses.field(repr=False)
     password: str = dataclasses.field(repr=False)

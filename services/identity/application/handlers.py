@@ -13,8 +13,10 @@ from common.seedwork.application.bus import HandlerRegistry
 from common.seedwork.domain.entity import new_id
 from common.seedwork.errors import Conflict, NotFound, ServiceUnavailable, ValidationError
 from services.identity.application import commands, credentials, queries, views
+from services.identity.application.mail import reset_link, reset_link_mail
 from services.identity.application.ports import (
     IdentityUnitOfWork,
+    Mailer,
     PartnerDirectory,
     PasswordHasher,
 )
@@ -286,6 +288,10 @@ def change_password(cmd: commands.ChangePassword, uow: IdentityUnitOfWork,
     return {"revoked": len(revoked)}
 
 
+REQUESTED = {"requested": True}  # the one answer: whose email it is never shows
+SELF_SERVICE = "self-service"  # a reset's issued_by when its owner asked (then the IP)
+
+
 @HANDLERS.command(commands.IssuePasswordReset)
 def issue_password_reset(cmd: commands.IssuePasswordReset, uow: IdentityUnitOfWork,
                          settings: IdentitySettings, clock) -> dict:
@@ -296,18 +302,49 @@ def issue_password_reset(cmd: commands.IssuePasswordReset, uow: IdentityUnitOfWo
         account = uow.accounts.get_by_email(email)
     if account is None or not account.active:
         raise NotFound("No account has this email.", {"email": ["No account."]})
+    token, reset = _issue_reset(uow, account, cmd.issued_by, settings, clock)
+    return {"account": account_dto(account), "token": token,
+            "expires_at": views.text(reset.expires_at)}
+
+
+@HANDLERS.command(commands.RequestPasswordReset)
+def request_password_reset(cmd: commands.RequestPasswordReset, uow: IdentityUnitOfWork,
+                           settings: IdentitySettings, clock, mailer: Mailer | None) -> dict:
+    """The owner forgot the password: a reset link emailed to the account with this
+    email. The answer is the same whether or not an account has it (nothing tells who
+    has one); an inactive account, or one sent a link less than the interval ago, gets
+    nothing. The link voids the account's older ones, as an operator's does. No mail
+    transport configured: ``ServiceUnavailable`` for every email alike."""
+    if mailer is None:
+        raise ServiceUnavailable("This platform sends no email: ask an operator for a "
+                                 "reset link.")
+    with uow.peek():
+        account = uow.accounts.get_by_email(normalize_email(cmd.email))
+        last = uow.password_resets.last_issued_at(account.id) if account else None
+    if account is None or not account.active:
+        return dict(REQUESTED)
+    if last is not None and clock() - last < settings.password_reset_request_interval:
+        return dict(REQUESTED)
+    token, reset = _issue_reset(uow, account, f"{SELF_SERVICE}:{cmd.ip}", settings, clock)
+    mailer.send(reset_link_mail(account.email, reset_link(settings.public_base_url, token),
+                                reset.expires_at))
+    return dict(REQUESTED)
+
+
+def _issue_reset(uow: IdentityUnitOfWork, account, issued_by: str,
+                 settings: IdentitySettings, clock) -> tuple[str, PasswordReset]:
+    """A new reset link's token for the account; its older unused links stop working."""
     token = credentials.new_reset_token()
     with uow:
         now = clock()
         uow.password_resets.void_unused(account.id, now)
         reset = PasswordReset.issue(account_id=account.id,
                                     token_digest=credentials.secret_digest(token),
-                                    issued_by=cmd.issued_by, now=now,
+                                    issued_by=issued_by, now=now,
                                     lifetime=settings.password_reset_lifetime)
         uow.password_resets.add(reset)
         uow.commit()
-    return {"account": account_dto(account), "token": token,
-            "expires_at": views.text(reset.expires_at)}
+    return token, reset
 
 
 @HANDLERS.command(commands.ResetPassword)

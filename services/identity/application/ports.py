@@ -1,6 +1,7 @@
 """What the identity use cases need from the outside world (implemented in infrastructure)."""
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 from typing import Protocol
 
@@ -52,6 +53,8 @@ class PasswordResetRepository(Protocol):
     def save(self, reset: PasswordReset) -> None: ...
     def get_by_token(self, token_digest: str) -> PasswordReset | None: ...
     def void_unused(self, account_id: str, now: datetime) -> int: ...
+    def last_issued_at(self, account_id: str) -> datetime | None:
+        """When the account's newest link was issued (used, voided or not)."""
     def purge(self, ended_before: datetime) -> int: ...
 
 
@@ -89,3 +92,16 @@ class PasswordHasher(Protocol):
 
     def needs_rehash(self, password_hash: str) -> bool: ...
 
+
+
+@dataclasses.dataclass(frozen=True)
+class MailMessage:
+    to: str
+    subject: str
+    text: str
+
+
+class Mailer(Protocol):
+    """Sends an email (infrastructure/mail.py: a Maildir, or SMTP in the background)."""
+
+    def send(self, message: MailMessage) -> None: ...

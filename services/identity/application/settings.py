@@ -37,6 +37,11 @@ class IdentitySettings:
     retention: timedelta = timedelta(days=7)  # ended sessions and old counters are purged
     sign_up_abandoned_after: timedelta = timedelta(days=7)  # a sign-up nobody finished
     sign_up_sweep_batch: int = 100  # partner accounts asked about per housekeeping run
+    # self-service reset links, emailed: at most one per account per interval
+    password_reset_request_interval: timedelta = timedelta(seconds=60)
+    public_base_url: str = "http://localhost:8000"  # the links' site: <base>/app/reset#...
+    mail_url: str = "none"  # how email leaves (infrastructure/mail.py); "none": it does not
+    mail_from: str = "AlpesPartners <no-reply@localhost>"
     argon2: Argon2Settings = Argon2Settings()
 
     @property
@@ -79,6 +84,11 @@ class IdentitySettings:
                                             defaults.sign_up_abandoned_after),
             sign_up_sweep_batch=int(values.get("sign_up_sweep_batch",
                                                defaults.sign_up_sweep_batch)),
+            password_reset_request_interval=seconds("password_reset_request_interval_seconds",
+                                                    defaults.password_reset_request_interval),
+            public_base_url=str(values.get("public_base_url", defaults.public_base_url)),
+            mail_url=str(values.get("mail_url") or defaults.mail_url),
+            mail_from=str(values.get("mail_from") or defaults.mail_from),
             argon2=Argon2Settings(
                 time_cost=int(argon2.get("time_cost", Argon2Settings.time_cost)),
                 memory_cost_kib=int(argon2.get("memory_cost_kib", Argon2Settings.memory_cost_kib)),

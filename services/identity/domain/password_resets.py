@@ -1,7 +1,7 @@
-"""Password resets: an operator issues one for an account whose owner cannot sign in (a
-forgotten password, a lock-out); its token (shown once, stored as a digest) lets the
-owner choose a new password. It expires, it is used once, and a newer one voids the
-older ones (the platform sends no email: the operator hands the link over)."""
+"""Password resets: issued for an account whose owner cannot sign in (a forgotten
+password, a lock-out), emailed to the owner who asked or handed over by the operator who
+issued it; its token (stored as a digest) lets the owner choose a new password. It
+expires, it is used once, and a newer one voids the older ones."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta

@@ -171,6 +171,11 @@ class SqlPasswordResetRepository(SqlAlchemyRepository[PasswordReset]):
                    password_resets.c.used_at.is_(None))
             .values(used_at=now, version=password_resets.c.version + 1)).rowcount
 
+    def last_issued_at(self, account_id: str) -> datetime | None:
+        return self.connection.execute(
+            select(func.max(password_resets.c.created_at))
+            .where(password_resets.c.account_id == account_id)).scalar()
+
     def purge(self, ended_before: datetime) -> int:
         return self.connection.execute(delete(password_resets).where(or_(
             password_resets.c.used_at < ended_before,

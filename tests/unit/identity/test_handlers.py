@@ -1,4 +1,5 @@
 """Identity's use cases on in-memory fakes (a cheap hasher instead of argon2)."""
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -64,6 +65,10 @@ class PasswordResets(InMemoryRepository):
             reset.used_at = now
         return len(unused)
 
+    def last_issued_at(self, account_id):
+        return max((r.created_at for r in self.items.values() if r.account_id == account_id),
+                   default=None)
+
 
 class Throttles(InMemoryRepository):
     """Counters, not aggregates: nothing to collect events from."""
@@ -106,15 +111,28 @@ class FakeHasher:
         return False
 
 
+class FakeMailer:
+    def __init__(self):
+        self.sent = []
+
+    def send(self, message):
+        self.sent.append(message)
+
+
 @pytest.fixture
-def world():
+def mailer():
+    return FakeMailer()
+
+
+@pytest.fixture
+def world(mailer):
     uow = InMemoryUnitOfWork(translator=TRANSLATOR, accounts=Accounts(), sessions=Sessions(),
                              api_keys=Keys(), invitations=Invitations(), throttles=Throttles(),
                              password_resets=PasswordResets())
     clock, hasher = Clock(datetime(2026, 12, 1, 12, tzinfo=UTC)), FakeHasher()
     settings = IdentitySettings.from_config({"max_failures_per_account": 3})
     bus = MessageBus(uow, HANDLERS, {"clock": clock, "hasher": hasher, "settings": settings,
-                                     "partners": FakePartners()})
+                                     "partners": FakePartners(), "mailer": mailer})
     return bus, uow, clock, hasher
 
 
@@ -394,3 +412,68 @@ def test_a_sign_up_resumed_just_after_the_sweep_withdrew_it_starts_afresh(world)
     again = open_partner_account(bus, partner_id=OTHER_PARTNER)
     assert again["account_id"] != made["account_id"] and again["partner_id"] == OTHER_PARTNER
     assert [a.partner_id for a in uow.accounts.items.values()] == [OTHER_PARTNER]
+
+
+# --- "Forgot your password?": a reset link by email ----------------------------------------
+LINK = re.compile(r"http://localhost:8000/app/reset#token=(pwr_\S+)")
+
+
+def forgot(bus, email="ana@example.com"):
+    return bus.handle(commands.RequestPasswordReset(email=email, ip="10.0.0.9"))
+
+
+def test_a_forgotten_password_is_reset_through_the_link_emailed_to_the_account(world, mailer):
+    bus, uow, _, _ = world
+    made = open_partner_account(bus)
+    assert forgot(bus, " Ana@Example.com") == {"requested": True}
+    [message] = mailer.sent
+    assert message.to == "ana@example.com" and "new password" in message.subject
+    assert "2026-12-02 12:00 UTC" in message.text  # the link's 24 hours
+    token = LINK.search(message.text).group(1)
+    [stored] = uow.password_resets.items.values()
+    assert stored.token_digest == secret_digest(token) and token not in repr(stored)
+    assert stored.issued_by == "self-service:10.0.0.9"
+    assert reset(bus, token)["account_id"] == made["account_id"]
+    assert log_in(bus, password="a brand new passphrase")["account"]["role"] == "partner"
+
+
+def test_an_email_nobody_has_gets_the_same_answer_and_nothing_is_sent(world, mailer):
+    bus, uow, _, _ = world
+    open_partner_account(bus)
+    assert forgot(bus, "nobody@example.com") == {"requested": True}
+    assert mailer.sent == [] and uow.password_resets.items == {}
+
+
+def test_at_most_one_email_per_interval_and_the_newest_link_voids_the_older(world, mailer):
+    bus, _, clock, _ = world
+    open_partner_account(bus)
+    forgot(bus)
+    clock.now += timedelta(seconds=59)
+    assert forgot(bus) == {"requested": True}
+    assert len(mailer.sent) == 1  # a second request within the minute sends nothing
+    clock.now += timedelta(seconds=1)
+    forgot(bus)
+    first, second = (LINK.search(m.text).group(1) for m in mailer.sent)
+    with pytest.raises(ValidationError):
+        reset(bus, first)
+    assert reset(bus, second)
+
+
+def test_an_operators_fresh_link_also_counts_towards_the_interval(world, mailer):
+    bus, _, _, _ = world
+    open_partner_account(bus)
+    issue_reset(bus)
+    forgot(bus)
+    assert mailer.sent == []
+
+
+def test_without_a_mail_transport_every_email_is_refused_alike(world):
+    bus, uow, clock, hasher = world
+    no_mail = MessageBus(uow, HANDLERS, {"clock": clock, "hasher": hasher,
+                                         "settings": IdentitySettings(), "partners": None,
+                                         "mailer": None})
+    open_partner_account(bus)
+    for email in ("ana@example.com", "nobody@example.com"):
+        with pytest.raises(ServiceUnavailable):
+            forgot(no_mail, email)
+    assert uow.password_resets.items == {}
