@@ -1,4 +1,5 @@
-"""Log-in, the current session, log-out (everywhere), accepting an invitation.
+"""Log-in, the current session, log-out (everywhere), passwords (changed, forgotten,
+reset by a link), accepting an invitation.
 
 The session lives in identity; the browser holds only its token, in an HttpOnly,
 SameSite=Lax cookie (Secure when the request came over https), and reads the CSRF token
@@ -23,6 +24,8 @@ from services.bff.schemas import identity as schemas
 
 TAG = "auth"
 MAX_USER_AGENT = 500
+RESET_REQUESTED = ("If an account has this email, a link to choose a new password is on "
+                   "its way.")
 
 
 @route("POST", "/api/v1/auth/login", limit="login", body=schemas.LoginBody,
@@ -117,6 +120,17 @@ def reset_password(call):
         "token_digest": secret_digest(call.body["token"]), "password": call.body["password"]})
     call.edge.credentials.forget_account(account["account_id"])
     return account
+
+
+@route("POST", "/api/v1/auth/password-reset-requests", limit="signup",
+       body=schemas.PasswordResetBody, response=schemas.PasswordResetRequestedOut,
+       status=202, tag=TAG,
+       summary="Forgot the password: a reset link is emailed to the account with this "
+               "email, if there is one (public; the same answer either way)")
+def request_password_reset(call):
+    call.rpc.identity.request_password_reset({"email": call.body["email"],
+                                              "ip": call.client_ip})
+    return {"status": "requested", "message": RESET_REQUESTED}
 
 
 @route("POST", "/api/v1/auth/invitations/accept", limit="signup",

@@ -130,6 +130,12 @@ class NewPasswordResetOut(Schema):
     expires_at = fields.String(required=True)
 
 
+class PasswordResetRequestedOut(Schema):
+    status = fields.String(required=True, metadata={"enum": ["requested"]})
+    message = fields.String(required=True, metadata={
+        "description": "The same whether an account has this email or not."})
+
+
 class ResetPasswordBody(Body):
     token = fields.String(required=True, load_only=True,
                           validate=validate.Length(min=1, max=200))

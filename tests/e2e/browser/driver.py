@@ -11,12 +11,14 @@ is patched.
 from __future__ import annotations
 
 import json
+import mailbox
 import os
 import pathlib
 import re
 import sys
 import time
 import uuid
+from email import message_from_bytes, policy
 
 import requests
 from playwright.sync_api import expect, sync_playwright
@@ -577,6 +579,73 @@ def sign_in_failures(browser: Browser, spec: dict) -> dict:
     return {"secrets": secrets}
 
 
+def forgotten_password(browser: Browser, spec: dict) -> dict:
+    """A partner forgets the password: "Forgot your password?" on the sign-in page, the
+    link emailed (the stack's Maildir) opened, a new password chosen; the new one signs
+    in, the old one no longer does."""
+    api, run = spec["api"], spec["run"]
+    email, password = f"forgetful-{run}@example.com", f"forgotten pass {uuid.uuid4().hex}"
+    signed_up = requests.post(f"{api}/api/v1/partners/signup", timeout=10, json={
+        "name": "Forgetful", "email": email, "type": "media", "country": "FR",
+        "password": password}, headers={"X-Forwarded-For": "192.0.2.60"})
+    assert signed_up.status_code == 201, signed_up.text
+    page = browser.context("203.0.113.60").new_page()
+
+    page.goto("/app/login")
+    page.get_by_role("link", name="Forgot your password?").click()
+    expect(page.get_by_role("heading", name="Forgot your password?")).to_be_visible()
+    page.get_by_label("Email", exact=True).fill("not an email")
+    page.get_by_role("button", name="Send me a link").click()
+    assert pages.field_error(page, "Email") == "Not a valid email address."
+    page.get_by_label("Email", exact=True).fill(email)
+    page.get_by_role("button", name="Send me a link").click()
+    expect(page.get_by_text("If an account has this email, a link to choose a new password "
+                            "is on its way.")).to_be_visible()
+    browser.shoot(page, "sign-in-forgotten-password")
+
+    link = wait_for(lambda: emailed_reset_link(spec["maildir"], email), timeout=10,
+                    message="the email with the reset link")
+    assert link.startswith(f"{api}/app/reset#token=pwr_"), link
+    token = link.split("token=", 1)[1]
+    page.goto(link)
+    expect(page.get_by_role("heading", name="Choose a new password")).to_be_visible()
+    new_password = f"remembered pass {uuid.uuid4().hex}"
+    page.get_by_label("New password", exact=True).fill(new_password)
+    page.get_by_label("Type it again").fill(new_password)
+    page.get_by_role("button", name="Set my password").click()
+    expect(page.get_by_text("Your password is set: sign in.")).to_be_visible()
+    assert "token" not in page.url
+
+    pages.sign_in(page, email, new_password, lands="/app/partner$")
+    expect(page.get_by_role("heading", name="Your partner home")).to_be_visible()
+    pages.sign_out(page)
+    pages.sign_in(page, email, password)
+    assert pages.form_error(page) == "Wrong email or password."
+    return {"secrets": {"old password": password, "new password": new_password,
+                        "reset token": token}}
+
+
+RESET_LINK = re.compile(r"https?://[^\s<>\"]+/app/reset#token=[\w-]+")
+
+
+def emailed_reset_link(maildir: str, to: str) -> str | None:
+    """The reset link in the newest message of the Maildir, which must be to ``to``;
+    None while there is none."""
+    try:
+        box = mailbox.Maildir(maildir, create=False)
+        newest = max(box.keys(), key=lambda key: box.get_message(key).get_date(),
+                     default=None)
+    except (mailbox.NoSuchMailboxError, FileNotFoundError):  # nothing delivered yet
+        return None
+    if newest is None:
+        return None
+    message = message_from_bytes(box.get_bytes(newest), policy=policy.default)
+    assert to in str(message["To"]), message["To"]
+    found = RESET_LINK.search(message.get_body(("plain",)).get_content())
+    assert found, message.get_body(("plain",)).get_content()
+    return found.group(0)
+
+
 def keep_evidence(browser: Browser) -> None:
     """On a failure: a screenshot of every open page, named in the output."""
     folder = pathlib.Path(os.environ.get("ALPES_FAILURE_SHOTS", "/tmp/alpes-browser-failure"))
@@ -591,7 +660,8 @@ def keep_evidence(browser: Browser) -> None:
                 pass
 
 
-SCENARIOS = {"story": story, "sign_in_failures": sign_in_failures}
+SCENARIOS = {"story": story, "sign_in_failures": sign_in_failures,
+             "forgotten_password": forgotten_password}
 
 
 def main() -> int:

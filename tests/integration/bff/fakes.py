@@ -426,6 +426,11 @@ class FakeIdentity(Healthy):
     def authenticate_api_key(self, key_digest):
         return None
 
+    @api
+    @recorded
+    def request_password_reset(self, payload):
+        return {"requested": True}  # known email or not: the same answer
+
 
 class FakeWebhooks(Healthy):
     """Answers health only (tests/integration/bff/test_webhooks_routes.py runs the real

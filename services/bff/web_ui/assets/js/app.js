@@ -22,6 +22,7 @@ const ROUTES = [
   ["/app/login", auth.login, []],
   ["/app/signup", auth.signup, []],
   ["/app/accept", auth.acceptInvitation, []],
+  ["/app/forgot", auth.forgotPassword, []],
   ["/app/reset", auth.resetPassword, []],
   ["/app/account", account.account, ["partner", "brand", "admin"]],
   ["/app/partner", partner.home, ["partner"]],

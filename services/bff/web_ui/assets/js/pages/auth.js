@@ -1,8 +1,8 @@
-// Signed out: sign in, sign up as a partner, accept a brand user's invitation, choose a
-// new password with a reset link.
+// Signed out: sign in, sign up as a partner, accept a brand user's invitation, ask for a
+// password reset link (forgotten password), choose a new password with a reset link.
 
 import {ApiError, post} from "../api.js";
-import {h} from "../dom.js";
+import {announce, h} from "../dom.js";
 import {countries} from "../format.js";
 import {PASSWORD_HINT, confirmed, field, form, newPasswordFields} from "../forms.js";
 import {heading} from "../widgets.js";
@@ -51,7 +51,32 @@ export async function login(page, ctx) {
         ctx.navigate(safeNext(ctx.query.get("next")) || ctx.homePath(), {replace: true});
       },
     }),
+    h("p", {}, h("a", {href: "/app/forgot"}, "Forgot your password?")),
     h("p", {}, "New partner? ", h("a", {href: "/app/signup"}, "Sign up")),
+  );
+}
+
+export function forgotPassword(page) {
+  page.append(
+    heading("Forgot your password?"),
+    h("p", {}, "Type your account's email: we will send it a link to choose a new password."),
+    form({
+      label: "Ask for a reset link",
+      fields: [field({name: "email", label: "Email", type: "email", autocomplete: "username",
+                      required: true})],
+      submitLabel: "Send me a link",
+      busyLabel: "Sending…",
+      submit: async (values, el) => {
+        const answer = await post("/api/v1/auth/password-reset-requests",
+                                  {email: values.email});
+        const requested = h("p", {class: "notice", role: "status", tabindex: "-1"},
+                            answer.message);
+        el.replaceWith(requested);
+        requested.focus();
+        announce(answer.message);
+      },
+    }),
+    h("p", {}, h("a", {href: "/app/login"}, "Back to sign in")),
   );
 }
 
@@ -123,11 +148,12 @@ export function acceptInvitation(page, ctx) {
 export function resetPassword(page, ctx) {
   return passwordByLink(page, ctx, {
     title: "Choose a new password",
-    incomplete: "This reset link is incomplete. Ask the operator for a new one.",
+    incomplete: "This reset link is incomplete. Ask for a new one from the sign-in page.",
     intro: "Every session of your account ends; then sign in with the new password.",
     formLabel: "Choose a new password", passwordLabel: "New password",
     submitLabel: "Set my password", path: "/api/v1/auth/password-reset",
-    unusable: "This reset link is unknown, used or expired. Ask the operator for a new one.",
+    unusable: "This reset link is unknown, used or expired. Ask for a new one from the "
+      + "sign-in page.",
     done: "Your password is set: sign in."});
 }
 
