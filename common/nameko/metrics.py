@@ -99,6 +99,10 @@ REPLICA_CACHE_EVICTIONS = Counter(
 REPLICA_CACHE_ENTRIES = Gauge(
     f"{PREFIX}_replica_cache_entries", "Entries a replica cache holds now.",
     ["service", "kind"])
+MAIL_MESSAGES = Counter(
+    f"{PREFIX}_mail_messages",
+    "Emails a service sent: sent, retried (a try failed; another follows) or dropped (the "
+    "last try failed).", ["service", "outcome"])
 REFRESH_ERRORS = Counter(
     f"{PREFIX}_metrics_refresh_errors",
     "Gauge refreshes that failed (database or broker unreachable).", ["service", "gauge"])

@@ -8,6 +8,8 @@
   caller's answer does not wait on the mail server (nor shows, by its time, whether a
   message was sent). Three tries, 1 s and 5 s apart; then the failure is logged and the
   message dropped: the owner asks again. Nothing but the email depends on it.
+  ``alpes_mail_messages_total{outcome}`` counts sent, retried and dropped messages (the
+  ``MailDropped`` alert fires on a drop).
 * ``none`` -- no transport (``mailer_from_url`` answers ``None``): use cases that must
   send refuse with ``ServiceUnavailable``.
 """
@@ -24,10 +26,12 @@ from urllib.parse import unquote, urlsplit
 
 import eventlet
 
+from common.nameko import metrics
 from services.identity.application.ports import Mailer, MailMessage
 
 log = logging.getLogger(__name__)
 
+SERVICE = "identity"  # the metrics' service label
 SMTP_TIMEOUT_SECONDS = 10
 RETRY_DELAYS_SECONDS = (1, 5)
 
@@ -50,6 +54,7 @@ class MaildirMailer:
 
     def send(self, message: MailMessage) -> None:
         self.maildir.add(email_of(message, self.sender))
+        _count("sent")
 
 
 class SmtpMailer:
@@ -65,15 +70,18 @@ class SmtpMailer:
         for delay in (*RETRY_DELAYS_SECONDS, None):
             try:
                 self._deliver(email_of(message, self.sender))
+                _count("sent")
                 return
             except (OSError, smtplib.SMTPException) as error:
                 if delay is None:
                     log.error("could not send %r by %s:%d (%s: %s); dropped: the owner "
                               "asks again", message.subject, self.host, self.port,
                               type(error).__name__, error)
+                    _count("dropped")
                     return
                 log.warning("sending %r by %s:%d failed (%s); trying again in %ss",
                             message.subject, self.host, self.port, error, delay)
+                _count("retried")
                 self.sleep(delay)
 
     def _deliver(self, email: EmailMessage) -> None:
@@ -114,3 +122,7 @@ def mailer_from_url(url: str, sender: str) -> Mailer | None:
             password=unquote(parts.password) if parts.password else None))
     raise ValueError(f"IDENTITY.mail_url: {url.split('@')[-1]!r} is none of maildir:<dir>, "
                      "smtp://host[:port], smtps://host[:port], none")
+
+
+def _count(outcome: str) -> None:
+    metrics.MAIL_MESSAGES.labels(SERVICE, outcome).inc()

@@ -8,6 +8,7 @@ import threading
 
 import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
+from prometheus_client import REGISTRY
 
 from common.contracts.identity import secret_digest
 from common.seedwork.errors import ServiceUnavailable, ValidationError
@@ -106,22 +107,29 @@ MESSAGE = MailMessage(to="ana@example.com", subject="Choose a new password",
 
 
 def test_smtp_sends_in_the_background(smtp_server):
-    port = smtp_server.server_address[1]
+    sent, port = mail_count("sent"), smtp_server.server_address[1]
     mailer = mailer_from_url(f"smtp://127.0.0.1:{port}", SENDER)
     assert isinstance(mailer, InBackground)
     mailer.send(MESSAGE)  # returns at once
     [received] = wait_for(lambda: smtp_server.received, message="the message at the server")
     assert "Subject: Choose a new password" in received and "To: ana@example.com" in received
     assert "https://partners.example.com/app/reset#token=x" in received
+    assert wait_for(lambda: mail_count("sent") == sent + 1, message="counted as sent")
+
+
+def mail_count(outcome: str) -> float:
+    return REGISTRY.get_sample_value("alpes_mail_messages_total",
+                                     {"service": "identity", "outcome": outcome}) or 0
 
 
 def test_smtp_tries_three_times_then_logs_and_drops_the_message(caplog):
     with socketserver.TCPServer(("127.0.0.1", 0), SmtpRecorder) as closed:
         port = closed.server_address[1]  # bound, then closed: nothing listens there
-    waits = []
+    waits, retried, dropped = [], mail_count("retried"), mail_count("dropped")
     SmtpMailer("127.0.0.1", port, SENDER, sleep=waits.append).send(MESSAGE)
     assert waits == [1, 5]
     assert "could not send 'Choose a new password'" in caplog.text
+    assert (mail_count("retried") - retried, mail_count("dropped") - dropped) == (2, 1)
 
 
 def test_maildir_and_the_urls_it_knows(tmp_path):
