@@ -100,6 +100,8 @@ class InviteSchema(StrictSchema):
     email = email_field()
     brand_role = fields.String(required=True, validate=validate.OneOf(BRAND_ROLES))
     invited_by = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    brand_name = fields.String(load_default=None, allow_none=True,
+                               validate=validate.Length(min=1, max=200))
 
 
 class AcceptInvitationSchema(StrictSchema):

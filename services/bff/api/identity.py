@@ -67,13 +67,18 @@ def list_brand_users(call, brand_id):
 
 @route("POST", "/api/v1/brands/<brand_id>/invitations", roles=MANAGERS, keyless=True,
        body=schemas.InvitationBody, response=schemas.NewInvitationOut, status=201, tag=TAG,
-       summary="Invite a brand user (owner or member); the token is shown once")
+       summary="Invite a brand user (owner or member): the link is emailed to them when "
+               "the platform sends email, and its token is shown once")
 def invite_brand_user(call, brand_id):
     brand_id = ownership.brand_manager(call.principal, brand_id)
-    _brand_exists(call, brand_id)
+    try:
+        brand = call.rpc.campaigns.get_brand(brand_id)  # its name, for the email
+    except NotFound:
+        raise errors.not_found() from None
     return call.rpc.identity.invite_brand_user({
         "brand_id": brand_id, "email": call.body["email"],
-        "brand_role": call.body["brand_role"], "invited_by": call.principal.actor})
+        "brand_role": call.body["brand_role"], "invited_by": call.principal.actor,
+        "brand_name": brand["name"]})
 
 
 @route("POST", "/api/v1/brands/<brand_id>/users/<account_id>/remove", roles=MANAGERS,

@@ -113,8 +113,12 @@ class InvitationOut(Schema):
 class NewInvitationOut(Schema):
     invitation = fields.Nested(InvitationOut, required=True)
     token = fields.String(required=True, metadata={
-        "description": "Give it to the person invited (shown this once): they accept with "
-                       "POST /api/v1/auth/invitations/accept."})
+        "description": "Shown this once: the person invited accepts with it (POST "
+                       "/api/v1/auth/invitations/accept), through the link emailed to them "
+                       "or one the inviter hands over."})
+    emailed = fields.Boolean(required=True, metadata={
+        "description": "True when the link was emailed to the person invited (the "
+                       "platform sends email); false: hand it over."})
 
 
 class PasswordResetBody(Body):

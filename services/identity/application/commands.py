@@ -95,6 +95,7 @@ class InviteBrandUser(Command):
     email: str
     brand_role: str
     invited_by: str
+    brand_name: str | None = None  # said in the invitation's email
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

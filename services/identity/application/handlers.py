@@ -13,7 +13,7 @@ from common.seedwork.application.bus import HandlerRegistry
 from common.seedwork.domain.entity import new_id
 from common.seedwork.errors import Conflict, NotFound, ServiceUnavailable, ValidationError
 from services.identity.application import commands, credentials, queries, views
-from services.identity.application.mail import reset_link, reset_link_mail
+from services.identity.application.mail import app_link, invitation_mail, reset_link_mail
 from services.identity.application.ports import (
     IdentityUnitOfWork,
     Mailer,
@@ -326,7 +326,8 @@ def request_password_reset(cmd: commands.RequestPasswordReset, uow: IdentityUnit
     if last is not None and clock() - last < settings.password_reset_request_interval:
         return dict(REQUESTED)
     token, reset = _issue_reset(uow, account, f"{SELF_SERVICE}:{cmd.ip}", settings, clock)
-    mailer.send(reset_link_mail(account.email, reset_link(settings.public_base_url, token),
+    mailer.send(reset_link_mail(account.email,
+                                app_link(settings.public_base_url, "reset", token),
                                 reset.expires_at))
     return dict(REQUESTED)
 
@@ -484,7 +485,10 @@ def list_api_keys(query: queries.ListApiKeys, uow: IdentityUnitOfWork) -> dict:
 # --- brand users ----------------------------------------------------------------------------
 @HANDLERS.command(commands.InviteBrandUser)
 def invite_brand_user(cmd: commands.InviteBrandUser, uow: IdentityUnitOfWork,
-                      settings: IdentitySettings, clock) -> dict:
+                      settings: IdentitySettings, clock, mailer: Mailer | None) -> dict:
+    """An invitation to join a brand's team. Its token is answered this once (the
+    inviter may hand the link over) and, when a mail transport is configured, the link
+    is also emailed to the person invited (``emailed``)."""
     email = normalize_email(cmd.email)
     _email_free(uow, email)
     token = credentials.new_invitation_token()
@@ -495,7 +499,13 @@ def invite_brand_user(cmd: commands.InviteBrandUser, uow: IdentityUnitOfWork,
             now=clock(), lifetime=settings.invitation_lifetime)
         uow.invitations.add(invitation)
         uow.commit()
-    return {"invitation": views.invitation_of(invitation), "token": token}
+    if mailer is not None:
+        mailer.send(invitation_mail(
+            email, app_link(settings.public_base_url, "accept", token),
+            brand_name=cmd.brand_name, brand_role=invitation.brand_role.value,
+            expires_at=invitation.expires_at))
+    return {"invitation": views.invitation_of(invitation), "token": token,
+            "emailed": mailer is not None}
 
 
 @HANDLERS.command(commands.AcceptInvitation)

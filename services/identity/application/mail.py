@@ -9,10 +9,10 @@ from services.identity.application.ports import MailMessage
 RESET_SUBJECT = "Choose a new password for AlpesPartners"
 
 
-def reset_link(public_base_url: str, token: str) -> str:
-    """The web app's reset page; the token rides in the fragment, which no server or
-    proxy log sees."""
-    return f"{public_base_url.rstrip('/')}/app/reset#token={token}"
+def app_link(public_base_url: str, page: str, token: str) -> str:
+    """A web app page taking a token (``reset``, ``accept``); the token rides in the
+    fragment, which no server or proxy log sees."""
+    return f"{public_base_url.rstrip('/')}/app/{page}#token={token}"
 
 
 def reset_link_mail(to: str, link: str, expires_at: datetime) -> MailMessage:
@@ -23,3 +23,14 @@ def reset_link_mail(to: str, link: str, expires_at: datetime) -> MailMessage:
         f"The link works once, until {expires_at:%Y-%m-%d %H:%M} UTC. Using it signs the\n"
         "account out everywhere.\n\n"
         "If you did not ask, ignore this email: your password stays as it is.\n"))
+
+
+def invitation_mail(to: str, link: str, *, brand_name: str | None, brand_role: str,
+                    expires_at: datetime) -> MailMessage:
+    team = f"{brand_name}'s team" if brand_name else "a brand's team"
+    return MailMessage(to=to, subject=f"You are invited to join {team} on AlpesPartners",
+                       text=(
+        f"You are invited to join {team} on AlpesPartners, as {brand_role}.\n\n"
+        f"Choose your password here to accept:\n{link}\n\n"
+        f"The invitation works once, until {expires_at:%Y-%m-%d %H:%M} UTC.\n\n"
+        "If you did not expect it, ignore this email: nothing is made without you.\n"))

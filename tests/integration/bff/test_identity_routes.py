@@ -327,6 +327,8 @@ def test_a_brand_owner_manages_users_and_members_may_not(world):
     invited = api.post(f"/api/v1/brands/{fakes.BRAND_A}/invitations", api.admin(),
                        json={"email": "owner@example.com", "brand_role": "owner"})
     assert invited.status_code == 201, invited.text
+    assert invited.json()["emailed"] is False  # this identity sends no email
+    assert ("campaigns.get_brand", (fakes.BRAND_A,)) in fakes.CALLS  # its name, for the email
     accepted = api.post("/api/v1/auth/invitations/accept", json={
         "token": invited.json()["token"], "password": PASSWORD})
     assert accepted.status_code == 201 and accepted.json()["brand_role"] == "owner"

@@ -477,3 +477,36 @@ def test_without_a_mail_transport_every_email_is_refused_alike(world):
         with pytest.raises(ServiceUnavailable):
             forgot(no_mail, email)
     assert uow.password_resets.items == {}
+
+
+# --- invitations, emailed --------------------------------------------------------------------
+BRAND = "0b9f8e34-52c1-4f7a-8d0e-3a6c9d2b4e02"
+ACCEPT = re.compile(r"http://localhost:8000/app/accept#token=(inv_\S+)")
+
+
+def invite(bus, **changes):
+    return bus.handle(commands.InviteBrandUser(**{
+        "brand_id": BRAND, "email": "Bo@Example.com", "brand_role": "member",
+        "invited_by": "account:owner", "brand_name": "Acme", **changes}))
+
+
+def test_an_invitation_is_emailed_with_its_link_and_still_answered_once(world, mailer):
+    bus, _, _, _ = world
+    invited = invite(bus)
+    [message] = mailer.sent
+    assert message.to == "bo@example.com" and "Acme's team" in message.subject
+    assert "as member" in message.text and "2026-12-08 12:00 UTC" in message.text  # 7 days
+    assert ACCEPT.search(message.text).group(1) == invited["token"]
+    assert invited["emailed"] is True
+    account = bus.handle(commands.AcceptInvitation(token_digest=secret_digest(invited["token"]),
+                                                   password=PASSWORD))
+    assert account["brand_role"] == "member"
+
+
+def test_without_a_mail_transport_the_invitation_is_only_answered(world):
+    bus, uow, clock, hasher = world
+    no_mail = MessageBus(uow, HANDLERS, {"clock": clock, "hasher": hasher,
+                                         "settings": IdentitySettings(), "partners": None,
+                                         "mailer": None})
+    invited = invite(no_mail, brand_name=None)
+    assert invited["emailed"] is False and invited["token"].startswith("inv_")

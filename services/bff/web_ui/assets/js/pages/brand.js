@@ -442,9 +442,12 @@ export async function users(page, ctx) {
       submit: async (values, el) => {
         const made = await post(`${api(ctx)}/invitations`, values);
         el.reset();
-        replace(fresh, h("div", {class: "notice", role: "status"},
-          h("p", {}, h("strong", {}, "Send this link to "), made.invitation.email,
-            h("strong", {}, ": it is shown once.")),
+        const told = made.emailed
+          ? h("p", {}, h("strong", {}, "Emailed to "), made.invitation.email,
+              h("strong", {}, ". The link, shown once, if they need it:"))
+          : h("p", {}, h("strong", {}, "Send this link to "), made.invitation.email,
+              h("strong", {}, ": it is shown once."));
+        replace(fresh, h("div", {class: "notice", role: "status"}, told,
           copyField("Invitation link", tokenLink("/app/accept", made.token), {id: "invitation-link", secret: true})));
         fresh.querySelector("input").focus();
         await show();

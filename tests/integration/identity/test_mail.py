@@ -1,6 +1,7 @@
-"""\"Forgot your password?\" end to end inside identity: the service container over the real
-broker and database (SQLite and PostgreSQL) emails the link into a Maildir; and the SMTP
-transport against a small SMTP server on 127.0.0.1 (plain, then nothing listening)."""
+"""Identity's emails: the service container over the real broker and database (SQLite and
+PostgreSQL) emails reset links ("Forgot your password?") and invitations into a Maildir;
+and the SMTP transport against a small SMTP server on 127.0.0.1 (plain, then nothing
+listening)."""
 import mailbox
 import re
 import socketserver
@@ -21,6 +22,7 @@ from services.identity.infrastructure.mail import (
 )
 from services.identity.service import IdentityService
 from tests.integration.identity.test_identity_service import (
+    BRAND,
     PARTNER,
     PASSWORD,
     identity_settings,
@@ -28,6 +30,7 @@ from tests.integration.identity.test_identity_service import (
 from tests.support import migrated, service_config, wait_for
 
 LINK = re.compile(r"https://partners\.example\.com/app/reset#token=(pwr_\S+)")
+ACCEPT = re.compile(r"https://partners\.example\.com/app/accept#token=(inv_\S+)")
 SENDER = "AlpesPartners <no-reply@partners.example.com>"
 
 
@@ -62,6 +65,24 @@ def test_the_reset_link_is_emailed_and_sets_a_new_password(rabbit_config, make_d
         session = rpc.identity.log_in({"email": "ana@example.com",
                                        "password": "a brand new passphrase", "ip": "203.0.113.7"})
         assert session["account"]["role"] == "partner"
+
+
+def test_an_invitation_is_emailed_and_accepted_through_its_link(
+        rabbit_config, make_db_uri, db_kind, container_factory, tmp_path):
+    config = identity(rabbit_config, make_db_uri, db_kind, container_factory,
+                      mail_url=f"maildir:{tmp_path / 'mail'}")
+    with ClusterRpcProxy(config, timeout=10) as rpc:
+        invited = rpc.identity.invite_brand_user({
+            "brand_id": BRAND, "email": "bo@example.com", "brand_role": "owner",
+            "invited_by": "admin:ops", "brand_name": "Acme"})
+        assert invited["emailed"] is True
+        [message] = mailbox.Maildir(tmp_path / "mail").values()
+        assert message["To"] == "bo@example.com" and "Acme" in message["Subject"]
+        token = ACCEPT.search(message.get_payload(decode=True).decode()).group(1)
+        assert token == invited["token"]
+        account = rpc.identity.accept_invitation({"token_digest": secret_digest(token),
+                                                  "password": PASSWORD})
+        assert (account["brand_id"], account["brand_role"]) == (BRAND, "owner")
 
 
 def test_without_a_mail_transport_the_request_is_refused(rabbit_config, make_db_uri, db_kind,
