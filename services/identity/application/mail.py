@@ -27,7 +27,8 @@ def reset_link_mail(to: str, link: str, expires_at: datetime) -> MailMessage:
 
 def invitation_mail(to: str, link: str, *, brand_name: str | None, brand_role: str,
                     expires_at: datetime) -> MailMessage:
-    team = f"{brand_name}'s team" if brand_name else "a brand's team"
+    name = " ".join((brand_name or "").split())  # one line: a subject holds no line break
+    team = f"{name}'s team" if name else "a brand's team"
     return MailMessage(to=to, subject=f"You are invited to join {team} on AlpesPartners",
                        text=(
         f"You are invited to join {team} on AlpesPartners, as {brand_role}.\n\n"

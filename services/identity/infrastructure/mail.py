@@ -7,7 +7,8 @@
   ``smtps://...`` (TLS from the start): sent by a green thread in the background, so the
   caller's answer does not wait on the mail server (nor shows, by its time, whether a
   message was sent). Three tries, 1 s and 5 s apart; then the failure is logged and the
-  message dropped: the owner asks again. Nothing but the email depends on it.
+  message dropped: the owner asks again. Nothing but the email depends on it (a message
+  still being sent when identity stops is lost the same way).
   ``alpes_mail_messages_total{outcome}`` counts sent, retried and dropped messages (the
   ``MailDropped`` alert fires on a drop).
 * ``none`` -- no transport (``mailer_from_url`` answers ``None``): use cases that must

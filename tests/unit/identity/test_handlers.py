@@ -503,6 +503,14 @@ def test_an_invitation_is_emailed_with_its_link_and_still_answered_once(world, m
     assert account["brand_role"] == "member"
 
 
+def test_a_brand_name_on_several_lines_makes_a_one_line_subject(world, mailer):
+    bus, _, _, _ = world
+    invite(bus, brand_name="Acme\r\nBcc: everyone@example.com")
+    [message] = mailer.sent
+    assert message.subject == ("You are invited to join Acme Bcc: everyone@example.com's "
+                               "team on AlpesPartners")
+
+
 def test_without_a_mail_transport_the_invitation_is_only_answered(world):
     bus, uow, clock, hasher = world
     no_mail = MessageBus(uow, HANDLERS, {"clock": clock, "hasher": hasher,
