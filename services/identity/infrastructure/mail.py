@@ -5,7 +5,7 @@
   there. Written at once, in the caller's worker.
 * ``smtp://[user:password@]host[:port]`` (STARTTLS when the server offers it),
   ``smtps://...`` (TLS from the start): sent by a green thread in the background, so the
-  caller's answer does not wait on the mail server (nor shows, by its time, whether a
+  caller's answer does not wait on the mail server (whose time would show whether a
   message was sent). Three tries, 1 s and 5 s apart; then the failure is logged and the
   message dropped: the owner asks again. Nothing but the email depends on it (a message
   still being sent when identity stops is lost the same way).
