@@ -95,6 +95,11 @@ class ListApiKeysSchema(Page):
     brand_id = Id(required=True)
 
 
+class RevokeInvitationSchema(StrictSchema):
+    brand_id = Id(required=True)
+    invitation_id = Id(required=True)
+
+
 class InviteSchema(StrictSchema):
     brand_id = Id(required=True)
     email = email_field()

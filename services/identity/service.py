@@ -153,6 +153,12 @@ class IdentityService(health.HealthMixin):
         return self.bus.handle(commands.InviteBrandUser(**data))
 
     @api
+    def revoke_invitation(self, payload):
+        """``{"brand_id", "invitation_id"}`` -> the invitation, no longer usable."""
+        data = load(schemas.RevokeInvitationSchema, payload)
+        return self.bus.handle(commands.RevokeInvitation(**data))
+
+    @api
     def accept_invitation(self, payload):
         data = load(schemas.AcceptInvitationSchema, payload)
         return self.bus.handle(commands.AcceptInvitation(**data))

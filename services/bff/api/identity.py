@@ -81,6 +81,15 @@ def invite_brand_user(call, brand_id):
         "brand_name": brand["name"]})
 
 
+@route("POST", "/api/v1/brands/<brand_id>/invitations/<invitation_id>/revoke",
+       roles=MANAGERS, keyless=True, response=schemas.InvitationOut, tag=TAG,
+       summary="Revoke a pending invitation: its link no longer works (again: no change)")
+def revoke_invitation(call, brand_id, invitation_id):
+    brand_id = ownership.brand_manager(call.principal, brand_id)
+    return call.rpc.identity.revoke_invitation({"brand_id": brand_id,
+                                                "invitation_id": invitation_id})
+
+
 @route("POST", "/api/v1/brands/<brand_id>/users/<account_id>/remove", roles=MANAGERS,
        keyless=True, response=schemas.AccountOut, tag=TAG,
        summary="Remove a brand user: it cannot log in, its sessions end at once")

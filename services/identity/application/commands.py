@@ -99,6 +99,12 @@ class InviteBrandUser(Command):
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class RevokeInvitation(Command):
+    brand_id: str
+    invitation_id: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class AcceptInvitation(Command):
     token_digest: str = dataclasses.field(repr=False)
     password: str = dataclasses.field(repr=False)

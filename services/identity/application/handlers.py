@@ -508,6 +508,20 @@ def invite_brand_user(cmd: commands.InviteBrandUser, uow: IdentityUnitOfWork,
             "emailed": mailer is not None}
 
 
+@HANDLERS.command(commands.RevokeInvitation)
+def revoke_invitation(cmd: commands.RevokeInvitation, uow: IdentityUnitOfWork, clock) -> dict:
+    """The brand's invitation stops working (revoking it again changes nothing); one of
+    another brand is not found, an accepted one is a ``Conflict``."""
+    with uow:
+        invitation = uow.invitations.get(cmd.invitation_id, for_update=True)
+        if invitation is None or invitation.brand_id != cmd.brand_id:
+            raise NotFound(fields={"invitation_id": ["Unknown."]})
+        if invitation.revoke(clock()):
+            uow.invitations.save(invitation)
+        uow.commit()
+    return views.invitation_of(invitation)
+
+
 @HANDLERS.command(commands.AcceptInvitation)
 def accept_invitation(cmd: commands.AcceptInvitation, uow: IdentityUnitOfWork,
                       hasher: PasswordHasher, settings: IdentitySettings, clock) -> dict:

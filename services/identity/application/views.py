@@ -33,6 +33,7 @@ _INVITATION_COLUMNS = [invitations.c[name] for name in (
 _PENDING = (select(*_INVITATION_COLUMNS)
             .where(invitations.c.brand_id == bindparam("brand_id"),
                    invitations.c.accepted_at.is_(None),
+                   invitations.c.revoked_at.is_(None),
                    invitations.c.expires_at > bindparam("now"))
             .order_by(invitations.c.created_at.desc(), invitations.c.id))
 

@@ -1,22 +1,24 @@
 """Invitations of brand users: an admin or the brand's owner invites an email with a
 brand role; the invitation's token (shown once, stored as a digest) lets that person
-choose a password and so create the account. It expires; it is used once."""
+choose a password and so create the account. It expires; it is used once; until then
+the inviter's side may revoke it (a mistyped email, a change of mind)."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
 from common.seedwork.domain.entity import AggregateRoot, new_id
-from common.seedwork.errors import ValidationError
+from common.seedwork.errors import Conflict, ValidationError
 from services.identity.domain.accounts import BrandRole, normalize_email
 
 UNUSABLE = "Unknown, used or expired invitation."
+ACCEPTED = "Already accepted: remove the user instead."
 
 
 class Invitation(AggregateRoot):
     def __init__(self, *, id: str, brand_id: str, email: str, brand_role: BrandRole,
                  token_digest: str, invited_by: str, created_at: datetime,
                  expires_at: datetime, accepted_at: datetime | None = None,
-                 account_id: str | None = None):
+                 account_id: str | None = None, revoked_at: datetime | None = None):
         self.id = id
         self.brand_id = brand_id
         self.email = email
@@ -27,6 +29,7 @@ class Invitation(AggregateRoot):
         self.expires_at = expires_at
         self.accepted_at = accepted_at
         self.account_id = account_id
+        self.revoked_at = revoked_at
 
     @classmethod
     def issue(cls, *, brand_id: str, email: str, brand_role: BrandRole, token_digest: str,
@@ -36,7 +39,17 @@ class Invitation(AggregateRoot):
                    created_at=now, expires_at=now + lifetime)
 
     def pending(self, now: datetime) -> bool:
-        return self.accepted_at is None and now < self.expires_at
+        return self.accepted_at is None and self.revoked_at is None and now < self.expires_at
+
+    def revoke(self, now: datetime) -> bool:
+        """Its link stops working. False: it was revoked already (nothing changes); an
+        accepted one cannot be: its account exists (``Conflict``)."""
+        if self.accepted_at is not None:
+            raise Conflict(ACCEPTED, {"invitation_id": [ACCEPTED]})
+        if self.revoked_at is not None:
+            return False
+        self.revoked_at = now
+        return True
 
     def accept(self, account_id: str, now: datetime) -> None:
         if not self.pending(now):

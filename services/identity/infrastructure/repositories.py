@@ -145,14 +145,15 @@ class SqlInvitationRepository(SqlAlchemyRepository[Invitation]):
                 "email": invitation.email, "brand_role": invitation.brand_role.value,
                 "token_digest": invitation.token_digest, "invited_by": invitation.invited_by,
                 "created_at": invitation.created_at, "expires_at": invitation.expires_at,
-                "accepted_at": invitation.accepted_at, "account_id": invitation.account_id}
+                "accepted_at": invitation.accepted_at, "account_id": invitation.account_id,
+                "revoked_at": invitation.revoked_at}
 
     def _from_row(self, row) -> Invitation:
         return Invitation(id=row.id, brand_id=row.brand_id, email=row.email,
                           brand_role=row.brand_role, token_digest=row.token_digest,
                           invited_by=row.invited_by, created_at=row.created_at,
                           expires_at=row.expires_at, accepted_at=row.accepted_at,
-                          account_id=row.account_id)
+                          account_id=row.account_id, revoked_at=row.revoked_at)
 
 
 class SqlPasswordResetRepository(SqlAlchemyRepository[PasswordReset]):

@@ -83,6 +83,7 @@ invitations = Table(
     Column("expires_at", UTCDateTime(), nullable=False),
     Column("accepted_at", UTCDateTime(), nullable=True),
     Column("account_id", String(36), nullable=True),
+    Column("revoked_at", UTCDateTime(), nullable=True),
     Column("version", Integer, nullable=False),
     Index("ux_invitations_token", "token_digest", unique=True),
     Index("ix_invitations_brand", "brand_id", "created_at"),

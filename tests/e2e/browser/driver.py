@@ -205,6 +205,18 @@ def story(browser: Browser, spec: dict) -> dict:
     secrets["API key"] = key
     browser.shoot(brand, "brand-api-keys")
 
+    # -- a mistyped invitation, emailed, then revoked before anyone uses it ------------------
+    pages.go(brand, "Users")
+    typo = f"membre-{uuid.uuid4().hex[:6]}@example.com"
+    brand.get_by_label("Email").fill(typo)
+    brand.get_by_role("button", name="Invite").click()
+    expect(brand.get_by_text("Emailed to")).to_be_visible()
+    secrets["revoked invitation token"] = brand.get_by_label(
+        re.compile("Invitation link")).input_value().split("token=", 1)[1]
+    brand.once("dialog", lambda dialog: dialog.accept())
+    brand.get_by_role("button", name=f"Revoke {typo}").click()
+    expect(brand.get_by_text("No pending invitation.")).to_be_visible()
+
     if "webhooks" in spec["services"]:  # the brand's endpoints page
         pages.go(brand, "Webhooks")
         brand.get_by_label("Endpoint URL").fill(f"{landing}/hooks")

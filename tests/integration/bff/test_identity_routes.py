@@ -357,6 +357,33 @@ def test_a_brand_owner_manages_users_and_members_may_not(world):
     assert log_in(member, "member@example.com").status_code == 401
 
 
+def test_a_brand_owner_revokes_a_mistyped_invitation_and_nobody_else_can(world):
+    api = world()
+    invited = api.post(f"/api/v1/brands/{fakes.BRAND_A}/invitations", api.admin(),
+                       json={"email": "owner@example.com", "brand_role": "owner"}).json()
+    api.post("/api/v1/auth/invitations/accept", json={"token": invited["token"],
+                                                      "password": PASSWORD})
+    owner = Api(api.base_url, api.config)
+    csrf = {"X-CSRF-Token": log_in(owner, "owner@example.com").json()["csrf_token"]}
+    typo = owner.post(f"/api/v1/brands/{fakes.BRAND_A}/invitations", headers=csrf,
+                      json={"email": "membre@example.com", "brand_role": "member"}).json()
+    path = (f"/api/v1/brands/{fakes.BRAND_A}/invitations/"
+            f"{typo['invitation']['invitation_id']}/revoke")
+    other_brand = (f"/api/v1/brands/{fakes.BRAND_B}/invitations/"
+                   f"{typo['invitation']['invitation_id']}/revoke")
+    assert owner.post(other_brand, headers=csrf).status_code == 404  # not its brand
+    assert api.post(path, api.partner(fakes.PARTNER_A)).status_code == 403
+    revoked = owner.post(path, headers=csrf)
+    assert revoked.status_code == 200 and revoked.json()["email"] == "membre@example.com"
+    assert owner.get(f"/api/v1/brands/{fakes.BRAND_A}/users").json()["invitations"] == []
+    refused = api.post("/api/v1/auth/invitations/accept", json={
+        "token": typo["token"], "password": PASSWORD})
+    assert refused.status_code == 422 and "token" in refused.json()["error"]["fields"]
+    accepted = owner.post(f"/api/v1/brands/{fakes.BRAND_A}/invitations/"
+                          f"{invited['invitation']['invitation_id']}/revoke", headers=csrf)
+    assert accepted.status_code == 409  # accepted: remove the user instead
+
+
 def test_no_secret_in_logs_events_or_error_bodies(world, event_probe, caplog):
     probe = event_probe("identity")
     api = world()

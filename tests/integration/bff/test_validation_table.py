@@ -18,7 +18,8 @@ VALID = {"brand_id": fakes.BRAND_A, "partner_id": fakes.PARTNER_A,
          "api_key_id": "e9000000-0000-4000-8000-000000000009",
          "account_id": "ea000000-0000-4000-8000-00000000000a",
          "endpoint_id": "eb000000-0000-4000-8000-00000000000b",
-         "delivery_id": "ec000000-0000-4000-8000-00000000000c"}
+         "delivery_id": "ec000000-0000-4000-8000-00000000000c",
+         "invitation_id": "ed000000-0000-4000-8000-00000000000d"}
 
 
 @pytest.fixture

@@ -249,3 +249,19 @@ def test_log_out_everywhere_revokes_every_session(rpc):
     tokens = [log_in(rpc, email="ops@example.com")["session"]["token"] for _ in range(3)]
     assert rpc.log_out_everywhere(account["account_id"]) == {"revoked": 3}
     assert all(rpc.authenticate_session(secret_digest(t)) is None for t in tokens)
+
+
+def test_a_revoked_invitation_leaves_the_pending_list_and_lets_nobody_in(rpc):
+    invited = rpc.invite_brand_user({"brand_id": BRAND, "email": "typo@example.con",
+                                     "brand_role": "member", "invited_by": "admin:ops"})
+    invitation_id = invited["invitation"]["invitation_id"]
+    assert [i["invitation_id"] for i in rpc.list_brand_users(BRAND)["invitations"]] == [
+        invitation_id]
+    revoked = rpc.revoke_invitation({"brand_id": BRAND, "invitation_id": invitation_id})
+    assert revoked["email"] == "typo@example.con"
+    assert rpc.list_brand_users(BRAND)["invitations"] == []
+    with pytest.raises(ValidationError):
+        rpc.accept_invitation({"token_digest": secret_digest(invited["token"]),
+                               "password": PASSWORD})
+    with pytest.raises(NotFound):
+        rpc.revoke_invitation({"brand_id": PARTNER, "invitation_id": invitation_id})

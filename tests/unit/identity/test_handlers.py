@@ -518,3 +518,36 @@ def test_without_a_mail_transport_the_invitation_is_only_answered(world):
                                          "mailer": None})
     invited = invite(no_mail, brand_name=None)
     assert invited["emailed"] is False and invited["token"].startswith("inv_")
+
+
+# --- invitations, revoked --------------------------------------------------------------------
+OTHER_BRAND = "5d0c1c5e-3f8a-4b7e-9c2d-1e6f7a8b9c0d"
+
+
+def revoke(bus, invitation_id, brand_id=BRAND):
+    return bus.handle(commands.RevokeInvitation(brand_id=brand_id, invitation_id=invitation_id))
+
+
+def test_a_revoked_invitation_no_longer_lets_anyone_in(world):
+    bus, _, _, _ = world
+    invited = invite(bus)
+    invitation_id = invited["invitation"]["invitation_id"]
+    assert revoke(bus, invitation_id)["email"] == "bo@example.com"
+    assert revoke(bus, invitation_id)["invitation_id"] == invitation_id  # again: the same
+    with pytest.raises(ValidationError) as refused:
+        bus.handle(commands.AcceptInvitation(token_digest=secret_digest(invited["token"]),
+                                             password=PASSWORD))
+    assert set(refused.value.fields) == {"token"}
+
+
+def test_only_the_brands_own_pending_invitation_is_revoked(world):
+    bus, _, _, _ = world
+    invited = invite(bus)
+    invitation_id = invited["invitation"]["invitation_id"]
+    with pytest.raises(NotFound):
+        revoke(bus, invitation_id, brand_id=OTHER_BRAND)
+    bus.handle(commands.AcceptInvitation(token_digest=secret_digest(invited["token"]),
+                                         password=PASSWORD))
+    with pytest.raises(Conflict) as accepted:
+        revoke(bus, invitation_id)
+    assert set(accepted.value.fields) == {"invitation_id"}

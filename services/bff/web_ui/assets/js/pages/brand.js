@@ -430,6 +430,10 @@ export async function users(page, ctx) {
       {label: "Email", cell: (i) => i.email},
       {label: "Role", cell: (i) => fmt.label(i.brand_role)},
       {label: "Expires", cell: (i) => fmt.when(i.expires_at)},
+      {label: "", cell: (i) => actionButton(`Revoke ${i.email}`,
+        () => post(`${api(ctx)}/invitations/${i.invitation_id}/revoke`), {
+          name: "revoke", confirmText: `Revoke the invitation of ${i.email}? Its link stops working.`,
+          done: show})},
     ], rows: data.invitations || []})]);
   page.append(heading("Users"),
     section("Invite someone", form({
