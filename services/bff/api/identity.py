@@ -6,7 +6,7 @@ never reach these routes (keyless).
 """
 from __future__ import annotations
 
-from common.seedwork.errors import NotFound
+from common.seedwork.errors import NotFound, ServiceUnavailable
 from services.bff import errors, ownership
 from services.bff.auth import ADMIN, BRAND
 from services.bff.routing import route
@@ -71,14 +71,24 @@ def list_brand_users(call, brand_id):
                "the platform sends email, and its token is shown once")
 def invite_brand_user(call, brand_id):
     brand_id = ownership.brand_manager(call.principal, brand_id)
-    try:
-        brand = call.rpc.campaigns.get_brand(brand_id)  # its name, for the email
-    except NotFound:
-        raise errors.not_found() from None
     return call.rpc.identity.invite_brand_user({
         "brand_id": brand_id, "email": call.body["email"],
         "brand_role": call.body["brand_role"], "invited_by": call.principal.actor,
-        "brand_name": brand["name"]})
+        "brand_name": _brand_name(call, brand_id)})
+
+
+def _brand_name(call, brand_id: str) -> str | None:
+    """The brand's name, for the invitation's email. An admin's brand must exist; a
+    brand's own principal invites even while campaigns cannot answer (the email then
+    says "a brand's team")."""
+    try:
+        return call.rpc.campaigns.get_brand(brand_id)["name"]
+    except NotFound:
+        raise errors.not_found() from None
+    except ServiceUnavailable:
+        if call.principal.is_(ADMIN):
+            raise
+        return None
 
 
 @route("POST", "/api/v1/brands/<brand_id>/invitations/<invitation_id>/revoke",

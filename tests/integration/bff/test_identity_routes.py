@@ -357,6 +357,28 @@ def test_a_brand_owner_manages_users_and_members_may_not(world):
     assert log_in(member, "member@example.com").status_code == 401
 
 
+def test_an_owner_invites_while_campaigns_cannot_name_the_brand_an_admin_does_not(
+        world, monkeypatch):
+    api = world()
+    invited = api.post(f"/api/v1/brands/{fakes.BRAND_A}/invitations", api.admin(),
+                       json={"email": "owner@example.com", "brand_role": "owner"}).json()
+    api.post("/api/v1/auth/invitations/accept", json={"token": invited["token"],
+                                                      "password": PASSWORD})
+    owner = Api(api.base_url, api.config)
+    csrf = {"X-CSRF-Token": log_in(owner, "owner@example.com").json()["csrf_token"]}
+
+    def away(self, brand_id):
+        raise ServiceUnavailable("campaigns is away")
+
+    monkeypatch.setattr(fakes.FakeCampaigns, "get_brand", away)
+    by_owner = owner.post(f"/api/v1/brands/{fakes.BRAND_A}/invitations", headers=csrf,
+                          json={"email": "member@example.com", "brand_role": "member"})
+    assert by_owner.status_code == 201, by_owner.text
+    by_admin = api.post(f"/api/v1/brands/{fakes.BRAND_A}/invitations", api.admin(),
+                        json={"email": "other@example.com", "brand_role": "member"})
+    assert by_admin.status_code == 503  # it cannot tell the brand exists
+
+
 def test_a_brand_owner_revokes_a_mistyped_invitation_and_nobody_else_can(world):
     api = world()
     invited = api.post(f"/api/v1/brands/{fakes.BRAND_A}/invitations", api.admin(),
