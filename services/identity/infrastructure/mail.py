@@ -44,7 +44,10 @@ def email_of(message: MailMessage, sender: str) -> EmailMessage:
     email["Subject"] = message.subject
     email["Date"] = formatdate(usegmt=True)
     email["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2].strip("> ") or None)
-    email.set_content(message.text)
+    # plain ASCII as it is: a link stays one line, readable in the raw message (a Maildir
+    # file); anything else quoted-printable, which every mail client decodes
+    email.set_content(message.text,
+                      cte="7bit" if message.text.isascii() else "quoted-printable")
     return email
 
 

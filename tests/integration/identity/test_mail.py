@@ -157,6 +157,13 @@ def test_maildir_and_the_urls_it_knows(tmp_path):
     MaildirMailer(str(tmp_path / "box"), SENDER).send(MESSAGE)
     [message] = mailbox.Maildir(tmp_path / "box").values()
     assert message["Subject"] == "Choose a new password" and message["Message-ID"]
+    raw = next((tmp_path / "box" / "new").iterdir()).read_text()
+    assert "https://partners.example.com/app/reset#token=x\n" in raw  # whole, as sent
+    MaildirMailer(str(tmp_path / "accents"), SENDER).send(MailMessage(
+        to="bo@example.com", subject="You are invited to join Café Ñu's team",
+        text="Join Café Ñu's team.\n"))
+    [accented] = mailbox.Maildir(tmp_path / "accents").values()
+    assert accented.get_payload(decode=True).decode() == "Join Café Ñu's team.\n"
     assert mailer_from_url("none", SENDER) is None
     smtps = mailer_from_url("smtps://bot%40ex.com:s%3Acret@mail.example.com", SENDER).inner
     assert (smtps.host, smtps.port, smtps.tls) == ("mail.example.com", 465, True)
