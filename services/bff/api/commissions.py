@@ -1,7 +1,9 @@
-"""Commissions: brands approve or decline theirs; partners follow theirs and their balance."""
+"""Commissions: brands approve or decline theirs; partners follow theirs and their balance;
+either exports its list as CSV."""
 from __future__ import annotations
 
-from services.bff import ownership
+from common.seedwork.domain.clock import utcnow
+from services.bff import exports, ownership
 from services.bff.auth import ADMIN, BRAND, PARTNER
 from services.bff.routing import route
 from services.bff.schemas import commissions as schemas
@@ -29,6 +31,34 @@ def list_partner_commissions(call, partner_id):
 def list_brand_commissions(call, brand_id):
     brand_id = ownership.brand(call.principal, brand_id)
     return call.rpc.commissions.list_commissions({**call.query, "brand_id": brand_id})
+
+
+@route("GET", "/api/v1/partners/<partner_id>/commissions/export", roles=(ADMIN, PARTNER),
+       query=schemas.CommissionsExportQuery, media_type=exports.CSV, tag=TAG,
+       summary="A partner's commissions as CSV (every match of the filters, up to 10,000)")
+def export_partner_commissions(call, partner_id):
+    partner_id = ownership.partner(call.principal, partner_id)
+    return _export(call, {**call.query, "partner_id": partner_id},
+                   f"commissions-partner-{partner_id}")
+
+
+@route("GET", "/api/v1/brands/<brand_id>/commissions/export", roles=(ADMIN, BRAND),
+       query=schemas.BrandCommissionsExportQuery, media_type=exports.CSV, tag=TAG,
+       summary="The commissions a brand owes, as CSV (every match of the filters, up to "
+               "10,000)")
+def export_brand_commissions(call, brand_id):
+    brand_id = ownership.brand(call.principal, brand_id)
+    return _export(call, {**call.query, "brand_id": brand_id}, f"commissions-brand-{brand_id}")
+
+
+def _export(call, filters: dict, name: str):
+    def fetch(page: int, page_size: int) -> dict:
+        return call.rpc.commissions.list_commissions(
+            {**filters, "page": page, "page_size": page_size})
+
+    items = exports.every_item(fetch, "commissions")
+    return exports.csv_response(exports.csv_text(items, exports.COMMISSION_COLUMNS), name,
+                                utcnow().date())
 
 
 @route("GET", "/api/v1/commissions/<commission_id>", roles=(ADMIN, BRAND, PARTNER),

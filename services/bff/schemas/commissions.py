@@ -4,7 +4,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from common.contracts.commissions import COMMISSION_STATUSES
-from common.validation import Id
+from common.validation import Id, StrictSchema
 from services.bff.routing import Body
 from services.bff.schemas.common import Money, PageQuery
 
@@ -15,6 +15,16 @@ class CommissionsQuery(PageQuery):
 
 
 class BrandCommissionsQuery(CommissionsQuery):
+    partner_id = Id()
+
+
+class CommissionsExportQuery(StrictSchema):
+    """The list's filters, without paging: an export holds every match."""
+    status = fields.String(validate=validate.OneOf(COMMISSION_STATUSES))
+    campaign_id = Id()
+
+
+class BrandCommissionsExportQuery(CommissionsExportQuery):
     partner_id = Id()
 
 

@@ -10,6 +10,8 @@ is patched.
 """
 from __future__ import annotations
 
+import csv
+import io
 import json
 import mailbox
 import os
@@ -292,6 +294,13 @@ def story(browser: Browser, spec: dict) -> dict:
     expect(brand.locator("tbody tr[data-status='PENDING']")).to_have_count(0)
     brand.get_by_label("Status").select_option("APPROVED")
     expect(brand.locator("tbody tr[data-status='APPROVED']")).to_have_count(1)
+    with brand.expect_download() as downloading:  # the list as its filter stands, as CSV
+        brand.get_by_role("link", name="Download CSV").click()
+    download = downloading.value
+    assert download.suggested_filename.startswith(f"commissions-brand-{brand_id}-")
+    [exported] = list(csv.DictReader(io.StringIO(pathlib.Path(download.path()).read_text())))
+    assert (exported["status"], exported["amount"], exported["currency"]) == (
+        "APPROVED", "20.00", "USD")
     pages.go(brand, "Home")
     expect(brand.get_by_role("heading", name=acme_name)).to_be_visible()
     browser.shoot(brand, "brand-home")

@@ -1,6 +1,8 @@
 """Resources on a live BFF with fake services: what each audience gets, and how."""
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
@@ -11,6 +13,7 @@ from services.bff.schemas.dashboards import BrandDashboardOut, PartnerDashboardO
 from tests.integration.bff import fakes, read_model_world
 from tests.integration.bff.fakes import (
     BRAND_A,
+    BRAND_B,
     CAMPAIGN_A,
     CLICK_ID,
     CODE_A,
@@ -111,6 +114,31 @@ def test_a_brand_approves_and_declines_its_commissions(api):
                         json={"reason": "test order"})
     assert (approved.json()["status"], declined.json()["status"]) == ("APPROVED", "DECLINED")
     assert called("commissions.decline_commission") == [(COMMISSION_A, BRAND_A, "test order")]
+
+
+def test_brands_and_partners_export_their_commissions_as_csv(api):
+    answer = api.get(f"/api/v1/brands/{BRAND_A}/commissions/export?status=PENDING",
+                     api.brand(BRAND_A))
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["Content-Type"] == "text/csv; charset=utf-8"
+    disposition = answer.headers["Content-Disposition"]
+    assert disposition.startswith(f'attachment; filename="commissions-brand-{BRAND_A}-')
+    [row] = list(csv.DictReader(io.StringIO(answer.text)))
+    assert (row["commission_id"], row["amount"], row["currency"]) == (
+        COMMISSION_A, "20.00", "USD")
+    assert called("commissions.list_commissions")[-1] == (
+        {"status": "PENDING", "brand_id": BRAND_A, "page": 1, "page_size": 100},)
+
+    mine = api.get(f"/api/v1/partners/{PARTNER_A}/commissions/export", api.partner(PARTNER_A))
+    assert [r["commission_id"] for r in csv.DictReader(io.StringIO(mine.text))] == [
+        COMMISSION_A]
+    assert api.get(f"/api/v1/brands/{BRAND_B}/commissions/export",
+                   api.brand(BRAND_A)).status_code == 404
+    assert api.get(f"/api/v1/brands/{BRAND_A}/commissions/export",
+                   api.partner(PARTNER_A)).status_code == 403
+    bad = api.get(f"/api/v1/brands/{BRAND_A}/commissions/export?status=LOST&page=2",
+                  api.brand(BRAND_A))
+    assert bad.status_code == 422 and set(bad.json()["error"]["fields"]) == {"status", "page"}
 
 
 def test_available_campaigns_say_whether_the_partner_may_join(api):

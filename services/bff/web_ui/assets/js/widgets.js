@@ -112,6 +112,17 @@ async function copyText(text, input) {
   }
 }
 
+/** An export's path with the list's status filter ("" for all). */
+export function exportPath(path, status) {
+  return status ? `${path}?status=${encodeURIComponent(status)}` : path;
+}
+
+/** "Download CSV": the list, as its filter stands, as a file (the API's export route). */
+export function csvLink(path, status) {
+  return h("a", {href: exportPath(path, status), download: "", class: "download",
+                 "data-export": "csv"}, "Download CSV");
+}
+
 /** A link to a page of this app whose token rides in the fragment (#token=...): the
  * browser never sends a fragment to a server, so no log holds it. */
 export function tokenLink(path, token) {

@@ -9,8 +9,8 @@ import {h, replace} from "../dom.js";
 import * as fmt from "../format.js";
 import {field, form, instant, integerOrText, orNull} from "../forms.js";
 import {
-  actionButton, badge, copyField, empty, facts, failure, heading, loadInto, notFound, pager,
-  section, table, tokenLink,
+  actionButton, badge, copyField, csvLink, empty, exportPath, facts, failure, heading,
+  loadInto, notFound, pager, section, table, tokenLink,
 } from "../widgets.js";
 
 const PARTNER_TYPES = [["affiliate", "Affiliate"], ["influencer", "Influencer"],
@@ -364,10 +364,15 @@ export async function commissions(page, ctx) {
   const filter = field({name: "status", label: "Status", type: "select", value: status,
                         options: [["", "All"], ...COMMISSION_STATUSES.map((s) => [s, fmt.label(s)])]});
   filter.classList.add("filter");
-  filter.querySelector("select").addEventListener("change", (e) => { status = e.target.value; show(1); });
+  const download = csvLink(`${api(ctx)}/commissions/export`, status);
+  filter.querySelector("select").addEventListener("change", (e) => {
+    status = e.target.value;
+    download.href = exportPath(`${api(ctx)}/commissions/export`, status);
+    show(1);
+  });
   page.append(heading("Commissions"),
     h("p", {}, "What you owe partners. Approve a pending one to pay it in the next payout, "
-      + "or decline it with a reason."), filter, body);
+      + "or decline it with a reason."), filter, h("p", {}, download), body);
   await show(1);
 }
 

@@ -8,8 +8,8 @@ import {h, replace} from "../dom.js";
 import * as fmt from "../format.js";
 import {field, form} from "../forms.js";
 import {
-  actionButton, badge, copyField, empty, facts, failure, fill, heading, loading, pager,
-  section, table,
+  actionButton, badge, copyField, csvLink, empty, exportPath, facts, failure, fill, heading,
+  loading, pager, section, table,
 } from "../widgets.js";
 
 const COMMISSION_STATUSES = ["PENDING", "APPROVED", "IN_PAYOUT", "PAID", "REVERSED",
@@ -233,8 +233,11 @@ export async function commissions(page, ctx) {
                  : "", c.reason ? fmt.reason(c.reason) : ""].filter(Boolean).join(" · ")},
            ], rows: data.items, rowAttrs: (c) => ({"data-status": c.status})}),
     pager(data, show)]);
+  const path = `/api/v1/partners/${me(ctx)}/commissions/export`;
+  const download = csvLink(path, status);
   page.append(statusFilter("status", COMMISSION_STATUSES, status,
-    (value) => { status = value; show(1); }), body);
+    (value) => { status = value; download.href = exportPath(path, status); show(1); }),
+    h("p", {}, download), body);
   await show(1);
 }
 

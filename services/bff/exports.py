@@ -1,0 +1,99 @@
+"""CSV exports of lists the API pages through (a brand's or a partner's commissions), for
+spreadsheets and accounting tools.
+
+Every page of the list is read (``PAGE_SIZE`` at a time) and written as one CSV answer
+(RFC 4180, UTF-8, a header row, ``\\r\\n`` line ends), each money column as its decimal
+text with its own currency column beside it -- never a float. A list longer than
+``MAX_ROWS`` is refused (``export_too_large``) rather than cut short: a truncated ledger
+reads as a complete one. Free-text columns that a spreadsheet would read as a formula
+(starting ``=``, ``+``, ``-``, ``@``, tab or carriage return) are prefixed with ``'``
+(CSV injection); amounts, ids and times are never free text.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable, Iterator
+from datetime import date
+
+from werkzeug.wrappers import Response
+
+from services.bff.errors import ApiError
+
+PAGE_SIZE = 100
+MAX_ROWS = 10_000
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+CSV = "text/csv"
+
+# (header, how to read it from an item); money as amount + currency columns
+COMMISSION_COLUMNS: tuple[tuple[str, Callable[[dict], object]], ...] = (
+    ("commission_id", lambda c: c.get("commission_id")),
+    ("status", lambda c: c.get("status")),
+    ("model", lambda c: c.get("model")),
+    ("partner_id", lambda c: c.get("partner_id")),
+    ("campaign_id", lambda c: c.get("campaign_id")),
+    ("conversion_id", lambda c: c.get("conversion_id")),
+    ("amount", lambda c: _money(c, "amount", "amount")),
+    ("currency", lambda c: _money(c, "amount", "currency")),
+    ("earned", lambda c: _money(c, "earned", "amount")),
+    ("reversed", lambda c: _money(c, "reversed", "amount")),
+    ("order_amount", lambda c: _money(c, "order_amount", "amount")),
+    ("order_currency", lambda c: _money(c, "order_amount", "currency")),
+    ("clicks", lambda c: c.get("clicks")),
+    ("click_day", lambda c: c.get("click_day")),
+    ("reason", lambda c: _text(c.get("reason"))),
+    ("hold_until", lambda c: c.get("hold_until")),
+    ("payout_id", lambda c: c.get("payout_id")),
+    ("occurred_at", lambda c: c.get("occurred_at")),
+    ("created_at", lambda c: c.get("created_at")),
+    ("updated_at", lambda c: c.get("updated_at")),
+)
+
+
+def every_item(fetch: Callable[[int, int], dict], what: str) -> Iterator[dict]:
+    """The items of every page (``fetch(page, page_size)`` answers a page); refused with
+    ``export_too_large`` before anything is written when more than ``MAX_ROWS`` match."""
+    page = 1
+    answer = fetch(page, PAGE_SIZE)
+    if answer["total"] > MAX_ROWS:
+        raise ApiError(422, "export_too_large",
+                       f"{answer['total']:,} {what} match, more than the {MAX_ROWS:,} an "
+                       "export holds: narrow it with the list's filters.")
+    seen = 0
+    while answer["items"]:
+        yield from answer["items"]
+        seen += len(answer["items"])
+        if seen >= answer["total"]:
+            return
+        page += 1
+        answer = fetch(page, PAGE_SIZE)
+
+
+def csv_text(items: Iterable[dict], columns) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(header for header, _ in columns)
+    for item in items:
+        writer.writerow(_cell(read(item)) for _, read in columns)
+    return out.getvalue()
+
+
+def csv_response(text: str, name: str, today: date) -> Response:
+    return Response(text, mimetype=CSV, headers={
+        "Content-Disposition": f'attachment; filename="{name}-{today.isoformat()}.csv"',
+        "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
+
+
+def _money(item: dict, key: str, part: str):
+    money = item.get(key)
+    return money.get(part) if money else None
+
+
+def _text(value):
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _cell(value) -> str:
+    return "" if value is None else str(value)
