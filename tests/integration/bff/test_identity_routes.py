@@ -295,9 +295,12 @@ def test_another_brands_objects_answer_404_through_api_keys(world):
     key = api.post(f"/api/v1/brands/{fakes.BRAND_A}/api-keys", api.brand(fakes.BRAND_A),
                    json={"name": "reports", "scopes": ["reports:read"]}).json()["key"]
     assert api.get(f"/api/v1/campaigns/{fakes.CAMPAIGN_A}", key).status_code == 200
+    exported = api.get(f"/api/v1/brands/{fakes.BRAND_A}/commissions/export", key)
+    assert exported.status_code == 200 and fakes.COMMISSION_A in exported.text  # accounting
     for path in (f"/api/v1/campaigns/{fakes.CAMPAIGN_B}", f"/api/v1/brands/{fakes.BRAND_B}",
                  f"/api/v1/commissions/{fakes.COMMISSION_B}",
-                 f"/api/v1/brands/{fakes.BRAND_B}/conversions"):
+                 f"/api/v1/brands/{fakes.BRAND_B}/conversions",
+                 f"/api/v1/brands/{fakes.BRAND_B}/commissions/export"):
         answer = api.get(path, key)
         assert answer.status_code == 404 and fakes.B_MARKER not in answer.text, path
     assert api.post("/api/v1/conversions", key, json={**ORDER, "order_id": "x"}
