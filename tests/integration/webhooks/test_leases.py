@@ -27,8 +27,7 @@ LEASE = timedelta(seconds=30)
 BOUND = 3
 AHEAD = 6
 RACERS = 6
-ROUNDS = 5
-PERIOD = 0.4  # seconds between rounds; racers give their leases back half-way
+DURATION = 1.0  # seconds each racer leases, looks and gives back, again and again
 BOUNDS = {"per_endpoint": BOUND, "ahead": AHEAD}
 
 
@@ -121,9 +120,12 @@ def test_a_dead_runners_slots_free_up_when_its_leases_run_out(db):
     assert len(taken) == AHEAD and {lease.endpoint_id for lease in taken} == {slow}
 
 
-def test_runners_leasing_at_the_same_instant_never_exceed_the_bound(db, uri):
-    """Each racer is its own process (its own connections). In each round all lease at
-    one start time, then each gives its leases back before the next round."""
+def test_runners_leasing_at_the_same_time_never_exceed_the_bound(db, uri):
+    """Each racer is its own process (its own connections). From one start time, for a
+    second, each leases, reads how many live leases each endpoint has, and gives its
+    own back, again and again: every committed state must hold the bound (with the
+    holder's lease, the racers share what is left). Judged on what the racers saw, so
+    a slow, loaded machine makes fewer rounds, never a false failure."""
     endpoint_ids = [add_endpoint(db, due=20) for _ in range(2)]
     holder = DeliveryLeases(db, "holder")  # holds one of each: the racers share the bound
     for endpoint_id in endpoint_ids:
@@ -137,26 +139,34 @@ def test_runners_leasing_at_the_same_instant_never_exceed_the_bound(db, uri):
               for n in range(RACERS)]
     results = [racer.communicate(timeout=60) for racer in racers]
     assert all(racer.returncode == 0 for racer in racers), [err for _, err in results]
-    per_round = [sum(counts) for counts in zip(*([int(n) for n in out.split()]
-                                                 for out, _ in results), strict=True)]
-    assert per_round == [(BOUND - 1) * len(endpoint_ids)] * ROUNDS
+    seen = [tuple(map(int, out.split())) for out, _ in results]  # (most live, leased)
+    assert 2 <= max(most for most, _ in seen) <= BOUND
+    assert sum(taken for _, taken in seen) > 0
     assert leased(db) == {endpoint_id: 1 for endpoint_id in endpoint_ids}  # the holder's
 
 
 RACER = f"""
-import sys, time
+import collections, sys, time
+from sqlalchemy import select
 from common.seedwork.domain.clock import utcnow
 from common.seedwork.infrastructure.database import Database
 from services.webhooks.infrastructure.leases import DeliveryLeases
+from services.webhooks.infrastructure.tables import deliveries
 from datetime import timedelta
 uri, owner, start_at = sys.argv[1], sys.argv[2], float(sys.argv[3])
-leases = DeliveryLeases(Database(uri), owner)
+database = Database(uri)
+leases = DeliveryLeases(database, owner)
 leases.any_due(utcnow(), per_endpoint={BOUND}, ahead={AHEAD})  # connected before the start
-for round in range({ROUNDS}):
-    time.sleep(max(0.0, start_at + round * {PERIOD} - time.time()))
-    taken = leases.lease(utcnow(), limit=16, lease=timedelta(seconds=30), per_endpoint={BOUND},
-                         ahead={AHEAD})
-    print(len(taken), flush=True)
-    time.sleep(max(0.0, start_at + round * {PERIOD} + {PERIOD} / 2 - time.time()))
-    leases.release([lease.delivery_id for lease in taken])
+live = select(deliveries.c.endpoint_id).where(deliveries.c.lease_until >= utcnow())
+most = taken = 0
+time.sleep(max(0.0, start_at - time.time()))
+while time.time() < start_at + {DURATION}:
+    mine = leases.lease(utcnow(), limit=16, lease=timedelta(seconds=30), per_endpoint={BOUND},
+                        ahead={AHEAD})
+    taken += len(mine)
+    with database.reader() as conn:
+        counts = collections.Counter(row.endpoint_id for row in conn.execute(live))
+    most = max([most, *counts.values()])
+    leases.release([lease.delivery_id for lease in mine])
+print(most, taken)
 """
