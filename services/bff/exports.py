@@ -1,5 +1,5 @@
-"""CSV exports of lists the API pages through (a brand's or a partner's commissions), for
-spreadsheets and accounting tools.
+"""CSV exports of lists the API pages through (a brand's or a partner's commissions and
+conversions), for spreadsheets and accounting tools.
 
 Every page of the list is read (``PAGE_SIZE`` at a time) and written as one CSV answer
 (RFC 4180, UTF-8, a header row, ``\\r\\n`` line ends), each money column as its decimal
@@ -48,6 +48,35 @@ COMMISSION_COLUMNS: tuple[tuple[str, Callable[[dict], object]], ...] = (
     ("created_at", lambda c: c.get("created_at")),
     ("updated_at", lambda c: c.get("updated_at")),
 )
+
+
+_PARTNER_CONVERSION_COLUMNS: tuple[tuple[str, Callable[[dict], object]], ...] = (
+    ("conversion_id", lambda c: c.get("conversion_id")),
+    ("order_id", lambda c: _text(c.get("order_id"))),
+    ("status", lambda c: c.get("status")),
+    ("reason", lambda c: _text(c.get("reason"))),
+    ("partner_id", lambda c: c.get("partner_id")),
+    ("campaign_id", lambda c: c.get("campaign_id")),
+    ("referral_code", lambda c: c.get("referral_code")),
+    ("click_id", lambda c: c.get("click_id")),
+    ("amount", lambda c: _money(c, "amount", "amount")),
+    ("currency", lambda c: _money(c, "amount", "currency")),
+    ("reversed", lambda c: _money(c, "reversed", "amount")),
+    ("fully_reversed", lambda c: c.get("fully_reversed")),
+    ("occurred_at", lambda c: c.get("occurred_at")),
+    ("recorded_at", lambda c: c.get("recorded_at")),
+)
+PARTNER_CONVERSION_COLUMNS = _PARTNER_CONVERSION_COLUMNS  # no customer data: the brand's
+BRAND_CONVERSION_COLUMNS = _PARTNER_CONVERSION_COLUMNS + (
+    ("customer_id", lambda c: _text(c.get("customer_id"))),
+    ("customer_ip", lambda c: c.get("customer_ip")),
+)
+
+
+def export(fetch: Callable[[int, int], dict], what: str, columns, name: str,
+           today: date) -> Response:
+    """Every item ``fetch`` pages through, as one CSV attachment ``<name>-<today>.csv``."""
+    return csv_response(csv_text(every_item(fetch, what), columns), name, today)
 
 
 def every_item(fetch: Callable[[int, int], dict], what: str) -> Iterator[dict]:

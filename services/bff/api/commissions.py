@@ -56,9 +56,8 @@ def _export(call, filters: dict, name: str):
         return call.rpc.commissions.list_commissions(
             {**filters, "page": page, "page_size": page_size})
 
-    items = exports.every_item(fetch, "commissions")
-    return exports.csv_response(exports.csv_text(items, exports.COMMISSION_COLUMNS), name,
-                                utcnow().date())
+    return exports.export(fetch, "commissions", exports.COMMISSION_COLUMNS, name,
+                          utcnow().date())
 
 
 @route("GET", "/api/v1/commissions/<commission_id>", roles=(ADMIN, BRAND, PARTNER),

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from common.contracts.bff import MAX_USER_AGENT, with_click_id
 from common.seedwork.domain.clock import isoformat, utcnow
 from common.seedwork.domain.ids import time_ordered_uuid
-from services.bff import errors, ownership, partner_ips, responses
+from services.bff import errors, exports, ownership, partner_ips, responses
 from services.bff.auth import ADMIN, BRAND, PARTNER
 from services.bff.fanout import Fanout
 from services.bff.jsonio import to_wire
@@ -133,6 +133,33 @@ def list_partner_conversions(call, partner_id):
     partner_id = ownership.partner(call.principal, partner_id)
     page = call.rpc.tracking.list_conversions(to_wire({**call.query, "partner_id": partner_id}))
     return {**page, "items": [for_audience(call, item) for item in page["items"]]}
+
+
+@route("GET", "/api/v1/brands/<brand_id>/conversions/export", roles=(ADMIN, BRAND),
+       query=schemas.ConversionsExportQuery, media_type=exports.CSV, tag=TAG,
+       summary="A brand's conversions as CSV (every match of the filters, up to 10,000)")
+def export_brand_conversions(call, brand_id):
+    brand_id = ownership.brand(call.principal, brand_id)
+    return _export(call, {**call.query, "brand_id": brand_id}, exports.BRAND_CONVERSION_COLUMNS,
+                   f"conversions-brand-{brand_id}")
+
+
+@route("GET", "/api/v1/partners/<partner_id>/conversions/export", roles=(ADMIN, PARTNER),
+       query=schemas.ConversionsExportQuery, media_type=exports.CSV, tag=TAG,
+       summary="A partner's conversions as CSV (without customer data; every match of "
+               "the filters, up to 10,000)")
+def export_partner_conversions(call, partner_id):
+    partner_id = ownership.partner(call.principal, partner_id)
+    return _export(call, {**call.query, "partner_id": partner_id},
+                   exports.PARTNER_CONVERSION_COLUMNS, f"conversions-partner-{partner_id}")
+
+
+def _export(call, filters: dict, columns, name: str):
+    def fetch(page: int, page_size: int) -> dict:
+        return call.rpc.tracking.list_conversions(
+            to_wire({**filters, "page": page, "page_size": page_size}))
+
+    return exports.export(fetch, "conversions", columns, name, utcnow().date())
 
 
 def for_audience(call, conversion: dict) -> dict:

@@ -64,6 +64,14 @@ class ConversionsQuery(PageQuery):
     to = UTCDateTimeField()
 
 
+class ConversionsExportQuery(StrictSchema):
+    """The list's filters, without paging: an export holds every match."""
+    campaign_id = Id()
+    status = fields.String(validate=validate.OneOf(CONVERSION_STATUSES))
+    from_ = UTCDateTimeField(data_key="from", attribute="from")
+    to = UTCDateTimeField()
+
+
 class StatsQuery(StrictSchema):
     """``from``/``to``: UTC days, both included (default: the last 30 days)."""
 

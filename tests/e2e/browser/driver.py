@@ -282,6 +282,8 @@ def story(browser: Browser, spec: dict) -> dict:
     browser.shoot(partner, "partner-commissions")
     pages.go(partner, "Conversions")
     expect(pages.row(partner, f"A-{run}")).to_contain_text("Attributed")
+    [order] = downloaded_csv(partner)  # theirs, without the customer's data
+    assert order["order_id"] == f"A-{run}" and "customer_ip" not in order
 
     brand.goto(campaign_url)
     expect(brand.get_by_role("heading", name=campaign_name)).to_be_visible()
@@ -294,11 +296,7 @@ def story(browser: Browser, spec: dict) -> dict:
     expect(brand.locator("tbody tr[data-status='PENDING']")).to_have_count(0)
     brand.get_by_label("Status").select_option("APPROVED")
     expect(brand.locator("tbody tr[data-status='APPROVED']")).to_have_count(1)
-    with brand.expect_download() as downloading:  # the list as its filter stands, as CSV
-        brand.get_by_role("link", name="Download CSV").click()
-    download = downloading.value
-    assert download.suggested_filename.startswith(f"commissions-brand-{brand_id}-")
-    [exported] = list(csv.DictReader(io.StringIO(pathlib.Path(download.path()).read_text())))
+    [exported] = downloaded_csv(brand)  # the list as its filter stands
     assert (exported["status"], exported["amount"], exported["currency"]) == (
         "APPROVED", "20.00", "USD")
     pages.go(brand, "Home")
@@ -647,6 +645,15 @@ def forgotten_password(browser: Browser, spec: dict) -> dict:
 
 
 RESET_LINK = re.compile(r"https?://[^\s<>\"]+/app/reset#token=[\w-]+")
+
+
+def downloaded_csv(page) -> list[dict]:
+    """The rows of the page's "Download CSV", as the browser saved it."""
+    with page.expect_download() as downloading:
+        page.get_by_role("link", name="Download CSV").click()
+    download = downloading.value
+    assert download.suggested_filename.endswith(".csv"), download.suggested_filename
+    return list(csv.DictReader(io.StringIO(pathlib.Path(download.path()).read_text())))
 
 
 def emailed_reset_link(maildir: str, to: str) -> str | None:

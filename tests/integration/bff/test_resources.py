@@ -141,6 +141,28 @@ def test_brands_and_partners_export_their_commissions_as_csv(api):
     assert bad.status_code == 422 and set(bad.json()["error"]["fields"]) == {"status", "page"}
 
 
+def test_conversions_export_with_customer_data_for_the_brand_only(api):
+    brands = api.get(f"/api/v1/brands/{BRAND_A}/conversions/export"
+                     "?from=2026-12-01T00:00:00Z&status=ATTRIBUTED", api.brand(BRAND_A))
+    assert brands.status_code == 200, brands.text
+    assert brands.headers["Content-Disposition"].startswith(
+        f'attachment; filename="conversions-brand-{BRAND_A}-')
+    [row] = list(csv.DictReader(io.StringIO(brands.text)))
+    assert (row["order_id"], row["amount"], row["currency"]) == ("order-A's", "200.00", "USD")
+    assert (row["customer_id"], row["customer_ip"]) == ("customer-A's", "198.51.100.9")
+    assert called("tracking.list_conversions")[-1] == ({
+        "from": "2026-12-01T00:00:00Z", "status": "ATTRIBUTED", "brand_id": BRAND_A,
+        "page": 1, "page_size": 100},)
+
+    partners = api.get(f"/api/v1/partners/{PARTNER_A}/conversions/export",
+                       api.partner(PARTNER_A))
+    [own] = list(csv.DictReader(io.StringIO(partners.text)))
+    assert own["conversion_id"] == CONVERSION_A
+    assert "customer" not in partners.text.splitlines()[0] and "198.51.100.9" not in partners.text
+    assert api.get(f"/api/v1/partners/{PARTNER_A}/conversions/export",
+                   api.partner(fakes.PARTNER_B)).status_code == 404
+
+
 def test_available_campaigns_say_whether_the_partner_may_join(api):
     answer = api.get("/api/v1/partner/campaigns", api.partner(PARTNER_A))
     items = {item["campaign_id"]: item for item in answer.json()["items"]}

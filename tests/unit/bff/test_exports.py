@@ -63,3 +63,15 @@ def test_a_list_longer_than_an_export_holds_is_refused_after_one_page():
         list(exports.every_item(fetch, "commissions"))
     assert refused.value.status == 422 and refused.value.code == "export_too_large"
     assert asked == [1]
+
+
+def test_a_partners_conversions_carry_no_customer_data_and_order_ids_are_free_text():
+    conversion = {"conversion_id": "v1", "order_id": "=cmd|' /C calc'!A0", "status": "ATTRIBUTED",
+                  "amount": {"amount": "200.00", "currency": "USD"}, "customer_id": "cust-9",
+                  "customer_ip": "198.51.100.9", "fully_reversed": False}
+    partner = rows(exports.csv_text([conversion], exports.PARTNER_CONVERSION_COLUMNS))
+    brand = rows(exports.csv_text([conversion], exports.BRAND_CONVERSION_COLUMNS))
+    assert "customer_id" not in partner[0] and "customer_ip" not in partner[0]
+    assert (brand[0]["customer_id"], brand[0]["customer_ip"]) == ("cust-9", "198.51.100.9")
+    assert partner[0]["order_id"] == "'=cmd|' /C calc'!A0"
+    assert partner[0]["fully_reversed"] == "False"

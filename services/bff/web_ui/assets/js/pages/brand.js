@@ -351,8 +351,15 @@ export async function conversions(page, ctx) {
                         options: [["", "All"], ...["ATTRIBUTED", "REJECTED", "UNATTRIBUTED"]
                           .map((s) => [s, fmt.label(s)])]});
   filter.classList.add("filter");
-  filter.querySelector("select").addEventListener("change", (e) => { status = e.target.value; show(1); });
-  page.append(heading("Conversions"), h("p", {}, "Orders your servers reported."), filter, body);
+  const path = `${api(ctx)}/conversions/export`;
+  const download = csvLink(path, status);
+  filter.querySelector("select").addEventListener("change", (e) => {
+    status = e.target.value;
+    download.href = exportPath(path, status);
+    show(1);
+  });
+  page.append(heading("Conversions"), h("p", {}, "Orders your servers reported."), filter,
+    h("p", {}, download), body);
   await show(1);
 }
 

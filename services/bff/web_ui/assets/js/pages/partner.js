@@ -209,8 +209,11 @@ export async function conversions(page, ctx) {
              {label: "Reason", cell: (c) => fmt.reason(c.reason)},
            ], rows: data.items}),
     pager(data, show)]);
+  const path = `/api/v1/partners/${me(ctx)}/conversions/export`;
+  const download = csvLink(path, status);
   page.append(statusFilter("status", ["ATTRIBUTED", "REJECTED", "UNATTRIBUTED"], status,
-    (value) => { status = value; show(1); }), body);
+    (value) => { status = value; download.href = exportPath(path, status); show(1); }),
+    h("p", {}, download), body);
   await show(1);
 }
 
