@@ -73,9 +73,13 @@ BRAND_CONVERSION_COLUMNS = _PARTNER_CONVERSION_COLUMNS + (
 )
 
 
-def export(fetch: Callable[[int, int], dict], what: str, columns, name: str,
+def export(list_page: Callable[[dict], dict], filters: dict, what: str, columns, name: str,
            today: date) -> Response:
-    """Every item ``fetch`` pages through, as one CSV attachment ``<name>-<today>.csv``."""
+    """Every item of the list ``list_page(filters + page)`` answers page by page, as one
+    CSV attachment ``<name>-<today>.csv``."""
+    def fetch(page: int, page_size: int) -> dict:
+        return list_page({**filters, "page": page, "page_size": page_size})
+
     return csv_response(csv_text(every_item(fetch, what), columns), name, today)
 
 

@@ -52,12 +52,8 @@ def export_brand_commissions(call, brand_id):
 
 
 def _export(call, filters: dict, name: str):
-    def fetch(page: int, page_size: int) -> dict:
-        return call.rpc.commissions.list_commissions(
-            {**filters, "page": page, "page_size": page_size})
-
-    return exports.export(fetch, "commissions", exports.COMMISSION_COLUMNS, name,
-                          utcnow().date())
+    return exports.export(call.rpc.commissions.list_commissions, filters, "commissions",
+                          exports.COMMISSION_COLUMNS, name, utcnow().date())
 
 
 @route("GET", "/api/v1/commissions/<commission_id>", roles=(ADMIN, BRAND, PARTNER),

@@ -155,11 +155,8 @@ def export_partner_conversions(call, partner_id):
 
 
 def _export(call, filters: dict, columns, name: str):
-    def fetch(page: int, page_size: int) -> dict:
-        return call.rpc.tracking.list_conversions(
-            to_wire({**filters, "page": page, "page_size": page_size}))
-
-    return exports.export(fetch, "conversions", columns, name, utcnow().date())
+    return exports.export(lambda wire: call.rpc.tracking.list_conversions(to_wire(wire)),
+                          filters, "conversions", columns, name, utcnow().date())
 
 
 def for_audience(call, conversion: dict) -> dict:

@@ -360,15 +360,22 @@ def test_a_brand_owner_manages_users_and_members_may_not(world):
     assert log_in(member, "member@example.com").status_code == 401
 
 
-def test_an_owner_invites_while_campaigns_cannot_name_the_brand_an_admin_does_not(
-        world, monkeypatch):
-    api = world()
+def signed_in_owner(api) -> tuple[Api, dict, dict]:
+    """Brand A's owner, invited by an admin and signed in: (client, CSRF header, the
+    admin's invitation)."""
     invited = api.post(f"/api/v1/brands/{fakes.BRAND_A}/invitations", api.admin(),
                        json={"email": "owner@example.com", "brand_role": "owner"}).json()
     api.post("/api/v1/auth/invitations/accept", json={"token": invited["token"],
                                                       "password": PASSWORD})
     owner = Api(api.base_url, api.config)
     csrf = {"X-CSRF-Token": log_in(owner, "owner@example.com").json()["csrf_token"]}
+    return owner, csrf, invited
+
+
+def test_an_owner_invites_while_campaigns_cannot_name_the_brand_an_admin_does_not(
+        world, monkeypatch):
+    api = world()
+    owner, csrf, _ = signed_in_owner(api)
 
     def away(self, brand_id):
         raise ServiceUnavailable("campaigns is away")
@@ -384,12 +391,7 @@ def test_an_owner_invites_while_campaigns_cannot_name_the_brand_an_admin_does_no
 
 def test_a_brand_owner_revokes_a_mistyped_invitation_and_nobody_else_can(world):
     api = world()
-    invited = api.post(f"/api/v1/brands/{fakes.BRAND_A}/invitations", api.admin(),
-                       json={"email": "owner@example.com", "brand_role": "owner"}).json()
-    api.post("/api/v1/auth/invitations/accept", json={"token": invited["token"],
-                                                      "password": PASSWORD})
-    owner = Api(api.base_url, api.config)
-    csrf = {"X-CSRF-Token": log_in(owner, "owner@example.com").json()["csrf_token"]}
+    owner, csrf, invited = signed_in_owner(api)
     typo = owner.post(f"/api/v1/brands/{fakes.BRAND_A}/invitations", headers=csrf,
                       json={"email": "membre@example.com", "brand_role": "member"}).json()
     path = (f"/api/v1/brands/{fakes.BRAND_A}/invitations/"
