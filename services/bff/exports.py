@@ -1,5 +1,5 @@
 """CSV exports of lists the API pages through (a brand's or a partner's commissions and
-conversions), for spreadsheets and accounting tools.
+conversions, payouts), for spreadsheets and accounting tools.
 
 Every page of the list is read (``PAGE_SIZE`` at a time) and written as one CSV answer
 (RFC 4180, UTF-8, a header row, ``\\r\\n`` line ends), each money column as its decimal
@@ -70,6 +70,22 @@ PARTNER_CONVERSION_COLUMNS = _PARTNER_CONVERSION_COLUMNS  # no customer data: th
 BRAND_CONVERSION_COLUMNS = _PARTNER_CONVERSION_COLUMNS + (
     ("customer_id", lambda c: _text(c.get("customer_id"))),
     ("customer_ip", lambda c: c.get("customer_ip")),
+)
+
+
+PAYOUT_COLUMNS: tuple[tuple[str, Callable[[dict], object]], ...] = (
+    ("payout_id", lambda p: p.get("payout_id")),
+    ("partner_id", lambda p: p.get("partner_id")),
+    ("cycle", lambda p: p.get("cycle")),
+    ("status", lambda p: p.get("status")),
+    ("amount", lambda p: _money(p, "amount", "amount")),
+    ("currency", lambda p: p.get("currency")),
+    ("commissions", lambda p: len(p.get("commission_ids") or ())),
+    ("clawbacks", lambda p: len(p.get("adjustment_ids") or ())),
+    ("psp_reference", lambda p: _text(p.get("psp_reference"))),
+    ("reason", lambda p: _text(p.get("reason"))),
+    ("created_at", lambda p: p.get("created_at")),
+    ("updated_at", lambda p: p.get("updated_at")),
 )
 
 

@@ -1,7 +1,9 @@
-"""Payouts: admins run them and retry failures; partners see their own."""
+"""Payouts: admins run them and retry failures; partners see their own; either exports
+its list as CSV."""
 from __future__ import annotations
 
-from services.bff import ownership
+from common.seedwork.domain.clock import utcnow
+from services.bff import exports, ownership
 from services.bff.auth import ADMIN, PARTNER
 from services.bff.jsonio import to_wire
 from services.bff.routing import route
@@ -48,6 +50,28 @@ def list_partner_payouts(call, partner_id):
     partner_id = ownership.partner(call.principal, partner_id)
     page = call.rpc.payouts.list_payouts({**call.query, "partner_id": partner_id})
     return {**page, "items": [for_audience(call, item) for item in page["items"]]}
+
+
+@route("GET", "/api/v1/payouts/export", roles=(ADMIN,), query=schemas.AdminPayoutsExportQuery,
+       media_type=exports.CSV, tag=TAG,
+       summary="Every payout as CSV, for reconciling with the PSP (admin; every match of "
+               "the filters, up to 10,000)")
+def export_payouts(call):
+    return _export(call, call.query, "payouts")
+
+
+@route("GET", "/api/v1/partners/<partner_id>/payouts/export", roles=(ADMIN, PARTNER),
+       query=schemas.PayoutsExportQuery, media_type=exports.CSV, tag=TAG,
+       summary="A partner's payouts as CSV (every match of the filters, up to 10,000)")
+def export_partner_payouts(call, partner_id):
+    partner_id = ownership.partner(call.principal, partner_id)
+    return _export(call, {**call.query, "partner_id": partner_id},
+                   f"payouts-partner-{partner_id}")
+
+
+def _export(call, filters: dict, name: str):
+    return exports.export(call.rpc.payouts.list_payouts, filters, "payouts",
+                          exports.PAYOUT_COLUMNS, name, utcnow().date())
 
 
 def for_audience(call, payout: dict) -> dict:

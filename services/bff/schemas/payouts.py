@@ -4,7 +4,7 @@ from __future__ import annotations
 import marshmallow
 from marshmallow import Schema, fields, validate
 
-from common.validation import CurrencyCode, Id
+from common.validation import CurrencyCode, Id, StrictSchema
 from services.bff.routing import Body
 from services.bff.schemas.common import Money, MoneyIn, PageQuery
 
@@ -38,6 +38,16 @@ class PayoutsQuery(PageQuery):
 
 
 class AdminPayoutsQuery(PayoutsQuery):
+    partner_id = Id()
+
+
+class PayoutsExportQuery(StrictSchema):
+    """The list's filters, without paging: an export holds every match."""
+    status = fields.String(validate=STATUS)
+    cycle = fields.String(validate=CYCLE)
+
+
+class AdminPayoutsExportQuery(PayoutsExportQuery):
     partner_id = Id()
 
 

@@ -319,6 +319,10 @@ def story(browser: Browser, spec: dict) -> dict:
                 message="the partner's payout paid")
     expect(partner.locator("tbody tr[data-status='PAID']")).to_contain_text("$20.00")
     browser.shoot(partner, "partner-payouts")
+    [statement] = downloaded_csv(partner)  # the partner's payout statement
+    assert (statement["status"], statement["amount"], statement["currency"]) == (
+        "PAID", "20.00", "USD")
+    assert statement["psp_reference"]  # what the PSP's own statement names
     pages.go(partner, "Home")
     expect(partner.locator("figure.chart-box svg")).to_be_visible()
     expect(partner.locator(".chart-summary")).to_contain_text("1 conversion,")

@@ -163,6 +163,23 @@ def test_conversions_export_with_customer_data_for_the_brand_only(api):
                    api.partner(fakes.PARTNER_B)).status_code == 404
 
 
+def test_payouts_export_for_operators_and_each_partner_its_own(api):
+    everyone = api.get("/api/v1/payouts/export?status=PAID", api.admin())
+    assert everyone.status_code == 200, everyone.text
+    assert everyone.headers["Content-Disposition"].startswith('attachment; filename="payouts-')
+    assert {r["payout_id"] for r in csv.DictReader(io.StringIO(everyone.text))} == {
+        PAYOUT_A, fakes.PAYOUT_B}
+    mine = api.get(f"/api/v1/partners/{PARTNER_A}/payouts/export", api.partner(PARTNER_A))
+    [row] = list(csv.DictReader(io.StringIO(mine.text)))
+    assert (row["payout_id"], row["amount"], row["currency"]) == (PAYOUT_A, "20.00", "USD")
+    assert "saga" not in mine.text  # the step log is the operators'
+    assert called("payouts.list_payouts")[-1] == (
+        {"partner_id": PARTNER_A, "page": 1, "page_size": 100},)
+    assert api.get("/api/v1/payouts/export", api.partner(PARTNER_A)).status_code == 403
+    assert api.get(f"/api/v1/partners/{fakes.PARTNER_B}/payouts/export",
+                   api.partner(PARTNER_A)).status_code == 404
+
+
 def test_available_campaigns_say_whether_the_partner_may_join(api):
     answer = api.get("/api/v1/partner/campaigns", api.partner(PARTNER_A))
     items = {item["campaign_id"]: item for item in answer.json()["items"]}

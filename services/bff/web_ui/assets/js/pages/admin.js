@@ -8,8 +8,8 @@ import {h, replace} from "../dom.js";
 import * as fmt from "../format.js";
 import {field, form} from "../forms.js";
 import {
-  actionButton, badge, copyField, facts, failure, fill, heading, notFound, pager,
-  section, table, tokenLink,
+  actionButton, badge, copyField, csvLink, exportPath, facts, failure, fill, heading,
+  notFound, pager, section, table, tokenLink,
 } from "../widgets.js";
 
 function filterSelect(name, labelText, value, options, onChange) {
@@ -160,6 +160,8 @@ function runSummary(run) {
 
 export async function payouts(page) {
   let status = "";
+  const EXPORT = "/api/v1/payouts/export";
+  const download = csvLink(EXPORT, status);
   const body = h("div", {});
   const result = h("div", {});
   const show = (n) => fill(body, () => get("/api/v1/payouts", {page: n, status}), (data) =>
@@ -188,7 +190,8 @@ export async function payouts(page) {
     section("Payouts", filterSelect("status", "Status", status, [["", "All"],
       ...["PENDING", "HELD", "CONFIRMING", "PAID", "COMPENSATING", "FAILED",
           "COMPENSATION_FAILED", "SKIPPED"].map((s) => [s, fmt.label(s)])],
-      (value) => { status = value; show(1); }), body));
+      (value) => { status = value; download.href = exportPath(EXPORT, status); show(1); }),
+      h("p", {}, download), body));
   await show(1);
 }
 

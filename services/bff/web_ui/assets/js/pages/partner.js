@@ -253,15 +253,17 @@ export async function payouts(page, ctx) {
     get(`/api/v1/partners/${me(ctx)}/payouts`, {page_size: 50}),
   ]), ([balance, list]) => [
     section("Balance by currency", balances(balance)),
-    section("Your payouts", table({
-      caption: "Newest first", emptyText: "No payout yet.",
-      columns: [
-        {label: "Started", cell: (p) => fmt.when(p.created_at)},
-        {label: "Amount", numeric: true, cell: (p) => fmt.money(p.amount)},
-        {label: "Status", cell: (p) => badge(p.status)},
-        {label: "Details", cell: (p) => p.reason || (p.psp_reference
-          ? `Reference ${p.psp_reference}` : "")},
-      ], rows: list.items, rowAttrs: (p) => ({"data-status": p.status})})),
+    section("Your payouts",
+      h("p", {}, csvLink(`/api/v1/partners/${me(ctx)}/payouts/export`, "")),
+      table({
+        caption: "Newest first", emptyText: "No payout yet.",
+        columns: [
+          {label: "Started", cell: (p) => fmt.when(p.created_at)},
+          {label: "Amount", numeric: true, cell: (p) => fmt.money(p.amount)},
+          {label: "Status", cell: (p) => badge(p.status)},
+          {label: "Details", cell: (p) => p.reason || (p.psp_reference
+            ? `Reference ${p.psp_reference}` : "")},
+        ], rows: list.items, rowAttrs: (p) => ({"data-status": p.status})})),
   ]);
 }
 
