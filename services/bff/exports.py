@@ -96,21 +96,30 @@ def export(list_page: Callable[[dict], dict], filters: dict, what: str, columns,
     def fetch(page: int, page_size: int) -> dict:
         return list_page({**filters, "page": page, "page_size": page_size})
 
-    return csv_response(csv_text(every_item(fetch, what), columns), name, today)
+    id_key = columns[0][0]  # every export's first column: the item's id
+    return csv_response(csv_text(every_item(fetch, what, id_key), columns), name, today)
 
 
-def every_item(fetch: Callable[[int, int], dict], what: str) -> Iterator[dict]:
-    """The items of every page (``fetch(page, page_size)`` answers a page); refused with
-    ``export_too_large`` before anything is written when more than ``MAX_ROWS`` match."""
+def every_item(fetch: Callable[[int, int], dict], what: str,
+               id_key: str) -> Iterator[dict]:
+    """The items of every page (``fetch(page, page_size)`` answers a page), each once:
+    lists are newest first, so an item made while the export pages through pushes the
+    others one place on, and the next page repeats one already written -- it is left
+    out (told apart by ``id_key``). Refused with
+    ``export_too_large`` before anything is answered when more than ``MAX_ROWS`` match."""
     page = 1
     answer = fetch(page, PAGE_SIZE)
     if answer["total"] > MAX_ROWS:
         raise ApiError(422, "export_too_large",
                        f"{answer['total']:,} {what} match, more than the {MAX_ROWS:,} an "
                        "export holds: narrow it with the list's filters.")
-    seen = 0
+    seen, written = 0, set()
     while answer["items"]:
-        yield from answer["items"]
+        for item in answer["items"]:
+            key = item.get(id_key)
+            if key not in written:
+                written.add(key)
+                yield item
         seen += len(answer["items"])
         if seen >= answer["total"]:
             return
