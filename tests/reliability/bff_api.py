@@ -177,9 +177,13 @@ class Api:
 
     def try_enroll(self, partner: Partner, campaign: Campaign) -> str | None:
         """The referral code, or None while campaigns has not yet heard that the partner
-        is active (409 ``partner_not_eligible``, an expected refusal)."""
+        is active: it knows partners from their activation on, so until that event
+        arrives the partner is unknown there (404, as any unknown object; 409
+        ``partner_not_eligible`` from a campaigns of before), an expected refusal --
+        longer when a campaigns instance was killed with the event in hand. A 404 that
+        lasts (a campaign that does not exist) ends in ``enroll``'s timeout."""
         answer = self.call("POST", f"/api/v1/partners/{partner.partner_id}/enrollments",
-                           partner.token, expect=(201, 409), ip=partner.ip,
+                           partner.token, expect=(201, 404, 409), ip=partner.ip,
                            json={"campaign_id": campaign.campaign_id})
         return answer.json()["referral_code"] if answer.status_code == 201 else None
 

@@ -133,6 +133,9 @@ def build_side(api: Api, name: str, hooks_url: str) -> Side:
                                           "brand_role": "member"})
     user = api.ok("POST", "/api/v1/auth/invitations/accept", expect=(201,),
                   json={"token": invited["token"], "password": "access test password"})
+    pending = api.ok("POST", f"/api/v1/brands/{brand.brand_id}/invitations", api.admin,
+                     expect=(201,), json={"email": f"pending-{uuid.uuid4().hex[:8]}@example.com",
+                                          "brand_role": "member"})
     endpoint = api.ok("POST", "/api/v1/webhooks/endpoints", brand.token, expect=(201,), json={
         "url": hooks_url, "event_types": ["commission.created"]})
     test = api.ok("POST", f"/api/v1/webhooks/endpoints/{endpoint['endpoint_id']}/test",
@@ -148,6 +151,7 @@ def build_side(api: Api, name: str, hooks_url: str) -> Side:
         "delivery_id": partners_test["delivery_id"]}, ids={
         "endpoint_id": endpoint["endpoint_id"], "delivery_id": test["delivery_id"],
         "api_key_id": key["api_key"]["api_key_id"], "account_id": user["account_id"],
+        "invitation_id": pending["invitation"]["invitation_id"],
         "brand_id": brand.brand_id, "partner_id": partner.partner_id,
         "campaign_id": campaign.campaign_id, "conversion_id": conversion["conversion_id"],
         "order_id": conversion["order_id"], "click_id": conversion["click_id"],
@@ -240,6 +244,7 @@ def b_world(api: Api, b: Side) -> dict:
     """Everything B owns, as the admin reads it."""
     ids = b.ids
     paths = [f"/api/v1/brands/{ids['brand_id']}",
+             f"/api/v1/brands/{ids['brand_id']}/users",  # its pending invitation too
              f"/api/v1/brands/{ids['brand_id']}/campaigns",
              f"/api/v1/brands/{ids['brand_id']}/commissions",
              f"/api/v1/brands/{ids['brand_id']}/conversions",
