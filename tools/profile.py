@@ -12,11 +12,13 @@ core on a busy 2-core box is not counted as running.
 
     python -m tools.profile [--rate 60] [--seconds 20] [--db sqlite|postgres]
     python -m tools.profile --concurrency 64   # closed loop instead: 64 callers, no pause
+    python -m tools.profile --redirects        # GET /r/<code> at c=16 (wrk) instead
 """
 from __future__ import annotations
 
 import argparse
 import collections
+import functools
 import os
 import re
 import shutil
@@ -60,17 +62,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--top", type=int, default=8)
+    parser.add_argument("--redirects", action="store_true",
+                        help="drive GET /r/<code> through the BFF at concurrency 16 instead")
     args = parser.parse_args(argv)
     if not shutil.which("py-spy") and not os.path.exists(_py_spy()):
         sys.exit("py-spy is needed: pip install py-spy")
     with BenchEnvironment(db=args.db) as env:
         world = World.get(env)
         env.wait_quiet()
-        profiles, cpu, sent = _measure(env, world, args.rate, args.seconds, args.concurrency)
-    _report(profiles, cpu, sent, args.top)
+        drive = (functools.partial(_redirects, env, world, args.seconds) if args.redirects else
+                 functools.partial(_drive, env, world, args.rate, args.seconds, args.concurrency))
+        profiles, cpu, sent = _measure(env, args.seconds, drive)
+    _report(profiles, cpu, sent, args.top, "redirects" if args.redirects else "conversions")
 
 
-def _measure(env, world, rate: float, seconds: float, concurrency: int = 0):
+def _measure(env, seconds: float, drive):
     workdir = tempfile.mkdtemp(prefix="alpes-profile-")
     pids = {name: process.process.pid for name, process in env.stack.processes.items()
             if process.running}
@@ -79,7 +85,7 @@ def _measure(env, world, rate: float, seconds: float, concurrency: int = 0):
          "--rate", "200", "--format", "raw", "--output", f"{workdir}/{name}.txt"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for name, pid in pids.items()}
     before = env.cpu_seconds()
-    sent = _drive(env, world, rate, seconds, concurrency)
+    sent = drive()
     for sampler in samplers.values():
         sampler.wait(timeout=seconds + 60)
     env.wait_quiet()  # the chain's downstream work is billed to these conversions too
@@ -112,6 +118,14 @@ def _drive(env, world, rate: float, seconds: float, concurrency: int = 0) -> int
     for client in clients:
         client.stop()
     return sent
+
+
+def _redirects(env, world, seconds: float) -> int:
+    """``GET /r/<code>`` at concurrency 16 for ``seconds``, as the bench's http row."""
+    result = load.http_load(f"http://{env.bff_http}/r/{world.referral_code}", concurrency=16,
+                            seconds=seconds, name="GET /r/<code>", expect=(302,))
+    print(f"redirects: {result.rate:,.0f}/s, {result.errors} errors")
+    return result.ok
 
 
 def _closed_loop(concurrency: int, seconds: float, send) -> int:
@@ -175,8 +189,8 @@ def _bucket(path: str) -> str:
     return "other"
 
 
-def _report(profiles: dict, cpu: dict, sent: int, top: int) -> None:
-    print(f"conversions sent: {sent}; CPU ms per conversion, by process:")
+def _report(profiles: dict, cpu: dict, sent: int, top: int, what: str) -> None:
+    print(f"{what} sent: {sent}; CPU ms per {what[:-1]}, by process:")
     for name, seconds in sorted(cpu.items(), key=lambda item: -item[1]):
         if seconds > 0.01:
             print(f"  {name:<12} {seconds * 1000 / max(sent, 1):6.2f}")
