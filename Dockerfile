@@ -17,7 +17,7 @@ COPY services ./services
 COPY tools ./tools
 RUN pip install --no-cache-dir -e . \
     && useradd --system --home /app alpes \
-    && mkdir -p /app/var/data && chown -R alpes /app/var
+    && mkdir -p /app/var/data /app/var/clicks && chown -R alpes /app/var
 
 COPY config.yaml ./
 

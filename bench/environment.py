@@ -57,6 +57,7 @@ class BenchEnvironment:
             "WEB_SERVER_ADDRESS": self.bff_http,
             "PUBLIC_BASE_URL": f"http://{self.bff_http}",
             "METRICS_PORT_BASE": str(self.metrics_base),
+            "BFF_CLICK_JOURNAL_DIR": str(self.workdir / "clicks"),
             "ALPES_JWT_SECRET": os.environ.get("ALPES_JWT_SECRET",
                                                f"bench-{uuid.uuid4().hex}{uuid.uuid4().hex}"),
             # one client IP and one token drive all the load: lift the per-client limits

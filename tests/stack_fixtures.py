@@ -30,6 +30,7 @@ def e2e_env(rabbit_config, tmp_path):
         # each stack its own /metrics ports: never a developer's `make run` (9400...)
         "METRICS_PORT_BASE": str(free_port_block(10)),
         "IDENTITY_MAIL_URL": f"maildir:{tmp_path}/mail",  # the emails a user would read
+        "BFF_CLICK_JOURNAL_DIR": f"{tmp_path}/clicks",  # what a killed BFF leaves, per stack
     }
     run_tool(env, "migrate")
     run_tool(env, "topology")

@@ -1,6 +1,8 @@
 """Helpers shared by the integration, end-to-end and reliability tests."""
 from __future__ import annotations
 
+import pathlib
+import tempfile
 import time
 import uuid
 from collections.abc import Callable
@@ -16,6 +18,8 @@ FAST_OUTBOX = {"sweep_interval": 0.3, "grace_seconds": 0.5, "lease_seconds": 5.0
                "inbox_retention_days": 30}
 FAST_RETRY = {"max_attempts": 3, "initial_delay_ms": 100, "multiplier": 2.0,
               "max_delay_ms": 1000}
+# the BFF's click journals (a subdirectory per test's vhost): never the checkout's var/
+CLICK_JOURNALS = pathlib.Path(tempfile.gettempdir()) / "alpes-test-clicks"
 
 
 def service_config(rabbit_config: dict, db_uris: dict[str, str], **extra) -> dict:
@@ -28,6 +32,7 @@ def service_config(rabbit_config: dict, db_uris: dict[str, str], **extra) -> dic
         "max_workers": 10,
         "serializer": "json",
         **extra,
+        "BFF": {"click_journal_dir": str(CLICK_JOURNALS), **(extra.get("BFF") or {})},
     }
 
 

@@ -1,37 +1,45 @@
-"""Referral clicks handed over to tracking: by group commit (durable before the 302), or
-buffered (``BFF.click_handover``).
+"""Referral clicks handed over to tracking (``BFF.click_handover``): from a local journal
+(the default), by group commit (durable at the broker before the 302), or from memory.
 
 A redirect mints its click id here (the BFF knows the code's landing page:
 ``referrals``) and must not answer before the click is safe, yet must not wait for
-tracking to record it. So concurrent redirects join one batch (``batching.Batcher``),
-the batch goes to the broker as **one** ``clicks_captured`` message -- persistent, to
-tracking's durable queue, ``mandatory`` -- and each redirect is answered once the
-broker has **confirmed** that message (publisher confirms: RabbitMQ has written it to
-disk, or to a majority of a quorum queue's replicas). A redirect answered is a click
-the broker holds, whatever happens to this process next: the loss window of answered
-clicks is zero. What a crash can lose is the clicks of the batch being published, whose
-visitors got no answer (their connection drops; a browser shows an error).
+tracking to record it. Three ways to make it safe, each a loss window (docs/reliability.md):
 
-At most ``max_in_flight`` batches await their confirm at once, each on its own
-connection (one confirm-mode channel each: ``common.nameko.confirms``). While they
-wait, the next batch fills; under light load a batch of one goes at once, under load a
-batch lingers up to ``linger`` seconds for company (``batching``): fewer, bigger
-messages cost the BFF, the broker and tracking less per click.
+``journaled`` (``JournaledClickCapture``, the default): the redirect is answered once its
+click is a line in this process's journal file (``click_journal``); a flusher publishes
+the clicks every ``flush_interval`` and the journal forgets them once confirmed. A crash
+of the BFF loses no answered click (the next BFF on the directory hands over what the
+journal holds); a failure of the host itself (power, kernel) can lose the last
+``flush_interval`` or so, which was never forced to the disk.
+
+``confirmed`` (``ClickCapture``): concurrent redirects join one batch
+(``batching.Batcher``), the batch goes to the broker as **one** ``clicks_captured``
+message -- persistent, to tracking's durable queue, ``mandatory`` -- and each redirect is
+answered once the broker has **confirmed** that message (publisher confirms: RabbitMQ
+has written it to disk, or to a majority of a quorum queue's replicas). The loss window
+of answered clicks is zero, whatever fails; each redirect waits for a confirm. What a
+crash can lose is the clicks of the batch being published, whose visitors got no answer
+(their connection drops; a browser shows an error). At most ``max_in_flight`` batches
+await their confirm at once, each on its own connection (one confirm-mode channel each:
+``common.nameko.confirms``). While they wait, the next batch fills; under light load a
+batch of one goes at once, under load a batch lingers up to ``linger`` seconds for
+company (``batching``): fewer, bigger messages cost the BFF, the broker and tracking
+less per click.
+
+``buffered`` (``BufferedClickCapture``): as ``journaled`` without the journal -- the
+clicks a crash finds in the buffer were answered and are lost.
 
 A message no queue took (tracking's queue missing: ``alpes topology`` not run) is
-returned by the broker and counts as a failure, never as a confirm. A failed or
-unconfirmed publish is tried once more (same message id: tracking's inbox takes a
-duplicate once), then every redirect of the batch answers 503 and nothing was promised.
-
-``buffered`` is the other trade (``BufferedClickCapture``): redirects are answered at
-once and a flusher publishes the buffer every ``flush_interval`` -- no redirect waits on
-the broker, and messages are bigger (cheaper per click for the broker and tracking), at
-the price of a loss window: the clicks a crash finds in the buffer were answered.
+returned by the broker and counts as a failure, never as a confirm. In ``confirmed`` a
+failed or unconfirmed publish is tried once more (same message id: tracking's inbox
+takes a duplicate once), then every redirect of the batch answers 503 and nothing was
+promised; the flushers keep what was not confirmed and try again.
 """
 from __future__ import annotations
 
 import collections
 import logging
+import time
 import uuid
 from typing import Any
 
@@ -45,12 +53,19 @@ from common.nameko.confirms import ConfirmingPublisher, Outgoing
 from common.seedwork.domain.clock import isoformat, utcnow
 from common.seedwork.errors import ServiceUnavailable
 from services.bff.batching import Batcher
+from services.bff.click_journal import (
+    ORPHAN_SCAN_SECONDS,
+    ClickJournal,
+    JournalUnavailable,
+    Segment,
+    directory_for,
+)
 
 log = logging.getLogger(__name__)
 
 EVENT = contract.CLICKS_CAPTURED
 ATTEMPTS = 2
-CONFIRMED, BUFFERED = "confirmed", "buffered"
+CONFIRMED, BUFFERED, JOURNALED = "confirmed", "buffered", "journaled"
 
 
 class _Handover:
@@ -104,7 +119,7 @@ class _Handover:
 
 
 class ClickCapture(_Handover):
-    """``confirmed`` (the default): each redirect waits for its batch's confirm."""
+    """``confirmed``: each redirect waits for its batch's confirm."""
 
     mode = CONFIRMED
 
@@ -142,7 +157,7 @@ class BufferedClickCapture(_Handover):
     mode = BUFFERED
 
     def __init__(self, amqp_uri: str, config: dict, *, max_batch: int = 100,
-                 flush_interval: float = 0.02, max_buffered: int = 10_000,
+                 flush_interval: float = 0.1, max_buffered: int = 10_000,
                  confirm_timeout: float = 5.0, retry_pause: float = 0.5,
                  check_contract: bool = False, publisher_factory=None):
         super().__init__(amqp_uri, config, publishers=1, confirm_timeout=confirm_timeout,
@@ -159,9 +174,15 @@ class BufferedClickCapture(_Handover):
     def capture(self, click: dict[str, Any], correlation_id: str | None = None) -> None:
         """Returns at once: the click is buffered (``ServiceUnavailable`` when the buffer
         is full: the broker has not taken anything for a while)."""
+        self._check_room()
+        self._enqueue(click)
+
+    def _check_room(self) -> None:
         if len(self._buffer) >= self.max_buffered:
             raise ServiceUnavailable("Clicks are not being handed over; retry.",
                                      {"service": ["broker"]})
+
+    def _enqueue(self, click: dict[str, Any]) -> None:
         self._buffer.append(click)
         if len(self._buffer) >= self.max_batch and not self._full.ready():
             self._full.send(True)
@@ -179,6 +200,7 @@ class BufferedClickCapture(_Handover):
         try:
             while self._running:
                 self._full.wait(self.flush_interval)
+                self._between_flushes()
                 if self._full.ready():
                     self._full.reset()
                 if not self.flush():
@@ -195,7 +217,18 @@ class BufferedClickCapture(_Handover):
                 return False
             for _ in batch:  # only the flusher takes from the left; redirects append right
                 self._buffer.popleft()
+            self._handed_over(len(batch))
         return True
+
+    def _between_flushes(self) -> None:
+        """Nothing here; the journal looks for what crashed siblings left."""
+
+    def _handed_over(self, count: int) -> None:
+        """The first ``count`` clicks buffered were confirmed (and are gone from it)."""
+
+    def _left_behind(self, count: int) -> None:
+        log.error("%d answered click(s) could not be handed over before stopping: lost",
+                  count)
 
     def close(self) -> None:
         """On a graceful stop: hand over what is buffered, then close."""
@@ -208,15 +241,78 @@ class BufferedClickCapture(_Handover):
             if self.flush():
                 break
         if self._buffer:
-            log.error("%d answered click(s) could not be handed over before stopping: lost",
-                      len(self._buffer))
+            self._left_behind(len(self._buffer))
         super().close()
+
+
+class JournaledClickCapture(BufferedClickCapture):
+    """``journaled`` (the default): a redirect is answered once its click is written to
+    this process's journal (``click_journal``: a line in a local file, which a crash of
+    this process does not take); the flusher hands clicks over as ``buffered``'s does and
+    the journal forgets each once the broker has confirmed it. At start, and every
+    ``orphan_scan_seconds``, the clicks that stopped processes left in the journal's
+    directory are handed over too (tracking records a click id once, so a click sent
+    again changes nothing). A click that cannot be written is refused with a 503."""
+
+    mode = JOURNALED
+
+    def __init__(self, amqp_uri: str, config: dict, *, journal: ClickJournal,
+                 orphan_scan_seconds: float = ORPHAN_SCAN_SECONDS, **options):
+        super().__init__(amqp_uri, config, **options)
+        self.journal = journal
+        self.orphan_scan_seconds = orphan_scan_seconds
+        self._segments: collections.deque[Segment] = collections.deque()
+        self._next_scan = 0.0
+
+    def capture(self, click: dict[str, Any], correlation_id: str | None = None) -> None:
+        """Returns once ``click`` is in the journal; ``ServiceUnavailable`` if it could not
+        be written or the buffer is full (nothing promised either way)."""
+        self._check_room()
+        try:
+            segment = self.journal.append(click)
+        except JournalUnavailable as error:
+            log.error("%s", error)
+            raise ServiceUnavailable("The click could not be kept; retry.",
+                                     {"service": ["click journal"]}) from error
+        self._enqueue(click)
+        self._segments.append(segment)
+
+    def start(self, spawn) -> None:
+        self.journal.prepare()
+        self._adopt_orphans()
+        super().start(spawn)
+
+    def _between_flushes(self) -> None:
+        if time.monotonic() >= self._next_scan:
+            self._adopt_orphans()
+
+    def _adopt_orphans(self) -> None:
+        self._next_scan = time.monotonic() + self.orphan_scan_seconds
+        for click, segment in self.journal.claim_orphans():
+            self._enqueue(click)
+            self._segments.append(segment)
+
+    def _handed_over(self, count: int) -> None:
+        self.journal.handed_over(self._segments.popleft() for _ in range(count))
+
+    def _left_behind(self, count: int) -> None:
+        log.warning("%d answered click(s) not handed over before stopping: kept in %s for "
+                    "the next start", count, self.journal.directory)
+
+    def close(self) -> None:
+        super().close()
+        self.journal.close()
 
 
 def click_capture(mode: str, amqp_uri: str, config: dict, *, max_batch: int,
                   max_in_flight: int, linger: float, flush_interval: float,
-                  max_buffered: int, check_contract: bool) -> _Handover:
+                  max_buffered: int, journal_dir: str, check_contract: bool) -> _Handover:
     """The hand-over ``BFF.click_handover`` asks for."""
+    if mode == JOURNALED:
+        return JournaledClickCapture(
+            amqp_uri, config, journal=ClickJournal(directory_for(journal_dir, amqp_uri)),
+            max_batch=max_batch, flush_interval=flush_interval, max_buffered=max_buffered,
+            check_contract=check_contract)
     if mode == BUFFERED:
         return BufferedClickCapture(amqp_uri, config, max_batch=max_batch,
                                     flush_interval=flush_interval, max_buffered=max_buffered,

@@ -60,11 +60,9 @@ class Edge(DependencyProvider):
                                linger=settings.click_batch_linger_ms / 1000,
                                flush_interval=settings.click_flush_ms / 1000,
                                max_buffered=settings.click_buffer_max,
+                               journal_dir=settings.click_journal_dir,
                                check_contract=flag(config.get("CHECK_OUTGOING_EVENTS", False)))
-        log.info("referral clicks: handed over %s", "once the broker confirmed them (each "
-                 "redirect waits)" if settings.click_handover == "confirmed" else
-                 f"from a buffer flushed every {settings.click_flush_ms:g} ms (redirects "
-                 "answer at once)")
+        log.info("referral clicks: %s", _handover_said(settings))
         links = ReferralLinks(max_codes=settings.referral_links_max,
                               unknown_ttl=settings.unknown_code_seconds,
                               max_age=settings.referral_link_max_age_seconds)
@@ -108,3 +106,11 @@ class BffRpcClient(RpcClient):
         if override:
             self.effective_timeout = override
 
+
+def _handover_said(settings: bff_settings.Settings) -> str:
+    flushed = f"handed over every {settings.click_flush_ms:g} ms"
+    return {
+        "confirmed": "handed over once the broker confirmed them (each redirect waits)",
+        "buffered": f"buffered in memory, {flushed} (redirects answer at once)",
+    }.get(settings.click_handover, f"journaled in {settings.click_journal_dir}, {flushed} "
+                                   "(redirects answer once written)")

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from services.bff.ratelimit import Limit
 
 MEMORY = "memory"
-CLICK_HANDOVERS = ("confirmed", "buffered")  # services/bff/clicks.py
+CLICK_HANDOVERS = ("journaled", "confirmed", "buffered")  # services/bff/clicks.py
 SHARED_SCHEMES = ("redis", "rediss", "redis+unix")  # storages of ratelimit_shared
 
 DEFAULT_RATE_LIMITS = {
@@ -40,14 +40,16 @@ class Settings:
     max_json_depth: int = 20
     trust_forwarded_for: bool = False
     dashboard_stats_days: int = 30
-    # "confirmed": a redirect answers once the broker confirmed its click (no answered click
-    # lost); "buffered": it answers at once, clicks flushed every click_flush_ms
-    click_handover: str = "confirmed"
-    click_batch_max: int = 100        # clicks of concurrent /r/<code> in one message
+    # "journaled": a redirect answers once its click is in the local journal (a BFF crash
+    # loses none), flushed every click_flush_ms; "confirmed": once the broker confirmed it
+    # (nothing answered lost, whatever fails); "buffered": at once, from memory
+    click_handover: str = "journaled"
+    click_batch_max: int = 1000       # clicks in one clicks_captured message at most
     click_batches_in_flight: int = 1  # click messages awaiting the broker's confirm at once
     click_batch_linger_ms: float = 2.0  # under load, how long a batch waits for more clicks
-    click_flush_ms: float = 20.0      # buffered: how often the buffer is handed over
-    click_buffer_max: int = 10_000    # buffered: answered clicks held at most (then 503)
+    click_flush_ms: float = 100.0     # journaled, buffered: how often clicks are handed over
+    click_buffer_max: int = 10_000    # journaled, buffered: clicks held at most (then 503)
+    click_journal_dir: str = "var/clicks"  # journaled: a subdirectory per broker vhost
     referral_links_max: int = 100_000  # referral codes kept in memory (LRU)
     unknown_code_seconds: float = 5.0  # how long an unknown code is answered 404 unasked
     referral_link_max_age_seconds: float = 300.0  # a code is looked up again after this
@@ -76,7 +78,7 @@ def from_config(config: Mapping[str, Any]) -> Settings:
     if not 0 < ttl < 5:
         raise ValueError("BFF credential_cache_seconds must be above 0 and below 5 "
                          "(revocations are honoured within 5 seconds)")
-    handover = values.setdefault("click_handover", "confirmed")
+    handover = values.setdefault("click_handover", Settings.click_handover)
     if handover not in CLICK_HANDOVERS:
         raise ValueError(f"BFF click_handover must be one of {', '.join(CLICK_HANDOVERS)}, "
                          f"not {handover!r}")
@@ -99,6 +101,7 @@ _TYPES = {"token_ttl_seconds": int, "max_token_ttl_seconds": int, "max_body_byte
           "click_batches_in_flight": int, "referral_links_max": int,
           "unknown_code_seconds": float, "click_batch_linger_ms": float,
           "click_handover": str, "click_flush_ms": float, "click_buffer_max": int,
+          "click_journal_dir": str,
           "referral_link_max_age_seconds": float,
           "health_timeout_seconds": float, "trust_forwarded_for": bool,
           "credential_cache_seconds": float, "rate_limit_storage": str}
@@ -110,7 +113,7 @@ def _coerce(name: str, value: Any) -> Any:
     if name == "rate_limit_storage":
         return str(value or "").strip() or MEMORY
     if name == "click_handover":
-        return str(value or "").strip().lower() or "confirmed"
+        return str(value or "").strip().lower() or Settings.click_handover
     if _TYPES.get(name) is bool and isinstance(value, str):
         return value.strip().lower() in ("1", "true", "yes", "on")
     return _TYPES[name](value)

@@ -118,6 +118,7 @@ class Platform:
             "METRICS_PORT_BASE": str(self.metrics_base),
             "PUBLIC_BASE_URL": f"http://127.0.0.1:{self.port}",
             "ALPES_JWT_SECRET": self.secret,
+            "BFF_CLICK_JOURNAL_DIR": str(self.workdir / "clicks"),  # what a killed BFF left
             **(extra_env or {}),
         }
         self.services = list(services)

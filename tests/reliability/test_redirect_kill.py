@@ -1,13 +1,13 @@
 """Scenario 14 -- the BFF killed (SIGKILL) while visitors follow a referral link, for
 each way of handing clicks over (``BFF.click_handover``).
 
-``GET /r/<code>`` answers at the edge: the BFF mints the click id and answers the 302 only
-once the broker has confirmed the message carrying the click (group commit: concurrent
-redirects share one ``clicks_captured`` message). docs/services/bff.md states the loss
-window this counts: **no click answered with a 302 is lost**; what a crash can take is
-the clicks of the batch being handed over, whose visitors got no answer (their
-connection dropped) -- and a batch confirmed just before the kill may be recorded
-although its answers never left (at most one request per visitor connection in flight).
+``GET /r/<code>`` answers at the edge: the BFF mints the click id and answers the 302 once
+the click is safe -- written to its journal (``journaled``, the default: the restarted BFF
+hands the journal over) or confirmed by the broker (``confirmed``). docs/reliability.md
+states the loss window this counts: **no click answered with a 302 is lost**; what a
+crash can take is the clicks whose visitors got no answer (their connection dropped) --
+and a click kept just before the kill may be recorded although its answer never left
+(at most one request per visitor connection in flight).
 
 Visitors (``CLIENTS`` of them, each from its own address) follow the link of a CPC
 campaign without pause; the BFF is killed mid-stream and started again while they keep
@@ -22,6 +22,7 @@ clicking. Then, once tracking has settled:
 from __future__ import annotations
 
 import collections
+import re
 import time
 from urllib.parse import parse_qs, urlsplit
 
@@ -35,9 +36,13 @@ from tests.reliability.conftest import scale
 from tests.support import wait_for
 
 CLIENTS = 8
-BUFFERED_WINDOW = 1.0  # seconds: click_flush_ms (20 ms) and a confirm, with room to spare
+# journaled and buffered: hand clicks over once a second, so that the kill finds some in
+# the journal (handed over by the restarted BFF) or the buffer (lost)
+FLUSH_MS = 1000
+BUFFERED_WINDOW = 2.0  # seconds: FLUSH_MS and a confirm, with room to spare
 BEFORE, AFTER = scale(150, 3000), scale(150, 3000)  # clicks answered before / after the kill
 AGENT = "scenario-14"
+LOSSLESS = ("journaled", "confirmed")  # a crash of the BFF loses no answered click
 
 
 class Visitors:
@@ -68,14 +73,16 @@ class Visitors:
                 eventlet.sleep(0.05)
 
 
-@pytest.mark.parametrize("handover", ["confirmed", "buffered"])
+@pytest.mark.parametrize("handover", ["journaled", "confirmed", "buffered"])
 def test_no_redirect_answered_before_a_bff_kill_is_lost_or_counted_twice(platform, handover):
-    """``confirmed`` (the default): lost 0. ``buffered``: lost at most the clicks
-    answered in the flush interval (plus a confirm) before the kill -- counted here as
-    those answered in the last ``BUFFERED_WINDOW`` seconds."""
+    """``journaled`` (the default) and ``confirmed``: lost 0 (the restarted BFF hands over
+    what the killed one's journal held). ``buffered``: lost at most the clicks answered in
+    the flush interval (plus a confirm) before the kill -- counted here as those answered
+    in the last ``BUFFERED_WINDOW`` seconds."""
     dead_before = {letter["id"] for letter in platform.dead_letters("tracking")}  # earlier
     platform.restart("tracking", extra_env={"TRACKING_CLICKS_ATTRIBUTED_INTERVAL": "1"})
-    platform.restart("bff", extra_env={"BFF_CLICK_HANDOVER": handover})
+    settings = {"BFF_CLICK_HANDOVER": handover, "BFF_CLICK_FLUSH_MS": str(FLUSH_MS)}
+    platform.restart("bff", extra_env=settings)
     api = Api(platform, name="scenario-14")
     brand = api.brand(name="Per click")
     campaign = api.campaign(brand, name="Per click", terms={
@@ -91,9 +98,10 @@ def test_no_redirect_answered_before_a_bff_kill_is_lost_or_counted_twice(platfor
     wait_for(lambda: len(visitors.answered) >= BEFORE, timeout=120, interval=0.05,
              message="redirects before the kill")
     platform.kill("bff")
+    logged_before = len(platform.logs("bff"))
     killed, killed_at = time.monotonic(), len(visitors.answered)
     eventlet.sleep(1)
-    platform.start_service("bff", extra_env={"BFF_CLICK_HANDOVER": handover})
+    platform.start_service("bff", extra_env=settings)
     wait_for(lambda: len(visitors.answered) >= killed_at + AFTER, timeout=120,
              message="redirects after the restart")
     visitors.running = False
@@ -105,7 +113,7 @@ def test_no_redirect_answered_before_a_bff_kill_is_lost_or_counted_twice(platfor
             "tracking", "SELECT id FROM clicks WHERE referral_code = ? AND user_agent = ?",
             code, AGENT)]
 
-    if handover == "confirmed":
+    if handover in LOSSLESS:
         wait_for(lambda: set(answered) <= set(recorded()), timeout=120, interval=0.5,
                  message="every answered click in tracking")
     platform.wait_quiet()  # whatever reached the broker is recorded by now
@@ -114,10 +122,14 @@ def test_no_redirect_answered_before_a_bff_kill_is_lost_or_counted_twice(platfor
     print(f"answered {len(answered)} ({killed_at} before the kill, {len(last_window)} in its "
           f"last {BUFFERED_WINDOW} s), refused {dict(visitors.refused)}, lost "
           f"{len(outcome.lost)}, recorded unanswered {len(outcome.unexpected)}")
-    if handover == "confirmed":
+    if handover in LOSSLESS:
         assert not outcome.lost, f"answered clicks lost: {outcome.lost[:5]}"
     else:
         assert set(outcome.lost) <= set(last_window), "lost beyond the buffer's window"
+    if handover == "journaled":  # the kill did find clicks in the journal: handed over
+        assert re.search(r"[1-9]\d* click\(s\) left in \S+ by a stopped BFF",
+                         platform.logs("bff")[logged_before:]), \
+            "the restarted BFF handed nothing over"
     assert not outcome.duplicated
     assert len(outcome.unexpected) <= CLIENTS, outcome.unexpected[:5]
     assert sum(visitors.refused.values()) > 0, "the kill refused no request: not mid-stream"

@@ -73,6 +73,17 @@ def test_the_bff_shares_its_rate_limits_in_the_compose_redis():
     assert "rate_limit_storage: ${BFF_RATE_LIMIT_STORAGE:memory}" in config
 
 
+def test_the_bff_keeps_its_click_journal_on_a_volume_the_image_lets_it_write():
+    """``journaled`` clicks outlive the container: the next one hands them over."""
+    config = (ROOT / "config.yaml").read_text()
+    assert "click_handover: ${BFF_CLICK_HANDOVER:journaled}" in config
+    assert "click_journal_dir: ${BFF_CLICK_JOURNAL_DIR:var/clicks}" in config
+    [(volume, mount)] = [v.split(":") for v in SERVICES["bff"]["volumes"]]
+    assert mount == "/app/var/clicks" and volume in COMPOSE["volumes"]
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert re.search(r"mkdir -p [^&]*/app/var/clicks[^&]*&& chown -R alpes /app/var", dockerfile)
+
+
 def test_dockerfile_installs_the_project_and_runs_alpes():
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert re.search(r"^FROM python:3\.11", dockerfile, re.M)

@@ -441,6 +441,23 @@ def test_containers_run_unprivileged_on_a_read_only_root():
         assert any(m["mountPath"] == "/tmp" for m in container["volumeMounts"])
 
 
+def test_the_bff_writes_its_click_journal_to_a_volume_of_its_own(monkeypatch):
+    """The root is read-only: the journal (``click_journal_dir``, relative to /app) needs a
+    volume, or every redirect would be refused."""
+    from common.nameko.config import load_config
+
+    for key, value in find(OBJECTS, "ConfigMap", "alpes-env")["data"].items():
+        monkeypatch.setenv(key, value)
+    [spec] = [s for s in pod_specs(OBJECTS) if s["containers"][0]["name"] == "bff"]
+    volumes = {v["name"]: v for v in spec["volumes"]}
+    [mount] = [m for m in spec["containers"][0]["volumeMounts"]
+               if m["mountPath"] == "/app/var/clicks"]
+    assert "emptyDir" in volumes[mount["name"]] and not mount.get("readOnly")
+    config = load_config(str(ROOT / "config.yaml"))
+    assert config["BFF"]["click_handover"] == "journaled"
+    assert config["BFF"]["click_journal_dir"] == "var/clicks"
+
+
 def test_the_readme_says_how_to_apply_them():
     readme = (ROOT / "README.md").read_text()
     assert "--load-restrictor LoadRestrictionsNone deploy/k8s/overlays/example" in readme

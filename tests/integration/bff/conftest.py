@@ -20,7 +20,7 @@ def jwt_secret(monkeypatch):
 
 
 @pytest.fixture
-def start_bff(container_factory, rabbit_config, jwt_secret, make_db_uri):
+def start_bff(container_factory, rabbit_config, jwt_secret, make_db_uri, tmp_path):
     """``start_bff(**bff_settings)`` -> an ``Api`` client of a running BFF (with a fresh,
     migrated SQLite read model unless ``db_uris`` names one for ``bff``)."""
 
@@ -28,7 +28,9 @@ def start_bff(container_factory, rabbit_config, jwt_secret, make_db_uri):
         port = find_free_port()
         db_uris = {**read_model(make_db_uri), **(db_uris or {})}
         config = service_config(rabbit_config, db_uris,
-                                WEB_SERVER_ADDRESS=f"127.0.0.1:{port}", BFF=bff_settings)
+                                WEB_SERVER_ADDRESS=f"127.0.0.1:{port}",
+                                BFF={"click_journal_dir": str(tmp_path / "clicks"),
+                                     **bff_settings})
         container_factory(BffService, config).start()
         return Api(f"http://127.0.0.1:{port}", config)
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
@@ -42,7 +43,8 @@ def test_a_referral_link_hands_the_click_over_and_redirects(api):
     assert answer.headers["Location"] == f"{fakes.LANDING}?click_id={click_id}"
     assert answer.headers["Cache-Control"] == "no-store"
     assert called("tracking.resolve_referral_codes") == [([CODE_A],)]
-    [click] = fakes.handed_over_clicks(api.config)  # confirmed by the broker before the 302
+    [click] = wait_for(lambda: fakes.handed_over_clicks(api.config), timeout=5,
+                       message="the click handed over")  # journaled: within click_flush_ms
     occurred_at = click.pop("occurred_at")
     assert click == {"click_id": click_id, "referral_code": CODE_A, "ip": "127.0.0.1",
                      "user_agent": "Mozilla/5.0 (X11)"}
@@ -52,13 +54,30 @@ def test_a_referral_link_hands_the_click_over_and_redirects(api):
     assert len(called("tracking.resolve_referral_codes")) == 1  # known at the edge now
 
 
-def test_without_tracking_s_queue_a_redirect_is_a_503_not_a_lost_click(start_bff,
-                                                                       fake_world):
-    api = start_bff()
+def test_without_tracking_s_queue_a_confirmed_redirect_is_a_503_not_a_lost_click(start_bff,
+                                                                                 fake_world):
+    api = start_bff(click_handover="confirmed")
     with Connection(api.config["AMQP_URI"]) as connection:
         connection.default_channel.queue_delete(fakes.declare_clicks_queue(api.config))
     answer = api.get(f"/r/{CODE_A}")
     assert answer.status_code == 503 and "Location" not in answer.headers
+
+
+def test_without_tracking_s_queue_a_journaled_click_waits_on_disk_until_it_is_back(
+        start_bff, fake_world, tmp_path):
+    api = start_bff()
+    with Connection(api.config["AMQP_URI"]) as connection:
+        connection.default_channel.queue_delete(fakes.declare_clicks_queue(api.config))
+    answer = api.get(f"/r/{CODE_A}")
+    assert answer.status_code == 302  # written to the journal: safe from a crash of the BFF
+    [click_id] = parse_qs(urlsplit(answer.headers["Location"]).query)["click_id"]
+    journal = list((tmp_path / "clicks").rglob("*.clicks"))
+    assert [json.loads(line)["click_id"] for path in journal
+            for line in path.read_bytes().splitlines()] == [click_id]
+    fakes.declare_clicks_queue(api.config)  # `alpes topology` run: the flusher's retry lands
+    [click] = wait_for(lambda: fakes.handed_over_clicks(api.config), timeout=10,
+                       message="the journaled click handed over")
+    assert click["click_id"] == click_id
 
 
 def test_an_unknown_code_is_a_404_page_for_browsers_and_json_for_others(api):

@@ -3,12 +3,16 @@ once the message carrying its click is confirmed; a returned (unroutable), nacke
 unconfirmed message is never taken for a confirm."""
 from __future__ import annotations
 
+import json
+import os
+
 import eventlet
 import pytest
 
 from common.contracts import bff
 from common.seedwork.errors import ServiceUnavailable
-from services.bff.clicks import BufferedClickCapture, ClickCapture
+from services.bff.click_journal import ClickJournal
+from services.bff.clicks import BufferedClickCapture, ClickCapture, JournaledClickCapture
 from tests.unit.fake_broker import FakeBroker, FakeChannelPublisher
 
 CONFIG = {"AMQP_URI": "memory://"}
@@ -133,3 +137,73 @@ def test_a_graceful_stop_hands_the_buffer_over_first():
     capture.capture(click(1))
     capture.close()
     assert [len(m["body"]["payload"]["clicks"]) for m in broker.published] == [1]
+
+
+# --- journaled: answered once written to the journal, forgotten once confirmed --------------
+def journaled_with(broker: FakeBroker, directory, **options) -> JournaledClickCapture:
+    return JournaledClickCapture("memory://", CONFIG, journal=ClickJournal(directory),
+                                 check_contract=True,
+                                 publisher_factory=lambda: FakeChannelPublisher(broker),
+                                 **options)
+
+
+def journal_lines(directory) -> list[str]:
+    return [json.loads(line)["click_id"] for path in sorted(directory.glob("*.clicks"))
+            for line in path.read_bytes().splitlines()]
+
+
+def test_journaled_answers_once_written_and_forgets_what_the_broker_confirmed(tmp_path):
+    broker = FakeBroker()
+    capture = journaled_with(broker, tmp_path, flush_interval=0.02, max_batch=4)
+    capture.start(eventlet.spawn)
+    for n in range(10):
+        capture.capture(click(n))
+    assert broker.published == []  # nothing waited on the broker...
+    assert journal_lines(tmp_path) == [click(n)["click_id"] for n in range(10)]  # ...but disk
+    eventlet.sleep(0.2)
+    sent = [c["click_id"] for m in broker.published for c in m["body"]["payload"]["clicks"]]
+    assert sent == [click(n)["click_id"] for n in range(10)]
+    assert journal_lines(tmp_path) == [] and capture.journal.pending() == 0
+    capture.close()
+
+
+def test_journaled_keeps_unconfirmed_clicks_on_disk_for_the_next_start(tmp_path):
+    capture = journaled_with(FakeBroker(*["silent"] * 20), tmp_path, flush_interval=60)
+    capture.start(eventlet.spawn)
+    capture.capture(click(1))
+    capture.capture(click(2))
+    capture.close()  # the broker never confirmed: nothing lost, nothing forgotten
+    assert journal_lines(tmp_path) == [click(1)["click_id"], click(2)["click_id"]]
+
+    broker = FakeBroker()
+    successor = journaled_with(broker, tmp_path, flush_interval=0.01)
+    successor.start(eventlet.spawn)
+    eventlet.sleep(0.2)
+    sent = [c["click_id"] for m in broker.published for c in m["body"]["payload"]["clicks"]]
+    assert sent == [click(1)["click_id"], click(2)["click_id"]]
+    assert list(tmp_path.glob("*.clicks")) == []
+    successor.close()
+
+
+def test_journaled_picks_up_what_a_crashed_sibling_left_while_running(tmp_path):
+    broker = FakeBroker()
+    capture = journaled_with(broker, tmp_path, flush_interval=0.01, orphan_scan_seconds=0.05)
+    capture.start(eventlet.spawn)
+    sibling = ClickJournal(tmp_path)
+    sibling.append(click(7))
+    eventlet.sleep(0.2)
+    assert broker.published == []  # its writer still holds it
+    os.close(sibling._current.fd)  # the sibling dies: its lock goes with it
+    eventlet.sleep(0.3)
+    sent = [c["click_id"] for m in broker.published for c in m["body"]["payload"]["clicks"]]
+    assert sent == [click(7)["click_id"]]
+    capture.close()
+
+
+def test_journaled_refuses_a_click_it_cannot_write_and_promises_nothing(tmp_path):
+    (tmp_path / "file").write_text("")
+    capture = journaled_with(FakeBroker(), tmp_path / "file" / "clicks")
+    with pytest.raises(ServiceUnavailable) as refused:
+        capture.capture(click(1))
+    assert refused.value.fields == {"service": ["click journal"]}
+    assert capture.buffered == 0
