@@ -5,7 +5,14 @@ import marshmallow
 from marshmallow import fields, validate
 
 from common.contracts.commissions import COMMISSION_STATUSES
-from common.validation import CurrencyCode, DecimalString, Id, Page, StrictSchema
+from common.validation import (
+    CurrencyCode,
+    DecimalString,
+    Id,
+    Page,
+    StrictSchema,
+    UTCDateTimeField,
+)
 
 
 def _not_blank(value: str) -> None:
@@ -31,10 +38,20 @@ class DeclineCommissionSchema(ApproveCommissionSchema):
 
 
 class ListCommissionsSchema(Page):
+    """``from`` / ``to``: when the commission was created (UTC), ``from`` included, ``to``
+    excluded -- a month's commissions are ``from`` its first day ``to`` the next's."""
+
     partner_id = Id()
     campaign_id = Id()
     brand_id = Id()
     status = fields.String(validate=validate.OneOf(COMMISSION_STATUSES))
+    start = UTCDateTimeField(data_key="from")
+    end = UTCDateTimeField(data_key="to")
+
+    @marshmallow.validates_schema
+    def _a_range_that_ends_after_it_starts(self, data, **_):
+        if data.get("start") and data.get("end") and data["end"] <= data["start"]:
+            raise marshmallow.ValidationError("Must be after 'from'.", "to")
 
 
 class PartnerIdSchema(StrictSchema):

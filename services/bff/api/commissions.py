@@ -5,6 +5,7 @@ from __future__ import annotations
 from common.seedwork.domain.clock import utcnow
 from services.bff import exports, ownership
 from services.bff.auth import ADMIN, BRAND, PARTNER
+from services.bff.jsonio import to_wire
 from services.bff.routing import route
 from services.bff.schemas import commissions as schemas
 from services.bff.schemas.common import page_of
@@ -22,7 +23,8 @@ def owned_commission(call, commission_id: str) -> dict:
        summary="A partner's commissions")
 def list_partner_commissions(call, partner_id):
     partner_id = ownership.partner(call.principal, partner_id)
-    return call.rpc.commissions.list_commissions({**call.query, "partner_id": partner_id})
+    return call.rpc.commissions.list_commissions(to_wire({**call.query,
+                                                          "partner_id": partner_id}))
 
 
 @route("GET", "/api/v1/brands/<brand_id>/commissions", roles=(ADMIN, BRAND),
@@ -30,7 +32,7 @@ def list_partner_commissions(call, partner_id):
        summary="The commissions a brand owes")
 def list_brand_commissions(call, brand_id):
     brand_id = ownership.brand(call.principal, brand_id)
-    return call.rpc.commissions.list_commissions({**call.query, "brand_id": brand_id})
+    return call.rpc.commissions.list_commissions(to_wire({**call.query, "brand_id": brand_id}))
 
 
 @route("GET", "/api/v1/partners/<partner_id>/commissions/export", roles=(ADMIN, PARTNER),
@@ -52,7 +54,8 @@ def export_brand_commissions(call, brand_id):
 
 
 def _export(call, filters: dict, name: str):
-    return exports.export(call.rpc.commissions.list_commissions, filters, "commissions",
+    return exports.export(lambda wire: call.rpc.commissions.list_commissions(to_wire(wire)),
+                          filters, "commissions",
                           exports.COMMISSION_COLUMNS, name, utcnow().date())
 
 

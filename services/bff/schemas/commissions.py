@@ -4,12 +4,13 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from common.contracts.commissions import COMMISSION_STATUSES
-from common.validation import Id, StrictSchema
+from common.validation import Id
 from services.bff.routing import Body
-from services.bff.schemas.common import Money, PageQuery
+from services.bff.schemas.common import Money, PageQuery, PeriodQuery
 
 
-class CommissionsQuery(PageQuery):
+class CommissionsQuery(PageQuery, PeriodQuery):
+    """``from``/``to``: when the commission was created."""
     status = fields.String(validate=validate.OneOf(COMMISSION_STATUSES))
     campaign_id = Id()
 
@@ -18,7 +19,7 @@ class BrandCommissionsQuery(CommissionsQuery):
     partner_id = Id()
 
 
-class CommissionsExportQuery(StrictSchema):
+class CommissionsExportQuery(PeriodQuery):
     """The list's filters, without paging: an export holds every match."""
     status = fields.String(validate=validate.OneOf(COMMISSION_STATUSES))
     campaign_id = Id()

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from functools import cache
 
+import marshmallow
 from marshmallow import Schema, fields, validate
 
-from common.validation import CurrencyCode, DecimalString, StrictSchema
+from common.validation import CurrencyCode, DecimalString, StrictSchema, UTCDateTimeField
 
 
 class ErrorDetail(Schema):
@@ -23,6 +24,19 @@ class Error(Schema):
 class PageQuery(StrictSchema):
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
     page_size = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+class PeriodQuery(StrictSchema):
+    """``from`` (included) and ``to`` (excluded), UTC date-times (a date alone is its
+    midnight): a month is ``from`` its first day ``to`` the next month's."""
+
+    from_ = UTCDateTimeField(data_key="from", attribute="from")
+    to = UTCDateTimeField()
+
+    @marshmallow.validates_schema
+    def _a_period_ends_after_it_starts(self, data, **_):
+        if data.get("from") and data.get("to") and data["to"] <= data["from"]:
+            raise marshmallow.ValidationError("Must be after 'from'.", "to")
 
 
 class Money(Schema):

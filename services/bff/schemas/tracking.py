@@ -13,7 +13,7 @@ from common.validation import (
     UTCDateTimeField,
 )
 from services.bff.routing import ActorId, Body
-from services.bff.schemas.common import Money, PageQuery
+from services.bff.schemas.common import Money, PageQuery, PeriodQuery
 
 CONVERSION_STATUSES = ("ATTRIBUTED", "REJECTED", "UNATTRIBUTED")
 MAX_STATS_DAYS = 366
@@ -57,19 +57,15 @@ class RefundBody(Body):
     brand_id = ActorId()
 
 
-class ConversionsQuery(PageQuery):
+class ConversionsQuery(PageQuery, PeriodQuery):
     campaign_id = Id()
     status = fields.String(validate=validate.OneOf(CONVERSION_STATUSES))
-    from_ = UTCDateTimeField(data_key="from", attribute="from")
-    to = UTCDateTimeField()
 
 
-class ConversionsExportQuery(StrictSchema):
+class ConversionsExportQuery(PeriodQuery):
     """The list's filters, without paging: an export holds every match."""
     campaign_id = Id()
     status = fields.String(validate=validate.OneOf(CONVERSION_STATUSES))
-    from_ = UTCDateTimeField(data_key="from", attribute="from")
-    to = UTCDateTimeField()
 
 
 class StatsQuery(StrictSchema):

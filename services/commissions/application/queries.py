@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import datetime
 from decimal import Decimal
 
 from common.seedwork.application.messages import Query
@@ -17,6 +18,8 @@ class ListCommissions(Query):
     campaign_id: str | None = None
     brand_id: str | None = None
     status: str | None = None
+    start: datetime | None = None  # created at or after
+    end: datetime | None = None    # created before
     page: int = 1
     page_size: int = 20
 

@@ -33,8 +33,10 @@ _COLUMNS = [commissions.c[name] for name in (
 _COMMISSION = select(*_COLUMNS).where(commissions.c.id == bindparam("id"))
 _COMMISSIONS = Listing(
     *_COLUMNS, order_by=(commissions.c.created_at.desc(), commissions.c.id),
-    filters=equal_to(commissions.c.partner_id, commissions.c.campaign_id,
-                     commissions.c.brand_id, commissions.c.status))
+    filters={**equal_to(commissions.c.partner_id, commissions.c.campaign_id,
+                        commissions.c.brand_id, commissions.c.status),
+             "start": commissions.c.created_at >= bindparam("start"),
+             "end": commissions.c.created_at < bindparam("end")})
 _BALANCES = (select(ledgers.c.currency, *(ledgers.c[bucket] for bucket in BUCKETS))
              .where(ledgers.c.partner_id == bindparam("partner_id"))
              .order_by(ledgers.c.currency))
@@ -79,7 +81,7 @@ def commissions_page(conn: Connection, query: queries.ListCommissions) -> dict:
         conn, page=query.page, page_size=query.page_size,
         items=lambda rows: [_commission_dto(row) for row in rows],
         partner_id=query.partner_id, campaign_id=query.campaign_id,
-        brand_id=query.brand_id, status=query.status)
+        brand_id=query.brand_id, status=query.status, start=query.start, end=query.end)
 
 
 def _balance_dto(row) -> dict:

@@ -20,6 +20,7 @@ import re
 import sys
 import time
 import uuid
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 
 import requests
@@ -299,6 +300,16 @@ def story(browser: Browser, spec: dict) -> dict:
     [exported] = downloaded_csv(brand)  # the list as its filter stands
     assert (exported["status"], exported["amount"], exported["currency"]) == (
         "APPROVED", "20.00", "USD")
+    today = datetime.now(UTC).date()  # a period of days, both included (UTC)
+    brand.get_by_label("From").fill((today - timedelta(days=1)).isoformat())
+    brand.get_by_label("To (included)").fill(today.isoformat())
+    expect(brand.locator("tbody tr[data-status='APPROVED']")).to_have_count(1)
+    assert [row["commission_id"] for row in downloaded_csv(brand)] == [
+        exported["commission_id"]]
+    brand.get_by_label("To (included)").fill((today + timedelta(days=1)).isoformat())
+    brand.get_by_label("From").fill((today + timedelta(days=1)).isoformat())
+    expect(brand.get_by_text("No commission here.")).to_be_visible()
+    assert downloaded_csv(brand) == []  # the header alone: nothing created tomorrow
     pages.go(brand, "Home")
     expect(brand.get_by_role("heading", name=acme_name)).to_be_visible()
     browser.shoot(brand, "brand-home")

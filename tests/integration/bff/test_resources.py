@@ -160,6 +160,30 @@ def test_brands_and_partners_export_their_commissions_as_csv(api):
     assert bad.status_code == 422 and set(bad.json()["error"]["fields"]) == {"status", "page"}
 
 
+def test_commissions_are_listed_and_exported_by_period(api):
+    """A month's commissions: ``from`` its first day (included) ``to`` the next's."""
+    period = "from=2026-11-01&to=2026-12-01"
+    listed = api.get(f"/api/v1/brands/{BRAND_A}/commissions?{period}", api.brand(BRAND_A))
+    assert listed.status_code == 200, listed.text
+    assert called("commissions.list_commissions")[-1] == ({
+        "from": "2026-11-01T00:00:00Z", "to": "2026-12-01T00:00:00Z", "brand_id": BRAND_A,
+        "page": 1, "page_size": 20},)
+    exported = api.get(f"/api/v1/partners/{PARTNER_A}/commissions/export?{period}",
+                       api.partner(PARTNER_A))
+    assert exported.status_code == 200, exported.text
+    assert called("commissions.list_commissions")[-1] == ({
+        "from": "2026-11-01T00:00:00Z", "to": "2026-12-01T00:00:00Z", "partner_id": PARTNER_A,
+        "page": 1, "page_size": 100},)
+    before = len(called("commissions.list_commissions"))
+    for query, fields in (("from=2026-12-01&to=2026-11-01", {"to"}),
+                          ("from=2026-12-01&to=2026-12-01", {"to"}),
+                          ("from=yesterday&to=2026-13-01", {"from", "to"})):
+        bad = api.get(f"/api/v1/brands/{BRAND_A}/commissions/export?{query}",
+                      api.brand(BRAND_A))
+        assert bad.status_code == 422 and set(bad.json()["error"]["fields"]) == fields, query
+    assert len(called("commissions.list_commissions")) == before  # nothing asked
+
+
 def test_conversions_export_with_customer_data_for_the_brand_only(api):
     brands = api.get(f"/api/v1/brands/{BRAND_A}/conversions/export"
                      "?from=2026-12-01T00:00:00Z&status=ATTRIBUTED", api.brand(BRAND_A))

@@ -216,3 +216,25 @@ def test_brand_decisions_are_owned_and_validated(config, rpc, partner):
     assert balance(rpc, partner)["pending"] == "0.00"
     assert rpc.list_commissions({"brand_id": brand, "status": "DECLINED"})["total"] == 1
     assert rpc.health() == {"service": "commissions", "status": "ok", "database": "ok"}
+
+
+def test_commissions_are_listed_by_when_they_were_created(config, rpc, partner):
+    """``from`` included, ``to`` excluded: consecutive periods never count one twice."""
+    attribute(config, partner, order="100.00")
+    wait_for(lambda: commission_of(rpc, partner), message="the first commission")
+    attribute(config, partner, order="300.00")
+    page = wait_for(lambda: (p := rpc.list_commissions({"partner_id": partner}))["total"] == 2
+                    and p, message="both commissions")
+    newer, older = page["items"]  # newest first
+    split = newer["created_at"]
+
+    def amounts(**period):
+        listed = rpc.list_commissions({"partner_id": partner, **period})["items"]
+        return [item["order_amount"]["amount"] for item in listed]
+
+    assert amounts(**{"from": split}) == ["300.00"]
+    assert amounts(to=split) == ["100.00"]
+    assert amounts(**{"from": older["created_at"], "to": split}) == ["100.00"]
+    with pytest.raises(ValidationError) as refused:
+        rpc.list_commissions({"partner_id": partner, "from": split, "to": split})
+    assert refused.value.fields == {"to": ["Must be after 'from'."]}

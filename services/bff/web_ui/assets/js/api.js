@@ -29,7 +29,7 @@ export class ApiError extends Error {
   }
 }
 
-function query(params) {
+export function query(params) {
   if (!params) return "";
   const search = new URLSearchParams();
   for (const [key, value] of Object.entries(params)) {

@@ -1,8 +1,9 @@
 // Pieces every page uses: headings, loading / empty / error states, tables, badges,
 // buttons that wait for the API, copying a link.
 
-import {ApiError} from "./api.js";
+import {ApiError, query} from "./api.js";
 import {announce, h, replace} from "./dom.js";
+import {field} from "./forms.js";
 import {label} from "./format.js";
 
 export function heading(text, ...extra) {
@@ -112,15 +113,50 @@ async function copyText(text, input) {
   }
 }
 
-/** An export's path with the list's status filter ("" for all). */
-export function exportPath(path, status) {
-  return status ? `${path}?status=${encodeURIComponent(status)}` : path;
+/** An export's path with the list's filters ({status, from, to}; empty ones left out). */
+export function exportPath(path, filters = {}) {
+  return path + query(filters);
 }
 
-/** "Download CSV": the list, as its filter stands, as a file (the API's export route). */
-export function csvLink(path, status) {
-  return h("a", {href: exportPath(path, status), download: "", class: "download",
+/** "Download CSV": the list, as its filters stand, as a file (the API's export route). */
+export function csvLink(path, filters = {}) {
+  return h("a", {href: exportPath(path, filters), download: "", class: "download",
                  "data-export": "csv"}, "Download CSV");
+}
+
+/** A list's filters and its "Download CSV" kept in step: `refilter(changed)` merges the
+ * change, points the link at the export as filtered and shows page 1 again (`show`). */
+export function filteredList(exportTo, initial, show) {
+  let filters = {...initial};
+  const download = csvLink(exportTo, filters);
+  const refilter = (changed) => {
+    filters = {...filters, ...changed};
+    download.href = exportPath(exportTo, filters);
+    show(1);
+  };
+  return {download, refilter, filters: () => filters};
+}
+
+/** The day after `day` (YYYY-MM-DD), as the API's excluded end of a period. */
+export function dayAfter(day) {
+  const next = new Date(`${day}T00:00:00Z`);
+  next.setUTCDate(next.getUTCDate() + 1);
+  return next.toISOString().slice(0, 10);
+}
+
+/** "From" and "To" days, both included (UTC), over a list; `onChange` gets the period in
+ * the API's terms: `from` the first day's start `to` the start of the day after the last. */
+export function periodFilter(onChange) {
+  const from = field({name: "from", label: "From", type: "date"});
+  const to = field({name: "to", label: "To (included)", type: "date"});
+  const value = (el) => el.querySelector("input").value;
+  const changed = () => onChange({from: value(from),
+                                  to: value(to) ? dayAfter(value(to)) : ""});
+  for (const el of [from, to]) {
+    el.classList.add("filter");
+    el.querySelector("input").addEventListener("change", changed);
+  }
+  return h("div", {class: "period"}, from, to);
 }
 
 /** A link to a page of this app whose token rides in the fragment (#token=...): the

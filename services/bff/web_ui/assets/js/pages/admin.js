@@ -161,7 +161,7 @@ function runSummary(run) {
 export async function payouts(page) {
   let status = "";
   const EXPORT = "/api/v1/payouts/export";
-  const download = csvLink(EXPORT, status);
+  const download = csvLink(EXPORT, {status});
   const body = h("div", {});
   const result = h("div", {});
   const show = (n) => fill(body, () => get("/api/v1/payouts", {page: n, status}), (data) =>
@@ -190,7 +190,7 @@ export async function payouts(page) {
     section("Payouts", filterSelect("status", "Status", status, [["", "All"],
       ...["PENDING", "HELD", "CONFIRMING", "PAID", "COMPENSATING", "FAILED",
           "COMPENSATION_FAILED", "SKIPPED"].map((s) => [s, fmt.label(s)])],
-      (value) => { status = value; download.href = exportPath(EXPORT, status); show(1); }),
+      (value) => { status = value; download.href = exportPath(EXPORT, {status}); show(1); }),
       h("p", {}, download), body));
   await show(1);
 }

@@ -9,8 +9,8 @@ import {h, replace} from "../dom.js";
 import * as fmt from "../format.js";
 import {field, form, instant, integerOrText, orNull} from "../forms.js";
 import {
-  actionButton, badge, copyField, csvLink, empty, exportPath, facts, failure, heading,
-  loadInto, notFound, pager, section, table, tokenLink,
+  actionButton, badge, copyField, empty, facts, failure, filteredList, heading,
+  loadInto, notFound, pager, periodFilter, section, table, tokenLink,
 } from "../widgets.js";
 
 const PARTNER_TYPES = [["affiliate", "Affiliate"], ["influencer", "Influencer"],
@@ -343,43 +343,38 @@ function commissionsTable(ctx, items, after) {
 }
 
 export async function conversions(page, ctx) {
-  let status = "";
   const body = h("div", {});
-  const show = (n) => loadInto(body, page, get(`${api(ctx)}/conversions`, {page: n, status}), (data) =>
-    [conversionsTable(data.items), pager(data, show)]);
+  const list = filteredList(`${api(ctx)}/conversions/export`, {}, (n) => show(n));
+  const show = (n) => loadInto(body, page, get(`${api(ctx)}/conversions`, {page: n, ...list.filters()}),
+    (data) => [conversionsTable(data.items), pager(data, show)]);
   const filter = field({name: "status", label: "Status", type: "select",
                         options: [["", "All"], ...["ATTRIBUTED", "REJECTED", "UNATTRIBUTED"]
                           .map((s) => [s, fmt.label(s)])]});
   filter.classList.add("filter");
-  const path = `${api(ctx)}/conversions/export`;
-  const download = csvLink(path, status);
-  filter.querySelector("select").addEventListener("change", (e) => {
-    status = e.target.value;
-    download.href = exportPath(path, status);
-    show(1);
-  });
-  page.append(heading("Conversions"), h("p", {}, "Orders your servers reported."), filter,
-    h("p", {}, download), body);
+  filter.querySelector("select").addEventListener("change",
+    (e) => list.refilter({status: e.target.value}));
+  page.append(heading("Conversions"), h("p", {}, "Orders your servers reported."),
+    h("div", {class: "filters"}, filter, periodFilter(list.refilter)), h("p", {}, list.download),
+    body);
   await show(1);
 }
 
 export async function commissions(page, ctx) {
-  let status = ctx.query.get("status") || "PENDING";
+  const status = ctx.query.get("status") || "PENDING";
   const body = h("div", {});
-  const show = (n) => loadInto(body, page, get(`${api(ctx)}/commissions`, {page: n, status}), (data) =>
+  const list = filteredList(`${api(ctx)}/commissions/export`, {status}, (n) => show(n));
+  const show = (n) => loadInto(body, page, get(`${api(ctx)}/commissions`, {page: n, ...list.filters()}), (data) =>
     [commissionsTable(ctx, data.items, () => show(n)), pager(data, show)]);
   const filter = field({name: "status", label: "Status", type: "select", value: status,
                         options: [["", "All"], ...COMMISSION_STATUSES.map((s) => [s, fmt.label(s)])]});
   filter.classList.add("filter");
-  const download = csvLink(`${api(ctx)}/commissions/export`, status);
-  filter.querySelector("select").addEventListener("change", (e) => {
-    status = e.target.value;
-    download.href = exportPath(`${api(ctx)}/commissions/export`, status);
-    show(1);
-  });
+  filter.querySelector("select").addEventListener("change",
+    (e) => list.refilter({status: e.target.value}));
   page.append(heading("Commissions"),
     h("p", {}, "What you owe partners. Approve a pending one to pay it in the next payout, "
-      + "or decline it with a reason."), filter, h("p", {}, download), body);
+      + "or decline it with a reason."),
+    h("div", {class: "filters"}, filter, periodFilter(list.refilter)), h("p", {}, list.download),
+    body);
   await show(1);
 }
 

@@ -8,8 +8,8 @@ import {h, replace} from "../dom.js";
 import * as fmt from "../format.js";
 import {field, form} from "../forms.js";
 import {
-  actionButton, badge, copyField, csvLink, empty, exportPath, facts, failure, fill, heading,
-  loading, pager, section, table,
+  actionButton, badge, copyField, csvLink, empty, facts, failure, fill, filteredList, heading,
+  loading, pager, periodFilter, section, table,
 } from "../widgets.js";
 
 const COMMISSION_STATUSES = ["PENDING", "APPROVED", "IN_PAYOUT", "PAID", "REVERSED",
@@ -197,9 +197,9 @@ export async function conversions(page, ctx) {
   page.append(heading("Conversions"),
     h("p", {}, "Orders your links brought, and whether they counted."));
   const body = h("div", {});
-  let status = "";
+  const list = filteredList(`/api/v1/partners/${me(ctx)}/conversions/export`, {}, (n) => show(n));
   const show = (n) => fill(body, () => get(`/api/v1/partners/${me(ctx)}/conversions`,
-                                            {page: n, status}), (data) => [
+                                            {page: n, ...list.filters()}), (data) => [
     table({caption: "Your conversions, newest first", emptyText: "No conversion yet.",
            columns: [
              {label: "When", cell: (c) => fmt.when(c.occurred_at)},
@@ -209,11 +209,10 @@ export async function conversions(page, ctx) {
              {label: "Reason", cell: (c) => fmt.reason(c.reason)},
            ], rows: data.items}),
     pager(data, show)]);
-  const path = `/api/v1/partners/${me(ctx)}/conversions/export`;
-  const download = csvLink(path, status);
-  page.append(statusFilter("status", ["ATTRIBUTED", "REJECTED", "UNATTRIBUTED"], status,
-    (value) => { status = value; download.href = exportPath(path, status); show(1); }),
-    h("p", {}, download), body);
+  page.append(h("div", {class: "filters"},
+    statusFilter("status", ["ATTRIBUTED", "REJECTED", "UNATTRIBUTED"], "",
+                 (status) => list.refilter({status})),
+    periodFilter(list.refilter)), h("p", {}, list.download), body);
   await show(1);
 }
 
@@ -222,9 +221,9 @@ export async function commissions(page, ctx) {
     h("p", {}, "Pending until the brand approves them or their hold ends; approved ones "
       + "are paid in the next payout."));
   const body = h("div", {});
-  let status = "";
+  const list = filteredList(`/api/v1/partners/${me(ctx)}/commissions/export`, {}, (n) => show(n));
   const show = (n) => fill(body, () => get(`/api/v1/partners/${me(ctx)}/commissions`,
-                                            {page: n, status}), (data) => [
+                                            {page: n, ...list.filters()}), (data) => [
     table({caption: "Your commissions, newest first", emptyText: "No commission yet.",
            columns: [
              {label: "Earned on", cell: (c) => fmt.when(c.occurred_at)},
@@ -236,11 +235,9 @@ export async function commissions(page, ctx) {
                  : "", c.reason ? fmt.reason(c.reason) : ""].filter(Boolean).join(" · ")},
            ], rows: data.items, rowAttrs: (c) => ({"data-status": c.status})}),
     pager(data, show)]);
-  const path = `/api/v1/partners/${me(ctx)}/commissions/export`;
-  const download = csvLink(path, status);
-  page.append(statusFilter("status", COMMISSION_STATUSES, status,
-    (value) => { status = value; download.href = exportPath(path, status); show(1); }),
-    h("p", {}, download), body);
+  page.append(h("div", {class: "filters"},
+    statusFilter("status", COMMISSION_STATUSES, "", (status) => list.refilter({status})),
+    periodFilter(list.refilter)), h("p", {}, list.download), body);
   await show(1);
 }
 
@@ -254,7 +251,7 @@ export async function payouts(page, ctx) {
   ]), ([balance, list]) => [
     section("Balance by currency", balances(balance)),
     section("Your payouts",
-      h("p", {}, csvLink(`/api/v1/partners/${me(ctx)}/payouts/export`, "")),
+      h("p", {}, csvLink(`/api/v1/partners/${me(ctx)}/payouts/export`)),
       table({
         caption: "Newest first", emptyText: "No payout yet.",
         columns: [
