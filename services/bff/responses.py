@@ -50,9 +50,20 @@ def html_error_page(error: ApiError, request_id: str) -> Response:
     """For people following a link in a browser (``/r/<code>``)."""
     message, rid = html.escape(error.message), html.escape(request_id)
     page = (f"<!doctype html><html><head><meta charset=\"utf-8\"><title>{error.status}</title>"
-            f"</head><body><h1>{message}</h1><p>Request id: {rid}</p></body></html>")
+            f"</head><body><h1>{message}</h1>{_field_list(error.fields)}"
+            f"<p>Request id: {rid}</p></body></html>")
     return Response(page, status=error.status, mimetype="text/html",
                     headers={**_API_HEADERS, **error.headers})
+
+
+def _field_list(fields: dict[str, Any]) -> str:
+    """What was wrong with each field, for a person (a deep link to another site...)."""
+    def said(problems: Any) -> str:
+        return " ".join(map(str, problems)) if isinstance(problems, list) else str(problems)
+
+    items = "".join(f"<li><code>{html.escape(str(name))}</code>: "
+                    f"{html.escape(said(problems))}</li>" for name, problems in fields.items())
+    return f"<ul>{items}</ul>" if items else ""
 
 
 class Redirect:

@@ -5,6 +5,7 @@ import functools
 import ipaddress
 import re
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 from common.contracts.bff import MAX_USER_AGENT, with_click_id
 from common.seedwork.domain.clock import isoformat, utcnow
@@ -24,7 +25,8 @@ REFERRAL_CODE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 @route("GET", "/r/<code>", limit="redirect", query=schemas.RedirectQuery, status=302,
        html_errors=True, bad_path_is_not_found=True, lean=True, tag=TAG,
-       summary="Follow a referral link: records the click, redirects to the landing page")
+       summary="Follow a referral link: records the click, redirects to the landing page "
+               "(or, with `to`, a page of the same site)")
 def follow_referral_link(call, code):
     """Answered at the edge: the code's landing page from memory (``referrals``), the
     click id minted here, the click handed to tracking in a batch the broker confirmed
@@ -36,12 +38,38 @@ def follow_referral_link(call, code):
     link = edge.links.lookup(code, lambda codes: call.rpc.tracking.resolve_referral_codes(codes))
     if link is None:
         raise errors.not_found()
+    page = call.query.get("to")
+    if page is not None:
+        check_deep_link(page, link.landing_url)
     click_id = time_ordered_uuid()
     edge.clicks.capture({"click_id": click_id, "referral_code": code,
                          "ip": visitor_ip(call.client_ip),
                          "user_agent": user_agent_of(call.request),
                          "occurred_at": isoformat(utcnow())}, call.request_id)
-    return responses.Redirect(landing_uri(link.landing_url, click_id))
+    return responses.Redirect(landing_uri(page or link.landing_url, click_id))
+
+
+def check_deep_link(page: str, landing_url: str) -> None:
+    """A deep link may send the visitor to any page of the campaign's own site: the
+    landing page's scheme (or https for http), host and port. Anything else would make
+    the link an open redirect to whatever site its sharer names: refused (422 on
+    ``to``, nothing recorded)."""
+    wanted, given = urlsplit(landing_url), urlsplit(page)
+    if given.scheme == wanted.scheme:
+        same_port = _port(given) == _port(wanted)
+    else:  # the site's https for an http landing page; never down to http
+        same_port = given.scheme == "https" and wanted.scheme == "http" and \
+            _port(given) == 443
+    same_host = (given.hostname or "").lower() == (wanted.hostname or "").lower()
+    if not (same_host and same_port and given.username is None):
+        raise errors.invalid({"to": [f"Must be a page of {wanted.scheme}://{wanted.netloc}."]})
+
+
+def _port(parts) -> int | None:
+    try:
+        return parts.port or {"http": 80, "https": 443}.get(parts.scheme)
+    except ValueError:  # not a port number
+        return None
 
 
 def landing_uri(landing_url: str, click_id: str) -> str:

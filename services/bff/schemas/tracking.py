@@ -17,10 +17,17 @@ from services.bff.schemas.common import Money, PageQuery, PeriodQuery
 
 CONVERSION_STATUSES = ("ATTRIBUTED", "REJECTED", "UNATTRIBUTED")
 MAX_STATS_DAYS = 366
+MAX_DEEP_LINK = 2000  # characters: what browsers and servers pass around safely
 
 
 class RedirectQuery(TolerantSchema):
-    """Shared links carry whatever their sharer added (utm_*...): ignored, never refused."""
+    """Shared links carry whatever their sharer added (utm_*...): ignored, never refused.
+    ``to``: a deep link, a page of the landing page's site to send the visitor to."""
+
+    to = fields.Url(schemes={"http", "https"}, require_tld=False,
+                    validate=validate.Length(max=MAX_DEEP_LINK), metadata={
+                        "description": "A page of the campaign's site (same host as its "
+                                       "landing page) to land on instead."})
 
 
 class ConversionBody(Body):

@@ -72,6 +72,11 @@ def landing_site(tmp_path):
         <title>Acme spring sale</title></head>
         <body><h1>Acme spring sale</h1><p>Welcome to the shop.</p></body></html>
         """))
+    (root / "jacket.html").write_text(textwrap.dedent("""\
+        <!doctype html><html lang="en"><head><meta charset="utf-8">
+        <title>Acme rain jacket</title></head>
+        <body><h1>Acme rain jacket</h1><p>A page a deep link lands on.</p></body></html>
+        """))
     port = find_free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1",

@@ -275,6 +275,21 @@ def story(browser: Browser, spec: dict) -> dict:
                                 "click_id": click_id, "customer_ip": IPS["visitor"]}, timeout=10)
     assert order.status_code == 201 and order.json()["status"] == "ATTRIBUTED", order.text
 
+    # -- the partner links to one product: a deep link lands there, never on another site --
+    pages.go(partner, "My links")
+    builder = partner.get_by_label("Link to a page of the shop (optional)")
+    builder.fill("https://elsewhere.example.net/jacket.html")
+    expect(partner.get_by_text(f"Must be a page of {landing}.")).to_be_visible()
+    builder.fill(f"{landing}/jacket.html")
+    deep_link = partner.get_by_label("Deep link").input_value()
+    browser.shoot(partner, "partner-links")
+    shopper = browser.context(IPS["other"]).new_page()
+    shopper.goto(deep_link)
+    expect(shopper.get_by_role("heading", name="Acme rain jacket")).to_be_visible()
+    assert shopper.url.startswith(f"{landing}/jacket.html?click_id=")
+    shopper.goto(f"{link}?to=https://elsewhere.example.net/")  # an open redirect: refused
+    expect(shopper.get_by_text("Must be a page of")).to_be_visible()
+
     # -- the partner sees the commission; the brand approves it -----------------------------
     pages.go(partner, "Commissions")
     pages.until(partner, lambda: pages.row(partner, "Pending").count() == 1,

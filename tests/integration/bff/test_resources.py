@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import time
 from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
@@ -52,6 +53,28 @@ def test_a_referral_link_hands_the_click_over_and_redirects(api):
     again = api.get(f"/r/{CODE_A}")
     assert again.status_code == 302 and again.headers["Location"] != answer.headers["Location"]
     assert len(called("tracking.resolve_referral_codes")) == 1  # known at the edge now
+
+
+def test_a_deep_link_lands_on_a_page_of_the_campaign_s_site_and_nowhere_else(api):
+    page = "https://shop.example.com/products/42?color=red"
+    answer = api.get(f"/r/{CODE_A}", params={"to": page, "utm_source": "newsletter"})
+    assert answer.status_code == 302, answer.text
+    [click_id] = parse_qs(urlsplit(answer.headers["Location"]).query)["click_id"]
+    assert answer.headers["Location"] == f"{page}&click_id={click_id}"
+    [click] = wait_for(lambda: fakes.handed_over_clicks(api.config), timeout=5,
+                       message="the click handed over")
+    assert click["click_id"] == click_id
+
+    for elsewhere in ("https://evil.example.net/", "javascript:alert(1)",
+                      "https://shop.example.com@evil.example.net/", "/products/42"):
+        refused = api.get(f"/r/{CODE_A}", params={"to": elsewhere})
+        assert refused.status_code == 422 and "Location" not in refused.headers, elsewhere
+        assert set(refused.json()["error"]["fields"]) == {"to"}, elsewhere
+    browser = api.get(f"/r/{CODE_A}", params={"to": "https://evil.example.net/"},
+                      headers={"Accept": "text/html"})
+    assert browser.status_code == 422 and "text/html" in browser.headers["Content-Type"]
+    time.sleep(0.3)  # past the journal's 100 ms flush: anything kept would be out by now
+    assert fakes.handed_over_clicks(api.config) == []  # a refused link records no click
 
 
 def test_without_tracking_s_queue_a_confirmed_redirect_is_a_503_not_a_lost_click(start_bff,

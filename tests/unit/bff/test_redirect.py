@@ -214,3 +214,25 @@ def test_a_lean_route_is_matched_as_werkzeug_s_map_matches_it(path):
         matched = None
     assert lean is None or lean == matched
     assert (lean is not None) == (path in ("/r/good-1", "/r/%41"))
+
+
+def test_a_deep_link_lands_on_its_page_of_the_site_with_the_click_id():
+    h = harness()
+    page = "https://shop.example.com/products/42?color=red#reviews"
+    answer = h.request("GET", f"/r/good-1?to={quote(page, safe='')}&utm_source=blog")
+    assert answer.status_code == 302
+    [(click, _)] = h.clicks.captured
+    assert answer.headers["Location"] == (
+        f"https://shop.example.com/products/42?color=red&click_id={click['click_id']}#reviews")
+
+
+def test_a_deep_link_to_another_site_is_a_page_saying_so_and_records_nothing():
+    h = harness()
+    page = h.request("GET", "/r/good-1?to=https%3A%2F%2Fevil.example.net%2F",
+                     headers={"Accept": "text/html"})
+    assert page.status_code == 422 and page.headers["Content-Type"].startswith("text/html")
+    assert "Must be a page of https://shop.example.com." in page.text
+    assert "Location" not in page.headers
+    data = h.request("GET", "/r/good-1?to=not-a-url")
+    assert data.status_code == 422 and set(data.error["fields"]) == {"to"}
+    assert h.clicks.captured == []

@@ -172,6 +172,7 @@ export async function links(page, ctx) {
     get("/api/v1/partner/campaigns", {page_size: 100}),
   ]), ([enrollments, available]) => {
     const names = Object.fromEntries(available.items.map((c) => [c.campaign_id, c.name]));
+    const sites = Object.fromEntries(available.items.map((c) => [c.campaign_id, c.landing_url]));
     if (!enrollments.items.length) {
       return [empty("You have not joined a campaign yet."),
               h("p", {}, h("a", {href: "/app/partner/campaigns"}, "Find campaigns to join"))];
@@ -181,8 +182,43 @@ export async function links(page, ctx) {
       h("h2", {}, names[e.campaign_id] || "A campaign that has ended or paused"),
       h("p", {}, badge(e.status), e.suspension_reason ? ` ${e.suspension_reason}` : ""),
       copyField(`Link for ${names[e.campaign_id] || e.referral_code}`, e.tracking_url),
+      sites[e.campaign_id] ? deepLinkBuilder(e, sites[e.campaign_id]) : null,
       h("p", {class: "hint"}, `Joined ${fmt.when(e.enrolled_at)}; code ${e.referral_code}.`))));
   });
+}
+
+/** The same site as `landing` (its origin, or its https for an http landing page), as
+ * the redirect checks it; null when `page` is not a URL of it. */
+function sameSite(page, landing) {
+  let url;
+  try {
+    url = new URL(page);
+  } catch {
+    return null;
+  }
+  const site = new URL(landing);
+  const upgraded = site.protocol === "http:" && url.protocol === "https:"
+    && url.hostname === site.hostname && url.port === "";
+  return url.origin === site.origin || upgraded ? url.href : null;
+}
+
+/** A deep link: the partner's link landing on a page of the campaign's site they pick. */
+function deepLinkBuilder(enrollment, landing) {
+  const site = new URL(landing).origin;
+  const pageField = field({name: `page-${enrollment.referral_code}`, type: "url",
+                           label: "Link to a page of the shop (optional)",
+                           hint: `Any page of ${site}.`, placeholder: `${site}/…`});
+  const input = pageField.querySelector("input");
+  const error = pageField.querySelector(".field-error");
+  const out = h("div", {});
+  input.addEventListener("input", () => {
+    const text = input.value.trim();
+    const page = text ? sameSite(text, landing) : null;
+    replace(error, text && !page ? `Must be a page of ${site}.` : "");
+    replace(out, page ? copyField("Deep link",
+      `${enrollment.tracking_url}?to=${encodeURIComponent(page)}`) : null);
+  });
+  return h("div", {class: "deep-link"}, pageField, out);
 }
 
 function statusFilter(name, statuses, current, onChange, labelText = "Status") {
