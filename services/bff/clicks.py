@@ -288,12 +288,21 @@ class JournaledClickCapture(BufferedClickCapture):
 
     def _adopt_orphans(self) -> None:
         self._next_scan = time.monotonic() + self.orphan_scan_seconds
-        for click, segment in self.journal.claim_orphans():
+        try:
+            orphans = self.journal.claim_orphans()
+        except OSError:  # the flusher goes on; the next scan tries again
+            log.exception("could not read what stopped BFFs left in %s", self.journal.directory)
+            return
+        for click, segment in orphans:
             self._enqueue(click)
             self._segments.append(segment)
 
     def _handed_over(self, count: int) -> None:
-        self.journal.handed_over(self._segments.popleft() for _ in range(count))
+        segments = [self._segments.popleft() for _ in range(count)]
+        try:
+            self.journal.handed_over(segments)
+        except OSError:  # a segment left on disk is handed over again: recorded once
+            log.exception("could not forget confirmed clicks in %s", self.journal.directory)
 
     def _left_behind(self, count: int) -> None:
         log.warning("%d answered click(s) not handed over before stopping: kept in %s for "

@@ -207,3 +207,22 @@ def test_journaled_refuses_a_click_it_cannot_write_and_promises_nothing(tmp_path
         capture.capture(click(1))
     assert refused.value.fields == {"service": ["click journal"]}
     assert capture.buffered == 0
+
+
+def test_journaled_goes_on_flushing_when_the_journal_cannot_be_tidied(tmp_path, monkeypatch):
+    broker = FakeBroker()
+    capture = journaled_with(broker, tmp_path, flush_interval=0.01, orphan_scan_seconds=0.01)
+
+    def broken(*_args, **_kwargs):
+        raise PermissionError("the disk says no")
+
+    monkeypatch.setattr(capture.journal, "handed_over", broken)
+    monkeypatch.setattr(capture.journal, "claim_orphans", broken)
+    monkeypatch.setattr(capture.journal, "prepare", lambda: None)
+    capture.start(eventlet.spawn)
+    for n in range(3):
+        capture.capture(click(n))
+        eventlet.sleep(0.05)
+    sent = [c["click_id"] for m in broker.published for c in m["body"]["payload"]["clicks"]]
+    assert sent == [click(n)["click_id"] for n in range(3)]  # the flusher survived
+    capture.close()
