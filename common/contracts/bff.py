@@ -7,7 +7,8 @@ by the broker before any of those visitors is answered); tracking records each c
 once (its id is the key) and screens it with its own state on arrival.
 
 The visitor's link and the id the shop reports back are part of the contract too:
-``with_click_id`` is the one way both the BFF and tracking's ``record_click(s)`` build it.
+``with_click_id`` is the one way both the BFF and tracking's ``record_click(s)`` build it,
+and ``on_site`` the one rule for a deep link (a page of the campaign's own site).
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ SOURCE = "bff"
 CLICK_PARAM = "click_id"
 MAX_CLICKS_PER_MESSAGE = 1000
 MAX_USER_AGENT = 1000
+MAX_DEEP_LINK = 2000  # characters: what browsers and servers pass around safely
 
 
 class CapturedClick(TolerantSchema):
@@ -33,6 +35,10 @@ class CapturedClick(TolerantSchema):
     ip = IpAddress(required=True)
     user_agent = fields.String(required=True, validate=validate.Length(max=MAX_USER_AGENT))
     occurred_at = UTCDateTimeField(required=True)
+    # a deep link: the page of the campaign's site the visitor was sent to (absent: the
+    # campaign's landing page). Optional, so version 1 still says it all.
+    landing_url = fields.String(load_default=None, allow_none=True,
+                                validate=validate.Length(min=1, max=MAX_DEEP_LINK))
 
 
 class ClicksCaptured(TolerantSchema):
@@ -48,6 +54,27 @@ CLICKS_CAPTURED = EventContract(
     "`partner_enrolled` arrives.")
 
 CONTRACTS = (CLICKS_CAPTURED,)
+
+
+def on_site(page: str, landing_url: str) -> bool:
+    """Whether ``page`` is on the site of the campaign's ``landing_url``: the same scheme
+    (or https for an http landing page), host and port, no user info. A link may send
+    its visitor anywhere on the brand's own site and nowhere else (an open redirect)."""
+    wanted, given = urlsplit(landing_url), urlsplit(page)
+    if given.scheme == wanted.scheme:
+        same_port = _port(given) == _port(wanted)
+    else:  # the site's https for an http landing page; never down to http
+        same_port = given.scheme == "https" and wanted.scheme == "http" and \
+            _port(given) == 443
+    same_host = (given.hostname or "").lower() == (wanted.hostname or "").lower()
+    return bool(given.hostname) and same_host and same_port and given.username is None
+
+
+def _port(parts) -> int | None:
+    try:
+        return parts.port or {"http": 80, "https": 443}.get(parts.scheme)
+    except ValueError:  # not a port number
+        return None
 
 
 def with_click_id(url: str, click_id: str) -> str:

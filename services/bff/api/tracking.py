@@ -7,7 +7,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
-from common.contracts.bff import MAX_USER_AGENT, with_click_id
+from common.contracts.bff import MAX_USER_AGENT, on_site, with_click_id
 from common.seedwork.domain.clock import isoformat, utcnow
 from common.seedwork.domain.ids import time_ordered_uuid
 from services.bff import errors, exports, ownership, partner_ips, responses
@@ -42,10 +42,11 @@ def follow_referral_link(call, code):
     if page is not None:
         check_deep_link(page, link.landing_url)
     click_id = time_ordered_uuid()
-    edge.clicks.capture({"click_id": click_id, "referral_code": code,
-                         "ip": visitor_ip(call.client_ip),
-                         "user_agent": user_agent_of(call.request),
-                         "occurred_at": isoformat(utcnow())}, call.request_id)
+    click = {"click_id": click_id, "referral_code": code, "ip": visitor_ip(call.client_ip),
+             "user_agent": user_agent_of(call.request), "occurred_at": isoformat(utcnow())}
+    if page is not None:
+        click["landing_url"] = page  # tracking keeps the page a deep link sent it to
+    edge.clicks.capture(click, call.request_id)
     return responses.Redirect(landing_uri(page or link.landing_url, click_id))
 
 
@@ -54,22 +55,9 @@ def check_deep_link(page: str, landing_url: str) -> None:
     landing page's scheme (or https for http), host and port. Anything else would make
     the link an open redirect to whatever site its sharer names: refused (422 on
     ``to``, nothing recorded)."""
-    wanted, given = urlsplit(landing_url), urlsplit(page)
-    if given.scheme == wanted.scheme:
-        same_port = _port(given) == _port(wanted)
-    else:  # the site's https for an http landing page; never down to http
-        same_port = given.scheme == "https" and wanted.scheme == "http" and \
-            _port(given) == 443
-    same_host = (given.hostname or "").lower() == (wanted.hostname or "").lower()
-    if not (same_host and same_port and given.username is None):
+    if not on_site(page, landing_url):
+        wanted = urlsplit(landing_url)
         raise errors.invalid({"to": [f"Must be a page of {wanted.scheme}://{wanted.netloc}."]})
-
-
-def _port(parts) -> int | None:
-    try:
-        return parts.port or {"http": 80, "https": 443}.get(parts.scheme)
-    except ValueError:  # not a port number
-        return None
 
 
 def landing_uri(landing_url: str, click_id: str) -> str:

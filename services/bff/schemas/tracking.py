@@ -4,6 +4,7 @@ from __future__ import annotations
 import marshmallow
 from marshmallow import Schema, fields, validate
 
+from common.contracts.bff import MAX_DEEP_LINK
 from common.validation import (
     CurrencyCode,
     DecimalString,
@@ -17,7 +18,6 @@ from services.bff.schemas.common import Money, PageQuery, PeriodQuery
 
 CONVERSION_STATUSES = ("ATTRIBUTED", "REJECTED", "UNATTRIBUTED")
 MAX_STATS_DAYS = 366
-MAX_DEEP_LINK = 2000  # characters: what browsers and servers pass around safely
 
 
 class RedirectQuery(TolerantSchema):

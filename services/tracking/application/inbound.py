@@ -72,5 +72,5 @@ def captured_clicks(event: ReceivedEvent) -> commands.RecordCapturedClicks:
     return commands.RecordCapturedClicks(clicks=tuple(
         ClickRequest(referral_code=click["referral_code"], ip=click["ip"],
                      user_agent=click["user_agent"], occurred_at=click["occurred_at"],
-                     click_id=click["click_id"])
+                     click_id=click["click_id"], landing_url=click.get("landing_url"))
         for click in event.data["clicks"]))

@@ -13,13 +13,12 @@ CLICK_PARAM = bff.CLICK_PARAM
 
 def destination(campaign_landing_url: str, deep_link: str | None) -> str:
     """The page to send the visitor to. A deep link must stay on the campaign's site
-    (same scheme and host): anything else would make us an open redirect."""
+    (``bff.on_site``, the rule the BFF's edge applies too): anything else would make us
+    an open redirect."""
     if not deep_link:
         return campaign_landing_url
-    campaign, wanted = urlsplit(campaign_landing_url), urlsplit(deep_link)
-    same_site = (wanted.scheme.lower(), wanted.netloc.lower()) == (
-        campaign.scheme.lower(), campaign.netloc.lower())
-    if not same_site:
+    campaign = urlsplit(campaign_landing_url)
+    if not bff.on_site(deep_link, campaign_landing_url):
         raise ValidationError("The landing URL is not on the campaign's site.", {
             "landing_url": [f"Must be on {campaign.scheme}://{campaign.netloc}."]})
     return deep_link

@@ -131,6 +131,7 @@ parked_clicks = Table(
     Column("user_agent", Text, nullable=False),
     Column("occurred_at", UTCDateTime(), nullable=False),
     Column("parked_at", UTCDateTime(), nullable=False),
+    Column("landing_url", Text, nullable=True),           # a deep link's page
     Index("ix_parked_clicks_referral_code", "referral_code"),
 )
 

@@ -115,10 +115,23 @@ def test_cpc_clicks_handed_over_twice_are_billed_once(world, container, event_pr
     assert billed() == 3
 
 
+def test_a_deep_link_s_page_is_kept_with_its_click(world, container):
+    enrollment = world.enroll(world.campaign())
+    code = enrollment["referral_code"]
+    page = "https://shop.example.com/products/42?color=red"
+    deep, plain = {**captured(code), "landing_url": page}, captured(code)
+    hand_over(world, container, [deep, plain])
+    kept = dict(stored(world, "SELECT id, landing_url FROM clicks WHERE referral_code = :code",
+                       code=code))
+    assert kept == {deep["click_id"]: page, plain["click_id"]: None}
+
+
 def test_a_code_tracking_has_not_heard_of_is_parked_then_recorded(world, container, rpc):
+    """A deep link's page parks with its click and is kept when it is recorded."""
     campaign = world.campaign()
     code = f"LATE{uuid.uuid4().hex[:8].upper()}"
-    early = captured(code, at=NOW - timedelta(minutes=1))
+    early = {**captured(code, at=NOW - timedelta(minutes=1)),
+             "landing_url": "https://shop.example.com/late.html"}
     hand_over(world, container, [early])
     assert clicks_of(world, code) == []
     assert [r.id for r in stored(world, "SELECT id FROM parked_clicks")] == [early["click_id"]]
@@ -133,6 +146,8 @@ def test_a_code_tracking_has_not_heard_of_is_parked_then_recorded(world, contain
     wait_for(lambda: clicks_of(world, code), message="the parked click recorded")
     [row] = clicks_of(world, code)
     assert row.id == early["click_id"] and row.reason is None
+    assert stored(world, "SELECT landing_url FROM clicks WHERE id = :id",
+                  id=early["click_id"]) == [("https://shop.example.com/late.html",)]
     assert stored(world, "SELECT id FROM parked_clicks") == []
     conversion = convert(rpc, campaign, "late-1", click_id=early["click_id"],
                          occurred_at=NOW + timedelta(minutes=5))

@@ -224,6 +224,9 @@ def test_a_deep_link_lands_on_its_page_of_the_site_with_the_click_id():
     [(click, _)] = h.clicks.captured
     assert answer.headers["Location"] == (
         f"https://shop.example.com/products/42?color=red&click_id={click['click_id']}#reviews")
+    assert click["landing_url"] == page  # tracking keeps where the visitor went
+    h.request("GET", "/r/good-1")
+    assert "landing_url" not in h.clicks.captured[1][0]  # the landing page: said by none
 
 
 def test_a_deep_link_to_another_site_is_a_page_saying_so_and_records_nothing():

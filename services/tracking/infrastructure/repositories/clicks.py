@@ -107,7 +107,8 @@ class SqlClicks(AbstractRepository):
     # parked: redirected on a code not replicated yet ---------------------------------------
     def park(self, requests: list[ClickRequest], now: datetime) -> None:
         rows = [{"id": r.click_id, "referral_code": r.referral_code, "ip": r.ip,
-                 "user_agent": r.user_agent, "occurred_at": r.occurred_at, "parked_at": now}
+                 "user_agent": r.user_agent, "occurred_at": r.occurred_at, "parked_at": now,
+                 "landing_url": r.landing_url}
                 for r in requests]
         if rows:
             self.connection.execute(upsert(self.connection, parked_clicks)
@@ -118,7 +119,7 @@ class SqlClicks(AbstractRepository):
         """The oldest parked clicks (usually none: one indexed look-up)."""
         return [ClickRequest(referral_code=row.referral_code, ip=row.ip,
                              user_agent=row.user_agent, occurred_at=row.occurred_at,
-                             click_id=row.id)
+                             click_id=row.id, landing_url=row.landing_url)
                 for row in self.connection.execute(PARKED, {"limit": limit})]
 
     def unpark(self, click_ids: list[str]) -> None:
