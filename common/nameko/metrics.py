@@ -103,6 +103,11 @@ MAIL_MESSAGES = Counter(
     f"{PREFIX}_mail_messages",
     "Emails a service sent: sent, retried (a try failed; another follows) or dropped (the "
     "last try failed).", ["service", "outcome"])
+CLICKS_UNCONFIRMED = Gauge(
+    f"{PREFIX}_clicks_unconfirmed",
+    "Referral clicks the BFF answered that the broker has not confirmed yet (journaled or "
+    "buffered hand-over; set by the flusher). At BFF.click_buffer_max redirects answer 503.",
+    ["service"])
 REFRESH_ERRORS = Counter(
     f"{PREFIX}_metrics_refresh_errors",
     "Gauge refreshes that failed (database or broker unreachable).", ["service", "gauge"])

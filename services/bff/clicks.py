@@ -49,6 +49,7 @@ from eventlet.queue import LightQueue
 from nameko.standalone.events import get_event_exchange
 
 from common.contracts import bff as contract
+from common.nameko import metrics
 from common.nameko.confirms import ConfirmingPublisher, Outgoing
 from common.seedwork.domain.clock import isoformat, utcnow
 from common.seedwork.errors import ServiceUnavailable
@@ -170,6 +171,7 @@ class BufferedClickCapture(_Handover):
         self._full = Event()
         self._running = False
         self._stopped = Event()
+        self._unconfirmed = metrics.CLICKS_UNCONFIRMED.labels("bff")
 
     def capture(self, click: dict[str, Any], correlation_id: str | None = None) -> None:
         """Returns at once: the click is buffered (``ServiceUnavailable`` when the buffer
@@ -203,7 +205,9 @@ class BufferedClickCapture(_Handover):
                 self._between_flushes()
                 if self._full.ready():
                     self._full.reset()
-                if not self.flush():
+                flushed = self.flush()
+                self._unconfirmed.set(len(self._buffer))
+                if not flushed:
                     eventlet.sleep(self.retry_pause)  # the broker is away: try again soon
         finally:
             self._stopped.send(True)

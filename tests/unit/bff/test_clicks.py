@@ -10,6 +10,7 @@ import eventlet
 import pytest
 
 from common.contracts import bff
+from common.nameko import metrics
 from common.seedwork.errors import ServiceUnavailable
 from services.bff.click_journal import ClickJournal
 from services.bff.clicks import BufferedClickCapture, ClickCapture, JournaledClickCapture
@@ -225,4 +226,19 @@ def test_journaled_goes_on_flushing_when_the_journal_cannot_be_tidied(tmp_path, 
         eventlet.sleep(0.05)
     sent = [c["click_id"] for m in broker.published for c in m["body"]["payload"]["clicks"]]
     assert sent == [click(n)["click_id"] for n in range(3)]  # the flusher survived
+    capture.close()
+
+
+def test_the_flusher_says_how_many_answered_clicks_wait_for_the_broker(tmp_path):
+    gauge = metrics.CLICKS_UNCONFIRMED.labels("bff")
+    broker = FakeBroker(*["nack"] * 50)  # the broker takes nothing for a while
+    capture = journaled_with(broker, tmp_path, flush_interval=0.01, retry_pause=0.01)
+    capture.start(eventlet.spawn)
+    for n in range(3):
+        capture.capture(click(n))
+    eventlet.sleep(0.1)
+    assert gauge._value.get() == 3
+    broker.answers = []  # back: every publish acked from now on
+    eventlet.sleep(0.2)
+    assert gauge._value.get() == 0
     capture.close()
