@@ -7,7 +7,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
-from common.contracts.bff import MAX_USER_AGENT, on_site, with_click_id
+from common.contracts.bff import MAX_DEEP_LINK, MAX_USER_AGENT, on_site, with_click_id
 from common.seedwork.domain.clock import isoformat, utcnow
 from common.seedwork.domain.ids import time_ordered_uuid
 from services.bff import errors, exports, ownership, partner_ips, responses
@@ -55,6 +55,8 @@ def check_deep_link(page: str, landing_url: str) -> None:
     landing page's scheme (or https for http), host and port. Anything else would make
     the link an open redirect to whatever site its sharer names: refused (422 on
     ``to``, nothing recorded)."""
+    if len(page) > MAX_DEEP_LINK:  # what the clicks_captured contract carries
+        raise errors.invalid({"to": [f"Longer than {MAX_DEEP_LINK} characters."]})
     if not on_site(page, landing_url):
         wanted = urlsplit(landing_url)
         raise errors.invalid({"to": [f"Must be a page of {wanted.scheme}://{wanted.netloc}."]})

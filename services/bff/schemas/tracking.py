@@ -24,10 +24,11 @@ class RedirectQuery(TolerantSchema):
     """Shared links carry whatever their sharer added (utm_*...): ignored, never refused.
     ``to``: a deep link, a page of the landing page's site to send the visitor to."""
 
-    to = fields.Url(schemes={"http", "https"}, require_tld=False,
-                    validate=validate.Length(max=MAX_DEEP_LINK), metadata={
-                        "description": "A page of the campaign's site (same host as its "
-                                       "landing page) to land on instead."})
+    # its length is checked with the site (api/tracking.py): as a maxLength here, a
+    # longer value would often be refused as a URI too long (414) before any schema runs
+    to = fields.Url(schemes={"http", "https"}, require_tld=False, metadata={
+        "description": "A page of the campaign's site (same host as its landing page) to "
+                       f"land on instead; at most {MAX_DEEP_LINK} characters."})
 
 
 class ConversionBody(Body):

@@ -35,6 +35,14 @@ def test_any_other_site_is_refused_on_to(page):
     assert refused.value.fields == {"to": ["Must be a page of https://shop.example.com."]}
 
 
+def test_a_page_longer_than_a_click_may_carry_is_refused_on_to():
+    page = "https://shop.example.com/" + "p" * 2000
+    with pytest.raises(ApiError) as refused:
+        check_deep_link(page, LANDING)
+    assert refused.value.fields == {"to": ["Longer than 2000 characters."]}
+    check_deep_link(page[:2000], LANDING)  # does not raise
+
+
 def test_an_http_landing_page_may_deep_link_to_its_own_https_pages():
     check_deep_link("https://shop.example.com/x", "http://shop.example.com/landing")
     check_deep_link("http://127.0.0.1:8080/x", "http://127.0.0.1:8080/landing")
