@@ -19,6 +19,7 @@ from datetime import date
 from werkzeug.wrappers import Response
 
 from services.bff.errors import ApiError
+from services.bff.jsonio import to_wire
 
 PAGE_SIZE = 100
 MAX_ROWS = 10_000
@@ -92,9 +93,12 @@ PAYOUT_COLUMNS: tuple[tuple[str, Callable[[dict], object]], ...] = (
 def export(list_page: Callable[[dict], dict], filters: dict, what: str, columns, name: str,
            today: date) -> Response:
     """Every item of the list ``list_page(filters + page)`` answers page by page, as one
-    CSV attachment ``<name>-<today>.csv``."""
+    CSV attachment ``<name>-<today>.csv``. ``filters`` are the validated query (datetimes
+    and all): sent as the RPC's plain JSON, made once."""
+    wire = to_wire(filters)
+
     def fetch(page: int, page_size: int) -> dict:
-        return list_page({**filters, "page": page, "page_size": page_size})
+        return list_page({**wire, "page": page, "page_size": page_size})
 
     id_key = columns[0][0]  # every export's first column: the item's id
     return csv_response(csv_text(every_item(fetch, what, id_key), columns), name, today)

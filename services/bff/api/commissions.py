@@ -54,8 +54,7 @@ def export_brand_commissions(call, brand_id):
 
 
 def _export(call, filters: dict, name: str):
-    return exports.export(lambda wire: call.rpc.commissions.list_commissions(to_wire(wire)),
-                          filters, "commissions",
+    return exports.export(call.rpc.commissions.list_commissions, filters, "commissions",
                           exports.COMMISSION_COLUMNS, name, utcnow().date())
 
 

@@ -173,8 +173,8 @@ def export_partner_conversions(call, partner_id):
 
 
 def _export(call, filters: dict, columns, name: str):
-    return exports.export(lambda wire: call.rpc.tracking.list_conversions(to_wire(wire)),
-                          filters, "conversions", columns, name, utcnow().date())
+    return exports.export(call.rpc.tracking.list_conversions, filters, "conversions", columns,
+                          name, utcnow().date())
 
 
 def for_audience(call, conversion: dict) -> dict:
