@@ -187,8 +187,8 @@ export async function links(page, ctx) {
   });
 }
 
-/** The same site as `landing` (its origin, or its https for an http landing page), as
- * the redirect checks it; null when `page` is not a URL of it. */
+/** The same site as `landing` (its origin, or its https for an http landing page; no
+ * user info), as the redirect checks it (`on_site`); null when `page` is not a URL of it. */
 function sameSite(page, landing) {
   let url;
   try {
@@ -199,6 +199,7 @@ function sameSite(page, landing) {
   const site = new URL(landing);
   const upgraded = site.protocol === "http:" && url.protocol === "https:"
     && url.hostname === site.hostname && url.port === "";
+  if (url.username || url.password) return null;
   return url.origin === site.origin || upgraded ? url.href : null;
 }
 
