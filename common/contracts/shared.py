@@ -28,6 +28,10 @@ class TermsSnapshot(TolerantSchema):
     * ``CPC``: fixed ``amount`` per valid click, at most ``daily_click_cap`` paid clicks
       per partner per UTC day when given.
 
+    ``recurring_months`` (CPS and CPA, optional): a referred customer's later orders that
+    no click or code credits earn their partner for that many calendar months after the
+    customer's first attributed order (None: none do).
+
     ``effective_from``: the version is in force for conversions that happened at or after
     this moment (until the next version's ``effective_from``).
     """
@@ -39,6 +43,8 @@ class TermsSnapshot(TolerantSchema):
     max = money(load_default=None, allow_none=True)
     amount = money(load_default=None, allow_none=True)
     daily_click_cap = fields.Integer(load_default=None, allow_none=True)
+    recurring_months = fields.Integer(load_default=None, allow_none=True,
+                                      validate=validate.Range(1, 120))
     attribution_window_days = fields.Integer(required=True, validate=validate.Range(1, 90))
     hold_days = fields.Integer(required=True, validate=validate.Range(0, 90))
     effective_from = UTCDateTimeField(required=True)

@@ -69,6 +69,7 @@ class TermsSchema(StrictSchema):
     max = MoneyField(load_default=None, allow_none=True)
     amount = MoneyField(load_default=None, allow_none=True)
     daily_click_cap = fields.Integer(strict=True, load_default=None, allow_none=True)
+    recurring_months = fields.Integer(strict=True, load_default=None, allow_none=True)
     attribution_window_days = fields.Integer(strict=True, required=True)
     hold_days = fields.Integer(strict=True, required=True)
 

@@ -24,6 +24,10 @@ class TermsIn(Body):
     amount = fields.Nested(MoneyIn, load_default=None, allow_none=True,
                            metadata={"description": "CPA/CPC: fixed amount."})
     daily_click_cap = fields.Integer(strict=True, load_default=None, allow_none=True)
+    recurring_months = fields.Integer(strict=True, load_default=None, allow_none=True, metadata={
+        "description": "CPS/CPA: a referred customer's later orders (no click or code) "
+                       "earn their partner for this many months (1-120) after the "
+                       "customer's first attributed order; null: they do not."})
     attribution_window_days = fields.Integer(strict=True, required=True)
     hold_days = fields.Integer(strict=True, required=True)
 
@@ -82,6 +86,7 @@ class TermsOut(Schema):
     max = fields.Nested(Money, allow_none=True)
     amount = fields.Nested(Money, allow_none=True)
     daily_click_cap = fields.Integer(allow_none=True)
+    recurring_months = fields.Integer(allow_none=True)
     attribution_window_days = fields.Integer()
     hold_days = fields.Integer()
     effective_from = fields.String(allow_none=True)

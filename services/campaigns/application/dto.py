@@ -36,6 +36,7 @@ def terms(version: Terms) -> dict:
         "max": money(version.max),
         "amount": money(version.amount),
         "daily_click_cap": version.daily_click_cap,
+        "recurring_months": version.recurring_months,
         "attribution_window_days": version.attribution_window_days,
         "hold_days": version.hold_days,
         "effective_from": timestamp(version.effective_from),

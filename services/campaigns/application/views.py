@@ -61,7 +61,8 @@ _CAMPAIGNS = Listing(
     filters=equal_to(campaigns.c.brand_id, campaigns.c.status))
 _TERMS = (select(*(campaign_terms.c[name] for name in (
     "campaign_id", "version", "model", "rate", "min_amount", "max_amount", "amount",
-    "daily_click_cap", "attribution_window_days", "hold_days", "effective_from")))
+    "daily_click_cap", "recurring_months", "attribution_window_days", "hold_days",
+    "effective_from")))
     .where(campaign_terms.c.campaign_id.in_(bindparam("ids", expanding=True)))
     .order_by(campaign_terms.c.campaign_id, campaign_terms.c.version))
 
@@ -71,6 +72,7 @@ def _terms(row, currency: str) -> Terms:
         version=row.version, model=Model(row.model), rate=row.rate,
         min=_money(row.min_amount, currency), max=_money(row.max_amount, currency),
         amount=_money(row.amount, currency), daily_click_cap=row.daily_click_cap,
+        recurring_months=row.recurring_months,
         attribution_window_days=row.attribution_window_days, hold_days=row.hold_days,
         effective_from=row.effective_from)
 

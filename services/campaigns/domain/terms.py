@@ -8,7 +8,11 @@
 
 Every version also fixes the ``attribution_window_days`` (1-90) and the ``hold_days``
 (0-90) a commission waits before it can be approved, and is in force from
-``effective_from`` until the next version's. Commissions are computed with the version
+``effective_from`` until the next version's. CPS and CPA terms may pay **recurring
+commissions**: with ``recurring_months`` (1-120), a referred customer's later orders
+that no click or code credits still earn the partner who referred them, for that many
+calendar months after the customer's first attributed order (tracking decides which
+orders; None: only orders a click or code credits earn). Commissions are computed with the version
 in force when the conversion happened, so versions are never edited once published.
 """
 from __future__ import annotations
@@ -26,6 +30,7 @@ from common.seedwork.errors import ValidationError
 
 WINDOW_DAYS = (1, 90)
 HOLD_DAYS = (0, 90)
+RECURRING_MONTHS = (1, 120)
 V = TypeVar("V")
 
 
@@ -50,6 +55,7 @@ class TermsSpec(ValueObject):
     max: Money | None = None
     amount: Money | None = None
     daily_click_cap: int | None = None
+    recurring_months: int | None = None
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -64,6 +70,7 @@ class Terms(ValueObject):
     max: Money | None = None
     amount: Money | None = None
     daily_click_cap: int | None = None
+    recurring_months: int | None = None
 
     @classmethod
     def define(cls, spec: TermsSpec, *, currency: str, version: int,
@@ -77,7 +84,7 @@ class Terms(ValueObject):
             attribution_window_days=spec.attribution_window_days, hold_days=spec.hold_days,
             rate=canonical(spec.rate) if spec.rate is not None else None,
             min=spec.min, max=spec.max, amount=spec.amount,
-            daily_click_cap=spec.daily_click_cap,
+            daily_click_cap=spec.daily_click_cap, recurring_months=spec.recurring_months,
         )
 
     def smallest_commission(self, currency: str) -> Money:
@@ -120,6 +127,7 @@ def terms_problems(spec: TermsSpec, currency: str) -> Problems:
         problems.setdefault(field, []).append(message)
 
     _check_days(spec, add)
+    _check_recurring(spec, add)
     _check_currencies(spec, currency, add)
     if spec.model == Model.CPS.value:
         _check_cps(spec, add)
@@ -137,6 +145,17 @@ def _check_days(spec: TermsSpec, add) -> None:
     low, high = HOLD_DAYS
     if not low <= spec.hold_days <= high:
         add("hold_days", f"Must be between {low} and {high} days.")
+
+
+def _check_recurring(spec: TermsSpec, add) -> None:
+    if spec.recurring_months is None:
+        return
+    if spec.model == Model.CPC.value:
+        add("recurring_months", "Only for CPS and CPA terms (a click does not recur).")
+        return
+    low, high = RECURRING_MONTHS
+    if not low <= spec.recurring_months <= high:
+        add("recurring_months", f"Must be between {low} and {high} months.")
 
 
 def _check_currencies(spec: TermsSpec, currency: str, add) -> None:

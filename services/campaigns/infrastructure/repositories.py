@@ -77,6 +77,7 @@ class SqlCampaignRepository(SqlAlchemyRepository[Campaign]):
              "rate": terms.rate, "min_amount": _amount(terms.min),
              "max_amount": _amount(terms.max), "amount": _amount(terms.amount),
              "daily_click_cap": terms.daily_click_cap,
+             "recurring_months": terms.recurring_months,
              "attribution_window_days": terms.attribution_window_days,
              "hold_days": terms.hold_days, "effective_from": terms.effective_from}
             for terms in campaign.terms_history])
@@ -90,6 +91,7 @@ class SqlCampaignRepository(SqlAlchemyRepository[Campaign]):
             version=row.version, model=Model(row.model), rate=row.rate,
             min=_money(row.min_amount, currency), max=_money(row.max_amount, currency),
             amount=_money(row.amount, currency), daily_click_cap=row.daily_click_cap,
+            recurring_months=row.recurring_months,
             attribution_window_days=row.attribution_window_days, hold_days=row.hold_days,
             effective_from=row.effective_from) for row in rows)
         self._stored_terms[campaign_id] = history

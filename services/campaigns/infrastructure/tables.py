@@ -66,6 +66,7 @@ campaign_terms = Table(
     Column("max_amount", DecimalType(), nullable=True),
     Column("amount", DecimalType(), nullable=True),
     Column("daily_click_cap", Integer, nullable=True),
+    Column("recurring_months", Integer, nullable=True),
     Column("attribution_window_days", Integer, nullable=False),
     Column("hold_days", Integer, nullable=False),
     Column("effective_from", UTCDateTime(), nullable=False),

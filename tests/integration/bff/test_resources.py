@@ -216,6 +216,7 @@ def test_conversions_export_with_customer_data_for_the_brand_only(api):
     [row] = list(csv.DictReader(io.StringIO(brands.text)))
     assert (row["order_id"], row["amount"], row["currency"]) == ("order-A's", "200.00", "USD")
     assert (row["customer_id"], row["customer_ip"]) == ("customer-A's", "198.51.100.9")
+    assert row["attribution"] == "customer"  # a referred customer's renewal
     assert called("tracking.list_conversions")[-1] == ({
         "from": "2026-12-01T00:00:00Z", "status": "ATTRIBUTED", "brand_id": BRAND_A,
         "page": 1, "page_size": 100},)
@@ -227,6 +228,26 @@ def test_conversions_export_with_customer_data_for_the_brand_only(api):
     assert "customer" not in partners.text.splitlines()[0] and "198.51.100.9" not in partners.text
     assert api.get(f"/api/v1/partners/{PARTNER_A}/conversions/export",
                    api.partner(fakes.PARTNER_B)).status_code == 404
+
+
+def test_terms_may_pay_recurring_commissions_and_say_so_in_the_shape_asked(api):
+    terms = {"model": "CPS", "rate": "0.1", "attribution_window_days": 30, "hold_days": 0,
+             "recurring_months": 12}
+    created = api.post(f"/api/v1/brands/{BRAND_A}/campaigns", api.brand(BRAND_A), json={
+        "name": "Monthly plan", "currency": "USD", "budget": {"amount": "100", "currency": "USD"},
+        "landing_url": "https://shop.example.com", "terms": terms})
+    assert created.status_code == 201, created.text
+    assert called("campaigns.create_campaign")[-1][0]["terms"]["recurring_months"] == 12
+    before = len(called("campaigns.create_campaign"))
+    for bad in ("12", 1.5, True):
+        refused = api.post(f"/api/v1/brands/{BRAND_A}/campaigns", api.brand(BRAND_A), json={
+            "name": "Monthly plan", "currency": "USD",
+            "budget": {"amount": "100", "currency": "USD"},
+            "landing_url": "https://shop.example.com", "terms": {**terms, "recurring_months": bad}})
+        assert refused.status_code == 422, bad
+        assert refused.json()["error"]["fields"] == {"terms": {"recurring_months": [
+            "Not a valid integer."]}}, refused.json()
+    assert len(called("campaigns.create_campaign")) == before  # nothing asked
 
 
 def test_payouts_export_for_operators_and_each_partner_its_own(api):

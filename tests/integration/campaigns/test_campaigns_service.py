@@ -133,6 +133,9 @@ INVALID_CAMPAIGNS = [
     ({"currency": "EUR", "budget": {"amount": "1000.00", "currency": "EUR"}}, ["currency"]),
     ({"terms": {"model": "CPA", "amount": {"amount": "5.00", "currency": "EUR"},
                 "attribution_window_days": 30, "hold_days": 0}}, ["terms", "amount"]),
+    ({"terms": {**CPS_10, "recurring_months": 0}}, ["terms", "recurring_months"]),
+    ({"terms": {"model": "CPC", "amount": usd("0.20"), "recurring_months": 12,
+                "attribution_window_days": 1, "hold_days": 0}}, ["terms", "recurring_months"]),
 ]
 
 
@@ -188,10 +191,13 @@ def test_terms_versions_and_lifecycle(rpc, event_probe):
     start = (datetime.now(UTC) + timedelta(days=7)).isoformat()
     changed = rpc.change_terms(campaign_id, brand_id, {
         "model": "CPA", "amount": usd("12.50"), "attribution_window_days": 7,
-        "hold_days": 30}, start)
+        "hold_days": 30, "recurring_months": 6}, start)
     assert [t["version"] for t in changed["terms_history"]] == [1, 2]
     assert changed["terms"]["version"] == 1  # version 2 is not in force yet
     assert changed["terms_history"][1]["amount"] == usd("12.50")
+    assert [t["recurring_months"] for t in changed["terms_history"]] == [None, 6]
+    assert [t["recurring_months"] for t in rpc.get_campaign(campaign_id)["terms_history"]] == [
+        None, 6]
     assert rpc.pause_campaign(campaign_id, brand_id)["pause_reason"] == "manual"
     with pytest.raises(BusinessRuleViolation) as error:
         rpc.pause_campaign(rpc.create_campaign(campaign_payload(brand_id))["campaign_id"],
@@ -202,6 +208,7 @@ def test_terms_versions_and_lifecycle(rpc, event_probe):
         rpc.cancel_campaign(campaign_id, brand_id)
     [event] = wait_for(lambda: probe.of_type("campaign_terms_changed"))
     assert event["payload"]["new_terms"]["version"] == 2
+    assert event["payload"]["new_terms"]["recurring_months"] == 6  # what tracking credits by
     assert event["payload"]["campaign"]["terms"]["version"] == 1
 
 

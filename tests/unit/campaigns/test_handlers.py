@@ -70,7 +70,8 @@ def test_brand_campaign_activation_publish_their_contracts(bus, uow):
     assert (activated["campaign"]["status"], activated["campaign"]["revision"]) == ("ACTIVE", 2)
     assert activated["campaign"]["terms"] == {
         "version": 1, "model": "CPS", "rate": "0.1", "min": None, "max": None, "amount": None,
-        "daily_click_cap": None, "attribution_window_days": 30, "hold_days": 14,
+        "daily_click_cap": None, "recurring_months": None, "attribution_window_days": 30,
+        "hold_days": 14,
         "effective_from": "2026-11-29T12:00:00Z"}
     assert activated["campaign"]["budget"] == {"amount": "1000.00", "currency": "USD"}
 

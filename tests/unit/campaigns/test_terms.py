@@ -28,6 +28,13 @@ def test_each_model_defines_a_version():
     assert (clicks.model, clicks.daily_click_cap, clicks.version) == (Model.CPC, 100, 1)
 
 
+@pytest.mark.parametrize("spec", [cps(recurring_months=12), cpa(recurring_months=1),
+                                  cps(recurring_months=120)])
+def test_sales_and_actions_may_pay_recurring_commissions(spec):
+    assert define(spec).recurring_months == spec.recurring_months
+    assert define(cps()).recurring_months is None  # one-off unless asked
+
+
 @pytest.mark.parametrize("spec, field, message", [
     (cps(rate=Decimal("1.5")), "rate", "at most 1"),
     (cps(rate=Decimal("0")), "rate", "greater than 0"),
@@ -50,6 +57,10 @@ def test_each_model_defines_a_version():
     (cps(hold_days=91), "hold_days", "between 0 and 90"),
     (TermsSpec(model="CPM", attribution_window_days=30, hold_days=0), "model", "CPS, CPA, CPC"),
     (cpa(amount=Money.of("5", "EUR")), "amount", "USD"),
+    (cps(recurring_months=0), "recurring_months", "between 1 and 120"),
+    (cpa(recurring_months=121), "recurring_months", "between 1 and 120"),
+    (TermsSpec(model="CPC", amount=usd(1), recurring_months=6, attribution_window_days=1,
+               hold_days=0), "recurring_months", "Only for CPS and CPA"),
 ])
 def test_each_bad_field_is_named(spec, field, message):
     found = problems(spec)
