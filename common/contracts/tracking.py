@@ -9,6 +9,7 @@ from common.contracts.shared import TermsSnapshot, money
 from common.validation import Id, TolerantSchema, UTCDateTimeField
 
 SOURCE = "tracking"
+ATTRIBUTIONS = ("click", "code", "customer")
 REJECTION_REASONS = ("self_referral", "click_flooding", "too_fast", "partner_suspended",
                      "enrollment_suspended", "campaign_inactive")
 
@@ -21,6 +22,10 @@ class ConversionAttributed(TolerantSchema):
     enrollment_id = Id(required=True)
     referral_code = fields.String(required=True)
     click_id = Id(required=True, allow_none=True)
+    # what credited it: the click, the code alone, or a referred customer's renewal
+    # (no click nor code; optional: absent from events published before it existed)
+    attribution = fields.String(load_default=None, allow_none=True,
+                                validate=validate.OneOf(ATTRIBUTIONS))
     order_id = fields.String(required=True)
     order_amount = money(required=True)
     terms_version = fields.Integer(required=True)

@@ -60,6 +60,7 @@ _PARTNER_CONVERSION_COLUMNS: tuple[tuple[str, Callable[[dict], object]], ...] = 
     ("campaign_id", lambda c: c.get("campaign_id")),
     ("referral_code", lambda c: c.get("referral_code")),
     ("click_id", lambda c: c.get("click_id")),
+    ("attribution", lambda c: c.get("attribution")),
     ("amount", lambda c: _money(c, "amount", "amount")),
     ("currency", lambda c: _money(c, "amount", "currency")),
     ("reversed", lambda c: _money(c, "reversed", "amount")),

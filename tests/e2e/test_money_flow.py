@@ -78,7 +78,7 @@ class Platform:
             timeout=20, message="the enrollment")["referral_code"]
 
     # visitors --------------------------------------------------------------------------
-    def sale(self, brand_id, code, amount):
+    def sale(self, brand_id, code, amount, **order):
         """A click on the partner's link a minute ago, then an order."""
         self.orders += 1
         click = wait_for(lambda: attempt(lambda: self.rpc.tracking.record_click({
@@ -88,9 +88,16 @@ class Platform:
         order_id = f"A-{self.orders}"
         conversion = self.rpc.tracking.record_conversion({
             "brand_id": brand_id, "order_id": order_id, "amount": amount, "currency": "USD",
-            "click_id": click["click_id"], "customer_ip": VISITOR})
+            "click_id": click["click_id"], "customer_ip": VISITOR, **order})
         assert conversion["status"] == "ATTRIBUTED", conversion
         return order_id
+
+    def renewal(self, brand_id, customer_id, amount):
+        """A subscription's next payment: the customer, no click, no code."""
+        self.orders += 1
+        return self.rpc.tracking.record_conversion({
+            "brand_id": brand_id, "order_id": f"R-{self.orders}", "amount": amount,
+            "currency": "USD", "customer_id": customer_id})
 
     def refund(self, brand_id, order_id, amount=None):
         return self.rpc.tracking.reverse_conversion(
@@ -139,6 +146,7 @@ def test_the_money_flow(money_stack, event_probe):
     sales_earn_once_refunds_reduce_or_claw_back_and_payouts_pay_once(
         platform, event_probe("commissions"), event_probe("tracking", "conversion_attributed"))
     an_exhausted_budget_rejects_the_second_commission_and_pauses_the_campaign(stack, platform)
+    a_referred_subscribers_renewals_earn_recurring_commissions(platform)
     a_psp_failure_is_compensated_and_a_killed_payout_pays_exactly_once(stack, platform)
 
 
@@ -194,6 +202,21 @@ def sales_earn_once_refunds_reduce_or_claw_back_and_payouts_pay_once(
     # 20 + 15 + 30 reserved; the 20.00 the second payout recovered goes back to the budget.
     wait_for(lambda: reserved(platform, campaign) == usd("45.00"),
              message="the recovered clawback released")
+
+
+def a_referred_subscribers_renewals_earn_recurring_commissions(platform):
+    brand, campaign = platform.campaign({**CPA_10, "recurring_months": 12})
+    cleo = platform.partner("Cleo")
+    code = platform.enroll(campaign, cleo)
+    platform.sale(brand, code, "29.00", customer_id="sub-0042")
+    renewal = platform.renewal(brand, "sub-0042", "29.00")
+    stranger = platform.renewal(brand, "sub-0099", "29.00")  # nobody referred them
+    assert (renewal["status"], renewal["attribution"], renewal["partner_id"]) == (
+        "ATTRIBUTED", "customer", cleo)
+    assert (stranger["status"], stranger["partner_id"]) == ("UNATTRIBUTED", None)
+    earned = platform.wait_commissions(cleo, 2)
+    assert renewal["conversion_id"] in {c["conversion_id"] for c in earned}
+    assert [c["amount"] for c in earned] == [usd("10.00")] * 2  # the sale and its renewal
 
 
 def _lifecycle(probe) -> dict | None:

@@ -64,3 +64,32 @@ def test_tracking_0005_carries_the_stats_revenue_over_exactly_and_back(db_kind, 
             "c1": Decimal("1234567890123.3"), "c2": Decimal("-12.345")}
     finally:
         engine.dispose()
+
+
+def test_tracking_0007_says_what_credited_the_conversions_recorded_before(db_kind,
+                                                                          make_db_uri):
+    """A click id: the click; a code alone: the code; nothing: unattributed."""
+    from sqlalchemy import text
+
+    uri = make_db_uri(db_kind, "tracking")
+    upgrade("tracking", uri, "0006")
+    engine = create_engine(uri)
+    rows = [("by-click", "ATTRIBUTED", "C1", "d2e8f4a6-1b3c-4d5e-8f7a-9b0c1d2e3f05"),
+            ("by-code", "REJECTED", "C1", None), ("nobody", "UNATTRIBUTED", None, None)]
+    try:
+        with engine.begin() as conn:
+            for order_id, status, code, click_id in rows:
+                conn.execute(text(
+                    "INSERT INTO conversions (id, brand_id, order_id, amount, currency, "
+                    "status, referral_code, click_id, occurred_at, recorded_at, "
+                    "reversed_amount, updated_at, version) VALUES (:id, 'b1', :order_id, "
+                    "'10', 'EUR', :status, :code, :click_id, '2026-12-01 10:00:00', "
+                    "'2026-12-01 10:00:00', '0', '2026-12-01 10:00:00', 1)"),
+                    {"id": order_id, "order_id": order_id, "status": status, "code": code,
+                     "click_id": click_id})
+        upgrade("tracking", uri)
+        with engine.connect() as conn:
+            found = dict(conn.execute(text("SELECT order_id, attribution FROM conversions")).all())
+    finally:
+        engine.dispose()
+    assert found == {"by-click": "click", "by-code": "code", "nobody": None}

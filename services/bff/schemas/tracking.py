@@ -5,6 +5,7 @@ import marshmallow
 from marshmallow import Schema, fields, validate
 
 from common.contracts.bff import MAX_DEEP_LINK
+from common.contracts.tracking import ATTRIBUTIONS
 from common.validation import (
     CurrencyCode,
     DecimalString,
@@ -109,6 +110,10 @@ class ConversionOut(Schema):
     enrollment_id = fields.String(allow_none=True)
     referral_code = fields.String(allow_none=True)
     click_id = fields.String(allow_none=True)
+    attribution = fields.String(allow_none=True, metadata={
+        "enum": list(ATTRIBUTIONS), "description": "What credited it: the link's click, the "
+        "referral code alone, or a referred customer's renewal (recurring terms); null if "
+        "nothing did."})
     terms_version = fields.Integer(allow_none=True)
     customer_ip = fields.String(allow_none=True, metadata={"description": "Brands only."})
     customer_id = fields.String(allow_none=True, metadata={"description": "Brands only."})

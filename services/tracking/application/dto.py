@@ -15,7 +15,8 @@ def conversion(found: Conversion) -> dict:
         "enrollment_id": found.enrollment_id, "referral_code": found.referral_code,
         "click_id": found.click_id, "terms_version": found.terms_version,
         "customer_ip": found.customer_ip, "customer_id": found.customer_id,
-        "occurred_at": isoformat(found.occurred_at), "recorded_at": isoformat(found.recorded_at),
+        "attribution": found.attribution, "occurred_at": isoformat(found.occurred_at),
+        "recorded_at": isoformat(found.recorded_at),
         "reversed": found.total_reversed.to_dict(), "fully_reversed": found.fully_reversed,
         "refunds": [{"refund_id": refund.refund_id, "amount": refund.amount.to_dict(),
                      "recorded_at": isoformat(refund.recorded_at)}

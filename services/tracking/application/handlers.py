@@ -299,7 +299,18 @@ def _credit(uow: TrackingUnitOfWork,
             until=facts.occurred_at)
     click = attribution.last_click((reported, from_ip), facts.occurred_at)
     click_target = uow.references.target_by_enrollment(click.enrollment_id) if click else None
-    return attribution.credit_for(facts, click, click_target, _reported_code(uow, facts))
+    credit = attribution.credit_for(facts, click, click_target, _reported_code(uow, facts))
+    return credit or _renewal_credit(uow, facts)
+
+
+def _renewal_credit(uow: TrackingUnitOfWork,
+                    facts: attribution.ConversionFacts) -> attribution.Credit | None:
+    if not facts.customer_id:
+        return None
+    referral = uow.conversions.customer_referral(facts.brand_id, facts.customer_id,
+                                                 until=facts.occurred_at)
+    target = uow.references.target_by_enrollment(referral.enrollment_id) if referral else None
+    return attribution.renewal_credit(facts, referral, target)
 
 
 def _reported_click(uow: TrackingUnitOfWork, facts: attribution.ConversionFacts):

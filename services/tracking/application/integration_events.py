@@ -30,6 +30,7 @@ def attributed(event: conversion.ConversionAttributed) -> dict:
     state = event.conversion
     return {**_conversion_fields(state), "enrollment_id": state.enrollment_id,
             "referral_code": state.referral_code, "click_id": state.click_id,
+            "attribution": state.attribution,
             "terms_version": state.terms_version, "terms": state.terms}
 
 

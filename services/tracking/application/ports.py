@@ -8,6 +8,7 @@ from typing import Protocol
 
 from common.seedwork.application.unit_of_work import UnitOfWork
 from services.tracking.application.projections import Tallies
+from services.tracking.domain.attribution import CustomerReferral
 from services.tracking.domain.billing import BillableClick, ClickBatch
 from services.tracking.domain.clicks import Click, ClickRequest, ClickTrace
 from services.tracking.domain.conversion import Conversion
@@ -67,6 +68,10 @@ class Conversions(Protocol):
     def save(self, conversion: Conversion) -> None: ...
     def get_by_order(self, brand_id: str, order_id: str, *,
                      for_update: bool = False) -> Conversion | None: ...
+    def customer_referral(self, brand_id: str, customer_id: str,
+                          until: datetime) -> CustomerReferral | None:
+        """The customer's first attributed order with the brand that happened by
+        ``until`` (earliest ``occurred_at``), or None."""
 
 
 class ClickBatches(Protocol):

@@ -30,7 +30,8 @@ _COUNTERS = ("clicks", "valid_clicks", "conversions", "rejected_conversions")
 _CONVERSION_COLUMNS = [conversions.c[name] for name in (
     "id", "brand_id", "order_id", "amount", "currency", "status", "reason", "partner_id",
     "campaign_id", "enrollment_id", "referral_code", "click_id", "terms_version",
-    "customer_ip", "customer_id", "occurred_at", "recorded_at", "reversed_amount")]
+    "customer_ip", "customer_id", "attribution", "occurred_at", "recorded_at",
+    "reversed_amount")]
 _CONVERSION = select(*_CONVERSION_COLUMNS).where(conversions.c.id == bindparam("id"))
 _CONVERSIONS = Listing(
     *_CONVERSION_COLUMNS, order_by=(conversions.c.occurred_at.desc(), conversions.c.id),
@@ -85,7 +86,8 @@ def _conversion_dto(row, refunds: list[dict]) -> dict:
         "enrollment_id": row.enrollment_id, "referral_code": row.referral_code,
         "click_id": row.click_id, "terms_version": row.terms_version,
         "customer_ip": row.customer_ip, "customer_id": row.customer_id,
-        "occurred_at": time_text(row.occurred_at), "recorded_at": time_text(row.recorded_at),
+        "attribution": row.attribution, "occurred_at": time_text(row.occurred_at),
+        "recorded_at": time_text(row.recorded_at),
         "reversed": money_dict(row.reversed_amount, row.currency),
         "fully_reversed": row.reversed_amount == row.amount,
         "refunds": refunds,

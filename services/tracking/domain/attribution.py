@@ -6,7 +6,11 @@
    attribution window of its campaign's terms in force when the conversion happened.
 2. Without such a click, a referral code (link or coupon) reported with the order
    credits that code's partner.
-3. Nothing matches: UNATTRIBUTED (kept, no commission, no event).
+3. Without either, a *referred customer* (the brand's ``customer_id``) credits the
+   partner of the customer's first attributed order with the brand, when the terms in
+   force at this order pay recurring commissions and it falls within their
+   ``recurring_months`` of that first order (a subscription's renewals).
+4. Nothing matches: UNATTRIBUTED (kept, no commission, no event).
 
 The winner is then judged: a click that was not attributable (flooding, suspended,
 campaign not live) passes its reason on; then suspended partner or enrollment, a
@@ -32,6 +36,11 @@ ATTRIBUTED = "ATTRIBUTED"
 REJECTED = "REJECTED"
 UNATTRIBUTED = "UNATTRIBUTED"
 
+# what credited a conversion (``Credit.by``)
+BY_CLICK = "click"
+BY_CODE = "code"
+BY_CUSTOMER = "customer"
+
 
 @dataclasses.dataclass(frozen=True)
 class ConversionFacts(ValueObject):
@@ -55,6 +64,16 @@ class Credit(ValueObject):
     target: ReferralTarget
     click: ClickTrace | None
     terms: TermsVersion | None
+    by: str = BY_CODE
+
+
+@dataclasses.dataclass(frozen=True)
+class CustomerReferral(ValueObject):
+    """A customer's first attributed order with a brand: whose customer they are
+    (``enrollment_id``) and since when (that order's ``occurred_at``)."""
+
+    enrollment_id: str
+    since: datetime
 
 
 @dataclasses.dataclass(frozen=True)
@@ -78,11 +97,23 @@ def credit_for(facts: ConversionFacts, click: ClickTrace | None,
     if click is not None and click_target is not None:
         terms = click_target.terms_at(facts.occurred_at)
         if terms is not None and terms.window_covers(click.occurred_at, facts.occurred_at):
-            return Credit(target=click_target, click=click, terms=terms)
+            return Credit(target=click_target, click=click, terms=terms, by=BY_CLICK)
     if code_target is not None:
         return Credit(target=code_target, click=None,
-                      terms=code_target.terms_at(facts.occurred_at))
+                      terms=code_target.terms_at(facts.occurred_at), by=BY_CODE)
     return None
+
+
+def renewal_credit(facts: ConversionFacts, referral: CustomerReferral | None,
+                   target: ReferralTarget | None) -> Credit | None:
+    """The referred customer's partner, when the terms in force at this order pay
+    recurring commissions for it (else nobody)."""
+    if referral is None or target is None:
+        return None
+    terms = target.terms_at(facts.occurred_at)
+    if terms is None or not terms.renewal_covers(referral.since, facts.occurred_at):
+        return None
+    return Credit(target=target, click=None, terms=terms, by=BY_CUSTOMER)
 
 
 def check_currency(facts: ConversionFacts, credit: Credit | None) -> None:

@@ -51,6 +51,7 @@ class ConversionState(ValueObject):
     terms_version: int | None
     terms: dict[str, Any] | None = dataclasses.field(compare=False, hash=False)
     total_reversed: Money | None = None
+    attribution: str | None = None  # what credited it: click, code or customer
 
 
 class DuplicateOrder(Conflict):
@@ -92,8 +93,8 @@ class Conversion(AggregateRoot):
                  enrollment_id: str | None = None, referral_code: str | None = None,
                  click_id: str | None = None, terms_version: int | None = None,
                  terms: dict[str, Any] | None = None, customer_ip: str | None = None,
-                 customer_id: str | None = None, refunds: Iterable[Refund] = (),
-                 updated_at: datetime | None = None):
+                 customer_id: str | None = None, attribution: str | None = None,
+                 refunds: Iterable[Refund] = (), updated_at: datetime | None = None):
         self.id = id
         self.brand_id = brand_id
         self.order_id = order_id
@@ -111,6 +112,7 @@ class Conversion(AggregateRoot):
         self.terms = terms
         self.customer_ip = customer_ip
         self.customer_id = customer_id
+        self.attribution = attribution
         self.refunds = list(refunds)
         self.updated_at = updated_at or recorded_at
 
@@ -132,6 +134,7 @@ class Conversion(AggregateRoot):
             terms_version=terms.version if terms else None,
             terms=terms.snapshot if terms else None,
             customer_ip=facts.customer_ip, customer_id=facts.customer_id,
+            attribution=credit.by if credit else None,
         )
         if verdict.status == ATTRIBUTED:
             conversion.record(ConversionAttributed(conversion=conversion.state, occurred_at=now))
@@ -198,5 +201,5 @@ class Conversion(AggregateRoot):
             campaign_id=self.campaign_id, enrollment_id=self.enrollment_id,
             referral_code=self.referral_code, click_id=self.click_id,
             terms_version=self.terms_version, terms=self.terms,
-            total_reversed=self.total_reversed,
+            total_reversed=self.total_reversed, attribution=self.attribution,
         )

@@ -7,6 +7,7 @@ replica keeps every version and picks by ``effective_from``.
 from __future__ import annotations
 
 import bisect
+import calendar
 import dataclasses
 from collections.abc import Iterable
 from datetime import datetime, timedelta
@@ -28,6 +29,7 @@ class TermsVersion(ValueObject):
     attribution_window_days: int
     effective_from: datetime
     snapshot: dict[str, Any] = dataclasses.field(compare=False, hash=False)
+    recurring_months: int | None = None
 
     @property
     def pays_per_click(self) -> bool:
@@ -41,6 +43,26 @@ class TermsVersion(ValueObject):
         """True when a conversion at ``conversion_at`` may be credited to a click at
         ``click_at``: not before the click, and within the attribution window."""
         return click_at <= conversion_at <= click_at + self.attribution_window
+
+    def renewal_covers(self, customer_since: datetime, conversion_at: datetime) -> bool:
+        """True when a referred customer's order at ``conversion_at`` still earns under
+        these terms: they pay recurring commissions and the order falls within
+        ``recurring_months`` calendar months of the customer's first attributed order
+        (``customer_since``; the moment that many months later is excluded, so a
+        monthly plan's 12 payments earn under 12 months)."""
+        if self.recurring_months is None:
+            return False
+        return customer_since <= conversion_at < months_after(customer_since,
+                                                               self.recurring_months)
+
+
+def months_after(moment: datetime, months: int) -> datetime:
+    """``moment`` that many calendar months later, on the same day of the month, or on
+    the month's last day when it is shorter (January 31 + 1 month: February 28/29)."""
+    index = moment.month - 1 + months
+    year, month = moment.year + index // 12, index % 12 + 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
 
 
 class TermsHistory:

@@ -164,6 +164,7 @@ conversions = Table(
     Column("terms", JSON, nullable=True),
     Column("customer_ip", IP, nullable=True),
     Column("customer_id", String(320), nullable=True),
+    Column("attribution", String(8), nullable=True),  # click, code, customer; None if not
     Column("occurred_at", UTCDateTime(), nullable=False),
     Column("recorded_at", UTCDateTime(), nullable=False),
     Column("reversed_amount", DecimalType(), nullable=False),
@@ -173,6 +174,10 @@ conversions = Table(
     Index("ix_conversions_brand_time", "brand_id", "occurred_at"),
     Index("ix_conversions_campaign_time", "campaign_id", "occurred_at"),
     Index("ix_conversions_partner_time", "partner_id", "occurred_at"),
+    # a referred customer's first attributed order (only orders naming their customer)
+    Index("ix_conversions_brand_customer", "brand_id", "customer_id", "occurred_at",
+          sqlite_where=text("customer_id IS NOT NULL"),
+          postgresql_where=text("customer_id IS NOT NULL")),
 )
 
 conversion_refunds = Table(

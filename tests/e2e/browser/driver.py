@@ -194,8 +194,10 @@ def story(browser: Browser, spec: dict) -> dict:
     rate_error = pages.field_error(brand, "Commission rate")  # the campaigns service's rule
     assert rate_error
     brand.get_by_label("Commission rate").fill("0.10")
+    brand.get_by_label("Recurring commissions for (months, optional)").fill("12")
     brand.get_by_role("button", name="Create campaign").click()
     expect(brand.get_by_text("Campaign created as a draft.")).to_be_visible()
+    expect(brand.get_by_text("recurring for 12 months").first).to_be_visible()  # in words
     campaign_url = brand.url
     brand.get_by_role("button", name="Activate").click()
     expect(brand.get_by_text("Campaign activated.")).to_be_visible()
@@ -298,6 +300,7 @@ def story(browser: Browser, spec: dict) -> dict:
     browser.shoot(partner, "partner-commissions")
     pages.go(partner, "Conversions")
     expect(pages.row(partner, f"A-{run}")).to_contain_text("Attributed")
+    expect(pages.row(partner, f"A-{run}")).to_contain_text("Link click")
     [order] = downloaded_csv(partner)  # theirs, without the customer's data
     assert order["order_id"] == f"A-{run}" and "customer_ip" not in order
 

@@ -96,7 +96,8 @@ ENROLLMENTS = {eid: {"enrollment_id": eid, "campaign_id": cid, "brand_id": bid,
 CONVERSIONS = {cid: {"conversion_id": cid, "brand_id": bid, "order_id": f"order-{_label(o)}",
                      "amount": usd("200.00"), "status": "ATTRIBUTED", "reason": None,
                      "partner_id": pid, "campaign_id": camp, "customer_ip": "198.51.100.9",
-                     "customer_id": f"customer-{_label(o)}", "refunds": []}
+                     "customer_id": f"customer-{_label(o)}", "attribution": "customer",
+                     "refunds": []}
                for cid, bid, pid, camp, o in (
                    (CONVERSION_A, BRAND_A, PARTNER_A, CAMPAIGN_A, "A"),
                    (CONVERSION_B, BRAND_B, PARTNER_B, CAMPAIGN_B, "B"))}

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from common.seedwork.domain.clock import isoformat
+from tests.support import wait_for
 
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64)"
 
@@ -23,3 +24,9 @@ def convert(rpc, campaign, order_id: str, amount: str = "100.00", **extra) -> di
     if isinstance(payload.get("occurred_at"), datetime):
         payload["occurred_at"] = isoformat(payload["occurred_at"])
     return rpc.record_conversion(payload)
+
+
+def published(probe, event_type: str, count: int = 1) -> list[dict]:
+    """The probe's events of that type, once there are ``count`` of them."""
+    return wait_for(lambda: len(probe.of_type(event_type)) >= count and
+                    probe.of_type(event_type), message=f"{count} {event_type}")

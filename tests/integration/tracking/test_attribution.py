@@ -7,14 +7,8 @@ from sqlalchemy import text
 
 from common.seedwork.errors import Forbidden, NotFound
 from tests.integration.tracking.conftest import NOW
-from tests.integration.tracking.helpers import click, convert
+from tests.integration.tracking.helpers import click, convert, published
 from tests.integration.tracking.world import terms
-from tests.support import wait_for
-
-
-def published(probe, event_type, count=1):
-    return wait_for(lambda: len(probe.of_type(event_type)) >= count and
-                    probe.of_type(event_type), message=f"{count} {event_type}")
 
 
 def test_click_then_conversion_inside_the_window_is_attributed(rpc, world, clock,

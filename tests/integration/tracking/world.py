@@ -32,13 +32,15 @@ def new_id() -> str:
 
 def terms(version: int = 1, *, model: str = "CPS", window_days: int = 30,
           effective_from: datetime = LONG_AGO, rate: str = "0.10",
-          amount: str | None = None, currency: str = "EUR") -> dict:
+          amount: str | None = None, currency: str = "EUR",
+          recurring_months: int | None = None) -> dict:
     return {
         "version": version, "model": model,
         "rate": rate if model == "CPS" else None, "min": None, "max": None,
         "amount": {"amount": amount or "0.50", "currency": currency}
         if model != "CPS" else None,
-        "daily_click_cap": None, "attribution_window_days": window_days, "hold_days": 30,
+        "daily_click_cap": None, "recurring_months": recurring_months,
+        "attribution_window_days": window_days, "hold_days": 30,
         "effective_from": isoformat(effective_from),
     }
 

@@ -22,14 +22,16 @@ def new_id() -> str:
 
 
 def terms(version: int = 1, *, model: str = "CPS", window_days: int = 30,
-          effective_from: datetime = T0) -> TermsVersion:
+          effective_from: datetime = T0, recurring_months: int | None = None) -> TermsVersion:
     snapshot = {"version": version, "model": model, "rate": "0.10" if model == "CPS" else None,
                 "min": None, "max": None,
                 "amount": None if model == "CPS" else {"amount": "0.50", "currency": "EUR"},
                 "daily_click_cap": None, "attribution_window_days": window_days,
-                "hold_days": 14, "effective_from": effective_from.isoformat()}
+                "hold_days": 14, "recurring_months": recurring_months,
+                "effective_from": effective_from.isoformat()}
     return TermsVersion(version=version, model=model, attribution_window_days=window_days,
-                        effective_from=effective_from, snapshot=snapshot)
+                        effective_from=effective_from, snapshot=snapshot,
+                        recurring_months=recurring_months)
 
 
 def campaign(*, brand_id: str = BRAND, status: str = "ACTIVE", currency: str = "EUR",

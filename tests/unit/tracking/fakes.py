@@ -7,6 +7,7 @@ from common.seedwork.application.unit_of_work import AbstractRepository
 from common.seedwork.infrastructure.memory import InMemoryRepository, InMemoryUnitOfWork
 from services.tracking.application.integration_events import TRANSLATOR
 from services.tracking.application.projections import DailyTally
+from services.tracking.domain.attribution import ATTRIBUTED, CustomerReferral
 from services.tracking.domain.clicks import ClickTrace
 from services.tracking.domain.conversion import DuplicateOrder
 from services.tracking.domain.references import ReferralTarget
@@ -145,6 +146,13 @@ class FakeConversions(InMemoryRepository):
 
     def get_by_order(self, brand_id, order_id, *, for_update=False):
         return self.first(lambda c: (c.brand_id, c.order_id) == (brand_id, order_id))
+
+    def customer_referral(self, brand_id, customer_id, until):
+        orders = sorted(self.find(lambda c: (c.brand_id, c.customer_id, c.status) == (
+            brand_id, customer_id, ATTRIBUTED) and c.occurred_at <= until),
+            key=lambda c: (c.occurred_at, c.recorded_at))
+        return CustomerReferral(enrollment_id=orders[0].enrollment_id,
+                                since=orders[0].occurred_at) if orders else None
 
 
 class FakeStats(AbstractRepository):

@@ -10,36 +10,22 @@ from decimal import Decimal
 
 import pytest
 
-from common.seedwork.application.bus import MessageBus
 from common.seedwork.domain.ids import time_ordered_uuid
 from common.seedwork.errors import NotFound
 from services.tracking.application import commands
-from services.tracking.application.handlers import HANDLERS
 from services.tracking.application.settings import TrackingSettings
 from services.tracking.domain import reasons
 from services.tracking.domain.clicks import ClickRequest
 from services.tracking.domain.fraud import FraudRules
-from tests.clock import Clock
 from tests.unit.tracking.builders import BRAND, NOW, campaign, minutes, target
-from tests.unit.tracking.fakes import fake_uow
 
 SETTINGS = TrackingSettings(rules=FraudRules(max_clicks_per_minute=2, min_seconds_to_convert=0),
                             click_arrival_wait=timedelta(seconds=0.3))
 
 
 @pytest.fixture
-def uow():
-    return fake_uow()
-
-
-@pytest.fixture
-def clock():
-    return Clock(NOW)
-
-
-@pytest.fixture
-def bus(uow, clock):
-    return MessageBus(uow, HANDLERS, {"clock": clock, "settings": SETTINGS})
+def settings():
+    return SETTINGS
 
 
 def captured(code: str, ip: str = "198.51.100.1", at=NOW, click_id: str | None = None):

@@ -5,35 +5,21 @@ from decimal import Decimal
 import pytest
 
 from common.contracts.tracking import REJECTION_REASONS
-from common.seedwork.application.bus import MessageBus
 from common.seedwork.errors import Forbidden, NotFound, ValidationError
 from services.tracking.application import commands
-from services.tracking.application.handlers import HANDLERS
 from services.tracking.application.settings import TrackingSettings
 from services.tracking.domain import reasons
 from services.tracking.domain.clicks import Click, ClickRequest
 from services.tracking.domain.fraud import FraudRules
 from services.tracking.domain.references import PartnerRef
-from tests.clock import Clock
 from tests.unit.tracking.builders import BRAND, NOW, campaign, minutes, target, terms
-from tests.unit.tracking.fakes import fake_uow
 
 SETTINGS = TrackingSettings(rules=FraudRules(max_clicks_per_minute=2, min_seconds_to_convert=5))
 
 
 @pytest.fixture
-def uow():
-    return fake_uow()
-
-
-@pytest.fixture
-def clock():
-    return Clock(NOW)
-
-
-@pytest.fixture
-def bus(uow, clock):
-    return MessageBus(uow, HANDLERS, {"clock": clock, "settings": SETTINGS})
+def settings():
+    return SETTINGS
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """Conversions (data mapper with version check) and their refunds."""
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import bindparam, select
@@ -8,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from common.seedwork.domain.money import Money
 from common.seedwork.infrastructure.repository import SqlAlchemyRepository
+from services.tracking.domain.attribution import ATTRIBUTED, CustomerReferral
 from services.tracking.domain.conversion import Conversion, DuplicateOrder, Refund
 from services.tracking.infrastructure.sql import upsert
 from services.tracking.infrastructure.tables import conversion_refunds, conversions
@@ -15,6 +17,14 @@ from services.tracking.infrastructure.tables import conversion_refunds, conversi
 # built once: the compiled-statement cache then serves every call (one per conversion)
 _BY_ORDER = select(conversions).where(conversions.c.brand_id == bindparam("brand_id"),
                                       conversions.c.order_id == bindparam("order_id"))
+_FIRST_OF_CUSTOMER = (
+    select(conversions.c.enrollment_id, conversions.c.occurred_at)
+    .where(conversions.c.brand_id == bindparam("brand_id"),
+           conversions.c.customer_id == bindparam("customer_id"),
+           conversions.c.customer_id.is_not(None),  # lets the partial index serve
+           conversions.c.status == ATTRIBUTED,
+           conversions.c.occurred_at <= bindparam("until"))
+    .order_by(conversions.c.occurred_at, conversions.c.recorded_at).limit(1))
 
 
 class SqlConversions(SqlAlchemyRepository[Conversion]):
@@ -38,6 +48,13 @@ class SqlConversions(SqlAlchemyRepository[Conversion]):
         return self._one(_BY_ORDER, {"brand_id": brand_id, "order_id": order_id},
                          for_update=for_update)
 
+    def customer_referral(self, brand_id: str, customer_id: str,
+                          until: datetime) -> CustomerReferral | None:
+        row = self.connection.execute(_FIRST_OF_CUSTOMER, {
+            "brand_id": brand_id, "customer_id": customer_id, "until": until}).first()
+        return CustomerReferral(enrollment_id=row.enrollment_id,
+                                since=row.occurred_at) if row else None
+
     def _add_refunds(self, conversion: Conversion) -> None:
         """Refunds are append-only: insert those not stored yet."""
         rows = [{"conversion_id": conversion.id, "refund_id": r.refund_id,
@@ -59,7 +76,8 @@ class SqlConversions(SqlAlchemyRepository[Conversion]):
             "referral_code": conversion.referral_code, "click_id": conversion.click_id,
             "terms_version": conversion.terms_version, "terms": conversion.terms,
             "customer_ip": conversion.customer_ip, "customer_id": conversion.customer_id,
-            "occurred_at": conversion.occurred_at, "recorded_at": conversion.recorded_at,
+            "attribution": conversion.attribution, "occurred_at": conversion.occurred_at,
+            "recorded_at": conversion.recorded_at,
             "reversed_amount": conversion.total_reversed.amount,
             "updated_at": conversion.updated_at,
         }
@@ -73,7 +91,8 @@ class SqlConversions(SqlAlchemyRepository[Conversion]):
             enrollment_id=row.enrollment_id, referral_code=row.referral_code,
             click_id=row.click_id, terms_version=row.terms_version, terms=row.terms,
             customer_ip=row.customer_ip, customer_id=row.customer_id,
-            refunds=self._refunds(row.id, row.currency), updated_at=row.updated_at)
+            attribution=row.attribution, refunds=self._refunds(row.id, row.currency),
+            updated_at=row.updated_at)
 
     def _refunds(self, conversion_id: str, currency: str) -> list[Refund]:
         rows = self.connection.execute(

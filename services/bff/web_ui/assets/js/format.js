@@ -92,6 +92,7 @@ export function terms(t) {
     parts.push(`${money(t.amount)} per valid click`);
     if (t.daily_click_cap) parts.push(`up to ${count(t.daily_click_cap)} clicks a day`);
   }
+  if (t.recurring_months) parts.push(`recurring for ${counted(t.recurring_months, "month", "months")}`);
   parts.push(`${t.attribution_window_days}-day window`);
   parts.push(t.hold_days ? `paid after a ${t.hold_days}-day hold` : "no hold");
   return `${t.model}: ${parts.join(", ")}`;
@@ -140,6 +141,17 @@ const REASONS = {
   duplicate_order: "This order was already reported",
   budget_exhausted: "The campaign's budget is spent",
 };
+
+const ATTRIBUTIONS = {
+  click: "Link click",
+  code: "Referral code",
+  customer: "Renewal (referred customer)",
+};
+
+/** What credited a conversion to its partner, in words ("—" when nothing did). */
+export function attribution(by) {
+  return ATTRIBUTIONS[by] || "—";
+}
 
 /** Why something was refused, in words (a brand's own reason as it wrote it). */
 export function reason(code) {

@@ -112,16 +112,22 @@ function termsFields(currency, current) {
   const cpc = h("div", {class: "model-fields", "data-model": "CPC"},
     field({name: "terms.daily_click_cap", label: "Most paid clicks a day (optional)",
            type: "number", min: 1, value: t.daily_click_cap || ""}));
+  const recurring = h("div", {class: "model-fields", "data-model": "CPS CPA"},
+    field({name: "terms.recurring_months", label: "Recurring commissions for (months, optional)",
+           type: "number", min: 1, max: 120, value: t.recurring_months || "",
+           hint: "A referred customer's later orders (subscription renewals) earn the partner "
+             + "this many months after their first order, with no new click. Empty: only orders "
+             + "a link or code brought."}));
   const model = field({name: "terms.model", label: "Commission model", type: "select",
                        value: t.model, required: true,
                        options: [["CPS", "CPS: a share of each sale"],
                                  ["CPA", "CPA: a fixed amount per order"],
                                  ["CPC", "CPC: a fixed amount per valid click"]]});
-  const groups = [cps, fixed, cpc];
+  const groups = [cps, fixed, cpc, recurring];
   const sync = (value) => groups.forEach((g) => { g.hidden = !g.dataset.model.split(" ").includes(value); });
   model.querySelector("select").addEventListener("change", (e) => sync(e.target.value));
   sync(t.model);
-  return [model, cps, fixed, cpc,
+  return [model, cps, fixed, cpc, recurring,
     field({name: "terms.attribution_window_days", label: "Attribution window (days)",
            type: "number", min: 1, value: t.attribution_window_days, required: true,
            hint: "An order counts for the partner whose link was clicked this many days before."}),
@@ -144,6 +150,7 @@ function termsOf(values, currency) {
     terms.amount = money(t.amount) || (t.amount ? {amount: t.amount.amount, currency} : null);
     if (t.model === "CPC") terms.daily_click_cap = integerOrText(t.daily_click_cap);
   }
+  if (t.model !== "CPC") terms.recurring_months = integerOrText(t.recurring_months);
   return terms;
 }
 
@@ -304,6 +311,7 @@ function conversionsTable(items) {
     {label: "Order", cell: (c) => c.order_id},
     {label: "Amount", numeric: true, cell: (c) => fmt.money(c.amount)},
     {label: "Status", cell: (c) => badge(c.status)},
+    {label: "Credited by", cell: (c) => fmt.attribution(c.attribution)},
     {label: "Reason", cell: (c) => fmt.reason(c.reason)},
     {label: "Refunded", numeric: true, cell: (c) => (c.reversed ? fmt.money(c.reversed) : "—")},
   ], rows: items});

@@ -243,6 +243,7 @@ export async function conversions(page, ctx) {
              {label: "Order", cell: (c) => c.order_id},
              {label: "Amount", numeric: true, cell: (c) => fmt.money(c.amount)},
              {label: "Status", cell: (c) => badge(c.status)},
+             {label: "Credited by", cell: (c) => fmt.attribution(c.attribution)},
              {label: "Reason", cell: (c) => fmt.reason(c.reason)},
            ], rows: data.items}),
     pager(data, show)]);
