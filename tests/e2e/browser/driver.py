@@ -311,13 +311,14 @@ def story(browser: Browser, spec: dict) -> dict:
     pages.go(brand, "Commissions")
     pending = brand.locator("tbody tr[data-status='PENDING']")
     expect(pending).to_have_count(1)
+    expect(pending).to_contain_text("Bea Lopez")  # the brand's partners by name
     pending.get_by_role("button", name="Approve").press("Enter")  # keyboard alone
     expect(brand.locator("tbody tr[data-status='PENDING']")).to_have_count(0)
     brand.get_by_label("Status").select_option("APPROVED")
     expect(brand.locator("tbody tr[data-status='APPROVED']")).to_have_count(1)
     [exported] = downloaded_csv(brand)  # the list as its filter stands
-    assert (exported["status"], exported["amount"], exported["currency"]) == (
-        "APPROVED", "20.00", "USD")
+    assert (exported["status"], exported["amount"], exported["currency"],
+            exported["partner_name"]) == ("APPROVED", "20.00", "USD", "Bea Lopez")
     today = datetime.now(UTC).date()  # a period of days, both included (UTC)
     brand.get_by_label("From").fill((today - timedelta(days=1)).isoformat())
     brand.get_by_label("To (included)").fill(today.isoformat())
@@ -651,8 +652,10 @@ def forgotten_password(browser: Browser, spec: dict) -> dict:
     assert pages.field_error(page, "Email") == "Not a valid email address."
     page.get_by_label("Email", exact=True).fill(email)
     page.get_by_role("button", name="Send me a link").click()
-    expect(page.get_by_text("If an account has this email, a link to choose a new password "
-                            "is on its way.")).to_be_visible()
+    # the page's notice (the screen readers' live region says it too, 30 ms later)
+    expect(page.locator("#main").get_by_text(
+        "If an account has this email, a link to choose a new password is on its way.")
+    ).to_be_visible()
     browser.shoot(page, "sign-in-forgotten-password")
 
     link = wait_for(lambda: emailed_reset_link(spec["maildir"], email), timeout=10,
