@@ -49,6 +49,11 @@ COMMISSION_COLUMNS: tuple[tuple[str, Callable[[dict], object]], ...] = (
     ("created_at", lambda c: c.get("created_at")),
     ("updated_at", lambda c: c.get("updated_at")),
 )
+# a brand's: its partners named (services/bff/partner_names.py), last so columns keep
+# their places
+BRAND_COMMISSION_COLUMNS = COMMISSION_COLUMNS + (
+    ("partner_name", lambda c: _text(c.get("partner_name"))),
+)
 
 
 _PARTNER_CONVERSION_COLUMNS: tuple[tuple[str, Callable[[dict], object]], ...] = (
@@ -72,6 +77,7 @@ PARTNER_CONVERSION_COLUMNS = _PARTNER_CONVERSION_COLUMNS  # no customer data: th
 BRAND_CONVERSION_COLUMNS = _PARTNER_CONVERSION_COLUMNS + (
     ("customer_id", lambda c: _text(c.get("customer_id"))),
     ("customer_ip", lambda c: c.get("customer_ip")),
+    ("partner_name", lambda c: _text(c.get("partner_name"))),
 )
 
 

@@ -5,7 +5,7 @@ from typing import Any
 
 from common.seedwork.domain.money import Money
 from common.seedwork.errors import NotFound
-from services.bff import ownership, partner_ips
+from services.bff import ownership, partner_ips, partner_names
 from services.bff.auth import ADMIN, BRAND, PARTNER
 from services.bff.fanout import Fanout
 from services.bff.jsonio import to_wire
@@ -122,7 +122,8 @@ def change_budget(call, campaign_id):
        summary="The partners enrolled in a campaign")
 def list_campaign_enrollments(call, campaign_id):
     owned_campaign(call, campaign_id)
-    return call.rpc.campaigns.list_enrollments({**call.query, "campaign_id": campaign_id})
+    return partner_names.named_page(call, call.rpc.campaigns.list_enrollments(
+        {**call.query, "campaign_id": campaign_id}))
 
 
 # --- partners' side -----------------------------------------------------------------------

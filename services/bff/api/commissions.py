@@ -3,7 +3,7 @@ either exports its list as CSV."""
 from __future__ import annotations
 
 from common.seedwork.domain.clock import utcnow
-from services.bff import exports, ownership
+from services.bff import exports, ownership, partner_names
 from services.bff.auth import ADMIN, BRAND, PARTNER
 from services.bff.jsonio import to_wire
 from services.bff.routing import route
@@ -32,7 +32,8 @@ def list_partner_commissions(call, partner_id):
        summary="The commissions a brand owes")
 def list_brand_commissions(call, brand_id):
     brand_id = ownership.brand(call.principal, brand_id)
-    return call.rpc.commissions.list_commissions(to_wire({**call.query, "brand_id": brand_id}))
+    return partner_names.named_page(call, call.rpc.commissions.list_commissions(
+        to_wire({**call.query, "brand_id": brand_id})))
 
 
 @route("GET", "/api/v1/partners/<partner_id>/commissions/export", roles=(ADMIN, PARTNER),
@@ -50,7 +51,10 @@ def export_partner_commissions(call, partner_id):
                "10,000)")
 def export_brand_commissions(call, brand_id):
     brand_id = ownership.brand(call.principal, brand_id)
-    return _export(call, {**call.query, "brand_id": brand_id}, f"commissions-brand-{brand_id}")
+    return exports.export(
+        partner_names.naming(call, call.rpc.commissions.list_commissions),
+        {**call.query, "brand_id": brand_id}, "commissions", exports.BRAND_COMMISSION_COLUMNS,
+        f"commissions-brand-{brand_id}", utcnow().date())
 
 
 def _export(call, filters: dict, name: str):

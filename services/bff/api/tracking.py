@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from common.contracts.bff import MAX_DEEP_LINK, MAX_USER_AGENT, on_site, with_click_id
 from common.seedwork.domain.clock import isoformat, utcnow
 from common.seedwork.domain.ids import time_ordered_uuid
-from services.bff import errors, exports, ownership, partner_ips, responses
+from services.bff import errors, exports, ownership, partner_ips, partner_names, responses
 from services.bff.auth import ADMIN, BRAND, PARTNER
 from services.bff.fanout import Fanout
 from services.bff.jsonio import to_wire
@@ -141,7 +141,8 @@ def get_conversion(call, conversion_id):
        summary="A brand's conversions")
 def list_brand_conversions(call, brand_id):
     brand_id = ownership.brand(call.principal, brand_id)
-    return call.rpc.tracking.list_conversions(to_wire({**call.query, "brand_id": brand_id}))
+    return partner_names.named_page(call, call.rpc.tracking.list_conversions(
+        to_wire({**call.query, "brand_id": brand_id})))
 
 
 @route("GET", "/api/v1/partners/<partner_id>/conversions", roles=(ADMIN, PARTNER),
@@ -158,8 +159,10 @@ def list_partner_conversions(call, partner_id):
        summary="A brand's conversions as CSV (every match of the filters, up to 10,000)")
 def export_brand_conversions(call, brand_id):
     brand_id = ownership.brand(call.principal, brand_id)
-    return _export(call, {**call.query, "brand_id": brand_id}, exports.BRAND_CONVERSION_COLUMNS,
-                   f"conversions-brand-{brand_id}")
+    return exports.export(
+        partner_names.naming(call, call.rpc.tracking.list_conversions),
+        {**call.query, "brand_id": brand_id}, "conversions", exports.BRAND_CONVERSION_COLUMNS,
+        f"conversions-brand-{brand_id}", utcnow().date())
 
 
 @route("GET", "/api/v1/partners/<partner_id>/conversions/export", roles=(ADMIN, PARTNER),

@@ -76,3 +76,11 @@ def partner_dashboard(query: queries.PartnerDashboard, uow: ReadModelUnitOfWork)
 def brand_dashboard(query: queries.BrandDashboard, uow: ReadModelUnitOfWork) -> dict | None:
     with uow.read() as conn:
         return views.brand_dashboard(conn, query)
+
+
+@HANDLERS.query(queries.PartnerNames)
+def partner_names(query: queries.PartnerNames, uow: ReadModelUnitOfWork) -> dict[str, str]:
+    if not query.partner_ids:
+        return {}
+    with uow.read() as conn:
+        return views.partner_names(conn, query.partner_ids)

@@ -20,3 +20,10 @@ class BrandDashboard(Query):
     first_day: date
     last_day: date
     campaigns: int = 50     # at most this many campaigns, the newest first
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class PartnerNames(Query):
+    """The names of these partners, as their latest events said (activated ones)."""
+
+    partner_ids: tuple[str, ...]

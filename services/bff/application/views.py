@@ -116,6 +116,15 @@ def partner_dashboard(conn: Connection, query: queries.PartnerDashboard) -> dict
     }
 
 
+_NAMES = select(partner_profiles.c.partner_id, partner_profiles.c.name).where(
+    partner_profiles.c.partner_id.in_(bindparam("ids", expanding=True)))
+
+
+def partner_names(conn: Connection, partner_ids) -> dict[str, str]:
+    """Partner id -> name, for those the read model holds."""
+    return dict(conn.execute(_NAMES, {"ids": list(partner_ids)}).tuples().all())
+
+
 def profile_dto(row) -> dict:
     return {"partner_id": row.partner_id, "name": row.name, "email": row.email,
             "type": row.type, "country": row.country, "status": row.status,

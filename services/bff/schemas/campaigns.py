@@ -153,6 +153,8 @@ class EnrollmentOut(Schema):
     campaign_id = fields.String()
     brand_id = fields.String()
     partner_id = fields.String()
+    partner_name = fields.String(allow_none=True, metadata={
+        "description": "Brands' lists: the partner's name (null if not known yet)."})
     referral_code = fields.String()
     tracking_url = fields.String()
     status = fields.String(metadata={"enum": list(ENROLLMENT_STATUSES)})

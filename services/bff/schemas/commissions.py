@@ -36,6 +36,8 @@ class DeclineBody(Body):
 class CommissionOut(Schema):
     commission_id = fields.String(required=True)
     partner_id = fields.String()
+    partner_name = fields.String(allow_none=True, metadata={
+        "description": "Brands' lists: the partner's name (null if not known yet)."})
     campaign_id = fields.String()
     brand_id = fields.String()
     conversion_id = fields.String(allow_none=True)

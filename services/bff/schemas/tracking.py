@@ -106,6 +106,8 @@ class ConversionOut(Schema):
     status = fields.String(metadata={"enum": list(CONVERSION_STATUSES)})
     reason = fields.String(allow_none=True)
     partner_id = fields.String(allow_none=True)
+    partner_name = fields.String(allow_none=True, metadata={
+        "description": "Brands' lists: the partner's name (null if not known yet)."})
     campaign_id = fields.String(allow_none=True)
     enrollment_id = fields.String(allow_none=True)
     referral_code = fields.String(allow_none=True)

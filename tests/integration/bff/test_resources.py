@@ -326,6 +326,28 @@ def test_the_brand_dashboard_shows_budgets_stats_and_commissions_to_approve(api)
     assert fakes.B_MARKER not in answer.text and dashboard_rpcs() == []
 
 
+def test_a_brand_sees_its_partners_by_name_on_screen_and_in_csv(api):
+    brand = api.brand(BRAND_A)
+    lists = (f"/api/v1/campaigns/{CAMPAIGN_A}/enrollments",
+             f"/api/v1/brands/{BRAND_A}/commissions", f"/api/v1/brands/{BRAND_A}/conversions")
+    # not heard of yet: the id alone
+    assert [api.get(path, brand).json()["items"][0]["partner_name"] for path in lists] == [
+        None] * 3
+    read_model_world.told(api)
+    fakes.CALLS.clear()
+    named = [api.get(path, brand).json()["items"][0] for path in lists]
+    assert [(item["partner_id"], item["partner_name"]) for item in named] == [
+        (PARTNER_A, "Partner A's")] * 3
+    assert not any(name.startswith("partners.") for name, _ in fakes.CALLS)  # no RPC asked
+    for export in ("commissions", "conversions"):
+        text = api.get(f"/api/v1/brands/{BRAND_A}/{export}/export", brand).text
+        [row] = list(csv.DictReader(io.StringIO(text)))
+        assert (row["partner_id"], row["partner_name"]) == (PARTNER_A, "Partner A's"), export
+    partners_own = api.get(f"/api/v1/partners/{PARTNER_A}/commissions",
+                           api.partner(PARTNER_A)).json()["items"][0]
+    assert "partner_name" not in partners_own  # a partner knows its own name
+
+
 def test_a_partner_or_brand_not_heard_of_yet_gets_its_owners_answer(api):
     board = api.get("/api/v1/partner/dashboard", api.partner(PARTNER_A)).json()
     assert board["profile"]["partner_id"] == PARTNER_A and board["enrollments"] == []

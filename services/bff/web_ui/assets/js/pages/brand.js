@@ -293,7 +293,7 @@ export async function campaign(page, ctx) {
           }}))),
       section("Partners", table({
         caption: "Partners who joined", emptyText: "No partner has joined yet.",
-        columns: [{label: "Partner", cell: (e) => h("code", {}, e.partner_id.slice(0, 8))},
+        columns: [{label: "Partner", cell: partnerCell},
                   {label: "Code", cell: (e) => e.referral_code},
                   {label: "Status", cell: (e) => badge(e.status)},
                   {label: "Joined", cell: (e) => fmt.when(e.enrolled_at)}],
@@ -305,10 +305,17 @@ export async function campaign(page, ctx) {
   });
 }
 
+/** The partner by name, else by the start of its id (a partner the BFF has not heard of yet). */
+function partnerCell(item) {
+  if (item.partner_name) return item.partner_name;
+  return item.partner_id ? h("code", {}, item.partner_id.slice(0, 8)) : "—";
+}
+
 function conversionsTable(items) {
   return table({caption: "Newest first", emptyText: "No conversion yet.", columns: [
     {label: "When", cell: (c) => fmt.when(c.occurred_at)},
     {label: "Order", cell: (c) => c.order_id},
+    {label: "Partner", cell: partnerCell},
     {label: "Amount", numeric: true, cell: (c) => fmt.money(c.amount)},
     {label: "Status", cell: (c) => badge(c.status)},
     {label: "Credited by", cell: (c) => fmt.attribution(c.attribution)},
@@ -342,7 +349,7 @@ function decideCell(ctx, c, after) {
 function commissionsTable(ctx, items, after) {
   return table({caption: "Newest first", emptyText: "No commission here.", columns: [
     {label: "Earned on", cell: (c) => fmt.when(c.occurred_at)},
-    {label: "Partner", cell: (c) => h("code", {}, c.partner_id.slice(0, 8))},
+    {label: "Partner", cell: partnerCell},
     {label: "Amount", numeric: true, cell: (c) => fmt.money(c.amount)},
     {label: "Status", cell: (c) => badge(c.status)},
     {label: "Hold until", cell: (c) => (c.hold_until && c.status === "PENDING" ? fmt.when(c.hold_until) : "—")},
