@@ -121,7 +121,7 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     # tracking
     "tracking.conversion_attributed": {
         **_conversion(), "enrollment_id": ENROLLMENT_ID, "referral_code": "bea-spring",
-        "click_id": CLICK_ID, "terms_version": 1, "terms": _terms()},
+        "click_id": CLICK_ID, "attribution": "click", "terms_version": 1, "terms": _terms()},
     "tracking.conversion_rejected": {**_conversion(), "reason": "too_fast"},
     "tracking.conversion_reversed": {
         **_conversion(), "refund_id": "R-1001-1", "reversed_amount": _money("50.00"),

@@ -104,7 +104,7 @@ def conversion_attributed(event: ReceivedEvent) -> FanOut:
     payload = event.data
     return _fan_out(event, "conversion.attributed",
                     _pick(payload, *_CONVERSION, "enrollment_id", "referral_code",
-                          "click_id", "terms_version", "occurred_at"),
+                          "click_id", "attribution", "terms_version", "occurred_at"),
                     brand_ids=(payload["brand_id"],), partner_id=payload["partner_id"])
 
 

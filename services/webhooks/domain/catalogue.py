@@ -114,6 +114,9 @@ TYPES: tuple[WebhookType, ...] = (
                     _f("enrollment_id", ID, "The partner's enrollment in the campaign."),
                     _f("referral_code", "string", "The code credited."),
                     _f("click_id", ID_OR_NULL, "The click credited, if any."),
+                    _f("attribution", "string or null", "What credited it: click, code, or "
+                       "customer (a referred customer's renewal under recurring terms); "
+                       "null for orders recorded before it was said."),
                     _f("terms_version", "integer", "The terms version in force."),
                     _f("occurred_at", TIME, "When the order happened."))),
     WebhookType("conversion.rejected", "An order was refused by a fraud or status rule: "
