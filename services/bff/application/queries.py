@@ -20,6 +20,7 @@ class BrandDashboard(Query):
     first_day: date
     last_day: date
     campaigns: int = 50     # at most this many campaigns, the newest first
+    top_partners: int = 10  # the window's most converting partners
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

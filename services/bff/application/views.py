@@ -67,6 +67,27 @@ _CAMPAIGNS = (select(campaigns.c.campaign_id, campaigns.c.campaign)
 _CAMPAIGNS_TOTAL = select(func.count()).select_from(campaigns).where(
     campaigns.c.brand_id == bindparam("id"))
 _BUDGETS = select(budgets).where(budgets.c.brand_id == bindparam("id"))
+# the brand's partners ranked by the window's conversions, then clicks (integers: SQL sums
+# them), then their revenue summed here (decimal text on SQLite: never summed by SQL)
+_OF_BRAND_IN_WINDOW = (campaigns.c.brand_id == bindparam("id"),
+                       partner_stats.c.day >= bindparam("first"),
+                       partner_stats.c.day <= bindparam("last"), partner_stats.c.revision > 0)
+_JOINED = partner_stats.join(campaigns, campaigns.c.campaign_id == partner_stats.c.campaign_id)
+_CONVERSIONS = func.sum(partner_stats.c.conversions)
+_CLICKS = func.sum(partner_stats.c.clicks)
+_TOP_PARTNERS = (select(partner_stats.c.partner_id, partner_profiles.c.name,
+                        _CONVERSIONS.label("conversions"), _CLICKS.label("clicks"))
+                 .select_from(_JOINED.outerjoin(
+                     partner_profiles, partner_profiles.c.partner_id == partner_stats.c.partner_id))
+                 .where(*_OF_BRAND_IN_WINDOW)
+                 .group_by(partner_stats.c.partner_id, partner_profiles.c.name)
+                 .order_by(_CONVERSIONS.desc(), _CLICKS.desc(), partner_stats.c.partner_id)
+                 .limit(_LIMIT))
+_TOP_REVENUE = (select(partner_stats.c.partner_id, partner_stats.c.currency,
+                       partner_stats.c.revenue)
+                .select_from(_JOINED)
+                .where(*_OF_BRAND_IN_WINDOW,
+                       partner_stats.c.partner_id.in_(bindparam("partners", expanding=True))))
 _CAMPAIGN_DAYS = (select(campaign_stats.c.campaign_id, campaign_stats.c.currency,
                          *(campaign_stats.c[name] for name in _COUNTERS))
                   .where(campaign_stats.c.campaign_id.in_(bindparam("ids", expanding=True)),
@@ -204,12 +225,30 @@ def brand_dashboard(conn: Connection, query: queries.BrandDashboard) -> dict | N
             pending[budget.currency] += budget.pending_amount
     return {
         "brand": brand, "campaigns": summaries, "campaigns_total": total,
+        "top_partners": _top_partners(conn, query),
         "pending_commissions": {
             "count": sum(budget.pending_count for budget in held.values()),
             "amounts": [Money(amount, currency).to_dict()
                         for currency, amount in sorted(pending.items())]},
         "unavailable": [],
     }
+
+
+def _top_partners(conn: Connection, query: queries.BrandDashboard) -> list[dict]:
+    """The brand's ``top_partners`` partners of the window, by conversions then clicks,
+    each with its revenue per currency (its campaigns'; one, the brand's, in practice)."""
+    window = {"id": query.brand_id, "first": query.first_day, "last": query.last_day}
+    ranked = conn.execute(_TOP_PARTNERS, {**window, "limit": query.top_partners}).all()
+    if not ranked:
+        return []
+    revenue: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    for row in conn.execute(_TOP_REVENUE, {**window, "partners": [r.partner_id for r in ranked]}):
+        revenue[row.partner_id][row.currency] += row.revenue
+    return [{"partner_id": row.partner_id, "name": row.name,
+             "conversions": row.conversions, "clicks": row.clicks,
+             "revenue": [Money(amount, currency).to_dict()
+                         for currency, amount in sorted(revenue[row.partner_id].items())]}
+            for row in ranked]
 
 
 def _budget_dto(campaign: dict, budget) -> dict:

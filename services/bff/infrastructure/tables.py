@@ -98,6 +98,7 @@ partner_stats = Table(
     *_counters(),
     Column("revision", Integer, nullable=False),      # tracking's; 0: a row not heard of yet
     PrimaryKeyConstraint("partner_id", "day", "campaign_id", name="pk_partner_stats"),
+    Index("ix_partner_stats_campaign_day", "campaign_id", "day"),  # a brand's top partners
 )
 
 campaign_stats = Table(

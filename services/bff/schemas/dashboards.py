@@ -125,11 +125,23 @@ class PendingCommissions(Schema):
                        "/api/v1/brands/{brand_id}/commissions?status=PENDING)."})
 
 
+class TopPartner(Schema):
+    partner_id = fields.String(required=True)
+    name = fields.String(allow_none=True, metadata={"description": "Null if not known yet."})
+    conversions = fields.Integer(required=True)
+    clicks = fields.Integer(required=True)
+    revenue = fields.List(fields.Nested(Money), required=True, metadata={
+        "description": "The orders' amounts, per currency."})
+
+
 class BrandDashboardOut(Schema):
     brand = fields.Dict(required=True)
     campaigns = fields.List(fields.Nested(CampaignSummary), required=True,
                             metadata={"description": "The newest 50 campaigns."})
     campaigns_total = fields.Integer()
+    top_partners = fields.List(fields.Nested(TopPartner), required=True, metadata={
+        "description": "The window's 10 partners with the most conversions (then clicks), "
+                       "over the brand's campaigns."})
     pending_commissions = fields.Nested(PendingCommissions, allow_none=True, metadata={
         "description": "The brand's commissions awaiting approval, over every campaign."})
     unavailable = fields.List(fields.String(), required=True, metadata=UNAVAILABLE)

@@ -331,6 +331,9 @@ def story(browser: Browser, spec: dict) -> dict:
     assert downloaded_csv(brand) == []  # the header alone: nothing created tomorrow
     pages.go(brand, "Home")
     expect(brand.get_by_role("heading", name=acme_name)).to_be_visible()
+    pages.until(brand, lambda: pages.row(brand, "Bea Lopez").count() == 1,
+                message="Bea among the top partners")  # the stats arrive in batches
+    expect(pages.row(brand, "Bea Lopez")).to_contain_text("$200.00")
     browser.shoot(brand, "brand-home")
 
     # -- the operator runs the payout; the partner sees it paid ------------------------------

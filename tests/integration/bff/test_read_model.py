@@ -81,6 +81,11 @@ def test_stats_batches_twice_out_of_order_and_at_once_end_at_the_newest(api):
     brand = wait_for(settled, timeout=30, message="the campaign's sum at the newest rows")
     totals = brand["campaigns"][0]["stats"]["totals"]  # A 40 + B 5 today + B 2 yesterday
     assert (totals["conversions"], totals["revenue"]) == (3, fakes.usd("500.00"))
+    # its partners ranked by conversions: B's two days summed, revenue exact
+    assert [(p["partner_id"], p["name"], p["conversions"], p["clicks"], p["revenue"])
+            for p in brand["top_partners"]] == [
+        (PARTNER_A, fakes.PARTNERS[PARTNER_A]["name"], 2, 40, [fakes.usd("300.00")]),
+        (PARTNER_B, fakes.PARTNERS[PARTNER_B]["name"], 1, 7, [fakes.usd("200.00")])]
     board = partner_board(api)
     assert board["enrollments"][0]["stats"]["clicks"] == 40
     assert board["stats"]["campaigns"][0]["totals"]["conversions"] == 2

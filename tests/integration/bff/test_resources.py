@@ -323,6 +323,8 @@ def test_the_brand_dashboard_shows_budgets_stats_and_commissions_to_approve(api)
     assert summary["pending_commissions"] == {"count": 1, "amount": fakes.usd("20.00")}
     assert board["pending_commissions"] == {"count": 1, "amounts": [fakes.usd("20.00")]}
     assert board["campaigns_total"] == 1 and board["unavailable"] == []
+    assert [(p["partner_id"], p["name"], p["conversions"]) for p in board["top_partners"]] == [
+        (PARTNER_A, "Partner A's", 1)]
     assert fakes.B_MARKER not in answer.text and dashboard_rpcs() == []
 
 

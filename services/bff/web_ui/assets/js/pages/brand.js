@@ -68,6 +68,16 @@ export async function home(page, ctx) {
         {label: "To approve", numeric: true,
          cell: (s) => fmt.count(s.pending_commissions && s.pending_commissions.count)},
       ], rows: data.campaigns})),
+    section("Top partners", table({
+      caption: "The last 30 days' partners with the most conversions",
+      emptyText: "No partner traffic in the last 30 days.",
+      columns: [
+        {label: "Partner", cell: (p) => partnerCell({partner_id: p.partner_id, partner_name: p.name})},
+        {label: "Conversions", numeric: true, cell: (p) => fmt.count(p.conversions)},
+        {label: "Clicks", numeric: true, cell: (p) => fmt.count(p.clicks)},
+        {label: "Revenue", numeric: true,
+         cell: (p) => (p.revenue.length ? p.revenue.map(fmt.money).join(" + ") : "—")},
+      ], rows: data.top_partners || []})),
     section("Commissions to approve", pendingSummary(ctx, data.pending_commissions)),
   ]);
 }
