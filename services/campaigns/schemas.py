@@ -130,6 +130,10 @@ class EnrollmentIdSchema(StrictSchema):
     enrollment_id = Id(required=True)
 
 
+class EnrollmentActionSchema(EnrollmentIdSchema):
+    acting_brand_id = Id(required=True)
+
+
 class ListEnrollmentsSchema(Page):
     campaign_id = Id()
     partner_id = Id()

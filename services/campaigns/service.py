@@ -112,6 +112,22 @@ class CampaignsService(health.HealthMixin):
         return self.bus.query(queries.GetEnrollment(enrollment_id=enrollment_id))
 
     @api
+    def suspend_enrollment(self, enrollment_id, acting_brand_id):
+        return self._change_enrollment(commands.SuspendEnrollment, enrollment_id,
+                                       acting_brand_id)
+
+    @api
+    def reactivate_enrollment(self, enrollment_id, acting_brand_id):
+        return self._change_enrollment(commands.ReactivateEnrollment, enrollment_id,
+                                       acting_brand_id)
+
+    def _change_enrollment(self, command, enrollment_id, acting_brand_id):
+        data = load(schemas.EnrollmentActionSchema, {
+            "enrollment_id": enrollment_id, "acting_brand_id": acting_brand_id})
+        self._handle(command(**data))
+        return self.bus.query(queries.GetEnrollment(enrollment_id=data["enrollment_id"]))
+
+    @api
     def get_enrollment(self, enrollment_id):
         data = load(schemas.EnrollmentIdSchema, {"enrollment_id": enrollment_id})
         return self.bus.query(queries.GetEnrollment(**data))

@@ -71,6 +71,19 @@ def test_click_and_conversion_across_the_real_services(start_stack, e2e_env, eve
         assert Decimal(attributed["payload"]["terms"]["rate"]) == Decimal("0.10")
         assert attributed["payload"]["order_amount"] == {"amount": "250.00", "currency": "USD"}
 
+        # the brand takes the link out of its program: its orders are rejected, then back
+        enrollment_id = enrollment["enrollment_id"]
+        rpc.campaigns.suspend_enrollment(enrollment_id, brand_id)
+        wait_for(lambda: _enrollment_status(tracking_db, enrollment_id) == "SUSPENDED",
+                 timeout=20, message="the brand's suspension to reach tracking")
+        by_code = {**order, "order_id": "A-1003", "click_id": None,
+                   "referral_code": enrollment["referral_code"]}
+        refused = rpc.tracking.record_conversion(by_code)
+        assert (refused["status"], refused["reason"]) == ("REJECTED", "enrollment_suspended")
+        rpc.campaigns.reactivate_enrollment(enrollment_id, brand_id)
+        wait_for(lambda: _enrollment_status(tracking_db, enrollment_id) == "ACTIVE",
+                 timeout=20, message="the reactivation to reach tracking")
+
         rpc.partners.suspend_partner(partner_id, "chargeback fraud")
         wait_for(lambda: _partner_status(tracking_db, partner_id) == "SUSPENDED", timeout=20,
                  message="the suspension to reach tracking")
@@ -82,12 +95,21 @@ def test_click_and_conversion_across_the_real_services(start_stack, e2e_env, eve
                                              "to": today})
         assert {k: stats["totals"][k] for k in ("clicks", "valid_clicks", "conversions",
                                                 "rejected_conversions")} == {
-            "clicks": 1, "valid_clicks": 1, "conversions": 1, "rejected_conversions": 1}
+            "clicks": 1, "valid_clicks": 1, "conversions": 1, "rejected_conversions": 2}
         assert stats["totals"]["revenue"] == {"amount": "250.00", "currency": "USD"}
     tracking_db.dispose()
 
 
 def _partner_status(database, partner_id):
+    return _replica_status(database, "partners", partner_id)
+
+
+def _enrollment_status(database, enrollment_id):
+    return _replica_status(database, "enrollments", enrollment_id)
+
+
+def _replica_status(database, table, row_id):
+    """The status tracking's replica holds (``table`` is one of ours, never input)."""
     with database.reader() as conn:
-        return conn.execute(text("SELECT status FROM partners WHERE id = :id"),
-                            {"id": partner_id}).scalar()
+        return conn.execute(text(f"SELECT status FROM {table} WHERE id = :id"),
+                            {"id": row_id}).scalar()

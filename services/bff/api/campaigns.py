@@ -126,6 +126,28 @@ def list_campaign_enrollments(call, campaign_id):
         {**call.query, "campaign_id": campaign_id}))
 
 
+def _enrollment_decision(action: str, summary: str):
+    """The brand takes a partner's link out of its program, or back in: its code stops
+    (or starts again) attributing. Someone else's enrollment is a 404."""
+    def change(call, enrollment_id):
+        enrollment = ownership.owned_by_brand(
+            call.principal, call.rpc.campaigns.get_enrollment(enrollment_id))
+        method = getattr(call.rpc.campaigns, f"{action}_enrollment")
+        return method(enrollment_id, enrollment["brand_id"])
+
+    change.__name__ = f"{action}_enrollment"
+    route("POST", f"/api/v1/enrollments/<enrollment_id>/{action}", roles=BRANDS,
+          response=schemas.EnrollmentOut, tag=TAG, summary=summary)(change)
+    return change
+
+
+suspend_enrollment = _enrollment_decision(
+    "suspend", "Suspend a partner's link in the brand's campaign (idempotent)")
+reactivate_enrollment = _enrollment_decision(
+    "reactivate", "Lift the brand's suspension of a link (idempotent; a partner suspended "
+                  "by the platform stays suspended)")
+
+
 # --- partners' side -----------------------------------------------------------------------
 @route("GET", "/api/v1/partner/campaigns", roles=(PARTNER,), query=PageQuery,
        response=page_of(schemas.AvailableCampaignOut), tag=TAG,

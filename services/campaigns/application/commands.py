@@ -82,6 +82,22 @@ class EnrollPartner(Command):
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class SuspendEnrollment(Command):
+    """The campaign's brand takes a partner's link out of its program."""
+
+    enrollment_id: str
+    acting_brand_id: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ReactivateEnrollment(Command):
+    """The campaign's brand lifts its own suspension of a link."""
+
+    enrollment_id: str
+    acting_brand_id: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class NoteBudgetExhausted(Command):
     """commissions reports what is left of the budget cannot pay a commission."""
 

@@ -165,6 +165,35 @@ def _enroll_with_a_fresh_code(uow: CampaignsUnitOfWork, campaign, partner, now, 
                    {"referral_code": ["Collided repeatedly."]})
 
 
+@HANDLERS.command(commands.SuspendEnrollment)
+def suspend_enrollment(cmd: commands.SuspendEnrollment, uow: CampaignsUnitOfWork,
+                       clock) -> None:
+    _brand_changes_enrollment(uow, cmd, lambda enrollment, partner: enrollment.suspend_by_brand(
+        clock()))
+
+
+@HANDLERS.command(commands.ReactivateEnrollment)
+def reactivate_enrollment(cmd: commands.ReactivateEnrollment, uow: CampaignsUnitOfWork,
+                          clock) -> None:
+    _brand_changes_enrollment(uow, cmd, lambda enrollment, partner:
+                              enrollment.reactivate_by_brand(partner, clock()))
+
+
+def _brand_changes_enrollment(uow: CampaignsUnitOfWork, cmd, change) -> None:
+    """Under the partner's lock, as its events take it: a partner's suspension and the
+    brand's decision never interleave."""
+    with uow:
+        enrollment = uow.enrollments.get(cmd.enrollment_id)
+        if enrollment is None:
+            raise _not_found("Enrollment", "enrollment_id", cmd.enrollment_id)
+        enrollment.ensure_owned_by(cmd.acting_brand_id)
+        partner = uow.partners.get(enrollment.partner_id, for_update=True)
+        enrollment = uow.enrollments.get(cmd.enrollment_id, for_update=True)
+        change(enrollment, partner)
+        uow.enrollments.save(enrollment)  # the reason may change without an event
+        uow.commit()
+
+
 @HANDLERS.command(commands.ApplyPartnerSnapshot)
 def apply_partner_snapshot(cmd: commands.ApplyPartnerSnapshot, uow: CampaignsUnitOfWork,
                            clock) -> None:

@@ -3,7 +3,10 @@
 The referral code is what visitors carry back to the brand, so it must be short,
 URL-safe and unguessable: drawn from ``secrets``, never derived from ids or a counter.
 An enrollment follows its partner: it is suspended with the partner (its code stops
-attributing) and restored when the partner is reactivated.
+attributing) and restored when the partner is reactivated. Its brand may also suspend it
+(a partner it no longer wants in the program) and reactivate it: the brand's suspension
+outlasts the partner's reactivation, and the brand's reactivation of a partner still
+suspended leaves it suspended for the partner's reason.
 """
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ from datetime import datetime
 from common.seedwork.domain.entity import AggregateRoot, ValueObject, new_id
 from common.seedwork.domain.events import DomainEvent
 from common.seedwork.domain.rules import BusinessRule, check_rule
+from common.seedwork.errors import Forbidden
 from services.campaigns.domain import errors
 from services.campaigns.domain.campaign import ACTIVE as CAMPAIGN_ACTIVE
 from services.campaigns.domain.campaign import Campaign, CampaignState
@@ -25,6 +29,8 @@ CODE_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
 CODE_LENGTH = 10  # 31**10 ~ 8e14 codes: guessing one that exists is hopeless
 PARTNER_SUSPENDED = "partner_suspended"
 PARTNER_REACTIVATED = "partner_reactivated"
+BRAND_SUSPENDED = "brand_suspended"
+BRAND_REACTIVATED = "brand_reactivated"
 
 
 def new_referral_code() -> str:
@@ -155,6 +161,34 @@ class Enrollment(AggregateRoot):
             self.suspend(PARTNER_SUSPENDED, now)
         elif partner.is_active:
             self.reactivate(lifting=PARTNER_SUSPENDED, reason=PARTNER_REACTIVATED, now=now)
+
+    # the brand's own decisions ------------------------------------------------------------
+    def ensure_owned_by(self, brand_id: str) -> None:
+        if brand_id != self.brand_id:
+            raise Forbidden("Only the brand of the enrollment's campaign may change it.",
+                            {"acting_brand_id": ["Not the campaign's brand."]})
+
+    def suspend_by_brand(self, now: datetime) -> None:
+        """The brand takes the link out of its program (idempotent). A link already
+        suspended with its partner stays so, now for the brand: the partner's
+        reactivation will not restore it."""
+        if self.status is EnrollmentStatus.SUSPENDED:
+            if self.suspension_reason != BRAND_SUSPENDED:
+                self.suspension_reason = BRAND_SUSPENDED
+                self.updated_at = now
+            return
+        self.suspend(BRAND_SUSPENDED, now)
+
+    def reactivate_by_brand(self, partner: PartnerReplica | None, now: datetime) -> None:
+        """Lift the brand's suspension (idempotent); a partner suspended meanwhile keeps
+        the link suspended, for the partner's reason."""
+        if self.suspension_reason != BRAND_SUSPENDED:
+            return
+        if partner is None or partner.is_suspended:
+            self.suspension_reason = PARTNER_SUSPENDED
+            self.updated_at = now
+            return
+        self.reactivate(lifting=BRAND_SUSPENDED, reason=BRAND_REACTIVATED, now=now)
 
     def suspend(self, reason: str, now: datetime) -> None:
         if self.status is EnrollmentStatus.SUSPENDED:

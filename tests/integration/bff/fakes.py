@@ -289,6 +289,25 @@ class FakeCampaigns(Healthy):
     def list_enrollments(self, filters=None):
         return page(list(ENROLLMENTS.values()), filters)
 
+    @api
+    @recorded
+    def get_enrollment(self, enrollment_id):
+        return found(ENROLLMENTS, enrollment_id)
+
+    @api
+    @recorded
+    def suspend_enrollment(self, enrollment_id, acting_brand_id):
+        enrollment = found(ENROLLMENTS, enrollment_id)
+        assert enrollment["brand_id"] == acting_brand_id
+        return {**enrollment, "status": "SUSPENDED", "suspension_reason": "brand_suspended"}
+
+    @api
+    @recorded
+    def reactivate_enrollment(self, enrollment_id, acting_brand_id):
+        enrollment = found(ENROLLMENTS, enrollment_id)
+        assert enrollment["brand_id"] == acting_brand_id
+        return enrollment
+
 
 class FakeTracking(Healthy):
     name = "tracking"

@@ -250,6 +250,22 @@ def test_terms_may_pay_recurring_commissions_and_say_so_in_the_shape_asked(api):
     assert len(called("campaigns.create_campaign")) == before  # nothing asked
 
 
+def test_a_brand_suspends_and_reactivates_its_partners_links_only(api):
+    suspended = api.post(f"/api/v1/enrollments/{fakes.ENROLLMENT_A}/suspend", api.brand(BRAND_A))
+    assert suspended.status_code == 200, suspended.text
+    assert (suspended.json()["status"], suspended.json()["suspension_reason"]) == (
+        "SUSPENDED", "brand_suspended")
+    assert called("campaigns.suspend_enrollment")[-1] == (fakes.ENROLLMENT_A, BRAND_A)
+    restored = api.post(f"/api/v1/enrollments/{fakes.ENROLLMENT_A}/reactivate", api.brand(BRAND_A))
+    assert restored.json()["status"] == "ACTIVE"
+    before = len(called("campaigns.suspend_enrollment"))
+    others = [api.post(f"/api/v1/enrollments/{fakes.ENROLLMENT_B}/suspend", api.brand(BRAND_A)),
+              api.post(f"/api/v1/enrollments/{fakes.ENROLLMENT_A}/suspend", api.partner(PARTNER_A)),
+              api.post("/api/v1/enrollments/not-an-id/suspend", api.brand(BRAND_A))]
+    assert [answer.status_code for answer in others] == [404, 403, 422]
+    assert len(called("campaigns.suspend_enrollment")) == before  # nothing asked
+
+
 def test_payouts_export_for_operators_and_each_partner_its_own(api):
     everyone = api.get("/api/v1/payouts/export?status=PAID", api.admin())
     assert everyone.status_code == 200, everyone.text

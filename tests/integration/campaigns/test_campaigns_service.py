@@ -303,3 +303,37 @@ def test_a_campaign_ends_by_itself_when_its_end_date_passes(rabbit_config, make_
             proxy.campaigns.enroll_partner(campaign["campaign_id"], partner_id)
         assert proxy.campaigns.enroll_partner(open_ended["campaign_id"], partner_id)
     container.stop()  # its timer stops before the test database is dropped
+
+
+def test_a_brand_takes_a_partners_link_out_of_its_program_and_back(rpc, config, db,
+                                                                   event_probe):
+    probe = event_probe("campaigns")
+    brand_id, campaign = active_campaign(rpc)
+    enrollment = rpc.enroll_partner(campaign["campaign_id"], known_partner(config, db))
+    enrollment_id, code = enrollment["enrollment_id"], enrollment["referral_code"]
+
+    suspended = rpc.suspend_enrollment(enrollment_id, brand_id)
+    assert (suspended["status"], suspended["suspension_reason"]) == ("SUSPENDED",
+                                                                   "brand_suspended")
+    assert rpc.suspend_enrollment(enrollment_id, brand_id) == suspended  # no second event
+    assert rpc.resolve_referral_code(code)["status"] == "SUSPENDED"
+    intruder = rpc.register_brand({"name": "Other", "currency": "USD"})["brand_id"]
+    with pytest.raises(Forbidden):
+        rpc.reactivate_enrollment(enrollment_id, intruder)
+    with pytest.raises(NotFound):
+        rpc.suspend_enrollment(new_partner_id(), brand_id)
+    with pytest.raises(ValidationError) as bad:
+        rpc.suspend_enrollment("not-an-id", brand_id)
+    assert "enrollment_id" in bad.value.fields
+
+    restored = rpc.reactivate_enrollment(enrollment_id, brand_id)
+    assert (restored["status"], restored["suspension_reason"], restored["revision"]) == (
+        "ACTIVE", None, 3)
+
+    def changes():
+        found = probe.of_type("enrollment_suspended") + probe.of_type("enrollment_reactivated")
+        return len(found) == 2 and found
+
+    assert [(e["type"], e["payload"]["reason"]) for e in wait_for(changes)] == [
+        ("enrollment_suspended", "brand_suspended"),
+        ("enrollment_reactivated", "brand_reactivated")]

@@ -237,3 +237,67 @@ def test_commissions_reporting_the_budget_used_up_pauses_the_campaign_and_says_s
 def test_a_report_about_an_unknown_campaign_changes_nothing(bus, uow):
     bus.handle(commands.NoteBudgetAvailable(campaign_id=PARTNER_ID))  # no such campaign
     assert uow.campaigns.items == {} and uow.outbox == []
+
+
+def enrolled(bus, uow) -> tuple[str, str]:
+    brand_id = brand(bus)
+    campaign_id = campaign(bus, brand_id)
+    partner_event(bus, revision=3)
+    bus.handle(commands.EnrollPartner(campaign_id=campaign_id, partner_id=PARTNER_ID))
+    [enrollment] = uow.enrollments.items.values()
+    return brand_id, enrollment.id
+
+
+def by_brand(bus, command, enrollment_id, brand_id):
+    bus.handle(command(enrollment_id=enrollment_id, acting_brand_id=brand_id))
+
+
+def test_a_brand_suspends_and_reactivates_a_partners_link_once_each(bus, uow):
+    brand_id, enrollment_id = enrolled(bus, uow)
+    for _ in range(2):  # idempotent: the second of each changes nothing
+        by_brand(bus, commands.SuspendEnrollment, enrollment_id, brand_id)
+    assert uow.enrollments.items[enrollment_id].suspension_reason == "brand_suspended"
+    for _ in range(2):
+        by_brand(bus, commands.ReactivateEnrollment, enrollment_id, brand_id)
+    assert uow.enrollments.items[enrollment_id].status.value == "ACTIVE"
+    [suspended] = published(uow, "enrollment_suspended")
+    [reactivated] = published(uow, "enrollment_reactivated")
+    assert (suspended["reason"], suspended["status"]) == ("brand_suspended", "SUSPENDED")
+    assert (reactivated["reason"], reactivated["revision"]) == ("brand_reactivated", 3)
+
+
+def test_the_brands_suspension_outlasts_the_partners_reactivation(bus, uow):
+    brand_id, enrollment_id = enrolled(bus, uow)
+    partner_event(bus, status="SUSPENDED", revision=4)
+    by_brand(bus, commands.SuspendEnrollment, enrollment_id, brand_id)  # already suspended
+    partner_event(bus, status="ACTIVE", revision=5)
+    assert uow.enrollments.items[enrollment_id].status.value == "SUSPENDED"
+    by_brand(bus, commands.ReactivateEnrollment, enrollment_id, brand_id)
+    assert uow.enrollments.items[enrollment_id].status.value == "ACTIVE"
+    assert [e["reason"] for e in published(uow, "enrollment_reactivated")] == [
+        "brand_reactivated"]
+
+
+def test_a_brand_cannot_lift_the_partners_own_suspension(bus, uow):
+    brand_id, enrollment_id = enrolled(bus, uow)
+    by_brand(bus, commands.SuspendEnrollment, enrollment_id, brand_id)
+    partner_event(bus, status="SUSPENDED", revision=4)
+    by_brand(bus, commands.ReactivateEnrollment, enrollment_id, brand_id)
+    stored = uow.enrollments.items[enrollment_id]
+    assert (stored.status.value, stored.suspension_reason) == ("SUSPENDED", "partner_suspended")
+    partner_event(bus, status="ACTIVE", revision=5)  # the partner's reactivation restores it
+    assert uow.enrollments.items[enrollment_id].status.value == "ACTIVE"
+    by_brand(bus, commands.ReactivateEnrollment, enrollment_id, brand_id)  # nothing to lift
+    assert published(uow, "enrollment_reactivated")[-1]["reason"] == "partner_reactivated"
+
+
+def test_only_the_campaigns_brand_touches_its_links(bus, uow):
+    _, enrollment_id = enrolled(bus, uow)
+    with pytest.raises(Forbidden) as error:
+        by_brand(bus, commands.SuspendEnrollment, enrollment_id, brand(bus))
+    assert "acting_brand_id" in error.value.fields
+    with pytest.raises(NotFound):
+        by_brand(bus, commands.SuspendEnrollment, "6f9619ff-8b86-d011-b42d-00c04fc964ff",
+                 brand(bus))
+    assert uow.enrollments.items[enrollment_id].status.value == "ACTIVE"
+    assert published(uow, "enrollment_suspended") == []

@@ -136,6 +136,7 @@ const REASONS = {
   click_flooding: "Too many clicks from one address",
   too_fast: "The order came too soon after the click",
   partner_suspended: "The partner is suspended",
+  brand_suspended: "Suspended by the brand",
   enrollment_suspended: "The link is suspended",
   campaign_inactive: "The campaign was not active",
   duplicate_order: "This order was already reported",

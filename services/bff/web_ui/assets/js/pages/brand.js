@@ -306,13 +306,31 @@ export async function campaign(page, ctx) {
         columns: [{label: "Partner", cell: partnerCell},
                   {label: "Code", cell: (e) => e.referral_code},
                   {label: "Status", cell: (e) => badge(e.status)},
-                  {label: "Joined", cell: (e) => fmt.when(e.enrolled_at)}],
+                  {label: "Joined", cell: (e) => fmt.when(e.enrolled_at)},
+                  {label: "Link", cell: (e) => linkDecision(e, reload)}],
         rows: enrollments.items})),
       section("Conversions", conversionsTable(conversionPage.items)),
       section("Commissions", commissionsTable(ctx, commissionPage.items,
                                               () => reload("Commission updated."))),
     ];
   });
+}
+
+/** Suspend an active link, or lift the brand's own suspension; the platform's
+ * suspension of a partner is not the brand's to lift. */
+function linkDecision(e, reload) {
+  const who = e.partner_name || e.partner_id.slice(0, 8);
+  if (e.status === "ACTIVE") {
+    return actionButton(`Suspend ${who}`, () => post(`/api/v1/enrollments/${e.enrollment_id}/suspend`), {
+      name: "suspend-link",
+      confirmText: `Suspend ${who}'s link? Its clicks and orders stop earning until you reactivate it.`,
+      done: () => reload(`${who}'s link is suspended.`)});
+  }
+  if (e.suspension_reason === "brand_suspended") {
+    return actionButton(`Reactivate ${who}`, () => post(`/api/v1/enrollments/${e.enrollment_id}/reactivate`), {
+      name: "reactivate-link", done: () => reload(`${who}'s link is active again.`)});
+  }
+  return fmt.reason(e.suspension_reason);
 }
 
 /** The partner by name, else by the start of its id (a partner the BFF has not heard of yet). */
