@@ -168,15 +168,15 @@ def _enroll_with_a_fresh_code(uow: CampaignsUnitOfWork, campaign, partner, now, 
 @HANDLERS.command(commands.SuspendEnrollment)
 def suspend_enrollment(cmd: commands.SuspendEnrollment, uow: CampaignsUnitOfWork,
                        clock) -> None:
-    _brand_changes_enrollment(uow, cmd, lambda enrollment, partner: enrollment.suspend_by_brand(
-        clock()))
+    _brand_changes_enrollment(
+        uow, cmd, lambda enrollment, partner: enrollment.suspend_by_brand(clock()))
 
 
 @HANDLERS.command(commands.ReactivateEnrollment)
 def reactivate_enrollment(cmd: commands.ReactivateEnrollment, uow: CampaignsUnitOfWork,
                           clock) -> None:
-    _brand_changes_enrollment(uow, cmd, lambda enrollment, partner:
-                              enrollment.reactivate_by_brand(partner, clock()))
+    _brand_changes_enrollment(
+        uow, cmd, lambda enrollment, partner: enrollment.reactivate_by_brand(partner, clock()))
 
 
 def _brand_changes_enrollment(uow: CampaignsUnitOfWork, cmd, change) -> None:
@@ -189,8 +189,10 @@ def _brand_changes_enrollment(uow: CampaignsUnitOfWork, cmd, change) -> None:
         enrollment.ensure_owned_by(cmd.acting_brand_id)
         partner = uow.partners.get(enrollment.partner_id, for_update=True)
         enrollment = uow.enrollments.get(cmd.enrollment_id, for_update=True)
+        before = (enrollment.status, enrollment.suspension_reason)
         change(enrollment, partner)
-        uow.enrollments.save(enrollment)  # the reason may change without an event
+        if (enrollment.status, enrollment.suspension_reason) != before:
+            uow.enrollments.save(enrollment)  # the reason alone may change: no event
         uow.commit()
 
 
