@@ -14,6 +14,7 @@ from tests.integration.bff import fakes
 VALID = {"brand_id": fakes.BRAND_A, "partner_id": fakes.PARTNER_A,
          "campaign_id": fakes.CAMPAIGN_A, "commission_id": fakes.COMMISSION_A,
          "conversion_id": fakes.CONVERSION_A, "payout_id": fakes.PAYOUT_A,
+         "enrollment_id": fakes.ENROLLMENT_A,
          "dead_letter_id": "d8000000-0000-4000-8000-000000000008", "code": fakes.CODE_A,
          "api_key_id": "e9000000-0000-4000-8000-000000000009",
          "account_id": "ea000000-0000-4000-8000-00000000000a",
