@@ -123,6 +123,8 @@ def build_side(api: Api, name: str, hooks_url: str) -> Side:
     campaign = api.campaign(brand, name=f"Campaign {name}")
     partner = api.partner(name=f"Partner {name}")
     code = api.enroll(partner, campaign)
+    [enrollment] = api.ok("GET", f"/api/v1/partners/{partner.partner_id}/enrollments",
+                          partner.token)["items"]
     conversion = api.convert(brand, click_id=api.click(code, ip=f"10.77.0.{ord(name)}"),
                              amount="150.00", customer_ip=f"10.77.0.{ord(name)}")
     assert conversion["status"] == "ATTRIBUTED", conversion
@@ -154,6 +156,7 @@ def build_side(api: Api, name: str, hooks_url: str) -> Side:
         "invitation_id": pending["invitation"]["invitation_id"],
         "brand_id": brand.brand_id, "partner_id": partner.partner_id,
         "campaign_id": campaign.campaign_id, "conversion_id": conversion["conversion_id"],
+        "enrollment_id": enrollment["enrollment_id"],
         "order_id": conversion["order_id"], "click_id": conversion["click_id"],
         "referral_code": code})
 
