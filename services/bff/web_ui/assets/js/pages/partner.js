@@ -180,7 +180,7 @@ export async function links(page, ctx) {
     return h("div", {class: "cards"}, enrollments.items.map((e) => h("article",
       {class: "card"},
       h("h2", {}, names[e.campaign_id] || "A campaign that has ended or paused"),
-      h("p", {}, badge(e.status), e.suspension_reason ? ` ${e.suspension_reason}` : ""),
+      h("p", {}, badge(e.status), e.suspension_reason ? ` ${fmt.reason(e.suspension_reason)}` : ""),
       copyField(`Link for ${names[e.campaign_id] || e.referral_code}`, e.tracking_url),
       sites[e.campaign_id] ? deepLinkBuilder(e, sites[e.campaign_id]) : null,
       h("p", {class: "hint"}, `Joined ${fmt.when(e.enrolled_at)}; code ${e.referral_code}.`))));
