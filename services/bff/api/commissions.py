@@ -41,7 +41,7 @@ def list_brand_commissions(call, brand_id):
        summary="A partner's commissions as CSV (every match of the filters, up to 10,000)")
 def export_partner_commissions(call, partner_id):
     partner_id = ownership.partner(call.principal, partner_id)
-    return _export(call, {**call.query, "partner_id": partner_id},
+    return _export(call, {**call.query, "partner_id": partner_id}, exports.COMMISSION_COLUMNS,
                    f"commissions-partner-{partner_id}")
 
 
@@ -51,15 +51,16 @@ def export_partner_commissions(call, partner_id):
                "10,000)")
 def export_brand_commissions(call, brand_id):
     brand_id = ownership.brand(call.principal, brand_id)
-    return exports.export(
-        partner_names.naming(call, call.rpc.commissions.list_commissions),
-        {**call.query, "brand_id": brand_id}, "commissions", exports.BRAND_COMMISSION_COLUMNS,
-        f"commissions-brand-{brand_id}", utcnow().date())
+    return _export(call, {**call.query, "brand_id": brand_id},
+                   exports.BRAND_COMMISSION_COLUMNS, f"commissions-brand-{brand_id}", named=True)
 
 
-def _export(call, filters: dict, name: str):
-    return exports.export(call.rpc.commissions.list_commissions, filters, "commissions",
-                          exports.COMMISSION_COLUMNS, name, utcnow().date())
+def _export(call, filters: dict, columns, name: str, *, named: bool = False):
+    """``named``: a brand's export, its partners named page by page (partner_names.py)."""
+    list_page = call.rpc.commissions.list_commissions
+    if named:
+        list_page = partner_names.naming(call, list_page)
+    return exports.export(list_page, filters, "commissions", columns, name, utcnow().date())
 
 
 @route("GET", "/api/v1/commissions/<commission_id>", roles=(ADMIN, BRAND, PARTNER),

@@ -159,10 +159,8 @@ def list_partner_conversions(call, partner_id):
        summary="A brand's conversions as CSV (every match of the filters, up to 10,000)")
 def export_brand_conversions(call, brand_id):
     brand_id = ownership.brand(call.principal, brand_id)
-    return exports.export(
-        partner_names.naming(call, call.rpc.tracking.list_conversions),
-        {**call.query, "brand_id": brand_id}, "conversions", exports.BRAND_CONVERSION_COLUMNS,
-        f"conversions-brand-{brand_id}", utcnow().date())
+    return _export(call, {**call.query, "brand_id": brand_id}, exports.BRAND_CONVERSION_COLUMNS,
+                   f"conversions-brand-{brand_id}", named=True)
 
 
 @route("GET", "/api/v1/partners/<partner_id>/conversions/export", roles=(ADMIN, PARTNER),
@@ -175,9 +173,12 @@ def export_partner_conversions(call, partner_id):
                    exports.PARTNER_CONVERSION_COLUMNS, f"conversions-partner-{partner_id}")
 
 
-def _export(call, filters: dict, columns, name: str):
-    return exports.export(call.rpc.tracking.list_conversions, filters, "conversions", columns,
-                          name, utcnow().date())
+def _export(call, filters: dict, columns, name: str, *, named: bool = False):
+    """``named``: a brand's export, its partners named page by page (partner_names.py)."""
+    list_page = call.rpc.tracking.list_conversions
+    if named:
+        list_page = partner_names.naming(call, list_page)
+    return exports.export(list_page, filters, "conversions", columns, name, utcnow().date())
 
 
 def for_audience(call, conversion: dict) -> dict:
