@@ -20,7 +20,6 @@ def terms_version(snapshot: dict[str, Any]) -> TermsVersion:
         version=snapshot["version"], model=snapshot["model"],
         attribution_window_days=snapshot["attribution_window_days"],
         effective_from=snapshot["effective_from"],
-        recurring_months=snapshot.get("recurring_months"),
         # back to its wire form, kept verbatim for our own events
         snapshot=schema_instance(TermsSnapshot).dump(snapshot))
 

@@ -29,7 +29,6 @@ class TermsVersion(ValueObject):
     attribution_window_days: int
     effective_from: datetime
     snapshot: dict[str, Any] = dataclasses.field(compare=False, hash=False)
-    recurring_months: int | None = None
 
     @property
     def pays_per_click(self) -> bool:
@@ -43,6 +42,11 @@ class TermsVersion(ValueObject):
         """True when a conversion at ``conversion_at`` may be credited to a click at
         ``click_at``: not before the click, and within the attribution window."""
         return click_at <= conversion_at <= click_at + self.attribution_window
+
+    @property
+    def recurring_months(self) -> int | None:
+        """Read from the snapshot (absent from versions published before it: None)."""
+        return self.snapshot.get("recurring_months")
 
     def renewal_covers(self, customer_since: datetime, conversion_at: datetime) -> bool:
         """True when a referred customer's order at ``conversion_at`` still earns under

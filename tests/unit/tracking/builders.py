@@ -30,8 +30,7 @@ def terms(version: int = 1, *, model: str = "CPS", window_days: int = 30,
                 "hold_days": 14, "recurring_months": recurring_months,
                 "effective_from": effective_from.isoformat()}
     return TermsVersion(version=version, model=model, attribution_window_days=window_days,
-                        effective_from=effective_from, snapshot=snapshot,
-                        recurring_months=recurring_months)
+                        effective_from=effective_from, snapshot=snapshot)
 
 
 def campaign(*, brand_id: str = BRAND, status: str = "ACTIVE", currency: str = "EUR",

@@ -4,11 +4,11 @@ from decimal import Decimal
 
 import pytest
 
-from common.contracts.tracking import REJECTION_REASONS
+from common.contracts.tracking import ATTRIBUTIONS, REJECTION_REASONS
 from common.seedwork.errors import Forbidden, NotFound, ValidationError
 from services.tracking.application import commands
 from services.tracking.application.settings import TrackingSettings
-from services.tracking.domain import reasons
+from services.tracking.domain import attribution, reasons
 from services.tracking.domain.clicks import Click, ClickRequest
 from services.tracking.domain.fraud import FraudRules
 from services.tracking.domain.references import PartnerRef
@@ -43,6 +43,11 @@ def convert(bus, order_id="o-1", amount="50.00", **extra):
 
 def test_reasons_are_the_contracts():
     assert set(reasons.ALL) == set(REJECTION_REASONS)
+
+
+def test_what_credits_a_conversion_is_the_contracts():
+    assert {attribution.BY_CLICK, attribution.BY_CODE, attribution.BY_CUSTOMER} == set(
+        ATTRIBUTIONS)
 
 
 def test_a_batch_answers_each_click_and_stores_the_good_ones(bus, uow, referral):

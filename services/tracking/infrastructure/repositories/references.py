@@ -107,8 +107,7 @@ class SqlReferences(AbstractRepository):
             versions[row.campaign_id].append(TermsVersion(
                 version=row.terms_version, model=row.model,
                 attribution_window_days=row.attribution_window_days,
-                effective_from=row.effective_from, snapshot=row.terms,
-                recurring_months=row.terms.get("recurring_months")))
+                effective_from=row.effective_from, snapshot=row.terms))
         return {campaign_id: TermsHistory(found) for campaign_id, found in versions.items()}
 
     def partner_ips(self, partner_id: str) -> frozenset[str]:
