@@ -80,12 +80,12 @@ run: migrate  ## start every service (nameko run per service; INSTANCES=N with D
 shell: venv  ## an interactive nameko shell on the running platform (alpes shell)
 	@$(ALPES) shell
 
-test: venv  ## the whole suite: unit + integration (with coverage), then e2e + reliability
+test: venv  ## the whole suite side by side: unit + integration (with coverage), e2e, reliability
 	@NEED_POSTGRES=1 NEED_REDIS=1 scripts/ensure_infra.sh
 	@scripts/ensure_browser.sh
-	$(BIN)/python -m pytest tests/unit tests/integration --cov --cov-report=term \
-		--cov-report=xml $(PYTEST_ARGS)
-	$(BIN)/python -m tools.test_shards tests/e2e tests/reliability -- $(PYTEST_ARGS)
+	$(BIN)/python -m tools.test_shards \
+		"tests/unit tests/integration --cov --cov-report=term --cov-report=xml" \
+		tests/e2e tests/reliability -- $(PYTEST_ARGS)
 
 test-unit: venv  ## unit tests only (no broker, no database server)
 	$(BIN)/python -m pytest -m unit $(PYTEST_ARGS)

@@ -1,13 +1,15 @@
 """Run pytest on several groups of tests side by side, one process per group.
 
-    python -m tools.test_shards tests/e2e tests/reliability -- -x
+    python -m tools.test_shards "tests/unit tests/integration --cov" tests/e2e -- -x
 
-The end-to-end and reliability layers spend most of their time waiting (services
-starting, events crossing the broker, timers), not computing: on two cores one layer
-kept the machine ~30 % busy. Each group runs in its own pytest process (its own
-platform, vhosts and databases, as every test already makes its own), so two groups
-take about as long as the longer one. Every line a group prints is prefixed with its
-name; the exit status is the first non-zero one, in the order the groups were given.
+A group is one argument: its test paths, and options of its own after them (split as a
+shell would); what follows ``--`` goes to every group. The test layers spend most of
+their time waiting (services starting, events crossing the broker, timers), not
+computing: on two cores the end-to-end layer alone kept the machine ~30 % busy. Each
+group runs in its own pytest process (its own platform, vhosts and databases, as every
+test already makes its own), so the groups take about as long as the longest one. Every
+line a group prints is prefixed with its name (its paths' last parts, joined by ``+``);
+the exit status is the first non-zero one, in the order the groups were given.
 
 Why not pytest-xdist: its workers talk to the controller from a thread, and under
 eventlet's monkey patching (every test process needs it: tests/conftest.py) that thread
@@ -16,7 +18,9 @@ and the hub trip over each other ("Cannot switch to a different thread").
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -50,17 +54,25 @@ def _parse(argv: list[str]) -> tuple[list[str], list[str]]:
         pytest_args = []
     parser = argparse.ArgumentParser(prog="python -m tools.test_shards",
                                      description=__doc__.split("\n\n")[0])
-    parser.add_argument("groups", nargs="+", help="test paths, one pytest process each")
+    parser.add_argument("groups", nargs="+",
+                        help="test paths (and their own options), one pytest process each")
     return parser.parse_args(argv).groups, pytest_args
+
+
+def group_name(arguments: list[str]) -> str:
+    """``["tests/unit", "tests/integration/", "--cov"]`` is ``unit+integration``."""
+    paths = itertools.takewhile(lambda argument: not argument.startswith("-"), arguments)
+    return "+".join(path.rstrip("/").rsplit("/", 1)[-1] for path in paths) or "pytest"
 
 
 class _Shard:
     def __init__(self, group: str, pytest_args: list[str]):
-        self.name = group.rstrip("/").rsplit("/", 1)[-1]
+        own = shlex.split(group)
+        self.name = group_name(own)
         self._started = time.monotonic()
         self.elapsed = 0.0
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "pytest", group, *pytest_args],
+            [sys.executable, "-m", "pytest", *own, *pytest_args],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=os.environ.copy(),
             start_new_session=True)  # a Ctrl-C reaches it through _stop, once
         self._echo = threading.Thread(target=self._prefix_output, daemon=True)

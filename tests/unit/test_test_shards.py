@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 from tests.conftest import ROOT
+from tools.test_shards import group_name
 
 
 def write_group(parent, name: str, body: str):
@@ -55,3 +56,24 @@ def test_no_group_is_a_usage_error():
     result = shards("--", "-q")
     assert result.returncode == 2
     assert "groups" in result.stderr
+
+
+def test_a_group_carries_options_of_its_own_and_is_named_by_its_paths(tmp_path):
+    first = write_group(tmp_path, "first", "def test_a():\n    pass\n\ndef test_b():\n    pass\n")
+    second = write_group(tmp_path, "second", "def test_c():\n    pass\n")
+    third = write_group(tmp_path, "third", "def test_d():\n    pass\n")
+
+    result = shards(f"{first} {second}/ -k 'a or c'", third, "--", "-p", "no:cacheprovider",
+                    "-q")
+
+    assert result.returncode == 0, result.stdout
+    # the first group's -k reached only it; both its paths ran in one pytest
+    assert "first+second | 2 passed, 1 deselected" in result.stdout
+    assert "third | 1 passed" in result.stdout
+    assert "== first+second: exit 0 in" in result.stdout
+
+
+def test_a_group_is_named_by_its_leading_paths_only():
+    assert group_name(["tests/unit", "tests/integration/", "--cov", "-k", "x"]) == \
+        "unit+integration"
+    assert group_name(["-q"]) == "pytest"
