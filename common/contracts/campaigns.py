@@ -13,7 +13,10 @@ from common.seedwork.errors import BusinessRuleViolation
 from common.validation import CurrencyCode, Id, TolerantSchema, UTCDateTimeField
 
 SOURCE = "campaigns"
-ENROLLMENT_STATUSES = ("ACTIVE", "SUSPENDED")
+ENROLLED_STATUSES = ("ACTIVE", "SUSPENDED")   # an enrollment with a working code
+APPLICATION_STATUSES = ("PENDING", "DECLINED")  # an application awaiting or refused
+ENROLLMENT_STATUSES = ("PENDING", "ACTIVE", "SUSPENDED", "DECLINED")
+ADMISSIONS = ("open", "review")  # partners join at once, or apply for the brand's review
 
 
 # The other refusals of the campaigns RPC API, typed for every caller that imports the
@@ -68,8 +71,17 @@ class InsufficientBudget(BusinessRuleViolation):
     default_message = "The campaign's budget cannot cover a commission."
 
 
+class EnrollmentTransitionNotAllowed(BusinessRuleViolation):
+    """``decline_enrollment`` of a partner already enrolled (suspend it instead);
+    ``suspend_enrollment`` of an application."""
+
+    code = "invalid_enrollment_transition"
+    default_message = "The enrollment cannot make this status change."
+
+
 ERRORS = (PartnerNotActive, PartnerNotEligible, CampaignNotActive,
-          CampaignTransitionNotAllowed, CampaignClosed, CampaignExpired, InsufficientBudget)
+          CampaignTransitionNotAllowed, CampaignClosed, CampaignExpired, InsufficientBudget,
+          EnrollmentTransitionNotAllowed)
 
 
 class BrandRegistered(TolerantSchema):
@@ -103,7 +115,7 @@ class EnrollmentPayload(TolerantSchema):
     partner_id = Id(required=True)
     referral_code = fields.String(required=True)
     tracking_url = fields.Url(required=True, require_tld=False)
-    status = fields.String(required=True, validate=validate.OneOf(ENROLLMENT_STATUSES))
+    status = fields.String(required=True, validate=validate.OneOf(ENROLLED_STATUSES))
     enrolled_at = UTCDateTimeField(required=True)
     revision = fields.Integer(required=True, validate=validate.Range(min=1))
 
@@ -117,6 +129,23 @@ class PartnerEnrolled(EnrollmentPayload):
 
 class EnrollmentStatusChanged(EnrollmentPayload):
     reason = fields.String(required=True)
+
+
+class ApplicationPayload(TolerantSchema):
+    """A partner's application to a campaign that reviews its partners: no code (it
+    works only once approved, and ``partner_enrolled`` carries it then)."""
+
+    enrollment_id = Id(required=True)
+    campaign_id = Id(required=True)
+    brand_id = Id(required=True)
+    partner_id = Id(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(APPLICATION_STATUSES))
+    applied_at = UTCDateTimeField(required=True)
+    revision = fields.Integer(required=True, validate=validate.Range(min=1))
+
+
+class EnrollmentRequested(ApplicationPayload):
+    note = fields.String(required=True, allow_none=True)  # what the partner tells the brand
 
 
 class BudgetExhaustedPayload(TolerantSchema):
@@ -150,9 +179,16 @@ CAMPAIGN_BUDGET_CHANGED = EventContract(SOURCE, "campaign_budget_changed", 1,
                                         "The brand changed the campaign's total budget "
                                         "(never below what is already reserved).")
 PARTNER_ENROLLED = EventContract(SOURCE, "partner_enrolled", 1, PartnerEnrolled,
-                                 "A partner enrolled in a campaign and got its referral code "
+                                 "A partner enrolled in a campaign (at once, or when the "
+                                 "brand approved its application) and got its referral code "
                                  "and tracking link; carries the campaign and every terms "
                                  "version.")
+ENROLLMENT_REQUESTED = EventContract(SOURCE, "enrollment_requested", 1, EnrollmentRequested,
+                                     "A partner applied to a campaign that reviews its "
+                                     "partners; its brand approves (`partner_enrolled`) or "
+                                     "declines it.")
+ENROLLMENT_DECLINED = EventContract(SOURCE, "enrollment_declined", 1, ApplicationPayload,
+                                    "The brand declined a partner's application: no link.")
 ENROLLMENT_SUSPENDED = EventContract(SOURCE, "enrollment_suspended", 1, EnrollmentStatusChanged,
                                      "The enrollment is suspended (e.g. its partner was): "
                                      "its code stops attributing.")
@@ -166,5 +202,6 @@ BUDGET_EXHAUSTED = EventContract(SOURCE, "budget_exhausted", 1, BudgetExhaustedP
 CONTRACTS = (
     BRAND_REGISTERED, CAMPAIGN_CREATED, CAMPAIGN_ACTIVATED, CAMPAIGN_PAUSED, CAMPAIGN_ENDED,
     CAMPAIGN_CANCELLED, CAMPAIGN_TERMS_CHANGED, CAMPAIGN_BUDGET_CHANGED, PARTNER_ENROLLED,
-    ENROLLMENT_SUSPENDED, ENROLLMENT_REACTIVATED, BUDGET_EXHAUSTED,
+    ENROLLMENT_REQUESTED, ENROLLMENT_DECLINED, ENROLLMENT_SUSPENDED, ENROLLMENT_REACTIVATED,
+    BUDGET_EXHAUSTED,
 )

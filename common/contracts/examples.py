@@ -67,6 +67,12 @@ def _enrollment(status: str = "ACTIVE", revision: int = 1) -> dict[str, Any]:
             "enrolled_at": AT, "revision": revision}
 
 
+def _application(status: str, revision: int) -> dict[str, Any]:
+    return {"enrollment_id": ENROLLMENT_ID, "campaign_id": CAMPAIGN_ID, "brand_id": BRAND_ID,
+            "partner_id": PARTNER_ID, "status": status, "applied_at": AT,
+            "revision": revision}
+
+
 def _commission(status: str = "PENDING") -> dict[str, Any]:
     return {"commission_id": COMMISSION_ID, "partner_id": PARTNER_ID,
             "campaign_id": CAMPAIGN_ID, "brand_id": BRAND_ID, "conversion_id": CONVERSION_ID,
@@ -111,6 +117,9 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "previous_budget": _money("1000.00")},
     "campaigns.partner_enrolled": {**_enrollment(), "campaign": _campaign(),
                                    "terms_history": [_terms()]},
+    "campaigns.enrollment_requested": {**_application("PENDING", 1),
+                                       "note": "I review hiking gear for 40k readers."},
+    "campaigns.enrollment_declined": _application("DECLINED", 2),
     "campaigns.enrollment_suspended": {**_enrollment("SUSPENDED", 2),
                                        "reason": "partner_suspended"},
     "campaigns.enrollment_reactivated": {**_enrollment("ACTIVE", 3),

@@ -8,7 +8,7 @@ from __future__ import annotations
 import marshmallow
 from marshmallow import fields, validate
 
-from common.contracts.campaigns import ENROLLMENT_STATUSES
+from common.contracts.campaigns import ADMISSIONS, ENROLLMENT_STATUSES
 from common.contracts.partners import PARTNER_TYPES
 from common.contracts.shared import CAMPAIGN_STATUSES
 from common.seedwork.domain.money import Money
@@ -22,6 +22,7 @@ from common.validation import (
     StrictSchema,
     UTCDateTimeField,
 )
+from services.campaigns.domain.enrollment import NOTE_MAX_LENGTH
 
 # Caller-chosen keys (reservation and release ids): a UUID or any id-like text.
 IDEMPOTENCY_KEY = [validate.Length(min=1, max=100),
@@ -93,6 +94,7 @@ class CreateCampaignSchema(StrictSchema):
                              validate=validate.Length(max=2000))
     eligibility = fields.Nested(EligibilitySchema, load_default=None, allow_none=True)
     terms = fields.Nested(TermsSchema, required=True)
+    admission = fields.String(load_default="open", validate=validate.OneOf(ADMISSIONS))
 
     @marshmallow.post_load
     def _no_null_description(self, data, **kwargs):
@@ -124,6 +126,8 @@ class ListCampaignsSchema(Page):
 
 class EnrollPartnerSchema(CampaignIdSchema):
     partner_id = Id(required=True)
+    note = fields.String(load_default=None, allow_none=True,
+                         validate=validate.Length(max=NOTE_MAX_LENGTH))
 
 
 class EnrollmentIdSchema(StrictSchema):

@@ -105,11 +105,21 @@ class CampaignsService(health.HealthMixin):
 
     # enrollments -------------------------------------------------------------------------
     @api
-    def enroll_partner(self, campaign_id, partner_id):
+    def enroll_partner(self, campaign_id, partner_id, note=None):
         data = load(schemas.EnrollPartnerSchema,
-                    {"campaign_id": campaign_id, "partner_id": partner_id})
+                    {"campaign_id": campaign_id, "partner_id": partner_id, "note": note})
         enrollment_id = self._handle(commands.EnrollPartner(**data))
         return self.bus.query(queries.GetEnrollment(enrollment_id=enrollment_id))
+
+    @api
+    def approve_enrollment(self, enrollment_id, acting_brand_id):
+        return self._change_enrollment(commands.ApproveEnrollment, enrollment_id,
+                                       acting_brand_id)
+
+    @api
+    def decline_enrollment(self, enrollment_id, acting_brand_id):
+        return self._change_enrollment(commands.DeclineEnrollment, enrollment_id,
+                                       acting_brand_id)
 
     @api
     def suspend_enrollment(self, enrollment_id, acting_brand_id):

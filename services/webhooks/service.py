@@ -242,6 +242,14 @@ class WebhooksService(health.HealthMixin):
     def on_partner_enrolled(self, event):
         self._accept(campaigns.PARTNER_ENROLLED, event)
 
+    @consumes(campaigns.ENROLLMENT_REQUESTED)
+    def on_enrollment_requested(self, event):
+        self._accept(campaigns.ENROLLMENT_REQUESTED, event)
+
+    @consumes(campaigns.ENROLLMENT_DECLINED)
+    def on_enrollment_declined(self, event):
+        self._accept(campaigns.ENROLLMENT_DECLINED, event)
+
     @consumes(campaigns.CAMPAIGN_ACTIVATED)
     def on_campaign_activated(self, event):
         self._accept(campaigns.CAMPAIGN_ACTIVATED, event)

@@ -27,6 +27,7 @@ class CreateCampaign(Command):
     starts_at: datetime | None = None
     ends_at: datetime | None = None
     eligibility: dict[str, list[str]] | None = None
+    admission: str = "open"
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -77,8 +78,27 @@ class ChangeBudget(CampaignCommand):
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class EnrollPartner(Command):
+    """Join an open campaign, or apply to one that reviews its partners (with a note)."""
+
     campaign_id: str
     partner_id: str
+    note: str | None = None
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ApproveEnrollment(Command):
+    """The campaign's brand admits a partner who applied (or one it declined)."""
+
+    enrollment_id: str
+    acting_brand_id: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class DeclineEnrollment(Command):
+    """The campaign's brand turns a partner's application down."""
+
+    enrollment_id: str
+    acting_brand_id: str
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

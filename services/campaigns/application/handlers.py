@@ -17,7 +17,7 @@ from services.campaigns.application.ports import (
     ReferralCodeTaken,
 )
 from services.campaigns.domain.brand import Brand
-from services.campaigns.domain.campaign import Campaign, CampaignDraft
+from services.campaigns.domain.campaign import Admission, Campaign, CampaignDraft
 from services.campaigns.domain.enrollment import Enrollment
 from services.campaigns.domain.partner import Eligibility, PartnerFacts, PartnerReplica
 from services.campaigns.domain.terms import TermsSpec
@@ -54,7 +54,8 @@ def create_campaign(cmd: commands.CreateCampaign, uow: CampaignsUnitOfWork, cloc
     draft = CampaignDraft(
         name=cmd.name, description=cmd.description, currency=cmd.currency, budget=cmd.budget,
         starts_at=cmd.starts_at, ends_at=cmd.ends_at, landing_url=cmd.landing_url,
-        eligibility=Eligibility.of(**(cmd.eligibility or {})), terms=TermsSpec(**cmd.terms))
+        eligibility=Eligibility.of(**(cmd.eligibility or {})), terms=TermsSpec(**cmd.terms),
+        admission=Admission(cmd.admission))
     with uow:
         brand = uow.brands.get(cmd.brand_id)
         if brand is None:
@@ -143,7 +144,7 @@ def enroll_partner(cmd: commands.EnrollPartner, uow: CampaignsUnitOfWork, clock,
                            {"partner_id": ["Unknown, or not activated yet."]})
         try:
             enrollment = _enroll_with_a_fresh_code(uow, campaign, partner, clock(), new_code,
-                                                   public_base_url)
+                                                   public_base_url, cmd.note)
         except DuplicateEnrollment:  # a concurrent call enrolled it first
             return uow.enrollments.get_for(cmd.campaign_id, cmd.partner_id).id
         uow.commit()
@@ -151,11 +152,11 @@ def enroll_partner(cmd: commands.EnrollPartner, uow: CampaignsUnitOfWork, clock,
 
 
 def _enroll_with_a_fresh_code(uow: CampaignsUnitOfWork, campaign, partner, now, new_code,
-                              public_base_url) -> Enrollment:
+                              public_base_url, note) -> Enrollment:
     for _ in range(CODE_ATTEMPTS):
         enrollment = Enrollment.enroll(campaign=campaign, partner=partner,
                                        referral_code=new_code(),
-                                       public_base_url=public_base_url, now=now)
+                                       public_base_url=public_base_url, now=now, note=note)
         try:
             uow.enrollments.add(enrollment)
             return enrollment
@@ -163,6 +164,20 @@ def _enroll_with_a_fresh_code(uow: CampaignsUnitOfWork, campaign, partner, now, 
             continue
     raise Conflict("Could not allocate a unique referral code; retry.",
                    {"referral_code": ["Collided repeatedly."]})
+
+
+@HANDLERS.command(commands.ApproveEnrollment)
+def approve_enrollment(cmd: commands.ApproveEnrollment, uow: CampaignsUnitOfWork,
+                       clock) -> None:
+    _brand_changes_enrollment(uow, cmd, lambda enrollment, partner: enrollment.approve(
+        campaign=_campaign(uow, enrollment.campaign_id), partner=partner, now=clock()))
+
+
+@HANDLERS.command(commands.DeclineEnrollment)
+def decline_enrollment(cmd: commands.DeclineEnrollment, uow: CampaignsUnitOfWork,
+                       clock) -> None:
+    _brand_changes_enrollment(
+        uow, cmd, lambda enrollment, partner: enrollment.decline(clock()))
 
 
 @HANDLERS.command(commands.SuspendEnrollment)

@@ -69,3 +69,19 @@ TRANSLATOR.register(enrollment.EnrollmentSuspended, contracts.ENROLLMENT_SUSPEND
                     lambda e: {**_enrollment(e.enrollment), "reason": e.reason})
 TRANSLATOR.register(enrollment.EnrollmentReactivated, contracts.ENROLLMENT_REACTIVATED,
                     lambda e: {**_enrollment(e.enrollment), "reason": e.reason})
+
+
+def _application(state: enrollment.EnrollmentState) -> dict:
+    return {"enrollment_id": state.enrollment_id, "campaign_id": state.campaign_id,
+            "brand_id": state.brand_id, "partner_id": state.partner_id,
+            "status": state.status.value, "applied_at": dto.timestamp(state.applied_at),
+            "revision": state.revision}
+
+
+@TRANSLATOR.maps(enrollment.EnrollmentRequested, contracts.ENROLLMENT_REQUESTED)
+def enrollment_requested(event: enrollment.EnrollmentRequested) -> dict:
+    return {**_application(event.enrollment), "note": event.note}
+
+
+TRANSLATOR.register(enrollment.EnrollmentDeclined, contracts.ENROLLMENT_DECLINED,
+                    lambda e: _application(e.enrollment))

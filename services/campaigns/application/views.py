@@ -13,6 +13,7 @@ from decimal import Decimal
 from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Connection
 
+from common.contracts.campaigns import ENROLLED_STATUSES
 from common.seedwork.application.read_side import Listing, equal_to
 from common.seedwork.domain.money import Money
 from services.campaigns.application import dto, queries
@@ -54,7 +55,7 @@ def brands_page(conn: Connection, query: queries.ListBrands) -> dict:
 _CAMPAIGN_COLUMNS = [campaigns.c[name] for name in (
     "id", "brand_id", "name", "description", "currency", "status", "pause_reason",
     "budget_amount", "starts_at", "ends_at", "landing_url", "eligible_partner_types",
-    "eligible_countries", "created_at", "updated_at", "revision")]
+    "eligible_countries", "admission", "created_at", "updated_at", "revision")]
 _CAMPAIGN = select(*_CAMPAIGN_COLUMNS).where(campaigns.c.id == bindparam("id"))
 _CAMPAIGNS = Listing(
     *_CAMPAIGN_COLUMNS, order_by=(campaigns.c.created_at.desc(), campaigns.c.id),
@@ -102,6 +103,7 @@ def _campaign_dto(row, history: list[Terms], now: datetime) -> dict:
         "landing_url": row.landing_url,
         "eligibility": {"partner_types": list(row.eligible_partner_types or []),
                         "countries": list(row.eligible_countries or [])},
+        "admission": row.admission,
         "terms": dto.terms(version_in_force(history, now, lambda t: t.effective_from)),
         "terms_history": [dto.terms(terms) for terms in history],
         "revision": row.revision,
@@ -129,7 +131,8 @@ def campaigns_page(conn: Connection, query: queries.ListCampaigns, now: datetime
 # --- enrollments ----------------------------------------------------------------------------
 _ENROLLMENT_COLUMNS = [enrollments.c[name] for name in (
     "id", "campaign_id", "brand_id", "partner_id", "referral_code", "tracking_url", "status",
-    "suspension_reason", "enrolled_at", "updated_at", "revision")]
+    "suspension_reason", "applied_at", "application_note", "enrolled_at", "updated_at",
+    "revision")]
 _ENROLLMENT = select(*_ENROLLMENT_COLUMNS).where(enrollments.c.id == bindparam("id"))
 _ENROLLMENTS = Listing(
     *_ENROLLMENT_COLUMNS, order_by=(enrollments.c.enrolled_at.desc(), enrollments.c.id),
@@ -139,20 +142,25 @@ _REFERRAL = (select(enrollments.c.referral_code, enrollments.c.id, enrollments.c
                     enrollments.c.brand_id, enrollments.c.partner_id, enrollments.c.status,
                     campaigns.c.landing_url, campaigns.c.status.label("campaign_status"))
              .join_from(enrollments, campaigns, campaigns.c.id == enrollments.c.campaign_id)
-             .where(enrollments.c.referral_code == bindparam("code")))
+             .where(enrollments.c.referral_code == bindparam("code"),
+                    enrollments.c.status.in_(ENROLLED_STATUSES)))
 
 
 def _enrollment_dto(row) -> dict:
+    """An application's code is drawn but not the partner's until approved: not shown."""
+    enrolled = row.status in ENROLLED_STATUSES
     return {
         "enrollment_id": row.id,
         "campaign_id": row.campaign_id,
         "brand_id": row.brand_id,
         "partner_id": row.partner_id,
-        "referral_code": row.referral_code,
-        "tracking_url": row.tracking_url,
+        "referral_code": row.referral_code if enrolled else None,
+        "tracking_url": row.tracking_url if enrolled else None,
         "status": row.status,
         "suspension_reason": row.suspension_reason,
-        "enrolled_at": dto.timestamp(row.enrolled_at),
+        "applied_at": dto.timestamp(row.applied_at),
+        "application_note": row.application_note,
+        "enrolled_at": dto.timestamp(row.enrolled_at) if enrolled else None,
         "updated_at": dto.timestamp(row.updated_at),
         "revision": row.revision,
     }

@@ -43,6 +43,13 @@ DRAFT, ACTIVE, PAUSED, ENDED, CANCELLED = CampaignStatus
 CLOSED = (ENDED, CANCELLED)
 
 
+class Admission(str, enum.Enum):
+    """How partners join: at once (``open``), or by applying for the brand's review."""
+
+    OPEN = "open"
+    REVIEW = "review"
+
+
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class CampaignDraft(ValueObject):
     """What a brand proposes when it creates a campaign (checked by ``Campaign.create``)."""
@@ -56,6 +63,7 @@ class CampaignDraft(ValueObject):
     starts_at: datetime | None = None
     ends_at: datetime | None = None
     eligibility: Eligibility = Eligibility()
+    admission: Admission = Admission.OPEN
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -195,7 +203,8 @@ class Campaign(AggregateRoot):
                  ends_at: datetime | None, landing_url: str, eligibility: Eligibility,
                  terms_history: tuple[Terms, ...], status: CampaignStatus,
                  pause_reason: str | None, budget_exhausted: bool, created_at: datetime,
-                 updated_at: datetime, revision: int = 0):
+                 updated_at: datetime, revision: int = 0,
+                 admission: Admission = Admission.OPEN):
         self.id = id
         self.brand_id = brand_id
         self.name = name
@@ -206,6 +215,7 @@ class Campaign(AggregateRoot):
         self.ends_at = ends_at
         self.landing_url = landing_url
         self.eligibility = eligibility
+        self.admission = Admission(admission)
         self.terms_history = tuple(terms_history)
         self.status = CampaignStatus(status)
         self.pause_reason = pause_reason
@@ -227,7 +237,8 @@ class Campaign(AggregateRoot):
             budget=draft.budget,
             starts_at=draft.starts_at, ends_at=draft.ends_at, landing_url=draft.landing_url,
             eligibility=draft.eligibility, terms_history=(terms,), status=DRAFT,
-            pause_reason=None, budget_exhausted=False, created_at=now, updated_at=now)
+            pause_reason=None, budget_exhausted=False, created_at=now, updated_at=now,
+            admission=draft.admission)
         campaign._changed(now, CampaignCreated)
         return campaign
 

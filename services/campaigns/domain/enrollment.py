@@ -7,6 +7,12 @@ attributing) and restored when the partner is reactivated. Its brand may also su
 (a partner it no longer wants in the program) and reactivate it: the brand's suspension
 outlasts the partner's reactivation, and the brand's reactivation of a partner still
 suspended leaves it suspended for the partner's reason.
+
+A campaign that admits partners after review (``Admission.REVIEW``) takes applications:
+the enrollment starts PENDING, with its code drawn but never shown nor resolved, and
+nothing downstream hears of it but the application. The brand approves it (ACTIVE, and
+only then ``partner_enrolled``: the link works from that moment) or declines it
+(DECLINED; the brand may still approve it later). A partner applies once per campaign.
 """
 from __future__ import annotations
 
@@ -21,7 +27,7 @@ from common.seedwork.domain.rules import BusinessRule, check_rule
 from common.seedwork.errors import Forbidden
 from services.campaigns.domain import errors
 from services.campaigns.domain.campaign import ACTIVE as CAMPAIGN_ACTIVE
-from services.campaigns.domain.campaign import Campaign, CampaignState
+from services.campaigns.domain.campaign import Admission, Campaign, CampaignState
 from services.campaigns.domain.partner import PartnerReplica
 
 # No 0/o, 1/l/i: a code read aloud or typed from a video is still right.
@@ -31,10 +37,15 @@ PARTNER_SUSPENDED = "partner_suspended"
 PARTNER_REACTIVATED = "partner_reactivated"
 BRAND_SUSPENDED = "brand_suspended"
 BRAND_REACTIVATED = "brand_reactivated"
+NOTE_MAX_LENGTH = 1000
 
 
 def new_referral_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def _note(text: str | None) -> str | None:
+    return (text or "").strip() or None
 
 
 def tracking_url(public_base_url: str, code: str) -> str:
@@ -42,8 +53,13 @@ def tracking_url(public_base_url: str, code: str) -> str:
 
 
 class EnrollmentStatus(str, enum.Enum):
+    PENDING = "PENDING"      # an application awaiting the brand's review
     ACTIVE = "ACTIVE"
     SUSPENDED = "SUSPENDED"
+    DECLINED = "DECLINED"    # an application the brand turned down
+
+
+APPLICATIONS = (EnrollmentStatus.PENDING, EnrollmentStatus.DECLINED)
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -57,6 +73,7 @@ class EnrollmentState(ValueObject):
     status: EnrollmentStatus
     enrolled_at: datetime
     revision: int
+    applied_at: datetime | None = None  # an application's (a campaign that reviews)
 
 
 # --- events -------------------------------------------------------------------------------
@@ -68,6 +85,18 @@ class EnrollmentEvent(DomainEvent):
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class PartnerEnrolled(EnrollmentEvent):
     campaign: CampaignState
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class EnrollmentRequested(EnrollmentEvent):
+    """A partner applied to a campaign that reviews its partners."""
+
+    note: str | None
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class EnrollmentDeclined(EnrollmentEvent):
+    pass
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -120,12 +149,28 @@ class PartnerMustBeEligible(BusinessRule):
             self.campaign.eligibility.refusals(self.partner))
 
 
+@dataclasses.dataclass
+class StatusAllows(BusinessRule):
+    enrollment: "Enrollment"
+    allowed: tuple[EnrollmentStatus, ...]
+    action: str
+    error = errors.EnrollmentTransitionNotAllowed
+
+    def is_broken(self) -> bool:
+        return self.enrollment.status not in self.allowed
+
+    def describe(self) -> str:
+        return (f"The enrollment is {self.enrollment.status.value}: it cannot be "
+                f"{self.action}.")
+
+
 # --- aggregate ----------------------------------------------------------------------------
 class Enrollment(AggregateRoot):
     def __init__(self, *, id: str, campaign_id: str, brand_id: str, partner_id: str,
                  referral_code: str, tracking_url: str, status: EnrollmentStatus,
                  suspension_reason: str | None, enrolled_at: datetime, updated_at: datetime,
-                 revision: int = 0):
+                 revision: int = 0, applied_at: datetime | None = None,
+                 application_note: str | None = None):
         self.id = id
         self.campaign_id = campaign_id
         self.brand_id = brand_id
@@ -137,26 +182,70 @@ class Enrollment(AggregateRoot):
         self.enrolled_at = enrolled_at
         self.updated_at = updated_at
         self.revision = revision
+        self.applied_at = applied_at
+        self.application_note = application_note
 
     @classmethod
     def enroll(cls, *, campaign: Campaign, partner: PartnerReplica, referral_code: str,
-               public_base_url: str, now: datetime) -> "Enrollment":
+               public_base_url: str, now: datetime, note: str | None = None) -> "Enrollment":
+        """Enrolled at once in an open campaign; an application (PENDING) where the brand
+        reviews its partners. ``note`` is what the partner tells the brand (review only)."""
         check_rule(CampaignMustBeActive(campaign))
         check_rule(PartnerMustBeActive(partner))
         check_rule(PartnerMustBeEligible(campaign, partner))
+        reviewed = campaign.admission is Admission.REVIEW
         enrollment = cls(
             id=new_id(), campaign_id=campaign.id, brand_id=campaign.brand_id,
             partner_id=partner.id, referral_code=referral_code,
             tracking_url=tracking_url(public_base_url, referral_code),
-            status=EnrollmentStatus.ACTIVE, suspension_reason=None, enrolled_at=now,
-            updated_at=now)
+            status=EnrollmentStatus.PENDING if reviewed else EnrollmentStatus.ACTIVE,
+            suspension_reason=None, enrolled_at=now, updated_at=now,
+            applied_at=now if reviewed else None,
+            application_note=_note(note) if reviewed else None)
         enrollment.revision = 1
-        enrollment.record(PartnerEnrolled(enrollment=enrollment.state,
-                                          campaign=campaign.state(now), occurred_at=now))
+        if reviewed:
+            enrollment.record(EnrollmentRequested(
+                enrollment=enrollment.state, note=enrollment.application_note,
+                occurred_at=now))
+        else:
+            enrollment.record(PartnerEnrolled(enrollment=enrollment.state,
+                                              campaign=campaign.state(now), occurred_at=now))
         return enrollment
 
+    # the brand's review of an application ------------------------------------------------
+    def approve(self, *, campaign: Campaign, partner: PartnerReplica | None,
+                now: datetime) -> None:
+        """PENDING or DECLINED -> ACTIVE: the partner is enrolled from now on, as in an
+        open campaign (idempotent once enrolled). The campaign must be ACTIVE and the
+        partner still ACTIVE."""
+        if self.status not in APPLICATIONS:
+            return
+        check_rule(CampaignMustBeActive(campaign))
+        if partner is None or not partner.is_active:
+            raise errors.PartnerNotActive(
+                "The partner is no longer ACTIVE: its application cannot be approved.",
+                {"partner_id": ["Not ACTIVE."]})
+        self.status, self.enrolled_at = EnrollmentStatus.ACTIVE, now
+        self.revision += 1
+        self.updated_at = now
+        self.record(PartnerEnrolled(enrollment=self.state, campaign=campaign.state(now),
+                                    occurred_at=now))
+
+    def decline(self, now: datetime) -> None:
+        """PENDING -> DECLINED (idempotent); an enrollment already ACTIVE is suspended,
+        not declined."""
+        if self.status is EnrollmentStatus.DECLINED:
+            return
+        check_rule(StatusAllows(self, (EnrollmentStatus.PENDING,),
+                                "declined (suspend an enrolled partner's link instead)"))
+        self.status = EnrollmentStatus.DECLINED
+        self._changed(now, EnrollmentDeclined)
+
     def follow(self, partner: PartnerReplica, now: datetime) -> None:
-        """Mirror the partner: suspended with it, restored with it."""
+        """Mirror the partner: suspended with it, restored with it. An application waits
+        (its approval checks the partner then)."""
+        if self.status in APPLICATIONS:
+            return
         if partner.is_suspended:
             self.suspend(PARTNER_SUSPENDED, now)
         elif partner.is_active:
@@ -171,7 +260,9 @@ class Enrollment(AggregateRoot):
     def suspend_by_brand(self, now: datetime) -> None:
         """The brand takes the link out of its program (idempotent). A link already
         suspended with its partner stays so, now for the brand: the partner's
-        reactivation will not restore it."""
+        reactivation will not restore it. An application is declined, not suspended."""
+        check_rule(StatusAllows(self, (EnrollmentStatus.ACTIVE, EnrollmentStatus.SUSPENDED),
+                                "suspended before the brand approves it"))
         if self.status is EnrollmentStatus.SUSPENDED:
             if self.suspension_reason != BRAND_SUSPENDED:
                 self.suspension_reason = BRAND_SUSPENDED
@@ -209,7 +300,7 @@ class Enrollment(AggregateRoot):
             enrollment_id=self.id, campaign_id=self.campaign_id, brand_id=self.brand_id,
             partner_id=self.partner_id, referral_code=self.referral_code,
             tracking_url=self.tracking_url, status=self.status, enrolled_at=self.enrolled_at,
-            revision=self.revision)
+            revision=self.revision, applied_at=self.applied_at)
 
     def _changed(self, now: datetime, event_type: type[EnrollmentEvent], **extra) -> None:
         self.revision += 1

@@ -38,3 +38,9 @@ class InsufficientBudget(BusinessRuleViolation):
     """Activation: what is left cannot pay even the smallest commission."""
 
     code = "insufficient_budget"
+
+
+class EnrollmentTransitionNotAllowed(BusinessRuleViolation):
+    """An application decided twice the wrong way, or a link suspended before it exists."""
+
+    code = "invalid_enrollment_transition"

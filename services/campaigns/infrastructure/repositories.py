@@ -108,6 +108,7 @@ class SqlCampaignRepository(SqlAlchemyRepository[Campaign]):
             "landing_url": campaign.landing_url,
             "eligible_partner_types": list(campaign.eligibility.partner_types),
             "eligible_countries": list(campaign.eligibility.countries),
+            "admission": campaign.admission.value,
             "created_at": campaign.created_at, "updated_at": campaign.updated_at,
             "revision": campaign.revision,
         }
@@ -121,7 +122,8 @@ class SqlCampaignRepository(SqlAlchemyRepository[Campaign]):
             eligibility=Eligibility.of(row.eligible_partner_types, row.eligible_countries),
             terms_history=self._load_terms(row.id, row.currency), status=row.status,
             pause_reason=row.pause_reason, budget_exhausted=bool(row.budget_exhausted),
-            created_at=row.created_at, updated_at=row.updated_at, revision=row.revision)
+            created_at=row.created_at, updated_at=row.updated_at, revision=row.revision,
+            admission=row.admission)
 
 
 class SqlEnrollmentRepository(SqlAlchemyRepository[Enrollment]):
@@ -151,7 +153,8 @@ class SqlEnrollmentRepository(SqlAlchemyRepository[Enrollment]):
             "referral_code": enrollment.referral_code, "tracking_url": enrollment.tracking_url,
             "status": enrollment.status.value, "suspension_reason": enrollment.suspension_reason,
             "enrolled_at": enrollment.enrolled_at, "updated_at": enrollment.updated_at,
-            "revision": enrollment.revision,
+            "revision": enrollment.revision, "applied_at": enrollment.applied_at,
+            "application_note": enrollment.application_note,
         }
 
     def _from_row(self, row) -> Enrollment:
@@ -160,7 +163,8 @@ class SqlEnrollmentRepository(SqlAlchemyRepository[Enrollment]):
             partner_id=row.partner_id, referral_code=row.referral_code,
             tracking_url=row.tracking_url, status=row.status,
             suspension_reason=row.suspension_reason, enrolled_at=row.enrolled_at,
-            updated_at=row.updated_at, revision=row.revision)
+            updated_at=row.updated_at, revision=row.revision, applied_at=row.applied_at,
+            application_note=row.application_note)
 
 
 class SqlPartnerReplicaRepository(SqlAlchemyRepository[PartnerReplica]):

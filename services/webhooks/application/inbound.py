@@ -66,6 +66,20 @@ def partner_enrolled(event: ReceivedEvent) -> FanOut:
                                  payload["brand_id"], payload["campaign_id"]))
 
 
+def application(event_type: str, *extra: str) -> Callable[[ReceivedEvent], FanOut]:
+    """A partner's application to a campaign that reviews: to the brand and the partner
+    (no enrollment for the replica: only ``partner_enrolled`` makes one)."""
+    def translate(event: ReceivedEvent) -> FanOut:
+        payload = event.data
+        return _fan_out(
+            event, event_type,
+            _pick(payload, "enrollment_id", "campaign_id", "brand_id", "partner_id",
+                  "status", "applied_at", *extra),
+            brand_ids=(payload["brand_id"],), partner_id=payload["partner_id"])
+
+    return translate
+
+
 def campaign_changed(event_type: str) -> Callable[[ReceivedEvent], FanOut]:
     def translate(event: ReceivedEvent) -> FanOut:
         campaign = event.data["campaign"]
@@ -158,6 +172,8 @@ def payout(event_type: str, extra: str) -> Callable[[ReceivedEvent], FanOut]:
 # declares one reliable @event_handler per entry (a test keeps the two equal).
 TRANSLATIONS: dict[EventContract, Callable[[ReceivedEvent], FanOut]] = {
     campaigns.PARTNER_ENROLLED: partner_enrolled,
+    campaigns.ENROLLMENT_REQUESTED: application("partner.applied", "note"),
+    campaigns.ENROLLMENT_DECLINED: application("partner.declined"),
     campaigns.CAMPAIGN_ACTIVATED: campaign_changed("campaign.activated"),
     campaigns.CAMPAIGN_PAUSED: campaign_changed("campaign.paused"),
     campaigns.CAMPAIGN_ENDED: campaign_changed("campaign.ended"),

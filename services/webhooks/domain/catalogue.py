@@ -90,7 +90,23 @@ _PAYOUT = (
     _f("occurred_at", TIME, "When it happened."),
 )
 
+_APPLICATION = (
+    _f("enrollment_id", ID, "The application (it becomes the enrollment when approved)."),
+    _f("campaign_id", ID, "The campaign."),
+    _f("brand_id", ID, "The campaign's brand."),
+    _f("partner_id", ID, "The partner."),
+    _f("status", "string", "PENDING or DECLINED."),
+    _f("applied_at", TIME, "When the partner applied."),
+)
+
 TYPES: tuple[WebhookType, ...] = (
+    WebhookType("partner.applied", "A partner applied to one of the brand's campaigns "
+                "that review their partners: approve or decline it.", (BRAND, PARTNER),
+                "campaigns.enrollment_requested", (
+                    *_APPLICATION,
+                    _f("note", "string or null", "What the partner tells the brand."))),
+    WebhookType("partner.declined", "The brand declined a partner's application: no "
+                "link.", (BRAND, PARTNER), "campaigns.enrollment_declined", _APPLICATION),
     WebhookType("partner.enrolled", "A partner enrolled in one of the brand's campaigns "
                 "and got its referral code.", (BRAND, PARTNER), "campaigns.partner_enrolled", (
                     _f("enrollment_id", ID, "The enrollment."),

@@ -337,3 +337,62 @@ def test_a_brand_takes_a_partners_link_out_of_its_program_and_back(rpc, config, 
     assert [(e["type"], e["payload"]["reason"]) for e in wait_for(changes)] == [
         ("enrollment_suspended", "brand_suspended"),
         ("enrollment_reactivated", "brand_reactivated")]
+
+
+def test_a_campaign_that_reviews_its_partners_takes_applications(rpc, config, db,
+                                                                 event_probe):
+    probe = event_probe("campaigns")
+    brand_id, campaign = active_campaign(rpc, admission="review")
+    assert campaign["admission"] == "review"
+    applicant, other = known_partner(config, db), known_partner(config, db)
+
+    application = rpc.enroll_partner(campaign["campaign_id"], applicant,
+                                     "Hiking reviews, 40k readers")
+    assert (application["status"], application["referral_code"],
+            application["tracking_url"], application["enrolled_at"]) == (
+        "PENDING", None, None, None)
+    assert application["application_note"] == "Hiking reviews, 40k readers"
+    assert rpc.enroll_partner(campaign["campaign_id"], applicant) == application  # once
+    pending = rpc.list_enrollments({"campaign_id": campaign["campaign_id"],
+                                    "status": "PENDING"})
+    assert [item["enrollment_id"] for item in pending["items"]] == [
+        application["enrollment_id"]]
+
+    approved = rpc.approve_enrollment(application["enrollment_id"], brand_id)
+    assert (approved["status"], approved["revision"]) == ("ACTIVE", 2)
+    assert approved["tracking_url"] == f"{BASE_URL}/r/{approved['referral_code']}"
+    assert rpc.resolve_referral_code(approved["referral_code"])["status"] == "ACTIVE"
+
+    refused = rpc.enroll_partner(campaign["campaign_id"], other)
+    declined = rpc.decline_enrollment(refused["enrollment_id"], brand_id)
+    assert (declined["status"], declined["referral_code"]) == ("DECLINED", None)
+    with pytest.raises(contracts.EnrollmentTransitionNotAllowed):
+        rpc.decline_enrollment(approved["enrollment_id"], brand_id)
+    with pytest.raises(contracts.EnrollmentTransitionNotAllowed):
+        rpc.suspend_enrollment(declined["enrollment_id"], brand_id)
+    intruder = rpc.register_brand({"name": "Other", "currency": "USD"})["brand_id"]
+    with pytest.raises(Forbidden):
+        rpc.approve_enrollment(declined["enrollment_id"], intruder)
+    with pytest.raises(ValidationError) as bad:
+        rpc.enroll_partner(campaign["campaign_id"], new_partner_id(), "x" * 1001)
+    assert "note" in bad.value.fields
+
+    def published():
+        kinds = ("enrollment_requested", "partner_enrolled", "enrollment_declined")
+        found = [e for e in probe.drain() if e["type"] in kinds]
+        return len(found) == 4 and found
+
+    events = wait_for(published)
+    assert [(e["type"], e["payload"]["partner_id"]) for e in events] == [
+        ("enrollment_requested", applicant), ("partner_enrolled", applicant),
+        ("enrollment_requested", other), ("enrollment_declined", other)]
+    assert events[0]["payload"]["note"] == "Hiking reviews, 40k readers"
+    assert "referral_code" not in events[0]["payload"]
+    assert events[1]["payload"]["referral_code"] == approved["referral_code"]
+
+
+def test_an_unknown_admission_is_refused_by_name(rpc):
+    brand_id = rpc.register_brand({"name": "Acme", "currency": "USD"})["brand_id"]
+    with pytest.raises(ValidationError) as bad:
+        rpc.create_campaign(campaign_payload(brand_id, admission="invite_only"))
+    assert list(bad.value.fields) == ["admission"]
