@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from common.contracts.campaigns import ENROLLED_STATUSES
 from common.seedwork.domain.money import Money
 from common.seedwork.errors import NotFound
 from services.bff import ownership, partner_ips, partner_names
@@ -141,6 +142,12 @@ def _enrollment_decision(action: str, summary: str):
     return change
 
 
+approve_enrollment = _enrollment_decision(
+    "approve", "Approve a partner's application: its link works from now on (idempotent; "
+               "a declined application may still be approved)")
+decline_enrollment = _enrollment_decision(
+    "decline", "Decline a partner's application (idempotent; an enrolled partner is "
+               "suspended instead: 409)")
 suspend_enrollment = _enrollment_decision(
     "suspend", "Suspend a partner's link in the brand's campaign (idempotent)")
 reactivate_enrollment = _enrollment_decision(
@@ -161,9 +168,12 @@ def list_available_campaigns(call):
     calls.start("enrollments", call.rpc.campaigns.list_enrollments.call_async,
                 {"partner_id": partner_id, "page_size": 100})
     page, partner = calls.result("campaigns"), calls.result("partner")
-    enrolled = {item["campaign_id"] for item in calls.result("enrollments")["items"]}
+    statuses = {item["campaign_id"]: item["status"]
+                for item in calls.result("enrollments")["items"]}
     items = [{**campaign, "eligible": eligible(partner, campaign),
-              "enrolled": campaign["campaign_id"] in enrolled} for campaign in page["items"]]
+              "enrolled": statuses.get(campaign["campaign_id"]) in ENROLLED_STATUSES,
+              "enrollment_status": statuses.get(campaign["campaign_id"])}
+             for campaign in page["items"]]
     return {**page, "items": items}
 
 
@@ -178,12 +188,14 @@ def eligible(partner: dict, campaign: dict) -> bool:
 
 @route("POST", "/api/v1/partners/<partner_id>/enrollments", roles=(ADMIN, PARTNER),
        body=schemas.EnrollBody, response=schemas.EnrollmentOut, status=201, tag=TAG,
-       summary="Enroll in an active campaign: the answer carries the referral link")
+       summary="Enroll in an active campaign (the answer carries the referral link), or "
+               "apply to one that reviews its partners (PENDING, no link yet)")
 def enroll(call, partner_id):
     partner_id = ownership.partner(call.principal, partner_id)
     if call.principal.is_(PARTNER):
         partner_ips.report(call, partner_id)
-    return call.rpc.campaigns.enroll_partner(call.body["campaign_id"], partner_id)
+    return call.rpc.campaigns.enroll_partner(call.body["campaign_id"], partner_id,
+                                             call.body["note"])
 
 
 @route("GET", "/api/v1/partners/<partner_id>/enrollments", roles=(ADMIN, PARTNER),

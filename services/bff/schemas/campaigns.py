@@ -7,12 +7,15 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from common.contracts.campaigns import ENROLLMENT_STATUSES
+from common.contracts.campaigns import ADMISSIONS, ENROLLMENT_STATUSES
 from common.contracts.partners import PARTNER_TYPES
 from common.contracts.shared import CAMPAIGN_STATUSES, TERMS_MODELS
 from common.validation import CountryCode, CurrencyCode, DecimalString, Id, UTCDateTimeField
 from services.bff.routing import ActorId, Body
 from services.bff.schemas.common import Money, MoneyIn, PageQuery
+
+ADMISSION = ("How partners join: `open` (at once, the default) or `review` (they apply, "
+             "the brand approves or declines each application).")
 
 
 class TermsIn(Body):
@@ -49,6 +52,8 @@ class CampaignBody(Body):
                              validate=validate.Length(max=2000))
     eligibility = fields.Nested(EligibilityIn, load_default=None, allow_none=True)
     terms = fields.Nested(TermsIn, required=True)
+    admission = fields.String(load_default="open", validate=validate.OneOf(ADMISSIONS),
+                              metadata={"description": ADMISSION})
     brand_id = ActorId()
 
 
@@ -75,6 +80,10 @@ class EnrollmentsQuery(PageQuery):
 
 class EnrollBody(Body):
     campaign_id = Id(required=True)
+    note = fields.String(load_default=None, allow_none=True,
+                         validate=validate.Length(max=1000), metadata={
+        "description": "A campaign that reviews its partners: what the partner tells "
+                       "the brand with its application (ignored by an open campaign)."})
     partner_id = ActorId()
 
 
@@ -110,6 +119,7 @@ class CampaignOut(Schema):
     ends_at = fields.String(allow_none=True)
     landing_url = fields.String()
     eligibility = fields.Nested(Eligibility)
+    admission = fields.String(metadata={"enum": list(ADMISSIONS), "description": ADMISSION})
     terms = fields.Nested(TermsOut)
     terms_history = fields.List(fields.Nested(TermsOut))
     revision = fields.Integer()
@@ -129,9 +139,14 @@ class AvailableCampaignOut(Schema):
     ends_at = fields.String(allow_none=True)
     landing_url = fields.String()
     eligibility = fields.Nested(Eligibility)
+    admission = fields.String(metadata={"enum": list(ADMISSIONS), "description": ADMISSION})
     terms = fields.Nested(TermsOut)
     eligible = fields.Boolean(required=True)
-    enrolled = fields.Boolean(required=True)
+    enrolled = fields.Boolean(required=True, metadata={
+        "description": "The partner has a link here (ACTIVE or SUSPENDED)."})
+    enrollment_status = fields.String(required=True, allow_none=True, metadata={
+        "enum": list(ENROLLMENT_STATUSES),
+        "description": "The partner's enrollment or application here; null: none."})
 
 
 class TermsHistoryOut(Schema):
@@ -155,10 +170,14 @@ class EnrollmentOut(Schema):
     partner_id = fields.String()
     partner_name = fields.String(allow_none=True, metadata={
         "description": "Brands' lists: the partner's name (null if not known yet)."})
-    referral_code = fields.String()
-    tracking_url = fields.String()
+    referral_code = fields.String(allow_none=True, metadata={
+        "description": "Null while an application is PENDING or DECLINED."})
+    tracking_url = fields.String(allow_none=True)
     status = fields.String(metadata={"enum": list(ENROLLMENT_STATUSES)})
     suspension_reason = fields.String(allow_none=True)
-    enrolled_at = fields.String()
+    applied_at = fields.String(allow_none=True, metadata={
+        "description": "When the partner applied (campaigns that review); null otherwise."})
+    application_note = fields.String(allow_none=True)
+    enrolled_at = fields.String(allow_none=True)
     updated_at = fields.String()
     revision = fields.Integer()

@@ -79,6 +79,46 @@ class Browser:
                         animations="disabled", mask=[page.locator("input.secret")])
 
 
+def review_campaign(brand, partner, browser, run: str, landing: str) -> None:
+    """A campaign that reviews its partners: Bea applies with a note, the brand reads it
+    and approves her, and her link appears."""
+    name = f"Ambassadors {run}"
+    pages.go(brand, "Campaigns")
+    brand.get_by_role("link", name="New campaign").first.click()
+    brand.get_by_label("Name", exact=True).fill(name)
+    brand.get_by_label("Landing page").fill(f"{landing}/spring.html")
+    brand.get_by_label("Budget").fill("500.00")
+    brand.get_by_label("Commission rate").fill("0.05")
+    brand.get_by_label("Partners join").select_option("review")
+    brand.get_by_role("button", name="Create campaign").click()
+    expect(brand.get_by_text("After your review")).to_be_visible()
+    brand.get_by_role("button", name="Activate").click()
+    expect(brand.get_by_text("Campaign activated.")).to_be_visible()
+    expect(brand.get_by_text("No application waits for you.")).to_be_visible()
+    review_url = brand.url
+
+    pages.go(partner, "Campaigns")
+    card = partner.locator("article.campaign", has_text=name)
+    expect(card).to_contain_text("You apply; the brand reviews each application")
+    card.get_by_label("A word for the brand (optional)").fill("Trail runner, 12k followers")
+    card.get_by_role("button", name=f"Apply to {name}").click()
+    expect(card.get_by_text("Application sent")).to_be_visible()
+    pages.go(partner, "My links")
+    application = partner.locator("article.application", has_text=name)
+    expect(application).to_contain_text("Your link comes when the brand approves you.")
+
+    brand.goto(review_url)
+    applied = brand.locator("tbody tr", has_text="Trail runner, 12k followers")
+    expect(applied).to_contain_text("Bea Lopez")
+    expect(applied).to_contain_text("Pending")
+    browser.shoot(brand, "brand-applications")
+    applied.get_by_role("button", name="Approve Bea Lopez").click()
+    expect(brand.get_by_text("Bea Lopez is in: their link works from now on.")).to_be_visible()
+
+    pages.go(partner, "My links")
+    expect(partner.get_by_label(f"Link for {name}")).to_have_value(re.compile("/r/"))
+
+
 def story(browser: Browser, spec: dict) -> dict:
     """The whole story; answers the secrets it handled (the test greps the logs)."""
     api, landing, secret = spec["api"], spec["landing"], spec["secret"]
@@ -316,6 +356,7 @@ def story(browser: Browser, spec: dict) -> dict:
     expect(brand.locator("tbody tr", has=reactivate)).to_contain_text("Suspended")
     reactivate.click()
     expect(brand.get_by_text("Bea Lopez's link is active again.")).to_be_visible()
+    review_campaign(brand, partner, browser, run, landing)
     pages.go(brand, "Commissions")
     pending = brand.locator("tbody tr[data-status='PENDING']")
     expect(pending).to_have_count(1)

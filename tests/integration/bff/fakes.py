@@ -280,7 +280,7 @@ class FakeCampaigns(Healthy):
 
     @api
     @recorded
-    def enroll_partner(self, campaign_id, partner_id):
+    def enroll_partner(self, campaign_id, partner_id, note=None):
         return {**found(ENROLLMENTS, ENROLLMENT_A), "campaign_id": campaign_id,
                 "partner_id": partner_id}
 
@@ -307,6 +307,21 @@ class FakeCampaigns(Healthy):
         enrollment = found(ENROLLMENTS, enrollment_id)
         assert enrollment["brand_id"] == acting_brand_id
         return enrollment
+
+    @api
+    @recorded
+    def approve_enrollment(self, enrollment_id, acting_brand_id):
+        enrollment = found(ENROLLMENTS, enrollment_id)
+        assert enrollment["brand_id"] == acting_brand_id
+        return enrollment
+
+    @api
+    @recorded
+    def decline_enrollment(self, enrollment_id, acting_brand_id):
+        enrollment = found(ENROLLMENTS, enrollment_id)
+        assert enrollment["brand_id"] == acting_brand_id
+        return {**enrollment, "status": "DECLINED", "referral_code": None,
+                "tracking_url": None}
 
 
 class FakeTracking(Healthy):

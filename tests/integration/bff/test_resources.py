@@ -266,6 +266,46 @@ def test_a_brand_suspends_and_reactivates_its_partners_links_only(api):
     assert len(called("campaigns.suspend_enrollment")) == before  # nothing asked
 
 
+def test_a_brand_reviews_applications_to_its_own_campaigns_only(api):
+    approved = api.post(f"/api/v1/enrollments/{fakes.ENROLLMENT_A}/approve", api.brand(BRAND_A))
+    assert approved.status_code == 200, approved.text
+    assert called("campaigns.approve_enrollment")[-1] == (fakes.ENROLLMENT_A, BRAND_A)
+    declined = api.post(f"/api/v1/enrollments/{fakes.ENROLLMENT_A}/decline", api.brand(BRAND_A))
+    assert (declined.json()["status"], declined.json()["referral_code"]) == ("DECLINED", None)
+    before = len(called("campaigns.decline_enrollment"))
+    others = [api.post(f"/api/v1/enrollments/{fakes.ENROLLMENT_B}/decline", api.brand(BRAND_A)),
+              api.post(f"/api/v1/enrollments/{fakes.ENROLLMENT_A}/decline", api.partner(PARTNER_A)),
+              api.post("/api/v1/enrollments/not-an-id/decline", api.brand(BRAND_A))]
+    assert [answer.status_code for answer in others] == [404, 403, 422]
+    assert len(called("campaigns.decline_enrollment")) == before  # nothing asked
+
+
+def test_a_partner_applies_with_a_note_and_a_campaign_says_how_partners_join(api):
+    applied = api.post(f"/api/v1/partners/{PARTNER_A}/enrollments", api.partner(PARTNER_A),
+                       json={"campaign_id": CAMPAIGN_A, "note": "40k readers"})
+    assert applied.status_code == 201, applied.text
+    assert called("campaigns.enroll_partner")[-1] == (CAMPAIGN_A, PARTNER_A, "40k readers")
+    before = len(called("campaigns.enroll_partner"))
+    too_long = api.post(f"/api/v1/partners/{PARTNER_A}/enrollments", api.partner(PARTNER_A),
+                        json={"campaign_id": CAMPAIGN_A, "note": "x" * 1001})
+    assert too_long.status_code == 422 and list(too_long.json()["error"]["fields"]) == ["note"]
+    assert len(called("campaigns.enroll_partner")) == before  # nothing asked
+
+    body = {"name": "Ambassadors", "currency": "USD",
+            "budget": {"amount": "100", "currency": "USD"},
+            "landing_url": "https://shop.example.com",
+            "terms": {"model": "CPA", "amount": {"amount": "5", "currency": "USD"},
+                      "attribution_window_days": 30, "hold_days": 0}}
+    created = api.post(f"/api/v1/brands/{BRAND_A}/campaigns", api.brand(BRAND_A),
+                       json={**body, "admission": "review"})
+    assert created.status_code == 201, created.text
+    assert called("campaigns.create_campaign")[-1][0]["admission"] == "review"
+    refused = api.post(f"/api/v1/brands/{BRAND_A}/campaigns", api.brand(BRAND_A),
+                       json={**body, "admission": "invite"})
+    assert refused.status_code == 422
+    assert list(refused.json()["error"]["fields"]) == ["admission"]
+
+
 def test_payouts_export_for_operators_and_each_partner_its_own(api):
     everyone = api.get("/api/v1/payouts/export?status=PAID", api.admin())
     assert everyone.status_code == 200, everyone.text
@@ -287,6 +327,9 @@ def test_available_campaigns_say_whether_the_partner_may_join(api):
     answer = api.get("/api/v1/partner/campaigns", api.partner(PARTNER_A))
     items = {item["campaign_id"]: item for item in answer.json()["items"]}
     assert items[CAMPAIGN_A]["enrolled"] is True and items[CAMPAIGN_A]["eligible"] is True
+    assert items[CAMPAIGN_A]["enrollment_status"] == "ACTIVE"
+    assert [item["enrollment_status"] for item in items.values()
+            if item["campaign_id"] != CAMPAIGN_A] == [None] * (len(items) - 1)
     assert "budget" not in items[CAMPAIGN_A]
     assert called("campaigns.list_campaigns")[0][0]["status"] == "ACTIVE"
 

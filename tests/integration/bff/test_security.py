@@ -189,7 +189,7 @@ def test_ids_naming_the_actor_are_taken_from_the_token(api):
                                                                                 201]
     calls = dict(fakes.CALLS)
     assert calls["partners.change_payout_method"] == (PARTNER_A, PAYPAL)
-    assert calls["campaigns.enroll_partner"] == (CAMPAIGN_B, PARTNER_A)
+    assert calls["campaigns.enroll_partner"] == (CAMPAIGN_B, PARTNER_A, None)
     assert calls["tracking.record_conversion"][0]["brand_id"] == BRAND_A
     assert calls["campaigns.create_campaign"][0]["brand_id"] == BRAND_A
 

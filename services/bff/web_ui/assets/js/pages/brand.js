@@ -191,7 +191,11 @@ export async function newCampaign(page, ctx) {
             field({name: "eligibility.partner_types", label: "Kinds of partner (none: all)",
                    type: "checkboxes", options: PARTNER_TYPES}),
             field({name: "eligibility.countries", label: "Countries (none: all)",
-                   hint: "Two-letter codes separated by commas, e.g. ES, FR."})),
+                   hint: "Two-letter codes separated by commas, e.g. ES, FR."}),
+            field({name: "admission", label: "Partners join", type: "select", value: "open",
+                   options: Object.entries(ADMISSIONS),
+                   hint: "After your review: partners apply with a note, and get their "
+                     + "link when you approve them."})),
         ],
         submitLabel: "Create campaign",
         busyLabel: "Creating…",
@@ -205,7 +209,8 @@ export async function newCampaign(page, ctx) {
                         starts_at: instant(values.starts_at), ends_at: instant(values.ends_at),
                         terms: termsOf(values, chosen),
                         eligibility: {partner_types: values.eligibility.partner_types,
-                                      countries}};
+                                      countries},
+                        admission: values.admission};
           const created = await post(`${api(ctx)}/campaigns`, body);
           ctx.navigate(`${base(ctx)}/campaigns/${created.campaign_id}`,
                        {notice: "Campaign created as a draft."});
@@ -235,6 +240,8 @@ function campaignChart(stats) {
   });
 }
 
+const ADMISSIONS = {open: "At once", review: "After I review their application"};
+
 const LIFECYCLE = {DRAFT: ["activate", "cancel"], ACTIVE: ["pause", "end"],
                    PAUSED: ["activate", "end", "cancel"], ENDED: [], CANCELLED: []};
 const ACTION_TEXT = {activate: "Activate", pause: "Pause", end: "End", cancel: "Cancel campaign"};
@@ -254,6 +261,7 @@ export async function campaign(page, ctx) {
     get(`${api(ctx)}/commissions`, {campaign_id: id, page_size: 20}),
   ]), ([c, budget, stats, enrollments, conversionPage, commissionPage]) => {
     if (c.brand_id !== ctx.brandId) return notFound();
+    const applications = enrollments.items.filter((e) => !e.tracking_url);
     const actions = (LIFECYCLE[c.status] || []).map((action) => actionButton(
       ACTION_TEXT[action], () => post(`${path}/${action}`), {
         kind: action === "activate" ? "primary" : "secondary", name: action,
@@ -267,6 +275,7 @@ export async function campaign(page, ctx) {
         ["Landing page", c.landing_url],
         ["Runs", `${c.starts_at ? fmt.when(c.starts_at) : "from activation"} until `
           + `${c.ends_at ? fmt.when(c.ends_at) : "ended"}`],
+        ["Partners join", c.admission === "review" ? "After your review" : "At once"],
         ["Created", fmt.when(c.created_at)],
         c.description ? ["Description", c.description] : null])),
       section("Stats", campaignChart(stats)),
@@ -301,6 +310,8 @@ export async function campaign(page, ctx) {
                                          effective_from: instant(values.effective_from)});
             reload("New terms saved.");
           }}))),
+      applications.length || c.admission === "review"
+        ? section("Applications", applicationsTable(applications, reload)) : null,
       section("Partners", table({
         caption: "Partners who joined", emptyText: "No partner has joined yet.",
         columns: [{label: "Partner", cell: partnerCell},
@@ -308,12 +319,39 @@ export async function campaign(page, ctx) {
                   {label: "Status", cell: (e) => badge(e.status)},
                   {label: "Joined", cell: (e) => fmt.when(e.enrolled_at)},
                   {label: "Link", cell: (e) => linkDecision(e, reload)}],
-        rows: enrollments.items})),
+        rows: enrollments.items.filter((e) => e.tracking_url)})),
       section("Conversions", conversionsTable(conversionPage.items)),
       section("Commissions", commissionsTable(ctx, commissionPage.items,
                                               () => reload("Commission updated."))),
     ];
   });
+}
+
+/** Partners who applied: the pending ones first, each approved or declined here; a
+ * declined one may still be approved. */
+function applicationsTable(rows, reload) {
+  const pendingFirst = [...rows].sort((a, b) => (a.status === "PENDING" ? 0 : 1)
+    - (b.status === "PENDING" ? 0 : 1));
+  return table({
+    caption: "Partners who applied", emptyText: "No application waits for you.",
+    columns: [{label: "Partner", cell: partnerCell},
+              {label: "Applied", cell: (e) => fmt.when(e.applied_at)},
+              {label: "Their note", cell: (e) => e.application_note || "—"},
+              {label: "Status", cell: (e) => badge(e.status)},
+              {label: "Decision", cell: (e) => applicationDecision(e, reload)}],
+    rows: pendingFirst});
+}
+
+function applicationDecision(e, reload) {
+  const who = e.partner_name || e.partner_id.slice(0, 8);
+  const approve = actionButton(`Approve ${who}`, () => post(`/api/v1/enrollments/${e.enrollment_id}/approve`), {
+    kind: "primary", name: "approve-application",
+    done: () => reload(`${who} is in: their link works from now on.`)});
+  if (e.status !== "PENDING") return approve;
+  return h("span", {class: "decision"}, approve, " ", actionButton(`Decline ${who}`,
+    () => post(`/api/v1/enrollments/${e.enrollment_id}/decline`), {
+      name: "decline-application", confirmText: `Decline ${who}'s application?`,
+      done: () => reload(`${who}'s application is declined.`)}));
 }
 
 /** Suspend an active link, or lift the brand's own suspension; the platform's

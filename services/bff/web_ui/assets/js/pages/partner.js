@@ -118,15 +118,40 @@ function joined(enrollment) {
       + "each order it brings earns you the campaign's commission."));
 }
 
+const APPLICATION_SENT = "Application sent: the brand reviews it. Your link appears in "
+  + "Your links once it is approved.";
+
+/** A campaign that reviews its partners: a note for the brand, then "Apply". */
+function applyForm(ctx, c, result) {
+  return form({
+    label: `Apply to ${c.name}`, submitLabel: `Apply to ${c.name}`, busyLabel: "Applying…",
+    fields: [field({name: "note", type: "textarea", label: "A word for the brand (optional)",
+                    hint: "Your audience, where you will share the link: up to 1000 characters."})],
+    submit: async (values, formEl) => {
+      await post(`/api/v1/partners/${me(ctx)}/enrollments`,
+                 {campaign_id: c.campaign_id, note: values.note || null});
+      formEl.remove();
+      replace(result, h("p", {class: "notice", role: "status", tabindex: "-1"},
+        badge("PENDING"), " ", APPLICATION_SENT));
+      result.firstChild.focus();
+    }});
+}
+
 function campaignCard(ctx, c) {
   const result = h("div", {class: "join-result"});
   let action;
   if (c.enrolled) {
     action = h("p", {}, badge("JOINED"), " ", h("a", {href: "/app/partner/links"},
       "See your link"));
+  } else if (c.enrollment_status === "PENDING") {
+    action = h("p", {}, badge("PENDING"), " Your application is with the brand.");
+  } else if (c.enrollment_status === "DECLINED") {
+    action = h("p", {}, badge("DECLINED"), " The brand declined your application.");
   } else if (!c.eligible) {
     action = h("p", {class: "muted"}, "Not open to you: your account must be active, and "
       + "of a kind and country this campaign accepts.");
+  } else if (c.admission === "review") {
+    action = applyForm(ctx, c, result);
   } else {
     action = actionButton(`Join ${c.name}`, () => post(
       `/api/v1/partners/${me(ctx)}/enrollments`, {campaign_id: c.campaign_id}), {
@@ -148,7 +173,9 @@ function campaignCard(ctx, c) {
              ? rules.partner_types.map(fmt.label).join(", ") : "every kind of partner",
            "; ", rules.countries && rules.countries.length
              ? rules.countries.map(fmt.country).join(", ") : "every country"].join("")],
-           ["Lands on", c.landing_url]]),
+           ["Lands on", c.landing_url],
+           ["Joining", c.admission === "review" ? "You apply; the brand reviews each application"
+             : "At once"]]),
     action, result);
 }
 
@@ -177,14 +204,28 @@ export async function links(page, ctx) {
       return [empty("You have not joined a campaign yet."),
               h("p", {}, h("a", {href: "/app/partner/campaigns"}, "Find campaigns to join"))];
     }
-    return h("div", {class: "cards"}, enrollments.items.map((e) => h("article",
-      {class: "card"},
-      h("h2", {}, names[e.campaign_id] || "A campaign that has ended or paused"),
-      h("p", {}, badge(e.status), e.suspension_reason ? ` ${fmt.reason(e.suspension_reason)}` : ""),
-      copyField(`Link for ${names[e.campaign_id] || e.referral_code}`, e.tracking_url),
-      sites[e.campaign_id] ? deepLinkBuilder(e, sites[e.campaign_id]) : null,
-      h("p", {class: "hint"}, `Joined ${fmt.when(e.enrolled_at)}; code ${e.referral_code}.`))));
+    return h("div", {class: "cards"}, enrollments.items.map((e) => (e.tracking_url
+      ? linkCard(e, names, sites) : applicationCard(e, names))));
   });
+}
+
+function linkCard(e, names, sites) {
+  return h("article", {class: "card"},
+    h("h2", {}, names[e.campaign_id] || "A campaign that has ended or paused"),
+    h("p", {}, badge(e.status), e.suspension_reason ? ` ${fmt.reason(e.suspension_reason)}` : ""),
+    copyField(`Link for ${names[e.campaign_id] || e.referral_code}`, e.tracking_url),
+    sites[e.campaign_id] ? deepLinkBuilder(e, sites[e.campaign_id]) : null,
+    h("p", {class: "hint"}, `Joined ${fmt.when(e.enrolled_at)}; code ${e.referral_code}.`));
+}
+
+/** An application: no link until the brand approves it. */
+function applicationCard(e, names) {
+  const pending = e.status === "PENDING";
+  return h("article", {class: "card application"},
+    h("h2", {}, names[e.campaign_id] || "A campaign that has ended or paused"),
+    h("p", {}, badge(e.status), pending ? " Your link comes when the brand approves you."
+      : " The brand declined your application."),
+    h("p", {class: "hint"}, `Applied ${fmt.when(e.applied_at)}.`));
 }
 
 /** The same site as `landing` (its origin, or its https for an http landing page; no
