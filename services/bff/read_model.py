@@ -90,6 +90,14 @@ class DashboardsReadModel:
     def keep_partner_enrolled(self, event):
         self.bus.handle(inbound.enrollment(event))
 
+    @keeps(campaigns.ENROLLMENT_REQUESTED)
+    def keep_enrollment_requested(self, event):
+        self.bus.handle(inbound.application(event))
+
+    @keeps(campaigns.ENROLLMENT_DECLINED)
+    def keep_enrollment_declined(self, event):
+        self.bus.handle(inbound.application(event))
+
     @keeps(campaigns.ENROLLMENT_SUSPENDED)
     def keep_enrollment_suspended(self, event):
         self.bus.handle(inbound.enrollment(event))

@@ -56,8 +56,8 @@ def _first_partner_board(call, partner_id: str, first: date, last: date) -> dict
 
 @route("GET", "/api/v1/brands/<brand_id>/dashboard", roles=(ADMIN, BRAND),
        response=BrandDashboardOut, dumped=True, tag=TAG,
-       summary="Campaigns with budget use, 30-day stats, top partners and commissions to "
-               "approve, from the BFF's read model")
+       summary="Campaigns with budget use, 30-day stats, top partners, commissions to "
+               "approve and applications to review, from the BFF's read model")
 def brand_dashboard(call, brand_id):
     brand_id = ownership.brand(call.principal, brand_id)
     first, last = window(call.settings)
@@ -66,5 +66,6 @@ def brand_dashboard(call, brand_id):
     if board is None:  # not heard of yet: campaigns says whether it exists (404 if not)
         board = {"brand": call.rpc.campaigns.get_brand(brand_id), "campaigns": [],
                  "campaigns_total": 0, "top_partners": [],
-                 "pending_commissions": {"count": 0, "amounts": []}, "unavailable": []}
+                 "pending_commissions": {"count": 0, "amounts": []},
+                 "pending_applications": 0, "unavailable": []}
     return board

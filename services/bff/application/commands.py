@@ -43,6 +43,18 @@ class KeepEnrollment(Command):
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class KeepEnrollmentState(Command):
+    """An enrollment's or application's status (``enrollment_requested``/``_declined``;
+    the enrollment events keep it too)."""
+
+    enrollment_id: str
+    brand_id: str
+    campaign_id: str
+    status: str
+    revision: int
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class KeepStats(Command):
     """A ``stats_changed`` batch."""
 

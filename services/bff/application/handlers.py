@@ -36,6 +36,17 @@ def keep_enrollment(cmd: commands.KeepEnrollment, uow: ReadModelUnitOfWork) -> N
     with uow:
         uow.enrollments.keep(cmd.enrollment_id, cmd.partner_id, cmd.enrolled_at,
                              cmd.enrollment, cmd.revision)
+        uow.enrollment_states.keep(cmd.enrollment_id, cmd.enrollment["brand_id"],
+                                   cmd.enrollment["campaign_id"], cmd.enrollment["status"],
+                                   cmd.revision)
+        uow.commit()
+
+
+@HANDLERS.command(commands.KeepEnrollmentState)
+def keep_enrollment_state(cmd: commands.KeepEnrollmentState, uow: ReadModelUnitOfWork) -> None:
+    with uow:
+        uow.enrollment_states.keep(cmd.enrollment_id, cmd.brand_id, cmd.campaign_id,
+                                   cmd.status, cmd.revision)
         uow.commit()
 
 

@@ -48,6 +48,14 @@ def campaign(event: ReceivedEvent) -> commands.KeepCampaign:
                   "updated_at": isoformat(at)})
 
 
+def application(event: ReceivedEvent) -> commands.KeepEnrollmentState:
+    """``enrollment_requested``, ``enrollment_declined``: an application's status."""
+    data = event.data
+    return commands.KeepEnrollmentState(
+        enrollment_id=data["enrollment_id"], brand_id=data["brand_id"],
+        campaign_id=data["campaign_id"], status=data["status"], revision=data["revision"])
+
+
 def enrollment(event: ReceivedEvent) -> commands.KeepEnrollment:
     """``partner_enrolled``, ``enrollment_suspended`` (with its reason), ``_reactivated``."""
     data = event.data

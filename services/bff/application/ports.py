@@ -39,6 +39,11 @@ class Enrollments(Protocol):
              enrollment: Mapping[str, Any], revision: int) -> None: ...
 
 
+class EnrollmentStates(Protocol):
+    def keep(self, enrollment_id: str, brand_id: str, campaign_id: str, status: str,
+             revision: int) -> None: ...
+
+
 class Stats(Protocol):
     def held(self, rows: Iterable[StatsRow]) -> dict[StatsKey, StatsRow]:
         """The rows held for these rows' keys (revision 0: none yet), locked until the
@@ -61,5 +66,6 @@ class ReadModelUnitOfWork(UnitOfWork, Protocol):
     brands: Brands
     campaigns: Campaigns
     enrollments: Enrollments
+    enrollment_states: EnrollmentStates
     stats: Stats
     balances: Balances

@@ -27,6 +27,7 @@ from services.bff.infrastructure.tables import (
     campaign_stats,
     campaigns,
     earnings,
+    enrollment_states,
     enrollments,
     partner_profiles,
     partner_stats,
@@ -67,6 +68,10 @@ _CAMPAIGNS = (select(campaigns.c.campaign_id, campaigns.c.campaign)
 _CAMPAIGNS_TOTAL = select(func.count()).select_from(campaigns).where(
     campaigns.c.brand_id == bindparam("id"))
 _BUDGETS = select(budgets).where(budgets.c.brand_id == bindparam("id"))
+_APPLICATIONS = (select(enrollment_states.c.campaign_id, func.count().label("waiting"))
+                 .where(enrollment_states.c.brand_id == bindparam("id"),
+                        enrollment_states.c.status == "PENDING")
+                 .group_by(enrollment_states.c.campaign_id))
 # the brand's partners ranked by the window's conversions, then clicks (integers: SQL sums
 # them), then their revenue summed here (decimal text on SQLite: never summed by SQL)
 _OF_BRAND_IN_WINDOW = (campaigns.c.brand_id == bindparam("id"),
@@ -198,6 +203,7 @@ def brand_dashboard(conn: Connection, query: queries.BrandDashboard) -> dict | N
     listed = conn.execute(_CAMPAIGNS, {"id": query.brand_id, "limit": query.campaigns}).all()
     total = conn.execute(_CAMPAIGNS_TOTAL, {"id": query.brand_id}).scalar()
     held = {row.campaign_id: row for row in conn.execute(_BUDGETS, {"id": query.brand_id})}
+    waiting = dict(conn.execute(_APPLICATIONS, {"id": query.brand_id}).tuples().all())
     ids = [row.campaign_id for row in listed]
     days = conn.execute(_CAMPAIGN_DAYS, {"ids": ids, "first": query.first_day,
                                          "last": query.last_day}).all() if ids else []
@@ -218,6 +224,7 @@ def brand_dashboard(conn: Connection, query: queries.BrandDashboard) -> dict | N
             "pending_commissions": {
                 "count": budget.pending_count if budget else 0,
                 "amount": Money(budget.pending_amount if budget else 0, currency).to_dict()},
+            "pending_applications": waiting.get(row.campaign_id, 0),
         })
     pending: dict[str, Decimal] = defaultdict(Decimal)
     for budget in held.values():
@@ -230,6 +237,7 @@ def brand_dashboard(conn: Connection, query: queries.BrandDashboard) -> dict | N
             "count": sum(budget.pending_count for budget in held.values()),
             "amounts": [Money(amount, currency).to_dict()
                         for currency, amount in sorted(pending.items())]},
+        "pending_applications": sum(waiting.values()),
         "unavailable": [],
     }
 

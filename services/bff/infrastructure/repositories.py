@@ -41,6 +41,7 @@ from services.bff.infrastructure.tables import (
     campaign_stats,
     campaigns,
     earnings,
+    enrollment_states,
     enrollments,
     partner_profiles,
     partner_stats,
@@ -134,6 +135,15 @@ class SqlEnrollments(_Sql):
             _newest_wins(self.dialect, "enrollments", ("enrollment_id",)),
             {"enrollment_id": enrollment_id, "partner_id": partner_id,
              "enrolled_at": enrolled_at, "revision": revision, "enrollment": dict(enrollment)})
+
+
+class SqlEnrollmentStates(_Sql):
+    def keep(self, enrollment_id: str, brand_id: str, campaign_id: str, status: str,
+             revision: int) -> None:
+        self.connection.execute(
+            _newest_wins(self.dialect, "enrollment_states", ("enrollment_id",)),
+            {"enrollment_id": enrollment_id, "brand_id": brand_id,
+             "campaign_id": campaign_id, "status": status, "revision": revision})
 
 
 def _zero_counts(currency: str) -> dict[str, Any]:
@@ -241,5 +251,5 @@ _BALANCES_STORE = _store(balances, LEDGER_KEY, BUCKETS).values(revision=bindpara
 _EARNINGS_STORE = _store(earnings, EARNINGS_KEY, ("amount",))
 
 _TABLES = {table.name: table for table in (
-    partner_profiles, brands, campaigns, enrollments, partner_stats, campaign_stats,
-    balances, earnings, budgets)}
+    partner_profiles, brands, campaigns, enrollments, enrollment_states, partner_stats,
+    campaign_stats, balances, earnings, budgets)}

@@ -78,6 +78,18 @@ enrollments = Table(
     Index("ix_enrollments_partner", "partner_id", "enrolled_at"),
 )
 
+# every enrollment's and application's status, newest revision winning: the brand
+# dashboard counts the applications waiting for the brand (PENDING)
+enrollment_states = Table(
+    "enrollment_states", metadata,
+    Column("enrollment_id", ID, primary_key=True),
+    Column("brand_id", ID, nullable=False),
+    Column("campaign_id", ID, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("revision", Integer, nullable=False),
+    Index("ix_enrollment_states_brand_status", "brand_id", "status"),
+)
+
 
 def _counters() -> list[Column]:
     return [

@@ -9,6 +9,7 @@ from services.bff.infrastructure.repositories import (
     SqlBrands,
     SqlCampaigns,
     SqlEnrollments,
+    SqlEnrollmentStates,
     SqlProfiles,
     SqlStats,
 )
@@ -19,6 +20,7 @@ class SqlReadModelUnitOfWork(SqlAlchemyUnitOfWork):
     brands: SqlBrands
     campaigns: SqlCampaigns
     enrollments: SqlEnrollments
+    enrollment_states: SqlEnrollmentStates
     stats: SqlStats
     balances: SqlBalances
 
@@ -27,5 +29,6 @@ class SqlReadModelUnitOfWork(SqlAlchemyUnitOfWork):
         self.brands = SqlBrands(connection)
         self.campaigns = SqlCampaigns(connection)
         self.enrollments = SqlEnrollments(connection)
+        self.enrollment_states = SqlEnrollmentStates(connection)
         self.stats = SqlStats(connection)
         self.balances = SqlBalances(connection)

@@ -116,6 +116,8 @@ class CampaignSummary(Schema):
     pending_commissions = fields.Nested(PendingCount, metadata={
         "description": "Its commissions awaiting approval (PENDING): how many, what "
                        "they owe."})
+    pending_applications = fields.Integer(metadata={
+        "description": "Partners' applications awaiting the brand's review (PENDING)."})
 
 
 class PendingCommissions(Schema):
@@ -144,4 +146,6 @@ class BrandDashboardOut(Schema):
                        "over the brand's campaigns."})
     pending_commissions = fields.Nested(PendingCommissions, allow_none=True, metadata={
         "description": "The brand's commissions awaiting approval, over every campaign."})
+    pending_applications = fields.Integer(metadata={
+        "description": "Partners' applications awaiting review, over every campaign."})
     unavailable = fields.List(fields.String(), required=True, metadata=UNAVAILABLE)

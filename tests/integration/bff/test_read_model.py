@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 import time
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -138,3 +139,42 @@ def test_a_campaign_created_after_its_activation_arrived_keeps_both(api):
                               "PAUSED" else None)(brand_board(api)), timeout=15,
                      message="the paused campaign")
     assert board["campaigns"][0]["campaign"]["name"] == "Renamed"
+
+
+def application(enrollment_id: str, status: str, revision: int) -> dict:
+    return {"enrollment_id": enrollment_id, "campaign_id": CAMPAIGN_A, "brand_id": BRAND_A,
+            "partner_id": PARTNER_B, "status": status, "applied_at": read_model_world.AT,
+            "revision": revision}
+
+
+def test_the_brand_sees_the_applications_waiting_for_its_review(api):
+    read_model_world.told(api)
+    waiting, declined, approved = (str(uuid.uuid4()) for _ in range(3))
+    publish_event(api.config, campaigns.ENROLLMENT_REQUESTED,
+                  {**application(waiting, "PENDING", 1), "note": None})
+    # the decision arrives before the application: the newer revision stays
+    publish_event(api.config, campaigns.ENROLLMENT_DECLINED, application(declined, "DECLINED", 2))
+    publish_event(api.config, campaigns.ENROLLMENT_REQUESTED,
+                  {**application(declined, "PENDING", 1), "note": "hi"})
+    publish_event(api.config, campaigns.ENROLLMENT_REQUESTED,
+                  {**application(approved, "PENDING", 1), "note": None})
+    publish_event(api.config, campaigns.PARTNER_ENROLLED, {
+        **fakes.ENROLLMENTS[fakes.ENROLLMENT_A], "enrollment_id": approved,
+        "partner_id": PARTNER_B, "enrolled_at": read_model_world.AT, "revision": 2,
+        "campaign": read_model_world.campaign_snapshot(CAMPAIGN_A),
+        "terms_history": [fakes.TERMS]})
+
+    def settled():
+        board = brand_board(api)
+        links = api.get("/api/v1/partner/dashboard", api.partner(PARTNER_B)).json()
+        enrolled = any(link["enrollment_id"] == approved for link in links["enrollments"])
+        return board if enrolled and board["pending_applications"] == 1 else None
+
+    board = wait_for(settled, timeout=15, message="one application waiting")
+    time.sleep(1)  # the late PENDING of the declined one changed nothing
+    board = brand_board(api)
+    assert board["pending_applications"] == 1
+    [summary] = [s for s in board["campaigns"] if s["campaign"]["campaign_id"] == CAMPAIGN_A]
+    assert summary["pending_applications"] == 1
+    other = api.get(f"/api/v1/brands/{fakes.BRAND_B}/dashboard", api.brand(fakes.BRAND_B))
+    assert other.json()["pending_applications"] == 0  # another brand's count is its own

@@ -51,6 +51,12 @@ class FakeEnrollments(FakeDocuments):
                                    "enrollment": enrollment}, revision)
 
 
+class FakeEnrollmentStates(FakeDocuments):
+    def keep(self, enrollment_id, brand_id, campaign_id, status, revision):
+        self._keep(enrollment_id, {"brand_id": brand_id, "campaign_id": campaign_id,
+                                   "status": status}, revision)
+
+
 class FakeStats(AbstractRepository):
     def __init__(self):
         super().__init__()
@@ -96,4 +102,5 @@ class FakeBalances(AbstractRepository):
 def fake_uow() -> InMemoryUnitOfWork:
     return InMemoryUnitOfWork(profiles=FakeProfiles(), brands=FakeBrands(),
                               campaigns=FakeCampaigns(), enrollments=FakeEnrollments(),
-                              stats=FakeStats(), balances=FakeBalances())
+                              enrollment_states=FakeEnrollmentStates(), stats=FakeStats(),
+                              balances=FakeBalances())

@@ -140,6 +140,22 @@ def test_an_enrollment_says_why_it_is_suspended_only_while_it_is(bus, uow):
             "partner_suspended" if contract is campaigns.ENROLLMENT_SUSPENDED else None)
 
 
+def test_an_application_s_status_follows_the_newest_of_its_events(bus, uow):
+    declined = received(campaigns.ENROLLMENT_DECLINED, example(campaigns.ENROLLMENT_DECLINED))
+    requested = received(campaigns.ENROLLMENT_REQUESTED,
+                         example(campaigns.ENROLLMENT_REQUESTED))
+    bus.handle(inbound.application(declined))
+    bus.handle(inbound.application(requested))  # late: revision 1 under 2
+    [held] = uow.enrollment_states.rows.values()
+    assert (held["status"], held["revision"], held["campaign_id"]) == ("DECLINED", 2,
+                                                                        CAMPAIGN_ID)
+    enrolled = example(campaigns.PARTNER_ENROLLED)
+    bus.handle(inbound.enrollment(received(campaigns.PARTNER_ENROLLED,
+                                           {**enrolled, "revision": 3})))
+    [held] = uow.enrollment_states.rows.values()
+    assert (held["status"], held["revision"]) == ("ACTIVE", 3)  # approved after all
+
+
 def test_a_stats_batch_redelivered_changes_nothing(bus, uow):
     event = received(tracking.STATS_CHANGED, example(tracking.STATS_CHANGED))
     assert bus.handle(inbound.stats(event)) == 1

@@ -53,6 +53,10 @@ export async function home(page, ctx) {
     data.unavailable.length ? h("p", {class: "notice", role: "status"},
       `Some figures are missing for now (${data.unavailable.join(", ")} did not answer).`)
       : null,
+    data.pending_applications ? h("p", {class: "notice"},
+      `${fmt.counted(data.pending_applications, "partner's application awaits",
+                     "partners' applications await")} your review: see the campaigns below.`)
+      : null,
     section("Campaigns", table({
       caption: "Budget and the last 30 days of each campaign",
       emptyText: "No campaign yet: create your first one.",
@@ -67,6 +71,10 @@ export async function home(page, ctx) {
         {label: "Revenue", numeric: true, cell: (s) => fmt.money(s.stats && s.stats.totals.revenue)},
         {label: "To approve", numeric: true,
          cell: (s) => fmt.count(s.pending_commissions && s.pending_commissions.count)},
+        {label: "Applications", numeric: true, cell: (s) => (s.pending_applications
+          ? h("a", {href: `${base(ctx)}/campaigns/${s.campaign.campaign_id}`,
+                    "aria-label": `${fmt.counted(s.pending_applications, "application", "applications")} to review for ${s.campaign.name}`},
+            fmt.count(s.pending_applications)) : "—")},
       ], rows: data.campaigns})),
     section("Top partners", table({
       caption: "The last 30 days' partners with the most conversions",
