@@ -115,6 +115,10 @@ class ChangeTermsSchema(CampaignActionSchema):
     effective_from = UTCDateTimeField(load_default=None, allow_none=True)
 
 
+class ChangeAdmissionSchema(CampaignActionSchema):
+    admission = fields.String(required=True, validate=validate.OneOf(ADMISSIONS))
+
+
 class ChangeBudgetSchema(CampaignActionSchema):
     budget = MoneyField(required=True)
 

@@ -94,6 +94,14 @@ class CampaignsService(health.HealthMixin):
         return self._campaign(data["campaign_id"])
 
     @api
+    def change_admission(self, campaign_id, acting_brand_id, admission):
+        data = load(schemas.ChangeAdmissionSchema, {
+            "campaign_id": campaign_id, "acting_brand_id": acting_brand_id,
+            "admission": admission})
+        self._handle(commands.ChangeAdmission(**data))
+        return self._campaign(data["campaign_id"])
+
+    @api
     def get_campaign(self, campaign_id):
         data = load(schemas.CampaignIdSchema, {"campaign_id": campaign_id})
         return self._campaign(data["campaign_id"])

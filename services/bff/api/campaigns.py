@@ -118,6 +118,15 @@ def change_budget(call, campaign_id):
                                             to_wire(call.body["budget"]))
 
 
+@route("POST", "/api/v1/campaigns/<campaign_id>/admission", roles=BRANDS,
+       body=schemas.AdmissionChangeBody, response=schemas.CampaignOut, tag=TAG,
+       summary="How partners join from now on: at once (open) or after review")
+def change_admission(call, campaign_id):
+    campaign = owned_campaign(call, campaign_id)
+    return call.rpc.campaigns.change_admission(campaign_id, campaign["brand_id"],
+                                               call.body["admission"])
+
+
 @route("GET", "/api/v1/campaigns/<campaign_id>/enrollments", roles=BRANDS,
        query=schemas.EnrollmentsQuery, response=page_of(schemas.EnrollmentOut), tag=TAG,
        summary="The partners enrolled in a campaign")

@@ -64,6 +64,12 @@ class TermsChangeBody(Body):
     brand_id = ActorId()
 
 
+class AdmissionChangeBody(Body):
+    admission = fields.String(required=True, validate=validate.OneOf(ADMISSIONS),
+                              metadata={"description": ADMISSION})
+    brand_id = ActorId()
+
+
 class BudgetChangeBody(Body):
     budget = fields.Nested(MoneyIn, required=True, metadata={
         "description": "The new total, in the campaign's currency."})

@@ -72,6 +72,11 @@ class ChangeTerms(CampaignCommand):
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class ChangeAdmission(CampaignCommand):
+    admission: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class ChangeBudget(CampaignCommand):
     budget: Money
 

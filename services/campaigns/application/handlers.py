@@ -122,6 +122,12 @@ def change_terms(cmd: commands.ChangeTerms, uow: CampaignsUnitOfWork, clock) -> 
         spec, cmd.effective_from, clock()))
 
 
+@HANDLERS.command(commands.ChangeAdmission)
+def change_admission(cmd: commands.ChangeAdmission, uow: CampaignsUnitOfWork, clock) -> None:
+    _change_campaign(uow, cmd, lambda campaign: campaign.change_admission(
+        Admission(cmd.admission), clock()))
+
+
 @HANDLERS.command(commands.ChangeBudget)
 def change_budget(cmd: commands.ChangeBudget, uow: CampaignsUnitOfWork, clock) -> None:
     _change_campaign(uow, cmd, lambda campaign: campaign.change_budget(cmd.budget, clock()))

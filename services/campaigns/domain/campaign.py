@@ -128,6 +128,14 @@ class CampaignBudgetChanged(CampaignEvent):
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class CampaignAdmissionChanged(DomainEvent):
+    """Stays in the service: only its reads say how partners join (no replica needs it)."""
+
+    campaign_id: str
+    admission: "Admission"
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class CampaignBudgetExhausted(DomainEvent):
     campaign_id: str
     brand_id: str
@@ -316,6 +324,17 @@ class Campaign(AggregateRoot):
         self._changed(now, CampaignTermsChanged, new_terms=terms,
                       previous_version=latest.version)
         return terms
+
+    # admission ---------------------------------------------------------------------------
+    def change_admission(self, admission: Admission, now: datetime) -> None:
+        """Open or review from now on. Applications already made wait for the brand's
+        decision either way; nobody enrolled is touched."""
+        check_rule(StillOpen(self))
+        if admission is self.admission:
+            return
+        self.admission, self.updated_at = admission, now
+        self.record(CampaignAdmissionChanged(campaign_id=self.id, admission=admission,
+                                             occurred_at=now))
 
     # budget ------------------------------------------------------------------------------
     def change_budget(self, budget: Money, now: datetime) -> None:

@@ -280,6 +280,11 @@ class FakeCampaigns(Healthy):
 
     @api
     @recorded
+    def change_admission(self, campaign_id, acting_brand_id, admission):
+        return {**self._change(campaign_id, acting_brand_id), "admission": admission}
+
+    @api
+    @recorded
     def enroll_partner(self, campaign_id, partner_id, note=None):
         return {**found(ENROLLMENTS, ENROLLMENT_A), "campaign_id": campaign_id,
                 "partner_id": partner_id}

@@ -306,6 +306,23 @@ def test_a_partner_applies_with_a_note_and_a_campaign_says_how_partners_join(api
     assert list(refused.json()["error"]["fields"]) == ["admission"]
 
 
+def test_a_brand_switches_its_own_campaign_to_review(api):
+    switched = api.post(f"/api/v1/campaigns/{CAMPAIGN_A}/admission", api.brand(BRAND_A),
+                        json={"admission": "review"})
+    assert switched.status_code == 200, switched.text
+    assert switched.json()["admission"] == "review"
+    assert called("campaigns.change_admission")[-1] == (CAMPAIGN_A, BRAND_A, "review")
+    before = len(called("campaigns.change_admission"))
+    others = [api.post(f"/api/v1/campaigns/{fakes.CAMPAIGN_B}/admission", api.brand(BRAND_A),
+                       json={"admission": "review"}),
+              api.post(f"/api/v1/campaigns/{CAMPAIGN_A}/admission", api.brand(BRAND_A),
+                       json={"admission": "sometimes"}),
+              api.post(f"/api/v1/campaigns/{CAMPAIGN_A}/admission", api.partner(PARTNER_A),
+                       json={"admission": "open"})]
+    assert [answer.status_code for answer in others] == [404, 422, 403]
+    assert len(called("campaigns.change_admission")) == before  # nothing asked
+
+
 def test_payouts_export_for_operators_and_each_partner_its_own(api):
     everyone = api.get("/api/v1/payouts/export?status=PAID", api.admin())
     assert everyone.status_code == 200, everyone.text

@@ -396,3 +396,19 @@ def test_an_unknown_admission_is_refused_by_name(rpc):
     with pytest.raises(ValidationError) as bad:
         rpc.create_campaign(campaign_payload(brand_id, admission="invite_only"))
     assert list(bad.value.fields) == ["admission"]
+
+
+def test_a_brand_switches_an_open_campaign_to_review(rpc, config, db):
+    brand_id, campaign = active_campaign(rpc)
+    assert campaign["admission"] == "open"
+    changed = rpc.change_admission(campaign["campaign_id"], brand_id, "review")
+    assert (changed["admission"], changed["revision"]) == ("review", campaign["revision"])
+    assert rpc.enroll_partner(campaign["campaign_id"],
+                              known_partner(config, db))["status"] == "PENDING"
+    intruder = rpc.register_brand({"name": "Other", "currency": "USD"})["brand_id"]
+    with pytest.raises(Forbidden):
+        rpc.change_admission(campaign["campaign_id"], intruder, "open")
+    with pytest.raises(ValidationError) as bad:
+        rpc.change_admission(campaign["campaign_id"], brand_id, "closed")
+    assert list(bad.value.fields) == ["admission"]
+    assert rpc.get_campaign(campaign["campaign_id"])["admission"] == "review"

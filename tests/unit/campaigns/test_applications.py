@@ -119,3 +119,16 @@ def test_approval_needs_the_partner_still_active_and_the_campaign_active():
     with pytest.raises(errors.CampaignNotActive):
         application.approve(campaign=made, partner=partner(), now=LATER)
     assert application.status is EnrollmentStatus.PENDING
+
+
+def test_a_brand_switches_how_partners_join_until_the_campaign_is_over():
+    made = campaign()
+    made.change_admission(Admission.REVIEW, LATER)
+    made.change_admission(Admission.REVIEW, LATER)  # the same again: nothing recorded
+    [event] = made.pull_events()
+    assert (event.admission, made.admission, made.revision) == (
+        Admission.REVIEW, Admission.REVIEW, 2)  # no published change: no new revision
+    assert apply(made).status is EnrollmentStatus.PENDING
+    made.end(LATER)
+    with pytest.raises(errors.CampaignClosed):
+        made.change_admission(Admission.OPEN, LATER)

@@ -283,7 +283,7 @@ export async function campaign(page, ctx) {
         ["Landing page", c.landing_url],
         ["Runs", `${c.starts_at ? fmt.when(c.starts_at) : "from activation"} until `
           + `${c.ends_at ? fmt.when(c.ends_at) : "ended"}`],
-        ["Partners join", c.admission === "review" ? "After your review" : "At once"],
+        ["Partners join", admissionControl(c, path, reload)],
         ["Created", fmt.when(c.created_at)],
         c.description ? ["Description", c.description] : null])),
       section("Stats", campaignChart(stats)),
@@ -333,6 +333,19 @@ export async function campaign(page, ctx) {
                                               () => reload("Commission updated."))),
     ];
   });
+}
+
+/** How partners join, and the switch to the other way (not once the campaign is over). */
+function admissionControl(c, path, reload) {
+  const review = c.admission === "review";
+  const text = review ? "After your review" : "At once";
+  if (c.status === "ENDED" || c.status === "CANCELLED") return text;
+  return h("span", {}, text, " ", actionButton(
+    review ? "Let partners join at once" : "Review partners before they join",
+    () => post(`${path}/admission`, {admission: review ? "open" : "review"}), {
+      name: "admission",
+      done: () => reload(review ? "Partners now join at once."
+        : "Partners now apply, and you review each application.")}));
 }
 
 /** Partners who applied: the pending ones first, each approved or declined here; a
