@@ -299,34 +299,33 @@ class FakeCampaigns(Healthy):
     def get_enrollment(self, enrollment_id):
         return found(ENROLLMENTS, enrollment_id)
 
+    @staticmethod
+    def _brand_decides(enrollment_id, acting_brand_id, **changes):
+        enrollment = found(ENROLLMENTS, enrollment_id)
+        assert enrollment["brand_id"] == acting_brand_id
+        return {**enrollment, **changes}
+
     @api
     @recorded
     def suspend_enrollment(self, enrollment_id, acting_brand_id):
-        enrollment = found(ENROLLMENTS, enrollment_id)
-        assert enrollment["brand_id"] == acting_brand_id
-        return {**enrollment, "status": "SUSPENDED", "suspension_reason": "brand_suspended"}
+        return self._brand_decides(enrollment_id, acting_brand_id, status="SUSPENDED",
+                                   suspension_reason="brand_suspended")
 
     @api
     @recorded
     def reactivate_enrollment(self, enrollment_id, acting_brand_id):
-        enrollment = found(ENROLLMENTS, enrollment_id)
-        assert enrollment["brand_id"] == acting_brand_id
-        return enrollment
+        return self._brand_decides(enrollment_id, acting_brand_id)
 
     @api
     @recorded
     def approve_enrollment(self, enrollment_id, acting_brand_id):
-        enrollment = found(ENROLLMENTS, enrollment_id)
-        assert enrollment["brand_id"] == acting_brand_id
-        return enrollment
+        return self._brand_decides(enrollment_id, acting_brand_id)
 
     @api
     @recorded
     def decline_enrollment(self, enrollment_id, acting_brand_id):
-        enrollment = found(ENROLLMENTS, enrollment_id)
-        assert enrollment["brand_id"] == acting_brand_id
-        return {**enrollment, "status": "DECLINED", "referral_code": None,
-                "tracking_url": None}
+        return self._brand_decides(enrollment_id, acting_brand_id, status="DECLINED",
+                                   referral_code=None, tracking_url=None)
 
 
 class FakeTracking(Healthy):
