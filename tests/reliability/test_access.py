@@ -91,6 +91,7 @@ def bodies(b: Side) -> dict[str, dict]:
             "landing_url": "https://shop.example.com", "terms": cps_terms("0.20")},
         "change_terms": {"terms": cps_terms("0.50")},
         "change_budget": {"budget": {"amount": "20.00", "currency": "USD"}},
+        "change_admission": {"admission": "review"},
         "enroll": {"campaign_id": b.ids["campaign_id"]},
         "decline_commission": {"reason": "not yours"},
         "create_api_key": {"name": "not yours", "scopes": ["reports:read"]},
