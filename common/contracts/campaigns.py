@@ -121,8 +121,10 @@ class EnrollmentPayload(TolerantSchema):
 
 
 class PartnerEnrolled(EnrollmentPayload):
-    """Everything a consumer needs to attribute and pay this partner: no RPC."""
+    """Everything a consumer needs to attribute and pay this partner: no RPC.
+    ``applied_at``: set when the brand approved an application (optional in v1)."""
 
+    applied_at = UTCDateTimeField(load_default=None, allow_none=True)
     campaign = fields.Nested(CampaignSnapshot, required=True)
     terms_history = fields.List(fields.Nested(TermsSnapshot), required=True)
 
@@ -137,6 +139,7 @@ class ApplicationPayload(TolerantSchema):
 
     enrollment_id = Id(required=True)
     campaign_id = Id(required=True)
+    campaign_name = fields.String(required=True)
     brand_id = Id(required=True)
     partner_id = Id(required=True)
     status = fields.String(required=True, validate=validate.OneOf(APPLICATION_STATUSES))

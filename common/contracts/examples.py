@@ -68,7 +68,8 @@ def _enrollment(status: str = "ACTIVE", revision: int = 1) -> dict[str, Any]:
 
 
 def _application(status: str, revision: int) -> dict[str, Any]:
-    return {"enrollment_id": ENROLLMENT_ID, "campaign_id": CAMPAIGN_ID, "brand_id": BRAND_ID,
+    return {"enrollment_id": ENROLLMENT_ID, "campaign_id": CAMPAIGN_ID,
+            "campaign_name": "Spring sale", "brand_id": BRAND_ID,
             "partner_id": PARTNER_ID, "status": status, "applied_at": AT,
             "revision": revision}
 

@@ -7,15 +7,17 @@ the call that made it, and never stored, logged or published.
 """
 from __future__ import annotations
 
+from common.contracts import campaigns
 from common.nameko import health
 from common.nameko.bus import MessageBusProvider
 from common.nameko.config import settings_from
 from common.nameko.database import ServiceDatabase
+from common.nameko.events import event_handler
 from common.nameko.rpc import RpcClient, api
 from common.nameko.timers import timer
 from common.validation import load
 from services.identity import schemas
-from services.identity.application import commands, queries
+from services.identity.application import commands, inbound, queries
 from services.identity.application.handlers import HANDLERS
 from services.identity.application.integration_events import TRANSLATOR
 from services.identity.application.settings import SECTION, IdentitySettings
@@ -183,3 +185,20 @@ class IdentityService(health.HealthMixin):
         (after the purge, which needs nothing but the database)."""
         purged = self.bus.handle(commands.PurgeExpired())
         return {**purged, "sign_ups": self.bus.handle(commands.SweepAbandonedSignUps())}
+
+    # notifications: campaigns' applications, by email ------------------------------------
+    @event_handler(campaigns.ENROLLMENT_REQUESTED)
+    def on_enrollment_requested(self, event):
+        self.bus.handle(inbound.application_made(event))
+
+    @event_handler(campaigns.ENROLLMENT_DECLINED)
+    def on_enrollment_declined(self, event):
+        self.bus.handle(inbound.application_decided(event))
+
+    @event_handler(campaigns.PARTNER_ENROLLED)
+    def on_partner_enrolled(self, event):
+        """Only an approved application is news to the partner (an open campaign's
+        enrollment is the partner's own doing): the others are done with at once."""
+        command = inbound.application_decided(event)
+        if command is not None:
+            self.bus.handle(command)

@@ -182,8 +182,8 @@ def approve_enrollment(cmd: commands.ApproveEnrollment, uow: CampaignsUnitOfWork
 @HANDLERS.command(commands.DeclineEnrollment)
 def decline_enrollment(cmd: commands.DeclineEnrollment, uow: CampaignsUnitOfWork,
                        clock) -> None:
-    _brand_changes_enrollment(
-        uow, cmd, lambda enrollment, partner: enrollment.decline(clock()))
+    _brand_changes_enrollment(uow, cmd, lambda enrollment, partner: enrollment.decline(
+        _campaign(uow, enrollment.campaign_id), clock()))
 
 
 @HANDLERS.command(commands.SuspendEnrollment)

@@ -61,6 +61,7 @@ def budget_exhausted(event: campaign.CampaignBudgetExhausted) -> dict:
 def partner_enrolled(event: enrollment.PartnerEnrolled) -> dict:
     """Everything tracking and commissions need to attribute and pay: no RPC."""
     return {**_enrollment(event.enrollment),
+            "applied_at": dto.timestamp(event.enrollment.applied_at),
             "campaign": dto.campaign_snapshot(event.campaign),
             "terms_history": [dto.terms(t) for t in event.campaign.terms_history]}
 
@@ -71,17 +72,18 @@ TRANSLATOR.register(enrollment.EnrollmentReactivated, contracts.ENROLLMENT_REACT
                     lambda e: {**_enrollment(e.enrollment), "reason": e.reason})
 
 
-def _application(state: enrollment.EnrollmentState) -> dict:
+def _application(state: enrollment.EnrollmentState, campaign_name: str) -> dict:
     return {"enrollment_id": state.enrollment_id, "campaign_id": state.campaign_id,
-            "brand_id": state.brand_id, "partner_id": state.partner_id,
+            "campaign_name": campaign_name, "brand_id": state.brand_id,
+            "partner_id": state.partner_id,
             "status": state.status.value, "applied_at": dto.timestamp(state.applied_at),
             "revision": state.revision}
 
 
 @TRANSLATOR.maps(enrollment.EnrollmentRequested, contracts.ENROLLMENT_REQUESTED)
 def enrollment_requested(event: enrollment.EnrollmentRequested) -> dict:
-    return {**_application(event.enrollment), "note": event.note}
+    return {**_application(event.enrollment, event.campaign_name), "note": event.note}
 
 
 TRANSLATOR.register(enrollment.EnrollmentDeclined, contracts.ENROLLMENT_DECLINED,
-                    lambda e: _application(e.enrollment))
+                    lambda e: _application(e.enrollment, e.campaign_name))

@@ -91,12 +91,13 @@ class PartnerEnrolled(EnrollmentEvent):
 class EnrollmentRequested(EnrollmentEvent):
     """A partner applied to a campaign that reviews its partners."""
 
+    campaign_name: str
     note: str | None
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class EnrollmentDeclined(EnrollmentEvent):
-    pass
+    campaign_name: str
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -205,8 +206,8 @@ class Enrollment(AggregateRoot):
         enrollment.revision = 1
         if reviewed:
             enrollment.record(EnrollmentRequested(
-                enrollment=enrollment.state, note=enrollment.application_note,
-                occurred_at=now))
+                enrollment=enrollment.state, campaign_name=campaign.name,
+                note=enrollment.application_note, occurred_at=now))
         else:
             enrollment.record(PartnerEnrolled(enrollment=enrollment.state,
                                               campaign=campaign.state(now), occurred_at=now))
@@ -231,7 +232,7 @@ class Enrollment(AggregateRoot):
         self.record(PartnerEnrolled(enrollment=self.state, campaign=campaign.state(now),
                                     occurred_at=now))
 
-    def decline(self, now: datetime) -> None:
+    def decline(self, campaign: Campaign, now: datetime) -> None:
         """PENDING -> DECLINED (idempotent); an enrollment already ACTIVE is suspended,
         not declined."""
         if self.status is EnrollmentStatus.DECLINED:
@@ -239,7 +240,7 @@ class Enrollment(AggregateRoot):
         check_rule(StatusAllows(self, (EnrollmentStatus.PENDING,),
                                 "declined (suspend an enrolled partner's link instead)"))
         self.status = EnrollmentStatus.DECLINED
-        self._changed(now, EnrollmentDeclined)
+        self._changed(now, EnrollmentDeclined, campaign_name=campaign.name)
 
     def follow(self, partner: PartnerReplica, now: datetime) -> None:
         """Mirror the partner: suspended with it, restored with it. An application waits

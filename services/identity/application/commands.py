@@ -125,3 +125,22 @@ class PurgeExpired(Command):
 class SweepAbandonedSignUps(Command):
     """Partner accounts awaiting their partner and unchanged for the settings'
     ``sign_up_abandoned_after``: withdrawn if partners has no such partner."""
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class NotifyApplication(Command):
+    """campaigns' ``enrollment_requested``: the brand's users are told by email."""
+
+    brand_id: str
+    campaign_id: str
+    campaign_name: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class NotifyApplicationDecided(Command):
+    """An application approved (``partner_enrolled`` after one) or declined: the
+    partner is told by email."""
+
+    partner_id: str
+    campaign_name: str
+    approved: bool

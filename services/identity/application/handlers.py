@@ -13,7 +13,13 @@ from common.seedwork.application.bus import HandlerRegistry
 from common.seedwork.domain.entity import new_id
 from common.seedwork.errors import Conflict, NotFound, ServiceUnavailable, ValidationError
 from services.identity.application import commands, credentials, queries, views
-from services.identity.application.mail import app_link, invitation_mail, reset_link_mail
+from services.identity.application.mail import (
+    app_link,
+    application_decided_mail,
+    application_mail,
+    invitation_mail,
+    reset_link_mail,
+)
 from services.identity.application.ports import (
     IdentityUnitOfWork,
     Mailer,
@@ -638,3 +644,47 @@ def _settle_sign_up(uow: IdentityUnitOfWork, account_id: str, registered: bool,
             uow.accounts.delete(account)
         uow.commit()
     return "confirmed" if registered else "withdrawn"
+
+
+# --- notifications (campaigns' applications) ---------------------------------------------
+def _recipients(uow: IdentityUnitOfWork, find) -> list[str]:
+    """The active accounts ``find`` names, read in the received event's transaction (the
+    inbox records the event there): the mails leave after its commit, so a redelivered
+    event sends none again (a crash between the commit and the send loses them: emails
+    are best effort, as every email here)."""
+    with uow:
+        emails = [account.email for account in find() if account.active]
+        uow.commit()
+    return emails
+
+
+@HANDLERS.command(commands.NotifyApplication)
+def notify_application(cmd: commands.NotifyApplication, uow: IdentityUnitOfWork,
+                       settings: IdentitySettings, mailer: Mailer | None) -> int:
+    """Every active user of the brand is told a partner applied (the link: the
+    campaign's page, where the application is decided). Answers how many were emailed."""
+    emails = _recipients(uow, lambda: uow.accounts.of_brand(cmd.brand_id))
+    if mailer is None:
+        return 0
+    base = settings.public_base_url.rstrip("/")
+    link = f"{base}/app/brands/{cmd.brand_id}/campaigns/{cmd.campaign_id}"
+    for email in emails:
+        mailer.send(application_mail(email, cmd.campaign_name, link))
+    return len(emails)
+
+
+@HANDLERS.command(commands.NotifyApplicationDecided)
+def notify_application_decided(cmd: commands.NotifyApplicationDecided,
+                               uow: IdentityUnitOfWork, settings: IdentitySettings,
+                               mailer: Mailer | None) -> int:
+    """The partner is told the brand approved (the link: its links page) or declined
+    (the campaigns it may join) its application."""
+    emails = _recipients(uow, lambda: [found] if (
+        found := uow.accounts.of_partner(cmd.partner_id)) else [])
+    if mailer is None:
+        return 0
+    page = "links" if cmd.approved else "campaigns"
+    link = f"{settings.public_base_url.rstrip('/')}/app/partner/{page}"
+    for email in emails:
+        mailer.send(application_decided_mail(email, cmd.campaign_name, cmd.approved, link))
+    return len(emails)

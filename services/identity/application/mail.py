@@ -35,3 +35,28 @@ def invitation_mail(to: str, link: str, *, brand_name: str | None, brand_role: s
         f"Choose your password here to accept:\n{link}\n\n"
         f"The invitation works once, until {expires_at:%Y-%m-%d %H:%M} UTC.\n\n"
         "If you did not expect it, ignore this email: nothing is made without you.\n"))
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())  # a subject holds no line break
+
+
+def application_mail(to: str, campaign_name: str, link: str) -> MailMessage:
+    name = _one_line(campaign_name)
+    return MailMessage(to=to, subject=f"A partner applied to {name}", text=(
+        f"A partner applied to your campaign {name} on AlpesPartners.\n\n"
+        f"Read what they wrote, and approve or decline the application, here:\n{link}\n\n"
+        "Their link works only once you approve them.\n"))
+
+
+def application_decided_mail(to: str, campaign_name: str, approved: bool,
+                             link: str) -> MailMessage:
+    name = _one_line(campaign_name)
+    if approved:
+        return MailMessage(to=to, subject=f"You are in: {name}", text=(
+            f"The brand approved your application to {name} on AlpesPartners.\n\n"
+            f"Your referral link is ready, on your links page:\n{link}\n\n"
+            "Each order it brings earns you the campaign's commission.\n"))
+    return MailMessage(to=to, subject=f"Your application to {name}", text=(
+        f"The brand declined your application to {name} on AlpesPartners.\n\n"
+        f"Other campaigns may suit you better:\n{link}\n"))

@@ -23,6 +23,9 @@ class AccountRepository(Protocol):
     def delete(self, account: Account) -> None: ...
     def awaiting_partner(self, unchanged_since: datetime, limit: int) -> list[Account]:
         """Partner accounts awaiting their partner, unchanged since then, oldest first."""
+    def of_brand(self, brand_id: str) -> list[Account]:
+        """The brand's users, removed ones too (oldest first)."""
+    def of_partner(self, partner_id: str) -> Account | None: ...
 
 
 class SessionRepository(Protocol):

@@ -54,6 +54,16 @@ class SqlAccountRepository(SqlAlchemyRepository[Account]):
         return self._many(self._AWAITING_PARTNER.params(unchanged_since=unchanged_since,
                                                         limit=limit))
 
+    _OF_BRAND = (select(accounts).where(accounts.c.brand_id == bindparam("brand_id"))
+                 .order_by(accounts.c.created_at, accounts.c.id))
+    _OF_PARTNER = select(accounts).where(accounts.c.partner_id == bindparam("partner_id"))
+
+    def of_brand(self, brand_id: str) -> list[Account]:
+        return self._many(self._OF_BRAND.params(brand_id=brand_id))
+
+    def of_partner(self, partner_id: str) -> Account | None:
+        return self._one(self._OF_PARTNER, {"partner_id": partner_id})
+
     def delete(self, account: Account) -> None:
         """The account's row and its sessions (its events still leave with the commit)."""
         self.connection.execute(delete(sessions).where(sessions.c.account_id == account.id))

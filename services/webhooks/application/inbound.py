@@ -73,8 +73,8 @@ def application(event_type: str, *extra: str) -> Callable[[ReceivedEvent], FanOu
         payload = event.data
         return _fan_out(
             event, event_type,
-            _pick(payload, "enrollment_id", "campaign_id", "brand_id", "partner_id",
-                  "status", "applied_at", *extra),
+            _pick(payload, "enrollment_id", "campaign_id", "campaign_name", "brand_id",
+                  "partner_id", "status", "applied_at", *extra),
             brand_ids=(payload["brand_id"],), partner_id=payload["partner_id"])
 
     return translate

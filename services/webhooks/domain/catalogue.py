@@ -93,6 +93,7 @@ _PAYOUT = (
 _APPLICATION = (
     _f("enrollment_id", ID, "The application (it becomes the enrollment when approved)."),
     _f("campaign_id", ID, "The campaign."),
+    _f("campaign_name", "string", "The campaign's name."),
     _f("brand_id", ID, "The campaign's brand."),
     _f("partner_id", ID, "The partner."),
     _f("status", "string", "PENDING or DECLINED."),

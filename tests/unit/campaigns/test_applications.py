@@ -36,6 +36,7 @@ def test_a_partner_applies_to_a_campaign_that_reviews_and_nobody_gets_a_link_yet
         NOW, "I review hiking gear for 40k readers.")
     [event] = application.pull_events()
     assert isinstance(event, EnrollmentRequested)  # not partner_enrolled: no code works
+    assert event.campaign_name == "Winter sale"
     assert event.note == "I review hiking gear for 40k readers."
     assert event.enrollment.status is EnrollmentStatus.PENDING
 
@@ -77,8 +78,8 @@ def test_the_brand_declines_once_and_may_still_change_its_mind():
     made = reviewed()
     application = apply(made)
     application.pull_events()
-    application.decline(LATER)
-    application.decline(LATER)  # idempotent
+    application.decline(made, LATER)
+    application.decline(made, LATER)  # idempotent
     assert application.status is EnrollmentStatus.DECLINED
     [declined] = application.pull_events()
     assert isinstance(declined, EnrollmentDeclined) and declined.enrollment.revision == 2
@@ -89,9 +90,10 @@ def test_the_brand_declines_once_and_may_still_change_its_mind():
 
 
 def test_an_enrolled_partner_is_suspended_not_declined():
-    enrollment = apply(campaign())
+    made = campaign()
+    enrollment = apply(made)
     with pytest.raises(errors.EnrollmentTransitionNotAllowed) as refused:
-        enrollment.decline(LATER)
+        enrollment.decline(made, LATER)
     assert "ACTIVE" in refused.value.message and "suspend" in refused.value.message
     assert enrollment.status is EnrollmentStatus.ACTIVE
 

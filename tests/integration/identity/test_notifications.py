@@ -1,0 +1,87 @@
+"""Identity tells people about campaigns' applications by email: the service container
+over the real broker and database (SQLite and PostgreSQL), the mails in a Maildir. A
+partner applies: the brand's active users are told; the brand approves or declines: the
+partner is. An event delivered twice sends its mails once."""
+import mailbox
+import time
+import uuid
+
+from kombu import Connection
+from nameko.standalone.events import get_event_exchange
+from nameko.standalone.rpc import ClusterRpcProxy
+
+from common.contracts import campaigns
+from common.contracts.examples import example
+from common.contracts.identity import secret_digest
+from common.seedwork.application.integration import IntegrationEvent
+from tests.integration.identity.test_identity_service import BRAND, PARTNER, PASSWORD
+from tests.integration.identity.test_mail import identity
+from tests.support import publish_event, wait_for
+
+CAMPAIGN = str(uuid.uuid4())
+CAMPAIGN_PAGE = f"https://partners.example.com/app/brands/{BRAND}/campaigns/{CAMPAIGN}"
+
+
+def brand_user(rpc, email: str) -> str:
+    invited = rpc.identity.invite_brand_user({
+        "brand_id": BRAND, "email": email, "brand_role": "owner", "invited_by": "admin:ops",
+        "brand_name": "Acme"})
+    return rpc.identity.accept_invitation({"token_digest": secret_digest(invited["token"]),
+                                           "password": PASSWORD})["account_id"]
+
+
+def publish_twice(config, contract, payload) -> None:
+    """One event delivered twice, as a redelivery would (the same event id)."""
+    message = IntegrationEvent.new(source=contract.source, type=contract.name,
+                                   version=contract.version,
+                                   payload=contract.serialize(payload)).to_message()
+    exchange = get_event_exchange(contract.source, config)
+    with Connection(config["AMQP_URI"]) as conn:
+        producer = conn.Producer(serializer="json")
+        for _ in range(2):
+            producer.publish(message, exchange=exchange, routing_key=message["type"],
+                             declare=[exchange])
+
+
+def about_applications(mail_dir) -> list:
+    return [message for message in mailbox.Maildir(mail_dir).values()
+            if "invited" not in message["Subject"]]
+
+
+def test_applications_and_decisions_are_emailed_once_to_whom_they_concern(
+        rabbit_config, make_db_uri, db_kind, container_factory, tmp_path):
+    mail_dir = tmp_path / "mail"
+    config = identity(rabbit_config, make_db_uri, db_kind, container_factory,
+                      mail_url=f"maildir:{mail_dir}")
+    with ClusterRpcProxy(config, timeout=10) as rpc:
+        brand_user(rpc, "bo@example.com")
+        gone = brand_user(rpc, "gone@example.com")
+        brand_user(rpc, "cy@example.com")
+        rpc.identity.remove_brand_user(BRAND, gone)
+        rpc.identity.create_partner_account({"partner_id": PARTNER, "email": "ana@example.com",
+                                             "password": PASSWORD})
+    applied = {**example(campaigns.ENROLLMENT_REQUESTED), "brand_id": BRAND,
+               "campaign_id": CAMPAIGN, "partner_id": PARTNER, "campaign_name": "Ambassadors"}
+    publish_twice(config, campaigns.ENROLLMENT_REQUESTED, applied)
+    told = wait_for(lambda: (lambda found: found if len(found) >= 2 else None)(
+        about_applications(mail_dir)), timeout=15, message="the brand's users told")
+
+    enrolled_at_once = {**example(campaigns.PARTNER_ENROLLED), "partner_id": PARTNER}
+    publish_event(config, campaigns.PARTNER_ENROLLED, enrolled_at_once)  # no news: no mail
+    approved = {**enrolled_at_once, "applied_at": applied["applied_at"], "revision": 2,
+                "campaign": {**enrolled_at_once["campaign"], "name": "Ambassadors"}}
+    publish_twice(config, campaigns.PARTNER_ENROLLED, approved)
+    publish_event(config, campaigns.ENROLLMENT_DECLINED, {
+        **example(campaigns.ENROLLMENT_DECLINED), "partner_id": PARTNER,
+        "campaign_name": "Winter deals"})
+    wait_for(lambda: len(about_applications(mail_dir)) >= 4, timeout=15,
+             message="the partner told twice")
+    time.sleep(1)  # a second delivery's mails, were they sent, would be in by now
+    every = {(m["To"], m["Subject"]) for m in about_applications(mail_dir)}
+    assert sorted(every) == [
+        ("ana@example.com", "You are in: Ambassadors"),
+        ("ana@example.com", "Your application to Winter deals"),
+        ("bo@example.com", "A partner applied to Ambassadors"),
+        ("cy@example.com", "A partner applied to Ambassadors")]
+    assert len(about_applications(mail_dir)) == 4  # each event's mails once
+    assert CAMPAIGN_PAGE in told[0].get_payload(decode=True).decode()

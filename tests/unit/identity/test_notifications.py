@@ -1,0 +1,34 @@
+"""What identity emails about campaigns' applications, and which events it emails about."""
+from common.contracts import campaigns
+from common.contracts.examples import example
+from common.seedwork.application.integration import receive
+from services.identity.application import inbound
+from services.identity.application.mail import application_decided_mail, application_mail
+
+
+def received(contract, payload):
+    return receive({"event_id": "7c1e5b2a-9d4f-4e6a-8b3c-2f1d0e9a8b7c", "type": contract.name,
+                    "version": contract.version, "source": contract.source,
+                    "occurred_at": "2026-11-29T12:00:00Z", "payload": payload}, contract)
+
+
+def test_only_an_approved_application_is_news_to_the_partner():
+    at_once = example(campaigns.PARTNER_ENROLLED)
+    assert inbound.application_decided(received(campaigns.PARTNER_ENROLLED, at_once)) is None
+    approved = inbound.application_decided(received(campaigns.PARTNER_ENROLLED, {
+        **at_once, "applied_at": "2026-11-28T09:00:00Z"}))
+    assert (approved.approved, approved.campaign_name) == (True, at_once["campaign"]["name"])
+    declined = inbound.application_decided(received(
+        campaigns.ENROLLMENT_DECLINED, example(campaigns.ENROLLMENT_DECLINED)))
+    assert (declined.approved, declined.campaign_name) == (False, "Spring sale")
+
+
+def test_the_mails_say_what_happened_with_a_one_line_subject():
+    applied = application_mail("bo@example.com", "Spring\nsale", "https://x.example/app/c")
+    assert applied.subject == "A partner applied to Spring sale"
+    assert "https://x.example/app/c" in applied.text and "approve or decline" in applied.text
+    approved = application_decided_mail("ana@example.com", "Spring sale", True, "L")
+    declined = application_decided_mail("ana@example.com", "Spring sale", False, "C")
+    assert (approved.subject, declined.subject) == ("You are in: Spring sale",
+                                                    "Your application to Spring sale")
+    assert "approved" in approved.text and "declined" in declined.text
