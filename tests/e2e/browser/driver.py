@@ -39,6 +39,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
 # `make screenshots` writes the README's (docs/screenshots); other runs keep theirs in var/
 SCREENSHOTS = pathlib.Path(os.environ.get("ALPES_SCREENSHOTS", ROOT / "var" / "screenshots"))
 VIEWPORT = {"width": 1280, "height": 860}
+ACTION_TIMEOUT_MS = 10_000
 IPS = {"admin": "192.0.2.10", "brand": "192.0.2.20", "partner": "203.0.113.10",
        "visitor": "198.51.100.7", "other": "192.0.2.99"}
 
@@ -60,6 +61,9 @@ class Browser:
 
     def __init__(self, playwright, base_url: str):
         self.base_url = base_url
+        # what a page shows waits as long as what a person does on it: make test runs
+        # its layers side by side, and a page's answers can take over expect's 5 s there
+        expect.set_options(timeout=ACTION_TIMEOUT_MS)
         self.browser = playwright.chromium.launch(executable_path=CHROMIUM,
                                                   args=CHROMIUM_ARGS)
 
@@ -67,7 +71,7 @@ class Browser:
         context = self.browser.new_context(
             base_url=self.base_url, viewport=VIEWPORT, locale="en-US", timezone_id="UTC",
             extra_http_headers={"X-Forwarded-For": ip}, **options)
-        context.set_default_timeout(10_000)
+        context.set_default_timeout(ACTION_TIMEOUT_MS)
         return context
 
     @staticmethod

@@ -13,12 +13,14 @@ password, key, session, CSRF or invitation token is in any service's log.
 from __future__ import annotations
 
 import json
+import mailbox
 import time
 import uuid
 
 from nameko.testing.utils import find_free_port
 
 from tests.e2e.browser.conftest import create_admin, drive
+from tests.support import wait_for
 
 SERVICES = ("partners", "campaigns", "tracking", "commissions", "payouts", "identity",
             "webhooks", "bff")
@@ -50,6 +52,13 @@ def test_partner_brand_and_operator_story_in_a_browser(start_stack, e2e_env, lan
     result = drive("story", {"api": f"http://127.0.0.1:{port}", "landing": landing_site,
                              "secret": SECRET, "run": run, "services": SERVICES, **admin},
                    timeout=150)
+
+    # the application's news, emailed: the brand's owner when Bea applied, Bea when approved
+    inbox = e2e_env["IDENTITY_MAIL_URL"].removeprefix("maildir:")
+    news = {(f"owner-{run}@example.com", f"A partner applied to Ambassadors {run}"),
+            (f"bea-{run}@example.com", f"You are in: Ambassadors {run}")}
+    wait_for(lambda: news <= {(m["To"], m["Subject"]) for m in mailbox.Maildir(inbox)},
+             timeout=10, message="the application's emails")
 
     events = json.dumps([event for probe in probes for event in probe.drain(settle=0.5)])
     assert "conversion_attributed" in events and "account_created" in events  # seen
