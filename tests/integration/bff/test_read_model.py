@@ -143,6 +143,7 @@ def test_a_campaign_created_after_its_activation_arrived_keeps_both(api):
 
 def application(enrollment_id: str, status: str, revision: int) -> dict:
     return {"enrollment_id": enrollment_id, "campaign_id": CAMPAIGN_A, "brand_id": BRAND_A,
+            "campaign_name": "Spring",
             "partner_id": PARTNER_B, "status": status, "applied_at": read_model_world.AT,
             "revision": revision}
 
