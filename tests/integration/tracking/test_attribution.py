@@ -44,7 +44,8 @@ def test_conversion_outside_the_window_is_unattributed_and_silent(rpc, world, cl
     assert (result["status"], result["partner_id"], result["campaign_id"]) == (
         "UNATTRIBUTED", None, None)
     assert rpc.get_conversion(result["conversion_id"])["status"] == "UNATTRIBUTED"
-    assert probe.drain(settle=0.5) == []
+    # no conversion event (the click's daily stats may leave meanwhile: a 2 s timer)
+    assert [e for e in probe.drain(settle=0.5) if e["type"] != "stats_changed"] == []
 
 
 def test_the_terms_version_in_force_when_the_order_happened_is_carried(rpc, world, clock,
