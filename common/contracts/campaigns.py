@@ -17,6 +17,7 @@ ENROLLED_STATUSES = ("ACTIVE", "SUSPENDED")   # an enrollment with a working cod
 APPLICATION_STATUSES = ("PENDING", "DECLINED")  # an application awaiting or refused
 ENROLLMENT_STATUSES = ("PENDING", "ACTIVE", "SUSPENDED", "DECLINED")
 ADMISSIONS = ("open", "review")  # partners join at once, or apply for the brand's review
+APPLICATION_NOTE_MAX_LENGTH = 1000  # what a partner tells the brand when applying
 
 
 # The other refusals of the campaigns RPC API, typed for every caller that imports the

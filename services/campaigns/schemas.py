@@ -8,7 +8,11 @@ from __future__ import annotations
 import marshmallow
 from marshmallow import fields, validate
 
-from common.contracts.campaigns import ADMISSIONS, ENROLLMENT_STATUSES
+from common.contracts.campaigns import (
+    ADMISSIONS,
+    APPLICATION_NOTE_MAX_LENGTH,
+    ENROLLMENT_STATUSES,
+)
 from common.contracts.partners import PARTNER_TYPES
 from common.contracts.shared import CAMPAIGN_STATUSES
 from common.seedwork.domain.money import Money
@@ -22,7 +26,6 @@ from common.validation import (
     StrictSchema,
     UTCDateTimeField,
 )
-from services.campaigns.domain.enrollment import NOTE_MAX_LENGTH
 
 # Caller-chosen keys (reservation and release ids): a UUID or any id-like text.
 IDEMPOTENCY_KEY = [validate.Length(min=1, max=100),
@@ -131,7 +134,7 @@ class ListCampaignsSchema(Page):
 class EnrollPartnerSchema(CampaignIdSchema):
     partner_id = Id(required=True)
     note = fields.String(load_default=None, allow_none=True,
-                         validate=validate.Length(max=NOTE_MAX_LENGTH))
+                         validate=validate.Length(max=APPLICATION_NOTE_MAX_LENGTH))
 
 
 class EnrollmentIdSchema(StrictSchema):

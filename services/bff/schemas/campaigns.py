@@ -7,7 +7,11 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from common.contracts.campaigns import ADMISSIONS, ENROLLMENT_STATUSES
+from common.contracts.campaigns import (
+    ADMISSIONS,
+    APPLICATION_NOTE_MAX_LENGTH,
+    ENROLLMENT_STATUSES,
+)
 from common.contracts.partners import PARTNER_TYPES
 from common.contracts.shared import CAMPAIGN_STATUSES, TERMS_MODELS
 from common.validation import CountryCode, CurrencyCode, DecimalString, Id, UTCDateTimeField
@@ -87,7 +91,7 @@ class EnrollmentsQuery(PageQuery):
 class EnrollBody(Body):
     campaign_id = Id(required=True)
     note = fields.String(load_default=None, allow_none=True,
-                         validate=validate.Length(max=1000), metadata={
+                         validate=validate.Length(max=APPLICATION_NOTE_MAX_LENGTH), metadata={
         "description": "A campaign that reviews its partners: what the partner tells "
                        "the brand with its application (ignored by an open campaign)."})
     partner_id = ActorId()

@@ -37,7 +37,6 @@ PARTNER_SUSPENDED = "partner_suspended"
 PARTNER_REACTIVATED = "partner_reactivated"
 BRAND_SUSPENDED = "brand_suspended"
 BRAND_REACTIVATED = "brand_reactivated"
-NOTE_MAX_LENGTH = 1000
 
 
 def new_referral_code() -> str:
