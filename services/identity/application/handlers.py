@@ -15,6 +15,7 @@ from common.seedwork.errors import Conflict, NotFound, ServiceUnavailable, Valid
 from services.identity.application import commands, credentials, queries, views
 from services.identity.application.mail import (
     app_link,
+    app_page,
     application_decided_mail,
     application_mail,
     invitation_mail,
@@ -666,8 +667,8 @@ def notify_application(cmd: commands.NotifyApplication, uow: IdentityUnitOfWork,
     emails = _recipients(uow, lambda: uow.accounts.of_brand(cmd.brand_id))
     if mailer is None:
         return 0
-    base = settings.public_base_url.rstrip("/")
-    link = f"{base}/app/brands/{cmd.brand_id}/campaigns/{cmd.campaign_id}"
+    link = app_page(settings.public_base_url,
+                    f"brands/{cmd.brand_id}/campaigns/{cmd.campaign_id}")
     for email in emails:
         mailer.send(application_mail(email, cmd.campaign_name, link))
     return len(emails)
@@ -679,12 +680,11 @@ def notify_application_decided(cmd: commands.NotifyApplicationDecided,
                                mailer: Mailer | None) -> int:
     """The partner is told the brand approved (the link: its links page) or declined
     (the campaigns it may join) its application."""
-    emails = _recipients(uow, lambda: [found] if (
-        found := uow.accounts.of_partner(cmd.partner_id)) else [])
+    emails = _recipients(uow, lambda: uow.accounts.of_partner(cmd.partner_id))
     if mailer is None:
         return 0
-    page = "links" if cmd.approved else "campaigns"
-    link = f"{settings.public_base_url.rstrip('/')}/app/partner/{page}"
+    link = app_page(settings.public_base_url,
+                    "partner/links" if cmd.approved else "partner/campaigns")
     for email in emails:
         mailer.send(application_decided_mail(email, cmd.campaign_name, cmd.approved, link))
     return len(emails)

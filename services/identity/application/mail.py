@@ -9,10 +9,15 @@ from services.identity.application.ports import MailMessage
 RESET_SUBJECT = "Choose a new password for AlpesPartners"
 
 
+def app_page(public_base_url: str, page: str) -> str:
+    """A page of the web app: ``<base>/app/<page>``."""
+    return f"{public_base_url.rstrip('/')}/app/{page}"
+
+
 def app_link(public_base_url: str, page: str, token: str) -> str:
     """A web app page taking a token (``reset``, ``accept``); the token rides in the
     fragment, which no server or proxy log sees."""
-    return f"{public_base_url.rstrip('/')}/app/{page}#token={token}"
+    return f"{app_page(public_base_url, page)}#token={token}"
 
 
 def reset_link_mail(to: str, link: str, expires_at: datetime) -> MailMessage:

@@ -25,7 +25,8 @@ class AccountRepository(Protocol):
         """Partner accounts awaiting their partner, unchanged since then, oldest first."""
     def of_brand(self, brand_id: str) -> list[Account]:
         """The brand's users, removed ones too (oldest first)."""
-    def of_partner(self, partner_id: str) -> Account | None: ...
+    def of_partner(self, partner_id: str) -> list[Account]:
+        """The partner's account (a partner has one at most), as a list: none or it."""
 
 
 class SessionRepository(Protocol):

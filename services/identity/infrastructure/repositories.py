@@ -61,8 +61,8 @@ class SqlAccountRepository(SqlAlchemyRepository[Account]):
     def of_brand(self, brand_id: str) -> list[Account]:
         return self._many(self._OF_BRAND.params(brand_id=brand_id))
 
-    def of_partner(self, partner_id: str) -> Account | None:
-        return self._one(self._OF_PARTNER, {"partner_id": partner_id})
+    def of_partner(self, partner_id: str) -> list[Account]:
+        return self._many(self._OF_PARTNER.params(partner_id=partner_id))
 
     def delete(self, account: Account) -> None:
         """The account's row and its sessions (its events still leave with the commit)."""
