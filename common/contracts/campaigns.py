@@ -14,10 +14,11 @@ from common.validation import CurrencyCode, Id, TolerantSchema, UTCDateTimeField
 
 SOURCE = "campaigns"
 ENROLLED_STATUSES = ("ACTIVE", "SUSPENDED")   # an enrollment with a working code
-APPLICATION_STATUSES = ("PENDING", "DECLINED")  # an application awaiting or refused
-ENROLLMENT_STATUSES = ("PENDING", "ACTIVE", "SUSPENDED", "DECLINED")
+APPLICATION_STATUSES = ("PENDING", "DECLINED", "WITHDRAWN")  # awaiting, refused, taken back
+ENROLLMENT_STATUSES = ("PENDING", "ACTIVE", "SUSPENDED", "DECLINED", "WITHDRAWN")
 ADMISSIONS = ("open", "review")  # partners join at once, or apply for the brand's review
 APPLICATION_NOTE_MAX_LENGTH = 1000  # what a partner tells the brand when applying
+DECLINE_REASON_MAX_LENGTH = 1000  # what a brand tells the partner it declines
 
 
 # The other refusals of the campaigns RPC API, typed for every caller that imports the
@@ -152,6 +153,10 @@ class EnrollmentRequested(ApplicationPayload):
     note = fields.String(required=True, allow_none=True)  # what the partner tells the brand
 
 
+class EnrollmentDeclined(ApplicationPayload):
+    reason = fields.String(load_default=None, allow_none=True)  # the brand's word, if any
+
+
 class BudgetExhaustedPayload(TolerantSchema):
     campaign_id = Id(required=True)
     brand_id = Id(required=True)
@@ -191,8 +196,14 @@ ENROLLMENT_REQUESTED = EventContract(SOURCE, "enrollment_requested", 1, Enrollme
                                      "A partner applied to a campaign that reviews its "
                                      "partners; its brand approves (`partner_enrolled`) or "
                                      "declines it.")
-ENROLLMENT_DECLINED = EventContract(SOURCE, "enrollment_declined", 1, ApplicationPayload,
-                                    "The brand declined a partner's application: no link.")
+ENROLLMENT_DECLINED = EventContract(SOURCE, "enrollment_declined", 1, EnrollmentDeclined,
+                                    "The brand declined a partner's application: no link. "
+                                    "`reason`: what the brand told the partner (optional "
+                                    "in v1; the campaign's closing declines the applications "
+                                    "still waiting, saying so).")
+ENROLLMENT_WITHDRAWN = EventContract(SOURCE, "enrollment_withdrawn", 1, ApplicationPayload,
+                                     "The partner withdrew an application its brand had not "
+                                     "decided (it may apply again: `enrollment_requested`).")
 ENROLLMENT_SUSPENDED = EventContract(SOURCE, "enrollment_suspended", 1, EnrollmentStatusChanged,
                                      "The enrollment is suspended (e.g. its partner was): "
                                      "its code stops attributing.")
@@ -206,6 +217,6 @@ BUDGET_EXHAUSTED = EventContract(SOURCE, "budget_exhausted", 1, BudgetExhaustedP
 CONTRACTS = (
     BRAND_REGISTERED, CAMPAIGN_CREATED, CAMPAIGN_ACTIVATED, CAMPAIGN_PAUSED, CAMPAIGN_ENDED,
     CAMPAIGN_CANCELLED, CAMPAIGN_TERMS_CHANGED, CAMPAIGN_BUDGET_CHANGED, PARTNER_ENROLLED,
-    ENROLLMENT_REQUESTED, ENROLLMENT_DECLINED, ENROLLMENT_SUSPENDED, ENROLLMENT_REACTIVATED,
-    BUDGET_EXHAUSTED,
+    ENROLLMENT_REQUESTED, ENROLLMENT_DECLINED, ENROLLMENT_WITHDRAWN, ENROLLMENT_SUSPENDED,
+    ENROLLMENT_REACTIVATED, BUDGET_EXHAUSTED,
 )

@@ -15,7 +15,8 @@ DISABLE_REASONS = ("failing", "gone", "manual")
 # The webhook event types an endpoint subscribes to (docs/webhooks.md; the service's
 # catalogue describes each one, and a test keeps both lists equal).
 EVENT_TYPES = (
-    "partner.applied", "partner.declined", "partner.enrolled", "partner.suspended",
+    "partner.applied", "partner.declined", "partner.withdrew", "partner.enrolled",
+    "partner.suspended",
     "conversion.attributed", "conversion.rejected",
     "conversion.reversed", "commission.created", "commission.approved", "commission.declined",
     "commission.reversed", "commission.paid", "payout.paid", "payout.failed",

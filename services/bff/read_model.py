@@ -98,6 +98,10 @@ class DashboardsReadModel:
     def keep_enrollment_declined(self, event):
         self.bus.handle(inbound.application(event))
 
+    @keeps(campaigns.ENROLLMENT_WITHDRAWN)
+    def keep_enrollment_withdrawn(self, event):
+        self.bus.handle(inbound.application(event))
+
     @keeps(campaigns.ENROLLMENT_SUSPENDED)
     def keep_enrollment_suspended(self, event):
         self.bus.handle(inbound.enrollment(event))

@@ -11,6 +11,7 @@ from marshmallow import fields, validate
 from common.contracts.campaigns import (
     ADMISSIONS,
     APPLICATION_NOTE_MAX_LENGTH,
+    DECLINE_REASON_MAX_LENGTH,
     ENROLLMENT_STATUSES,
 )
 from common.contracts.partners import PARTNER_TYPES
@@ -143,6 +144,15 @@ class EnrollmentIdSchema(StrictSchema):
 
 class EnrollmentActionSchema(EnrollmentIdSchema):
     acting_brand_id = Id(required=True)
+
+
+class DeclineEnrollmentSchema(EnrollmentActionSchema):
+    reason = fields.String(load_default=None, allow_none=True,
+                           validate=validate.Length(max=DECLINE_REASON_MAX_LENGTH))
+
+
+class WithdrawApplicationSchema(EnrollmentIdSchema):
+    acting_partner_id = Id(required=True)
 
 
 class ListEnrollmentsSchema(Page):

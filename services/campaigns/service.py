@@ -125,9 +125,19 @@ class CampaignsService(health.HealthMixin):
                                        acting_brand_id)
 
     @api
-    def decline_enrollment(self, enrollment_id, acting_brand_id):
-        return self._change_enrollment(commands.DeclineEnrollment, enrollment_id,
-                                       acting_brand_id)
+    def decline_enrollment(self, enrollment_id, acting_brand_id, reason=None):
+        data = load(schemas.DeclineEnrollmentSchema, {
+            "enrollment_id": enrollment_id, "acting_brand_id": acting_brand_id,
+            "reason": reason})
+        self._handle(commands.DeclineEnrollment(**data))
+        return self.bus.query(queries.GetEnrollment(enrollment_id=data["enrollment_id"]))
+
+    @api
+    def withdraw_application(self, enrollment_id, acting_partner_id):
+        data = load(schemas.WithdrawApplicationSchema, {
+            "enrollment_id": enrollment_id, "acting_partner_id": acting_partner_id})
+        self._handle(commands.WithdrawApplication(**data))
+        return self.bus.query(queries.GetEnrollment(enrollment_id=data["enrollment_id"]))
 
     @api
     def suspend_enrollment(self, enrollment_id, acting_brand_id):

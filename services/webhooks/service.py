@@ -250,6 +250,10 @@ class WebhooksService(health.HealthMixin):
     def on_enrollment_declined(self, event):
         self._accept(campaigns.ENROLLMENT_DECLINED, event)
 
+    @consumes(campaigns.ENROLLMENT_WITHDRAWN)
+    def on_enrollment_withdrawn(self, event):
+        self._accept(campaigns.ENROLLMENT_WITHDRAWN, event)
+
     @consumes(campaigns.CAMPAIGN_ACTIVATED)
     def on_campaign_activated(self, event):
         self._accept(campaigns.CAMPAIGN_ACTIVATED, event)

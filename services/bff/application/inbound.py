@@ -49,7 +49,7 @@ def campaign(event: ReceivedEvent) -> commands.KeepCampaign:
 
 
 def application(event: ReceivedEvent) -> commands.KeepEnrollmentState:
-    """``enrollment_requested``, ``enrollment_declined``: an application's status."""
+    """``enrollment_requested``, ``_declined``, ``_withdrawn``: an application's status."""
     data = event.data
     return commands.KeepEnrollmentState(
         enrollment_id=data["enrollment_id"], brand_id=data["brand_id"],

@@ -100,10 +100,19 @@ class ApproveEnrollment(Command):
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class DeclineEnrollment(Command):
-    """The campaign's brand turns a partner's application down."""
+    """The campaign's brand turns a partner's application down, saying why if it wishes."""
 
     enrollment_id: str
     acting_brand_id: str
+    reason: str | None = None
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class WithdrawApplication(Command):
+    """The partner takes back an application its brand has not decided yet."""
+
+    enrollment_id: str
+    acting_partner_id: str
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

@@ -16,9 +16,10 @@ from services.campaigns.application.ports import (
     DuplicateEnrollment,
     ReferralCodeTaken,
 )
+from services.campaigns.domain import errors
 from services.campaigns.domain.brand import Brand
-from services.campaigns.domain.campaign import Admission, Campaign, CampaignDraft
-from services.campaigns.domain.enrollment import Enrollment
+from services.campaigns.domain.campaign import CLOSED, Admission, Campaign, CampaignDraft
+from services.campaigns.domain.enrollment import Enrollment, EnrollmentStatus
 from services.campaigns.domain.partner import Eligibility, PartnerFacts, PartnerReplica
 from services.campaigns.domain.terms import TermsSpec
 
@@ -71,10 +72,23 @@ def _change_campaign(uow: CampaignsUnitOfWork, cmd: commands.CampaignCommand,
     with uow:
         campaign = _campaign(uow, cmd.campaign_id, for_update=True)
         campaign.ensure_owned_by(cmd.acting_brand_id)
+        was_closed = campaign.status in CLOSED
         change(campaign)
         if campaign.pending_events:  # a repeated transition changes nothing
             uow.campaigns.save(campaign)
+            if not was_closed:
+                _close_applications(uow, campaign)
             uow.commit()
+
+
+def _close_applications(uow: CampaignsUnitOfWork, campaign: Campaign) -> None:
+    """A campaign that has just closed declines, in its own transaction, the
+    applications still waiting for its brand (saying why): none waits forever."""
+    if campaign.status not in CLOSED:
+        return
+    for application in uow.enrollments.waiting_in(campaign.id):
+        application.close_with(campaign, campaign.updated_at)
+        uow.enrollments.save(application)
 
 
 @HANDLERS.command(commands.ActivateCampaign)
@@ -105,6 +119,7 @@ def end_expired_campaigns(cmd: commands.EndExpiredCampaigns, uow: CampaignsUnitO
             campaign = _campaign(uow, campaign_id, for_update=True)
             if campaign.end_if_expired(clock()):
                 uow.campaigns.save(campaign)
+                _close_applications(uow, campaign)
                 uow.commit()
                 ended += 1
     return ended
@@ -142,8 +157,8 @@ def enroll_partner(cmd: commands.EnrollPartner, uow: CampaignsUnitOfWork, clock,
         # Locked like the partner's events lock it: a suspension can't slip past an enrollment.
         partner = uow.partners.get(cmd.partner_id, for_update=True)
         existing = uow.enrollments.get_for(cmd.campaign_id, cmd.partner_id)
-        if existing is not None:
-            return existing.id  # one enrollment per partner and campaign; no new event
+        if existing is not None:  # one enrollment per partner and campaign
+            return _apply_again(uow, existing, campaign, partner, clock(), cmd.note)
         if partner is None:  # unknown, or PENDING: partners are known from activation on
             raise NotFound(f"No active partner {cmd.partner_id} is known here (a partner "
                            "can enroll once activated).",
@@ -154,6 +169,21 @@ def enroll_partner(cmd: commands.EnrollPartner, uow: CampaignsUnitOfWork, clock,
         except DuplicateEnrollment:  # a concurrent call enrolled it first
             return uow.enrollments.get_for(cmd.campaign_id, cmd.partner_id).id
         uow.commit()
+    return enrollment.id
+
+
+def _apply_again(uow: CampaignsUnitOfWork, enrollment: Enrollment, campaign, partner, now,
+                 note) -> str:
+    """A withdrawn application reopens; any other enrollment is answered as it is."""
+    if enrollment.status is not EnrollmentStatus.WITHDRAWN:
+        return enrollment.id
+    if partner is None:
+        raise errors.PartnerNotActive("The partner is not ACTIVE: it cannot apply again.",
+                                      {"partner_id": ["Not ACTIVE."]})
+    enrollment = uow.enrollments.get(enrollment.id, for_update=True)
+    enrollment.reapply(campaign=campaign, partner=partner, now=now, note=note)
+    uow.enrollments.save(enrollment)
+    uow.commit()
     return enrollment.id
 
 
@@ -183,7 +213,24 @@ def approve_enrollment(cmd: commands.ApproveEnrollment, uow: CampaignsUnitOfWork
 def decline_enrollment(cmd: commands.DeclineEnrollment, uow: CampaignsUnitOfWork,
                        clock) -> None:
     _brand_changes_enrollment(uow, cmd, lambda enrollment, partner: enrollment.decline(
-        _campaign(uow, enrollment.campaign_id), clock()))
+        _campaign(uow, enrollment.campaign_id), clock(), cmd.reason))
+
+
+@HANDLERS.command(commands.WithdrawApplication)
+def withdraw_application(cmd: commands.WithdrawApplication, uow: CampaignsUnitOfWork,
+                         clock) -> None:
+    """Under the partner's lock, as the brand's decisions and the partner's events are."""
+    with uow:
+        enrollment = uow.enrollments.get(cmd.enrollment_id)
+        if enrollment is None:
+            raise _not_found("Enrollment", "enrollment_id", cmd.enrollment_id)
+        uow.partners.get(enrollment.partner_id, for_update=True)
+        enrollment = uow.enrollments.get(cmd.enrollment_id, for_update=True)
+        enrollment.withdraw(cmd.acting_partner_id, _campaign(uow, enrollment.campaign_id),
+                            clock())
+        if enrollment.pending_events:
+            uow.enrollments.save(enrollment)
+            uow.commit()
 
 
 @HANDLERS.command(commands.SuspendEnrollment)

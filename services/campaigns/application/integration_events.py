@@ -86,4 +86,7 @@ def enrollment_requested(event: enrollment.EnrollmentRequested) -> dict:
 
 
 TRANSLATOR.register(enrollment.EnrollmentDeclined, contracts.ENROLLMENT_DECLINED,
+                    lambda e: {**_application(e.enrollment, e.campaign_name),
+                               "reason": e.reason})
+TRANSLATOR.register(enrollment.EnrollmentWithdrawn, contracts.ENROLLMENT_WITHDRAWN,
                     lambda e: _application(e.enrollment, e.campaign_name))

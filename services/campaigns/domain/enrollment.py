@@ -12,7 +12,10 @@ A campaign that admits partners after review (``Admission.REVIEW``) takes applic
 the enrollment starts PENDING, with its code drawn but never shown nor resolved, and
 nothing downstream hears of it but the application. The brand approves it (ACTIVE, and
 only then ``partner_enrolled``: the link works from that moment) or declines it
-(DECLINED; the brand may still approve it later). A partner applies once per campaign.
+(DECLINED, with the reason the brand gives, if any; the brand may still approve it
+later). The partner may withdraw an application the brand has not decided (WITHDRAWN)
+and apply again later; a campaign that closes declines the applications still waiting,
+saying so. A partner has one enrollment per campaign: applying again reopens it.
 """
 from __future__ import annotations
 
@@ -56,9 +59,13 @@ class EnrollmentStatus(str, enum.Enum):
     ACTIVE = "ACTIVE"
     SUSPENDED = "SUSPENDED"
     DECLINED = "DECLINED"    # an application the brand turned down
+    WITHDRAWN = "WITHDRAWN"  # an application its partner took back before the decision
 
 
-APPLICATIONS = (EnrollmentStatus.PENDING, EnrollmentStatus.DECLINED)
+APPLICATIONS = (EnrollmentStatus.PENDING, EnrollmentStatus.DECLINED,
+                EnrollmentStatus.WITHDRAWN)
+APPROVABLE = (EnrollmentStatus.PENDING, EnrollmentStatus.DECLINED)
+CAMPAIGN_CLOSED_REASON = "The campaign closed before your application was reviewed."
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -96,6 +103,14 @@ class EnrollmentRequested(EnrollmentEvent):
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class EnrollmentDeclined(EnrollmentEvent):
+    campaign_name: str
+    reason: str | None = None  # what the brand tells the partner, if anything
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class EnrollmentWithdrawn(EnrollmentEvent):
+    """The partner took its application back before the brand decided."""
+
     campaign_name: str
 
 
@@ -164,13 +179,19 @@ class StatusAllows(BusinessRule):
                 f"{self.action}.")
 
 
+def _check_may_join(campaign: Campaign, partner: PartnerReplica) -> None:
+    check_rule(CampaignMustBeActive(campaign))
+    check_rule(PartnerMustBeActive(partner))
+    check_rule(PartnerMustBeEligible(campaign, partner))
+
+
 # --- aggregate ----------------------------------------------------------------------------
 class Enrollment(AggregateRoot):
     def __init__(self, *, id: str, campaign_id: str, brand_id: str, partner_id: str,
                  referral_code: str, tracking_url: str, status: EnrollmentStatus,
                  suspension_reason: str | None, enrolled_at: datetime, updated_at: datetime,
                  revision: int = 0, applied_at: datetime | None = None,
-                 application_note: str | None = None):
+                 application_note: str | None = None, decline_reason: str | None = None):
         self.id = id
         self.campaign_id = campaign_id
         self.brand_id = brand_id
@@ -184,33 +205,48 @@ class Enrollment(AggregateRoot):
         self.revision = revision
         self.applied_at = applied_at
         self.application_note = application_note
+        self.decline_reason = decline_reason
 
     @classmethod
     def enroll(cls, *, campaign: Campaign, partner: PartnerReplica, referral_code: str,
                public_base_url: str, now: datetime, note: str | None = None) -> "Enrollment":
         """Enrolled at once in an open campaign; an application (PENDING) where the brand
         reviews its partners. ``note`` is what the partner tells the brand (review only)."""
-        check_rule(CampaignMustBeActive(campaign))
-        check_rule(PartnerMustBeActive(partner))
-        check_rule(PartnerMustBeEligible(campaign, partner))
-        reviewed = campaign.admission is Admission.REVIEW
+        _check_may_join(campaign, partner)
         enrollment = cls(
             id=new_id(), campaign_id=campaign.id, brand_id=campaign.brand_id,
             partner_id=partner.id, referral_code=referral_code,
             tracking_url=tracking_url(public_base_url, referral_code),
-            status=EnrollmentStatus.PENDING if reviewed else EnrollmentStatus.ACTIVE,
-            suspension_reason=None, enrolled_at=now, updated_at=now,
-            applied_at=now if reviewed else None,
-            application_note=_note(note) if reviewed else None)
-        enrollment.revision = 1
-        if reviewed:
-            enrollment.record(EnrollmentRequested(
-                enrollment=enrollment.state, campaign_name=campaign.name,
-                note=enrollment.application_note, occurred_at=now))
-        else:
-            enrollment.record(PartnerEnrolled(enrollment=enrollment.state,
-                                              campaign=campaign.state(now), occurred_at=now))
+            status=EnrollmentStatus.PENDING, suspension_reason=None, enrolled_at=now,
+            updated_at=now)
+        enrollment._join(campaign, note, now)
         return enrollment
+
+    def reapply(self, *, campaign: Campaign, partner: PartnerReplica, now: datetime,
+                note: str | None = None) -> None:
+        """A withdrawn application made again, by the same rules as a first one: PENDING
+        (or ACTIVE at once, if the campaign has opened meanwhile). Anything else is left
+        as it is: a partner applies once, and a declined one waits for the brand."""
+        if self.status is not EnrollmentStatus.WITHDRAWN:
+            return
+        _check_may_join(campaign, partner)
+        self.decline_reason = None
+        self._join(campaign, note, now)
+
+    def _join(self, campaign: Campaign, note: str | None, now: datetime) -> None:
+        reviewed = campaign.admission is Admission.REVIEW
+        self.status = EnrollmentStatus.PENDING if reviewed else EnrollmentStatus.ACTIVE
+        self.applied_at = now if reviewed else None
+        self.application_note = _note(note) if reviewed else None
+        self.enrolled_at = self.updated_at = now
+        self.revision += 1
+        if reviewed:
+            self.record(EnrollmentRequested(
+                enrollment=self.state, campaign_name=campaign.name,
+                note=self.application_note, occurred_at=now))
+        else:
+            self.record(PartnerEnrolled(enrollment=self.state,
+                                        campaign=campaign.state(now), occurred_at=now))
 
     # the brand's review of an application ------------------------------------------------
     def approve(self, *, campaign: Campaign, partner: PartnerReplica | None,
@@ -218,8 +254,9 @@ class Enrollment(AggregateRoot):
         """PENDING or DECLINED -> ACTIVE: the partner is enrolled from now on, as in an
         open campaign (idempotent once enrolled). The campaign must be ACTIVE and the
         partner still ACTIVE."""
-        if self.status not in APPLICATIONS:
+        if self.status in (EnrollmentStatus.ACTIVE, EnrollmentStatus.SUSPENDED):
             return
+        check_rule(StatusAllows(self, APPROVABLE, "approved (the partner withdrew it)"))
         check_rule(CampaignMustBeActive(campaign))
         if partner is None or not partner.is_active:
             raise errors.PartnerNotActive(
@@ -231,15 +268,37 @@ class Enrollment(AggregateRoot):
         self.record(PartnerEnrolled(enrollment=self.state, campaign=campaign.state(now),
                                     occurred_at=now))
 
-    def decline(self, campaign: Campaign, now: datetime) -> None:
-        """PENDING -> DECLINED (idempotent); an enrollment already ACTIVE is suspended,
-        not declined."""
+    def decline(self, campaign: Campaign, now: datetime, reason: str | None = None) -> None:
+        """PENDING -> DECLINED, with what the brand tells the partner (idempotent: a
+        second refusal changes nothing, not even the reason); an enrollment already
+        ACTIVE is suspended, not declined."""
         if self.status is EnrollmentStatus.DECLINED:
             return
         check_rule(StatusAllows(self, (EnrollmentStatus.PENDING,),
                                 "declined (suspend an enrolled partner's link instead)"))
-        self.status = EnrollmentStatus.DECLINED
-        self._changed(now, EnrollmentDeclined, campaign_name=campaign.name)
+        self.status, self.decline_reason = EnrollmentStatus.DECLINED, _note(reason)
+        self._changed(now, EnrollmentDeclined, campaign_name=campaign.name,
+                      reason=self.decline_reason)
+
+    def close_with(self, campaign: Campaign, now: datetime) -> None:
+        """The campaign closed (ENDED or CANCELLED): an application still waiting is
+        declined, saying so; any other enrollment is left as it is."""
+        if self.status is EnrollmentStatus.PENDING:
+            self.decline(campaign, now, CAMPAIGN_CLOSED_REASON)
+
+    # the partner's own decisions ----------------------------------------------------------
+    def withdraw(self, partner_id: str, campaign: Campaign, now: datetime) -> None:
+        """PENDING -> WITHDRAWN, by the applicant only (idempotent). A decided
+        application stays decided: an enrolled partner leaves nothing this way."""
+        if partner_id != self.partner_id:
+            raise Forbidden("Only the partner who applied may withdraw the application.",
+                            {"acting_partner_id": ["Not the applicant."]})
+        if self.status is EnrollmentStatus.WITHDRAWN:
+            return
+        check_rule(StatusAllows(self, (EnrollmentStatus.PENDING,),
+                                "withdrawn (only an application awaiting the brand can be)"))
+        self.status = EnrollmentStatus.WITHDRAWN
+        self._changed(now, EnrollmentWithdrawn, campaign_name=campaign.name)
 
     def follow(self, partner: PartnerReplica, now: datetime) -> None:
         """Mirror the partner: suspended with it, restored with it. An application waits

@@ -12,7 +12,7 @@ from common.seedwork.infrastructure.repository import SqlAlchemyRepository
 from services.campaigns.application.ports import DuplicateEnrollment, ReferralCodeTaken
 from services.campaigns.domain.brand import Brand
 from services.campaigns.domain.campaign import Campaign
-from services.campaigns.domain.enrollment import Enrollment
+from services.campaigns.domain.enrollment import Enrollment, EnrollmentStatus
 from services.campaigns.domain.partner import Eligibility, PartnerReplica
 from services.campaigns.domain.terms import Model, Terms
 from services.campaigns.infrastructure.tables import (
@@ -146,6 +146,17 @@ class SqlEnrollmentRepository(SqlAlchemyRepository[Enrollment]):
         return self._many(select(enrollments).where(enrollments.c.partner_id == partner_id)
                           .order_by(enrollments.c.enrolled_at))
 
+    def waiting_in(self, campaign_id: str) -> list[Enrollment]:
+        """The applications of a campaign still awaiting its brand (locked on PostgreSQL:
+        a partner's withdrawal and the campaign's closing do not cross)."""
+        query = (select(enrollments)
+                 .where(enrollments.c.campaign_id == campaign_id,
+                        enrollments.c.status == EnrollmentStatus.PENDING.value)
+                 .order_by(enrollments.c.applied_at, enrollments.c.id))
+        if self.connection.dialect.name == "postgresql":
+            query = query.with_for_update()
+        return self._many(query)
+
     def _to_row(self, enrollment: Enrollment) -> dict:
         return {
             "id": enrollment.id, "campaign_id": enrollment.campaign_id,
@@ -155,6 +166,7 @@ class SqlEnrollmentRepository(SqlAlchemyRepository[Enrollment]):
             "enrolled_at": enrollment.enrolled_at, "updated_at": enrollment.updated_at,
             "revision": enrollment.revision, "applied_at": enrollment.applied_at,
             "application_note": enrollment.application_note,
+            "decline_reason": enrollment.decline_reason,
         }
 
     def _from_row(self, row) -> Enrollment:
@@ -164,7 +176,7 @@ class SqlEnrollmentRepository(SqlAlchemyRepository[Enrollment]):
             tracking_url=row.tracking_url, status=row.status,
             suspension_reason=row.suspension_reason, enrolled_at=row.enrolled_at,
             updated_at=row.updated_at, revision=row.revision, applied_at=row.applied_at,
-            application_note=row.application_note)
+            application_note=row.application_note, decline_reason=row.decline_reason)
 
 
 class SqlPartnerReplicaRepository(SqlAlchemyRepository[PartnerReplica]):

@@ -87,6 +87,7 @@ enrollments = Table(
     Column("suspension_reason", String(100), nullable=True),
     Column("applied_at", UTCDateTime(), nullable=True),
     Column("application_note", Text, nullable=True),
+    Column("decline_reason", Text, nullable=True),
     Column("enrolled_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
     Column("revision", Integer, nullable=False),

@@ -144,3 +144,4 @@ class NotifyApplicationDecided(Command):
     partner_id: str
     campaign_name: str
     approved: bool
+    reason: str | None = None  # a refusal's, as the brand gave it

@@ -686,5 +686,6 @@ def notify_application_decided(cmd: commands.NotifyApplicationDecided,
     link = app_page(settings.public_base_url,
                     "partner/links" if cmd.approved else "partner/campaigns")
     for email in emails:
-        mailer.send(application_decided_mail(email, cmd.campaign_name, cmd.approved, link))
+        mailer.send(application_decided_mail(email, cmd.campaign_name, cmd.approved, link,
+                                             cmd.reason))
     return len(emails)

@@ -23,4 +23,5 @@ def application_decided(event: ReceivedEvent) -> commands.NotifyApplicationDecid
             partner_id=data["partner_id"], campaign_name=data["campaign"]["name"],
             approved=True)
     return commands.NotifyApplicationDecided(
-        partner_id=data["partner_id"], campaign_name=data["campaign_name"], approved=False)
+        partner_id=data["partner_id"], campaign_name=data["campaign_name"], approved=False,
+        reason=data.get("reason"))

@@ -55,13 +55,14 @@ def application_mail(to: str, campaign_name: str, link: str) -> MailMessage:
 
 
 def application_decided_mail(to: str, campaign_name: str, approved: bool,
-                             link: str) -> MailMessage:
+                             link: str, reason: str | None = None) -> MailMessage:
     name = _one_line(campaign_name)
     if approved:
         return MailMessage(to=to, subject=f"You are in: {name}", text=(
             f"The brand approved your application to {name} on AlpesPartners.\n\n"
             f"Your referral link is ready, on your links page:\n{link}\n\n"
             "Each order it brings earns you the campaign's commission.\n"))
+    said = f"What they said: {reason}\n\n" if reason else ""
     return MailMessage(to=to, subject=f"Your application to {name}", text=(
         f"The brand declined your application to {name} on AlpesPartners.\n\n"
-        f"Other campaigns may suit you better:\n{link}\n"))
+        f"{said}Other campaigns may suit you better:\n{link}\n"))

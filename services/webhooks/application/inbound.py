@@ -173,7 +173,8 @@ def payout(event_type: str, extra: str) -> Callable[[ReceivedEvent], FanOut]:
 TRANSLATIONS: dict[EventContract, Callable[[ReceivedEvent], FanOut]] = {
     campaigns.PARTNER_ENROLLED: partner_enrolled,
     campaigns.ENROLLMENT_REQUESTED: application("partner.applied", "note"),
-    campaigns.ENROLLMENT_DECLINED: application("partner.declined"),
+    campaigns.ENROLLMENT_DECLINED: application("partner.declined", "reason"),
+    campaigns.ENROLLMENT_WITHDRAWN: application("partner.withdrew"),
     campaigns.CAMPAIGN_ACTIVATED: campaign_changed("campaign.activated"),
     campaigns.CAMPAIGN_PAUSED: campaign_changed("campaign.paused"),
     campaigns.CAMPAIGN_ENDED: campaign_changed("campaign.ended"),

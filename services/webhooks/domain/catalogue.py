@@ -96,7 +96,7 @@ _APPLICATION = (
     _f("campaign_name", "string", "The campaign's name."),
     _f("brand_id", ID, "The campaign's brand."),
     _f("partner_id", ID, "The partner."),
-    _f("status", "string", "PENDING or DECLINED."),
+    _f("status", "string", "PENDING, DECLINED or WITHDRAWN."),
     _f("applied_at", TIME, "When the partner applied."),
 )
 
@@ -106,8 +106,14 @@ TYPES: tuple[WebhookType, ...] = (
                 "campaigns.enrollment_requested", (
                     *_APPLICATION,
                     _f("note", "string or null", "What the partner tells the brand."))),
-    WebhookType("partner.declined", "The brand declined a partner's application: no "
-                "link.", (BRAND, PARTNER), "campaigns.enrollment_declined", _APPLICATION),
+    WebhookType("partner.declined", "The brand declined a partner's application (or the "
+                "campaign closed before it was decided): no link.", (BRAND, PARTNER),
+                "campaigns.enrollment_declined", (
+                    *_APPLICATION,
+                    _f("reason", "string or null", "What the brand told the partner."))),
+    WebhookType("partner.withdrew", "A partner withdrew its application before the brand "
+                "decided (it may apply again: partner.applied).", (BRAND, PARTNER),
+                "campaigns.enrollment_withdrawn", _APPLICATION),
     WebhookType("partner.enrolled", "A partner enrolled in one of the brand's campaigns "
                 "and got its referral code.", (BRAND, PARTNER), "campaigns.partner_enrolled", (
                     _f("enrollment_id", ID, "The enrollment."),

@@ -150,11 +150,16 @@ def application(enrollment_id: str, status: str, revision: int) -> dict:
 
 def test_the_brand_sees_the_applications_waiting_for_its_review(api):
     read_model_world.told(api)
-    waiting, declined, approved = (str(uuid.uuid4()) for _ in range(3))
+    waiting, declined, approved, withdrawn = (str(uuid.uuid4()) for _ in range(4))
     publish_event(api.config, campaigns.ENROLLMENT_REQUESTED,
                   {**application(waiting, "PENDING", 1), "note": None})
+    publish_event(api.config, campaigns.ENROLLMENT_REQUESTED,
+                  {**application(withdrawn, "PENDING", 1), "note": None})
+    publish_event(api.config, campaigns.ENROLLMENT_WITHDRAWN,
+                  application(withdrawn, "WITHDRAWN", 2))
     # the decision arrives before the application: the newer revision stays
-    publish_event(api.config, campaigns.ENROLLMENT_DECLINED, application(declined, "DECLINED", 2))
+    publish_event(api.config, campaigns.ENROLLMENT_DECLINED,
+                  {**application(declined, "DECLINED", 2), "reason": "Not now"})
     publish_event(api.config, campaigns.ENROLLMENT_REQUESTED,
                   {**application(declined, "PENDING", 1), "note": "hi"})
     publish_event(api.config, campaigns.ENROLLMENT_REQUESTED,

@@ -412,3 +412,59 @@ def test_a_brand_switches_an_open_campaign_to_review(rpc, config, db):
         rpc.change_admission(campaign["campaign_id"], brand_id, "closed")
     assert list(bad.value.fields) == ["admission"]
     assert rpc.get_campaign(campaign["campaign_id"])["admission"] == "review"
+
+
+def test_applications_are_withdrawn_made_again_declined_with_a_reason_and_closed(
+        rpc, config, db, event_probe):
+    probe = event_probe("campaigns")
+    brand_id, campaign = active_campaign(rpc, admission="review")
+    campaign_id = campaign["campaign_id"]
+    mover, refused, waiting = (known_partner(config, db) for _ in range(3))
+
+    first = rpc.enroll_partner(campaign_id, mover, "First note")
+    with pytest.raises(Forbidden):
+        rpc.withdraw_application(first["enrollment_id"], refused)  # not the applicant
+    withdrawn = rpc.withdraw_application(first["enrollment_id"], mover)
+    assert (withdrawn["status"], withdrawn["revision"]) == ("WITHDRAWN", 2)
+    with pytest.raises(contracts.EnrollmentTransitionNotAllowed):
+        rpc.approve_enrollment(first["enrollment_id"], brand_id)
+    again = rpc.enroll_partner(campaign_id, mover, "Second note")
+    assert (again["enrollment_id"], again["status"], again["application_note"]) == (
+        first["enrollment_id"], "PENDING", "Second note")
+
+    no = rpc.enroll_partner(campaign_id, refused)
+    with pytest.raises(ValidationError) as bad:
+        rpc.decline_enrollment(no["enrollment_id"], brand_id, "x" * 1001)
+    assert list(bad.value.fields) == ["reason"]
+    assert rpc.get_enrollment(no["enrollment_id"])["status"] == "PENDING"  # unchanged
+    declined = rpc.decline_enrollment(no["enrollment_id"], brand_id, "Not our market yet.")
+    assert (declined["status"], declined["decline_reason"]) == (
+        "DECLINED", "Not our market yet.")
+    with pytest.raises(contracts.EnrollmentTransitionNotAllowed):
+        rpc.withdraw_application(no["enrollment_id"], refused)  # decided already
+
+    rpc.enroll_partner(campaign_id, waiting)
+    rpc.end_campaign(campaign_id, brand_id)
+    closed = rpc.list_enrollments({"campaign_id": campaign_id, "status": "DECLINED"})
+    assert sorted(item["partner_id"] for item in closed["items"]) == sorted(
+        [refused, mover, waiting])  # the two still waiting were declined on closing
+    reasons = {item["partner_id"]: item["decline_reason"] for item in closed["items"]}
+    assert reasons[waiting] == reasons[mover] == (
+        "The campaign closed before your application was reviewed.")
+
+    def published():
+        kinds = ("enrollment_requested", "enrollment_withdrawn", "enrollment_declined",
+                 "campaign_ended")
+        found = [e for e in probe.drain() if e["type"] in kinds]
+        return len(found) == 9 and found
+
+    events = [(e["type"], e["payload"].get("partner_id"), e["payload"].get("reason"))
+              for e in wait_for(published)]
+    closing = "The campaign closed before your application was reviewed."
+    assert events[:7] == [
+        ("enrollment_requested", mover, None), ("enrollment_withdrawn", mover, None),
+        ("enrollment_requested", mover, None), ("enrollment_requested", refused, None),
+        ("enrollment_declined", refused, "Not our market yet."),
+        ("enrollment_requested", waiting, None), ("campaign_ended", None, None)]
+    assert sorted(events[7:]) == sorted([("enrollment_declined", mover, closing),
+                                         ("enrollment_declined", waiting, closing)])

@@ -85,3 +85,6 @@ def test_applications_and_decisions_are_emailed_once_to_whom_they_concern(
         ("cy@example.com", "A partner applied to Ambassadors")]
     assert len(about_applications(mail_dir)) == 4  # each event's mails once
     assert CAMPAIGN_PAGE in told[0].get_payload(decode=True).decode()
+    [refusal] = [m for m in about_applications(mail_dir) if "Winter" in m["Subject"]]
+    assert ("What they said: We work with EU partners only for now."
+            in refusal.get_payload(decode=True).decode())

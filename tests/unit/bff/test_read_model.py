@@ -156,6 +156,13 @@ def test_an_application_s_status_follows_the_newest_of_its_events(bus, uow):
     assert (held["status"], held["revision"]) == ("ACTIVE", 3)  # approved after all
 
 
+def test_a_withdrawn_application_no_longer_waits(bus, uow):
+    for contract in (campaigns.ENROLLMENT_REQUESTED, campaigns.ENROLLMENT_WITHDRAWN):
+        bus.handle(inbound.application(received(contract, example(contract))))
+    [held] = uow.enrollment_states.rows.values()
+    assert (held["status"], held["revision"]) == ("WITHDRAWN", 2)
+
+
 def test_a_stats_batch_redelivered_changes_nothing(bus, uow):
     event = received(tracking.STATS_CHANGED, example(tracking.STATS_CHANGED))
     assert bus.handle(inbound.stats(event)) == 1

@@ -28,6 +28,9 @@ class FakeEnrollmentRepository(InMemoryRepository):
     def of_partner(self, partner_id):
         return self.find(lambda e: e.partner_id == partner_id)
 
+    def waiting_in(self, campaign_id):
+        return self.find(lambda e: e.campaign_id == campaign_id and e.status.value == "PENDING")
+
 
 class FakeCampaignRepository(InMemoryRepository):
     def expired(self, now, limit):

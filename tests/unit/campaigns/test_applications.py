@@ -3,16 +3,19 @@ from datetime import timedelta
 
 import pytest
 
+from common.seedwork.errors import Forbidden
 from services.campaigns.domain import errors
 from services.campaigns.domain.campaign import Admission
 from services.campaigns.domain.enrollment import (
+    CAMPAIGN_CLOSED_REASON,
     Enrollment,
     EnrollmentDeclined,
     EnrollmentRequested,
     EnrollmentStatus,
+    EnrollmentWithdrawn,
     PartnerEnrolled,
 )
-from tests.unit.campaigns.builders import campaign, facts, partner
+from tests.unit.campaigns.builders import PARTNER_ID, campaign, facts, partner
 from tests.unit.campaigns.fakes import BASE_URL, NOW
 
 LATER = NOW + timedelta(days=2)
@@ -134,3 +137,91 @@ def test_a_brand_switches_how_partners_join_until_the_campaign_is_over():
     made.end(LATER)
     with pytest.raises(errors.CampaignClosed):
         made.change_admission(Admission.OPEN, LATER)
+
+
+def test_the_brand_says_why_it_declines_and_a_second_refusal_changes_nothing():
+    made = reviewed()
+    application = apply(made)
+    application.pull_events()
+    application.decline(made, LATER, reason="  We only work with EU partners for now.  ")
+    application.decline(made, LATER, reason="Another reason")  # decided already
+    assert application.decline_reason == "We only work with EU partners for now."
+    [declined] = application.pull_events()
+    assert declined.reason == "We only work with EU partners for now."
+
+
+def test_the_partner_withdraws_an_application_the_brand_has_not_decided():
+    made = reviewed()
+    application = apply(made)
+    application.pull_events()
+    application.withdraw(PARTNER_ID, made, LATER)
+    application.withdraw(PARTNER_ID, made, LATER)  # idempotent
+    assert application.status is EnrollmentStatus.WITHDRAWN
+    [withdrawn] = application.pull_events()
+    assert isinstance(withdrawn, EnrollmentWithdrawn)
+    assert (withdrawn.campaign_name, withdrawn.enrollment.revision) == ("Winter sale", 2)
+    with pytest.raises(errors.EnrollmentTransitionNotAllowed) as refused:
+        application.approve(campaign=made, partner=partner(), now=LATER)
+    assert "WITHDRAWN" in refused.value.message
+    with pytest.raises(errors.EnrollmentTransitionNotAllowed):
+        application.decline(made, LATER)
+    assert application.status is EnrollmentStatus.WITHDRAWN
+
+
+def test_only_the_applicant_withdraws_and_only_before_the_decision():
+    made = reviewed()
+    application = apply(made)
+    with pytest.raises(Forbidden) as other:
+        application.withdraw("00000000-0000-4000-8000-000000000001", made, LATER)
+    assert "acting_partner_id" in other.value.fields
+    application.decline(made, LATER)
+    with pytest.raises(errors.EnrollmentTransitionNotAllowed):
+        application.withdraw(PARTNER_ID, made, LATER)
+    enrolled = apply(campaign())
+    with pytest.raises(errors.EnrollmentTransitionNotAllowed):
+        enrolled.withdraw(PARTNER_ID, made, LATER)
+    assert (application.status, enrolled.status) == (
+        EnrollmentStatus.DECLINED, EnrollmentStatus.ACTIVE)
+
+
+def test_a_withdrawn_application_is_made_again_by_the_same_rules():
+    made = reviewed()
+    application = apply(made)
+    application.withdraw(PARTNER_ID, made, NOW)
+    application.pull_events()
+    with pytest.raises(errors.PartnerNotActive):
+        application.reapply(campaign=made, partner=partner(status="SUSPENDED"), now=LATER)
+    application.reapply(campaign=made, partner=partner(), now=LATER, note="Second try")
+    assert (application.status, application.applied_at, application.application_note) == (
+        EnrollmentStatus.PENDING, LATER, "Second try")
+    [again] = application.pull_events()
+    assert isinstance(again, EnrollmentRequested) and again.enrollment.revision == 3
+    application.reapply(campaign=made, partner=partner(), now=LATER)  # pending: unchanged
+    assert application.pull_events() == []
+
+
+def test_applying_again_where_the_campaign_has_opened_enrolls_at_once():
+    made = reviewed()
+    application = apply(made)
+    application.withdraw(PARTNER_ID, made, NOW)
+    made.change_admission(Admission.OPEN, NOW)
+    application.pull_events()
+    application.reapply(campaign=made, partner=partner(), now=LATER, note="ignored")
+    assert (application.status, application.enrolled_at, application.application_note) == (
+        EnrollmentStatus.ACTIVE, LATER, None)
+    [enrolled] = application.pull_events()
+    assert isinstance(enrolled, PartnerEnrolled)
+
+
+def test_a_closing_campaign_declines_only_what_still_waits_saying_so():
+    made = reviewed()
+    waiting, enrolled = apply(made), apply(campaign())
+    made.end(LATER)
+    for enrollment in (waiting, enrolled):
+        enrollment.pull_events()
+        enrollment.close_with(made, LATER)
+    assert (waiting.status, waiting.decline_reason) == (
+        EnrollmentStatus.DECLINED, CAMPAIGN_CLOSED_REASON)
+    [declined] = waiting.pull_events()
+    assert declined.reason == CAMPAIGN_CLOSED_REASON
+    assert enrolled.status is EnrollmentStatus.ACTIVE and enrolled.pull_events() == []

@@ -13,6 +13,7 @@ from tests.clock import Clock
 from tests.unit.campaigns.builders import PARTNER_ID, usd
 from tests.unit.campaigns.fakes import BASE_URL, NOW, fake_bus, fake_uow
 
+UNKNOWN_ID = "00000000-0000-4000-8000-0000000000ff"  # nothing has this id
 CPS_TERMS = {"model": "CPS", "rate": Decimal("0.10"), "attribution_window_days": 30,
              "hold_days": 14}
 CPA_TERMS = {"model": "CPA", "amount": usd("10.00"), "attribution_window_days": 30,
@@ -301,3 +302,70 @@ def test_only_the_campaigns_brand_touches_its_links(bus, uow):
                  brand(bus))
     assert uow.enrollments.items[enrollment_id].status.value == "ACTIVE"
     assert published(uow, "enrollment_suspended") == []
+
+
+def applied(bus, uow, note="Hello"):
+    """A partner's PENDING application to a campaign that reviews its partners."""
+    brand_id = brand(bus)
+    campaign_id = campaign(bus, brand_id, admission="review")
+    partner_event(bus)
+    enrollment_id = bus.handle(commands.EnrollPartner(campaign_id=campaign_id,
+                                                      partner_id=PARTNER_ID, note=note))
+    return brand_id, campaign_id, enrollment_id
+
+
+def test_the_partner_withdraws_then_applies_again_with_a_new_note(bus, uow):
+    _, campaign_id, enrollment_id = applied(bus, uow)
+    bus.handle(commands.WithdrawApplication(enrollment_id=enrollment_id,
+                                            acting_partner_id=PARTNER_ID))
+    [withdrawn] = published(uow, "enrollment_withdrawn")
+    assert (withdrawn["status"], withdrawn["revision"], withdrawn["campaign_name"]) == (
+        "WITHDRAWN", 2, "Winter sale")
+    again = bus.handle(commands.EnrollPartner(campaign_id=campaign_id, partner_id=PARTNER_ID,
+                                              note="Now with numbers"))
+    assert again == enrollment_id  # the same enrollment, reopened
+    first, second = published(uow, "enrollment_requested")
+    assert (second["note"], second["revision"], second["status"]) == (
+        "Now with numbers", 3, "PENDING")
+
+
+def test_another_partner_cannot_withdraw_an_application(bus, uow):
+    _, _, enrollment_id = applied(bus, uow)
+    with pytest.raises(Forbidden):
+        bus.handle(commands.WithdrawApplication(
+            enrollment_id=enrollment_id, acting_partner_id="00000000-0000-4000-8000-00000000000a"))
+    with pytest.raises(NotFound):
+        bus.handle(commands.WithdrawApplication(enrollment_id=UNKNOWN_ID,
+                                                acting_partner_id=PARTNER_ID))
+    assert uow.enrollments.items[enrollment_id].status.value == "PENDING"
+    assert published(uow, "enrollment_withdrawn") == []
+
+
+def test_the_brand_declines_with_a_reason_the_event_carries(bus, uow):
+    brand_id, _, enrollment_id = applied(bus, uow)
+    bus.handle(commands.DeclineEnrollment(enrollment_id=enrollment_id, acting_brand_id=brand_id,
+                                          reason="Your audience is outside our markets."))
+    [declined] = published(uow, "enrollment_declined")
+    assert declined["reason"] == "Your audience is outside our markets."
+    assert uow.enrollments.items[enrollment_id].decline_reason == declined["reason"]
+
+
+@pytest.mark.parametrize("close", ["end", "cancel", "expire"])
+def test_a_campaign_that_closes_declines_the_applications_still_waiting(bus, uow, clock,
+                                                                       close):
+    brand_id, campaign_id, waiting = applied(bus, uow)
+    action = {"campaign_id": campaign_id, "acting_brand_id": brand_id}
+    if close == "end":
+        bus.handle(commands.EndCampaign(**action))
+    elif close == "cancel":
+        bus.handle(commands.PauseCampaign(**action))
+        bus.handle(commands.CancelCampaign(**action))
+    else:
+        uow.campaigns.items[campaign_id].ends_at = NOW + timedelta(days=1)
+        clock.advance(days=2)
+        assert bus.handle(commands.EndExpiredCampaigns(limit=10)) == 1
+    [declined] = published(uow, "enrollment_declined")
+    assert (declined["enrollment_id"], declined["reason"]) == (
+        waiting, "The campaign closed before your application was reviewed.")
+    assert bus.handle(commands.EndExpiredCampaigns(limit=10)) == 0  # closed: once only
+    assert len(published(uow, "enrollment_declined")) == 1

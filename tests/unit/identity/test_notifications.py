@@ -20,7 +20,8 @@ def test_only_an_approved_application_is_news_to_the_partner():
     assert (approved.approved, approved.campaign_name) == (True, at_once["campaign"]["name"])
     declined = inbound.application_decided(received(
         campaigns.ENROLLMENT_DECLINED, example(campaigns.ENROLLMENT_DECLINED)))
-    assert (declined.approved, declined.campaign_name) == (False, "Spring sale")
+    assert (declined.approved, declined.campaign_name, declined.reason) == (
+        False, "Spring sale", "We work with EU partners only for now.")
 
 
 def test_the_mails_say_what_happened_with_a_one_line_subject():
@@ -32,3 +33,11 @@ def test_the_mails_say_what_happened_with_a_one_line_subject():
     assert (approved.subject, declined.subject) == ("You are in: Spring sale",
                                                     "Your application to Spring sale")
     assert "approved" in approved.text and "declined" in declined.text
+
+
+def test_a_refusal_s_reason_is_in_the_mail_when_the_brand_gave_one():
+    said = application_decided_mail("ana@example.com", "Spring sale", False, "C",
+                                    reason="Outside our markets for now.")
+    silent = application_decided_mail("ana@example.com", "Spring sale", False, "C")
+    assert "What they said: Outside our markets for now." in said.text
+    assert "What they said" not in silent.text
