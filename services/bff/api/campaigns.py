@@ -136,12 +136,17 @@ def list_campaign_enrollments(call, campaign_id):
         {**call.query, "campaign_id": campaign_id}))
 
 
+def brands_enrollment(call, enrollment_id: str) -> dict[str, Any]:
+    """The enrollment if the caller's brand runs its campaign (404 otherwise)."""
+    return ownership.owned_by_brand(call.principal,
+                                    call.rpc.campaigns.get_enrollment(enrollment_id))
+
+
 def _enrollment_decision(action: str, summary: str):
     """The brand takes a partner's link out of its program, or back in: its code stops
     (or starts again) attributing. Someone else's enrollment is a 404."""
     def change(call, enrollment_id):
-        enrollment = ownership.owned_by_brand(
-            call.principal, call.rpc.campaigns.get_enrollment(enrollment_id))
+        enrollment = brands_enrollment(call, enrollment_id)
         method = getattr(call.rpc.campaigns, f"{action}_enrollment")
         return method(enrollment_id, enrollment["brand_id"])
 
@@ -154,9 +159,18 @@ def _enrollment_decision(action: str, summary: str):
 approve_enrollment = _enrollment_decision(
     "approve", "Approve a partner's application: its link works from now on (idempotent; "
                "a declined application may still be approved)")
-decline_enrollment = _enrollment_decision(
-    "decline", "Decline a partner's application (idempotent; an enrolled partner is "
-               "suspended instead: 409)")
+
+
+@route("POST", "/api/v1/enrollments/<enrollment_id>/decline", roles=BRANDS,
+       body=schemas.DeclineApplicationBody, response=schemas.EnrollmentOut, tag=TAG,
+       summary="Decline a partner's application, saying why if you wish (idempotent; an "
+               "enrolled partner is suspended instead: 409)")
+def decline_enrollment(call, enrollment_id):
+    enrollment = brands_enrollment(call, enrollment_id)
+    return call.rpc.campaigns.decline_enrollment(enrollment_id, enrollment["brand_id"],
+                                                 call.body["reason"])
+
+
 suspend_enrollment = _enrollment_decision(
     "suspend", "Suspend a partner's link in the brand's campaign (idempotent)")
 reactivate_enrollment = _enrollment_decision(
@@ -177,13 +191,20 @@ def list_available_campaigns(call):
     calls.start("enrollments", call.rpc.campaigns.list_enrollments.call_async,
                 {"partner_id": partner_id, "page_size": 100})
     page, partner = calls.result("campaigns"), calls.result("partner")
-    statuses = {item["campaign_id"]: item["status"]
-                for item in calls.result("enrollments")["items"]}
+    mine = {item["campaign_id"]: item for item in calls.result("enrollments")["items"]}
     items = [{**campaign, "eligible": eligible(partner, campaign),
-              "enrolled": statuses.get(campaign["campaign_id"]) in ENROLLED_STATUSES,
-              "enrollment_status": statuses.get(campaign["campaign_id"])}
+              **_partners_enrollment(mine.get(campaign["campaign_id"]))}
              for campaign in page["items"]]
     return {**page, "items": items}
+
+
+def _partners_enrollment(enrollment: dict | None) -> dict[str, Any]:
+    """What the partner's card says of its own enrollment or application here."""
+    enrollment = enrollment or {}
+    return {"enrolled": enrollment.get("status") in ENROLLED_STATUSES,
+            "enrollment_status": enrollment.get("status"),
+            "enrollment_id": enrollment.get("enrollment_id"),
+            "decline_reason": enrollment.get("decline_reason")}
 
 
 def eligible(partner: dict, campaign: dict) -> bool:
@@ -198,13 +219,24 @@ def eligible(partner: dict, campaign: dict) -> bool:
 @route("POST", "/api/v1/partners/<partner_id>/enrollments", roles=(ADMIN, PARTNER),
        body=schemas.EnrollBody, response=schemas.EnrollmentOut, status=201, tag=TAG,
        summary="Enroll in an active campaign (the answer carries the referral link), or "
-               "apply to one that reviews its partners (PENDING, no link yet)")
+               "apply to one that reviews its partners (PENDING, no link yet; a withdrawn "
+               "application is made again)")
 def enroll(call, partner_id):
     partner_id = ownership.partner(call.principal, partner_id)
     if call.principal.is_(PARTNER):
         partner_ips.report(call, partner_id)
     return call.rpc.campaigns.enroll_partner(call.body["campaign_id"], partner_id,
                                              call.body["note"])
+
+
+@route("POST", "/api/v1/enrollments/<enrollment_id>/withdraw", roles=(ADMIN, PARTNER),
+       response=schemas.EnrollmentOut, tag=TAG,
+       summary="Withdraw your application before the brand decides (idempotent; apply "
+               "again later by enrolling; a decided one: 409)")
+def withdraw_application(call, enrollment_id):
+    enrollment = ownership.owned_by_partner(call.principal,
+                                            call.rpc.campaigns.get_enrollment(enrollment_id))
+    return call.rpc.campaigns.withdraw_application(enrollment_id, enrollment["partner_id"])
 
 
 @route("GET", "/api/v1/partners/<partner_id>/enrollments", roles=(ADMIN, PARTNER),

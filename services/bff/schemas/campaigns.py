@@ -10,6 +10,7 @@ from marshmallow import Schema, fields, validate
 from common.contracts.campaigns import (
     ADMISSIONS,
     APPLICATION_NOTE_MAX_LENGTH,
+    DECLINE_REASON_MAX_LENGTH,
     ENROLLMENT_STATUSES,
 )
 from common.contracts.partners import PARTNER_TYPES
@@ -97,6 +98,13 @@ class EnrollBody(Body):
     partner_id = ActorId()
 
 
+class DeclineApplicationBody(Body):
+    reason = fields.String(load_default=None, allow_none=True,
+                           validate=validate.Length(max=DECLINE_REASON_MAX_LENGTH), metadata={
+        "description": "What the brand tells the partner (shown to the partner and in "
+                       "the email it gets); optional."})
+
+
 class TermsOut(Schema):
     version = fields.Integer()
     model = fields.String(metadata={"enum": list(TERMS_MODELS)})
@@ -157,6 +165,10 @@ class AvailableCampaignOut(Schema):
     enrollment_status = fields.String(required=True, allow_none=True, metadata={
         "enum": list(ENROLLMENT_STATUSES),
         "description": "The partner's enrollment or application here; null: none."})
+    enrollment_id = fields.String(required=True, allow_none=True, metadata={
+        "description": "That enrollment or application (to withdraw it); null: none."})
+    decline_reason = fields.String(required=True, allow_none=True, metadata={
+        "description": "A declined application: what the brand said, if anything."})
 
 
 class TermsHistoryOut(Schema):
@@ -188,6 +200,8 @@ class EnrollmentOut(Schema):
     applied_at = fields.String(allow_none=True, metadata={
         "description": "When the partner applied (campaigns that review); null otherwise."})
     application_note = fields.String(allow_none=True)
+    decline_reason = fields.String(allow_none=True, metadata={
+        "description": "A DECLINED application: what the brand said, if anything."})
     enrolled_at = fields.String(allow_none=True)
     updated_at = fields.String()
     revision = fields.Integer()

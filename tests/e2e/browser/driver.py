@@ -84,8 +84,10 @@ class Browser:
 
 
 def review_campaign(brand, partner, browser, run: str, landing: str) -> None:
-    """A campaign that reviews its partners: Bea applies with a note, the brand reads it
-    and approves her, and her link appears."""
+    """A campaign that reviews its partners: Bea applies, thinks better of it and
+    withdraws, applies again with a better note; the brand reads it and declines, saying
+    why; Bea reads why; the brand changes its mind and approves her, and her link
+    appears."""
     name = f"Ambassadors {run}"
     pages.go(brand, "Campaigns")
     brand.get_by_role("link", name="New campaign").first.click()
@@ -103,12 +105,20 @@ def review_campaign(brand, partner, browser, run: str, landing: str) -> None:
     pages.go(partner, "Campaigns")
     card = partner.locator("article.campaign", has_text=name)
     expect(card).to_contain_text("You apply; the brand reviews each application")
-    card.get_by_label("A word for the brand (optional)").fill("Trail runner, 12k followers")
+    card.get_by_label("A word for the brand (optional)").fill("Runner")
     card.get_by_role("button", name=f"Apply to {name}").click()
     expect(card.get_by_text("Application sent")).to_be_visible()
     pages.go(partner, "My links")
     application = partner.locator("article.application", has_text=name)
     expect(application).to_contain_text("Your link comes when the brand approves you.")
+    partner.once("dialog", lambda dialog: dialog.accept())  # "Withdraw your application...?"
+    application.get_by_role("button", name=f"Withdraw my application to {name}").click()
+    expect(application).to_contain_text("You withdrew this application")
+    pages.go(partner, "Campaigns")  # and apply again, saying more
+    card = partner.locator("article.campaign", has_text=name)
+    card.get_by_label("A word for the brand (optional)").fill("Trail runner, 12k followers")
+    card.get_by_role("button", name=f"Apply to {name}").click()
+    expect(card.get_by_text("Application sent")).to_be_visible()
 
     pages.go(brand, "Home")  # the dashboard counts it (the read model, from its event)
     pages.until(brand, lambda: brand.get_by_text(
@@ -119,7 +129,20 @@ def review_campaign(brand, partner, browser, run: str, landing: str) -> None:
     expect(applied).to_contain_text("Bea Lopez")
     expect(applied).to_contain_text("Pending")
     browser.shoot(brand, "brand-applications")
-    applied.get_by_role("button", name="Approve Bea Lopez").click()
+    applied.get_by_role("button", name="Decline Bea Lopez…").click()
+    why = "Tell us where you will share the link"
+    applied.get_by_label("A word for the partner (optional)").fill(why)
+    applied.get_by_role("button", name="Decline Bea Lopez", exact=True).click()
+    expect(brand.get_by_text("Bea Lopez's application is declined.")).to_be_visible()
+    expect(brand.locator("tbody tr", has_text="Trail runner")).to_contain_text(why)
+
+    pages.go(partner, "My links")  # Bea reads why
+    application = partner.locator("article.application", has_text=name)
+    expect(application).to_contain_text("The brand declined your application.")
+    expect(application).to_contain_text(f"The brand said: {why}")
+
+    brand.locator("tbody tr", has_text="Trail runner").get_by_role(
+        "button", name="Approve Bea Lopez").click()  # the brand changes its mind
     expect(brand.get_by_text("Bea Lopez is in: their link works from now on.")).to_be_visible()
 
     pages.go(partner, "My links")

@@ -53,9 +53,11 @@ def test_partner_brand_and_operator_story_in_a_browser(start_stack, e2e_env, lan
                              "secret": SECRET, "run": run, "services": SERVICES, **admin},
                    timeout=150)
 
-    # the application's news, emailed: the brand's owner when Bea applied, Bea when approved
+    # the application's news, emailed: the brand's owner when Bea applied, Bea when declined
+    # (with the brand's word) and when approved
     inbox = e2e_env["IDENTITY_MAIL_URL"].removeprefix("maildir:")
     news = {(f"owner-{run}@example.com", f"A partner applied to Ambassadors {run}"),
+            (f"bea-{run}@example.com", f"Your application to Ambassadors {run}"),
             (f"bea-{run}@example.com", f"You are in: Ambassadors {run}")}
     wait_for(lambda: news <= {(m["To"], m["Subject"]) for m in mailbox.Maildir(inbox)},
              timeout=10, message="the application's emails")

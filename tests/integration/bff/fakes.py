@@ -323,9 +323,18 @@ class FakeCampaigns(Healthy):
 
     @api
     @recorded
-    def decline_enrollment(self, enrollment_id, acting_brand_id):
+    def decline_enrollment(self, enrollment_id, acting_brand_id, reason=None):
         return self._brand_decides(enrollment_id, acting_brand_id, status="DECLINED",
-                                   referral_code=None, tracking_url=None)
+                                   referral_code=None, tracking_url=None,
+                                   decline_reason=reason)
+
+    @api
+    @recorded
+    def withdraw_application(self, enrollment_id, acting_partner_id):
+        enrollment = found(ENROLLMENTS, enrollment_id)
+        assert enrollment["partner_id"] == acting_partner_id
+        return {**enrollment, "status": "WITHDRAWN", "referral_code": None,
+                "tracking_url": None}
 
 
 class FakeTracking(Healthy):

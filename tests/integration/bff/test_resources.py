@@ -272,12 +272,34 @@ def test_a_brand_reviews_applications_to_its_own_campaigns_only(api):
     assert called("campaigns.approve_enrollment")[-1] == (fakes.ENROLLMENT_A, BRAND_A)
     declined = api.post(f"/api/v1/enrollments/{fakes.ENROLLMENT_A}/decline", api.brand(BRAND_A))
     assert (declined.json()["status"], declined.json()["referral_code"]) == ("DECLINED", None)
+    assert called("campaigns.decline_enrollment")[-1] == (fakes.ENROLLMENT_A, BRAND_A, None)
+    said = api.post(f"/api/v1/enrollments/{fakes.ENROLLMENT_A}/decline", api.brand(BRAND_A),
+                    json={"reason": "Outside our markets"})
+    assert said.json()["decline_reason"] == "Outside our markets"
     before = len(called("campaigns.decline_enrollment"))
     others = [api.post(f"/api/v1/enrollments/{fakes.ENROLLMENT_B}/decline", api.brand(BRAND_A)),
               api.post(f"/api/v1/enrollments/{fakes.ENROLLMENT_A}/decline", api.partner(PARTNER_A)),
-              api.post("/api/v1/enrollments/not-an-id/decline", api.brand(BRAND_A))]
-    assert [answer.status_code for answer in others] == [404, 403, 422]
+              api.post("/api/v1/enrollments/not-an-id/decline", api.brand(BRAND_A)),
+              api.post(f"/api/v1/enrollments/{fakes.ENROLLMENT_A}/decline", api.brand(BRAND_A),
+                       json={"reason": "x" * 1001})]
+    assert [answer.status_code for answer in others] == [404, 403, 422, 422]
+    assert list(others[-1].json()["error"]["fields"]) == ["reason"]
     assert len(called("campaigns.decline_enrollment")) == before  # nothing asked
+
+
+def test_a_partner_withdraws_its_own_application_only(api):
+    withdrawn = api.post(f"/api/v1/enrollments/{fakes.ENROLLMENT_A}/withdraw",
+                         api.partner(PARTNER_A))
+    assert withdrawn.status_code == 200, withdrawn.text
+    assert withdrawn.json()["status"] == "WITHDRAWN"
+    assert called("campaigns.withdraw_application")[-1] == (fakes.ENROLLMENT_A, PARTNER_A)
+    before = len(called("campaigns.withdraw_application"))
+    others = [api.post(f"/api/v1/enrollments/{fakes.ENROLLMENT_B}/withdraw",
+                       api.partner(PARTNER_A)),
+              api.post(f"/api/v1/enrollments/{fakes.ENROLLMENT_A}/withdraw", api.brand(BRAND_A)),
+              api.post("/api/v1/enrollments/not-an-id/withdraw", api.partner(PARTNER_A))]
+    assert [answer.status_code for answer in others] == [404, 403, 422]
+    assert len(called("campaigns.withdraw_application")) == before  # nothing asked
 
 
 def test_a_partner_applies_with_a_note_and_a_campaign_says_how_partners_join(api):
@@ -345,6 +367,8 @@ def test_available_campaigns_say_whether_the_partner_may_join(api):
     items = {item["campaign_id"]: item for item in answer.json()["items"]}
     assert items[CAMPAIGN_A]["enrolled"] is True and items[CAMPAIGN_A]["eligible"] is True
     assert items[CAMPAIGN_A]["enrollment_status"] == "ACTIVE"
+    assert (items[CAMPAIGN_A]["enrollment_id"], items[CAMPAIGN_A]["decline_reason"]) == (
+        fakes.ENROLLMENT_A, None)
     assert [item["enrollment_status"] for item in items.values()
             if item["campaign_id"] != CAMPAIGN_A] == [None] * (len(items) - 1)
     assert "budget" not in items[CAMPAIGN_A]

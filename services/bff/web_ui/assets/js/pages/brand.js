@@ -358,21 +358,44 @@ function applicationsTable(rows, reload) {
     columns: [{label: "Partner", cell: partnerCell},
               {label: "Applied", cell: (e) => fmt.when(e.applied_at)},
               {label: "Their note", cell: (e) => e.application_note || "—"},
-              {label: "Status", cell: (e) => badge(e.status)},
+              {label: "Status", cell: applicationStatus},
               {label: "Decision", cell: (e) => applicationDecision(e, reload)}],
     rows: pendingFirst});
 }
 
+function applicationStatus(e) {
+  if (e.status === "DECLINED" && e.decline_reason) {
+    return h("span", {}, badge(e.status), " ", h("q", {class: "decline-reason"}, e.decline_reason));
+  }
+  return badge(e.status);
+}
+
+/** Approve, or decline with a word for the partner (optional: they see it and are
+ * emailed it); a declined partner may still be approved, a withdrawn application not. */
 function applicationDecision(e, reload) {
+  if (e.status === "WITHDRAWN") return "Withdrawn by the partner";
   const who = e.partner_name || e.partner_id.slice(0, 8);
   const approve = actionButton(`Approve ${who}`, () => post(`/api/v1/enrollments/${e.enrollment_id}/approve`), {
     kind: "primary", name: "approve-application",
     done: () => reload(`${who} is in: their link works from now on.`)});
   if (e.status !== "PENDING") return approve;
-  return h("span", {class: "decision"}, approve, " ", actionButton(`Decline ${who}`,
-    () => post(`/api/v1/enrollments/${e.enrollment_id}/decline`), {
-      name: "decline-application", confirmText: `Decline ${who}'s application?`,
-      done: () => reload(`${who}'s application is declined.`)}));
+  const place = h("div", {class: "decision"});
+  const declineForm = () => form({
+    label: `Decline ${who}`, submitLabel: `Decline ${who}`, busyLabel: "Declining…",
+    fields: [field({name: "reason", label: "A word for the partner (optional)",
+                    hint: "They see it on their links page and in the email they get."})],
+    cancel: () => replace(place, buttons()),
+    submit: async (values) => {
+      await post(`/api/v1/enrollments/${e.enrollment_id}/decline`,
+                 {reason: values.reason || null});
+      await reload(`${who}'s application is declined.`);
+    }});
+  const buttons = () => h("span", {}, approve, " ", h("button", {
+    type: "button", class: "secondary", "data-action": "decline-application", onclick: () => {
+      replace(place, declineForm());
+      place.querySelector("input").focus();
+    }}, `Decline ${who}…`));
+  return replace(place, buttons());
 }
 
 /** Suspend an active link, or lift the brand's own suspension; the platform's

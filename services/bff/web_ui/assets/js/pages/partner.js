@@ -144,9 +144,16 @@ function campaignCard(ctx, c) {
     action = h("p", {}, badge("JOINED"), " ", h("a", {href: "/app/partner/links"},
       "See your link"));
   } else if (c.enrollment_status === "PENDING") {
-    action = h("p", {}, badge("PENDING"), " Your application is with the brand.");
+    action = h("div", {}, h("p", {}, badge("PENDING"), " Your application is with the brand."),
+      withdrawButton(c.enrollment_id, c.name, () => {
+        replace(result, h("p", {class: "notice", role: "status", tabindex: "-1"},
+          badge("WITHDRAWN"), " ", APPLICATION_WITHDRAWN), applyForm(ctx, c, result));
+        action.remove();
+        result.firstChild.focus();
+      }));
   } else if (c.enrollment_status === "DECLINED") {
-    action = h("p", {}, badge("DECLINED"), " The brand declined your application.");
+    action = h("div", {}, h("p", {}, badge("DECLINED"), " The brand declined your application."),
+      declineReason(c.decline_reason));
   } else if (!c.eligible) {
     action = h("p", {class: "muted"}, "Not open to you: your account must be active, and "
       + "of a kind and country this campaign accepts.");
@@ -218,14 +225,41 @@ function linkCard(e, names, sites) {
     h("p", {class: "hint"}, `Joined ${fmt.when(e.enrolled_at)}; code ${e.referral_code}.`));
 }
 
+const APPLICATION_WITHDRAWN = "Application withdrawn: the brand will not review it. You "
+  + "may apply again whenever you wish.";
+const APPLICATION_SAYS = {
+  PENDING: " Your link comes when the brand approves you.",
+  DECLINED: " The brand declined your application.",
+  WITHDRAWN: " You withdrew this application; apply again from Campaigns when you wish.",
+};
+
+/** Take back an application the brand has not decided (the brand is not told by mail). */
+function withdrawButton(enrollmentId, campaignName, done) {
+  return actionButton(`Withdraw my application to ${campaignName}`,
+    () => post(`/api/v1/enrollments/${enrollmentId}/withdraw`), {
+      name: "withdraw-application", busyText: "Withdrawing…",
+      confirmText: `Withdraw your application to ${campaignName}? You may apply again later.`,
+      done});
+}
+
+function declineReason(reason) {
+  return reason ? h("p", {class: "decline-reason"}, "The brand said: ", h("q", {}, reason))
+    : null;
+}
+
 /** An application: no link until the brand approves it. */
 function applicationCard(e, names) {
-  const pending = e.status === "PENDING";
-  return h("article", {class: "card application"},
-    h("h2", {}, names[e.campaign_id] || "A campaign that has ended or paused"),
-    h("p", {}, badge(e.status), pending ? " Your link comes when the brand approves you."
-      : " The brand declined your application."),
+  const name = names[e.campaign_id] || "A campaign that has ended or paused";
+  const card = h("article", {class: "card application"});
+  const status = h("p", {}, badge(e.status), APPLICATION_SAYS[e.status] || "");
+  const withdraw = e.status === "PENDING" ? withdrawButton(e.enrollment_id, name, () => {
+    replace(status, badge("WITHDRAWN"), APPLICATION_SAYS.WITHDRAWN);
+    withdraw.remove();
+  }) : null;
+  card.append(h("h2", {}, name), status,
+    e.status === "DECLINED" ? declineReason(e.decline_reason) : null, withdraw,
     h("p", {class: "hint"}, `Applied ${fmt.when(e.applied_at)}.`));
+  return card;
 }
 
 /** The same site as `landing` (its origin, or its https for an http landing page; no
