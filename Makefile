@@ -80,12 +80,19 @@ run: migrate  ## start every service (nameko run per service; INSTANCES=N with D
 shell: venv  ## an interactive nameko shell on the running platform (alpes shell)
 	@$(ALPES) shell
 
+# Four pytest processes side by side (tools/test_shards.py): unit and the BFF's and
+# identity's integration tests, the rest of integration, e2e, reliability. The two with
+# coverage write their own data (COVERAGE_FILE), combined into one report after.
+COVERED_FIRST := tests/integration/bff tests/integration/identity
 test: venv  ## the whole suite side by side: unit + integration (with coverage), e2e, reliability
 	@NEED_POSTGRES=1 NEED_REDIS=1 scripts/ensure_infra.sh
 	@scripts/ensure_browser.sh
+	@rm -f .coverage .coverage.*
 	$(BIN)/python -m tools.test_shards \
-		"tests/unit tests/integration --cov --cov-report=term --cov-report=xml" \
+		"COVERAGE_FILE=.coverage.first tests/unit $(COVERED_FIRST) --cov --cov-report=" \
+		"COVERAGE_FILE=.coverage.second tests/integration $(COVERED_FIRST:%=--ignore=%) --cov --cov-report=" \
 		tests/e2e tests/reliability -- $(PYTEST_ARGS)
+	@$(BIN)/coverage combine -q && $(BIN)/coverage report --precision=1 | tail -n 1 && $(BIN)/coverage xml -q
 
 test-unit: venv  ## unit tests only (no broker, no database server)
 	$(BIN)/python -m pytest -m unit $(PYTEST_ARGS)

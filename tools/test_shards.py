@@ -1,9 +1,10 @@
 """Run pytest on several groups of tests side by side, one process per group.
 
-    python -m tools.test_shards "tests/unit tests/integration --cov" tests/e2e -- -x
+    python -m tools.test_shards "COVERAGE_FILE=.coverage.a tests/unit --cov" tests/e2e -- -x
 
-A group is one argument: its test paths, and options of its own after them (split as a
-shell would); what follows ``--`` goes to every group. The test layers spend most of
+A group is one argument, split as a shell would: settings of its own environment first
+(``NAME=value``, as a shell takes them before a command), its test paths, and options of
+its own after them; what follows ``--`` goes to every group. The test layers spend most of
 their time waiting (services starting, events crossing the broker, timers), not
 computing: on two cores the end-to-end layer alone kept the machine ~30 % busy. Each
 group runs in its own pytest process (its own platform, vhosts and databases, as every
@@ -20,6 +21,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import os
+import re
 import shlex
 import signal
 import subprocess
@@ -61,19 +63,29 @@ def _parse(argv: list[str]) -> tuple[list[str], list[str]]:
 
 def group_name(arguments: list[str]) -> str:
     """``["tests/unit", "tests/integration/", "--cov"]`` is ``unit+integration``."""
+    _, arguments = split_environment(arguments)
     paths = itertools.takewhile(lambda argument: not argument.startswith("-"), arguments)
     return "+".join(path.rstrip("/").rsplit("/", 1)[-1] for path in paths) or "pytest"
 
 
+def split_environment(arguments: list[str]) -> tuple[dict[str, str], list[str]]:
+    """The leading ``NAME=value`` settings, and the arguments after them."""
+    settings = list(itertools.takewhile(_ASSIGNMENT.fullmatch, arguments))
+    return dict(setting.split("=", 1) for setting in settings), arguments[len(settings):]
+
+
+_ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=.*", re.DOTALL)
+
+
 class _Shard:
     def __init__(self, group: str, pytest_args: list[str]):
-        own = shlex.split(group)
+        settings, own = split_environment(shlex.split(group))
         self.name = group_name(own)
         self._started = time.monotonic()
         self.elapsed = 0.0
         self.process = subprocess.Popen(
             [sys.executable, "-m", "pytest", *own, *pytest_args],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=os.environ.copy(),
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**os.environ, **settings},
             start_new_session=True)  # a Ctrl-C reaches it through _stop, once
         self._echo = threading.Thread(target=self._prefix_output, daemon=True)
         self._echo.start()

@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 from tests.conftest import ROOT
-from tools.test_shards import group_name
+from tools.test_shards import group_name, split_environment
 
 
 def write_group(parent, name: str, body: str):
@@ -77,3 +77,18 @@ def test_a_group_is_named_by_its_leading_paths_only():
     assert group_name(["tests/unit", "tests/integration/", "--cov", "-k", "x"]) == \
         "unit+integration"
     assert group_name(["-q"]) == "pytest"
+
+
+def test_a_group_sets_its_own_environment_first_as_a_shell_would(tmp_path):
+    seen = write_group(tmp_path, "seen", "import os\n\ndef test_e():\n"
+                       "    assert os.environ['GROUP_MARK'] == 'a b'\n")
+    unset = write_group(tmp_path, "unset", "import os\n\ndef test_f():\n"
+                        "    assert 'GROUP_MARK' not in os.environ\n")
+
+    result = shards(f"GROUP_MARK='a b' {seen}", unset, "--", "-p", "no:cacheprovider", "-q")
+
+    assert result.returncode == 0, result.stdout
+    assert "seen | 1 passed" in result.stdout and "unset | 1 passed" in result.stdout
+    assert split_environment(["A=1", "B=x=y", "tests/unit", "-k", "C=2"]) == (
+        {"A": "1", "B": "x=y"}, ["tests/unit", "-k", "C=2"])
+    assert group_name(["COVERAGE_FILE=.coverage.a", "tests/unit", "--cov"]) == "unit"
