@@ -7,7 +7,7 @@ the call that made it, and never stored, logged or published.
 """
 from __future__ import annotations
 
-from common.contracts import campaigns
+from common.contracts import campaigns, payouts
 from common.nameko import health
 from common.nameko.bus import MessageBusProvider
 from common.nameko.config import settings_from
@@ -202,3 +202,12 @@ class IdentityService(health.HealthMixin):
         command = inbound.application_decided(event)
         if command is not None:
             self.bus.handle(command)
+
+    # notifications: the partner's payouts, by email --------------------------------------
+    @event_handler(payouts.PAYOUT_PAID)
+    def on_payout_paid(self, event):
+        self.bus.handle(inbound.payout_outcome(event))
+
+    @event_handler(payouts.PAYOUT_FAILED)
+    def on_payout_failed(self, event):
+        self.bus.handle(inbound.payout_outcome(event))

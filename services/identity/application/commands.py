@@ -145,3 +145,14 @@ class NotifyApplicationDecided(Command):
     campaign_name: str
     approved: bool
     reason: str | None = None  # a refusal's, as the brand gave it
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class NotifyPayout(Command):
+    """payouts' ``payout_paid`` or ``payout_failed``: the partner is told by email."""
+
+    partner_id: str
+    amount: str  # "20.00 USD", as the partner reads it
+    cycle: str
+    paid: bool
+    reason: str | None = None  # a failure's, as the payment provider gave it

@@ -19,6 +19,7 @@ from services.identity.application.mail import (
     application_decided_mail,
     application_mail,
     invitation_mail,
+    payout_mail,
     reset_link_mail,
 )
 from services.identity.application.ports import (
@@ -688,4 +689,19 @@ def notify_application_decided(cmd: commands.NotifyApplicationDecided,
     for email in emails:
         mailer.send(application_decided_mail(email, cmd.campaign_name, cmd.approved, link,
                                              cmd.reason))
+    return len(emails)
+
+
+@HANDLERS.command(commands.NotifyPayout)
+def notify_payout(cmd: commands.NotifyPayout, uow: IdentityUnitOfWork,
+                  settings: IdentitySettings, mailer: Mailer | None) -> int:
+    """The partner is told its payout left (the link: its payouts page) or failed (the
+    link: its profile, where the payout method is)."""
+    emails = _recipients(uow, lambda: uow.accounts.of_partner(cmd.partner_id))
+    if mailer is None:
+        return 0
+    link = app_page(settings.public_base_url,
+                    "partner/payouts" if cmd.paid else "partner/profile")
+    for email in emails:
+        mailer.send(payout_mail(email, cmd.amount, cmd.cycle, cmd.paid, link, cmd.reason))
     return len(emails)

@@ -1,7 +1,9 @@
-"""campaigns' application events -> identity's notification commands."""
+"""campaigns' application events and payouts' outcomes -> identity's notification
+commands."""
 from __future__ import annotations
 
 from common.seedwork.application.integration import ReceivedEvent
+from common.seedwork.domain.money import Money
 from services.identity.application import commands
 
 
@@ -25,3 +27,12 @@ def application_decided(event: ReceivedEvent) -> commands.NotifyApplicationDecid
     return commands.NotifyApplicationDecided(
         partner_id=data["partner_id"], campaign_name=data["campaign_name"], approved=False,
         reason=data.get("reason"))
+
+
+def payout_outcome(event: ReceivedEvent) -> commands.NotifyPayout:
+    """``payout_paid`` or ``payout_failed`` (with the provider's reason)."""
+    data = event.data
+    amount = Money(data["amount"]["amount"], data["amount"]["currency"])
+    return commands.NotifyPayout(
+        partner_id=data["partner_id"], amount=f"{amount.format_amount()} {amount.currency}",
+        cycle=data["cycle"], paid=event.type == "payout_paid", reason=data.get("reason"))

@@ -54,6 +54,22 @@ def application_mail(to: str, campaign_name: str, link: str) -> MailMessage:
         "Their link works only once you approve them.\n"))
 
 
+def payout_mail(to: str, amount: str, cycle: str, paid: bool, link: str,
+                reason: str | None = None) -> MailMessage:
+    """A payout sent, or one the payment provider refused (its commissions wait for the
+    next cycle: the partner checks its payout method)."""
+    if paid:
+        return MailMessage(to=to, subject=f"Your payout of {amount} is on its way", text=(
+            f"AlpesPartners sent your payout of {amount} for {cycle} to your payout "
+            f"method.\n\nEvery commission it pays, on your payouts page:\n{link}\n"))
+    said = f" The payment provider said: {_one_line(reason)}." if reason else ""
+    return MailMessage(to=to, subject=f"Your payout of {amount} did not go through", text=(
+        f"Your payout of {amount} for {cycle} could not be sent.{said}\n\n"
+        "Nothing is lost: its commissions are owed to you still and go into the next "
+        "payout. Check that your payout method is right, in your profile:\n"
+        f"{link}\n"))
+
+
 def application_decided_mail(to: str, campaign_name: str, approved: bool,
                              link: str, reason: str | None = None) -> MailMessage:
     name = _one_line(campaign_name)

@@ -1,7 +1,8 @@
 """Identity tells people about campaigns' applications by email: the service container
 over the real broker and database (SQLite and PostgreSQL), the mails in a Maildir. A
 partner applies: the brand's active users are told; the brand approves or declines: the
-partner is. An event delivered twice sends its mails once."""
+partner is; a payout is sent or fails: the partner is. An event delivered twice sends
+its mails once."""
 import mailbox
 import time
 import uuid
@@ -10,7 +11,7 @@ from kombu import Connection
 from nameko.standalone.events import get_event_exchange
 from nameko.standalone.rpc import ClusterRpcProxy
 
-from common.contracts import campaigns
+from common.contracts import campaigns, payouts
 from common.contracts.examples import example
 from common.contracts.identity import secret_digest
 from common.seedwork.application.integration import IntegrationEvent
@@ -88,3 +89,35 @@ def test_applications_and_decisions_are_emailed_once_to_whom_they_concern(
     [refusal] = [m for m in about_applications(mail_dir) if "Winter" in m["Subject"]]
     assert ("What they said: We work with EU partners only for now."
             in refusal.get_payload(decode=True).decode())
+
+
+def test_a_partner_is_emailed_once_when_its_payout_leaves_or_fails(
+        rabbit_config, make_db_uri, db_kind, container_factory, tmp_path):
+    mail_dir = tmp_path / "mail"
+    config = identity(rabbit_config, make_db_uri, db_kind, container_factory,
+                      mail_url=f"maildir:{mail_dir}")
+    with ClusterRpcProxy(config, timeout=10) as rpc:
+        rpc.identity.create_partner_account({"partner_id": PARTNER, "email": "ana@example.com",
+                                             "password": PASSWORD})
+    paid = {**example(payouts.PAYOUT_PAID), "partner_id": PARTNER,
+            "amount": {"amount": "20.5", "currency": "USD"}, "cycle": "2026-12"}
+    publish_twice(config, payouts.PAYOUT_PAID, paid)
+    publish_event(config, payouts.PAYOUT_FAILED, {
+        **example(payouts.PAYOUT_FAILED), "partner_id": PARTNER,
+        "amount": {"amount": "7", "currency": "EUR"}, "cycle": "2026-11",
+        "reason": "account_closed"})
+    publish_event(config, payouts.PAYOUT_PAID, {  # a partner with no account here
+        **example(payouts.PAYOUT_PAID), "partner_id": str(uuid.uuid4())})
+
+    def mails():
+        found = {m["Subject"]: m for m in mailbox.Maildir(mail_dir).values()}
+        return found if len(found) >= 2 else None
+
+    found = wait_for(mails, timeout=15, message="the partner told of both payouts")
+    time.sleep(1)  # a second delivery's mail, were it sent, would be in by now
+    assert sorted(found) == ["Your payout of 20.50 USD is on its way",
+                             "Your payout of 7.00 EUR did not go through"]
+    assert len(mailbox.Maildir(mail_dir)) == 2  # each event's mail once, to Ana only
+    failed = found["Your payout of 7.00 EUR did not go through"].get_payload(decode=True)
+    assert "The payment provider said: account_closed." in failed.decode()
+    assert "/app/partner/profile" in failed.decode()

@@ -1,9 +1,14 @@
-"""What identity emails about campaigns' applications, and which events it emails about."""
-from common.contracts import campaigns
+"""What identity emails about campaigns' applications and partners' payouts, and which
+events it emails about."""
+from common.contracts import campaigns, payouts
 from common.contracts.examples import example
 from common.seedwork.application.integration import receive
 from services.identity.application import inbound
-from services.identity.application.mail import application_decided_mail, application_mail
+from services.identity.application.mail import (
+    application_decided_mail,
+    application_mail,
+    payout_mail,
+)
 
 
 def received(contract, payload):
@@ -41,3 +46,23 @@ def test_a_refusal_s_reason_is_in_the_mail_when_the_brand_gave_one():
     silent = application_decided_mail("ana@example.com", "Spring sale", False, "C")
     assert "What they said: Outside our markets for now." in said.text
     assert "What they said" not in silent.text
+
+
+def test_a_payout_s_outcome_is_news_to_its_partner_in_its_own_words():
+    def paid(amount, currency):
+        return inbound.payout_outcome(received(payouts.PAYOUT_PAID, {
+            **example(payouts.PAYOUT_PAID), "amount": {"amount": amount, "currency": currency}}))
+
+    cents, yen = paid("20.5", "USD"), paid("1234", "JPY")  # padded to the minor unit
+    assert (cents.paid, cents.amount, cents.cycle, cents.reason) == (
+        True, "20.50 USD", "2026-12", None)
+    assert yen.amount == "1234 JPY"
+    failed = inbound.payout_outcome(received(payouts.PAYOUT_FAILED,
+                                             example(payouts.PAYOUT_FAILED)))
+    assert (failed.paid, failed.reason) == (False, "account_closed")
+    sent = payout_mail("ana@example.com", "20.00 USD", "2026-12", True, "P")
+    refused = payout_mail("ana@example.com", "20.00 USD", "2026-12", False, "M",
+                          reason="account\nclosed")
+    assert sent.subject == "Your payout of 20.00 USD is on its way"
+    assert refused.subject == "Your payout of 20.00 USD did not go through"
+    assert "provider said: account closed." in refused.text and "next payout" in refused.text
