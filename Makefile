@@ -92,7 +92,8 @@ test: venv  ## the whole suite side by side: unit + integration (with coverage),
 		"COVERAGE_FILE=.coverage.first tests/unit $(COVERED_FIRST) --cov --cov-report=" \
 		"COVERAGE_FILE=.coverage.second tests/integration $(COVERED_FIRST:%=--ignore=%) --cov --cov-report=" \
 		tests/e2e tests/reliability -- $(PYTEST_ARGS)
-	@$(BIN)/coverage combine -q && $(BIN)/coverage report --precision=1 | tail -n 1 && $(BIN)/coverage xml -q
+	@$(BIN)/coverage combine -q && $(BIN)/coverage xml -q && \
+		echo "coverage: $$($(BIN)/coverage report --format=total --precision=1) % of lines and branches (coverage.xml)"
 
 test-unit: venv  ## unit tests only (no broker, no database server)
 	$(BIN)/python -m pytest -m unit $(PYTEST_ARGS)
