@@ -53,14 +53,15 @@ def test_partner_brand_and_operator_story_in_a_browser(start_stack, e2e_env, lan
                              "secret": SECRET, "run": run, "services": SERVICES, **admin},
                    timeout=150)
 
-    # the application's news, emailed: the brand's owner when Bea applied, Bea when declined
-    # (with the brand's word) and when approved
+    # the news, emailed: the brand's owner when Bea applied; Bea when declined (with the
+    # brand's word), when approved, and when her payout left
     inbox = e2e_env["IDENTITY_MAIL_URL"].removeprefix("maildir:")
     news = {(f"owner-{run}@example.com", f"A partner applied to Ambassadors {run}"),
             (f"bea-{run}@example.com", f"Your application to Ambassadors {run}"),
-            (f"bea-{run}@example.com", f"You are in: Ambassadors {run}")}
+            (f"bea-{run}@example.com", f"You are in: Ambassadors {run}"),
+            (f"bea-{run}@example.com", "Your payout of 20.00 USD is on its way")}
     wait_for(lambda: news <= {(m["To"], m["Subject"]) for m in mailbox.Maildir(inbox)},
-             timeout=10, message="the application's emails")
+             timeout=10, message="the news emails")
 
     events = json.dumps([event for probe in probes for event in probe.drain(settle=0.5)])
     assert "conversion_attributed" in events and "account_created" in events  # seen
