@@ -151,7 +151,7 @@ class DeclineEnrollmentSchema(EnrollmentActionSchema):
                            validate=validate.Length(max=DECLINE_REASON_MAX_LENGTH))
 
 
-class WithdrawApplicationSchema(EnrollmentIdSchema):
+class PartnerEnrollmentActionSchema(EnrollmentIdSchema):
     acting_partner_id = Id(required=True)
 
 

@@ -134,9 +134,18 @@ class CampaignsService(health.HealthMixin):
 
     @api
     def withdraw_application(self, enrollment_id, acting_partner_id):
-        data = load(schemas.WithdrawApplicationSchema, {
+        return self._partner_changes_enrollment(commands.WithdrawApplication, enrollment_id,
+                                                acting_partner_id)
+
+    @api
+    def leave_campaign(self, enrollment_id, acting_partner_id):
+        return self._partner_changes_enrollment(commands.LeaveCampaign, enrollment_id,
+                                                acting_partner_id)
+
+    def _partner_changes_enrollment(self, command, enrollment_id, acting_partner_id):
+        data = load(schemas.PartnerEnrollmentActionSchema, {
             "enrollment_id": enrollment_id, "acting_partner_id": acting_partner_id})
-        self._handle(commands.WithdrawApplication(**data))
+        self._handle(command(**data))
         return self.bus.query(queries.GetEnrollment(enrollment_id=data["enrollment_id"]))
 
     @api

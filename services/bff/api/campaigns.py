@@ -204,6 +204,7 @@ def _partners_enrollment(enrollment: dict | None) -> dict[str, Any]:
     return {"enrolled": enrollment.get("status") in ENROLLED_STATUSES,
             "enrollment_status": enrollment.get("status"),
             "enrollment_id": enrollment.get("enrollment_id"),
+            "suspension_reason": enrollment.get("suspension_reason"),
             "decline_reason": enrollment.get("decline_reason")}
 
 
@@ -220,7 +221,7 @@ def eligible(partner: dict, campaign: dict) -> bool:
        body=schemas.EnrollBody, response=schemas.EnrollmentOut, status=201, tag=TAG,
        summary="Enroll in an active campaign (the answer carries the referral link), or "
                "apply to one that reviews its partners (PENDING, no link yet; a withdrawn "
-               "application is made again)")
+               "application is made again, and a partner who left joins again)")
 def enroll(call, partner_id):
     partner_id = ownership.partner(call.principal, partner_id)
     if call.principal.is_(PARTNER):
@@ -234,9 +235,23 @@ def enroll(call, partner_id):
        summary="Withdraw your application before the brand decides (idempotent; apply "
                "again later by enrolling; a decided one: 409)")
 def withdraw_application(call, enrollment_id):
-    enrollment = ownership.owned_by_partner(call.principal,
-                                            call.rpc.campaigns.get_enrollment(enrollment_id))
+    enrollment = partners_enrollment(call, enrollment_id)
     return call.rpc.campaigns.withdraw_application(enrollment_id, enrollment["partner_id"])
+
+
+@route("POST", "/api/v1/enrollments/<enrollment_id>/leave", roles=(ADMIN, PARTNER),
+       response=schemas.EnrollmentOut, tag=TAG,
+       summary="Leave a campaign: your link stops earning (SUSPENDED, `partner_left`) until "
+               "you enroll in it again (idempotent; a link already suspended: 409)")
+def leave_campaign(call, enrollment_id):
+    enrollment = partners_enrollment(call, enrollment_id)
+    return call.rpc.campaigns.leave_campaign(enrollment_id, enrollment["partner_id"])
+
+
+def partners_enrollment(call, enrollment_id: str) -> dict[str, Any]:
+    """The enrollment if it is the calling partner's (404 otherwise)."""
+    return ownership.owned_by_partner(call.principal,
+                                      call.rpc.campaigns.get_enrollment(enrollment_id))
 
 
 @route("GET", "/api/v1/partners/<partner_id>/enrollments", roles=(ADMIN, PARTNER),

@@ -167,6 +167,9 @@ class AvailableCampaignOut(Schema):
         "description": "The partner's enrollment or application here; null: none."})
     enrollment_id = fields.String(required=True, allow_none=True, metadata={
         "description": "That enrollment or application (to withdraw it); null: none."})
+    suspension_reason = fields.String(required=True, allow_none=True, metadata={
+        "description": "A suspended link: why (`partner_left`: the partner left; it "
+                       "joins again by enrolling)."})
     decline_reason = fields.String(required=True, allow_none=True, metadata={
         "description": "A declined application: what the brand said, if anything."})
 

@@ -116,6 +116,14 @@ class WithdrawApplication(Command):
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class LeaveCampaign(Command):
+    """The partner takes its link out of a campaign (it may join again)."""
+
+    enrollment_id: str
+    acting_partner_id: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class SuspendEnrollment(Command):
     """The campaign's brand takes a partner's link out of its program."""
 

@@ -19,7 +19,7 @@ from services.campaigns.application.ports import (
 from services.campaigns.domain import errors
 from services.campaigns.domain.brand import Brand
 from services.campaigns.domain.campaign import CLOSED, Admission, Campaign, CampaignDraft
-from services.campaigns.domain.enrollment import Enrollment, EnrollmentStatus
+from services.campaigns.domain.enrollment import Enrollment
 from services.campaigns.domain.partner import Eligibility, PartnerFacts, PartnerReplica
 from services.campaigns.domain.terms import TermsSpec
 
@@ -158,7 +158,7 @@ def enroll_partner(cmd: commands.EnrollPartner, uow: CampaignsUnitOfWork, clock,
         partner = uow.partners.get(cmd.partner_id, for_update=True)
         existing = uow.enrollments.get_for(cmd.campaign_id, cmd.partner_id)
         if existing is not None:  # one enrollment per partner and campaign
-            return _apply_again(uow, existing, campaign, partner, clock(), cmd.note)
+            return _join_again(uow, existing, campaign, partner, clock(), cmd.note)
         if partner is None:  # unknown, or PENDING: partners are known from activation on
             raise NotFound(f"No active partner {cmd.partner_id} is known here (a partner "
                            "can enroll once activated).",
@@ -172,16 +172,17 @@ def enroll_partner(cmd: commands.EnrollPartner, uow: CampaignsUnitOfWork, clock,
     return enrollment.id
 
 
-def _apply_again(uow: CampaignsUnitOfWork, enrollment: Enrollment, campaign, partner, now,
+def _join_again(uow: CampaignsUnitOfWork, enrollment: Enrollment, campaign, partner, now,
                  note) -> str:
-    """A withdrawn application reopens; any other enrollment is answered as it is."""
-    if enrollment.status is not EnrollmentStatus.WITHDRAWN:
+    """A withdrawn application reopens and a partner who left rejoins; any other
+    enrollment is answered as it is."""
+    if not enrollment.partner_may_return:
         return enrollment.id
     if partner is None:
-        raise errors.PartnerNotActive("The partner is not ACTIVE: it cannot apply again.",
+        raise errors.PartnerNotActive("The partner is not ACTIVE: it cannot join again.",
                                       {"partner_id": ["Not ACTIVE."]})
     enrollment = uow.enrollments.get(enrollment.id, for_update=True)
-    enrollment.reapply(campaign=campaign, partner=partner, now=now, note=note)
+    enrollment.join_again(campaign=campaign, partner=partner, now=now, note=note)
     uow.enrollments.save(enrollment)
     uow.commit()
     return enrollment.id
@@ -219,6 +220,17 @@ def decline_enrollment(cmd: commands.DeclineEnrollment, uow: CampaignsUnitOfWork
 @HANDLERS.command(commands.WithdrawApplication)
 def withdraw_application(cmd: commands.WithdrawApplication, uow: CampaignsUnitOfWork,
                          clock) -> None:
+    _partner_changes_enrollment(uow, cmd, lambda enrollment: enrollment.withdraw(
+        cmd.acting_partner_id, _campaign(uow, enrollment.campaign_id), clock()))
+
+
+@HANDLERS.command(commands.LeaveCampaign)
+def leave_campaign(cmd: commands.LeaveCampaign, uow: CampaignsUnitOfWork, clock) -> None:
+    _partner_changes_enrollment(
+        uow, cmd, lambda enrollment: enrollment.leave(cmd.acting_partner_id, clock()))
+
+
+def _partner_changes_enrollment(uow: CampaignsUnitOfWork, cmd, change) -> None:
     """Under the partner's lock, as the brand's decisions and the partner's events are."""
     with uow:
         enrollment = uow.enrollments.get(cmd.enrollment_id)
@@ -226,8 +238,7 @@ def withdraw_application(cmd: commands.WithdrawApplication, uow: CampaignsUnitOf
             raise _not_found("Enrollment", "enrollment_id", cmd.enrollment_id)
         uow.partners.get(enrollment.partner_id, for_update=True)
         enrollment = uow.enrollments.get(cmd.enrollment_id, for_update=True)
-        enrollment.withdraw(cmd.acting_partner_id, _campaign(uow, enrollment.campaign_id),
-                            clock())
+        change(enrollment)
         if enrollment.pending_events:
             uow.enrollments.save(enrollment)
             uow.commit()

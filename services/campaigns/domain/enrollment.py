@@ -16,6 +16,11 @@ only then ``partner_enrolled``: the link works from that moment) or declines it
 later). The partner may withdraw an application the brand has not decided (WITHDRAWN)
 and apply again later; a campaign that closes declines the applications still waiting,
 saying so. A partner has one enrollment per campaign: applying again reopens it.
+
+A partner may also leave a campaign it is in: its link is suspended for that reason
+(``partner_left``: downstream, a suspension like any other -- the code stops
+attributing), which only the partner lifts, by joining again (at once: the brand
+admitted it before). Neither the brand's decisions nor the platform's touch it meanwhile.
 """
 from __future__ import annotations
 
@@ -40,6 +45,8 @@ PARTNER_SUSPENDED = "partner_suspended"
 PARTNER_REACTIVATED = "partner_reactivated"
 BRAND_SUSPENDED = "brand_suspended"
 BRAND_REACTIVATED = "brand_reactivated"
+PARTNER_LEFT = "partner_left"
+PARTNER_REJOINED = "partner_rejoined"
 
 
 def new_referral_code() -> str:
@@ -222,16 +229,26 @@ class Enrollment(AggregateRoot):
         enrollment._join(campaign, note, now)
         return enrollment
 
-    def reapply(self, *, campaign: Campaign, partner: PartnerReplica, now: datetime,
+    def join_again(self, *, campaign: Campaign, partner: PartnerReplica, now: datetime,
                 note: str | None = None) -> None:
         """A withdrawn application made again, by the same rules as a first one: PENDING
-        (or ACTIVE at once, if the campaign has opened meanwhile). Anything else is left
-        as it is: a partner applies once, and a declined one waits for the brand."""
-        if self.status is not EnrollmentStatus.WITHDRAWN:
+        (or ACTIVE at once, if the campaign has opened meanwhile); a partner who left
+        rejoins at once, by the same rules. Anything else is left as it is: a partner
+        applies once, and a declined one waits for the brand."""
+        if not self.partner_may_return:
             return
         _check_may_join(campaign, partner)
+        if self.suspension_reason == PARTNER_LEFT:
+            self.reactivate(lifting=PARTNER_LEFT, reason=PARTNER_REJOINED, now=now)
+            return
         self.decline_reason = None
         self._join(campaign, note, now)
+
+    @property
+    def partner_may_return(self) -> bool:
+        """Withdrawn, or left: the partner's own step back, which it may undo."""
+        return (self.status is EnrollmentStatus.WITHDRAWN
+                or self.suspension_reason == PARTNER_LEFT)
 
     def _join(self, campaign: Campaign, note: str | None, now: datetime) -> None:
         reviewed = campaign.admission is Admission.REVIEW
@@ -287,12 +304,27 @@ class Enrollment(AggregateRoot):
             self.decline(campaign, now, CAMPAIGN_CLOSED_REASON)
 
     # the partner's own decisions ----------------------------------------------------------
+    def leave(self, partner_id: str, now: datetime) -> None:
+        """The partner takes its link out of the campaign (idempotent): suspended for
+        ``partner_left``. A link already suspended by the brand or with its partner earns
+        nothing already and stays as it is: leaving it is refused, saying why."""
+        self._ensure_partner(partner_id, "leave the campaign")
+        if self.suspension_reason == PARTNER_LEFT:
+            return
+        check_rule(StatusAllows(self, (EnrollmentStatus.ACTIVE,),
+                                "left (only an active link can be; a suspended one earns "
+                                "nothing already)"))
+        self.suspend(PARTNER_LEFT, now)
+
+    def _ensure_partner(self, partner_id: str, action: str) -> None:
+        if partner_id != self.partner_id:
+            raise Forbidden(f"Only the enrollment's partner may {action}.",
+                            {"acting_partner_id": ["Not the enrollment's partner."]})
+
     def withdraw(self, partner_id: str, campaign: Campaign, now: datetime) -> None:
         """PENDING -> WITHDRAWN, by the applicant only (idempotent). A decided
         application stays decided: an enrolled partner leaves nothing this way."""
-        if partner_id != self.partner_id:
-            raise Forbidden("Only the partner who applied may withdraw the application.",
-                            {"acting_partner_id": ["Not the applicant."]})
+        self._ensure_partner(partner_id, "withdraw the application")
         if self.status is EnrollmentStatus.WITHDRAWN:
             return
         check_rule(StatusAllows(self, (EnrollmentStatus.PENDING,),
@@ -323,10 +355,10 @@ class Enrollment(AggregateRoot):
         check_rule(StatusAllows(self, (EnrollmentStatus.ACTIVE, EnrollmentStatus.SUSPENDED),
                                 "suspended before the brand approves it"))
         if self.status is EnrollmentStatus.SUSPENDED:
-            if self.suspension_reason != BRAND_SUSPENDED:
+            if self.suspension_reason not in (BRAND_SUSPENDED, PARTNER_LEFT):
                 self.suspension_reason = BRAND_SUSPENDED
                 self.updated_at = now
-            return
+            return  # a partner who left is out already, by its own choice
         self.suspend(BRAND_SUSPENDED, now)
 
     def reactivate_by_brand(self, partner: PartnerReplica | None, now: datetime) -> None:

@@ -148,6 +148,17 @@ def review_campaign(brand, partner, browser, run: str, landing: str) -> None:
     pages.go(partner, "My links")
     expect(partner.get_by_label(f"Link for {name}")).to_have_value(re.compile("/r/"))
 
+    # Bea leaves the campaign (her link stops earning), then joins it again at once
+    link = partner.locator("article.card", has=partner.get_by_label(f"Link for {name}"))
+    partner.once("dialog", lambda dialog: dialog.accept())  # "Leave ...? Your link stops..."
+    link.get_by_role("button", name=f"Leave {name}").click()
+    expect(link).to_contain_text("You left this campaign")
+    pages.go(partner, "Campaigns")
+    card = partner.locator("article.campaign", has_text=name)
+    expect(card).to_contain_text("You left this campaign.")
+    card.get_by_role("button", name=f"Join {name} again").click()
+    expect(card.get_by_label("Your link")).to_have_value(re.compile("/r/"))
+
 
 def story(browser: Browser, spec: dict) -> dict:
     """The whole story; answers the secrets it handled (the test greps the logs)."""

@@ -330,6 +330,13 @@ class FakeCampaigns(Healthy):
 
     @api
     @recorded
+    def leave_campaign(self, enrollment_id, acting_partner_id):
+        enrollment = found(ENROLLMENTS, enrollment_id)
+        assert enrollment["partner_id"] == acting_partner_id
+        return {**enrollment, "status": "SUSPENDED", "suspension_reason": "partner_left"}
+
+    @api
+    @recorded
     def withdraw_application(self, enrollment_id, acting_partner_id):
         enrollment = found(ENROLLMENTS, enrollment_id)
         assert enrollment["partner_id"] == acting_partner_id

@@ -287,6 +287,20 @@ def test_a_brand_reviews_applications_to_its_own_campaigns_only(api):
     assert len(called("campaigns.decline_enrollment")) == before  # nothing asked
 
 
+def test_a_partner_leaves_its_own_campaigns_only(api):
+    left = api.post(f"/api/v1/enrollments/{fakes.ENROLLMENT_A}/leave", api.partner(PARTNER_A))
+    assert left.status_code == 200, left.text
+    assert (left.json()["status"], left.json()["suspension_reason"]) == (
+        "SUSPENDED", "partner_left")
+    assert called("campaigns.leave_campaign")[-1] == (fakes.ENROLLMENT_A, PARTNER_A)
+    before = len(called("campaigns.leave_campaign"))
+    others = [api.post(f"/api/v1/enrollments/{fakes.ENROLLMENT_B}/leave", api.partner(PARTNER_A)),
+              api.post(f"/api/v1/enrollments/{fakes.ENROLLMENT_A}/leave", api.brand(BRAND_A)),
+              api.post("/api/v1/enrollments/not-an-id/leave", api.partner(PARTNER_A))]
+    assert [answer.status_code for answer in others] == [404, 403, 422]
+    assert len(called("campaigns.leave_campaign")) == before  # nothing asked
+
+
 def test_a_partner_withdraws_its_own_application_only(api):
     withdrawn = api.post(f"/api/v1/enrollments/{fakes.ENROLLMENT_A}/withdraw",
                          api.partner(PARTNER_A))

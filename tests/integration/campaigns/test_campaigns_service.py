@@ -468,3 +468,28 @@ def test_applications_are_withdrawn_made_again_declined_with_a_reason_and_closed
         ("enrollment_requested", waiting, None), ("campaign_ended", None, None)]
     assert sorted(events[7:]) == sorted([("enrollment_declined", mover, closing),
                                          ("enrollment_declined", waiting, closing)])
+
+
+def test_a_partner_leaves_a_campaign_and_joins_it_again(rpc, config, db, event_probe):
+    probe = event_probe("campaigns")
+    brand_id, campaign = active_campaign(rpc)
+    partner_id = known_partner(config, db)
+    joined = rpc.enroll_partner(campaign["campaign_id"], partner_id)
+    with pytest.raises(Forbidden):
+        rpc.leave_campaign(joined["enrollment_id"], known_partner(config, db))
+    left = rpc.leave_campaign(joined["enrollment_id"], partner_id)
+    assert (left["status"], left["suspension_reason"], left["referral_code"]) == (
+        "SUSPENDED", "partner_left", joined["referral_code"])  # its link, out of use
+    rpc.reactivate_enrollment(joined["enrollment_id"], brand_id)  # not the brand's to undo
+    assert rpc.get_enrollment(joined["enrollment_id"])["status"] == "SUSPENDED"
+    back = rpc.enroll_partner(campaign["campaign_id"], partner_id)
+    assert (back["enrollment_id"], back["status"], back["suspension_reason"]) == (
+        joined["enrollment_id"], "ACTIVE", None)
+
+    def published():
+        kinds = ("enrollment_suspended", "enrollment_reactivated")
+        found = [e for e in probe.drain() if e["type"] in kinds]
+        return len(found) == 2 and found
+
+    assert [(e["type"], e["payload"]["reason"]) for e in wait_for(published)] == [
+        ("enrollment_suspended", "partner_left"), ("enrollment_reactivated", "partner_rejoined")]

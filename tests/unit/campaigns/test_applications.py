@@ -190,13 +190,13 @@ def test_a_withdrawn_application_is_made_again_by_the_same_rules():
     application.withdraw(PARTNER_ID, made, NOW)
     application.pull_events()
     with pytest.raises(errors.PartnerNotActive):
-        application.reapply(campaign=made, partner=partner(status="SUSPENDED"), now=LATER)
-    application.reapply(campaign=made, partner=partner(), now=LATER, note="Second try")
+        application.join_again(campaign=made, partner=partner(status="SUSPENDED"), now=LATER)
+    application.join_again(campaign=made, partner=partner(), now=LATER, note="Second try")
     assert (application.status, application.applied_at, application.application_note) == (
         EnrollmentStatus.PENDING, LATER, "Second try")
     [again] = application.pull_events()
     assert isinstance(again, EnrollmentRequested) and again.enrollment.revision == 3
-    application.reapply(campaign=made, partner=partner(), now=LATER)  # pending: unchanged
+    application.join_again(campaign=made, partner=partner(), now=LATER)  # pending: unchanged
     assert application.pull_events() == []
 
 
@@ -206,7 +206,7 @@ def test_applying_again_where_the_campaign_has_opened_enrolls_at_once():
     application.withdraw(PARTNER_ID, made, NOW)
     made.change_admission(Admission.OPEN, NOW)
     application.pull_events()
-    application.reapply(campaign=made, partner=partner(), now=LATER, note="ignored")
+    application.join_again(campaign=made, partner=partner(), now=LATER, note="ignored")
     assert (application.status, application.enrolled_at, application.application_note) == (
         EnrollmentStatus.ACTIVE, LATER, None)
     [enrolled] = application.pull_events()

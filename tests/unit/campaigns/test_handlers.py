@@ -369,3 +369,50 @@ def test_a_campaign_that_closes_declines_the_applications_still_waiting(bus, uow
         waiting, "The campaign closed before your application was reviewed.")
     assert bus.handle(commands.EndExpiredCampaigns(limit=10)) == 0  # closed: once only
     assert len(published(uow, "enrollment_declined")) == 1
+
+
+def test_a_partner_leaves_a_campaign_and_joins_it_again(bus, uow):
+    brand_id, enrollment_id = enrolled(bus, uow)
+    campaign_id = uow.enrollments.items[enrollment_id].campaign_id
+    for _ in range(2):  # idempotent
+        bus.handle(commands.LeaveCampaign(enrollment_id=enrollment_id,
+                                          acting_partner_id=PARTNER_ID))
+    [left] = published(uow, "enrollment_suspended")
+    assert (left["status"], left["reason"]) == ("SUSPENDED", "partner_left")
+    # neither the brand nor the platform brings it back; the partner does, by joining
+    by_brand(bus, commands.SuspendEnrollment, enrollment_id, brand_id)
+    by_brand(bus, commands.ReactivateEnrollment, enrollment_id, brand_id)
+    partner_event(bus, status="SUSPENDED", revision=4)
+    partner_event(bus, status="ACTIVE", revision=5)
+    stored = uow.enrollments.items[enrollment_id]
+    assert (stored.status.value, stored.suspension_reason) == ("SUSPENDED", "partner_left")
+    assert bus.handle(commands.EnrollPartner(campaign_id=campaign_id,
+                                             partner_id=PARTNER_ID)) == enrollment_id
+    [back] = published(uow, "enrollment_reactivated")
+    assert (back["status"], back["reason"]) == ("ACTIVE", "partner_rejoined")
+    assert len(published(uow, "enrollment_suspended")) == 1
+
+
+def test_only_its_partner_leaves_and_only_an_active_link(bus, uow):
+    brand_id, enrollment_id = enrolled(bus, uow)
+    with pytest.raises(Forbidden) as other:
+        bus.handle(commands.LeaveCampaign(enrollment_id=enrollment_id,
+                                          acting_partner_id=UNKNOWN_ID))
+    assert "acting_partner_id" in other.value.fields
+    by_brand(bus, commands.SuspendEnrollment, enrollment_id, brand_id)
+    with pytest.raises(errors.EnrollmentTransitionNotAllowed) as suspended:
+        bus.handle(commands.LeaveCampaign(enrollment_id=enrollment_id,
+                                          acting_partner_id=PARTNER_ID))
+    assert "suspended one earns nothing already" in suspended.value.message
+    assert uow.enrollments.items[enrollment_id].suspension_reason == "brand_suspended"
+
+
+def test_a_partner_who_left_rejoins_only_while_it_may_join(bus, uow):
+    brand_id, enrollment_id = enrolled(bus, uow)
+    campaign_id = uow.enrollments.items[enrollment_id].campaign_id
+    bus.handle(commands.LeaveCampaign(enrollment_id=enrollment_id, acting_partner_id=PARTNER_ID))
+    bus.handle(commands.PauseCampaign(campaign_id=campaign_id, acting_brand_id=brand_id))
+    with pytest.raises(errors.CampaignNotActive):
+        bus.handle(commands.EnrollPartner(campaign_id=campaign_id, partner_id=PARTNER_ID))
+    assert uow.enrollments.items[enrollment_id].suspension_reason == "partner_left"
+    assert published(uow, "enrollment_reactivated") == []

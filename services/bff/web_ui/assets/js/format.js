@@ -137,6 +137,7 @@ const REASONS = {
   too_fast: "The order came too soon after the click",
   partner_suspended: "The partner is suspended",
   brand_suspended: "Suspended by the brand",
+  partner_left: "The partner left the campaign",
   enrollment_suspended: "The link is suspended",
   campaign_inactive: "The campaign was not active",
   duplicate_order: "This order was already reported",

@@ -140,7 +140,17 @@ function applyForm(ctx, c, result) {
 function campaignCard(ctx, c) {
   const result = h("div", {class: "join-result"});
   let action;
-  if (c.enrolled) {
+  if (c.suspension_reason === "partner_left") {
+    action = h("div", {}, h("p", {}, badge("SUSPENDED"), " You left this campaign."),
+      actionButton(`Join ${c.name} again`, () => post(
+        `/api/v1/partners/${me(ctx)}/enrollments`, {campaign_id: c.campaign_id}), {
+        kind: "primary", name: "rejoin", busyText: "Joining…",
+        done: (enrollment) => {
+          action.remove();
+          replace(result, joined(enrollment));
+          result.querySelector("input").focus();
+        }}));
+  } else if (c.enrolled) {
     action = h("p", {}, badge("JOINED"), " ", h("a", {href: "/app/partner/links"},
       "See your link"));
   } else if (c.enrollment_status === "PENDING") {
@@ -216,13 +226,27 @@ export async function links(page, ctx) {
   });
 }
 
+const LEFT = " You left this campaign: the link earns nothing until you join it again "
+  + "from Campaigns.";
+
 function linkCard(e, names, sites) {
+  const name = names[e.campaign_id] || "A campaign that has ended or paused";
+  const status = h("p", {}, badge(e.status), e.suspension_reason === "partner_left" ? LEFT
+    : e.suspension_reason ? ` ${fmt.reason(e.suspension_reason)}` : "");
+  const leave = e.status === "ACTIVE" ? actionButton(`Leave ${name}`,
+    () => post(`/api/v1/enrollments/${e.enrollment_id}/leave`), {
+      name: "leave-campaign", busyText: "Leaving…",
+      confirmText: `Leave ${name}? Your link stops earning; you may join again later.`,
+      done: () => {
+        replace(status, badge("SUSPENDED"), LEFT);
+        leave.remove();
+      }}) : null;
   return h("article", {class: "card"},
-    h("h2", {}, names[e.campaign_id] || "A campaign that has ended or paused"),
-    h("p", {}, badge(e.status), e.suspension_reason ? ` ${fmt.reason(e.suspension_reason)}` : ""),
+    h("h2", {}, name), status,
     copyField(`Link for ${names[e.campaign_id] || e.referral_code}`, e.tracking_url),
     sites[e.campaign_id] ? deepLinkBuilder(e, sites[e.campaign_id]) : null,
-    h("p", {class: "hint"}, `Joined ${fmt.when(e.enrolled_at)}; code ${e.referral_code}.`));
+    h("p", {class: "hint"}, `Joined ${fmt.when(e.enrolled_at)}; code ${e.referral_code}.`),
+    leave);
 }
 
 const APPLICATION_WITHDRAWN = "Application withdrawn: the brand will not review it. You "
