@@ -193,12 +193,12 @@ def list_available_campaigns(call):
     page, partner = calls.result("campaigns"), calls.result("partner")
     mine = {item["campaign_id"]: item for item in calls.result("enrollments")["items"]}
     items = [{**campaign, "eligible": eligible(partner, campaign),
-              **_partners_enrollment(mine.get(campaign["campaign_id"]))}
+              **_own_enrollment_fields(mine.get(campaign["campaign_id"]))}
              for campaign in page["items"]]
     return {**page, "items": items}
 
 
-def _partners_enrollment(enrollment: dict | None) -> dict[str, Any]:
+def _own_enrollment_fields(enrollment: dict | None) -> dict[str, Any]:
     """What the partner's card says of its own enrollment or application here."""
     enrollment = enrollment or {}
     return {"enrolled": enrollment.get("status") in ENROLLED_STATUSES,

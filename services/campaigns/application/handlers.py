@@ -82,7 +82,7 @@ def _change_campaign(uow: CampaignsUnitOfWork, cmd: commands.CampaignCommand,
 
 
 def _close_applications(uow: CampaignsUnitOfWork, campaign: Campaign) -> None:
-    """A campaign that has just closed declines, in its own transaction, the
+    """A campaign that has just closed declines, in the transaction that closes it, the
     applications still waiting for its brand (saying why): none waits forever."""
     if campaign.status not in CLOSED:
         return
@@ -173,7 +173,7 @@ def enroll_partner(cmd: commands.EnrollPartner, uow: CampaignsUnitOfWork, clock,
 
 
 def _join_again(uow: CampaignsUnitOfWork, enrollment: Enrollment, campaign, partner, now,
-                 note) -> str:
+                note) -> str:
     """A withdrawn application reopens and a partner who left rejoins; any other
     enrollment is answered as it is."""
     if not enrollment.partner_may_return:

@@ -230,7 +230,7 @@ class Enrollment(AggregateRoot):
         return enrollment
 
     def join_again(self, *, campaign: Campaign, partner: PartnerReplica, now: datetime,
-                note: str | None = None) -> None:
+                   note: str | None = None) -> None:
         """A withdrawn application made again, by the same rules as a first one: PENDING
         (or ACTIVE at once, if the campaign has opened meanwhile); a partner who left
         rejoins at once, by the same rules. Anything else is left as it is: a partner
@@ -323,7 +323,7 @@ class Enrollment(AggregateRoot):
 
     def withdraw(self, partner_id: str, campaign: Campaign, now: datetime) -> None:
         """PENDING -> WITHDRAWN, by the applicant only (idempotent). A decided
-        application stays decided: an enrolled partner leaves nothing this way."""
+        application stays decided (an enrolled partner leaves the campaign instead)."""
         self._ensure_partner(partner_id, "withdraw the application")
         if self.status is EnrollmentStatus.WITHDRAWN:
             return
