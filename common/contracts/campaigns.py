@@ -18,7 +18,7 @@ APPLICATION_STATUSES = ("PENDING", "DECLINED", "WITHDRAWN")  # awaiting, refused
 ENROLLMENT_STATUSES = ("PENDING", "ACTIVE", "SUSPENDED", "DECLINED", "WITHDRAWN")
 ADMISSIONS = ("open", "review")  # partners join at once, or apply for the brand's review
 APPLICATION_NOTE_MAX_LENGTH = 1000  # what a partner tells the brand when applying
-DECLINE_REASON_MAX_LENGTH = 1000  # what a brand tells the partner it declines
+BRAND_NOTE_MAX_LENGTH = 1000  # what a brand tells a partner it declines or suspends
 
 
 # The other refusals of the campaigns RPC API, typed for every caller that imports the
@@ -132,7 +132,12 @@ class PartnerEnrolled(EnrollmentPayload):
 
 
 class EnrollmentStatusChanged(EnrollmentPayload):
+    """``campaign_name``: set when the brand suspended or reactivated the link (optional
+    in v1); ``note``: what the brand told the partner with its suspension, if anything."""
+
     reason = fields.String(required=True)
+    campaign_name = fields.String(load_default=None, allow_none=True)
+    note = fields.String(load_default=None, allow_none=True)
 
 
 class ApplicationPayload(TolerantSchema):

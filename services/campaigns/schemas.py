@@ -11,7 +11,7 @@ from marshmallow import fields, validate
 from common.contracts.campaigns import (
     ADMISSIONS,
     APPLICATION_NOTE_MAX_LENGTH,
-    DECLINE_REASON_MAX_LENGTH,
+    BRAND_NOTE_MAX_LENGTH,
     ENROLLMENT_STATUSES,
 )
 from common.contracts.partners import PARTNER_TYPES
@@ -148,7 +148,12 @@ class EnrollmentActionSchema(EnrollmentIdSchema):
 
 class DeclineEnrollmentSchema(EnrollmentActionSchema):
     reason = fields.String(load_default=None, allow_none=True,
-                           validate=validate.Length(max=DECLINE_REASON_MAX_LENGTH))
+                           validate=validate.Length(max=BRAND_NOTE_MAX_LENGTH))
+
+
+class SuspendEnrollmentSchema(EnrollmentActionSchema):
+    note = fields.String(load_default=None, allow_none=True,
+                         validate=validate.Length(max=BRAND_NOTE_MAX_LENGTH))
 
 
 class PartnerEnrollmentActionSchema(EnrollmentIdSchema):

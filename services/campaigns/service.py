@@ -149,9 +149,11 @@ class CampaignsService(health.HealthMixin):
         return self.bus.query(queries.GetEnrollment(enrollment_id=data["enrollment_id"]))
 
     @api
-    def suspend_enrollment(self, enrollment_id, acting_brand_id):
-        return self._change_enrollment(commands.SuspendEnrollment, enrollment_id,
-                                       acting_brand_id)
+    def suspend_enrollment(self, enrollment_id, acting_brand_id, note=None):
+        data = load(schemas.SuspendEnrollmentSchema, {
+            "enrollment_id": enrollment_id, "acting_brand_id": acting_brand_id, "note": note})
+        self._handle(commands.SuspendEnrollment(**data))
+        return self.bus.query(queries.GetEnrollment(enrollment_id=data["enrollment_id"]))
 
     @api
     def reactivate_enrollment(self, enrollment_id, acting_brand_id):

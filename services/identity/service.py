@@ -203,6 +203,21 @@ class IdentityService(health.HealthMixin):
         if command is not None:
             self.bus.handle(command)
 
+    # notifications: the brand's suspension of a partner's link, by email ----------------
+    @event_handler(campaigns.ENROLLMENT_SUSPENDED)
+    def on_enrollment_suspended(self, event):
+        self._link_changed(event)
+
+    @event_handler(campaigns.ENROLLMENT_REACTIVATED)
+    def on_enrollment_reactivated(self, event):
+        self._link_changed(event)
+
+    def _link_changed(self, event):
+        """Only the brand's doing is news (the others are done with at once)."""
+        command = inbound.link_changed(event)
+        if command is not None:
+            self.bus.handle(command)
+
     # notifications: the partner's payouts, by email --------------------------------------
     @event_handler(payouts.PAYOUT_PAID)
     def on_payout_paid(self, event):

@@ -95,6 +95,7 @@ def bodies(b: Side) -> dict[str, dict]:
         "enroll": {"campaign_id": b.ids["campaign_id"]},
         "decline_commission": {"reason": "not yours"},
         "decline_enrollment": {"reason": "not yours"},
+        "suspend_enrollment": {"note": "not yours"},
         "create_api_key": {"name": "not yours", "scopes": ["reports:read"]},
         "invite_brand_user": {"email": f"not-yours-{uuid.uuid4().hex[:8]}@example.com",
                               "brand_role": "owner"},

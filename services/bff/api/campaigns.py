@@ -171,8 +171,18 @@ def decline_enrollment(call, enrollment_id):
                                                  call.body["reason"])
 
 
-suspend_enrollment = _enrollment_decision(
-    "suspend", "Suspend a partner's link in the brand's campaign (idempotent)")
+
+
+@route("POST", "/api/v1/enrollments/<enrollment_id>/suspend", roles=BRANDS,
+       body=schemas.SuspendLinkBody, response=schemas.EnrollmentOut, tag=TAG,
+       summary="Suspend a partner's link in the brand's campaign, saying why if you wish "
+               "(idempotent; the partner is emailed)")
+def suspend_enrollment(call, enrollment_id):
+    enrollment = brands_enrollment(call, enrollment_id)
+    return call.rpc.campaigns.suspend_enrollment(enrollment_id, enrollment["brand_id"],
+                                                 call.body["note"])
+
+
 reactivate_enrollment = _enrollment_decision(
     "reactivate", "Lift the brand's suspension of a link (idempotent; a partner suspended "
                   "by the platform stays suspended)")

@@ -10,7 +10,7 @@ from marshmallow import Schema, fields, validate
 from common.contracts.campaigns import (
     ADMISSIONS,
     APPLICATION_NOTE_MAX_LENGTH,
-    DECLINE_REASON_MAX_LENGTH,
+    BRAND_NOTE_MAX_LENGTH,
     ENROLLMENT_STATUSES,
 )
 from common.contracts.partners import PARTNER_TYPES
@@ -98,9 +98,16 @@ class EnrollBody(Body):
     partner_id = ActorId()
 
 
+class SuspendLinkBody(Body):
+    note = fields.String(load_default=None, allow_none=True,
+                         validate=validate.Length(max=BRAND_NOTE_MAX_LENGTH), metadata={
+        "description": "Why the brand suspends the link (shown to the partner and in the "
+                       "email it gets); optional."})
+
+
 class DeclineApplicationBody(Body):
     reason = fields.String(load_default=None, allow_none=True,
-                           validate=validate.Length(max=DECLINE_REASON_MAX_LENGTH), metadata={
+                           validate=validate.Length(max=BRAND_NOTE_MAX_LENGTH), metadata={
         "description": "What the brand tells the partner (shown to the partner and in "
                        "the email it gets); optional."})
 
@@ -200,6 +207,8 @@ class EnrollmentOut(Schema):
     tracking_url = fields.String(allow_none=True)
     status = fields.String(metadata={"enum": list(ENROLLMENT_STATUSES)})
     suspension_reason = fields.String(allow_none=True)
+    suspension_note = fields.String(allow_none=True, metadata={
+        "description": "A link the brand suspended: what it said, if anything."})
     applied_at = fields.String(allow_none=True, metadata={
         "description": "When the partner applied (campaigns that review); null otherwise."})
     application_note = fields.String(allow_none=True)

@@ -125,10 +125,12 @@ class LeaveCampaign(Command):
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class SuspendEnrollment(Command):
-    """The campaign's brand takes a partner's link out of its program."""
+    """The campaign's brand takes a partner's link out of its program, saying why if it
+    wishes."""
 
     enrollment_id: str
     acting_brand_id: str
+    note: str | None = None
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

@@ -247,15 +247,16 @@ def _partner_changes_enrollment(uow: CampaignsUnitOfWork, cmd, change) -> None:
 @HANDLERS.command(commands.SuspendEnrollment)
 def suspend_enrollment(cmd: commands.SuspendEnrollment, uow: CampaignsUnitOfWork,
                        clock) -> None:
-    _brand_changes_enrollment(
-        uow, cmd, lambda enrollment, partner: enrollment.suspend_by_brand(clock()))
+    _brand_changes_enrollment(uow, cmd, lambda enrollment, partner: enrollment.suspend_by_brand(
+        _campaign(uow, enrollment.campaign_id), clock(), cmd.note))
 
 
 @HANDLERS.command(commands.ReactivateEnrollment)
 def reactivate_enrollment(cmd: commands.ReactivateEnrollment, uow: CampaignsUnitOfWork,
                           clock) -> None:
-    _brand_changes_enrollment(
-        uow, cmd, lambda enrollment, partner: enrollment.reactivate_by_brand(partner, clock()))
+    _brand_changes_enrollment(uow, cmd, lambda enrollment, partner: (
+        enrollment.reactivate_by_brand(partner, _campaign(uow, enrollment.campaign_id),
+                                       clock())))
 
 
 def _brand_changes_enrollment(uow: CampaignsUnitOfWork, cmd, change) -> None:

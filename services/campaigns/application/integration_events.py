@@ -67,9 +67,11 @@ def partner_enrolled(event: enrollment.PartnerEnrolled) -> dict:
 
 
 TRANSLATOR.register(enrollment.EnrollmentSuspended, contracts.ENROLLMENT_SUSPENDED,
-                    lambda e: {**_enrollment(e.enrollment), "reason": e.reason})
+                    lambda e: {**_enrollment(e.enrollment), "reason": e.reason,
+                               "campaign_name": e.campaign_name, "note": e.note})
 TRANSLATOR.register(enrollment.EnrollmentReactivated, contracts.ENROLLMENT_REACTIVATED,
-                    lambda e: {**_enrollment(e.enrollment), "reason": e.reason})
+                    lambda e: {**_enrollment(e.enrollment), "reason": e.reason,
+                               "campaign_name": e.campaign_name, "note": None})
 
 
 def _application(state: enrollment.EnrollmentState, campaign_name: str) -> dict:

@@ -131,8 +131,8 @@ def campaigns_page(conn: Connection, query: queries.ListCampaigns, now: datetime
 # --- enrollments ----------------------------------------------------------------------------
 _ENROLLMENT_COLUMNS = [enrollments.c[name] for name in (
     "id", "campaign_id", "brand_id", "partner_id", "referral_code", "tracking_url", "status",
-    "suspension_reason", "applied_at", "application_note", "decline_reason", "enrolled_at",
-    "updated_at", "revision")]
+    "suspension_reason", "suspension_note", "applied_at", "application_note",
+    "decline_reason", "enrolled_at", "updated_at", "revision")]
 _ENROLLMENT = select(*_ENROLLMENT_COLUMNS).where(enrollments.c.id == bindparam("id"))
 _ENROLLMENTS = Listing(
     *_ENROLLMENT_COLUMNS, order_by=(enrollments.c.enrolled_at.desc(), enrollments.c.id),
@@ -158,6 +158,7 @@ def _enrollment_dto(row) -> dict:
         "tracking_url": row.tracking_url if enrolled else None,
         "status": row.status,
         "suspension_reason": row.suspension_reason,
+        "suspension_note": row.suspension_note,
         "applied_at": dto.timestamp(row.applied_at),
         "application_note": row.application_note,
         "decline_reason": row.decline_reason,

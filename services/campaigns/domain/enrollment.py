@@ -124,11 +124,14 @@ class EnrollmentWithdrawn(EnrollmentEvent):
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class EnrollmentSuspended(EnrollmentEvent):
     reason: str
+    campaign_name: str | None = None  # when the campaign was at hand (the brand's doing)
+    note: str | None = None  # what the brand told the partner, if anything
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class EnrollmentReactivated(EnrollmentEvent):
     reason: str
+    campaign_name: str | None = None
 
 
 # --- rules --------------------------------------------------------------------------------
@@ -198,7 +201,8 @@ class Enrollment(AggregateRoot):
                  referral_code: str, tracking_url: str, status: EnrollmentStatus,
                  suspension_reason: str | None, enrolled_at: datetime, updated_at: datetime,
                  revision: int = 0, applied_at: datetime | None = None,
-                 application_note: str | None = None, decline_reason: str | None = None):
+                 application_note: str | None = None, decline_reason: str | None = None,
+                 suspension_note: str | None = None):
         self.id = id
         self.campaign_id = campaign_id
         self.brand_id = brand_id
@@ -213,6 +217,7 @@ class Enrollment(AggregateRoot):
         self.applied_at = applied_at
         self.application_note = application_note
         self.decline_reason = decline_reason
+        self.suspension_note = suspension_note  # the brand's word with its suspension
 
     @classmethod
     def enroll(cls, *, campaign: Campaign, partner: PartnerReplica, referral_code: str,
@@ -348,42 +353,50 @@ class Enrollment(AggregateRoot):
             raise Forbidden("Only the brand of the enrollment's campaign may change it.",
                             {"acting_brand_id": ["Not the campaign's brand."]})
 
-    def suspend_by_brand(self, now: datetime) -> None:
-        """The brand takes the link out of its program (idempotent). A link already
-        suspended with its partner stays so, now for the brand: the partner's
-        reactivation will not restore it. An application is declined, not suspended."""
+    def suspend_by_brand(self, campaign: Campaign, now: datetime,
+                         note: str | None = None) -> None:
+        """The brand takes the link out of its program (idempotent), telling the partner
+        why if it wishes. A link already suspended with its partner stays so, now for
+        the brand: the partner's reactivation will not restore it. An application is
+        declined, not suspended."""
         check_rule(StatusAllows(self, (EnrollmentStatus.ACTIVE, EnrollmentStatus.SUSPENDED),
                                 "suspended before the brand approves it"))
         if self.status is EnrollmentStatus.SUSPENDED:
             if self.suspension_reason not in (BRAND_SUSPENDED, PARTNER_LEFT):
-                self.suspension_reason = BRAND_SUSPENDED
+                self.suspension_reason, self.suspension_note = BRAND_SUSPENDED, _note(note)
                 self.updated_at = now
             return  # a partner who left is out already, by its own choice
-        self.suspend(BRAND_SUSPENDED, now)
+        self.suspension_note = _note(note)
+        self.suspend(BRAND_SUSPENDED, now, campaign_name=campaign.name,
+                     note=self.suspension_note)
 
-    def reactivate_by_brand(self, partner: PartnerReplica | None, now: datetime) -> None:
+    def reactivate_by_brand(self, partner: PartnerReplica | None, campaign: Campaign,
+                            now: datetime) -> None:
         """Lift the brand's suspension (idempotent); a partner suspended meanwhile keeps
         the link suspended, for the partner's reason."""
         if self.suspension_reason != BRAND_SUSPENDED:
             return
         if partner is None or partner.is_suspended:
-            self.suspension_reason = PARTNER_SUSPENDED
+            self.suspension_reason, self.suspension_note = PARTNER_SUSPENDED, None
             self.updated_at = now
             return
-        self.reactivate(lifting=BRAND_SUSPENDED, reason=BRAND_REACTIVATED, now=now)
+        self.reactivate(lifting=BRAND_SUSPENDED, reason=BRAND_REACTIVATED, now=now,
+                        campaign_name=campaign.name)
 
-    def suspend(self, reason: str, now: datetime) -> None:
+    def suspend(self, reason: str, now: datetime, **told) -> None:
+        """``told``: the campaign's name and the brand's note, when the brand suspends."""
         if self.status is EnrollmentStatus.SUSPENDED:
             return
         self.status, self.suspension_reason = EnrollmentStatus.SUSPENDED, reason
-        self._changed(now, EnrollmentSuspended, reason=reason)
+        self._changed(now, EnrollmentSuspended, reason=reason, **told)
 
-    def reactivate(self, *, lifting: str, reason: str, now: datetime) -> None:
+    def reactivate(self, *, lifting: str, reason: str, now: datetime, **told) -> None:
         """Lift a suspension made for ``lifting`` (and only that one), saying why."""
         if self.status is not EnrollmentStatus.SUSPENDED or self.suspension_reason != lifting:
             return
         self.status, self.suspension_reason = EnrollmentStatus.ACTIVE, None
-        self._changed(now, EnrollmentReactivated, reason=reason)
+        self.suspension_note = None
+        self._changed(now, EnrollmentReactivated, reason=reason, **told)
 
     @property
     def state(self) -> EnrollmentState:

@@ -167,6 +167,7 @@ class SqlEnrollmentRepository(SqlAlchemyRepository[Enrollment]):
             "revision": enrollment.revision, "applied_at": enrollment.applied_at,
             "application_note": enrollment.application_note,
             "decline_reason": enrollment.decline_reason,
+            "suspension_note": enrollment.suspension_note,
         }
 
     def _from_row(self, row) -> Enrollment:
@@ -176,7 +177,8 @@ class SqlEnrollmentRepository(SqlAlchemyRepository[Enrollment]):
             tracking_url=row.tracking_url, status=row.status,
             suspension_reason=row.suspension_reason, enrolled_at=row.enrolled_at,
             updated_at=row.updated_at, revision=row.revision, applied_at=row.applied_at,
-            application_note=row.application_note, decline_reason=row.decline_reason)
+            application_note=row.application_note, decline_reason=row.decline_reason,
+            suspension_note=row.suspension_note)
 
 
 class SqlPartnerReplicaRepository(SqlAlchemyRepository[PartnerReplica]):

@@ -88,6 +88,7 @@ enrollments = Table(
     Column("applied_at", UTCDateTime(), nullable=True),
     Column("application_note", Text, nullable=True),
     Column("decline_reason", Text, nullable=True),
+    Column("suspension_note", Text, nullable=True),
     Column("enrolled_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
     Column("revision", Integer, nullable=False),

@@ -148,6 +148,17 @@ class NotifyApplicationDecided(Command):
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class NotifyLinkChanged(Command):
+    """campaigns' ``enrollment_suspended`` / ``_reactivated`` by the brand: the partner
+    is told by email."""
+
+    partner_id: str
+    campaign_name: str | None  # absent from events older than the field
+    suspended: bool
+    note: str | None = None  # the brand's word with its suspension
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class NotifyPayout(Command):
     """payouts' ``payout_paid`` or ``payout_failed``: the partner is told by email."""
 

@@ -19,6 +19,7 @@ from services.identity.application.mail import (
     application_decided_mail,
     application_mail,
     invitation_mail,
+    link_changed_mail,
     payout_mail,
     reset_link_mail,
 )
@@ -704,4 +705,19 @@ def notify_payout(cmd: commands.NotifyPayout, uow: IdentityUnitOfWork,
                     "partner/payouts" if cmd.paid else "partner/profile")
     for email in emails:
         mailer.send(payout_mail(email, cmd.amount, cmd.cycle, cmd.paid, link, cmd.reason))
+    return len(emails)
+
+
+@HANDLERS.command(commands.NotifyLinkChanged)
+def notify_link_changed(cmd: commands.NotifyLinkChanged, uow: IdentityUnitOfWork,
+                        settings: IdentitySettings, mailer: Mailer | None) -> int:
+    """The partner is told the brand suspended its link (and why, if it said) or
+    reactivated it; the link: its links page."""
+    emails = _recipients(uow, lambda: uow.accounts.of_partner(cmd.partner_id))
+    if mailer is None:
+        return 0
+    link = app_page(settings.public_base_url, "partner/links")
+    for email in emails:
+        mailer.send(link_changed_mail(email, cmd.campaign_name, cmd.suspended, link,
+                                      cmd.note))
     return len(emails)

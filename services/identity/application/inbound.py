@@ -36,3 +36,17 @@ def payout_outcome(event: ReceivedEvent) -> commands.NotifyPayout:
     return commands.NotifyPayout(
         partner_id=data["partner_id"], amount=f"{amount.format_amount()} {amount.currency}",
         cycle=data["cycle"], paid=event.type == "payout_paid", reason=data.get("reason"))
+
+
+BRANDS_OWN = {"brand_suspended": True, "brand_reactivated": False}  # reason -> suspended
+
+
+def link_changed(event: ReceivedEvent) -> commands.NotifyLinkChanged | None:
+    """``enrollment_suspended`` / ``_reactivated`` when the brand did it; None when the
+    platform suspended the partner (every link of it at once) or the partner left."""
+    data = event.data
+    if data["reason"] not in BRANDS_OWN:
+        return None
+    return commands.NotifyLinkChanged(
+        partner_id=data["partner_id"], campaign_name=data.get("campaign_name"),
+        suspended=BRANDS_OWN[data["reason"]], note=data.get("note"))

@@ -54,6 +54,21 @@ def application_mail(to: str, campaign_name: str, link: str) -> MailMessage:
         "Their link works only once you approve them.\n"))
 
 
+def link_changed_mail(to: str, campaign_name: str | None, suspended: bool, link: str,
+                      note: str | None = None) -> MailMessage:
+    """The brand suspended the partner's link (with its word, if any), or lifted that."""
+    name = _one_line(campaign_name) if campaign_name else "a campaign"
+    if not suspended:
+        return MailMessage(to=to, subject=f"Your link for {name} works again", text=(
+            f"The brand reactivated your referral link for {name} on AlpesPartners: its "
+            f"clicks and orders earn again.\n\nYour links:\n{link}\n"))
+    said = f"What they said: {note}\n\n" if note else ""
+    return MailMessage(to=to, subject=f"Your link for {name} is suspended", text=(
+        f"The brand suspended your referral link for {name} on AlpesPartners: until it "
+        "reactivates it, its clicks and orders earn nothing.\n\n"
+        f"{said}Your links:\n{link}\n"))
+
+
 def payout_mail(to: str, amount: str, cycle: str, paid: bool, link: str,
                 reason: str | None = None) -> MailMessage:
     """A payout sent, or one the payment provider refused (its commissions wait for the

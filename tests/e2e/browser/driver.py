@@ -389,10 +389,14 @@ def story(browser: Browser, spec: dict) -> dict:
     expect(brand.get_by_role("heading", name=campaign_name)).to_be_visible()
     expect(brand.locator("figure.chart-box svg")).to_be_visible()
     browser.shoot(brand, "brand-campaign")
-    # the brand takes Bea's link out of its program, then back in
-    brand.once("dialog", lambda dialog: dialog.accept())
-    brand.get_by_role("button", name="Suspend Bea Lopez").click()
+    # the brand takes Bea's link out of its program, saying why; Bea reads it; then back in
+    brand.get_by_role("button", name="Suspend Bea Lopez…").click()
+    brand.get_by_label("A word for the partner (optional)").fill("Checking your traffic")
+    brand.get_by_role("button", name="Suspend Bea Lopez", exact=True).click()
     expect(brand.get_by_text("Bea Lopez's link is suspended.")).to_be_visible()
+    pages.go(partner, "My links")
+    expect(partner.locator("article.card", has_text=campaign_name)).to_contain_text(
+        "The brand said: Checking your traffic")
     reactivate = brand.get_by_role("button", name="Reactivate Bea Lopez")
     expect(brand.locator("tbody tr", has=reactivate)).to_contain_text("Suspended")
     reactivate.click()

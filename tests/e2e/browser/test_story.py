@@ -54,12 +54,14 @@ def test_partner_brand_and_operator_story_in_a_browser(start_stack, e2e_env, lan
                    timeout=150)
 
     # the news, emailed: the brand's owner when Bea applied; Bea when declined (with the
-    # brand's word), when approved, and when her payout left
+    # brand's word), when approved, when her link was suspended and back, and paid
     inbox = e2e_env["IDENTITY_MAIL_URL"].removeprefix("maildir:")
     news = {(f"owner-{run}@example.com", f"A partner applied to Ambassadors {run}"),
             (f"bea-{run}@example.com", f"Your application to Ambassadors {run}"),
             (f"bea-{run}@example.com", f"You are in: Ambassadors {run}"),
-            (f"bea-{run}@example.com", "Your payout of 20.00 USD is on its way")}
+            (f"bea-{run}@example.com", "Your payout of 20.00 USD is on its way"),
+            (f"bea-{run}@example.com", f"Your link for Spring sale {run} is suspended"),
+            (f"bea-{run}@example.com", f"Your link for Spring sale {run} works again")}
     wait_for(lambda: news <= {(m["To"], m["Subject"]) for m in mailbox.Maildir(inbox)},
              timeout=10, message="the news emails")
 

@@ -307,9 +307,9 @@ class FakeCampaigns(Healthy):
 
     @api
     @recorded
-    def suspend_enrollment(self, enrollment_id, acting_brand_id):
+    def suspend_enrollment(self, enrollment_id, acting_brand_id, note=None):
         return self._brand_decides(enrollment_id, acting_brand_id, status="SUSPENDED",
-                                   suspension_reason="brand_suspended")
+                                   suspension_reason="brand_suspended", suspension_note=note)
 
     @api
     @recorded

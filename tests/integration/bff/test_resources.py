@@ -255,7 +255,13 @@ def test_a_brand_suspends_and_reactivates_its_partners_links_only(api):
     assert suspended.status_code == 200, suspended.text
     assert (suspended.json()["status"], suspended.json()["suspension_reason"]) == (
         "SUSPENDED", "brand_suspended")
-    assert called("campaigns.suspend_enrollment")[-1] == (fakes.ENROLLMENT_A, BRAND_A)
+    assert called("campaigns.suspend_enrollment")[-1] == (fakes.ENROLLMENT_A, BRAND_A, None)
+    said = api.post(f"/api/v1/enrollments/{fakes.ENROLLMENT_A}/suspend", api.brand(BRAND_A),
+                    json={"note": "Coupon sites only"})
+    assert said.json()["suspension_note"] == "Coupon sites only"
+    too_long = api.post(f"/api/v1/enrollments/{fakes.ENROLLMENT_A}/suspend",
+                        api.brand(BRAND_A), json={"note": "x" * 1001})
+    assert too_long.status_code == 422 and list(too_long.json()["error"]["fields"]) == ["note"]
     restored = api.post(f"/api/v1/enrollments/{fakes.ENROLLMENT_A}/reactivate", api.brand(BRAND_A))
     assert restored.json()["status"] == "ACTIVE"
     before = len(called("campaigns.suspend_enrollment"))

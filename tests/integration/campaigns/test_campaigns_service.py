@@ -312,9 +312,14 @@ def test_a_brand_takes_a_partners_link_out_of_its_program_and_back(rpc, config, 
     enrollment = rpc.enroll_partner(campaign["campaign_id"], known_partner(config, db))
     enrollment_id, code = enrollment["enrollment_id"], enrollment["referral_code"]
 
-    suspended = rpc.suspend_enrollment(enrollment_id, brand_id)
-    assert (suspended["status"], suspended["suspension_reason"]) == ("SUSPENDED",
-                                                                   "brand_suspended")
+    with pytest.raises(ValidationError) as too_long:
+        rpc.suspend_enrollment(enrollment_id, brand_id, "x" * 1001)
+    assert list(too_long.value.fields) == ["note"]
+    assert rpc.get_enrollment(enrollment_id)["status"] == "ACTIVE"  # nothing changed
+    suspended = rpc.suspend_enrollment(enrollment_id, brand_id, "Coupon sites only, sorry")
+    assert (suspended["status"], suspended["suspension_reason"],
+            suspended["suspension_note"]) == ("SUSPENDED", "brand_suspended",
+                                              "Coupon sites only, sorry")
     assert rpc.suspend_enrollment(enrollment_id, brand_id) == suspended  # no second event
     assert rpc.resolve_referral_code(code)["status"] == "SUSPENDED"
     intruder = rpc.register_brand({"name": "Other", "currency": "USD"})["brand_id"]
@@ -327,16 +332,18 @@ def test_a_brand_takes_a_partners_link_out_of_its_program_and_back(rpc, config, 
     assert "enrollment_id" in bad.value.fields
 
     restored = rpc.reactivate_enrollment(enrollment_id, brand_id)
-    assert (restored["status"], restored["suspension_reason"], restored["revision"]) == (
-        "ACTIVE", None, 3)
+    assert (restored["status"], restored["suspension_reason"], restored["suspension_note"],
+            restored["revision"]) == ("ACTIVE", None, None, 3)
 
     def changes():
         found = probe.of_type("enrollment_suspended") + probe.of_type("enrollment_reactivated")
         return len(found) == 2 and found
 
-    assert [(e["type"], e["payload"]["reason"]) for e in wait_for(changes)] == [
-        ("enrollment_suspended", "brand_suspended"),
-        ("enrollment_reactivated", "brand_reactivated")]
+    assert [(e["type"], e["payload"]["reason"], e["payload"]["campaign_name"],
+             e["payload"]["note"]) for e in wait_for(changes)] == [
+        ("enrollment_suspended", "brand_suspended", campaign["name"],
+         "Coupon sites only, sorry"),
+        ("enrollment_reactivated", "brand_reactivated", campaign["name"], None)]
 
 
 def test_a_campaign_that_reviews_its_partners_takes_applications(rpc, config, db,

@@ -121,3 +121,34 @@ def test_a_partner_is_emailed_once_when_its_payout_leaves_or_fails(
     failed = found["Your payout of 7.00 EUR did not go through"].get_payload(decode=True)
     assert "The payment provider said: account_closed." in failed.decode()
     assert "/app/partner/profile" in failed.decode()
+
+
+def test_a_partner_is_emailed_once_when_the_brand_suspends_its_link_and_lifts_it(
+        rabbit_config, make_db_uri, db_kind, container_factory, tmp_path):
+    mail_dir = tmp_path / "mail"
+    config = identity(rabbit_config, make_db_uri, db_kind, container_factory,
+                      mail_url=f"maildir:{mail_dir}")
+    with ClusterRpcProxy(config, timeout=10) as rpc:
+        rpc.identity.create_partner_account({"partner_id": PARTNER, "email": "ana@example.com",
+                                             "password": PASSWORD})
+    suspended = {**example(campaigns.ENROLLMENT_SUSPENDED), "partner_id": PARTNER,
+                 "reason": "brand_suspended", "campaign_name": "Spring sale",
+                 "note": "Checking your traffic"}
+    publish_twice(config, campaigns.ENROLLMENT_SUSPENDED, suspended)
+    publish_event(config, campaigns.ENROLLMENT_SUSPENDED, {  # the platform's: no mail
+        **suspended, "reason": "partner_suspended", "campaign_name": None, "note": None})
+    publish_event(config, campaigns.ENROLLMENT_REACTIVATED, {
+        **example(campaigns.ENROLLMENT_REACTIVATED), "partner_id": PARTNER,
+        "reason": "brand_reactivated", "campaign_name": "Spring sale"})
+
+    def mails():
+        found = {m["Subject"]: m for m in mailbox.Maildir(mail_dir).values()}
+        return found if len(found) >= 2 else None
+
+    found = wait_for(mails, timeout=15, message="the partner told of both changes")
+    time.sleep(1)  # a second delivery's mail, were it sent, would be in by now
+    assert sorted(found) == ["Your link for Spring sale is suspended",
+                             "Your link for Spring sale works again"]
+    assert len(mailbox.Maildir(mail_dir)) == 2
+    text = found["Your link for Spring sale is suspended"].get_payload(decode=True).decode()
+    assert "What they said: Checking your traffic" in text and "/app/partner/links" in text

@@ -102,10 +102,11 @@ def test_an_enrolled_partner_is_suspended_not_declined():
 
 
 def test_an_application_is_not_suspended_and_waits_out_its_partners_changes():
-    application = apply(reviewed())
+    made = reviewed()
+    application = apply(made)
     application.pull_events()
     with pytest.raises(errors.EnrollmentTransitionNotAllowed):
-        application.suspend_by_brand(LATER)
+        application.suspend_by_brand(made, LATER)
     who = partner()
     who.apply(facts(status="SUSPENDED", revision=4), NOW)
     application.follow(who, LATER)

@@ -253,6 +253,23 @@ def by_brand(bus, command, enrollment_id, brand_id):
     bus.handle(command(enrollment_id=enrollment_id, acting_brand_id=brand_id))
 
 
+def test_the_brand_s_note_and_the_campaign_travel_with_its_suspension(bus, uow):
+    brand_id, enrollment_id = enrolled(bus, uow)
+    bus.handle(commands.SuspendEnrollment(enrollment_id=enrollment_id, acting_brand_id=brand_id,
+                                          note="  Coupon sites are not allowed.  "))
+    assert uow.enrollments.items[enrollment_id].suspension_note == "Coupon sites are not allowed."
+    by_brand(bus, commands.ReactivateEnrollment, enrollment_id, brand_id)
+    assert uow.enrollments.items[enrollment_id].suspension_note is None
+    [suspended] = published(uow, "enrollment_suspended")
+    [reactivated] = published(uow, "enrollment_reactivated")
+    assert (suspended["campaign_name"], suspended["note"]) == (
+        "Winter sale", "Coupon sites are not allowed.")
+    assert (reactivated["campaign_name"], reactivated["note"]) == ("Winter sale", None)
+    partner_event(bus, status="SUSPENDED", revision=4)  # the platform's: no campaign at hand
+    [_, platforms] = published(uow, "enrollment_suspended")
+    assert (platforms["reason"], platforms["campaign_name"]) == ("partner_suspended", None)
+
+
 def test_a_brand_suspends_and_reactivates_a_partners_link_once_each(bus, uow):
     brand_id, enrollment_id = enrolled(bus, uow)
     for _ in range(2):  # idempotent: the second of each changes nothing

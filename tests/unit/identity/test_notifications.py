@@ -7,6 +7,7 @@ from services.identity.application import inbound
 from services.identity.application.mail import (
     application_decided_mail,
     application_mail,
+    link_changed_mail,
     payout_mail,
 )
 
@@ -66,3 +67,23 @@ def test_a_payout_s_outcome_is_news_to_its_partner_in_its_own_words():
     assert sent.subject == "Your payout of 20.00 USD is on its way"
     assert refused.subject == "Your payout of 20.00 USD did not go through"
     assert "provider said: account closed." in refused.text and "next payout" in refused.text
+
+
+def test_only_the_brand_s_suspension_of_a_link_is_news_and_its_word_is_in_the_mail():
+    def told(contract, reason, **extra):
+        return inbound.link_changed(received(contract, {
+            **example(contract), "reason": reason, **extra}))
+
+    suspended = told(campaigns.ENROLLMENT_SUSPENDED, "brand_suspended",
+                     campaign_name="Spring sale", note="Checking your traffic")
+    assert (suspended.suspended, suspended.campaign_name, suspended.note) == (
+        True, "Spring sale", "Checking your traffic")
+    assert told(campaigns.ENROLLMENT_REACTIVATED, "brand_reactivated").suspended is False
+    for reason in ("partner_suspended", "partner_left"):
+        assert told(campaigns.ENROLLMENT_SUSPENDED, reason) is None
+    assert told(campaigns.ENROLLMENT_REACTIVATED, "partner_rejoined") is None
+    mail = link_changed_mail("ana@example.com", "Spring sale", True, "L", "Checking")
+    assert mail.subject == "Your link for Spring sale is suspended"
+    assert "What they said: Checking" in mail.text
+    older = link_changed_mail("ana@example.com", None, False, "L")  # no name in the event
+    assert older.subject == "Your link for a campaign works again"

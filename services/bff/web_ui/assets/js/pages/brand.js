@@ -379,22 +379,31 @@ function applicationDecision(e, reload) {
     kind: "primary", name: "approve-application",
     done: () => reload(`${who} is in: their link works from now on.`)});
   if (e.status !== "PENDING") return approve;
+  return withAWord({
+    before: [approve, " "], action: `Decline ${who}`, name: "decline-application",
+    busyLabel: "Declining…", field: "reason",
+    send: (word) => post(`/api/v1/enrollments/${e.enrollment_id}/decline`, {reason: word}),
+    done: () => reload(`${who}'s application is declined.`)});
+}
+
+/** A button that opens a small form: a word for the partner (optional; they see it on
+ * their links page and in the email they get), then the action itself. */
+function withAWord({before = [], action, name, busyLabel, field: fieldName, send, done}) {
   const place = h("div", {class: "decision"});
-  const declineForm = () => form({
-    label: `Decline ${who}`, submitLabel: `Decline ${who}`, busyLabel: "Declining…",
-    fields: [field({name: "reason", label: "A word for the partner (optional)",
+  const wordForm = () => form({
+    label: action, submitLabel: action, busyLabel,
+    fields: [field({name: fieldName, label: "A word for the partner (optional)",
                     hint: "They see it on their links page and in the email they get."})],
     cancel: () => replace(place, buttons()),
     submit: async (values) => {
-      await post(`/api/v1/enrollments/${e.enrollment_id}/decline`,
-                 {reason: values.reason || null});
-      await reload(`${who}'s application is declined.`);
+      await send(values[fieldName] || null);
+      await done();
     }});
-  const buttons = () => h("span", {}, approve, " ", h("button", {
-    type: "button", class: "secondary", "data-action": "decline-application", onclick: () => {
-      replace(place, declineForm());
+  const buttons = () => h("span", {}, ...before, h("button", {
+    type: "button", class: "secondary", "data-action": name, onclick: () => {
+      replace(place, wordForm());
       place.querySelector("input").focus();
-    }}, `Decline ${who}…`));
+    }}, `${action}…`));
   return replace(place, buttons());
 }
 
@@ -402,10 +411,11 @@ function applicationDecision(e, reload) {
  * suspension of a partner is not the brand's to lift. */
 function linkDecision(e, reload) {
   const who = e.partner_name || e.partner_id.slice(0, 8);
-  if (e.status === "ACTIVE") {
-    return actionButton(`Suspend ${who}`, () => post(`/api/v1/enrollments/${e.enrollment_id}/suspend`), {
-      name: "suspend-link",
-      confirmText: `Suspend ${who}'s link? Its clicks and orders stop earning until you reactivate it.`,
+  if (e.status === "ACTIVE") {  // its clicks and orders stop earning until reactivated
+    return withAWord({
+      action: `Suspend ${who}`, name: "suspend-link", busyLabel: "Suspending…",
+      field: "note",
+      send: (word) => post(`/api/v1/enrollments/${e.enrollment_id}/suspend`, {note: word}),
       done: () => reload(`${who}'s link is suspended.`)});
   }
   if (e.suspension_reason === "brand_suspended") {

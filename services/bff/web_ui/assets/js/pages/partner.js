@@ -232,7 +232,9 @@ const LEFT = " You left this campaign: the link earns nothing until you join it 
 function linkCard(e, names, sites) {
   const name = names[e.campaign_id] || "A campaign that has ended or paused";
   const status = h("p", {}, badge(e.status), e.suspension_reason === "partner_left" ? LEFT
-    : e.suspension_reason ? ` ${fmt.reason(e.suspension_reason)}` : "");
+    : e.suspension_reason ? ` ${fmt.reason(e.suspension_reason)}` : "",
+    e.suspension_note ? h("span", {class: "decline-reason"}, " The brand said: ",
+      h("q", {}, e.suspension_note)) : null);
   const leave = e.status === "ACTIVE" ? actionButton(`Leave ${name}`,
     () => post(`/api/v1/enrollments/${e.enrollment_id}/leave`), {
       name: "leave-campaign", busyText: "Leaving…",
