@@ -254,6 +254,14 @@ class WebhooksService(health.HealthMixin):
     def on_enrollment_withdrawn(self, event):
         self._accept(campaigns.ENROLLMENT_WITHDRAWN, event)
 
+    @consumes(campaigns.ENROLLMENT_SUSPENDED)
+    def on_enrollment_suspended(self, event):
+        self._accept(campaigns.ENROLLMENT_SUSPENDED, event)
+
+    @consumes(campaigns.ENROLLMENT_REACTIVATED)
+    def on_enrollment_reactivated(self, event):
+        self._accept(campaigns.ENROLLMENT_REACTIVATED, event)
+
     @consumes(campaigns.CAMPAIGN_ACTIVATED)
     def on_campaign_activated(self, event):
         self._accept(campaigns.CAMPAIGN_ACTIVATED, event)

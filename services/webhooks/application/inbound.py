@@ -80,6 +80,21 @@ def application(event_type: str, *extra: str) -> Callable[[ReceivedEvent], FanOu
     return translate
 
 
+def link_changed(event_type: str, *extra: str) -> Callable[[ReceivedEvent], FanOut]:
+    """A partner's link suspended or working again (the brand's doing, its partner's
+    suspension by the platform, or the partner leaving or rejoining): to the brand and
+    the partner."""
+    def translate(event: ReceivedEvent) -> FanOut:
+        payload = event.data
+        return _fan_out(
+            event, event_type,
+            _pick(payload, "enrollment_id", "campaign_id", "campaign_name", "brand_id",
+                  "partner_id", "referral_code", "status", "reason", *extra),
+            brand_ids=(payload["brand_id"],), partner_id=payload["partner_id"])
+
+    return translate
+
+
 def campaign_changed(event_type: str) -> Callable[[ReceivedEvent], FanOut]:
     def translate(event: ReceivedEvent) -> FanOut:
         campaign = event.data["campaign"]
@@ -175,6 +190,8 @@ TRANSLATIONS: dict[EventContract, Callable[[ReceivedEvent], FanOut]] = {
     campaigns.ENROLLMENT_REQUESTED: application("partner.applied", "note"),
     campaigns.ENROLLMENT_DECLINED: application("partner.declined", "reason"),
     campaigns.ENROLLMENT_WITHDRAWN: application("partner.withdrew"),
+    campaigns.ENROLLMENT_SUSPENDED: link_changed("link.suspended", "note"),
+    campaigns.ENROLLMENT_REACTIVATED: link_changed("link.reactivated"),
     campaigns.CAMPAIGN_ACTIVATED: campaign_changed("campaign.activated"),
     campaigns.CAMPAIGN_PAUSED: campaign_changed("campaign.paused"),
     campaigns.CAMPAIGN_ENDED: campaign_changed("campaign.ended"),

@@ -100,6 +100,18 @@ _APPLICATION = (
     _f("applied_at", TIME, "When the partner applied."),
 )
 
+_LINK = (
+    _f("enrollment_id", ID, "The enrollment."),
+    _f("campaign_id", ID, "The campaign."),
+    _f("campaign_name", "string or null", "The campaign's name (when the brand acted)."),
+    _f("brand_id", ID, "The campaign's brand."),
+    _f("partner_id", ID, "The partner."),
+    _f("referral_code", "string", "The link's code."),
+    _f("status", "string", "SUSPENDED or ACTIVE."),
+    _f("reason", "string", "brand_suspended, partner_suspended or partner_left; "
+                           "brand_reactivated, partner_reactivated or partner_rejoined."),
+)
+
 TYPES: tuple[WebhookType, ...] = (
     WebhookType("partner.applied", "A partner applied to one of the brand's campaigns "
                 "that review their partners: approve or decline it.", (BRAND, PARTNER),
@@ -124,6 +136,17 @@ TYPES: tuple[WebhookType, ...] = (
                     _f("tracking_url", "string", "The partner's tracking link."),
                     _f("status", "string", "ACTIVE or SUSPENDED."),
                     _f("enrolled_at", TIME, "When it enrolled."))),
+    WebhookType("link.suspended", "A partner's link in one of the brand's campaigns is "
+                "suspended: its orders no longer earn (the brand suspended it, the "
+                "platform suspended its partner, or the partner left the campaign).",
+                (BRAND, PARTNER), "campaigns.enrollment_suspended", (
+                    *_LINK,
+                    _f("note", "string or null", "What the brand told the partner, when "
+                                                 "the brand suspended it."))),
+    WebhookType("link.reactivated", "A partner's suspended link works again (the brand "
+                "lifted its suspension, the platform reactivated the partner, or the "
+                "partner joined again).", (BRAND, PARTNER), "campaigns.enrollment_reactivated",
+                _LINK),
     WebhookType("partner.suspended", "The platform suspended a partner: its links stop "
                 "attributing. Sent to every brand it is enrolled with.", (BRAND, PARTNER),
                 "partners.partner_suspended", (

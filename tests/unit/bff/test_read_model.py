@@ -137,7 +137,7 @@ def test_an_enrollment_says_why_it_is_suspended_only_while_it_is(bus, uow):
         bus.handle(inbound.enrollment(received(contract, example(contract))))
         held = next(iter(uow.enrollments.rows.values()))["enrollment"]
         assert held["suspension_reason"] == (
-            "partner_suspended" if contract is campaigns.ENROLLMENT_SUSPENDED else None)
+            "brand_suspended" if contract is campaigns.ENROLLMENT_SUSPENDED else None)
 
 
 def test_an_application_s_status_follows_the_newest_of_its_events(bus, uow):

@@ -77,6 +77,15 @@ def test_the_replica_learns_enrollments():
     assert enrolled.enrollment.brand_id == BRAND_ID
 
 
+def test_a_link_suspended_by_the_brand_carries_its_word_to_both_sides():
+    contract = find("campaigns", "enrollment_suspended")
+    command = inbound.fan_out(contract, received(contract))
+    assert command.event_type == "link.suspended"
+    assert (command.data["reason"], command.data["campaign_name"], command.data["note"]) == (
+        "brand_suspended", "Spring sale", "Coupon sites are not part of this program.")
+    assert (command.brand_ids, command.partner_id) == ((BRAND_ID,), PARTNER_ID)
+
+
 def test_a_payout_names_whose_commission_each_is_or_leaves_it_to_the_replica():
     contract = find("payouts", "payout_paid")
     event = received(contract)
