@@ -6,6 +6,7 @@ written in a short unit of work after.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from common.contracts.identity import InvalidCredentials, LoginThrottled
@@ -26,6 +27,7 @@ from services.identity.application.mail import (
 from services.identity.application.ports import (
     IdentityUnitOfWork,
     Mailer,
+    MailMessage,
     PartnerDirectory,
     PasswordHasher,
 )
@@ -682,15 +684,9 @@ def notify_application_decided(cmd: commands.NotifyApplicationDecided,
                                mailer: Mailer | None) -> int:
     """The partner is told the brand approved (the link: its links page) or declined
     (the campaigns it may join) its application."""
-    emails = _recipients(uow, lambda: uow.accounts.of_partner(cmd.partner_id))
-    if mailer is None:
-        return 0
-    link = app_page(settings.public_base_url,
-                    "partner/links" if cmd.approved else "partner/campaigns")
-    for email in emails:
-        mailer.send(application_decided_mail(email, cmd.campaign_name, cmd.approved, link,
-                                             cmd.reason))
-    return len(emails)
+    page = "partner/links" if cmd.approved else "partner/campaigns"
+    return _mail_partner(uow, settings, mailer, cmd.partner_id, page, lambda email, link: (
+        application_decided_mail(email, cmd.campaign_name, cmd.approved, link, cmd.reason)))
 
 
 @HANDLERS.command(commands.NotifyPayout)
@@ -698,14 +694,9 @@ def notify_payout(cmd: commands.NotifyPayout, uow: IdentityUnitOfWork,
                   settings: IdentitySettings, mailer: Mailer | None) -> int:
     """The partner is told its payout left (the link: its payouts page) or failed (the
     link: its profile, where the payout method is)."""
-    emails = _recipients(uow, lambda: uow.accounts.of_partner(cmd.partner_id))
-    if mailer is None:
-        return 0
-    link = app_page(settings.public_base_url,
-                    "partner/payouts" if cmd.paid else "partner/profile")
-    for email in emails:
-        mailer.send(payout_mail(email, cmd.amount, cmd.cycle, cmd.paid, link, cmd.reason))
-    return len(emails)
+    page = "partner/payouts" if cmd.paid else "partner/profile"
+    return _mail_partner(uow, settings, mailer, cmd.partner_id, page, lambda email, link: (
+        payout_mail(email, cmd.amount, cmd.cycle, cmd.paid, link, cmd.reason)))
 
 
 @HANDLERS.command(commands.NotifyLinkChanged)
@@ -713,11 +704,20 @@ def notify_link_changed(cmd: commands.NotifyLinkChanged, uow: IdentityUnitOfWork
                         settings: IdentitySettings, mailer: Mailer | None) -> int:
     """The partner is told the brand suspended its link (and why, if it said) or
     reactivated it; the link: its links page."""
-    emails = _recipients(uow, lambda: uow.accounts.of_partner(cmd.partner_id))
+    return _mail_partner(uow, settings, mailer, cmd.partner_id, "partner/links",
+                         lambda email, link: link_changed_mail(
+                             email, cmd.campaign_name, cmd.suspended, link, cmd.note))
+
+
+def _mail_partner(uow: IdentityUnitOfWork, settings: IdentitySettings, mailer: Mailer | None,
+                  partner_id: str, page: str,
+                  message: Callable[[str, str], MailMessage]) -> int:
+    """Mail the partner's active account(s) ``message(email, link to page)``; answers how
+    many were mailed (none without a mail transport)."""
+    emails = _recipients(uow, lambda: uow.accounts.of_partner(partner_id))
     if mailer is None:
         return 0
-    link = app_page(settings.public_base_url, "partner/links")
+    link = app_page(settings.public_base_url, page)
     for email in emails:
-        mailer.send(link_changed_mail(email, cmd.campaign_name, cmd.suspended, link,
-                                      cmd.note))
+        mailer.send(message(email, link))
     return len(emails)

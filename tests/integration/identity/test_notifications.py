@@ -91,14 +91,34 @@ def test_applications_and_decisions_are_emailed_once_to_whom_they_concern(
             in refusal.get_payload(decode=True).decode())
 
 
-def test_a_partner_is_emailed_once_when_its_payout_leaves_or_fails(
-        rabbit_config, make_db_uri, db_kind, container_factory, tmp_path):
+def partner_inbox(rabbit_config, make_db_uri, db_kind, container_factory, tmp_path):
+    """Identity running with a Maildir, and Ana's partner account: (config, mail dir)."""
     mail_dir = tmp_path / "mail"
     config = identity(rabbit_config, make_db_uri, db_kind, container_factory,
                       mail_url=f"maildir:{mail_dir}")
     with ClusterRpcProxy(config, timeout=10) as rpc:
         rpc.identity.create_partner_account({"partner_id": PARTNER, "email": "ana@example.com",
                                              "password": PASSWORD})
+    return config, mail_dir
+
+
+def mails_once(mail_dir, count: int, message: str) -> dict:
+    """The ``count`` mails expected, by subject, once each (a second delivery's mail,
+    were it sent, would be in a second later)."""
+    def mails():
+        found = {m["Subject"]: m for m in mailbox.Maildir(mail_dir).values()}
+        return found if len(found) >= count else None
+
+    found = wait_for(mails, timeout=15, message=message)
+    time.sleep(1)
+    assert len(mailbox.Maildir(mail_dir)) == count
+    return found
+
+
+def test_a_partner_is_emailed_once_when_its_payout_leaves_or_fails(
+        rabbit_config, make_db_uri, db_kind, container_factory, tmp_path):
+    config, mail_dir = partner_inbox(rabbit_config, make_db_uri, db_kind, container_factory,
+                                     tmp_path)
     paid = {**example(payouts.PAYOUT_PAID), "partner_id": PARTNER,
             "amount": {"amount": "20.5", "currency": "USD"}, "cycle": "2026-12"}
     publish_twice(config, payouts.PAYOUT_PAID, paid)
@@ -109,15 +129,9 @@ def test_a_partner_is_emailed_once_when_its_payout_leaves_or_fails(
     publish_event(config, payouts.PAYOUT_PAID, {  # a partner with no account here
         **example(payouts.PAYOUT_PAID), "partner_id": str(uuid.uuid4())})
 
-    def mails():
-        found = {m["Subject"]: m for m in mailbox.Maildir(mail_dir).values()}
-        return found if len(found) >= 2 else None
-
-    found = wait_for(mails, timeout=15, message="the partner told of both payouts")
-    time.sleep(1)  # a second delivery's mail, were it sent, would be in by now
+    found = mails_once(mail_dir, 2, "the partner told of both payouts")
     assert sorted(found) == ["Your payout of 20.50 USD is on its way",
                              "Your payout of 7.00 EUR did not go through"]
-    assert len(mailbox.Maildir(mail_dir)) == 2  # each event's mail once, to Ana only
     failed = found["Your payout of 7.00 EUR did not go through"].get_payload(decode=True)
     assert "The payment provider said: account_closed." in failed.decode()
     assert "/app/partner/profile" in failed.decode()
@@ -125,12 +139,8 @@ def test_a_partner_is_emailed_once_when_its_payout_leaves_or_fails(
 
 def test_a_partner_is_emailed_once_when_the_brand_suspends_its_link_and_lifts_it(
         rabbit_config, make_db_uri, db_kind, container_factory, tmp_path):
-    mail_dir = tmp_path / "mail"
-    config = identity(rabbit_config, make_db_uri, db_kind, container_factory,
-                      mail_url=f"maildir:{mail_dir}")
-    with ClusterRpcProxy(config, timeout=10) as rpc:
-        rpc.identity.create_partner_account({"partner_id": PARTNER, "email": "ana@example.com",
-                                             "password": PASSWORD})
+    config, mail_dir = partner_inbox(rabbit_config, make_db_uri, db_kind, container_factory,
+                                     tmp_path)
     suspended = {**example(campaigns.ENROLLMENT_SUSPENDED), "partner_id": PARTNER,
                  "reason": "brand_suspended", "campaign_name": "Spring sale",
                  "note": "Checking your traffic"}
@@ -141,14 +151,8 @@ def test_a_partner_is_emailed_once_when_the_brand_suspends_its_link_and_lifts_it
         **example(campaigns.ENROLLMENT_REACTIVATED), "partner_id": PARTNER,
         "reason": "brand_reactivated", "campaign_name": "Spring sale"})
 
-    def mails():
-        found = {m["Subject"]: m for m in mailbox.Maildir(mail_dir).values()}
-        return found if len(found) >= 2 else None
-
-    found = wait_for(mails, timeout=15, message="the partner told of both changes")
-    time.sleep(1)  # a second delivery's mail, were it sent, would be in by now
+    found = mails_once(mail_dir, 2, "the partner told of both changes")
     assert sorted(found) == ["Your link for Spring sale is suspended",
                              "Your link for Spring sale works again"]
-    assert len(mailbox.Maildir(mail_dir)) == 2
     text = found["Your link for Spring sale is suspended"].get_payload(decode=True).decode()
     assert "What they said: Checking your traffic" in text and "/app/partner/links" in text
