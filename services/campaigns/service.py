@@ -121,48 +121,48 @@ class CampaignsService(health.HealthMixin):
 
     @api
     def approve_enrollment(self, enrollment_id, acting_brand_id):
-        return self._change_enrollment(commands.ApproveEnrollment, enrollment_id,
-                                       acting_brand_id)
+        return self._change_enrollment(commands.ApproveEnrollment, schemas.EnrollmentActionSchema,
+                                       enrollment_id=enrollment_id,
+                                       acting_brand_id=acting_brand_id)
 
     @api
     def decline_enrollment(self, enrollment_id, acting_brand_id, reason=None):
-        data = load(schemas.DeclineEnrollmentSchema, {
-            "enrollment_id": enrollment_id, "acting_brand_id": acting_brand_id,
-            "reason": reason})
-        self._handle(commands.DeclineEnrollment(**data))
-        return self.bus.query(queries.GetEnrollment(enrollment_id=data["enrollment_id"]))
+        return self._change_enrollment(commands.DeclineEnrollment,
+                                       schemas.DeclineEnrollmentSchema,
+                                       enrollment_id=enrollment_id,
+                                       acting_brand_id=acting_brand_id, reason=reason)
 
     @api
     def withdraw_application(self, enrollment_id, acting_partner_id):
-        return self._partner_changes_enrollment(commands.WithdrawApplication, enrollment_id,
-                                                acting_partner_id)
+        return self._change_enrollment(commands.WithdrawApplication,
+                                       schemas.PartnerEnrollmentActionSchema,
+                                       enrollment_id=enrollment_id,
+                                       acting_partner_id=acting_partner_id)
 
     @api
     def leave_campaign(self, enrollment_id, acting_partner_id):
-        return self._partner_changes_enrollment(commands.LeaveCampaign, enrollment_id,
-                                                acting_partner_id)
-
-    def _partner_changes_enrollment(self, command, enrollment_id, acting_partner_id):
-        data = load(schemas.PartnerEnrollmentActionSchema, {
-            "enrollment_id": enrollment_id, "acting_partner_id": acting_partner_id})
-        self._handle(command(**data))
-        return self.bus.query(queries.GetEnrollment(enrollment_id=data["enrollment_id"]))
+        return self._change_enrollment(commands.LeaveCampaign,
+                                       schemas.PartnerEnrollmentActionSchema,
+                                       enrollment_id=enrollment_id,
+                                       acting_partner_id=acting_partner_id)
 
     @api
     def suspend_enrollment(self, enrollment_id, acting_brand_id, note=None):
-        data = load(schemas.SuspendEnrollmentSchema, {
-            "enrollment_id": enrollment_id, "acting_brand_id": acting_brand_id, "note": note})
-        self._handle(commands.SuspendEnrollment(**data))
-        return self.bus.query(queries.GetEnrollment(enrollment_id=data["enrollment_id"]))
+        return self._change_enrollment(commands.SuspendEnrollment,
+                                       schemas.SuspendEnrollmentSchema,
+                                       enrollment_id=enrollment_id,
+                                       acting_brand_id=acting_brand_id, note=note)
 
     @api
     def reactivate_enrollment(self, enrollment_id, acting_brand_id):
-        return self._change_enrollment(commands.ReactivateEnrollment, enrollment_id,
-                                       acting_brand_id)
+        return self._change_enrollment(commands.ReactivateEnrollment,
+                                       schemas.EnrollmentActionSchema,
+                                       enrollment_id=enrollment_id,
+                                       acting_brand_id=acting_brand_id)
 
-    def _change_enrollment(self, command, enrollment_id, acting_brand_id):
-        data = load(schemas.EnrollmentActionSchema, {
-            "enrollment_id": enrollment_id, "acting_brand_id": acting_brand_id})
+    def _change_enrollment(self, command, schema, **payload):
+        """Checked by ``schema``, handled as ``command``; answers the enrollment as it is."""
+        data = load(schema, payload)
         self._handle(command(**data))
         return self.bus.query(queries.GetEnrollment(enrollment_id=data["enrollment_id"]))
 

@@ -82,6 +82,22 @@ class ChangeBudget(CampaignCommand):
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class BrandEnrollmentCommand(Command):
+    """A decision the brand of the enrollment's campaign makes about it."""
+
+    enrollment_id: str
+    acting_brand_id: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class PartnerEnrollmentCommand(Command):
+    """A step the enrollment's own partner takes."""
+
+    enrollment_id: str
+    acting_partner_id: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class EnrollPartner(Command):
     """Join an open campaign, or apply to one that reviews its partners (with a note)."""
 
@@ -91,54 +107,38 @@ class EnrollPartner(Command):
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
-class ApproveEnrollment(Command):
+class ApproveEnrollment(BrandEnrollmentCommand):
     """The campaign's brand admits a partner who applied (or one it declined)."""
-
-    enrollment_id: str
-    acting_brand_id: str
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
-class DeclineEnrollment(Command):
+class DeclineEnrollment(BrandEnrollmentCommand):
     """The campaign's brand turns a partner's application down, saying why if it wishes."""
 
-    enrollment_id: str
-    acting_brand_id: str
     reason: str | None = None
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
-class WithdrawApplication(Command):
+class WithdrawApplication(PartnerEnrollmentCommand):
     """The partner takes back an application its brand has not decided yet."""
 
-    enrollment_id: str
-    acting_partner_id: str
-
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
-class LeaveCampaign(Command):
+class LeaveCampaign(PartnerEnrollmentCommand):
     """The partner takes its link out of a campaign (it may join again)."""
 
-    enrollment_id: str
-    acting_partner_id: str
-
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
-class SuspendEnrollment(Command):
+class SuspendEnrollment(BrandEnrollmentCommand):
     """The campaign's brand takes a partner's link out of its program, saying why if it
     wishes."""
 
-    enrollment_id: str
-    acting_brand_id: str
     note: str | None = None
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
-class ReactivateEnrollment(Command):
+class ReactivateEnrollment(BrandEnrollmentCommand):
     """The campaign's brand lifts its own suspension of a link."""
-
-    enrollment_id: str
-    acting_brand_id: str
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

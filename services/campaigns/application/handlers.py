@@ -220,28 +220,14 @@ def decline_enrollment(cmd: commands.DeclineEnrollment, uow: CampaignsUnitOfWork
 @HANDLERS.command(commands.WithdrawApplication)
 def withdraw_application(cmd: commands.WithdrawApplication, uow: CampaignsUnitOfWork,
                          clock) -> None:
-    _partner_changes_enrollment(uow, cmd, lambda enrollment: enrollment.withdraw(
+    _change_enrollment(uow, cmd.enrollment_id, lambda enrollment, partner: enrollment.withdraw(
         cmd.acting_partner_id, _campaign(uow, enrollment.campaign_id), clock()))
 
 
 @HANDLERS.command(commands.LeaveCampaign)
 def leave_campaign(cmd: commands.LeaveCampaign, uow: CampaignsUnitOfWork, clock) -> None:
-    _partner_changes_enrollment(
-        uow, cmd, lambda enrollment: enrollment.leave(cmd.acting_partner_id, clock()))
-
-
-def _partner_changes_enrollment(uow: CampaignsUnitOfWork, cmd, change) -> None:
-    """Under the partner's lock, as the brand's decisions and the partner's events are."""
-    with uow:
-        enrollment = uow.enrollments.get(cmd.enrollment_id)
-        if enrollment is None:
-            raise _not_found("Enrollment", "enrollment_id", cmd.enrollment_id)
-        uow.partners.get(enrollment.partner_id, for_update=True)
-        enrollment = uow.enrollments.get(cmd.enrollment_id, for_update=True)
-        change(enrollment)
-        if enrollment.pending_events:
-            uow.enrollments.save(enrollment)
-            uow.commit()
+    _change_enrollment(uow, cmd.enrollment_id, lambda enrollment, partner: enrollment.leave(
+        cmd.acting_partner_id, clock()))
 
 
 @HANDLERS.command(commands.SuspendEnrollment)
@@ -259,16 +245,25 @@ def reactivate_enrollment(cmd: commands.ReactivateEnrollment, uow: CampaignsUnit
                                        clock())))
 
 
-def _brand_changes_enrollment(uow: CampaignsUnitOfWork, cmd, change) -> None:
-    """Under the partner's lock, as its events take it: a partner's suspension and the
-    brand's decision never interleave."""
+def _brand_changes_enrollment(uow: CampaignsUnitOfWork, cmd: commands.BrandEnrollmentCommand,
+                              change) -> None:
+    """``change(enrollment, partner)``, by the brand of the enrollment's campaign only."""
+    _change_enrollment(uow, cmd.enrollment_id, change,
+                       check=lambda enrollment: enrollment.ensure_owned_by(cmd.acting_brand_id))
+
+
+def _change_enrollment(uow: CampaignsUnitOfWork, enrollment_id: str, change,
+                       check=lambda enrollment: None) -> None:
+    """``change(enrollment, partner)`` under the partner's lock, as its events take it: a
+    partner's suspension, the brand's decisions and the partner's own steps (the domain
+    checks the acting partner is the enrollment's) never interleave."""
     with uow:
-        enrollment = uow.enrollments.get(cmd.enrollment_id)
+        enrollment = uow.enrollments.get(enrollment_id)
         if enrollment is None:
-            raise _not_found("Enrollment", "enrollment_id", cmd.enrollment_id)
-        enrollment.ensure_owned_by(cmd.acting_brand_id)
+            raise _not_found("Enrollment", "enrollment_id", enrollment_id)
+        check(enrollment)
         partner = uow.partners.get(enrollment.partner_id, for_update=True)
-        enrollment = uow.enrollments.get(cmd.enrollment_id, for_update=True)
+        enrollment = uow.enrollments.get(enrollment_id, for_update=True)
         before = (enrollment.status, enrollment.suspension_reason)
         change(enrollment, partner)
         if (enrollment.status, enrollment.suspension_reason) != before:
