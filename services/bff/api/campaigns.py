@@ -142,16 +142,17 @@ def brands_enrollment(call, enrollment_id: str) -> dict[str, Any]:
                                     call.rpc.campaigns.get_enrollment(enrollment_id))
 
 
-def _enrollment_decision(action: str, summary: str):
-    """The brand takes a partner's link out of its program, or back in: its code stops
-    (or starts again) attributing. Someone else's enrollment is a 404."""
+def _enrollment_decision(action: str, summary: str, body=None, word: str | None = None):
+    """The brand's decision on an enrollment of its campaign (``word``: the field of
+    ``body`` it may say to the partner). Someone else's enrollment is a 404."""
     def change(call, enrollment_id):
         enrollment = brands_enrollment(call, enrollment_id)
         method = getattr(call.rpc.campaigns, f"{action}_enrollment")
-        return method(enrollment_id, enrollment["brand_id"])
+        said = (call.body[word],) if word else ()
+        return method(enrollment_id, enrollment["brand_id"], *said)
 
     change.__name__ = f"{action}_enrollment"
-    route("POST", f"/api/v1/enrollments/<enrollment_id>/{action}", roles=BRANDS,
+    route("POST", f"/api/v1/enrollments/<enrollment_id>/{action}", roles=BRANDS, body=body,
           response=schemas.EnrollmentOut, tag=TAG, summary=summary)(change)
     return change
 
@@ -159,30 +160,14 @@ def _enrollment_decision(action: str, summary: str):
 approve_enrollment = _enrollment_decision(
     "approve", "Approve a partner's application: its link works from now on (idempotent; "
                "a declined application may still be approved)")
-
-
-@route("POST", "/api/v1/enrollments/<enrollment_id>/decline", roles=BRANDS,
-       body=schemas.DeclineApplicationBody, response=schemas.EnrollmentOut, tag=TAG,
-       summary="Decline a partner's application, saying why if you wish (idempotent; an "
-               "enrolled partner is suspended instead: 409)")
-def decline_enrollment(call, enrollment_id):
-    enrollment = brands_enrollment(call, enrollment_id)
-    return call.rpc.campaigns.decline_enrollment(enrollment_id, enrollment["brand_id"],
-                                                 call.body["reason"])
-
-
-
-
-@route("POST", "/api/v1/enrollments/<enrollment_id>/suspend", roles=BRANDS,
-       body=schemas.SuspendLinkBody, response=schemas.EnrollmentOut, tag=TAG,
-       summary="Suspend a partner's link in the brand's campaign, saying why if you wish "
-               "(idempotent; the partner is emailed)")
-def suspend_enrollment(call, enrollment_id):
-    enrollment = brands_enrollment(call, enrollment_id)
-    return call.rpc.campaigns.suspend_enrollment(enrollment_id, enrollment["brand_id"],
-                                                 call.body["note"])
-
-
+decline_enrollment = _enrollment_decision(
+    "decline", "Decline a partner's application, saying why if you wish (idempotent; an "
+               "enrolled partner is suspended instead: 409)",
+    body=schemas.DeclineApplicationBody, word="reason")
+suspend_enrollment = _enrollment_decision(
+    "suspend", "Suspend a partner's link in the brand's campaign, saying why if you wish "
+               "(idempotent; the partner is emailed)",
+    body=schemas.SuspendLinkBody, word="note")
 reactivate_enrollment = _enrollment_decision(
     "reactivate", "Lift the brand's suspension of a link (idempotent; a partner suspended "
                   "by the platform stays suspended)")
@@ -240,22 +225,26 @@ def enroll(call, partner_id):
                                              call.body["note"])
 
 
-@route("POST", "/api/v1/enrollments/<enrollment_id>/withdraw", roles=(ADMIN, PARTNER),
-       response=schemas.EnrollmentOut, tag=TAG,
-       summary="Withdraw your application before the brand decides (idempotent; apply "
-               "again later by enrolling; a decided one: 409)")
-def withdraw_application(call, enrollment_id):
-    enrollment = partners_enrollment(call, enrollment_id)
-    return call.rpc.campaigns.withdraw_application(enrollment_id, enrollment["partner_id"])
+def _partners_step(action: str, method: str, summary: str):
+    """A step the partner takes with its own enrollment (another's is a 404)."""
+    def step(call, enrollment_id):
+        enrollment = partners_enrollment(call, enrollment_id)
+        return getattr(call.rpc.campaigns, method)(enrollment_id, enrollment["partner_id"])
+
+    step.__name__ = method
+    route("POST", f"/api/v1/enrollments/<enrollment_id>/{action}", roles=(ADMIN, PARTNER),
+          response=schemas.EnrollmentOut, tag=TAG, summary=summary)(step)
+    return step
 
 
-@route("POST", "/api/v1/enrollments/<enrollment_id>/leave", roles=(ADMIN, PARTNER),
-       response=schemas.EnrollmentOut, tag=TAG,
-       summary="Leave a campaign: your link stops earning (SUSPENDED, `partner_left`) until "
-               "you enroll in it again (idempotent; a link already suspended: 409)")
-def leave_campaign(call, enrollment_id):
-    enrollment = partners_enrollment(call, enrollment_id)
-    return call.rpc.campaigns.leave_campaign(enrollment_id, enrollment["partner_id"])
+withdraw_application = _partners_step(
+    "withdraw", "withdraw_application",
+    "Withdraw your application before the brand decides (idempotent; apply again later by "
+    "enrolling; a decided one: 409)")
+leave_campaign = _partners_step(
+    "leave", "leave_campaign",
+    "Leave a campaign: your link stops earning (SUSPENDED, `partner_left`) until you enroll "
+    "in it again (idempotent; a link already suspended: 409)")
 
 
 def partners_enrollment(call, enrollment_id: str) -> dict[str, Any]:
