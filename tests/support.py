@@ -86,6 +86,12 @@ class EventProbe:
     def of_type(self, event_type: str) -> list[dict]:
         return [m for m in self.drain() if m.get("type") == event_type]
 
+    def distinct(self, settle: float = 0.0) -> list[dict]:
+        """The events published, each once: the relay publishes at least once (a stamp
+        delayed past the sweep's grace on a loaded machine sends a row again, with its
+        event id), and consumers keep one per id."""
+        return list({m["event_id"]: m for m in self.drain(settle)}.values())
+
     def close(self) -> None:
         """Delete the queue (it is only ever read with basic.get, so auto-delete would
         never fire) and let the connection go."""
