@@ -8,7 +8,7 @@ is the version *currently* in force; ``campaign_terms_changed`` carries the new 
 from marshmallow import fields, validate
 
 from common.contracts.base import EventContract
-from common.contracts.shared import CampaignSnapshot, TermsSnapshot, money
+from common.contracts.shared import CampaignSnapshot, CommissionFigures, TermsSnapshot, money
 from common.seedwork.errors import BusinessRuleViolation
 from common.validation import CurrencyCode, Id, TolerantSchema, UTCDateTimeField
 
@@ -140,6 +140,15 @@ class EnrollmentStatusChanged(EnrollmentPayload):
     note = fields.String(load_default=None, allow_none=True)
 
 
+class EnrollmentCommissionChanged(EnrollmentPayload):
+    """``commission``: the partner's own figures from ``effective_from`` on (None: the
+    campaign's figures again)."""
+
+    campaign_name = fields.String(required=True)
+    commission = fields.Nested(CommissionFigures, required=True, allow_none=True)
+    effective_from = UTCDateTimeField(required=True)
+
+
 class ApplicationPayload(TolerantSchema):
     """A partner's application to a campaign that reviews its partners: no code (it
     works only once approved, and ``partner_enrolled`` carries it then)."""
@@ -215,6 +224,11 @@ ENROLLMENT_SUSPENDED = EventContract(SOURCE, "enrollment_suspended", 1, Enrollme
 ENROLLMENT_REACTIVATED = EventContract(SOURCE, "enrollment_reactivated", 1,
                                        EnrollmentStatusChanged,
                                        "The enrollment attributes again.")
+ENROLLMENT_COMMISSION_CHANGED = EventContract(
+    SOURCE, "enrollment_commission_changed", 1, EnrollmentCommissionChanged,
+    "The brand pays this partner its own figures (`commission`: a rate for CPS, an "
+    "amount for CPA) in place of the campaign's, for conversions and clicks "
+    "from `effective_from` on; `commission` null: the campaign's figures again.")
 BUDGET_EXHAUSTED = EventContract(SOURCE, "budget_exhausted", 1, BudgetExhaustedPayload,
                                  "The remaining budget fell below the smallest possible "
                                  "commission; the campaign paused itself.")
@@ -223,5 +237,5 @@ CONTRACTS = (
     BRAND_REGISTERED, CAMPAIGN_CREATED, CAMPAIGN_ACTIVATED, CAMPAIGN_PAUSED, CAMPAIGN_ENDED,
     CAMPAIGN_CANCELLED, CAMPAIGN_TERMS_CHANGED, CAMPAIGN_BUDGET_CHANGED, PARTNER_ENROLLED,
     ENROLLMENT_REQUESTED, ENROLLMENT_DECLINED, ENROLLMENT_WITHDRAWN, ENROLLMENT_SUSPENDED,
-    ENROLLMENT_REACTIVATED, BUDGET_EXHAUSTED,
+    ENROLLMENT_REACTIVATED, ENROLLMENT_COMMISSION_CHANGED, BUDGET_EXHAUSTED,
 )

@@ -130,6 +130,11 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     "campaigns.enrollment_reactivated": {**_enrollment("ACTIVE", 3),
                                          "reason": "brand_reactivated",
                                          "campaign_name": "Spring sale", "note": None},
+    "campaigns.enrollment_commission_changed": {
+        **_enrollment("ACTIVE", 4), "campaign_name": "Spring sale",
+        "commission": {"model": "CPS", "rate": "0.15", "min": None, "max": _money("50.00"),
+        "amount": None},
+        "effective_from": "2026-11-20T09:00:00Z"},
     "campaigns.budget_exhausted": {"campaign_id": CAMPAIGN_ID, "brand_id": BRAND_ID,
                                    "budget": _money("1000.00"), "reserved": _money("999.50"),
                                    "remaining": _money("0.50")},

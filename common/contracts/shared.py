@@ -34,6 +34,10 @@ class TermsSnapshot(TolerantSchema):
 
     ``effective_from``: the version is in force for conversions that happened at or after
     this moment (until the next version's ``effective_from``).
+
+    ``partner_commission`` (optional, false when absent): the figures (``rate``, ``min``,
+    ``max``, ``amount``) are the partner's own, set by its brand in place of the
+    campaign's (``CommissionFigures``); the rest is the campaign's version.
     """
 
     version = fields.Integer(required=True, validate=validate.Range(min=1))
@@ -48,6 +52,21 @@ class TermsSnapshot(TolerantSchema):
     attribution_window_days = fields.Integer(required=True, validate=validate.Range(1, 90))
     hold_days = fields.Integer(required=True, validate=validate.Range(0, 90))
     effective_from = UTCDateTimeField(required=True)
+    partner_commission = fields.Boolean()  # absent: false (the campaign's own figures)
+
+
+class CommissionFigures(TolerantSchema):
+    """One partner's own figures in a campaign, in place of the campaign's: ``rate``
+    (0 < rate <= 1, clamped to the optional ``min``/``max``) where the campaign pays CPS,
+    ``amount`` where it pays CPA (a campaign paying per click pays every partner its
+    amount). ``model``: the campaign's model they were written for; they apply only while
+    the campaign's terms keep it."""
+
+    model = fields.String(required=True, validate=validate.OneOf(TERMS_MODELS))
+    rate = DecimalString(load_default=None, allow_none=True)
+    min = money(load_default=None, allow_none=True)
+    max = money(load_default=None, allow_none=True)
+    amount = money(load_default=None, allow_none=True)
 
 
 class Eligibility(TolerantSchema):

@@ -156,6 +156,20 @@ class SuspendEnrollmentSchema(EnrollmentActionSchema):
                          validate=validate.Length(max=BRAND_NOTE_MAX_LENGTH))
 
 
+class CommissionFiguresSchema(StrictSchema):
+    """A partner's own figures: ``rate`` (and ``min``/``max``) for CPS, ``amount`` for
+    CPA (which the campaign's model requires is checked by the domain)."""
+
+    rate = DecimalString(places=6, load_default=None, allow_none=True)
+    min = MoneyField(load_default=None, allow_none=True)
+    max = MoneyField(load_default=None, allow_none=True)
+    amount = MoneyField(load_default=None, allow_none=True)
+
+
+class SetPartnerCommissionSchema(EnrollmentActionSchema):
+    commission = fields.Nested(CommissionFiguresSchema, required=True, allow_none=True)
+
+
 class PartnerEnrollmentActionSchema(EnrollmentIdSchema):
     acting_partner_id = Id(required=True)
 

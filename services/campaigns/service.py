@@ -160,6 +160,16 @@ class CampaignsService(health.HealthMixin):
                                        enrollment_id=enrollment_id,
                                        acting_brand_id=acting_brand_id)
 
+    @api
+    def set_partner_commission(self, enrollment_id, acting_brand_id, commission):
+        """Pay this partner its own figures from now on (``{"rate": "0.15"}`` where the
+        campaign pays CPS, ``{"amount": {...}}`` for CPA); None: the campaign's."""
+        return self._change_enrollment(commands.SetPartnerCommission,
+                                       schemas.SetPartnerCommissionSchema,
+                                       enrollment_id=enrollment_id,
+                                       acting_brand_id=acting_brand_id,
+                                       commission=commission)
+
     def _change_enrollment(self, command, schema, **payload):
         """Checked by ``schema``, handled as ``command``; answers the enrollment as it is."""
         data = load(schema, payload)

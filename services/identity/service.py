@@ -212,6 +212,10 @@ class IdentityService(health.HealthMixin):
     def on_enrollment_reactivated(self, event):
         self._link_changed(event)
 
+    @event_handler(campaigns.ENROLLMENT_COMMISSION_CHANGED)
+    def on_enrollment_commission_changed(self, event):
+        self.bus.handle(inbound.commission_changed(event))
+
     def _link_changed(self, event):
         """Only the brand's doing is news (the others are done with at once)."""
         command = inbound.link_changed(event)

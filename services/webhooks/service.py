@@ -262,6 +262,10 @@ class WebhooksService(health.HealthMixin):
     def on_enrollment_reactivated(self, event):
         self._accept(campaigns.ENROLLMENT_REACTIVATED, event)
 
+    @consumes(campaigns.ENROLLMENT_COMMISSION_CHANGED)
+    def on_enrollment_commission_changed(self, event):
+        self._accept(campaigns.ENROLLMENT_COMMISSION_CHANGED, event)
+
     @consumes(campaigns.CAMPAIGN_ACTIVATED)
     def on_campaign_activated(self, event):
         self._accept(campaigns.CAMPAIGN_ACTIVATED, event)

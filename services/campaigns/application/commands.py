@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -139,6 +140,14 @@ class SuspendEnrollment(BrandEnrollmentCommand):
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class ReactivateEnrollment(BrandEnrollmentCommand):
     """The campaign's brand lifts its own suspension of a link."""
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class SetPartnerCommission(BrandEnrollmentCommand):
+    """The campaign's brand pays this partner its own figures from now on: ``rate``,
+    ``min``, ``max`` (CPS) or ``amount`` (CPA); None: the campaign's again."""
+
+    commission: Mapping[str, Any] | None
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

@@ -12,7 +12,7 @@ from decimal import Decimal
 from common.seedwork.domain.clock import isoformat
 from common.seedwork.domain.money import Money
 from services.campaigns.domain.campaign import CampaignState
-from services.campaigns.domain.terms import Terms
+from services.campaigns.domain.terms import PartnerCommission, Terms
 
 
 def money(value: Money | None) -> dict[str, str] | None:
@@ -41,6 +41,14 @@ def terms(version: Terms) -> dict:
         "hold_days": version.hold_days,
         "effective_from": timestamp(version.effective_from),
     }
+
+
+def commission(figures: PartnerCommission | None) -> dict | None:
+    if figures is None:
+        return None
+    return {"model": figures.model.value, "rate": decimal_text(figures.rate),
+            "min": money(figures.min), "max": money(figures.max),
+            "amount": money(figures.amount)}
 
 
 def campaign_snapshot(state: CampaignState) -> dict:

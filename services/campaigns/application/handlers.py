@@ -245,6 +245,18 @@ def reactivate_enrollment(cmd: commands.ReactivateEnrollment, uow: CampaignsUnit
                                        clock())))
 
 
+@HANDLERS.command(commands.SetPartnerCommission)
+def set_partner_commission(cmd: commands.SetPartnerCommission, uow: CampaignsUnitOfWork,
+                           clock) -> None:
+    def change(enrollment, partner) -> None:
+        campaign = _campaign(uow, enrollment.campaign_id)
+        figures = (campaign.partner_commission(**cmd.commission)
+                   if cmd.commission is not None else None)
+        enrollment.set_commission(figures, campaign, clock())
+
+    _brand_changes_enrollment(uow, cmd, change)
+
+
 def _brand_changes_enrollment(uow: CampaignsUnitOfWork, cmd: commands.BrandEnrollmentCommand,
                               change) -> None:
     """``change(enrollment, partner)``, by the brand of the enrollment's campaign only."""
@@ -266,7 +278,8 @@ def _change_enrollment(uow: CampaignsUnitOfWork, enrollment_id: str, change,
         enrollment = uow.enrollments.get(enrollment_id, for_update=True)
         before = (enrollment.status, enrollment.suspension_reason)
         change(enrollment, partner)
-        if (enrollment.status, enrollment.suspension_reason) != before:
+        if enrollment.pending_events or (
+                enrollment.status, enrollment.suspension_reason) != before:
             uow.enrollments.save(enrollment)  # the reason alone may change: no event
         uow.commit()
 

@@ -74,6 +74,13 @@ TRANSLATOR.register(enrollment.EnrollmentReactivated, contracts.ENROLLMENT_REACT
                                "campaign_name": e.campaign_name, "note": None})
 
 
+@TRANSLATOR.maps(enrollment.EnrollmentCommissionChanged, contracts.ENROLLMENT_COMMISSION_CHANGED)
+def enrollment_commission_changed(event: enrollment.EnrollmentCommissionChanged) -> dict:
+    return {**_enrollment(event.enrollment), "campaign_name": event.campaign_name,
+            "commission": dto.commission(event.commission),
+            "effective_from": dto.timestamp(event.effective_from)}
+
+
 def _application(state: enrollment.EnrollmentState, campaign_name: str) -> dict:
     return {"enrollment_id": state.enrollment_id, "campaign_id": state.campaign_id,
             "campaign_name": campaign_name, "brand_id": state.brand_id,

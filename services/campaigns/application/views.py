@@ -132,7 +132,8 @@ def campaigns_page(conn: Connection, query: queries.ListCampaigns, now: datetime
 _ENROLLMENT_COLUMNS = [enrollments.c[name] for name in (
     "id", "campaign_id", "brand_id", "partner_id", "referral_code", "tracking_url", "status",
     "suspension_reason", "suspension_note", "applied_at", "application_note",
-    "decline_reason", "enrolled_at", "updated_at", "revision")]
+    "decline_reason", "commission", "commission_since", "enrolled_at", "updated_at",
+    "revision")]
 _ENROLLMENT = select(*_ENROLLMENT_COLUMNS).where(enrollments.c.id == bindparam("id"))
 _ENROLLMENTS = Listing(
     *_ENROLLMENT_COLUMNS, order_by=(enrollments.c.enrolled_at.desc(), enrollments.c.id),
@@ -162,6 +163,8 @@ def _enrollment_dto(row) -> dict:
         "applied_at": dto.timestamp(row.applied_at),
         "application_note": row.application_note,
         "decline_reason": row.decline_reason,
+        "commission": row.commission,  # the partner's own figures (None: the campaign's)
+        "commission_since": dto.timestamp(row.commission_since),
         "enrolled_at": dto.timestamp(row.enrolled_at) if enrolled else None,
         "updated_at": dto.timestamp(row.updated_at),
         "revision": row.revision,

@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 from datetime import datetime
+from decimal import Decimal
 
 from common.seedwork.domain.entity import AggregateRoot, ValueObject, new_id
 from common.seedwork.domain.events import DomainEvent
@@ -25,7 +26,13 @@ from common.seedwork.errors import Forbidden, ValidationError
 from services.campaigns.domain import errors
 from services.campaigns.domain.brand import Brand
 from services.campaigns.domain.partner import Eligibility
-from services.campaigns.domain.terms import Terms, TermsSpec, terms_problems, version_in_force
+from services.campaigns.domain.terms import (
+    PartnerCommission,
+    Terms,
+    TermsSpec,
+    terms_problems,
+    version_in_force,
+)
 
 MANUAL = "manual"
 BUDGET_EXHAUSTED = "budget_exhausted"
@@ -324,6 +331,14 @@ class Campaign(AggregateRoot):
         self._changed(now, CampaignTermsChanged, new_terms=terms,
                       previous_version=latest.version)
         return terms
+
+    def partner_commission(self, *, rate: Decimal | None = None, min: Money | None = None,
+                           max: Money | None = None,
+                           amount: Money | None = None) -> PartnerCommission:
+        """One partner's own figures, checked against the latest terms (the ones what
+        happens from now on is paid by)."""
+        return PartnerCommission.define(self.terms_history[-1], self.currency, rate=rate,
+                                        min=min, max=max, amount=amount)
 
     # admission ---------------------------------------------------------------------------
     def change_admission(self, admission: Admission, now: datetime) -> None:

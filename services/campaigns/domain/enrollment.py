@@ -21,6 +21,10 @@ A partner may also leave a campaign it is in: its link is suspended for that rea
 (``partner_left``: downstream, a suspension like any other -- the code stops
 attributing), which only the partner lifts, by joining again (at once: the brand
 admitted it before). Neither the brand's decisions nor the platform's touch it meanwhile.
+
+The brand may pay an enrolled partner its own figures (``PartnerCommission``) in place
+of the campaign's, from the moment it sets them, and take them back (the campaign's
+again): ``enrollment_commission_changed`` says so downstream.
 """
 from __future__ import annotations
 
@@ -35,8 +39,9 @@ from common.seedwork.domain.rules import BusinessRule, check_rule
 from common.seedwork.errors import Forbidden
 from services.campaigns.domain import errors
 from services.campaigns.domain.campaign import ACTIVE as CAMPAIGN_ACTIVE
-from services.campaigns.domain.campaign import Admission, Campaign, CampaignState
+from services.campaigns.domain.campaign import Admission, Campaign, CampaignState, StillOpen
 from services.campaigns.domain.partner import PartnerReplica
+from services.campaigns.domain.terms import PartnerCommission
 
 # No 0/o, 1/l/i: a code read aloud or typed from a video is still right.
 CODE_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
@@ -72,6 +77,7 @@ class EnrollmentStatus(str, enum.Enum):
 APPLICATIONS = (EnrollmentStatus.PENDING, EnrollmentStatus.DECLINED,
                 EnrollmentStatus.WITHDRAWN)
 APPROVABLE = (EnrollmentStatus.PENDING, EnrollmentStatus.DECLINED)
+ENROLLED = (EnrollmentStatus.ACTIVE, EnrollmentStatus.SUSPENDED)
 CAMPAIGN_CLOSED_REASON = "The campaign closed before your application was reviewed."
 
 
@@ -132,6 +138,16 @@ class EnrollmentSuspended(EnrollmentEvent):
 class EnrollmentReactivated(EnrollmentEvent):
     reason: str
     campaign_name: str | None = None
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class EnrollmentCommissionChanged(EnrollmentEvent):
+    """The brand set this partner's own figures (None: the campaign's again), in force
+    for what happens from ``effective_from`` on."""
+
+    campaign_name: str
+    commission: PartnerCommission | None
+    effective_from: datetime
 
 
 # --- rules --------------------------------------------------------------------------------
@@ -202,7 +218,9 @@ class Enrollment(AggregateRoot):
                  suspension_reason: str | None, enrolled_at: datetime, updated_at: datetime,
                  revision: int = 0, applied_at: datetime | None = None,
                  application_note: str | None = None, decline_reason: str | None = None,
-                 suspension_note: str | None = None):
+                 suspension_note: str | None = None,
+                 commission: PartnerCommission | None = None,
+                 commission_since: datetime | None = None):
         self.id = id
         self.campaign_id = campaign_id
         self.brand_id = brand_id
@@ -218,6 +236,8 @@ class Enrollment(AggregateRoot):
         self.application_note = application_note
         self.decline_reason = decline_reason
         self.suspension_note = suspension_note  # the brand's word with its suspension
+        self.commission = commission  # the partner's own figures, set by the brand
+        self.commission_since = commission_since  # when the figures now paid took effect
 
     @classmethod
     def enroll(cls, *, campaign: Campaign, partner: PartnerReplica, referral_code: str,
@@ -382,6 +402,20 @@ class Enrollment(AggregateRoot):
             return
         self.reactivate(lifting=BRAND_SUSPENDED, reason=BRAND_REACTIVATED, now=now,
                         campaign_name=campaign.name)
+
+    def set_commission(self, commission: PartnerCommission | None, campaign: Campaign,
+                       now: datetime) -> None:
+        """Pay this partner ``commission`` in place of the campaign's figures (None: the
+        campaign's again) for what happens from now on; the same figures again change
+        nothing. Only an enrolled link of a campaign still open has figures of its own."""
+        check_rule(StillOpen(campaign))
+        check_rule(StatusAllows(self, ENROLLED,
+                                "given its own commission before the brand approves it"))
+        if commission == self.commission:
+            return
+        self.commission, self.commission_since = commission, now
+        self._changed(now, EnrollmentCommissionChanged, campaign_name=campaign.name,
+                      commission=commission, effective_from=now)
 
     def suspend(self, reason: str, now: datetime, **told) -> None:
         """``told``: the campaign's name and the brand's note, when the brand suspends."""

@@ -14,6 +14,12 @@ that no click or code credits still earn the partner who referred them, for that
 calendar months after the customer's first attributed order (tracking decides which
 orders; None: only orders a click or code credits earn). Commissions are computed with the version
 in force when the conversion happened, so versions are never edited once published.
+
+A brand may also pay one partner its own figures (:class:`PartnerCommission`): a rate
+(with its own ``min``/``max``) where the campaign pays CPS, an amount where it pays CPA,
+in place of the campaign's, for what happens from the moment it is set. The
+window, hold and recurring months stay the campaign's; the figures apply
+while the campaign's terms keep the model they were written for.
 """
 from __future__ import annotations
 
@@ -94,6 +100,46 @@ class Terms(ValueObject):
                 return self.min
             return Money.from_minor_units(1, currency)
         return self.amount
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class PartnerCommission(ValueObject):
+    """One partner's own figures in a campaign, in place of the campaign's: ``rate``
+    (and optional ``min``/``max``) for CPS, ``amount`` for CPA."""
+
+    model: Model
+    rate: Decimal | None = None
+    min: Money | None = None
+    max: Money | None = None
+    amount: Money | None = None
+
+    @classmethod
+    def define(cls, terms: Terms, currency: str, *, rate: Decimal | None = None,
+               min: Money | None = None, max: Money | None = None,
+               amount: Money | None = None) -> "PartnerCommission":
+        """Figures for a campaign whose latest terms are ``terms``, checked by the rules
+        its terms obey (a rate for CPS, an amount for CPA, in ``currency``);
+        ValidationError naming every bad field under ``commission``. A campaign paying
+        per click pays every partner its amount (its clicks are billed in daily batches
+        per terms version)."""
+        if terms.model is Model.CPC:
+            raise ValidationError("The partner's commission is invalid.", {"commission": [
+                "Only for CPS and CPA campaigns: clicks earn the campaign's amount."]})
+        spec = TermsSpec(model=terms.model.value,
+                         attribution_window_days=terms.attribution_window_days,
+                         hold_days=terms.hold_days, rate=rate, min=min, max=max,
+                         amount=amount, daily_click_cap=terms.daily_click_cap,
+                         recurring_months=terms.recurring_months)
+        problems = terms_problems(spec, currency)
+        if problems:
+            raise ValidationError("The partner's commission is invalid.",
+                                  {"commission": problems})
+        return cls(model=terms.model, rate=canonical(rate) if rate is not None else None,
+                   min=min, max=max, amount=amount)
+
+    def applies_to(self, terms: Terms) -> bool:
+        """Written for these terms' model (a campaign that changed model pays its own)."""
+        return self.model is terms.model
 
 
 def canonical(value: Decimal) -> Decimal:

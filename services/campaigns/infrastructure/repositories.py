@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
@@ -9,12 +10,13 @@ from sqlalchemy.exc import IntegrityError
 from common.seedwork.domain.money import Money
 from common.seedwork.errors import ConcurrencyConflict
 from common.seedwork.infrastructure.repository import SqlAlchemyRepository
+from services.campaigns.application import dto
 from services.campaigns.application.ports import DuplicateEnrollment, ReferralCodeTaken
 from services.campaigns.domain.brand import Brand
 from services.campaigns.domain.campaign import Campaign
 from services.campaigns.domain.enrollment import Enrollment, EnrollmentStatus
 from services.campaigns.domain.partner import Eligibility, PartnerReplica
-from services.campaigns.domain.terms import Model, Terms
+from services.campaigns.domain.terms import Model, PartnerCommission, Terms
 from services.campaigns.infrastructure.tables import (
     brands,
     campaign_terms,
@@ -30,6 +32,21 @@ def _amount(money: Money | None):
 
 def _money(amount, currency: str) -> Money | None:
     return Money(amount, currency) if amount is not None else None
+
+
+def _commission(stored: dict | None) -> PartnerCommission | None:
+    """The partner's figures as ``dto.commission`` stored them."""
+    if stored is None:
+        return None
+
+    def money(field: str) -> Money | None:
+        value = stored.get(field)
+        return Money(value["amount"], value["currency"]) if value else None
+
+    rate = stored.get("rate")
+    return PartnerCommission(model=Model(stored["model"]),
+                             rate=Decimal(rate) if rate is not None else None,
+                             min=money("min"), max=money("max"), amount=money("amount"))
 
 
 class SqlBrandRepository(SqlAlchemyRepository[Brand]):
@@ -168,6 +185,8 @@ class SqlEnrollmentRepository(SqlAlchemyRepository[Enrollment]):
             "application_note": enrollment.application_note,
             "decline_reason": enrollment.decline_reason,
             "suspension_note": enrollment.suspension_note,
+            "commission": dto.commission(enrollment.commission),
+            "commission_since": enrollment.commission_since,
         }
 
     def _from_row(self, row) -> Enrollment:
@@ -178,7 +197,8 @@ class SqlEnrollmentRepository(SqlAlchemyRepository[Enrollment]):
             suspension_reason=row.suspension_reason, enrolled_at=row.enrolled_at,
             updated_at=row.updated_at, revision=row.revision, applied_at=row.applied_at,
             application_note=row.application_note, decline_reason=row.decline_reason,
-            suspension_note=row.suspension_note)
+            suspension_note=row.suspension_note, commission=_commission(row.commission),
+            commission_since=row.commission_since)
 
 
 class SqlPartnerReplicaRepository(SqlAlchemyRepository[PartnerReplica]):

@@ -159,6 +159,16 @@ class NotifyLinkChanged(Command):
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class NotifyCommissionChanged(Command):
+    """campaigns' ``enrollment_commission_changed``: the partner is told by email what it
+    earns from now on."""
+
+    partner_id: str
+    campaign_name: str
+    figures: str | None  # "15 % of each order, at most 50.00 USD"; None: the campaign's
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class NotifyPayout(Command):
     """payouts' ``payout_paid`` or ``payout_failed``: the partner is told by email."""
 

@@ -19,6 +19,7 @@ from services.identity.application.mail import (
     app_page,
     application_decided_mail,
     application_mail,
+    commission_changed_mail,
     invitation_mail,
     link_changed_mail,
     payout_mail,
@@ -707,6 +708,16 @@ def notify_link_changed(cmd: commands.NotifyLinkChanged, uow: IdentityUnitOfWork
     return _mail_partner(uow, settings, mailer, cmd.partner_id, "partner/links",
                          lambda email, link: link_changed_mail(
                              email, cmd.campaign_name, cmd.suspended, link, cmd.note))
+
+
+@HANDLERS.command(commands.NotifyCommissionChanged)
+def notify_commission_changed(cmd: commands.NotifyCommissionChanged, uow: IdentityUnitOfWork,
+                              settings: IdentitySettings, mailer: Mailer | None) -> int:
+    """The partner is told what it earns in the campaign from now on; the link: its
+    links page."""
+    return _mail_partner(uow, settings, mailer, cmd.partner_id, "partner/links",
+                         lambda email, link: commission_changed_mail(
+                             email, cmd.campaign_name, cmd.figures, link))
 
 
 def _mail_partner(uow: IdentityUnitOfWork, settings: IdentitySettings, mailer: Mailer | None,

@@ -2,6 +2,8 @@
 commands."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 from common.seedwork.application.integration import ReceivedEvent
 from common.seedwork.domain.money import Money
 from services.identity.application import commands
@@ -36,6 +38,31 @@ def payout_outcome(event: ReceivedEvent) -> commands.NotifyPayout:
     return commands.NotifyPayout(
         partner_id=data["partner_id"], amount=f"{amount.format_amount()} {amount.currency}",
         cycle=data["cycle"], paid=event.type == "payout_paid", reason=data.get("reason"))
+
+
+def commission_changed(event: ReceivedEvent) -> commands.NotifyCommissionChanged:
+    data = event.data
+    return commands.NotifyCommissionChanged(
+        partner_id=data["partner_id"], campaign_name=data["campaign_name"],
+        figures=figures_text(data["commission"]))
+
+
+def figures_text(figures: dict | None) -> str | None:
+    """A partner's own figures as it reads them: "15 % of each order, at least 1.00 USD,
+    at most 50.00 USD" (CPS) or "12.00 USD per order" (CPA)."""
+    if figures is None:
+        return None
+    if figures.get("amount") is not None:
+        return f"{_money_text(figures['amount'])} per order"
+    percent = (Decimal(figures["rate"]) * 100).normalize()
+    bounds = [f"{word} {_money_text(figures[name])}"
+              for word, name in (("at least", "min"), ("at most", "max")) if figures.get(name)]
+    return ", ".join([f"{format(percent, 'f')} % of each order", *bounds])
+
+
+def _money_text(value: dict) -> str:
+    money = Money(value["amount"], value["currency"])
+    return f"{money.format_amount()} {money.currency}"
 
 
 BRANDS_OWN = {"brand_suspended": True, "brand_reactivated": False}  # reason -> suspended

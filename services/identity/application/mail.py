@@ -69,6 +69,20 @@ def link_changed_mail(to: str, campaign_name: str | None, suspended: bool, link:
         f"{said}Your links:\n{link}\n"))
 
 
+def commission_changed_mail(to: str, campaign_name: str, figures: str | None,
+                            link: str) -> MailMessage:
+    """The brand gave the partner its own commission, or took it back."""
+    name = _one_line(campaign_name)
+    if figures is None:
+        return MailMessage(to=to, subject=f"Your commission for {name}", text=(
+            f"From now on, your orders for {name} on AlpesPartners earn the campaign's "
+            f"commission, as every partner's do.\n\nYour links:\n{link}\n"))
+    return MailMessage(to=to, subject=f"Your own commission for {name}", text=(
+        f"The brand set your own commission for {name} on AlpesPartners: from now on, "
+        f"your orders earn {figures}.\n\nOrders placed before keep what they "
+        f"earned.\n\nYour links:\n{link}\n"))
+
+
 def payout_mail(to: str, amount: str, cycle: str, paid: bool, link: str,
                 reason: str | None = None) -> MailMessage:
     """A payout sent, or one the payment provider refused (its commissions wait for the

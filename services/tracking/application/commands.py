@@ -7,7 +7,7 @@ from decimal import Decimal
 from common.seedwork.application.messages import Command
 from services.tracking.domain.clicks import ClickRequest
 from services.tracking.domain.references import CampaignRef, EnrollmentRef, PartnerRef
-from services.tracking.domain.terms import TermsVersion
+from services.tracking.domain.terms import PartnerFigures, TermsVersion
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -88,6 +88,14 @@ class ReplicateEnrollment(Command):
     enrollment: EnrollmentRef
     revision: int
     campaign: ReplicateCampaign | None = None
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ReplicatePartnerFigures(Command):
+    """The brand gave the enrollment's partner its own commission (or took it back)."""
+
+    enrollment: EnrollmentRef
+    change: PartnerFigures
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

@@ -404,6 +404,18 @@ def replicate_enrollment(cmd: commands.ReplicateEnrollment, uow: TrackingUnitOfW
     return unparked
 
 
+@HANDLERS.command(commands.ReplicatePartnerFigures)
+def replicate_partner_figures(cmd: commands.ReplicatePartnerFigures, uow: TrackingUnitOfWork,
+                              clock: Clock) -> None:
+    """The partner's own commission from its ``effective_from`` on; the enrollment's
+    revision moves with it."""
+    now = clock()
+    with uow:
+        uow.references.replicate_enrollment(cmd.enrollment, cmd.change.revision, now)
+        uow.references.add_figures(cmd.enrollment.enrollment_id, cmd.change)
+        uow.commit()
+
+
 @HANDLERS.command(commands.ReplicatePartner)
 def replicate_partner(cmd: commands.ReplicatePartner, uow: TrackingUnitOfWork,
                       clock: Clock) -> None:

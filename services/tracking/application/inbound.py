@@ -6,13 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from common.contracts.shared import TermsSnapshot
+from common.contracts.shared import CommissionFigures, TermsSnapshot
 from common.seedwork.application.integration import ReceivedEvent
 from common.validation import schema_instance
 from services.tracking.application import commands
 from services.tracking.domain.clicks import ClickRequest
 from services.tracking.domain.references import CampaignRef, EnrollmentRef, PartnerRef
-from services.tracking.domain.terms import TermsVersion
+from services.tracking.domain.terms import PartnerFigures, TermsVersion
 
 
 def terms_version(snapshot: dict[str, Any]) -> TermsVersion:
@@ -51,12 +51,27 @@ def enrollment(event: ReceivedEvent) -> commands.ReplicateEnrollment:
     replicated_campaign = None
     if payload.get("campaign"):
         replicated_campaign = campaign(payload["campaign"], payload.get("terms_history", ()))
-    return commands.ReplicateEnrollment(
-        enrollment=EnrollmentRef(
-            enrollment_id=payload["enrollment_id"], referral_code=payload["referral_code"],
-            campaign_id=payload["campaign_id"], brand_id=payload["brand_id"],
-            partner_id=payload["partner_id"], status=payload["status"]),
-        revision=payload["revision"], campaign=replicated_campaign)
+    return commands.ReplicateEnrollment(enrollment=_enrollment_ref(payload),
+                                        revision=payload["revision"],
+                                        campaign=replicated_campaign)
+
+
+def partner_figures(event: ReceivedEvent) -> commands.ReplicatePartnerFigures:
+    """enrollment_commission_changed: the figures kept in their wire form."""
+    payload = event.data
+    figures = payload["commission"]
+    return commands.ReplicatePartnerFigures(
+        enrollment=_enrollment_ref(payload), change=PartnerFigures(
+            revision=payload["revision"], effective_from=payload["effective_from"],
+            figures=(schema_instance(CommissionFigures).dump(figures)
+                     if figures is not None else None)))
+
+
+def _enrollment_ref(payload: dict[str, Any]) -> EnrollmentRef:
+    return EnrollmentRef(
+        enrollment_id=payload["enrollment_id"], referral_code=payload["referral_code"],
+        campaign_id=payload["campaign_id"], brand_id=payload["brand_id"],
+        partner_id=payload["partner_id"], status=payload["status"])
 
 
 def partner(event: ReceivedEvent) -> commands.ReplicatePartner:

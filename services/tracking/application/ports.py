@@ -20,7 +20,7 @@ from services.tracking.domain.references import (
     ReferralTarget,
 )
 from services.tracking.domain.stats import DailyStatsRow, StatsSnapshot
-from services.tracking.domain.terms import TermsHistory, TermsVersion
+from services.tracking.domain.terms import PartnerFigures, TermsHistory, TermsVersion
 
 
 class References(Protocol):
@@ -38,6 +38,8 @@ class References(Protocol):
     def replicate_enrollment(self, enrollment: EnrollmentRef, revision: int,
                              now: datetime) -> None: ...
     def replicate_partner(self, partner: PartnerRef, revision: int, now: datetime) -> None: ...
+    def add_figures(self, enrollment_id: str, change: PartnerFigures) -> None:
+        """A partner's own commission from ``change.effective_from`` (once per revision)."""
 
 
 class Clicks(Protocol):

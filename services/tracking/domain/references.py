@@ -12,7 +12,7 @@ from datetime import datetime
 from common.seedwork.domain.entity import ValueObject
 from services.tracking.domain import reasons
 from services.tracking.domain.fraud import FraudRules
-from services.tracking.domain.terms import TermsHistory, TermsVersion
+from services.tracking.domain.terms import NO_FIGURES, FiguresHistory, TermsHistory, TermsVersion
 
 ACTIVE = "ACTIVE"
 SUSPENDED = "SUSPENDED"
@@ -57,12 +57,14 @@ class PartnerRef(ValueObject):
 @dataclasses.dataclass(frozen=True)
 class ReferralTarget(ValueObject):
     """A referral code with its enrollment, campaign, partner (None until the partners
-    replica has heard of it) and the campaign's terms history."""
+    replica has heard of it), the campaign's terms history and the figures its brand
+    gave this partner, if any."""
 
     enrollment: EnrollmentRef
     campaign: CampaignRef
     partner: PartnerRef | None
     terms: TermsHistory = dataclasses.field(compare=False, hash=False)
+    figures: FiguresHistory = dataclasses.field(default=NO_FIGURES, compare=False, hash=False)
 
     @property
     def brand_id(self) -> str:
@@ -78,7 +80,9 @@ class ReferralTarget(ValueObject):
         return customer_id.strip().lower() in names
 
     def terms_at(self, moment: datetime) -> TermsVersion | None:
-        return self.terms.in_force_at(moment)
+        """The campaign's terms in force at ``moment``, paying this partner's own figures
+        when the brand gave it some by then."""
+        return self.figures.priced(self.terms.in_force_at(moment), moment)
 
     def blocked_reason(self, moment: datetime, rules: FraudRules) -> str | None:
         """Why traffic through this code at ``moment`` cannot be credited, or None."""

@@ -69,6 +69,52 @@ def months_after(moment: datetime, months: int) -> datetime:
     return moment.replace(year=year, month=month, day=day)
 
 
+FIGURES = ("rate", "min", "max", "amount")  # what a partner's own commission replaces
+
+
+@dataclasses.dataclass(frozen=True)
+class PartnerFigures(ValueObject):
+    """A partner's own commission in one campaign, set by its brand from
+    ``effective_from`` on (``figures`` None: the campaign's again). ``figures`` is its
+    contract form (``common.contracts.shared.CommissionFigures``): the ``model`` it was
+    written for and the ``rate``/``min``/``max`` or ``amount`` paid in place of the
+    campaign's."""
+
+    revision: int
+    effective_from: datetime
+    figures: dict[str, Any] | None = dataclasses.field(compare=False, hash=False)
+
+    def priced(self, terms: TermsVersion) -> TermsVersion:
+        """``terms`` paying this partner's figures, when they were written for its model
+        (a campaign that changed model pays its own)."""
+        if self.figures is None or self.figures.get("model") != terms.model:
+            return terms
+        snapshot = {**terms.snapshot, "partner_commission": True}
+        snapshot.update((name, self.figures.get(name)) for name in FIGURES)
+        return dataclasses.replace(terms, snapshot=snapshot)
+
+
+class FiguresHistory:
+    """Every partner commission one enrollment was given, ordered by ``effective_from``."""
+
+    def __init__(self, changes: Iterable[PartnerFigures] = ()):
+        self.changes = sorted(changes, key=lambda c: (c.effective_from, c.revision))
+        self._starts = [c.effective_from for c in self.changes]
+
+    def priced(self, terms: TermsVersion | None, moment: datetime) -> TermsVersion | None:
+        """``terms`` (in force at ``moment``) with the partner's figures in force then."""
+        index = bisect.bisect_right(self._starts, moment)
+        if terms is None or not index:
+            return terms
+        return self.changes[index - 1].priced(terms)
+
+    def __len__(self) -> int:
+        return len(self.changes)
+
+
+NO_FIGURES = FiguresHistory()
+
+
 class TermsHistory:
     """Every known version of one campaign's terms, ordered by ``effective_from``."""
 

@@ -61,6 +61,17 @@ campaign_terms = Table(
     PrimaryKeyConstraint("campaign_id", "terms_version", name="pk_campaign_terms"),
 )
 
+# the figures a brand gave one partner, every change kept (a conversion is priced by the
+# ones in force when it happened); ``figures`` null: the campaign's again
+enrollment_figures = Table(
+    "enrollment_figures", metadata,
+    Column("enrollment_id", ID, nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("effective_from", UTCDateTime(), nullable=False),
+    Column("figures", JSON, nullable=True),
+    PrimaryKeyConstraint("enrollment_id", "revision", name="pk_enrollment_figures"),
+)
+
 enrollments = Table(
     "enrollments", metadata,
     Column("id", ID, primary_key=True),

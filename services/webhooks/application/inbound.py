@@ -95,6 +95,16 @@ def link_changed(event_type: str, *extra: str) -> Callable[[ReceivedEvent], FanO
     return translate
 
 
+def commission_changed(event: ReceivedEvent) -> FanOut:
+    """The brand gave a partner its own figures, or took them back: to both."""
+    payload = event.data
+    return _fan_out(
+        event, "link.commission_changed",
+        _pick(payload, "enrollment_id", "campaign_id", "campaign_name", "brand_id",
+              "partner_id", "referral_code", "status", "commission", "effective_from"),
+        brand_ids=(payload["brand_id"],), partner_id=payload["partner_id"])
+
+
 def campaign_changed(event_type: str) -> Callable[[ReceivedEvent], FanOut]:
     def translate(event: ReceivedEvent) -> FanOut:
         campaign = event.data["campaign"]
@@ -192,6 +202,7 @@ TRANSLATIONS: dict[EventContract, Callable[[ReceivedEvent], FanOut]] = {
     campaigns.ENROLLMENT_WITHDRAWN: application("partner.withdrew"),
     campaigns.ENROLLMENT_SUSPENDED: link_changed("link.suspended", "note"),
     campaigns.ENROLLMENT_REACTIVATED: link_changed("link.reactivated"),
+    campaigns.ENROLLMENT_COMMISSION_CHANGED: commission_changed,
     campaigns.CAMPAIGN_ACTIVATED: campaign_changed("campaign.activated"),
     campaigns.CAMPAIGN_PAUSED: campaign_changed("campaign.paused"),
     campaigns.CAMPAIGN_ENDED: campaign_changed("campaign.ended"),

@@ -147,6 +147,16 @@ TYPES: tuple[WebhookType, ...] = (
                 "lifted its suspension, the platform reactivated the partner, or the "
                 "partner joined again).", (BRAND, PARTNER), "campaigns.enrollment_reactivated",
                 _LINK),
+    WebhookType("link.commission_changed", "The brand pays a partner its own figures in "
+                "one of its campaigns, in place of the campaign's, for conversions from "
+                "`effective_from` on (or the campaign's again: `commission` null).",
+                (BRAND, PARTNER), "campaigns.enrollment_commission_changed", (
+                    *_LINK[:-1],
+                    _f("commission", "object or null",
+                       "The partner's figures: `model` (the campaign's, CPS or CPA), "
+                       "`rate`, `min`, `max` (CPS) or `amount` (CPA); null: the "
+                       "campaign's."),
+                    _f("effective_from", TIME, "From when conversions are paid so."))),
     WebhookType("partner.suspended", "The platform suspended a partner: its links stop "
                 "attributing. Sent to every brand it is enrolled with.", (BRAND, PARTNER),
                 "partners.partner_suspended", (

@@ -500,3 +500,37 @@ def test_a_partner_leaves_a_campaign_and_joins_it_again(rpc, config, db, event_p
 
     assert [(e["type"], e["payload"]["reason"]) for e in wait_for(published)] == [
         ("enrollment_suspended", "partner_left"), ("enrollment_reactivated", "partner_rejoined")]
+
+
+def test_the_brand_pays_one_partner_its_own_rate_then_the_campaign_s(rpc, config, db,
+                                                                      event_probe):
+    probe = event_probe("campaigns")
+    brand_id, campaign = active_campaign(rpc)
+    partner_id = known_partner(config, db)
+    joined = rpc.enroll_partner(campaign["campaign_id"], partner_id)
+    enrollment_id = joined["enrollment_id"]
+    with pytest.raises(ValidationError) as bad:  # field by field, nothing changed
+        rpc.set_partner_commission(enrollment_id, brand_id,
+                                   {"rate": "2", "amount": usd("5.00"), "max": "lots"})
+    assert set(bad.value.fields["commission"]) == {"max"}  # the shape first
+    with pytest.raises(ValidationError) as wrong:
+        rpc.set_partner_commission(enrollment_id, brand_id, {"rate": "2", "amount": usd("5.00")})
+    assert set(wrong.value.fields["commission"]) == {"rate", "amount"}
+    with pytest.raises(Forbidden):
+        rpc.set_partner_commission(enrollment_id, known_partner(config, db), {"rate": "0.2"})
+    assert rpc.get_enrollment(enrollment_id)["commission"] is None
+    own = rpc.set_partner_commission(enrollment_id, brand_id,
+                                     {"rate": "0.150", "max": usd("50.00")})
+    assert own["commission"] == {"model": "CPS", "rate": "0.15", "min": None,
+                                 "max": usd("50.00"), "amount": None}
+    assert own["commission_since"] is not None
+    back = rpc.set_partner_commission(enrollment_id, brand_id, None)
+    assert (back["commission"], back["revision"]) == (None, 3)
+
+    def published():
+        found = [e for e in probe.drain() if e["type"] == "enrollment_commission_changed"]
+        return len(found) == 2 and found
+
+    given, taken = wait_for(published)
+    assert given["payload"]["commission"]["rate"] == "0.15"
+    assert (taken["payload"]["commission"], taken["payload"]["revision"]) == (None, 3)

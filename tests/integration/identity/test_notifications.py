@@ -137,7 +137,7 @@ def test_a_partner_is_emailed_once_when_its_payout_leaves_or_fails(
     assert "/app/partner/profile" in failed.decode()
 
 
-def test_a_partner_is_emailed_once_when_the_brand_suspends_its_link_and_lifts_it(
+def test_a_partner_is_emailed_once_when_the_brand_changes_its_link_or_commission(
         rabbit_config, make_db_uri, db_kind, container_factory, tmp_path):
     config, mail_dir = partner_inbox(rabbit_config, make_db_uri, db_kind, container_factory,
                                      tmp_path)
@@ -151,8 +151,14 @@ def test_a_partner_is_emailed_once_when_the_brand_suspends_its_link_and_lifts_it
         **example(campaigns.ENROLLMENT_REACTIVATED), "partner_id": PARTNER,
         "reason": "brand_reactivated", "campaign_name": "Spring sale"})
 
-    found = mails_once(mail_dir, 2, "the partner told of both changes")
+    publish_twice(config, campaigns.ENROLLMENT_COMMISSION_CHANGED, {
+        **example(campaigns.ENROLLMENT_COMMISSION_CHANGED), "partner_id": PARTNER})
+
+    found = mails_once(mail_dir, 3, "the partner told of the three changes")
     assert sorted(found) == ["Your link for Spring sale is suspended",
-                             "Your link for Spring sale works again"]
+                             "Your link for Spring sale works again",
+                             "Your own commission for Spring sale"]
+    own = found["Your own commission for Spring sale"].get_payload(decode=True).decode()
+    assert "your orders earn 15 % of each order, at most 50.00 USD" in own
     text = found["Your link for Spring sale is suspended"].get_payload(decode=True).decode()
     assert "What they said: Checking your traffic" in text and "/app/partner/links" in text

@@ -141,6 +141,15 @@ class World:
         self.wait_revision("enrollments", enrollment["enrollment_id"], enrollment["revision"])
         return enrollment
 
+    def give_figures(self, enrollment: dict, figures: dict | None, effective_from) -> dict:
+        """The brand's own commission for this partner (None: the campaign's again)."""
+        enrollment.update(revision=enrollment["revision"] + 1)
+        self.publish(campaign_contracts.ENROLLMENT_COMMISSION_CHANGED, {
+            **enrollment, "campaign_name": "Spring sale", "commission": figures,
+            "effective_from": isoformat(effective_from)})
+        self.wait_revision("enrollments", enrollment["enrollment_id"], enrollment["revision"])
+        return enrollment
+
     # partners ----------------------------------------------------------------------------
     def partner(self, partner_id: str, *, status: str = "ACTIVE", revision: int = 3,
                 email: str | None = None) -> dict:

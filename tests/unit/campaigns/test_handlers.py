@@ -433,3 +433,77 @@ def test_a_partner_who_left_rejoins_only_while_it_may_join(bus, uow):
         bus.handle(commands.EnrollPartner(campaign_id=campaign_id, partner_id=PARTNER_ID))
     assert uow.enrollments.items[enrollment_id].suspension_reason == "partner_left"
     assert published(uow, "enrollment_reactivated") == []
+
+
+# --- a partner's own commission -------------------------------------------------------------
+def set_commission(bus, enrollment_id, brand_id, commission):
+    bus.handle(commands.SetPartnerCommission(enrollment_id=enrollment_id,
+                                             acting_brand_id=brand_id, commission=commission))
+
+
+def test_the_brand_pays_one_partner_its_own_rate_then_the_campaign_s_again(bus, uow, clock):
+    brand_id, enrollment_id = enrolled(bus, uow)
+    for _ in range(2):  # the same figures again change nothing
+        set_commission(bus, enrollment_id, brand_id,
+                       {"rate": Decimal("0.150"), "max": usd("50.00")})
+    stored = uow.enrollments.items[enrollment_id]
+    assert (stored.commission.rate, stored.commission.max, stored.commission_since) == (
+        Decimal("0.15"), usd("50.00"), NOW)
+    clock.advance(days=1)
+    set_commission(bus, enrollment_id, brand_id, None)
+    stored = uow.enrollments.items[enrollment_id]
+    assert (stored.commission, stored.commission_since) == (None, NOW + timedelta(days=1))
+    [own, back] = published(uow, "enrollment_commission_changed")
+    assert own["commission"] == {"model": "CPS", "rate": "0.15", "min": None,
+                                 "max": {"amount": "50.00", "currency": "USD"},
+                                 "amount": None}
+    assert (own["campaign_name"], own["status"], own["revision"]) == ("Winter sale", "ACTIVE", 2)
+    assert own["effective_from"].startswith(NOW.date().isoformat())
+    assert (back["commission"], back["revision"]) == (None, 3)
+    parsed = contracts.ENROLLMENT_COMMISSION_CHANGED.parse(own)
+    assert parsed["commission"]["rate"] == Decimal("0.15")
+
+
+def test_a_partner_s_figures_obey_the_campaign_s_model_field_by_field(bus, uow):
+    brand_id, enrollment_id = enrolled(bus, uow)  # the campaign pays CPS
+    with pytest.raises(ValidationError) as bad:
+        set_commission(bus, enrollment_id, brand_id,
+                       {"rate": Decimal("1.5"), "amount": usd("5.00"), "min": Money("1", "EUR")})
+    problems = bad.value.fields["commission"]
+    assert set(problems) == {"rate", "amount", "min"}
+    assert "at most 1" in problems["rate"][0] and "Only for CPA and CPC" in problems["amount"][0]
+    with pytest.raises(ValidationError) as missing:
+        set_commission(bus, enrollment_id, brand_id, {})
+    assert missing.value.fields["commission"] == {"rate": ["Required for CPS terms."]}
+    assert uow.enrollments.items[enrollment_id].commission is None
+    assert published(uow, "enrollment_commission_changed") == []
+
+
+def test_only_the_brand_gives_an_enrolled_link_its_own_figures(bus, uow):
+    brand_id, enrollment_id = enrolled(bus, uow)
+    other_brand = brand(bus)
+    with pytest.raises(Forbidden):
+        set_commission(bus, enrollment_id, other_brand, {"rate": Decimal("0.2")})
+    with pytest.raises(NotFound):
+        set_commission(bus, UNKNOWN_ID, brand_id, {"rate": Decimal("0.2")})
+    reviewed = campaign(bus, brand_id, admission="review")
+    bus.handle(commands.EnrollPartner(campaign_id=reviewed, partner_id=PARTNER_ID))
+    [application] = [e for e in uow.enrollments.items.values() if e.campaign_id == reviewed]
+    with pytest.raises(errors.EnrollmentTransitionNotAllowed):
+        set_commission(bus, application.id, brand_id, {"rate": Decimal("0.2")})
+    campaign_id = uow.enrollments.items[enrollment_id].campaign_id
+    bus.handle(commands.EndCampaign(campaign_id=campaign_id, acting_brand_id=brand_id))
+    with pytest.raises(errors.CampaignClosed):
+        set_commission(bus, enrollment_id, brand_id, {"rate": Decimal("0.2")})
+    assert published(uow, "enrollment_commission_changed") == []
+
+
+def test_a_suspended_link_keeps_and_gets_its_own_figures(bus, uow):
+    brand_id, enrollment_id = enrolled(bus, uow)
+    by_brand(bus, commands.SuspendEnrollment, enrollment_id, brand_id)
+    set_commission(bus, enrollment_id, brand_id, {"rate": Decimal("0.2")})
+    by_brand(bus, commands.ReactivateEnrollment, enrollment_id, brand_id)
+    stored = uow.enrollments.items[enrollment_id]
+    assert (stored.status.value, stored.commission.rate) == ("ACTIVE", Decimal("0.2"))
+    [changed] = published(uow, "enrollment_commission_changed")
+    assert changed["status"] == "SUSPENDED"

@@ -7,6 +7,7 @@ from services.identity.application import inbound
 from services.identity.application.mail import (
     application_decided_mail,
     application_mail,
+    commission_changed_mail,
     link_changed_mail,
     payout_mail,
 )
@@ -87,3 +88,24 @@ def test_only_the_brand_s_suspension_of_a_link_is_news_and_its_word_is_in_the_ma
     assert "What they said: Checking" in mail.text
     older = link_changed_mail("ana@example.com", None, False, "L")  # no name in the event
     assert older.subject == "Your link for a campaign works again"
+
+
+def test_a_partner_reads_its_own_commission_as_a_person_would():
+    def told(commission):
+        return inbound.commission_changed(received(campaigns.ENROLLMENT_COMMISSION_CHANGED, {
+            **example(campaigns.ENROLLMENT_COMMISSION_CHANGED), "commission": commission}))
+
+    usd = {"currency": "USD"}
+    rate = told({"model": "CPS", "rate": "0.125", "min": {**usd, "amount": "1"},
+                 "max": {**usd, "amount": "50"}, "amount": None})
+    assert (rate.campaign_name, rate.figures) == (
+        "Spring sale", "12.5 % of each order, at least 1.00 USD, at most 50.00 USD")
+    assert told({"model": "CPS", "rate": "0.20"}).figures == "20 % of each order"
+    fixed = told({"model": "CPA", "rate": None, "amount": {"amount": "12", "currency": "JPY"}})
+    assert fixed.figures == "12 JPY per order"
+    assert told(None).figures is None
+    own = commission_changed_mail("ana@example.com", "Spring sale", "20 % of each order", "L")
+    back = commission_changed_mail("ana@example.com", "Spring sale", None, "L")
+    assert own.subject == "Your own commission for Spring sale"
+    assert "your orders earn 20 % of each order" in own.text and "keep what" in own.text
+    assert "the campaign's commission" in back.text

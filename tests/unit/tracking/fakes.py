@@ -12,7 +12,7 @@ from services.tracking.domain.clicks import ClickTrace
 from services.tracking.domain.conversion import DuplicateOrder
 from services.tracking.domain.references import ReferralTarget
 from services.tracking.domain.stats import DailyStatsRow
-from services.tracking.domain.terms import TermsHistory
+from services.tracking.domain.terms import FiguresHistory, TermsHistory
 
 
 class FakeReferences(AbstractRepository):
@@ -23,6 +23,7 @@ class FakeReferences(AbstractRepository):
         self.enrollments: dict = {}    # id -> (EnrollmentRef, revision)
         self.partners: dict = {}       # id -> (PartnerRef, revision)
         self.ips: dict = defaultdict(set)
+        self.figures: dict = defaultdict(dict)  # enrollment id -> {revision: PartnerFigures}
 
     def add_target(self, target: ReferralTarget) -> ReferralTarget:
         self.replicate_campaign(target.campaign, 1, None)
@@ -48,7 +49,9 @@ class FakeReferences(AbstractRepository):
         partner = self.partners.get(enrollment.partner_id)
         return ReferralTarget(enrollment=enrollment, campaign=held[0],
                               partner=partner[0] if partner else None,
-                              terms=TermsHistory(self.terms[enrollment.campaign_id].values()))
+                              terms=TermsHistory(self.terms[enrollment.campaign_id].values()),
+                              figures=FiguresHistory(
+                                  self.figures[enrollment.enrollment_id].values()))
 
     def terms_histories(self, campaign_ids):
         return {c: TermsHistory(self.terms[c].values()) for c in campaign_ids if self.terms[c]}
@@ -62,6 +65,9 @@ class FakeReferences(AbstractRepository):
     def add_terms(self, campaign_id, versions):
         for version in versions:
             self.terms[campaign_id].setdefault(version.version, version)
+
+    def add_figures(self, enrollment_id, change):
+        self.figures[enrollment_id].setdefault(change.revision, change)
 
     def replicate_campaign(self, campaign, revision, now):
         self._keep_newest(self.campaigns, campaign.campaign_id, campaign, revision)

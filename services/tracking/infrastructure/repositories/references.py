@@ -26,12 +26,19 @@ from services.tracking.domain.references import (
     PartnerRef,
     ReferralTarget,
 )
-from services.tracking.domain.terms import TermsHistory, TermsVersion
+from services.tracking.domain.terms import (
+    NO_FIGURES,
+    FiguresHistory,
+    PartnerFigures,
+    TermsHistory,
+    TermsVersion,
+)
 from services.tracking.infrastructure.replica_cache import MISSING, ReplicaCache
 from services.tracking.infrastructure.sql import upsert
 from services.tracking.infrastructure.tables import (
     campaign_terms,
     campaigns,
+    enrollment_figures,
     enrollments,
     partner_ips,
     partners,
@@ -56,6 +63,8 @@ TARGETS_BY_CODE = _TARGETS.where(
 TARGET_BY_ENROLLMENT = _TARGETS.where(enrollments.c.id == bindparam("enrollment_id"))
 TERMS_OF_CAMPAIGNS = select(campaign_terms).where(
     campaign_terms.c.campaign_id.in_(bindparam("campaign_ids", expanding=True)))
+FIGURES_OF_ENROLLMENTS = select(enrollment_figures).where(
+    enrollment_figures.c.enrollment_id.in_(bindparam("enrollment_ids", expanding=True)))
 IPS_OF_PARTNER = select(partner_ips.c.ip).where(partner_ips.c.partner_id == bindparam("partner_id"))
 GENERATIONS = select(replica_generations.c.name, replica_generations.c.generation)
 
@@ -96,7 +105,19 @@ class SqlReferences(AbstractRepository):
     def _targets(self, query, params: dict) -> list[ReferralTarget]:
         rows = self.connection.execute(query, params).all()
         histories = self.terms_histories({row.campaign_id for row in rows})
-        return [_target(row, histories.get(row.campaign_id, TermsHistory())) for row in rows]
+        figures = self._figures({row.enrollment_id for row in rows})
+        return [_target(row, histories.get(row.campaign_id, TermsHistory()),
+                        figures.get(row.enrollment_id, NO_FIGURES)) for row in rows]
+
+    def _figures(self, enrollment_ids: set[str]) -> dict[str, FiguresHistory]:
+        if not enrollment_ids:
+            return {}
+        changes: dict[str, list[PartnerFigures]] = defaultdict(list)
+        for row in self.connection.execute(FIGURES_OF_ENROLLMENTS,
+                                           {"enrollment_ids": list(enrollment_ids)}):
+            changes[row.enrollment_id].append(PartnerFigures(
+                revision=row.revision, effective_from=row.effective_from, figures=row.figures))
+        return {enrollment_id: FiguresHistory(found) for enrollment_id, found in changes.items()}
 
     def terms_histories(self, campaign_ids: Iterable[str]) -> dict[str, TermsHistory]:
         campaign_ids = list(campaign_ids)
@@ -162,6 +183,15 @@ class SqlReferences(AbstractRepository):
                 index_elements=[campaign_terms.c.campaign_id, campaign_terms.c.terms_version]),
                 rows)
 
+    def add_figures(self, enrollment_id: str, change: PartnerFigures) -> None:
+        """One change of a partner's own commission (kept once per enrollment revision)."""
+        self._raise_generation(TARGETS)
+        self.connection.execute(upsert(self.connection, enrollment_figures).values(
+            enrollment_id=enrollment_id, revision=change.revision,
+            effective_from=change.effective_from, figures=change.figures,
+        ).on_conflict_do_nothing(index_elements=[enrollment_figures.c.enrollment_id,
+                                                 enrollment_figures.c.revision]))
+
     def replicate_campaign(self, campaign: CampaignRef, revision: int, now: datetime) -> None:
         self._keep_newest(campaigns, {
             "id": campaign.campaign_id, "brand_id": campaign.brand_id,
@@ -191,7 +221,7 @@ class SqlReferences(AbstractRepository):
             where=table.c.revision < stmt.excluded.revision))
 
 
-def _target(row, terms: TermsHistory) -> ReferralTarget:
+def _target(row, terms: TermsHistory, figures: FiguresHistory) -> ReferralTarget:
     partner = None
     if row.partner_status is not None:
         partner = PartnerRef(partner_id=row.partner_id, email=row.partner_email,
@@ -205,4 +235,4 @@ def _target(row, terms: TermsHistory) -> ReferralTarget:
             campaign_id=row.campaign_id, brand_id=row.brand_id, status=row.campaign_status,
             currency=row.currency, landing_url=row.landing_url, starts_at=row.starts_at,
             ends_at=row.ends_at),
-        partner=partner, terms=terms)
+        partner=partner, terms=terms, figures=figures)
