@@ -14,9 +14,10 @@ import uuid
 from urllib.parse import parse_qs, urlsplit
 
 import requests
+from nameko.standalone.rpc import ClusterRpcProxy
 from nameko.testing.utils import find_free_port
 
-from tests.e2e.conftest import BIN, ROOT
+from tests.e2e.conftest import BIN, ROOT, config_for
 from tests.support import wait_for
 
 SERVICES = ("partners", "campaigns", "tracking", "commissions", "payouts", "identity",
@@ -74,7 +75,8 @@ def mint_with_the_cli(role: str, subject: str) -> str:
     return result.stdout.strip()
 
 
-def test_brand_partner_click_conversion_commission_payout_over_http(start_stack, tmp_path):
+def test_brand_partner_click_conversion_commission_payout_over_http(start_stack, e2e_env,
+                                                                   tmp_path):
     port = find_free_port()
     start_stack(*SERVICES, extra_env={
         "ALPES_JWT_SECRET": SECRET, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}",
@@ -182,6 +184,28 @@ def test_brand_partner_click_conversion_commission_payout_over_http(start_stack,
     assert board["enrollments"][0]["referral_code"] == code
     brand_board = http.ok("GET", f"/api/v1/brands/{brand_id}/dashboard", brand)
     assert brand_board["campaigns"][0]["campaign"]["campaign_id"] == campaign_id
+    # the brand pays this partner its own rate: the next order earns 15 %, not 10 %
+    own = http.ok("PUT", f"/api/v1/enrollments/{enrollment['enrollment_id']}/commission",
+                  brand, json={"rate": "0.15"})
+    assert own["commission"]["rate"] == "0.15" and own["commission_since"]
+    refused = http.call("PUT", f"/api/v1/enrollments/{enrollment['enrollment_id']}/commission",
+                        brand, json={"rate": "1.5"})
+    assert (refused.status_code, list(refused.json()["error"]["fields"])) == (422, ["rate"])
+    with ClusterRpcProxy(config_for(e2e_env), timeout=10) as rpc:  # tracking has heard of it
+        wait_for(lambda: rpc.tracking.resolve_referral_codes([code])["items"][0][
+            "revision"] == own["revision"], timeout=15, message="tracking's replica")
+    http.ok("POST", "/api/v1/conversions", brand, 201, ip=VISITOR_IP,
+            json={"order_id": "order-2", "amount": "200.00", "currency": "USD",
+                  "referral_code": code})
+
+    def second_commission():
+        items = http.ok("GET", f"/api/v1/partners/{partner_id}/commissions", partner)["items"]
+        return next((c for c in items if c["commission_id"] != commission["commission_id"]),
+                    None)
+
+    assert wait_for(second_commission, timeout=30, interval=0.5)["amount"] == {
+        "amount": "30.00", "currency": "USD"}
+
     stranger = http.ok("POST", "/api/v1/partners/signup", status=201,
                        json={**PARTNER, "email": "eve@example.com"})["token"]["access_token"]
     assert http.call("GET", f"/api/v1/partners/{partner_id}/payouts",

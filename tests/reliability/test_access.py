@@ -96,6 +96,7 @@ def bodies(b: Side) -> dict[str, dict]:
         "decline_commission": {"reason": "not yours"},
         "decline_enrollment": {"reason": "not yours"},
         "suspend_enrollment": {"note": "not yours"},
+        "set_partner_commission": {"rate": "0.5"},
         "create_api_key": {"name": "not yours", "scopes": ["reports:read"]},
         "invite_brand_user": {"email": f"not-yours-{uuid.uuid4().hex[:8]}@example.com",
                               "brand_role": "owner"},

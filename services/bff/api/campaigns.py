@@ -5,7 +5,7 @@ from typing import Any
 
 from common.contracts.campaigns import ENROLLED_STATUSES
 from common.seedwork.domain.money import Money
-from common.seedwork.errors import NotFound
+from common.seedwork.errors import NotFound, ValidationError
 from services.bff import ownership, partner_ips, partner_names
 from services.bff.auth import ADMIN, BRAND, PARTNER
 from services.bff.fanout import Fanout
@@ -171,6 +171,37 @@ suspend_enrollment = _enrollment_decision(
 reactivate_enrollment = _enrollment_decision(
     "reactivate", "Lift the brand's suspension of a link (idempotent; a partner suspended "
                   "by the platform stays suspended)")
+
+
+@route("PUT", "/api/v1/enrollments/<enrollment_id>/commission", roles=BRANDS,
+       body=schemas.PartnerCommissionBody, response=schemas.EnrollmentOut, tag=TAG,
+       summary="Pay this partner its own figures in place of the campaign's, for "
+               "conversions from now on: `rate` (with optional `min`/`max`) in a CPS "
+               "campaign, `amount` in a CPA one (idempotent; the partner is emailed)")
+def set_partner_commission(call, enrollment_id):
+    enrollment = brands_enrollment(call, enrollment_id)
+    figures = to_wire({name: call.body[name] for name in ("rate", "min", "max", "amount")})
+    try:
+        return call.rpc.campaigns.set_partner_commission(enrollment_id,
+                                                         enrollment["brand_id"], figures)
+    except ValidationError as refusal:  # the service names the figures under `commission`
+        raise ValidationError(refusal.message, _body_fields(refusal.fields)) from None
+
+
+def _body_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    """The service's ``{"commission": {"rate": [...]}}`` as the body's own fields; a
+    refusal of the figures as a whole (a CPC campaign) stays under ``commission``."""
+    nested = fields.get("commission")
+    return nested if isinstance(nested, dict) else fields
+
+
+@route("DELETE", "/api/v1/enrollments/<enrollment_id>/commission", roles=BRANDS,
+       response=schemas.EnrollmentOut, tag=TAG,
+       summary="Pay this partner the campaign's figures again, from now on (idempotent)")
+def clear_partner_commission(call, enrollment_id):
+    enrollment = brands_enrollment(call, enrollment_id)
+    return call.rpc.campaigns.set_partner_commission(enrollment_id, enrollment["brand_id"],
+                                                     None)
 
 
 # --- partners' side -----------------------------------------------------------------------

@@ -112,6 +112,30 @@ class DeclineApplicationBody(Body):
                        "the email it gets); optional."})
 
 
+class PartnerCommissionBody(Body):
+    """What this partner earns in place of the campaign's figures, from now on."""
+
+    rate = DecimalString(load_default=None, allow_none=True, metadata={
+        "description": "A CPS campaign: this partner's share of the order amount, "
+                       "0 < rate <= 1.", "example": "0.15"})
+    min = fields.Nested(MoneyIn, load_default=None, allow_none=True, metadata={
+        "description": "A CPS campaign: the least per conversion (optional)."})
+    max = fields.Nested(MoneyIn, load_default=None, allow_none=True, metadata={
+        "description": "A CPS campaign: the most per conversion (optional)."})
+    amount = fields.Nested(MoneyIn, load_default=None, allow_none=True, metadata={
+        "description": "A CPA campaign: this partner's fixed amount per conversion."})
+    brand_id = ActorId()
+
+
+class CommissionOut(Schema):
+    model = fields.String(metadata={"enum": list(TERMS_MODELS), "description":
+                                    "The campaign's model the figures were written for."})
+    rate = fields.String(allow_none=True)
+    min = fields.Nested(Money, allow_none=True)
+    max = fields.Nested(Money, allow_none=True)
+    amount = fields.Nested(Money, allow_none=True)
+
+
 class TermsOut(Schema):
     version = fields.Integer()
     model = fields.String(metadata={"enum": list(TERMS_MODELS)})
@@ -124,6 +148,10 @@ class TermsOut(Schema):
     attribution_window_days = fields.Integer()
     hold_days = fields.Integer()
     effective_from = fields.String(allow_none=True)
+    partner_commission = fields.Boolean(metadata={
+        "description": "Terms a conversion was priced with: true when the figures were "
+                       "the partner's own, set by the brand (absent or false: the "
+                       "campaign's)."})
 
 
 class Eligibility(Schema):
@@ -214,6 +242,12 @@ class EnrollmentOut(Schema):
     application_note = fields.String(allow_none=True)
     decline_reason = fields.String(allow_none=True, metadata={
         "description": "A DECLINED application: what the brand said, if anything."})
+    commission = fields.Nested(CommissionOut, allow_none=True, metadata={
+        "description": "This partner's own figures, set by the brand, paid in place of "
+                       "the campaign's while its terms keep `model`; null: the campaign's."})
+    commission_since = fields.String(allow_none=True, metadata={
+        "description": "When the figures paid now (its own or the campaign's again) "
+                       "took effect; null: never changed."})
     enrolled_at = fields.String(allow_none=True)
     updated_at = fields.String()
     revision = fields.Integer()

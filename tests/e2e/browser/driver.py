@@ -160,6 +160,30 @@ def review_campaign(brand, partner, browser, run: str, landing: str) -> None:
     expect(card.get_by_label("Your link")).to_have_value(re.compile("/r/"))
 
 
+def own_rate(brand, partner, campaign_url: str, campaign_name: str) -> None:
+    """The brand pays Bea her own rate in its 10% campaign: 150% is refused beside the
+    field (nothing changes), 15% with at most 50.00 a conversion is saved; Bea reads it
+    on her link's card."""
+    brand.goto(campaign_url)
+    bea = pages.row(brand, "Bea Lopez")
+    expect(bea).to_contain_text("Campaign's (10%)")
+    bea.get_by_role("button", name="Commission for Bea Lopez…").click()
+    expect(bea.get_by_label("Rate (%)")).to_be_focused()
+    bea.get_by_label("Rate (%)").fill("150")
+    bea.get_by_label("Most per order (USD, optional)").fill("50.00")
+    bea.get_by_role("button", name="Save commission").click()
+    assert pages.field_error(brand, "Rate (%)") == "Must be more than 0% and at most 100%."
+    expect(bea).not_to_contain_text("Own:")
+    bea.get_by_label("Rate (%)").fill("15")
+    bea.get_by_role("button", name="Save commission").click()
+    expect(brand.get_by_text("Bea Lopez is paid 15% (max $50.00) from now on.")).to_be_visible()
+    expect(pages.row(brand, "Bea Lopez")).to_contain_text("Own: 15% (max $50.00)")
+    pages.go(partner, "My links")
+    today = datetime.now(UTC).strftime("%b %-d, %Y")  # the page's date, UTC
+    expect(partner.locator("article.card", has_text=campaign_name)).to_contain_text(
+        f"Your commission: 15% (max $50.00), set by the brand on {today}.")
+
+
 def story(browser: Browser, spec: dict) -> dict:
     """The whole story; answers the secrets it handled (the test greps the logs)."""
     api, landing, secret = spec["api"], spec["landing"], spec["secret"]
@@ -344,6 +368,7 @@ def story(browser: Browser, spec: dict) -> dict:
     expect(partner.get_by_text("Copied.")).to_be_visible()
     assert partner.evaluate("navigator.clipboard.readText()") == link
     browser.shoot(partner, "partner-campaigns")
+    own_rate(brand, partner, campaign_url, campaign_name)
 
     # -- a visitor opens the link and lands on the brand's shop ------------------------------
     visitor = browser.context(IPS["visitor"]).new_page()
@@ -377,7 +402,7 @@ def story(browser: Browser, spec: dict) -> dict:
     pages.go(partner, "Commissions")
     pages.until(partner, lambda: pages.row(partner, "Pending").count() == 1,
                 message="the pending commission")
-    expect(pages.row(partner, "Pending")).to_contain_text("$20.00")
+    expect(pages.row(partner, "Pending")).to_contain_text("$30.00")  # 15% of 200.00
     browser.shoot(partner, "partner-commissions")
     pages.go(partner, "Conversions")
     expect(pages.row(partner, f"A-{run}")).to_contain_text("Attributed")
@@ -401,6 +426,14 @@ def story(browser: Browser, spec: dict) -> dict:
     expect(brand.locator("tbody tr", has=reactivate)).to_contain_text("Suspended")
     reactivate.click()
     expect(brand.get_by_text("Bea Lopez's link is active again.")).to_be_visible()
+    # Bea is paid the campaign's rate again from now on (her order keeps its 15%)
+    brand.get_by_role("button", name="Back to the campaign's commission for Bea Lopez").click()
+    expect(brand.get_by_text(
+        "Bea Lopez is paid the campaign's commission again from now on.")).to_be_visible()
+    expect(pages.row(brand, "Campaign's (10%)")).to_contain_text("Bea Lopez")
+    pages.go(partner, "My links")
+    expect(partner.locator("article.card", has_text=campaign_name)).not_to_contain_text(
+        "Your commission")
     review_campaign(brand, partner, browser, run, landing)
     pages.go(brand, "Commissions")
     pending = brand.locator("tbody tr[data-status='PENDING']")
@@ -412,7 +445,7 @@ def story(browser: Browser, spec: dict) -> dict:
     expect(brand.locator("tbody tr[data-status='APPROVED']")).to_have_count(1)
     [exported] = downloaded_csv(brand)  # the list as its filter stands
     assert (exported["status"], exported["amount"], exported["currency"],
-            exported["partner_name"]) == ("APPROVED", "20.00", "USD", "Bea Lopez")
+            exported["partner_name"]) == ("APPROVED", "30.00", "USD", "Bea Lopez")
     today = datetime.now(UTC).date()  # a period of days, both included (UTC)
     brand.get_by_label("From").fill((today - timedelta(days=1)).isoformat())
     brand.get_by_label("To (included)").fill(today.isoformat())
@@ -444,11 +477,11 @@ def story(browser: Browser, spec: dict) -> dict:
     pages.go(partner, "Payouts")
     pages.until(partner, lambda: partner.locator("tbody tr[data-status='PAID']").count() == 1,
                 message="the partner's payout paid")
-    expect(partner.locator("tbody tr[data-status='PAID']")).to_contain_text("$20.00")
+    expect(partner.locator("tbody tr[data-status='PAID']")).to_contain_text("$30.00")
     browser.shoot(partner, "partner-payouts")
     [statement] = downloaded_csv(partner)  # the partner's payout statement
     assert (statement["status"], statement["amount"], statement["currency"]) == (
-        "PAID", "20.00", "USD")
+        "PAID", "30.00", "USD")
     assert statement["psp_reference"]  # what the PSP's own statement names
     pages.go(partner, "Home")
     expect(partner.locator("figure.chart-box svg")).to_be_visible()

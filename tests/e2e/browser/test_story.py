@@ -3,9 +3,11 @@
 A partner signs up and signs in; an operator verifies and activates it, registers a
 brand and invites its owner; the owner creates a campaign (the API's field errors shown
 beside the fields), activates it and makes an API key; the partner joins the campaign and
-copies its link; a visitor opens the link and lands on the brand's shop; the shop's
-server posts the order with the key; the partner sees the commission; the brand approves
-it; the operator runs the payout; the partner sees it paid. Then: the revoked key is
+copies its link; the brand pays it its own rate (15% in place of the campaign's 10%; 150%
+refused beside the field) and the partner reads it on its link; a visitor opens the link
+and lands on the brand's shop; the shop's server posts the order with the key; the
+partner sees the commission (15% of it); the brand pays it the campaign's rate again and
+approves it; the operator runs the payout; the partner sees it paid. Then: the revoked key is
 refused within 5 s, a request without the CSRF token is refused, another brand's and
 another partner's objects answer 404 through every page and every API route, and no
 password, key, session, CSRF or invitation token is in any service's log.
@@ -54,14 +56,17 @@ def test_partner_brand_and_operator_story_in_a_browser(start_stack, e2e_env, lan
                    timeout=150)
 
     # the news, emailed: the brand's owner when Bea applied; Bea when declined (with the
-    # brand's word), when approved, when her link was suspended and back, and paid
+    # brand's word), when approved, when her link was suspended and back, when the brand
+    # gave her her own commission and took it back, and paid
     inbox = e2e_env["IDENTITY_MAIL_URL"].removeprefix("maildir:")
     news = {(f"owner-{run}@example.com", f"A partner applied to Ambassadors {run}"),
             (f"bea-{run}@example.com", f"Your application to Ambassadors {run}"),
             (f"bea-{run}@example.com", f"You are in: Ambassadors {run}"),
-            (f"bea-{run}@example.com", "Your payout of 20.00 USD is on its way"),
+            (f"bea-{run}@example.com", "Your payout of 30.00 USD is on its way"),
             (f"bea-{run}@example.com", f"Your link for Spring sale {run} is suspended"),
-            (f"bea-{run}@example.com", f"Your link for Spring sale {run} works again")}
+            (f"bea-{run}@example.com", f"Your link for Spring sale {run} works again"),
+            (f"bea-{run}@example.com", f"Your own commission for Spring sale {run}"),
+            (f"bea-{run}@example.com", f"Your commission for Spring sale {run}")}
     wait_for(lambda: news <= {(m["To"], m["Subject"]) for m in mailbox.Maildir(inbox)},
              timeout=10, message="the news emails")
 

@@ -49,6 +49,12 @@ class Api:
     def patch(self, path: str, token: str | None = None, **kwargs) -> requests.Response:
         return self.request("PATCH", path, token, **kwargs)
 
+    def put(self, path: str, token: str | None = None, **kwargs) -> requests.Response:
+        return self.request("PUT", path, token, **kwargs)
+
+    def delete(self, path: str, token: str | None = None, **kwargs) -> requests.Response:
+        return self.request("DELETE", path, token, **kwargs)
+
 
 INTERNALS = re.compile(
     r"Traceback|File \"|\.py\b|\b(services|common|nameko|werkzeug)\.[a-z_]+"

@@ -15,7 +15,7 @@ from kombu import Connection
 
 from common.nameko.events import declare_handler_topology, handler_queue_name
 from common.nameko.rpc import api
-from common.seedwork.errors import Conflict, NotFound
+from common.seedwork.errors import Conflict, NotFound, ValidationError
 
 CALLS: list[tuple[str, tuple]] = []
 SIGNED_UP: dict[str, dict] = {}  # partners registered under the id sign-up chose
@@ -315,6 +315,16 @@ class FakeCampaigns(Healthy):
     @recorded
     def reactivate_enrollment(self, enrollment_id, acting_brand_id):
         return self._brand_decides(enrollment_id, acting_brand_id)
+
+    @api
+    @recorded
+    def set_partner_commission(self, enrollment_id, acting_brand_id, commission):
+        if commission and commission.get("rate") == "2":  # as campaigns refuses a rate > 1
+            raise ValidationError("The partner's commission is invalid.", {"commission": {
+                "rate": ["Must be greater than 0 and at most 1 (0.10 is 10%)."]}})
+        figures = {"model": "CPS", **commission} if commission is not None else None
+        return self._brand_decides(enrollment_id, acting_brand_id, commission=figures,
+                                   commission_since="2026-12-07T10:00:00Z")
 
     @api
     @recorded

@@ -272,6 +272,36 @@ def test_a_brand_suspends_and_reactivates_its_partners_links_only(api):
     assert len(called("campaigns.suspend_enrollment")) == before  # nothing asked
 
 
+def test_a_brand_pays_its_own_partners_their_own_figures_only(api):
+    link = f"/api/v1/enrollments/{fakes.ENROLLMENT_A}/commission"
+    own = api.put(link, api.brand(BRAND_A), json={"rate": "0.150", "max": {
+        "amount": "50.00", "currency": "USD"}})
+    assert own.status_code == 200, own.text
+    assert own.json()["commission"] == {"model": "CPS", "rate": "0.150", "min": None,
+                                        "max": {"amount": "50.00", "currency": "USD"},
+                                        "amount": None}
+    assert called("campaigns.set_partner_commission")[-1] == (
+        fakes.ENROLLMENT_A, BRAND_A, {"rate": "0.150", "min": None,
+                                      "max": {"amount": "50.00", "currency": "USD"},
+                                      "amount": None})
+    back = api.delete(link, api.brand(BRAND_A))
+    assert (back.status_code, back.json()["commission"]) == (200, None)
+    assert called("campaigns.set_partner_commission")[-1] == (fakes.ENROLLMENT_A, BRAND_A, None)
+    before = len(called("campaigns.set_partner_commission"))
+    refused = [
+        api.put(link, api.brand(BRAND_A), json={"rate": "lots", "amount": {"amount": "1"}}),
+        api.put(f"/api/v1/enrollments/{fakes.ENROLLMENT_B}/commission", api.brand(BRAND_A),
+                json={"rate": "0.2"}),
+        api.put(link, api.partner(PARTNER_A), json={"rate": "0.9"}),
+        api.delete(f"/api/v1/enrollments/{fakes.ENROLLMENT_B}/commission", api.brand(BRAND_A))]
+    assert [answer.status_code for answer in refused] == [422, 404, 403, 404]
+    assert set(refused[0].json()["error"]["fields"]) == {"rate", "amount"}
+    assert len(called("campaigns.set_partner_commission")) == before  # nothing asked
+    too_much = api.put(link, api.brand(BRAND_A), json={"rate": "2"})  # refused by campaigns
+    assert too_much.status_code == 422
+    assert list(too_much.json()["error"]["fields"]) == ["rate"]  # the body's own field
+
+
 def test_a_brand_reviews_applications_to_its_own_campaigns_only(api):
     approved = api.post(f"/api/v1/enrollments/{fakes.ENROLLMENT_A}/approve", api.brand(BRAND_A))
     assert approved.status_code == 200, approved.text

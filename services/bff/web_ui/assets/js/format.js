@@ -71,6 +71,17 @@ export function rate(decimal) {
   return percent.format(Number(decimal));
 }
 
+/** Commission figures (a partner's own, or a campaign's terms), in words: "15% (min
+ * $1.00, max $50.00)" for a rate, "$12.00 per order" or "$0.30 per click" for an amount. */
+export function figures(f) {
+  if (!f) return "—";
+  if (f.model === "CPA") return `${money(f.amount)} per order`;
+  if (f.model === "CPC") return `${money(f.amount)} per click`;
+  const bounds = [f.min ? `min ${money(f.min)}` : null, f.max ? `max ${money(f.max)}` : null]
+    .filter(Boolean);
+  return bounds.length ? `${rate(f.rate)} (${bounds.join(", ")})` : rate(f.rate);
+}
+
 /** "PENDING" -> "Pending", "IN_PAYOUT" -> "In payout" */
 export function label(code) {
   if (!code) return "—";

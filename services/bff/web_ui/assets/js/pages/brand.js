@@ -3,7 +3,7 @@
 // decline), API keys and users. The brand id is in the path; the API answers 404 for a
 // brand that is not the caller's, and so does every page here.
 
-import {ApiError, get, post} from "../api.js";
+import {ApiError, get, post, request} from "../api.js";
 import {dailyChart} from "../chart.js";
 import {h, replace} from "../dom.js";
 import * as fmt from "../format.js";
@@ -326,6 +326,7 @@ export async function campaign(page, ctx) {
                   {label: "Code", cell: (e) => e.referral_code},
                   {label: "Status", cell: (e) => badge(e.status)},
                   {label: "Joined", cell: (e) => fmt.when(e.enrolled_at)},
+                  {label: "Commission", cell: (e) => commissionCell(c, e, reload)},
                   {label: "Link", cell: (e) => linkDecision(e, reload)}],
         rows: enrollments.items.filter((e) => e.tracking_url)})),
       section("Conversions", conversionsTable(conversionPage.items)),
@@ -423,6 +424,136 @@ function linkDecision(e, reload) {
       name: "reactivate-link", done: () => reload(`${who}'s link is active again.`)});
   }
   return fmt.reason(e.suspension_reason);
+}
+
+const ENROLLED = ["ACTIVE", "SUSPENDED"];
+
+/** What a partner earns: the campaign's figures, or its own (set by the brand, paid while
+ * the campaign's terms keep the model they were written for); while the campaign is open,
+ * a CPS or CPA one, the brand gives it figures of its own or the campaign's again. */
+function commissionCell(c, e, reload) {
+  const who = e.partner_name || e.partner_id.slice(0, 8);
+  const latest = (c.terms_history || [c.terms]).at(-1);  // what from now on is paid by
+  const said = h("p", {}, commissionText(c.terms, e.commission));
+  const open = !["ENDED", "CANCELLED"].includes(c.status) && ENROLLED.includes(e.status)
+    && latest.model !== "CPC";  // clicks pay every partner the campaign's amount
+  if (!open) return said;
+  const place = h("div", {});
+  const buttons = () => h("div", {class: "toolbar"},
+    h("button", {type: "button", class: "secondary", "data-action": "partner-commission",
+                 "aria-label": `Commission for ${who}…`, onclick: () => {
+      replace(place, commissionForm(latest, c.currency, e, who, reload,
+                                    () => replace(place, buttons())));
+      place.querySelector("input").focus();
+    }}, "Commission…"),
+    e.commission ? clearCommission(e, who, reload) : null);
+  return h("div", {class: "commission"}, said, replace(place, buttons()));
+}
+
+/** "Campaign's (10%)", "Own: 15% (max $50.00)"; own figures for another model say so. */
+function commissionText(terms, own) {
+  const campaigns = `Campaign's (${fmt.figures(terms)})`;
+  if (!own) return campaigns;
+  if (own.model === terms.model) return `Own: ${fmt.figures(own)}`;
+  return `${campaigns}; its own ${own.model} figures (${fmt.figures(own)}) are paid `
+    + `only while the campaign pays ${own.model}.`;
+}
+
+/** The partner's own figures, from now on: a rate in percent (least and most per order
+ * optional) in a CPS campaign, an amount per order in a CPA one. */
+function commissionForm(terms, currency, e, who, reload, cancel) {
+  const mine = e.commission && e.commission.model === terms.model ? e.commission : {};
+  const money = (m) => (m ? m.amount : "");
+  const fields = terms.model === "CPA"
+    ? [field({name: "amount.amount", label: `Amount per order (${currency})`, required: true,
+              inputmode: "decimal", value: money(mine.amount), class: "money",
+              hint: `In place of the campaign's ${fmt.figures(terms)}.`})]
+    : [field({name: "rate", label: "Rate (%)", required: true, inputmode: "decimal",
+              value: mine.rate ? percentOfRate(mine.rate) : "",
+              hint: `This partner's share of each order, in percent: 15 is 15%. The `
+                + `campaign pays ${fmt.figures(terms)}.`}),
+       field({name: "min.amount", label: `Least per order (${currency}, optional)`,
+              inputmode: "decimal", value: money(mine.min), class: "money"}),
+       field({name: "max.amount", label: `Most per order (${currency}, optional)`,
+              inputmode: "decimal", value: money(mine.max), class: "money"})];
+  return form({
+    label: `Commission for ${who}`, submitLabel: "Save commission", busyLabel: "Saving…",
+    fields: [h("p", {class: "hint"}, "For conversions from now on; earlier ones keep "
+      + "what they earned."), fields],
+    cancel,
+    submit: async (values) => {
+      let changed;
+      try {
+        changed = await request("PUT", `/api/v1/enrollments/${e.enrollment_id}/commission`,
+                                commissionBody(values, terms.model, currency));
+      } catch (error) {
+        throw commissionErrors(error);
+      }
+      await reload(`${who} is paid ${fmt.figures(changed.commission)} from now on.`);
+    }});
+}
+
+/** The form's values as the API's figures (amounts in the campaign's currency). */
+function commissionBody(values, model, currency) {
+  const money = (m) => (m && m.amount ? {amount: m.amount, currency} : null);
+  if (model === "CPA") return {amount: money(values.amount)};
+  return {rate: orNull(rateOfPercent(values.rate)), min: money(values.min),
+          max: money(values.max)};
+}
+
+/** "Pay the campaign's figures again" for a partner that has its own. */
+function clearCommission(e, who, reload) {
+  const back = actionButton("Back to the campaign's",
+    () => request("DELETE", `/api/v1/enrollments/${e.enrollment_id}/commission`), {
+      name: "clear-commission",
+      done: () => reload(`${who} is paid the campaign's commission again from now on.`)});
+  back.querySelector("button").setAttribute("aria-label",
+                                            `Back to the campaign's commission for ${who}`);
+  return back;
+}
+
+const RATE_IN_PERCENT = {  // the API's words for a rate (a share: 0.10), for a percent
+  "Must be greater than 0 and at most 1 (0.10 is 10%).": "Must be more than 0% and at most 100%.",
+};
+
+/** The API's errors under this form's inputs: a refusal of the figures as a whole
+ * ("commission": a CPC campaign) is the form's error; an amount's goes under its input;
+ * the rate's is said in percent, as it was typed. */
+function commissionErrors(error) {
+  if (!(error instanceof ApiError)) return error;
+  const {commission, ...fields} = error.fields;
+  const said = {code: error.code, message: error.message, request_id: error.requestId};
+  if (Array.isArray(commission)) {
+    return new ApiError(error.status, {...said, message: commission.join(" ")});
+  }
+  for (const name of ["min", "max", "amount"]) {
+    if (Array.isArray(fields[name])) fields[name] = {amount: fields[name]};
+  }
+  if (Array.isArray(fields.rate)) {
+    fields.rate = fields.rate.map((text) => RATE_IN_PERCENT[text] || text);
+  }
+  return new ApiError(error.status, {...said, fields});
+}
+
+/** "15" (percent, as typed) -> "0.15": the decimal point moved in the text, no float
+ * rounding; what is not a number is sent as typed (the API says what is wrong). */
+function rateOfPercent(text) {
+  const found = /^(\d*)(?:[.,](\d*))?$/.exec(text.replace(/\s*%$/, ""));
+  if (!found || !`${found[1]}${found[2] || ""}`) return text;
+  const whole = found[1].padStart(3, "0");
+  const units = whole.slice(0, -2).replace(/^0+(?=\d)/, "");
+  const decimals = `${whole.slice(-2)}${found[2] || ""}`.replace(/0+$/, "");
+  return decimals ? `${units}.${decimals}` : units;
+}
+
+/** "0.125" -> "12.5": a rate as the percent typed for it. */
+function percentOfRate(decimal) {
+  const [units, decimals = ""] = decimal.split(".");
+  const digits = `${units}${decimals.padEnd(2, "0")}`;
+  const point = units.length + 2;
+  const whole = digits.slice(0, point).replace(/^0+(?=\d)/, "");
+  const rest = digits.slice(point).replace(/0+$/, "");
+  return rest ? `${whole}.${rest}` : whole;
 }
 
 /** The partner by name, else by the start of its id (a partner the BFF has not heard of yet). */

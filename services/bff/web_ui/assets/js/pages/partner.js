@@ -217,19 +217,29 @@ export async function links(page, ctx) {
   ]), ([enrollments, available]) => {
     const names = Object.fromEntries(available.items.map((c) => [c.campaign_id, c.name]));
     const sites = Object.fromEntries(available.items.map((c) => [c.campaign_id, c.landing_url]));
+    const terms = Object.fromEntries(available.items.map((c) => [c.campaign_id, c.terms]));
     if (!enrollments.items.length) {
       return [empty("You have not joined a campaign yet."),
               h("p", {}, h("a", {href: "/app/partner/campaigns"}, "Find campaigns to join"))];
     }
     return h("div", {class: "cards"}, enrollments.items.map((e) => (e.tracking_url
-      ? linkCard(e, names, sites) : applicationCard(e, names))));
+      ? linkCard(e, names, sites, terms) : applicationCard(e, names))));
   });
 }
 
 const LEFT = " You left this campaign: the link earns nothing until you join it again "
   + "from Campaigns.";
 
-function linkCard(e, names, sites) {
+/** The commission the brand pays this partner in place of the campaign's, while it
+ * applies (written for the model the campaign pays; a campaign not listed: said anyway). */
+function ownCommission(e, terms) {
+  const own = e.commission;
+  if (!own || (terms && terms.model !== own.model)) return null;
+  return h("p", {class: "own-commission"}, h("strong", {}, "Your commission: "),
+    `${fmt.figures(own)}, set by the brand on ${fmt.day(e.commission_since)}.`);
+}
+
+function linkCard(e, names, sites, terms) {
   const name = names[e.campaign_id] || "A campaign that has ended or paused";
   const status = h("p", {}, badge(e.status), e.suspension_reason === "partner_left" ? LEFT
     : e.suspension_reason ? ` ${fmt.reason(e.suspension_reason)}` : "",
@@ -244,7 +254,7 @@ function linkCard(e, names, sites) {
         leave.remove();
       }}) : null;
   return h("article", {class: "card"},
-    h("h2", {}, name), status,
+    h("h2", {}, name), status, ownCommission(e, terms[e.campaign_id]),
     copyField(`Link for ${names[e.campaign_id] || e.referral_code}`, e.tracking_url),
     sites[e.campaign_id] ? deepLinkBuilder(e, sites[e.campaign_id]) : null,
     h("p", {class: "hint"}, `Joined ${fmt.when(e.enrolled_at)}; code ${e.referral_code}.`),
