@@ -6,11 +6,21 @@ from marshmallow import fields, validate
 
 from common.contracts.base import EventContract
 from common.contracts.shared import money
+from common.seedwork.errors import BusinessRuleViolation
 from common.validation import CurrencyCode, DecimalString, Id, TolerantSchema, UTCDateTimeField
 
 SOURCE = "commissions"
 COMMISSION_STATUSES = ("PENDING", "APPROVED", "IN_PAYOUT", "PAID", "REJECTED", "DECLINED",
                        "REVERSED")
+COMMISSION_KINDS = ("conversion", "clicks", "bonus")  # what a commission pays for
+BONUS_NOTE_MAX_LENGTH = 500
+
+
+class BudgetExhausted(BusinessRuleViolation):
+    """``award_bonus``: what is left of the campaign's budget does not cover the bonus."""
+
+    code = "budget_exhausted"
+    default_message = "The campaign's remaining budget does not cover this amount."
 
 
 class CommissionPayload(TolerantSchema):
@@ -25,6 +35,10 @@ class CommissionPayload(TolerantSchema):
     terms_version = fields.Integer(required=True)
     hold_until = UTCDateTimeField(required=True, allow_none=True)
     occurred_at = UTCDateTimeField(required=True)
+    # optional in v1 (absent from older events: a conversion's if ``conversion_id``, else
+    # a click batch's); a bonus has no conversion, ``terms_version`` 0 and the brand's note
+    kind = fields.String(validate=validate.OneOf(COMMISSION_KINDS))
+    note = fields.String(load_default=None, allow_none=True)
 
 
 class CommissionWithReason(CommissionPayload):

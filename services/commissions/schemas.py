@@ -4,11 +4,12 @@ from __future__ import annotations
 import marshmallow
 from marshmallow import fields, validate
 
-from common.contracts.commissions import COMMISSION_STATUSES
+from common.contracts.commissions import BONUS_NOTE_MAX_LENGTH, COMMISSION_STATUSES
 from common.validation import (
     CurrencyCode,
     DecimalString,
     Id,
+    MoneySchema,
     Page,
     StrictSchema,
     UTCDateTimeField,
@@ -35,6 +36,23 @@ class ApproveCommissionSchema(CommissionIdSchema):
 
 class DeclineCommissionSchema(ApproveCommissionSchema):
     reason = fields.String(required=True, validate=[validate.Length(min=1, max=500), _not_blank])
+
+
+class AwardBonusSchema(StrictSchema):
+    reference = fields.String(required=True, validate=[
+        validate.Length(min=1, max=100),
+        validate.Regexp(r"^[A-Za-z0-9._:\-]+$", error="Letters, digits and . _ : - only.")])
+    acting_brand_id = Id(required=True)
+    campaign_id = Id(required=True)
+    partner_id = Id(required=True)
+    amount = fields.Nested(MoneySchema, required=True)
+    note = fields.String(required=True, validate=[
+        validate.Length(min=1, max=BONUS_NOTE_MAX_LENGTH), _not_blank])
+
+    @marshmallow.validates("amount")
+    def _positive(self, value, **_):
+        if value.get("amount") is not None and value["amount"] <= 0:
+            raise marshmallow.ValidationError({"amount": ["Must be greater than 0."]})
 
 
 class ListCommissionsSchema(Page):

@@ -20,6 +20,7 @@ from common.nameko.events import event_handler
 from common.nameko.rpc import api
 from common.nameko.timers import timer
 from common.seedwork.domain.clock import utcnow
+from common.seedwork.domain.money import Money
 from common.validation import load
 from services.commissions import schemas
 from services.commissions.application import commands, inbound, queries
@@ -103,6 +104,16 @@ class CommissionsService(health.HealthMixin):
                     {"commission_id": commission_id, "acting_brand_id": acting_brand_id})
         self.bus.handle(commands.ApproveCommission(**data))
         return self._get(data["commission_id"])
+
+    @api
+    def award_bonus(self, payload):
+        """A one-off amount the campaign's brand pays a partner, approved at once, out of
+        the campaign's budget: ``{"reference", "acting_brand_id", "campaign_id",
+        "partner_id", "amount", "note"}`` (the same ``reference`` again: the same bonus)."""
+        data = load(schemas.AwardBonusSchema, payload)
+        amount = Money(data["amount"]["amount"], data["amount"]["currency"])
+        commission_id = self.bus.handle(commands.AwardBonus(**{**data, "amount": amount}))
+        return self._get(commission_id)
 
     @api
     def decline_commission(self, commission_id, acting_brand_id, reason):

@@ -45,6 +45,19 @@ class ApproveCommission(Command):
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class AwardBonus(Command):
+    """The campaign's brand pays a partner a one-off amount (approved at once) out of the
+    campaign's budget; ``reference``: the brand's own name for it (asked twice, paid once)."""
+
+    reference: str
+    acting_brand_id: str
+    campaign_id: str
+    partner_id: str
+    amount: Money
+    note: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class DeclineCommission(Command):
     commission_id: str
     acting_brand_id: str

@@ -15,9 +15,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Sequence
 
+from common.contracts.commissions import BudgetExhausted
 from common.seedwork.application.bus import HandlerRegistry
 from common.seedwork.domain.money import Money
-from common.seedwork.errors import NotFound
+from common.seedwork.errors import Conflict, Forbidden, NotFound, ValidationError
 from services.commissions.application import commands, queries, views
 from services.commissions.application.ports import CommissionsUnitOfWork
 from services.commissions.application.postings import Postings
@@ -25,7 +26,12 @@ from services.commissions.domain import ids
 from services.commissions.domain.adjustment import Adjustment
 from services.commissions.domain.balances import BalancesSnapshot
 from services.commissions.domain.campaign_budget import BUDGET_EXHAUSTED, CampaignBudget
-from services.commissions.domain.commission import Commission, Refund, Source
+from services.commissions.domain.commission import (
+    BONUS_TERMS_VERSION,
+    Commission,
+    Refund,
+    Source,
+)
 from services.commissions.domain.payout_hold import HoldStatus, PayoutHold
 from services.commissions.domain.terms import Terms
 
@@ -104,6 +110,56 @@ def _record_clicks(uow: CommissionsUnitOfWork, now, commission_id: str, source: 
         uow.allowances.save(allowance)
         uow.budgets.save(budget)
     _open(uow, _earned_or_rejected(commission_id, source, terms, amount, refusal, now), now)
+
+
+@HANDLERS.command(commands.AwardBonus)
+def award_bonus(cmd: commands.AwardBonus, uow: CommissionsUnitOfWork, clock) -> str:
+    """A one-off amount the campaign's brand pays a partner, out of the campaign's budget
+    (never past it), APPROVED at once. The same reference again answers the bonus it
+    named (a retry); another bonus under it is a Conflict."""
+    commission_id = ids.bonus_commission_id(cmd.acting_brand_id, cmd.reference)
+    with uow:
+        existing = uow.commissions.get(commission_id)
+        if existing is not None:
+            _ensure_same_bonus(existing, cmd)
+        else:
+            now = clock()
+            budget = _bonus_budget(uow, cmd)
+            if not budget.reserve(cmd.amount, now):
+                raise BudgetExhausted(
+                    f"The campaign has {budget.remaining} left: it does not cover this bonus.",
+                    {"amount": [f"At most {budget.remaining}."]})
+            uow.budgets.save(budget)
+            source = Source(partner_id=cmd.partner_id, campaign_id=cmd.campaign_id,
+                            brand_id=cmd.acting_brand_id, source_event_id=commission_id,
+                            terms_version=BONUS_TERMS_VERSION, model=None, occurred_at=now,
+                            note=cmd.note)
+            _open(uow, Commission.bonus(id=commission_id, source=source, amount=cmd.amount,
+                                        now=now), now)
+        uow.commit()
+    return commission_id
+
+
+def _bonus_budget(uow: CommissionsUnitOfWork, cmd: commands.AwardBonus) -> CampaignBudget:
+    """The campaign's budget, locked: the acting brand's, in the bonus's currency."""
+    budget = uow.budgets.get(cmd.campaign_id, for_update=True)
+    if budget is None:
+        raise NotFound("No such campaign.", {"campaign_id": ["Unknown campaign."]})
+    if budget.brand_id != cmd.acting_brand_id:
+        raise Forbidden("Only the campaign's brand may award a bonus in it.",
+                        {"acting_brand_id": ["Not the campaign's brand."]})
+    if cmd.amount.currency != budget.currency:
+        raise ValidationError("The bonus is invalid.", {
+            "amount": [f"Must be in {budget.currency}, the campaign's currency."]})
+    return budget
+
+
+def _ensure_same_bonus(existing: Commission, cmd: commands.AwardBonus) -> None:
+    source = existing.source
+    if (source.partner_id, source.campaign_id, existing.earned, source.note) != (
+            cmd.partner_id, cmd.campaign_id, cmd.amount, cmd.note):
+        raise Conflict("This reference names another bonus.", {"reference": [
+            "Already used for another partner, campaign, amount or note."]})
 
 
 def _budget_of(uow: CommissionsUnitOfWork, campaign_id: str) -> CampaignBudget:

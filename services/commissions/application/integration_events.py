@@ -26,6 +26,8 @@ def payload(event: domain.CommissionEvent) -> dict:
         "terms_version": source.terms_version,
         "hold_until": isoformat(state.hold_until) if state.hold_until else None,
         "occurred_at": isoformat(event.occurred_at),
+        "kind": source.kind,
+        "note": source.note,
     }
 
 

@@ -22,13 +22,14 @@ from common.seedwork.application.read_side import (
 )
 from common.seedwork.domain.money import Money
 from services.commissions.application import queries
+from services.commissions.domain.commission import BONUS, CLICKS, CONVERSION
 from services.commissions.infrastructure.tables import campaign_budgets, commissions, ledgers
 
 BUCKETS = ("pending", "approved", "in_payout", "paid", "adjustments")
 _COLUMNS = [commissions.c[name] for name in (
     "id", "partner_id", "campaign_id", "brand_id", "conversion_id", "source_event_id",
     "model", "terms_version", "currency", "order_amount", "order_currency", "clicks",
-    "click_day", "earned", "amount", "reversed", "status", "reason", "hold_until",
+    "click_day", "note", "earned", "amount", "reversed", "status", "reason", "hold_until",
     "payout_id", "occurred_at", "created_at", "updated_at")]
 _COMMISSION = select(*_COLUMNS).where(commissions.c.id == bindparam("id"))
 _COMMISSIONS = Listing(
@@ -61,6 +62,8 @@ def _commission_dto(row) -> dict:
         "order_amount": money_dict(row.order_amount, row.order_currency),
         "clicks": row.clicks,
         "click_day": day_text(row.click_day),
+        "kind": _kind(row),
+        "note": row.note,
         "status": row.status,
         "reason": row.reason,
         "hold_until": time_text(row.hold_until),
@@ -69,6 +72,13 @@ def _commission_dto(row) -> dict:
         "created_at": time_text(row.created_at),
         "updated_at": time_text(row.updated_at),
     }
+
+
+def _kind(row) -> str:
+    """conversion, clicks or bonus (``Source.kind``, from the row)."""
+    if row.conversion_id is not None:
+        return CONVERSION
+    return CLICKS if row.clicks is not None else BONUS
 
 
 def commission(conn: Connection, commission_id: str) -> dict | None:

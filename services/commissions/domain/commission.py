@@ -44,21 +44,33 @@ BUCKET_OF = {Status.PENDING: Bucket.PENDING, Status.APPROVED: Bucket.APPROVED,
 NOTHING_OWED = (Status.REJECTED, Status.DECLINED, Status.REVERSED)
 
 
+CONVERSION, CLICKS, BONUS = "conversion", "clicks", "bonus"  # what a commission pays for
+BONUS_TERMS_VERSION = 0  # a bonus is paid under no terms
+
+
 @dataclasses.dataclass(frozen=True)
 class Source(ValueObject):
-    """What earned the commission: an attributed conversion or a batch of valid clicks."""
+    """What earned the commission: an attributed conversion, a batch of valid clicks, or
+    the brand itself (a bonus: no terms, no model, the brand's ``note``)."""
 
     partner_id: str
     campaign_id: str
     brand_id: str
     source_event_id: str
     terms_version: int
-    model: Model
+    model: Model | None
     occurred_at: datetime
     conversion_id: str | None = None
     order_amount: Money | None = None
     clicks: int | None = None
     click_day: date | None = None
+    note: str | None = None  # a bonus: what the brand says it is for
+
+    @property
+    def kind(self) -> str:
+        if self.conversion_id is not None:
+            return CONVERSION
+        return CLICKS if self.clicks is not None else BONUS
 
 
 @dataclasses.dataclass(frozen=True)
@@ -170,6 +182,11 @@ class Commission(AggregateRoot):
                          created_at=now, updated_at=now, hold_until=hold_until)
         commission._recorded(CommissionCreated, now)
         return commission
+
+    @classmethod
+    def bonus(cls, *, id: str, source: Source, amount: Money, now: datetime) -> "Commission":
+        """The brand's own award: APPROVED at once (the brand decided it), no hold."""
+        return cls.earn(id=id, source=source, amount=amount, hold_until=now, now=now)
 
     @classmethod
     def reject(cls, *, id: str, source: Source, currency: str, reason: str,

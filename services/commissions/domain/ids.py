@@ -24,6 +24,11 @@ def clicks_commission_id(batch_event_id: str) -> str:
     return _derive("clicks", batch_event_id)
 
 
+def bonus_commission_id(brand_id: str, reference: str) -> str:
+    """A brand's bonus, by the reference the brand gave it: asked twice, awarded once."""
+    return _derive("bonus", brand_id, reference)
+
+
 def clawback_id(commission_id: str, refund_id: str) -> str:
     return _derive("clawback", commission_id, refund_id)
 

@@ -86,7 +86,8 @@ class SqlCommissionRepository(_Locking):
             "id": commission.id, "partner_id": source.partner_id,
             "campaign_id": source.campaign_id, "brand_id": source.brand_id,
             "conversion_id": source.conversion_id, "source_event_id": source.source_event_id,
-            "model": source.model.value, "terms_version": source.terms_version,
+            "model": source.model.value if source.model else None,
+            "terms_version": source.terms_version, "note": source.note,
             "currency": commission.currency,
             "order_amount": order.amount if order else None,
             "order_currency": order.currency if order else None,
@@ -104,9 +105,9 @@ class SqlCommissionRepository(_Locking):
         source = Source(
             partner_id=row.partner_id, campaign_id=row.campaign_id, brand_id=row.brand_id,
             source_event_id=row.source_event_id, terms_version=row.terms_version,
-            model=Model(row.model), occurred_at=row.occurred_at,
+            model=Model(row.model) if row.model else None, occurred_at=row.occurred_at,
             conversion_id=row.conversion_id, order_amount=order, clicks=row.clicks,
-            click_day=row.click_day)
+            click_day=row.click_day, note=row.note)
         return Commission(
             id=row.id, source=source, earned=Money(row.earned, row.currency),
             amount=Money(row.amount, row.currency), reversed=Money(row.reversed, row.currency),

@@ -165,7 +165,8 @@ def conversion_reversed(event: ReceivedEvent) -> FanOut:
 
 # --- commissions ------------------------------------------------------------------------------
 _COMMISSION = ("commission_id", "brand_id", "campaign_id", "partner_id", "conversion_id",
-               "amount", "status", "terms_version", "hold_until", "occurred_at")
+               "amount", "status", "terms_version", "hold_until", "occurred_at", "kind",
+               "note")
 
 
 def commission(event_type: str, *extra: str) -> Callable[[ReceivedEvent], FanOut]:

@@ -59,6 +59,9 @@ _COMMISSION = (
     _f("terms_version", "integer", "The campaign terms version it was priced with."),
     _f("hold_until", "time or null", "When it becomes payable on its own."),
     _f("occurred_at", TIME, "When this change happened."),
+    _f("kind", "string", "What it pays for: conversion, clicks or bonus (the brand's own "
+                         "award: no conversion, terms_version 0)."),
+    _f("note", "string or null", "A bonus: what the brand said it is for."),
 )
 _CONVERSION = (
     _f("conversion_id", ID, "The conversion."),

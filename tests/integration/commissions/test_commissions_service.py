@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy
 from nameko.standalone.rpc import ClusterRpcProxy
 
-from common.seedwork.errors import Forbidden, NotFound, ValidationError
+from common.seedwork.errors import BusinessRuleViolation, Forbidden, NotFound, ValidationError
 from services.commissions.service import CommissionsService
 from tests.integration.commissions import tracking_events as tracking
 from tests.support import migrated, service_config, wait_for
@@ -238,3 +238,34 @@ def test_commissions_are_listed_by_when_they_were_created(config, rpc, partner):
     with pytest.raises(ValidationError) as refused:
         rpc.list_commissions({"partner_id": partner, "from": split, "to": split})
     assert refused.value.fields == {"to": ["Must be after 'from'."]}
+
+
+def test_a_brand_s_bonus_is_payable_at_once_once_per_reference_within_the_budget(
+        config, rpc, partner, event_probe):
+    probe = event_probe("commissions", "commission_created")
+    campaign = str(uuid.uuid4())
+    tracking.campaign_budget(config, "100.00", campaign_id=campaign)
+    wait_for(lambda: known(rpc, campaign), message="the budget")
+    bonus = {"reference": "q4-top-seller", "acting_brand_id": tracking.BRAND,
+             "campaign_id": campaign, "partner_id": partner,
+             "amount": {"amount": "60.00", "currency": "USD"}, "note": "Best quarter"}
+    first, again = rpc.award_bonus(bonus), rpc.award_bonus(bonus)
+    assert first == again  # a retry answers the same bonus
+    assert (first["kind"], first["status"], first["note"], first["model"],
+            first["terms_version"]) == ("bonus", "APPROVED", "Best quarter", None, 0)
+    assert balance(rpc, partner)["payable"] == "60.00" and reserved(rpc, campaign) == "60.00"
+    with pytest.raises(BusinessRuleViolation) as exhausted:
+        rpc.award_bonus({**bonus, "reference": "another", "amount": {"amount": "40.01",
+                                                                      "currency": "USD"}})
+    assert exhausted.value.code == "budget_exhausted"
+    assert exhausted.value.fields == {"amount": ["At most 40.00 USD."]}
+    with pytest.raises(ValidationError) as bad:
+        rpc.award_bonus({**bonus, "reference": "bad one", "amount": {"amount": "-1",
+                                                                      "currency": "USD"},
+                         "note": " "})
+    assert set(bad.value.fields) == {"reference", "amount", "note"}
+    with pytest.raises(Forbidden):
+        rpc.award_bonus({**bonus, "reference": "x", "acting_brand_id": str(uuid.uuid4())})
+    assert reserved(rpc, campaign) == "60.00"
+    [created] = wait_for(lambda: probe.drain(settle=0.3), message="commission_created")
+    assert (created["payload"]["kind"], created["payload"]["conversion_id"]) == ("bonus", None)

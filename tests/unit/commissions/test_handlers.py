@@ -6,7 +6,14 @@ from datetime import timedelta
 import pytest
 
 from common.seedwork.application.bus import MessageBus
-from common.seedwork.errors import BusinessRuleViolation, Forbidden, NotFound
+from common.seedwork.domain.money import Money
+from common.seedwork.errors import (
+    BusinessRuleViolation,
+    Conflict,
+    Forbidden,
+    NotFound,
+    ValidationError,
+)
 from services.commissions.application import commands
 from services.commissions.application.handlers import HANDLERS, CampaignNotYetKnown
 from services.commissions.domain import ids
@@ -405,3 +412,49 @@ def test_a_conversion_without_a_hold_is_approved_in_the_transaction_that_earns_i
     [created] = [e for e in uow.outbox if e.type.startswith("commission_")]
     assert (created.type, created.payload["status"]) == ("commission_created", "APPROVED")
     assert balances(uow)["approved"] == usd("20.00") and balances(uow)["pending"] == usd("0")
+
+
+# --- bonuses --------------------------------------------------------------------------------
+def bonus(reference="q4-top-seller", amount="50.00", brand=BRAND, partner=PARTNER,
+          note="Best month of the quarter"):
+    return commands.AwardBonus(reference=reference, acting_brand_id=brand, campaign_id=CAMPAIGN,
+                               partner_id=partner, amount=usd(amount), note=note)
+
+
+def test_a_brand_s_bonus_is_approved_at_once_out_of_the_campaign_s_budget(bus, uow):
+    commission_id = bus.handle(bonus())
+    assert bus.handle(bonus()) == commission_id  # a retry: the same bonus, paid once
+    awarded = uow.commissions.items[commission_id]
+    assert (awarded.status.value, awarded.amount, awarded.source.kind) == (
+        "APPROVED", usd("50.00"), "bonus")
+    assert reserved(uow) == usd("50.00")
+    assert balances(uow)["approved"] == usd("50.00")
+    [event] = uow.published("commission_created")
+    assert (event.payload["kind"], event.payload["note"], event.payload["terms_version"],
+            event.payload["conversion_id"], event.payload["status"]) == (
+        "bonus", "Best month of the quarter", 0, None, "APPROVED")
+    assert uow.published("commission_approved") == []  # approved from the start
+
+
+def test_a_bonus_never_takes_the_budget_past_what_is_left(bus, uow):
+    bus.handle(bonus("first", "990.00"))
+    with pytest.raises(BusinessRuleViolation) as refused:
+        bus.handle(bonus("second", "10.01"))
+    assert (refused.value.code, list(refused.value.fields)) == ("budget_exhausted", ["amount"])
+    assert "10.00 USD" in refused.value.fields["amount"][0]
+    assert reserved(uow) == usd("990.00") and len(uow.commissions.items) == 1
+
+
+def test_only_the_campaign_s_brand_awards_a_bonus_in_its_currency_under_one_reference(bus, uow):
+    with pytest.raises(Forbidden):
+        bus.handle(bonus(brand=OTHER_BRAND))
+    with pytest.raises(ValidationError) as currency:
+        bus.handle(dataclasses.replace(bonus(), amount=Money("5.00", "EUR")))
+    assert list(currency.value.fields) == ["amount"]
+    with pytest.raises(NotFound):
+        bus.handle(dataclasses.replace(bonus(), campaign_id=OTHER_BRAND))
+    bus.handle(bonus())
+    with pytest.raises(Conflict) as reused:
+        bus.handle(bonus(amount="60.00"))
+    assert list(reused.value.fields) == ["reference"]
+    assert reserved(uow) == usd("50.00")
