@@ -48,6 +48,8 @@ COMMISSION_COLUMNS: tuple[tuple[str, Callable[[dict], object]], ...] = (
     ("occurred_at", lambda c: c.get("occurred_at")),
     ("created_at", lambda c: c.get("created_at")),
     ("updated_at", lambda c: c.get("updated_at")),
+    ("kind", lambda c: c.get("kind")),
+    ("note", lambda c: _text(c.get("note"))),
 )
 # a brand's: its partners named (services/bff/partner_names.py), last so columns keep
 # their places

@@ -97,6 +97,8 @@ def bodies(b: Side) -> dict[str, dict]:
         "decline_enrollment": {"reason": "not yours"},
         "suspend_enrollment": {"note": "not yours"},
         "set_partner_commission": {"rate": "0.5"},
+        "award_bonus": {"partner_id": b.ids["partner_id"],
+                        "amount": {"amount": "1.00", "currency": "USD"}, "note": "not yours"},
         "create_api_key": {"name": "not yours", "scopes": ["reports:read"]},
         "invite_brand_user": {"email": f"not-yours-{uuid.uuid4().hex[:8]}@example.com",
                               "brand_role": "owner"},

@@ -2,8 +2,13 @@
 either exports its list as CSV."""
 from __future__ import annotations
 
+import uuid
+
+from common.contracts.campaigns import ENROLLED_STATUSES, CampaignClosed
 from common.seedwork.domain.clock import utcnow
+from common.seedwork.errors import ValidationError
 from services.bff import exports, ownership, partner_names
+from services.bff.api.campaigns import owned_campaign
 from services.bff.auth import ADMIN, BRAND, PARTNER
 from services.bff.jsonio import to_wire
 from services.bff.routing import route
@@ -61,6 +66,30 @@ def _export(call, filters: dict, columns, name: str, *, named: bool = False):
     if named:
         list_page = partner_names.naming(call, list_page)
     return exports.export(list_page, filters, "commissions", columns, name, utcnow().date())
+
+
+CLOSED = ("ENDED", "CANCELLED")  # a campaign that awards nothing any more
+
+
+@route("POST", "/api/v1/campaigns/<campaign_id>/bonuses", roles=(ADMIN, BRAND),
+       body=schemas.BonusBody, response=schemas.CommissionOut, status=201, tag=TAG,
+       summary="Award a partner of the campaign a one-off bonus, approved at once, out of "
+               "the campaign's budget (never past it: 409 `budget_exhausted`)")
+def award_bonus(call, campaign_id):
+    campaign = owned_campaign(call, campaign_id)
+    if campaign["status"] in CLOSED:
+        raise CampaignClosed(f"The campaign is {campaign['status']}: it awards no bonus.",
+                             {"campaign_id": ["Closed."]})
+    partner_id = call.body["partner_id"]
+    enrolled = call.rpc.campaigns.list_enrollments(
+        {"campaign_id": campaign_id, "partner_id": partner_id})["items"]
+    if not any(e["status"] in ENROLLED_STATUSES for e in enrolled):
+        raise ValidationError("The bonus is invalid.", {
+            "partner_id": ["Not a partner with a link in this campaign."]})
+    return call.rpc.commissions.award_bonus(to_wire({
+        "reference": call.body["reference"] or str(uuid.uuid4()),
+        "acting_brand_id": campaign["brand_id"], "campaign_id": campaign_id,
+        "partner_id": partner_id, "amount": call.body["amount"], "note": call.body["note"]}))
 
 
 @route("GET", "/api/v1/commissions/<commission_id>", roles=(ADMIN, BRAND, PARTNER),

@@ -3,10 +3,14 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from common.contracts.commissions import COMMISSION_STATUSES
+from common.contracts.commissions import (
+    BONUS_NOTE_MAX_LENGTH,
+    COMMISSION_KINDS,
+    COMMISSION_STATUSES,
+)
 from common.validation import Id
 from services.bff.routing import Body
-from services.bff.schemas.common import Money, PageQuery, PeriodQuery
+from services.bff.schemas.common import Money, MoneyIn, PageQuery, PeriodQuery
 
 
 class CommissionsQuery(PageQuery, PeriodQuery):
@@ -33,6 +37,23 @@ class DeclineBody(Body):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
 
 
+class BonusBody(Body):
+    partner_id = Id(required=True, metadata={
+        "description": "A partner with a link in the campaign (ACTIVE or SUSPENDED)."})
+    amount = fields.Nested(MoneyIn, required=True, metadata={
+        "description": "In the campaign's currency, out of what is left of its budget."})
+    note = fields.String(required=True, validate=validate.Length(
+        min=1, max=BONUS_NOTE_MAX_LENGTH), metadata={
+        "description": "What it is for (the partner reads it).",
+        "example": "Best month of the quarter"})
+    reference = fields.String(load_default=None, allow_none=True, validate=[
+        validate.Length(min=1, max=100),
+        validate.Regexp(r"^[A-Za-z0-9._:\-]+$", error="Letters, digits and . _ : - only.")],
+        metadata={"description": "Your own name for this bonus: sent again (a retry), it "
+                                 "answers the same bonus, paid once. Without one, every "
+                                 "request is a new bonus.", "example": "q4-top-seller-bea"})
+
+
 class CommissionOut(Schema):
     commission_id = fields.String(required=True)
     partner_id = fields.String()
@@ -41,8 +62,14 @@ class CommissionOut(Schema):
     campaign_id = fields.String()
     brand_id = fields.String()
     conversion_id = fields.String(allow_none=True)
-    model = fields.String(metadata={"enum": ["CPS", "CPA", "CPC"]})
-    terms_version = fields.Integer()
+    kind = fields.String(metadata={"enum": list(COMMISSION_KINDS), "description":
+                                   "What it pays for: a conversion, a batch of clicks, or "
+                                   "a bonus the brand awarded."})
+    note = fields.String(allow_none=True, metadata={
+        "description": "A bonus: what the brand said it is for."})
+    model = fields.String(allow_none=True, metadata={
+        "enum": ["CPS", "CPA", "CPC"], "description": "The terms' model (null: a bonus)."})
+    terms_version = fields.Integer(metadata={"description": "0: a bonus (no terms)."})
     amount = fields.Nested(Money, metadata={"description": "What is owed now."})
     earned = fields.Nested(Money, metadata={"description": "What the terms gave."})
     reversed = fields.Nested(Money, allow_none=True)

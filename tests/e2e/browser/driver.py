@@ -184,6 +184,39 @@ def own_rate(brand, partner, campaign_url: str, campaign_name: str) -> None:
         f"Your commission: 15% (max $50.00), set by the brand on {today}.")
 
 
+def bonus(brand, partner) -> None:
+    """On the campaign page (its budget 1000.00, 30.00 of it owed for Bea's order), the
+    brand awards Bea a bonus: more than the budget has left is refused under the amount
+    (nothing awarded), then 25.00 for "Great launch video", in the same form (the same
+    reference: a refusal spends none), approved at once; Bea reads it, once, among her
+    commissions."""
+    brand.get_by_role("button", name="Bonus for Bea Lopez…").click()  # in her row
+    award = brand.get_by_role("form", name="Bonus for Bea Lopez")
+    expect(award.get_by_label("Amount (USD)")).to_be_focused()
+    award.get_by_label("Amount (USD)").fill("999999.00")
+    award.get_by_label("What it is for").fill("Great launch video")
+    award.get_by_role("button", name="Award bonus").click()
+    assert pages.field_error(brand, "Amount (USD)") == "At most 970.00 USD."
+    award.get_by_label("Amount (USD)").fill("25.00")
+    award.get_by_role("button", name="Award bonus").click()
+    expect(brand.get_by_text("Bea Lopez gets a bonus of $25.00.")).to_be_visible()
+    awarded = brand.locator("tbody tr[data-kind='bonus']")  # the campaign's commissions
+    expect(awarded).to_have_count(1)
+    expect(awarded).to_contain_text("Bonus: Great launch video")
+    expect(awarded).to_contain_text("$25.00")
+    expect(awarded).to_contain_text("Approved")
+    remaining = brand.locator("dl.facts > div", has_text="Remaining")
+    expect(remaining).to_contain_text("$945.00")  # 1000.00 - 30.00 - 25.00
+
+    pages.go(partner, "Commissions")
+    mine = partner.locator("tbody tr[data-kind='bonus']")
+    expect(mine).to_have_count(1)
+    expect(mine).to_contain_text("Bonus: Great launch video")
+    expect(mine).to_contain_text("$25.00")
+    expect(mine).to_contain_text("Approved")
+    expect(pages.row(partner, "Pending")).to_contain_text("CPS: order of $200.00")
+
+
 def story(browser: Browser, spec: dict) -> dict:
     """The whole story; answers the secrets it handled (the test greps the logs)."""
     api, landing, secret = spec["api"], spec["landing"], spec["secret"]
@@ -382,6 +415,7 @@ def story(browser: Browser, spec: dict) -> dict:
                           json={"order_id": f"A-{run}", "amount": "200.00", "currency": "USD",
                                 "click_id": click_id, "customer_ip": IPS["visitor"]}, timeout=10)
     assert order.status_code == 201 and order.json()["status"] == "ATTRIBUTED", order.text
+    conversion_id = order.json()["conversion_id"]
 
     # -- the partner links to one product: a deep link lands there, never on another site --
     pages.go(partner, "My links")
@@ -434,6 +468,7 @@ def story(browser: Browser, spec: dict) -> dict:
     pages.go(partner, "My links")
     expect(partner.locator("article.card", has_text=campaign_name)).not_to_contain_text(
         "Your commission")
+    bonus(brand, partner)
     review_campaign(brand, partner, browser, run, landing)
     pages.go(brand, "Commissions")
     pending = brand.locator("tbody tr[data-status='PENDING']")
@@ -442,16 +477,21 @@ def story(browser: Browser, spec: dict) -> dict:
     pending.get_by_role("button", name="Approve").press("Enter")  # keyboard alone
     expect(brand.locator("tbody tr[data-status='PENDING']")).to_have_count(0)
     brand.get_by_label("Status").select_option("APPROVED")
-    expect(brand.locator("tbody tr[data-status='APPROVED']")).to_have_count(1)
-    [exported] = downloaded_csv(brand)  # the list as its filter stands
-    assert (exported["status"], exported["amount"], exported["currency"],
-            exported["partner_name"]) == ("APPROVED", "30.00", "USD", "Bea Lopez")
+    expect(brand.locator("tbody tr[data-status='APPROVED']")).to_have_count(2)  # + the bonus
+    expect(brand.locator("tbody tr[data-kind='bonus']")).to_contain_text(
+        "Bonus: Great launch video")
+    exported = downloaded_csv(brand)  # the list as its filter stands
+    assert sorted((row["status"], row["kind"], row["amount"], row["currency"], row["model"],
+                   row["conversion_id"], row["note"], row["partner_name"])
+                  for row in exported) == [
+        ("APPROVED", "bonus", "25.00", "USD", "", "", "Great launch video", "Bea Lopez"),
+        ("APPROVED", "conversion", "30.00", "USD", "CPS", conversion_id, "", "Bea Lopez")], exported
     today = datetime.now(UTC).date()  # a period of days, both included (UTC)
     brand.get_by_label("From").fill((today - timedelta(days=1)).isoformat())
     brand.get_by_label("To (included)").fill(today.isoformat())
-    expect(brand.locator("tbody tr[data-status='APPROVED']")).to_have_count(1)
-    assert [row["commission_id"] for row in downloaded_csv(brand)] == [
-        exported["commission_id"]]
+    expect(brand.locator("tbody tr[data-status='APPROVED']")).to_have_count(2)
+    assert sorted(row["commission_id"] for row in downloaded_csv(brand)) == sorted(
+        row["commission_id"] for row in exported)
     brand.get_by_label("To (included)").fill((today + timedelta(days=1)).isoformat())
     brand.get_by_label("From").fill((today + timedelta(days=1)).isoformat())
     expect(brand.get_by_text("No commission here.")).to_be_visible()
@@ -477,11 +517,12 @@ def story(browser: Browser, spec: dict) -> dict:
     pages.go(partner, "Payouts")
     pages.until(partner, lambda: partner.locator("tbody tr[data-status='PAID']").count() == 1,
                 message="the partner's payout paid")
-    expect(partner.locator("tbody tr[data-status='PAID']")).to_contain_text("$30.00")
+    expect(partner.locator("tbody tr[data-status='PAID']")).to_contain_text(
+        "$55.00")  # 30.00 for the order + the 25.00 bonus, in one payout
     browser.shoot(partner, "partner-payouts")
     [statement] = downloaded_csv(partner)  # the partner's payout statement
     assert (statement["status"], statement["amount"], statement["currency"]) == (
-        "PAID", "30.00", "USD")
+        "PAID", "55.00", "USD")
     assert statement["psp_reference"]  # what the PSP's own statement names
     pages.go(partner, "Home")
     expect(partner.locator("figure.chart-box svg")).to_be_visible()

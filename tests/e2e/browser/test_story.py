@@ -6,11 +6,14 @@ beside the fields), activates it and makes an API key; the partner joins the cam
 copies its link; the brand pays it its own rate (15% in place of the campaign's 10%; 150%
 refused beside the field) and the partner reads it on its link; a visitor opens the link
 and lands on the brand's shop; the shop's server posts the order with the key; the
-partner sees the commission (15% of it); the brand pays it the campaign's rate again and
-approves it; the operator runs the payout; the partner sees it paid. Then: the revoked key is
-refused within 5 s, a request without the CSRF token is refused, another brand's and
-another partner's objects answer 404 through every page and every API route, and no
-password, key, session, CSRF or invitation token is in any service's log.
+partner sees the commission (15% of it); the brand pays it the campaign's rate again,
+awards it a bonus (more than the budget has left refused beside the amount; 25.00 "Great
+launch video" approved at once, which the partner reads among its commissions) and
+approves the order's commission; the operator runs the payout; the partner sees both
+paid in one (55.00). Then: the revoked key is refused within 5 s, a request without the
+CSRF token is refused, another brand's and another partner's objects answer 404 through
+every page and every API route, and no password, key, session, CSRF or invitation token
+is in any service's log.
 """
 from __future__ import annotations
 
@@ -57,12 +60,13 @@ def test_partner_brand_and_operator_story_in_a_browser(start_stack, e2e_env, lan
 
     # the news, emailed: the brand's owner when Bea applied; Bea when declined (with the
     # brand's word), when approved, when her link was suspended and back, when the brand
-    # gave her her own commission and took it back, and paid
+    # gave her her own commission and took it back, and paid (the order's 30.00 and the
+    # 25.00 bonus in one payout)
     inbox = e2e_env["IDENTITY_MAIL_URL"].removeprefix("maildir:")
     news = {(f"owner-{run}@example.com", f"A partner applied to Ambassadors {run}"),
             (f"bea-{run}@example.com", f"Your application to Ambassadors {run}"),
             (f"bea-{run}@example.com", f"You are in: Ambassadors {run}"),
-            (f"bea-{run}@example.com", "Your payout of 30.00 USD is on its way"),
+            (f"bea-{run}@example.com", "Your payout of 55.00 USD is on its way"),
             (f"bea-{run}@example.com", f"Your link for Spring sale {run} is suspended"),
             (f"bea-{run}@example.com", f"Your link for Spring sale {run} works again"),
             (f"bea-{run}@example.com", f"Your own commission for Spring sale {run}"),

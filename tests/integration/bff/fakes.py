@@ -13,6 +13,7 @@ import functools
 
 from kombu import Connection
 
+from common.contracts.commissions import BudgetExhausted
 from common.nameko.events import declare_handler_topology, handler_queue_name
 from common.nameko.rpc import api
 from common.seedwork.errors import Conflict, NotFound, ValidationError
@@ -420,6 +421,18 @@ class FakeCommissions(Healthy):
     @recorded
     def list_commissions(self, filters=None):
         return page(list(COMMISSIONS.values()), filters)
+
+    @api
+    @recorded
+    def award_bonus(self, payload):
+        if payload["amount"]["amount"] == "999999.00":  # as commissions refuses it
+            raise BudgetExhausted("The campaign has 980.00 USD left.",
+                                  {"amount": ["At most 980.00 USD."]})
+        return {"commission_id": "c7000000-0000-4000-8000-00000000000c", "kind": "bonus",
+                "partner_id": payload["partner_id"], "brand_id": payload["acting_brand_id"],
+                "campaign_id": payload["campaign_id"], "conversion_id": None, "model": None,
+                "terms_version": 0, "amount": payload["amount"], "status": "APPROVED",
+                "note": payload["note"], "reason": None}
 
     @api
     @recorded

@@ -302,6 +302,42 @@ def test_a_brand_pays_its_own_partners_their_own_figures_only(api):
     assert list(too_much.json()["error"]["fields"]) == ["rate"]  # the body's own field
 
 
+def test_a_brand_awards_bonuses_to_its_own_campaigns_partners_only(api, monkeypatch):
+    bonuses = f"/api/v1/campaigns/{CAMPAIGN_A}/bonuses"
+    body = {"partner_id": PARTNER_A, "amount": {"amount": "25.00", "currency": "USD"},
+            "note": "Great launch video", "reference": "launch-bea"}
+    awarded = api.post(bonuses, api.brand(BRAND_A), json=body)
+    assert awarded.status_code == 201, awarded.text
+    assert (awarded.json()["kind"], awarded.json()["note"], awarded.json()["status"]) == (
+        "bonus", "Great launch video", "APPROVED")
+    assert called("commissions.award_bonus")[-1] == ({
+        "reference": "launch-bea", "acting_brand_id": BRAND_A, "campaign_id": CAMPAIGN_A,
+        "partner_id": PARTNER_A, "amount": {"amount": "25.00", "currency": "USD"},
+        "note": "Great launch video"},)
+    unnamed = api.post(bonuses, api.brand(BRAND_A), json={**body, "reference": None})
+    assert unnamed.status_code == 201 and called("commissions.award_bonus")[-1][0][
+        "reference"] != "launch-bea"  # a new one: every request without a reference is new
+    too_much = api.post(bonuses, api.brand(BRAND_A), json={
+        **body, "amount": {"amount": "999999.00", "currency": "USD"}})
+    assert (too_much.status_code, too_much.json()["error"]["code"]) == (409, "budget_exhausted")
+    assert too_much.json()["error"]["fields"] == {"amount": ["At most 980.00 USD."]}
+    before = len(called("commissions.award_bonus"))
+    refused = [
+        api.post(bonuses, api.brand(BRAND_A), json={**body, "partner_id": fakes.PARTNER_B}),
+        api.post(bonuses, api.brand(BRAND_A), json={**body, "note": "", "amount": {
+            "amount": "lots", "currency": "USD"}}),
+        api.post(f"/api/v1/campaigns/{fakes.CAMPAIGN_B}/bonuses", api.brand(BRAND_A),
+                 json=body),
+        api.post(bonuses, api.partner(PARTNER_A), json=body)]
+    assert [answer.status_code for answer in refused] == [422, 422, 404, 403]
+    assert list(refused[0].json()["error"]["fields"]) == ["partner_id"]
+    assert set(refused[1].json()["error"]["fields"]) == {"note", "amount"}
+    monkeypatch.setitem(fakes.CAMPAIGNS[CAMPAIGN_A], "status", "ENDED")
+    ended = api.post(bonuses, api.brand(BRAND_A), json=body)
+    assert (ended.status_code, ended.json()["error"]["code"]) == (409, "campaign_closed")
+    assert len(called("commissions.award_bonus")) == before  # nothing asked
+
+
 def test_a_brand_reviews_applications_to_its_own_campaigns_only(api):
     approved = api.post(f"/api/v1/enrollments/{fakes.ENROLLMENT_A}/approve", api.brand(BRAND_A))
     assert approved.status_code == 200, approved.text

@@ -82,6 +82,22 @@ export function figures(f) {
   return bounds.length ? `${rate(f.rate)} (${bounds.join(", ")})` : rate(f.rate);
 }
 
+/** What a commission pays for, in words: "Bonus: Best month of the quarter" (the brand's
+ * own award, its note as written), "CPS: order of $200.00", "CPC: 12 valid clicks on
+ * May 1, 2025". Items from before `kind` existed: told by their conversion or clicks. */
+export function commissionFor(c) {
+  if (!c) return "—";
+  const kind = c.kind || (c.conversion_id ? "conversion"
+    : (c.clicks !== null && c.clicks !== undefined ? "clicks" : "bonus"));
+  if (kind === "bonus") return c.note ? `Bonus: ${c.note}` : "Bonus";
+  const model = c.model ? `${c.model}: ` : "";
+  if (kind === "clicks") {
+    return `${model}${counted(c.clicks, "valid click", "valid clicks")}`
+      + (c.click_day ? ` on ${day(c.click_day)}` : "");
+  }
+  return `${model}${c.order_amount ? `order of ${money(c.order_amount)}` : "an order"}`;
+}
+
 /** "PENDING" -> "Pending", "IN_PAYOUT" -> "In payout" */
 export function label(code) {
   if (!code) return "—";

@@ -326,7 +326,7 @@ export async function campaign(page, ctx) {
                   {label: "Code", cell: (e) => e.referral_code},
                   {label: "Status", cell: (e) => badge(e.status)},
                   {label: "Joined", cell: (e) => fmt.when(e.enrolled_at)},
-                  {label: "Commission", cell: (e) => commissionCell(c, e, reload)},
+                  {label: "Commission", cell: (e) => commissionCell(c, e, budget, reload)},
                   {label: "Link", cell: (e) => linkDecision(e, reload)}],
         rows: enrollments.items.filter((e) => e.tracking_url)})),
       section("Conversions", conversionsTable(conversionPage.items)),
@@ -430,24 +430,80 @@ const ENROLLED = ["ACTIVE", "SUSPENDED"];
 
 /** What a partner earns: the campaign's figures, or its own (set by the brand, paid while
  * the campaign's terms keep the model they were written for); while the campaign is open,
- * a CPS or CPA one, the brand gives it figures of its own or the campaign's again. */
-function commissionCell(c, e, reload) {
+ * a CPS or CPA one, the brand gives it figures of its own or the campaign's again; in any
+ * open campaign, the brand may award it a one-off bonus. */
+function commissionCell(c, e, budget, reload) {
   const who = e.partner_name || e.partner_id.slice(0, 8);
   const latest = (c.terms_history || [c.terms]).at(-1);  // what from now on is paid by
   const said = h("p", {}, commissionText(c.terms, e.commission));
-  const open = !["ENDED", "CANCELLED"].includes(c.status) && ENROLLED.includes(e.status)
-    && latest.model !== "CPC";  // clicks pay every partner the campaign's amount
+  const open = !["ENDED", "CANCELLED"].includes(c.status) && ENROLLED.includes(e.status);
   if (!open) return said;
+  const ownFigures = latest.model !== "CPC";  // clicks pay every partner the campaign's amount
   const place = h("div", {});
-  const buttons = () => h("div", {class: "toolbar"},
-    h("button", {type: "button", class: "secondary", "data-action": "partner-commission",
-                 "aria-label": `Commission for ${who}…`, onclick: () => {
-      replace(place, commissionForm(latest, c.currency, e, who, reload,
-                                    () => replace(place, buttons())));
+  const back = () => replace(place, buttons());
+  const opener = (action, text, label, draw) => h("button", {
+    type: "button", class: "secondary", "data-action": action, "aria-label": label,
+    onclick: () => {
+      replace(place, draw());
       place.querySelector("input").focus();
-    }}, "Commission…"),
-    e.commission ? clearCommission(e, who, reload) : null);
+    }}, text);
+  const buttons = () => h("div", {class: "toolbar"},
+    ownFigures ? opener("partner-commission", "Commission…", `Commission for ${who}…`,
+      () => commissionForm(latest, c.currency, e, who, reload, back)) : null,
+    opener("award-bonus", "Bonus…", `Bonus for ${who}…`,
+      () => bonusForm(c, budget, e, who, reload, back)),
+    ownFigures && e.commission ? clearCommission(e, who, reload) : null);
   return h("div", {class: "commission"}, said, replace(place, buttons()));
+}
+
+/** A name for one bonus, made when its form opens and sent with every submit of it: a
+ * double click or a retry after a lost answer pays once (the API answers the same bonus). */
+function bonusReference() {
+  if (crypto.randomUUID) return `bonus-${crypto.randomUUID()}`;
+  const bytes = crypto.getRandomValues(new Uint8Array(16));  // outside a secure context
+  return `bonus-${[...bytes].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
+}
+
+/** A one-off bonus for the partner: an amount in the campaign's currency, out of what is
+ * left of its budget (never past it), approved at once, and what it is for (the partner
+ * reads it beside the amount). */
+function bonusForm(c, budget, e, who, reload, cancel) {
+  const reference = bonusReference();
+  const left = budget && budget.remaining ? ` ${fmt.money(budget.remaining)} is left.` : "";
+  return form({
+    label: `Bonus for ${who}`, submitLabel: "Award bonus", busyLabel: "Awarding…",
+    fields: [
+      h("p", {class: "hint"}, "Approved at once and paid with the next payout, out of the "
+        + `campaign's budget.${left}`),
+      field({name: "amount.amount", label: `Amount (${c.currency})`, required: true,
+             inputmode: "decimal", class: "money"}),
+      field({name: "note", label: "What it is for", required: true,
+             hint: `${who} reads it beside the amount.`})],
+    cancel,
+    submit: async (values) => {
+      let awarded;
+      try {
+        awarded = await post(`/api/v1/campaigns/${c.campaign_id}/bonuses`, {
+          partner_id: e.partner_id, note: values.note, reference,
+          amount: {amount: values.amount.amount, currency: c.currency}});
+      } catch (error) {
+        throw bonusErrors(error);
+      }
+      await reload(`${who} gets a bonus of ${fmt.money(awarded.amount)}.`);
+    }});
+}
+
+/** The API's refusals of a bonus where they belong: an amount's (its currency, its shape,
+ * more than the budget has left) under the amount; what no input here can fix (the
+ * partner left, the reference named another bonus) is the form's error. */
+function bonusErrors(error) {
+  if (!(error instanceof ApiError)) return error;
+  const {partner_id: partner, reference, ...fields} = error.fields;
+  const said = {code: error.code, message: error.message, request_id: error.requestId};
+  const whole = [partner, reference].filter(Array.isArray).flat();
+  if (whole.length) return new ApiError(error.status, {...said, message: whole.join(" ")});
+  if (Array.isArray(fields.amount)) fields.amount = {amount: fields.amount};
+  return new ApiError(error.status, {...said, fields});
 }
 
 /** "Campaign's (10%)", "Own: 15% (max $50.00)"; own figures for another model say so. */
@@ -601,11 +657,13 @@ function commissionsTable(ctx, items, after) {
   return table({caption: "Newest first", emptyText: "No commission here.", columns: [
     {label: "Earned on", cell: (c) => fmt.when(c.occurred_at)},
     {label: "Partner", cell: partnerCell},
+    {label: "For", cell: (c) => fmt.commissionFor(c)},
     {label: "Amount", numeric: true, cell: (c) => fmt.money(c.amount)},
     {label: "Status", cell: (c) => badge(c.status)},
     {label: "Hold until", cell: (c) => (c.hold_until && c.status === "PENDING" ? fmt.when(c.hold_until) : "—")},
     {label: "Decision", cell: (c) => decideCell(ctx, c, after)},
-  ], rows: items, rowAttrs: (c) => ({"data-commission": c.commission_id, "data-status": c.status})});
+  ], rows: items, rowAttrs: (c) => ({"data-commission": c.commission_id, "data-status": c.status,
+                                    "data-kind": c.kind || null})});
 }
 
 export async function conversions(page, ctx) {

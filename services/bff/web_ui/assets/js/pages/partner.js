@@ -368,7 +368,7 @@ export async function conversions(page, ctx) {
 export async function commissions(page, ctx) {
   page.append(heading("Commissions"),
     h("p", {}, "Pending until the brand approves them or their hold ends; approved ones "
-      + "are paid in the next payout."));
+      + "are paid in the next payout. A bonus a brand awards you is approved at once."));
   const body = h("div", {});
   const list = filteredList(`/api/v1/partners/${me(ctx)}/commissions/export`, {}, (n) => show(n));
   const show = (n) => fill(body, () => get(`/api/v1/partners/${me(ctx)}/commissions`,
@@ -376,13 +376,14 @@ export async function commissions(page, ctx) {
     table({caption: "Your commissions, newest first", emptyText: "No commission yet.",
            columns: [
              {label: "Earned on", cell: (c) => fmt.when(c.occurred_at)},
-             {label: "Model", cell: (c) => c.model},
+             {label: "For", cell: (c) => fmt.commissionFor(c)},
              {label: "Amount", numeric: true, cell: (c) => fmt.money(c.amount)},
              {label: "Status", cell: (c) => badge(c.status)},
              {label: "Details", cell: (c) => [
                c.status === "PENDING" && c.hold_until ? `Held until ${fmt.when(c.hold_until)}`
                  : "", c.reason ? fmt.reason(c.reason) : ""].filter(Boolean).join(" · ")},
-           ], rows: data.items, rowAttrs: (c) => ({"data-status": c.status})}),
+           ], rows: data.items, rowAttrs: (c) => ({"data-status": c.status,
+                                                   "data-kind": c.kind || null})}),
     pager(data, show)]);
   page.append(h("div", {class: "filters"},
     statusFilter("status", COMMISSION_STATUSES, "", (status) => list.refilter({status})),
