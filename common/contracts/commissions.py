@@ -97,6 +97,20 @@ class BudgetBalance(TolerantSchema):
     updated_at = UTCDateTimeField(required=True)
 
 
+class BonusAwarded(TolerantSchema):
+    """A brand's bonus, for whoever tells the partner (its commission is in
+    ``commission_created`` too). ``campaign_name``: as the brand's console named it."""
+
+    commission_id = Id(required=True)
+    partner_id = Id(required=True)
+    brand_id = Id(required=True)
+    campaign_id = Id(required=True)
+    campaign_name = fields.String(required=True, allow_none=True)
+    amount = money(required=True)
+    note = fields.String(required=True)
+    occurred_at = UTCDateTimeField(required=True)
+
+
 class BalancesChanged(TolerantSchema):
     ledgers = fields.List(fields.Nested(LedgerBalance), required=True)
     budgets = fields.List(fields.Nested(BudgetBalance), required=True)
@@ -119,6 +133,10 @@ COMMISSION_REVERSED = EventContract(SOURCE, "commission_reversed", 1, Commission
                                     "a clawback if it was paid.")
 COMMISSION_PAID = EventContract(SOURCE, "commission_paid", 1, CommissionPaid,
                                 "The commission was paid in a payout.")
+BONUS_AWARDED = EventContract(SOURCE, "bonus_awarded", 1, BonusAwarded,
+                              "A brand awarded a partner a one-off bonus (approved at once; "
+                              "its commission_created says so too): rare, for the "
+                              "partner's news.")
 
 CAMPAIGN_BUDGET_EXHAUSTED = EventContract(
     SOURCE, "campaign_budget_exhausted", 1, CampaignBudgetPayload,
@@ -137,5 +155,5 @@ BALANCES_CHANGED = EventContract(
     "`balances_changed_max_rows` of each per event.")
 
 CONTRACTS = (COMMISSION_CREATED, COMMISSION_REJECTED, COMMISSION_APPROVED, COMMISSION_DECLINED,
-             COMMISSION_REVERSED, COMMISSION_PAID, CAMPAIGN_BUDGET_EXHAUSTED,
+             COMMISSION_REVERSED, COMMISSION_PAID, BONUS_AWARDED, CAMPAIGN_BUDGET_EXHAUSTED,
              CAMPAIGN_BUDGET_AVAILABLE, BALANCES_CHANGED)

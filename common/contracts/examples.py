@@ -157,6 +157,11 @@ EXAMPLES: dict[str, dict[str, Any]] = {
          "rejected_conversions": 1, "revenue": _money("540.00"), "revision": 45}]},
     # commissions
     "commissions.commission_created": _commission(),
+    "commissions.bonus_awarded": {
+        "commission_id": COMMISSION_ID, "partner_id": PARTNER_ID, "brand_id": BRAND_ID,
+        "campaign_id": CAMPAIGN_ID, "campaign_name": "Spring sale",
+        "amount": _money("25.00"), "note": "Great launch video",
+        "occurred_at": "2026-11-29T12:00:00Z"},
     "commissions.commission_rejected": {**_commission("REJECTED"), "reason": "budget_exhausted"},
     "commissions.commission_approved": _commission("APPROVED"),
     "commissions.commission_declined": {**_commission("DECLINED"), "reason": "order returned"},

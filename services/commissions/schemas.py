@@ -48,6 +48,8 @@ class AwardBonusSchema(StrictSchema):
     amount = fields.Nested(MoneySchema, required=True)
     note = fields.String(required=True, validate=[
         validate.Length(min=1, max=BONUS_NOTE_MAX_LENGTH), _not_blank])
+    campaign_name = fields.String(load_default=None, allow_none=True,
+                                  validate=validate.Length(max=200))
 
     @marshmallow.validates("amount")
     def _positive(self, value, **_):

@@ -7,7 +7,7 @@ the call that made it, and never stored, logged or published.
 """
 from __future__ import annotations
 
-from common.contracts import campaigns, payouts
+from common.contracts import campaigns, commissions, payouts
 from common.nameko import health
 from common.nameko.bus import MessageBusProvider
 from common.nameko.config import settings_from
@@ -221,6 +221,11 @@ class IdentityService(health.HealthMixin):
         command = inbound.link_changed(event)
         if command is not None:
             self.bus.handle(command)
+
+    # notifications: a brand's bonus (rare: no event per commission here) ------------------
+    @event_handler(commissions.BONUS_AWARDED)
+    def on_bonus_awarded(self, event):
+        self.bus.handle(inbound.bonus_awarded(event))
 
     # notifications: the partner's payouts, by email --------------------------------------
     @event_handler(payouts.PAYOUT_PAID)

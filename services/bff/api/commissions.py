@@ -89,7 +89,8 @@ def award_bonus(call, campaign_id):
     return call.rpc.commissions.award_bonus(to_wire({
         "reference": call.body["reference"] or str(uuid.uuid4()),
         "acting_brand_id": campaign["brand_id"], "campaign_id": campaign_id,
-        "partner_id": partner_id, "amount": call.body["amount"], "note": call.body["note"]}))
+        "partner_id": partner_id, "amount": call.body["amount"], "note": call.body["note"],
+        "campaign_name": campaign["name"]}))
 
 
 @route("GET", "/api/v1/commissions/<commission_id>", roles=(ADMIN, BRAND, PARTNER),

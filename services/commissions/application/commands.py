@@ -55,6 +55,7 @@ class AwardBonus(Command):
     partner_id: str
     amount: Money
     note: str
+    campaign_name: str | None = None  # for the partner's news (commissions keeps no names)
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

@@ -135,7 +135,7 @@ def award_bonus(cmd: commands.AwardBonus, uow: CommissionsUnitOfWork, clock) -> 
                             terms_version=BONUS_TERMS_VERSION, model=None, occurred_at=now,
                             note=cmd.note)
             _open(uow, Commission.bonus(id=commission_id, source=source, amount=cmd.amount,
-                                        now=now), now)
+                                        now=now, campaign_name=cmd.campaign_name), now)
         uow.commit()
     return commission_id
 

@@ -32,6 +32,15 @@ def payload(event: domain.CommissionEvent) -> dict:
 
 
 TRANSLATOR.register(domain.CommissionCreated, contracts.COMMISSION_CREATED, payload)
+@TRANSLATOR.maps(domain.BonusAwarded, contracts.BONUS_AWARDED)
+def bonus_awarded(event: domain.BonusAwarded) -> dict:
+    state, source = event.commission, event.commission.source
+    return {"commission_id": state.commission_id, "partner_id": source.partner_id,
+            "brand_id": source.brand_id, "campaign_id": source.campaign_id,
+            "campaign_name": event.campaign_name, "amount": state.amount.to_dict(),
+            "note": source.note, "occurred_at": isoformat(event.occurred_at)}
+
+
 TRANSLATOR.register(domain.CommissionApproved, contracts.COMMISSION_APPROVED, payload)
 TRANSLATOR.register(domain.CommissionRejected, contracts.COMMISSION_REJECTED,
                     lambda e: {**payload(e), "reason": e.reason})

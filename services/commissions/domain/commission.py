@@ -114,6 +114,13 @@ class CommissionCreated(CommissionEvent):
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class BonusAwarded(CommissionEvent):
+    """Beside a bonus's ``CommissionCreated``: the partner's news."""
+
+    campaign_name: str | None
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class CommissionRejected(CommissionEvent):
     reason: str
 
@@ -184,9 +191,12 @@ class Commission(AggregateRoot):
         return commission
 
     @classmethod
-    def bonus(cls, *, id: str, source: Source, amount: Money, now: datetime) -> "Commission":
+    def bonus(cls, *, id: str, source: Source, amount: Money, now: datetime,
+              campaign_name: str | None = None) -> "Commission":
         """The brand's own award: APPROVED at once (the brand decided it), no hold."""
-        return cls.earn(id=id, source=source, amount=amount, hold_until=now, now=now)
+        commission = cls.earn(id=id, source=source, amount=amount, hold_until=now, now=now)
+        commission._recorded(BonusAwarded, now, campaign_name=campaign_name)
+        return commission
 
     @classmethod
     def reject(cls, *, id: str, source: Source, currency: str, reason: str,

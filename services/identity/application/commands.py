@@ -169,6 +169,16 @@ class NotifyCommissionChanged(Command):
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class NotifyBonus(Command):
+    """commissions' ``bonus_awarded``: the partner is told by email."""
+
+    partner_id: str
+    amount: str  # "25.00 USD", as the partner reads it
+    campaign_name: str | None
+    note: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class NotifyPayout(Command):
     """payouts' ``payout_paid`` or ``payout_failed``: the partner is told by email."""
 

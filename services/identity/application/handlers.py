@@ -19,6 +19,7 @@ from services.identity.application.mail import (
     app_page,
     application_decided_mail,
     application_mail,
+    bonus_mail,
     commission_changed_mail,
     invitation_mail,
     link_changed_mail,
@@ -708,6 +709,15 @@ def notify_link_changed(cmd: commands.NotifyLinkChanged, uow: IdentityUnitOfWork
     return _mail_partner(uow, settings, mailer, cmd.partner_id, "partner/links",
                          lambda email, link: link_changed_mail(
                              email, cmd.campaign_name, cmd.suspended, link, cmd.note))
+
+
+@HANDLERS.command(commands.NotifyBonus)
+def notify_bonus(cmd: commands.NotifyBonus, uow: IdentityUnitOfWork, settings: IdentitySettings,
+                 mailer: Mailer | None) -> int:
+    """The partner is told of its bonus; the link: its commissions page."""
+    return _mail_partner(uow, settings, mailer, cmd.partner_id, "partner/commissions",
+                         lambda email, link: bonus_mail(email, cmd.amount, cmd.campaign_name,
+                                                        cmd.note, link))
 
 
 @HANDLERS.command(commands.NotifyCommissionChanged)

@@ -47,6 +47,13 @@ def commission_changed(event: ReceivedEvent) -> commands.NotifyCommissionChanged
         figures=figures_text(data["commission"]))
 
 
+def bonus_awarded(event: ReceivedEvent) -> commands.NotifyBonus:
+    data = event.data
+    return commands.NotifyBonus(partner_id=data["partner_id"],
+                                amount=_money_text(data["amount"]),
+                                campaign_name=data["campaign_name"], note=data["note"])
+
+
 def figures_text(figures: dict | None) -> str | None:
     """A partner's own figures as it reads them: "15 % of each order, at least 1.00 USD,
     at most 50.00 USD" (CPS) or "12.00 USD per order" (CPA)."""

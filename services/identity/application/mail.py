@@ -69,6 +69,16 @@ def link_changed_mail(to: str, campaign_name: str | None, suspended: bool, link:
         f"{said}Your links:\n{link}\n"))
 
 
+def bonus_mail(to: str, amount: str, campaign_name: str | None, note: str,
+               link: str) -> MailMessage:
+    """A brand's one-off bonus: approved already, paid with the next payout."""
+    where = f" for {_one_line(campaign_name)}" if campaign_name else ""
+    return MailMessage(to=to, subject=f"You earned a bonus of {amount}", text=(
+        f"The brand awarded you a bonus of {amount}{where} on AlpesPartners.\n\n"
+        f"What it is for: {_one_line(note)}\n\nIt is approved already: it goes into "
+        f"your next payout. Your commissions:\n{link}\n"))
+
+
 def commission_changed_mail(to: str, campaign_name: str, figures: str | None,
                             link: str) -> MailMessage:
     """The brand gave the partner its own commission, or took it back."""

@@ -60,8 +60,8 @@ def test_partner_brand_and_operator_story_in_a_browser(start_stack, e2e_env, lan
 
     # the news, emailed: the brand's owner when Bea applied; Bea when declined (with the
     # brand's word), when approved, when her link was suspended and back, when the brand
-    # gave her her own commission and took it back, and paid (the order's 30.00 and the
-    # 25.00 bonus in one payout)
+    # gave her her own commission and took it back, when it awarded her a bonus, and paid
+    # (the order's 30.00 and the 25.00 bonus in one payout)
     inbox = e2e_env["IDENTITY_MAIL_URL"].removeprefix("maildir:")
     news = {(f"owner-{run}@example.com", f"A partner applied to Ambassadors {run}"),
             (f"bea-{run}@example.com", f"Your application to Ambassadors {run}"),
@@ -70,7 +70,8 @@ def test_partner_brand_and_operator_story_in_a_browser(start_stack, e2e_env, lan
             (f"bea-{run}@example.com", f"Your link for Spring sale {run} is suspended"),
             (f"bea-{run}@example.com", f"Your link for Spring sale {run} works again"),
             (f"bea-{run}@example.com", f"Your own commission for Spring sale {run}"),
-            (f"bea-{run}@example.com", f"Your commission for Spring sale {run}")}
+            (f"bea-{run}@example.com", f"Your commission for Spring sale {run}"),
+            (f"bea-{run}@example.com", "You earned a bonus of 25.00 USD")}
     wait_for(lambda: news <= {(m["To"], m["Subject"]) for m in mailbox.Maildir(inbox)},
              timeout=10, message="the news emails")
 

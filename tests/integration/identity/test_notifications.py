@@ -11,7 +11,7 @@ from kombu import Connection
 from nameko.standalone.events import get_event_exchange
 from nameko.standalone.rpc import ClusterRpcProxy
 
-from common.contracts import campaigns, payouts
+from common.contracts import campaigns, commissions, payouts
 from common.contracts.examples import example
 from common.contracts.identity import secret_digest
 from common.seedwork.application.integration import IntegrationEvent
@@ -115,7 +115,7 @@ def mails_once(mail_dir, count: int, message: str) -> dict:
     return found
 
 
-def test_a_partner_is_emailed_once_when_its_payout_leaves_or_fails(
+def test_a_partner_is_emailed_once_when_its_payout_leaves_or_fails_or_a_bonus_comes(
         rabbit_config, make_db_uri, db_kind, container_factory, tmp_path):
     config, mail_dir = partner_inbox(rabbit_config, make_db_uri, db_kind, container_factory,
                                      tmp_path)
@@ -128,10 +128,15 @@ def test_a_partner_is_emailed_once_when_its_payout_leaves_or_fails(
         "reason": "account_closed"})
     publish_event(config, payouts.PAYOUT_PAID, {  # a partner with no account here
         **example(payouts.PAYOUT_PAID), "partner_id": str(uuid.uuid4())})
+    publish_twice(config, commissions.BONUS_AWARDED, {
+        **example(commissions.BONUS_AWARDED), "partner_id": PARTNER})
 
-    found = mails_once(mail_dir, 2, "the partner told of both payouts")
-    assert sorted(found) == ["Your payout of 20.50 USD is on its way",
+    found = mails_once(mail_dir, 3, "the partner told of both payouts and its bonus")
+    assert sorted(found) == ["You earned a bonus of 25.00 USD",
+                             "Your payout of 20.50 USD is on its way",
                              "Your payout of 7.00 EUR did not go through"]
+    bonus = found["You earned a bonus of 25.00 USD"].get_payload(decode=True).decode()
+    assert "Great launch video" in bonus and "/app/partner/commissions" in bonus
     failed = found["Your payout of 7.00 EUR did not go through"].get_payload(decode=True)
     assert "The payment provider said: account_closed." in failed.decode()
     assert "/app/partner/profile" in failed.decode()

@@ -418,7 +418,8 @@ def test_a_conversion_without_a_hold_is_approved_in_the_transaction_that_earns_i
 def bonus(reference="q4-top-seller", amount="50.00", brand=BRAND, partner=PARTNER,
           note="Best month of the quarter"):
     return commands.AwardBonus(reference=reference, acting_brand_id=brand, campaign_id=CAMPAIGN,
-                               partner_id=partner, amount=usd(amount), note=note)
+                               partner_id=partner, amount=usd(amount), note=note,
+                               campaign_name="Winter sale")
 
 
 def test_a_brand_s_bonus_is_approved_at_once_out_of_the_campaign_s_budget(bus, uow):
@@ -434,6 +435,9 @@ def test_a_brand_s_bonus_is_approved_at_once_out_of_the_campaign_s_budget(bus, u
             event.payload["conversion_id"], event.payload["status"]) == (
         "bonus", "Best month of the quarter", 0, None, "APPROVED")
     assert uow.published("commission_approved") == []  # approved from the start
+    [news] = uow.published("bonus_awarded")  # once, for the partner's email
+    assert (news.payload["note"], news.payload["amount"]) == (
+        "Best month of the quarter", {"amount": "50.00", "currency": "USD"})
 
 
 def test_a_bonus_never_takes_the_budget_past_what_is_left(bus, uow):

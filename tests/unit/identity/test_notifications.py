@@ -1,12 +1,13 @@
 """What identity emails about campaigns' applications and partners' payouts, and which
 events it emails about."""
-from common.contracts import campaigns, payouts
+from common.contracts import campaigns, commissions, payouts
 from common.contracts.examples import example
 from common.seedwork.application.integration import receive
 from services.identity.application import inbound
 from services.identity.application.mail import (
     application_decided_mail,
     application_mail,
+    bonus_mail,
     commission_changed_mail,
     link_changed_mail,
     payout_mail,
@@ -109,3 +110,16 @@ def test_a_partner_reads_its_own_commission_as_a_person_would():
     assert own.subject == "Your own commission for Spring sale"
     assert "your orders earn 20 % of each order" in own.text and "keep what" in own.text
     assert "the campaign's commission" in back.text
+
+
+def test_a_bonus_is_news_to_its_partner_with_what_it_is_for():
+    told = inbound.bonus_awarded(received(commissions.BONUS_AWARDED, {
+        **example(commissions.BONUS_AWARDED), "amount": {"amount": "25", "currency": "USD"}}))
+    assert (told.amount, told.campaign_name, told.note) == (
+        "25.00 USD", "Spring sale", "Great launch video")
+    mail = bonus_mail("ana@example.com", "25.00 USD", "Spring\nsale", "Great launch video", "L")
+    assert mail.subject == "You earned a bonus of 25.00 USD"
+    assert "for Spring sale" in mail.text and "What it is for: Great launch video" in mail.text
+    assert "next payout" in mail.text
+    nameless = bonus_mail("a@example.com", "1.00 USD", None, "x", "L")  # no name given
+    assert "a bonus of 1.00 USD on AlpesPartners" in nameless.text
