@@ -148,7 +148,7 @@ _NAMES = select(partner_profiles.c.partner_id, partner_profiles.c.name).where(
 
 def partner_names(conn: Connection, partner_ids) -> dict[str, str]:
     """Partner id -> name, for those the read model holds."""
-    return dict(conn.execute(_NAMES, {"ids": list(partner_ids)}).tuples().all())
+    return dict(conn.execute(_NAMES, {"ids": list(partner_ids)}).all())
 
 
 def profile_dto(row) -> dict:
@@ -203,7 +203,7 @@ def brand_dashboard(conn: Connection, query: queries.BrandDashboard) -> dict | N
     listed = conn.execute(_CAMPAIGNS, {"id": query.brand_id, "limit": query.campaigns}).all()
     total = conn.execute(_CAMPAIGNS_TOTAL, {"id": query.brand_id}).scalar()
     held = {row.campaign_id: row for row in conn.execute(_BUDGETS, {"id": query.brand_id})}
-    waiting = dict(conn.execute(_APPLICATIONS, {"id": query.brand_id}).tuples().all())
+    waiting = dict(conn.execute(_APPLICATIONS, {"id": query.brand_id}).all())
     ids = [row.campaign_id for row in listed]
     days = conn.execute(_CAMPAIGN_DAYS, {"ids": ids, "first": query.first_day,
                                          "last": query.last_day}).all() if ids else []

@@ -260,12 +260,19 @@ def _await_click_in_flight(uow: TrackingUnitOfWork, click_id: str, now: datetime
 
 def _record_conversion(uow: TrackingUnitOfWork, facts: attribution.ConversionFacts, now: datetime,
                        settings: TrackingSettings) -> Conversion:
+    """The unique (brand, order) index finds a repeated report: its insert fails
+    (DuplicateOrder, answered with the stored conversion by the caller), so a new order
+    -- nearly every call -- reads nothing first. A repeat the checks would refuse now
+    (its click purged, ...) is answered with the stored conversion too."""
     with uow:
-        existing = uow.conversions.get_by_order(facts.brand_id, facts.order_id)
-        if existing is not None:
+        try:
+            credit = _credit(uow, facts)
+            attribution.check_currency(facts, credit)
+        except DomainError:
+            existing = uow.conversions.get_by_order(facts.brand_id, facts.order_id)
+            if existing is None:
+                raise
             return existing
-        credit = _credit(uow, facts)
-        attribution.check_currency(facts, credit)
         partner_ips = (uow.references.partner_ips(credit.target.enrollment.partner_id)
                        if credit and settings.rules.self_referral else set())
         verdict = attribution.judge(facts, credit, partner_ips=partner_ips,

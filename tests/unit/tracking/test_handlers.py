@@ -187,17 +187,14 @@ def test_old_flooding_counters_are_purged(bus, uow, referral, clock):
     assert minute == NOW
 
 
-def test_a_concurrent_duplicate_order_answers_the_conversion_that_won(bus, uow, referral):
+def test_a_repeated_order_the_checks_would_refuse_now_answers_the_first(bus, uow, referral):
+    """The insert finds a repeat (nothing is read before it); a repeat refused before its
+    insert -- another currency, an unknown code -- is still the order stored."""
     winner = convert(bus, referral_code=referral.enrollment.referral_code)
-    first_lookup = []
-    lookup = uow.conversions.get_by_order
-
-    def racing_lookup(*args, **kwargs):  # the duplicate is not yet visible at first
-        if not first_lookup:
-            first_lookup.append(True)
-            return None
-        return lookup(*args, **kwargs)
-
-    uow.conversions.get_by_order = racing_lookup
-    assert convert(bus, referral_code=referral.enrollment.referral_code) == winner
+    assert bus.handle(commands.RecordConversion(
+        brand_id=BRAND, order_id="o-1", amount=Decimal("50.00"), currency="USD",
+        referral_code=referral.enrollment.referral_code)) == winner
+    assert convert(bus, referral_code="NOPE") == winner
+    with pytest.raises(NotFound):  # a new order with that code is refused
+        convert(bus, order_id="o-2", referral_code="NOPE")
     assert len(uow.published("conversion_attributed")) == 1

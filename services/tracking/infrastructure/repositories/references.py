@@ -151,7 +151,7 @@ class SqlReferences(AbstractRepository):
 
     def _generation(self, kind: str) -> int:
         if self._generations is None:  # once per transaction, before any replica row
-            self._generations = dict(self.connection.execute(GENERATIONS).tuples().all())
+            self._generations = dict(self.connection.execute(GENERATIONS).all())
         return self._generations.get(kind, 0)
 
     def _raise_generation(self, kind: str) -> None:
