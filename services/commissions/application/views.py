@@ -22,7 +22,7 @@ from common.seedwork.application.read_side import (
 )
 from common.seedwork.domain.money import Money
 from services.commissions.application import queries
-from services.commissions.domain.commission import BONUS, CLICKS, CONVERSION
+from services.commissions.domain.commission import kind_of
 from services.commissions.infrastructure.tables import campaign_budgets, commissions, ledgers
 
 BUCKETS = ("pending", "approved", "in_payout", "paid", "adjustments")
@@ -62,7 +62,7 @@ def _commission_dto(row) -> dict:
         "order_amount": money_dict(row.order_amount, row.order_currency),
         "clicks": row.clicks,
         "click_day": day_text(row.click_day),
-        "kind": _kind(row),
+        "kind": kind_of(row.conversion_id, row.clicks),
         "note": row.note,
         "status": row.status,
         "reason": row.reason,
@@ -72,13 +72,6 @@ def _commission_dto(row) -> dict:
         "created_at": time_text(row.created_at),
         "updated_at": time_text(row.updated_at),
     }
-
-
-def _kind(row) -> str:
-    """conversion, clicks or bonus (``Source.kind``, from the row)."""
-    if row.conversion_id is not None:
-        return CONVERSION
-    return CLICKS if row.clicks is not None else BONUS
 
 
 def commission(conn: Connection, commission_id: str) -> dict | None:

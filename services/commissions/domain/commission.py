@@ -68,9 +68,14 @@ class Source(ValueObject):
 
     @property
     def kind(self) -> str:
-        if self.conversion_id is not None:
-            return CONVERSION
-        return CLICKS if self.clicks is not None else BONUS
+        return kind_of(self.conversion_id, self.clicks)
+
+
+def kind_of(conversion_id: str | None, clicks: int | None) -> str:
+    """What a commission pays for: a conversion, a batch of clicks, or neither (a bonus)."""
+    if conversion_id is not None:
+        return CONVERSION
+    return CLICKS if clicks is not None else BONUS
 
 
 @dataclasses.dataclass(frozen=True)
