@@ -313,7 +313,7 @@ def test_a_brand_awards_bonuses_to_its_own_campaigns_partners_only(api, monkeypa
     assert called("commissions.award_bonus")[-1] == ({
         "reference": "launch-bea", "acting_brand_id": BRAND_A, "campaign_id": CAMPAIGN_A,
         "partner_id": PARTNER_A, "amount": {"amount": "25.00", "currency": "USD"},
-        "note": "Great launch video"},)
+        "note": "Great launch video", "campaign_name": fakes.CAMPAIGNS[CAMPAIGN_A]["name"]},)
     unnamed = api.post(bonuses, api.brand(BRAND_A), json={**body, "reference": None})
     assert unnamed.status_code == 201 and called("commissions.award_bonus")[-1][0][
         "reference"] != "launch-bea"  # a new one: every request without a reference is new
