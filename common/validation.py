@@ -141,6 +141,13 @@ class DecimalString(fields.Field):
         return None if value is None else format(Decimal(value), "f")
 
 
+# A caller-chosen key that makes a request safe to repeat (a bonus's reference): a UUID
+# or any id-like text.
+IDEMPOTENCY_KEY = [validate.Length(min=1, max=100),
+                   validate.Regexp(r"^[A-Za-z0-9._:\-]+$",
+                                   error="Letters, digits and . _ : - only.")]
+
+
 class CurrencyCode(fields.String):
     default_error_messages = {"currency": "Not an ISO 4217 currency code."}
 

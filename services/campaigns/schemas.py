@@ -28,11 +28,6 @@ from common.validation import (
     UTCDateTimeField,
 )
 
-# Caller-chosen keys (reservation and release ids): a UUID or any id-like text.
-IDEMPOTENCY_KEY = [validate.Length(min=1, max=100),
-                   validate.Regexp(r"^[A-Za-z0-9._:\-]+$",
-                                   error="Letters, digits and . _ : - only.")]
-
 
 class MoneyField(fields.Nested):
     """``{"amount": "12.50", "currency": "USD"}`` in, ``Money`` out."""

@@ -6,6 +6,7 @@ from marshmallow import fields, validate
 
 from common.contracts.commissions import BONUS_NOTE_MAX_LENGTH, COMMISSION_STATUSES
 from common.validation import (
+    IDEMPOTENCY_KEY,
     CurrencyCode,
     DecimalString,
     Id,
@@ -39,9 +40,7 @@ class DeclineCommissionSchema(ApproveCommissionSchema):
 
 
 class AwardBonusSchema(StrictSchema):
-    reference = fields.String(required=True, validate=[
-        validate.Length(min=1, max=100),
-        validate.Regexp(r"^[A-Za-z0-9._:\-]+$", error="Letters, digits and . _ : - only.")])
+    reference = fields.String(required=True, validate=IDEMPOTENCY_KEY)
     acting_brand_id = Id(required=True)
     campaign_id = Id(required=True)
     partner_id = Id(required=True)

@@ -8,7 +8,7 @@ from common.contracts.commissions import (
     COMMISSION_KINDS,
     COMMISSION_STATUSES,
 )
-from common.validation import Id
+from common.validation import IDEMPOTENCY_KEY, Id
 from services.bff.routing import Body
 from services.bff.schemas.common import Money, MoneyIn, PageQuery, PeriodQuery
 
@@ -46,12 +46,11 @@ class BonusBody(Body):
         min=1, max=BONUS_NOTE_MAX_LENGTH), metadata={
         "description": "What it is for (the partner reads it).",
         "example": "Best month of the quarter"})
-    reference = fields.String(load_default=None, allow_none=True, validate=[
-        validate.Length(min=1, max=100),
-        validate.Regexp(r"^[A-Za-z0-9._:\-]+$", error="Letters, digits and . _ : - only.")],
-        metadata={"description": "Your own name for this bonus: sent again (a retry), it "
-                                 "answers the same bonus, paid once. Without one, every "
-                                 "request is a new bonus.", "example": "q4-top-seller-bea"})
+    reference = fields.String(load_default=None, allow_none=True, validate=IDEMPOTENCY_KEY,
+                              metadata={
+        "description": "Your own name for this bonus: sent again (a retry), it answers the "
+                       "same bonus, paid once. Without one, every request is a new bonus.",
+        "example": "q4-top-seller-bea"})
 
 
 class CommissionOut(Schema):

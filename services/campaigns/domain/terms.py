@@ -137,10 +137,6 @@ class PartnerCommission(ValueObject):
         return cls(model=terms.model, rate=canonical(rate) if rate is not None else None,
                    min=min, max=max, amount=amount)
 
-    def applies_to(self, terms: Terms) -> bool:
-        """Written for these terms' model (a campaign that changed model pays its own)."""
-        return self.model is terms.model
-
 
 def canonical(value: Decimal) -> Decimal:
     """The same number without padding zeros ("0.10" -> "0.1"), as stored."""

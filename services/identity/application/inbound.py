@@ -34,9 +34,8 @@ def application_decided(event: ReceivedEvent) -> commands.NotifyApplicationDecid
 def payout_outcome(event: ReceivedEvent) -> commands.NotifyPayout:
     """``payout_paid`` or ``payout_failed`` (with the provider's reason)."""
     data = event.data
-    amount = Money(data["amount"]["amount"], data["amount"]["currency"])
     return commands.NotifyPayout(
-        partner_id=data["partner_id"], amount=f"{amount.format_amount()} {amount.currency}",
+        partner_id=data["partner_id"], amount=_money_text(data["amount"]),
         cycle=data["cycle"], paid=event.type == "payout_paid", reason=data.get("reason"))
 
 
@@ -68,6 +67,7 @@ def figures_text(figures: dict | None) -> str | None:
 
 
 def _money_text(value: dict) -> str:
+    """``{"amount": "20.5", "currency": "USD"}`` as a partner reads it: "20.50 USD"."""
     money = Money(value["amount"], value["currency"])
     return f"{money.format_amount()} {money.currency}"
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 import bisect
 import calendar
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from common.seedwork.domain.entity import ValueObject
 
@@ -69,6 +69,16 @@ def months_after(moment: datetime, months: int) -> datetime:
     return moment.replace(year=year, month=month, day=day)
 
 
+T = TypeVar("T")
+
+
+def _latest_started(items: Sequence[T], starts: Sequence[datetime], moment: datetime) -> T | None:
+    """The last of ``items`` (ordered by ``starts``, their start times) that started at or
+    before ``moment``; None before the first."""
+    index = bisect.bisect_right(starts, moment)
+    return items[index - 1] if index else None
+
+
 FIGURES = ("rate", "min", "max", "amount")  # what a partner's own commission replaces
 
 
@@ -103,10 +113,8 @@ class FiguresHistory:
 
     def priced(self, terms: TermsVersion | None, moment: datetime) -> TermsVersion | None:
         """``terms`` (in force at ``moment``) with the partner's figures in force then."""
-        index = bisect.bisect_right(self._starts, moment)
-        if terms is None or not index:
-            return terms
-        return self.changes[index - 1].priced(terms)
+        change = _latest_started(self.changes, self._starts, moment)
+        return change.priced(terms) if change is not None and terms is not None else terms
 
     def __len__(self) -> int:
         return len(self.changes)
@@ -125,8 +133,7 @@ class TermsHistory:
     def in_force_at(self, moment: datetime) -> TermsVersion | None:
         """The latest version that took effect at or before ``moment`` (None before the
         first one)."""
-        index = bisect.bisect_right(self._starts, moment)
-        return self.versions[index - 1] if index else None
+        return _latest_started(self.versions, self._starts, moment)
 
     def version(self, number: int) -> TermsVersion | None:
         return next((v for v in self.versions if v.version == number), None)
