@@ -48,7 +48,7 @@ endif
 export ALPES_JWT_SECRET
 
 .PHONY: help venv infra migrate run shell test test-unit test-integration test-e2e lint \
-        dead-letters replay-dead-letter token events-doc bench bench-smoke chaos test-reliability \
+        dead-letters replay-dead-letter token events-doc bench bench-smoke profile chaos test-reliability \
         test-cluster screenshots clean
 
 help:  ## this list
@@ -136,6 +136,11 @@ bench: venv infra  ## full benchmark (~15 min, progress shown): table + bench/re
 		apt-get install -y -qq wrk >/dev/null 2>&1) || echo "wrk not available: Python HTTP load"
 	$(BIN)/python -m bench --db $(if $(filter postgres,$(DB)),postgres,sqlite) \
 		$(if $(POINT),--point $(POINT))
+
+# py-spy is kept out of the dev extra: only profiling needs it (a Rust binary wheel, ~3 MB).
+profile: venv infra  ## where the conversion chain's CPU goes, by process (py-spy; ARGS="--rate 60 --seconds 20", "--redirects", "--concurrency 64")
+	@test -x $(BIN)/py-spy || $(BIN)/pip install --quiet --disable-pip-version-check -e ".[dev,profile]"
+	$(BIN)/python -m tools.profile $(ARGS)
 
 bench-smoke: venv infra  ## seconds-long benchmark run (also part of make test)
 	$(BIN)/python -m bench --smoke

@@ -10,6 +10,7 @@ Nameko/kombu/eventlet, marshmallow, the seedwork, the service's own layers) and 
 functions by self time. py-spy samples without ``--nonblocking``: a thread waiting for a
 core on a busy 2-core box is not counted as running.
 
+    make profile                          # installs py-spy, then as below
     python -m tools.profile [--rate 60] [--seconds 20] [--db sqlite|postgres]
     python -m tools.profile --concurrency 64   # closed loop instead: 64 callers, no pause
     python -m tools.profile --redirects        # GET /r/<code> at c=16 (wrk) instead
@@ -66,7 +67,7 @@ def main(argv: list[str] | None = None) -> None:
                         help="drive GET /r/<code> through the BFF at concurrency 16 instead")
     args = parser.parse_args(argv)
     if not shutil.which("py-spy") and not os.path.exists(_py_spy()):
-        sys.exit("py-spy is needed: pip install py-spy")
+        sys.exit("py-spy is needed: `make profile` installs it (the project's profile extra)")
     with BenchEnvironment(db=args.db) as env:
         world = World.get(env)
         env.wait_quiet()
