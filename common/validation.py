@@ -8,6 +8,7 @@ carry an exact amount.
 """
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
@@ -146,6 +147,29 @@ class DecimalString(fields.Field):
 IDEMPOTENCY_KEY = [validate.Length(min=1, max=100),
                    validate.Regexp(r"^[A-Za-z0-9._:\-]+$",
                                    error="Letters, digits and . _ : - only.")]
+
+
+class ReferralCode(fields.String):
+    """A link's code as a person chooses it (a vanity code, the same as a shop's
+    coupon): 3 to 16 letters, digits and hyphens, starting and ending with a letter or a
+    digit; taken lowercase (``BEA10`` is ``bea10``: a code read aloud or typed from a
+    video carries no case)."""
+
+    MIN_LENGTH, MAX_LENGTH = 3, 16
+    default_error_messages = {
+        "length": f"From {MIN_LENGTH} to {MAX_LENGTH} characters.",
+        "form": "Letters, digits and hyphens only, starting and ending with a letter or "
+                "a digit.",
+    }
+    _FORM = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
+
+    def _deserialize(self, value, attr, data, **kwargs) -> str:
+        code = super()._deserialize(value, attr, data, **kwargs).strip().lower()
+        if not self.MIN_LENGTH <= len(code) <= self.MAX_LENGTH:
+            raise self.make_error("length")
+        if not self._FORM.match(code):
+            raise self.make_error("form")
+        return code
 
 
 class CurrencyCode(fields.String):

@@ -19,6 +19,7 @@ ENROLLMENT_STATUSES = ("PENDING", "ACTIVE", "SUSPENDED", "DECLINED", "WITHDRAWN"
 ADMISSIONS = ("open", "review")  # partners join at once, or apply for the brand's review
 APPLICATION_NOTE_MAX_LENGTH = 1000  # what a partner tells the brand when applying
 BRAND_NOTE_MAX_LENGTH = 1000  # what a brand tells a partner it declines or suspends
+CODE_CHANGED_BY = ("partner", "brand")  # who chose a link's own code
 
 
 # The other refusals of the campaigns RPC API, typed for every caller that imports the
@@ -149,6 +150,17 @@ class EnrollmentCommissionChanged(EnrollmentPayload):
     effective_from = UTCDateTimeField(required=True)
 
 
+class EnrollmentCodeChanged(EnrollmentPayload):
+    """``referral_code`` and ``tracking_url`` are the link's new ones; ``previous_code``
+    stopped working. ``changed_by``: who chose the code, ``partner`` or ``brand``;
+    ``reason``: a SUSPENDED link's suspension reason (null for an ACTIVE one)."""
+
+    campaign_name = fields.String(required=True)
+    previous_code = fields.String(required=True)
+    changed_by = fields.String(required=True, validate=validate.OneOf(CODE_CHANGED_BY))
+    reason = fields.String(required=True, allow_none=True)
+
+
 class ApplicationPayload(TolerantSchema):
     """A partner's application to a campaign that reviews its partners: no code (it
     works only once approved, and ``partner_enrolled`` carries it then)."""
@@ -229,6 +241,10 @@ ENROLLMENT_COMMISSION_CHANGED = EventContract(
     "The brand pays this partner its own figures (`commission`: a rate for CPS, an "
     "amount for CPA) in place of the campaign's, for conversions and clicks "
     "from `effective_from` on; `commission` null: the campaign's figures again.")
+ENROLLMENT_CODE_CHANGED = EventContract(
+    SOURCE, "enrollment_code_changed", 1, EnrollmentCodeChanged,
+    "The link has a code of its partner's or brand's choosing (`referral_code`, its "
+    "`tracking_url`) from now on; `previous_code` no longer resolves.")
 BUDGET_EXHAUSTED = EventContract(SOURCE, "budget_exhausted", 1, BudgetExhaustedPayload,
                                  "The remaining budget fell below the smallest possible "
                                  "commission; the campaign paused itself.")
@@ -237,5 +253,6 @@ CONTRACTS = (
     BRAND_REGISTERED, CAMPAIGN_CREATED, CAMPAIGN_ACTIVATED, CAMPAIGN_PAUSED, CAMPAIGN_ENDED,
     CAMPAIGN_CANCELLED, CAMPAIGN_TERMS_CHANGED, CAMPAIGN_BUDGET_CHANGED, PARTNER_ENROLLED,
     ENROLLMENT_REQUESTED, ENROLLMENT_DECLINED, ENROLLMENT_WITHDRAWN, ENROLLMENT_SUSPENDED,
-    ENROLLMENT_REACTIVATED, ENROLLMENT_COMMISSION_CHANGED, BUDGET_EXHAUSTED,
+    ENROLLMENT_REACTIVATED, ENROLLMENT_COMMISSION_CHANGED, ENROLLMENT_CODE_CHANGED,
+    BUDGET_EXHAUSTED,
 )

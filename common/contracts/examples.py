@@ -135,6 +135,10 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "commission": {"model": "CPS", "rate": "0.15", "min": None, "max": _money("50.00"),
         "amount": None},
         "effective_from": "2026-11-20T09:00:00Z"},
+    "campaigns.enrollment_code_changed": {
+        **_enrollment("ACTIVE", 5), "referral_code": "bea10",
+        "tracking_url": "http://localhost:8000/r/bea10", "campaign_name": "Spring sale",
+        "previous_code": "bea-spring", "changed_by": "partner", "reason": None},
     "campaigns.budget_exhausted": {"campaign_id": CAMPAIGN_ID, "brand_id": BRAND_ID,
                                    "budget": _money("1000.00"), "reserved": _money("999.50"),
                                    "remaining": _money("0.50")},

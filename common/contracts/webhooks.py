@@ -16,7 +16,8 @@ DISABLE_REASONS = ("failing", "gone", "manual")
 # catalogue describes each one, and a test keeps both lists equal).
 EVENT_TYPES = (
     "partner.applied", "partner.declined", "partner.withdrew", "partner.enrolled",
-    "link.suspended", "link.reactivated", "link.commission_changed", "partner.suspended",
+    "link.suspended", "link.reactivated", "link.commission_changed", "link.code_changed",
+    "partner.suspended",
     "conversion.attributed", "conversion.rejected",
     "conversion.reversed", "commission.created", "commission.approved", "commission.declined",
     "commission.reversed", "commission.paid", "payout.paid", "payout.failed",

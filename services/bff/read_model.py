@@ -110,6 +110,10 @@ class DashboardsReadModel:
     def keep_enrollment_reactivated(self, event):
         self.bus.handle(inbound.enrollment(event))
 
+    @keeps(campaigns.ENROLLMENT_CODE_CHANGED)
+    def keep_enrollment_code_changed(self, event):
+        self.bus.handle(inbound.enrollment(event))
+
     # the batched snapshots ---------------------------------------------------------------
     @keeps(tracking.STATS_CHANGED)
     def keep_stats_changed(self, event):

@@ -12,12 +12,16 @@ enrollment and campaign the click is on. The BFF keeps them per code, bounded:
   of which nobody follows on a given day. Traffic on referral links is skewed: the LRU
   keeps the ones followed.
 * **kept fresh by events.** Each BFF instance hears campaigns' ``partner_enrolled``,
-  ``enrollment_suspended``/``reactivated`` and the campaign lifecycle events on its own
-  broadcast queue (``on_event``). An enrollment event carries the whole enrollment and a
-  campaign event the whole campaign snapshot, so both are *upserted*: **a state only ever
-  moves to a newer revision** (the revisions campaigns stamps, the rule tracking's replica
-  follows). ``partner_enrolled`` also carries its campaign: a new link works at once,
-  without asking tracking.
+  ``enrollment_suspended``/``reactivated``/``code_changed`` and the campaign lifecycle
+  events on its own broadcast queue (``on_event``). An enrollment event carries the
+  whole enrollment and a campaign event the whole campaign snapshot, so both are
+  *upserted*: **a state only ever moves to a newer revision** (the revisions campaigns
+  stamps, the rule tracking's replica follows). ``partner_enrolled`` also carries its
+  campaign: a new link works at once, without asking tracking. A link that takes
+  another code (``enrollment_code_changed``) leaves its previous one: the entry on it
+  is dropped, and a late event or answer still carrying it (an older revision of the
+  link) is not learnt again -- each link's latest code and revision are kept beside the
+  codes, as bounded.
 * **the race of a miss in flight with an event** is settled by the same rule: the
   answer of a look-up sent before an event and arriving after it is merged, per
   enrollment and per campaign, keeping whichever revision is newer (the event's has
@@ -93,7 +97,8 @@ CAMPAIGN_EVENTS = (campaign_contracts.CAMPAIGN_ACTIVATED, campaign_contracts.CAM
                    campaign_contracts.CAMPAIGN_ENDED, campaign_contracts.CAMPAIGN_CANCELLED)
 ENROLLMENT_EVENTS = (campaign_contracts.PARTNER_ENROLLED,
                      campaign_contracts.ENROLLMENT_SUSPENDED,
-                     campaign_contracts.ENROLLMENT_REACTIVATED)
+                     campaign_contracts.ENROLLMENT_REACTIVATED,
+                     campaign_contracts.ENROLLMENT_CODE_CHANGED)
 EVENTS = ENROLLMENT_EVENTS + CAMPAIGN_EVENTS
 _CONTRACTS = {contract.name: contract for contract in EVENTS}
 
@@ -104,6 +109,7 @@ class ReferralLinks:
                  lookup_batch: int = 100, lookups_in_flight: int = 2,
                  clock: Callable[[], float] = time.monotonic):
         self._codes: Lru = Lru(max_codes)          # code -> (EnrollmentState, learned at)
+        self._links: Lru = Lru(max_codes)          # enrollment id -> (its code, revision)
         self._campaigns: Lru = Lru(max_campaigns)  # campaign id -> CampaignState
         self._unknown: Lru = Lru(max_unknown)      # code -> unknown until (clock)
         self.unknown_ttl = unknown_ttl
@@ -179,15 +185,29 @@ class ReferralLinks:
         self._unknown.pop(payload["referral_code"], None)
 
     def clear(self) -> None:
-        for table in (self._codes, self._campaigns, self._unknown):
+        for table in (self._codes, self._links, self._campaigns, self._unknown):
             table.clear()
 
     # merging: a state only moves to a newer revision -----------------------------------------
     def _learn_enrollment(self, enrollment: EnrollmentState, now: float) -> None:
+        latest = self._links.get(enrollment.enrollment_id)  # (code, revision) it last had
+        if latest is not None and latest[0] != enrollment.referral_code:
+            if latest[1] > enrollment.revision:
+                return  # a code the link has left since: never learnt again
+            self._forget_code(latest[0], enrollment.enrollment_id)
         held = self._codes.get(enrollment.referral_code)
         if held is not None and held[0].revision > enrollment.revision:
             enrollment = held[0]
         self._codes.put(enrollment.referral_code, (enrollment, now))
+        self._links.put(enrollment.enrollment_id, (enrollment.referral_code,
+                                                   enrollment.revision))
+
+    def _forget_code(self, code: str, enrollment_id: str) -> None:
+        """The code a link left (another code of its own now): a redirect on it asks
+        tracking again, which knows it no more."""
+        held = self._codes.get(code)
+        if held is not None and held[0].enrollment_id == enrollment_id:
+            self._codes.pop(code, None)
 
     def _learn_campaign(self, campaign: CampaignState) -> None:
         held = self._campaigns.get(campaign.campaign_id)

@@ -78,6 +78,10 @@ class BffService(read_model.DashboardsReadModel, health.HealthMixin):
     def on_enrollment_reactivated(self, envelope):
         self.edge.links.on_event(envelope)
 
+    @broadcast(campaigns.ENROLLMENT_CODE_CHANGED)
+    def on_enrollment_code_changed(self, envelope):
+        self.edge.links.on_event(envelope)
+
     @broadcast(campaigns.CAMPAIGN_ACTIVATED)
     def on_campaign_activated(self, envelope):
         self.edge.links.on_event(envelope)

@@ -24,6 +24,7 @@ from common.validation import (
     Id,
     MoneySchema,
     Page,
+    ReferralCode,
     StrictSchema,
     UTCDateTimeField,
 )
@@ -167,6 +168,21 @@ class SetPartnerCommissionSchema(EnrollmentActionSchema):
 
 class PartnerEnrollmentActionSchema(EnrollmentIdSchema):
     acting_partner_id = Id(required=True)
+
+
+class ChangeReferralCodeSchema(EnrollmentIdSchema):
+    """By the link's partner or by its campaign's brand: exactly one of the two acts."""
+
+    code = ReferralCode(required=True)
+    acting_partner_id = Id(load_default=None, allow_none=True)
+    acting_brand_id = Id(load_default=None, allow_none=True)
+
+    @marshmallow.validates_schema
+    def _one_actor(self, data, **kwargs):
+        if (data.get("acting_partner_id") is None) == (data.get("acting_brand_id") is None):
+            message = ["Exactly one of acting_partner_id and acting_brand_id."]
+            raise marshmallow.ValidationError({"acting_partner_id": message,
+                                               "acting_brand_id": message})
 
 
 class ListEnrollmentsSchema(Page):

@@ -170,6 +170,17 @@ class CampaignsService(health.HealthMixin):
                                        acting_brand_id=acting_brand_id,
                                        commission=commission)
 
+    @api
+    def change_referral_code(self, enrollment_id, code, acting_partner_id=None,
+                             acting_brand_id=None):
+        """Give the link a code of its own choosing (``bea10``), by its partner or its
+        campaign's brand: the new code works from now on, the old one stops."""
+        return self._change_enrollment(commands.ChangeReferralCode,
+                                       schemas.ChangeReferralCodeSchema,
+                                       enrollment_id=enrollment_id, code=code,
+                                       acting_partner_id=acting_partner_id,
+                                       acting_brand_id=acting_brand_id)
+
     def _change_enrollment(self, command, schema, **payload):
         """Checked by ``schema``, handled as ``command``; answers the enrollment as it is."""
         data = load(schema, payload)

@@ -216,6 +216,13 @@ class IdentityService(health.HealthMixin):
     def on_enrollment_commission_changed(self, event):
         self.bus.handle(inbound.commission_changed(event))
 
+    @event_handler(campaigns.ENROLLMENT_CODE_CHANGED)
+    def on_enrollment_code_changed(self, event):
+        """Only the brand's choice is news to the partner."""
+        command = inbound.code_changed(event)
+        if command is not None:
+            self.bus.handle(command)
+
     def _link_changed(self, event):
         """Only the brand's doing is news (the others are done with at once)."""
         command = inbound.link_changed(event)

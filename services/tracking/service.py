@@ -172,6 +172,10 @@ class TrackingService(health.HealthMixin):
     def on_enrollment_reactivated(self, event):
         self._replicate(inbound.enrollment(event))
 
+    @event_handler(campaigns.ENROLLMENT_CODE_CHANGED)
+    def on_enrollment_code_changed(self, event):
+        self._replicate(inbound.enrollment(event))
+
     @event_handler(campaigns.ENROLLMENT_COMMISSION_CHANGED)
     def on_enrollment_commission_changed(self, event):
         self.bus.handle(inbound.partner_figures(event))

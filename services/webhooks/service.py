@@ -266,6 +266,10 @@ class WebhooksService(health.HealthMixin):
     def on_enrollment_commission_changed(self, event):
         self._accept(campaigns.ENROLLMENT_COMMISSION_CHANGED, event)
 
+    @consumes(campaigns.ENROLLMENT_CODE_CHANGED)
+    def on_enrollment_code_changed(self, event):
+        self._accept(campaigns.ENROLLMENT_CODE_CHANGED, event)
+
     @consumes(campaigns.CAMPAIGN_ACTIVATED)
     def on_campaign_activated(self, event):
         self._accept(campaigns.CAMPAIGN_ACTIVATED, event)

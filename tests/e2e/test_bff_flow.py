@@ -196,7 +196,7 @@ def test_brand_partner_click_conversion_commission_payout_over_http(start_stack,
             "revision"] == own["revision"], timeout=15, message="tracking's replica")
     http.ok("POST", "/api/v1/conversions", brand, 201, ip=VISITOR_IP,
             json={"order_id": "order-2", "amount": "200.00", "currency": "USD",
-                  "referral_code": code})
+                  "referral_code": code.upper()})  # a coupon, as the customer typed it
 
     def second_commission():
         items = http.ok("GET", f"/api/v1/partners/{partner_id}/commissions", partner)["items"]
@@ -205,6 +205,19 @@ def test_brand_partner_click_conversion_commission_payout_over_http(start_stack,
 
     assert wait_for(second_commission, timeout=30, interval=0.5)["amount"] == {
         "amount": "30.00", "currency": "USD"}
+
+    # the partner gives its link a code of its own: the new link works, the old one stops
+    vanity = http.ok("PUT", f"/api/v1/enrollments/{enrollment['enrollment_id']}/referral-code",
+                     partner, json={"code": "Ana-Spring"})
+    assert vanity["tracking_url"] == f"{http.base_url}/r/ana-spring"
+
+    def answers(path: str, status: int) -> bool:
+        return http.call("GET", path, ip=VISITOR_IP).status_code == status
+
+    wait_for(lambda: answers("/r/ANA-SPRING", 302), timeout=15, message="the new code")
+    wait_for(lambda: answers(f"/r/{code}", 404), timeout=15, message="the old code gone")
+    wait_for(lambda: http.ok("GET", "/api/v1/partner/dashboard", partner)["enrollments"][0][
+        "referral_code"] == "ana-spring", timeout=15, message="the dashboard's link")
 
     stranger = http.ok("POST", "/api/v1/partners/signup", status=201,
                        json={**PARTNER, "email": "eve@example.com"})["token"]["access_token"]

@@ -97,6 +97,7 @@ def bodies(b: Side) -> dict[str, dict]:
         "decline_enrollment": {"reason": "not yours"},
         "suspend_enrollment": {"note": "not yours"},
         "set_partner_commission": {"rate": "0.5"},
+        "change_referral_code": {"code": f"not-yours-{uuid.uuid4().hex[:4]}"},
         "award_bonus": {"partner_id": b.ids["partner_id"],
                         "amount": {"amount": "1.00", "currency": "USD"}, "note": "not yours"},
         "create_api_key": {"name": "not yours", "scopes": ["reports:read"]},

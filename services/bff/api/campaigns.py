@@ -204,6 +204,22 @@ def clear_partner_commission(call, enrollment_id):
                                                      None)
 
 
+@route("PUT", "/api/v1/enrollments/<enrollment_id>/referral-code", roles=(ADMIN, BRAND, PARTNER),
+       body=schemas.ReferralCodeBody, response=schemas.EnrollmentOut, tag=TAG,
+       summary="Give a link a code of your choosing (a vanity code, as a coupon: `bea10`), "
+               "as its partner or its campaign's brand: the new link works at once and the "
+               "old one stops (idempotent; a code another link has: 409)")
+def change_referral_code(call, enrollment_id):
+    code = call.body["code"]
+    if call.principal.is_(PARTNER):  # (enrollment, code, acting partner, acting brand)
+        enrollment = partners_enrollment(call, enrollment_id)
+        return call.rpc.campaigns.change_referral_code(enrollment_id, code,
+                                                       enrollment["partner_id"], None)
+    enrollment = brands_enrollment(call, enrollment_id)
+    return call.rpc.campaigns.change_referral_code(enrollment_id, code, None,
+                                                   enrollment["brand_id"])
+
+
 # --- partners' side -----------------------------------------------------------------------
 @route("GET", "/api/v1/partner/campaigns", roles=(PARTNER,), query=PageQuery,
        response=page_of(schemas.AvailableCampaignOut), tag=TAG,

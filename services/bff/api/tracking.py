@@ -34,6 +34,7 @@ def follow_referral_link(call, code):
     (``pipeline.prepare_lean``): the code is checked here, the path schema may not run."""
     if not REFERRAL_CODE.match(code):
         raise errors.not_found()  # a link that cannot exist is just a link that does not
+    code = code.lower()  # every code is lowercase: /r/BEA10, typed from a video, is bea10
     edge = call.edge
     link = edge.links.lookup(code, lambda codes: call.rpc.tracking.resolve_referral_codes(codes))
     if link is None:

@@ -57,7 +57,8 @@ def application(event: ReceivedEvent) -> commands.KeepEnrollmentState:
 
 
 def enrollment(event: ReceivedEvent) -> commands.KeepEnrollment:
-    """``partner_enrolled``, ``enrollment_suspended`` (with its reason), ``_reactivated``."""
+    """``partner_enrolled``, ``enrollment_suspended`` (with its reason), ``_reactivated``,
+    ``_code_changed`` (a suspended link's reason with it)."""
     data = event.data
     suspended = data["status"] == "SUSPENDED"
     return commands.KeepEnrollment(

@@ -15,7 +15,14 @@ from common.contracts.campaigns import (
 )
 from common.contracts.partners import PARTNER_TYPES
 from common.contracts.shared import CAMPAIGN_STATUSES, TERMS_MODELS
-from common.validation import CountryCode, CurrencyCode, DecimalString, Id, UTCDateTimeField
+from common.validation import (
+    CountryCode,
+    CurrencyCode,
+    DecimalString,
+    Id,
+    ReferralCode,
+    UTCDateTimeField,
+)
 from services.bff.routing import ActorId, Body
 from services.bff.schemas.common import Money, MoneyIn, PageQuery
 
@@ -125,6 +132,12 @@ class PartnerCommissionBody(Body):
     amount = fields.Nested(MoneyIn, load_default=None, allow_none=True, metadata={
         "description": "A CPA campaign: this partner's fixed amount per conversion."})
     brand_id = ActorId()
+
+
+class ReferralCodeBody(Body):
+    code = ReferralCode(required=True, metadata={
+        "description": "3 to 16 letters, digits and hyphens, starting and ending with a "
+                       "letter or a digit; taken lowercase.", "example": "bea10"})
 
 
 class CommissionOut(Schema):

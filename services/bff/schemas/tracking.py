@@ -42,7 +42,9 @@ class ConversionBody(Body):
         "description": "The `click_id` the redirect appended to your landing URL."})
     referral_code = fields.String(load_default=None, allow_none=True,
                                   validate=validate.Length(min=1, max=64),
-                                  metadata={"description": "A code or coupon, without a click."})
+                                  metadata={"description": "A code or coupon, without a "
+                                                           "click (any case: `BEA10` is "
+                                                           "`bea10`)."})
     customer_ip = fields.IP(load_default=None, allow_none=True)
     customer_id = fields.String(load_default=None, allow_none=True,
                                 validate=validate.Length(min=1, max=320))
@@ -50,9 +52,11 @@ class ConversionBody(Body):
     brand_id = ActorId()
 
     @marshmallow.post_load
-    def _ip_as_text(self, data, **kwargs):
+    def _normalised(self, data, **kwargs):
         if data.get("customer_ip") is not None:
             data["customer_ip"] = str(data["customer_ip"])
+        if data.get("referral_code") is not None:  # every code is lowercase; a coupon
+            data["referral_code"] = data["referral_code"].strip().lower()  # typed may not be
         return data
 
 

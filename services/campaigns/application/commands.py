@@ -151,6 +151,17 @@ class SetPartnerCommission(BrandEnrollmentCommand):
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class ChangeReferralCode(Command):
+    """The link's partner or its campaign's brand (exactly one of the two acts) gives it
+    ``code`` (already lowercase and of the form ``common.validation`` requires)."""
+
+    enrollment_id: str
+    code: str
+    acting_partner_id: str | None = None
+    acting_brand_id: str | None = None
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class NoteBudgetExhausted(Command):
     """commissions reports what is left of the budget cannot pay a commission."""
 

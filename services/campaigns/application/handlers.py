@@ -257,6 +257,35 @@ def set_partner_commission(cmd: commands.SetPartnerCommission, uow: CampaignsUni
     _brand_changes_enrollment(uow, cmd, change)
 
 
+@HANDLERS.command(commands.ChangeReferralCode)
+def change_referral_code(cmd: commands.ChangeReferralCode, uow: CampaignsUnitOfWork,
+                         clock) -> None:
+    """A free code only: another link's is a Conflict on ``code`` (two racing for one
+    code: the unique index lets one win and the other is answered the same)."""
+    def check(enrollment) -> None:
+        if cmd.acting_brand_id is not None:
+            enrollment.ensure_owned_by(cmd.acting_brand_id)
+        else:
+            enrollment.ensure_partner(cmd.acting_partner_id, "change its link's code")
+
+    def change(enrollment, partner) -> None:
+        holder = uow.enrollments.holding_code(cmd.code)
+        if holder is not None and holder != enrollment.id:
+            raise _code_taken()
+        enrollment.change_code(cmd.code, changed_by="brand" if cmd.acting_brand_id else "partner",
+                               campaign=_campaign(uow, enrollment.campaign_id), now=clock())
+
+    try:
+        _change_enrollment(uow, cmd.enrollment_id, change, check=check)
+    except ReferralCodeTaken:
+        raise _code_taken() from None
+
+
+def _code_taken() -> Conflict:
+    return Conflict("Another link already has this code.",
+                    {"code": ["Already taken: choose another."]})
+
+
 def _brand_changes_enrollment(uow: CampaignsUnitOfWork, cmd: commands.BrandEnrollmentCommand,
                               change) -> None:
     """``change(enrollment, partner)``, by the brand of the enrollment's campaign only."""

@@ -81,6 +81,13 @@ def enrollment_commission_changed(event: enrollment.EnrollmentCommissionChanged)
             "effective_from": dto.timestamp(event.effective_from)}
 
 
+@TRANSLATOR.maps(enrollment.EnrollmentCodeChanged, contracts.ENROLLMENT_CODE_CHANGED)
+def enrollment_code_changed(event: enrollment.EnrollmentCodeChanged) -> dict:
+    return {**_enrollment(event.enrollment), "campaign_name": event.campaign_name,
+            "previous_code": event.previous_code, "changed_by": event.changed_by,
+            "reason": event.reason}
+
+
 def _application(state: enrollment.EnrollmentState, campaign_name: str) -> dict:
     return {"enrollment_id": state.enrollment_id, "campaign_id": state.campaign_id,
             "campaign_name": campaign_name, "brand_id": state.brand_id,

@@ -16,7 +16,8 @@ class DuplicateEnrollment(Exception):
 
 
 class ReferralCodeTaken(Exception):
-    """``EnrollmentRepository.add``: another enrollment has this referral code."""
+    """``EnrollmentRepository.add`` or ``save``: another enrollment has this referral
+    code."""
 
 
 class BrandRepository(Protocol):
@@ -36,8 +37,13 @@ class EnrollmentRepository(Protocol):
     def add(self, enrollment: Enrollment) -> None:
         """Raises DuplicateEnrollment or ReferralCodeTaken; the transaction stays usable."""
 
-    def save(self, enrollment: Enrollment) -> None: ...
+    def save(self, enrollment: Enrollment) -> None:
+        """Raises ReferralCodeTaken (a code taken meanwhile); roll the transaction back."""
+
     def get(self, enrollment_id: str, *, for_update: bool = False) -> Enrollment | None: ...
+    def holding_code(self, code: str) -> str | None:
+        """The id of the enrollment whose code ``code`` is, if any."""
+
     def get_for(self, campaign_id: str, partner_id: str) -> Enrollment | None: ...
     def of_partner(self, partner_id: str) -> list[Enrollment]: ...
     def waiting_in(self, campaign_id: str) -> list[Enrollment]:

@@ -25,6 +25,11 @@ admitted it before). Neither the brand's decisions nor the platform's touch it m
 The brand may pay an enrolled partner its own figures (``PartnerCommission``) in place
 of the campaign's, from the moment it sets them, and take them back (the campaign's
 again): ``enrollment_commission_changed`` says so downstream.
+
+An enrolled link may be given a code of its own choosing (a vanity code: ``bea10``, the
+same as a coupon the brand's shop takes) by its partner or by the campaign's brand: the
+new code works from then on and the old one stops (``enrollment_code_changed``). Such a
+code is public by intent, as a coupon is; only drawn codes are unguessable.
 """
 from __future__ import annotations
 
@@ -148,6 +153,17 @@ class EnrollmentCommissionChanged(EnrollmentEvent):
     campaign_name: str
     commission: PartnerCommission | None
     effective_from: datetime
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class EnrollmentCodeChanged(EnrollmentEvent):
+    """The link's code is now ``enrollment.referral_code``; ``previous_code`` stopped
+    working. ``changed_by``: ``partner`` or ``brand``; ``reason``: a suspended link's."""
+
+    campaign_name: str
+    previous_code: str
+    changed_by: str
+    reason: str | None = None
 
 
 # --- rules --------------------------------------------------------------------------------
@@ -333,7 +349,7 @@ class Enrollment(AggregateRoot):
         """The partner takes its link out of the campaign (idempotent): suspended for
         ``partner_left``. A link already suspended by the brand or with its partner earns
         nothing already and stays as it is: leaving it is refused, saying why."""
-        self._ensure_partner(partner_id, "leave the campaign")
+        self.ensure_partner(partner_id, "leave the campaign")
         if self.suspension_reason == PARTNER_LEFT:
             return
         check_rule(StatusAllows(self, (EnrollmentStatus.ACTIVE,),
@@ -341,7 +357,7 @@ class Enrollment(AggregateRoot):
                                 "nothing already)"))
         self.suspend(PARTNER_LEFT, now)
 
-    def _ensure_partner(self, partner_id: str, action: str) -> None:
+    def ensure_partner(self, partner_id: str, action: str) -> None:
         if partner_id != self.partner_id:
             raise Forbidden(f"Only the enrollment's partner may {action}.",
                             {"acting_partner_id": ["Not the enrollment's partner."]})
@@ -349,7 +365,7 @@ class Enrollment(AggregateRoot):
     def withdraw(self, partner_id: str, campaign: Campaign, now: datetime) -> None:
         """PENDING -> WITHDRAWN, by the applicant only (idempotent). A decided
         application stays decided (an enrolled partner leaves the campaign instead)."""
-        self._ensure_partner(partner_id, "withdraw the application")
+        self.ensure_partner(partner_id, "withdraw the application")
         if self.status is EnrollmentStatus.WITHDRAWN:
             return
         check_rule(StatusAllows(self, (EnrollmentStatus.PENDING,),
@@ -416,6 +432,22 @@ class Enrollment(AggregateRoot):
         self.commission, self.commission_since = commission, now
         self._changed(now, EnrollmentCommissionChanged, campaign_name=campaign.name,
                       commission=commission, effective_from=now)
+
+    def change_code(self, code: str, *, changed_by: str, campaign: Campaign,
+                    now: datetime) -> None:
+        """Give an enrolled link of a campaign still open the code ``code`` (already
+        checked for its form and for being free); its link moves with it. The same code
+        again changes nothing."""
+        check_rule(StillOpen(campaign))
+        check_rule(StatusAllows(self, ENROLLED, "given a code of its own before the brand "
+                                                "approves it"))
+        if code == self.referral_code:
+            return
+        previous, base = self.referral_code, self.tracking_url.rsplit("/r/", 1)[0]
+        self.referral_code, self.tracking_url = code, tracking_url(base, code)
+        self._changed(now, EnrollmentCodeChanged, campaign_name=campaign.name,
+                      previous_code=previous, changed_by=changed_by,
+                      reason=self.suspension_reason)
 
     def suspend(self, reason: str, now: datetime, **told) -> None:
         """``told``: the campaign's name and the brand's note, when the brand suspends."""

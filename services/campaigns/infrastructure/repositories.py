@@ -155,6 +155,19 @@ class SqlEnrollmentRepository(SqlAlchemyRepository[Enrollment]):
                 raise DuplicateEnrollment(enrollment.campaign_id) from None
             raise ReferralCodeTaken(enrollment.referral_code) from None
 
+    def save(self, enrollment: Enrollment) -> None:
+        """A code another transaction gave to another link meanwhile fails the unique
+        index: ``ReferralCodeTaken`` (the unit of work is rolled back)."""
+        try:
+            super().save(enrollment)
+        except IntegrityError:
+            raise ReferralCodeTaken(enrollment.referral_code) from None
+
+    def holding_code(self, code: str) -> str | None:
+        """The id of the enrollment whose code ``code`` is, if any."""
+        return self.connection.execute(
+            select(enrollments.c.id).where(enrollments.c.referral_code == code)).scalar()
+
     def get_for(self, campaign_id: str, partner_id: str) -> Enrollment | None:
         return self._one(select(enrollments).where(enrollments.c.campaign_id == campaign_id,
                                                    enrollments.c.partner_id == partner_id))

@@ -179,6 +179,17 @@ class NotifyBonus(Command):
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class NotifyCodeChanged(Command):
+    """campaigns' ``enrollment_code_changed`` when the brand chose the code: the partner
+    is told by email which link to share from now on."""
+
+    partner_id: str
+    campaign_name: str
+    tracking_url: str
+    previous_code: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class NotifyPayout(Command):
     """payouts' ``payout_paid`` or ``payout_failed``: the partner is told by email."""
 

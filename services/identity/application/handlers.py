@@ -20,6 +20,7 @@ from services.identity.application.mail import (
     application_decided_mail,
     application_mail,
     bonus_mail,
+    code_changed_mail,
     commission_changed_mail,
     invitation_mail,
     link_changed_mail,
@@ -728,6 +729,16 @@ def notify_commission_changed(cmd: commands.NotifyCommissionChanged, uow: Identi
     return _mail_partner(uow, settings, mailer, cmd.partner_id, "partner/links",
                          lambda email, link: commission_changed_mail(
                              email, cmd.campaign_name, cmd.figures, link))
+
+
+@HANDLERS.command(commands.NotifyCodeChanged)
+def notify_code_changed(cmd: commands.NotifyCodeChanged, uow: IdentityUnitOfWork,
+                        settings: IdentitySettings, mailer: Mailer | None) -> int:
+    """The partner is told the link the brand gave it; the link: its links page."""
+    return _mail_partner(uow, settings, mailer, cmd.partner_id, "partner/links",
+                         lambda email, link: code_changed_mail(
+                             email, cmd.campaign_name, cmd.tracking_url, cmd.previous_code,
+                             link))
 
 
 def _mail_partner(uow: IdentityUnitOfWork, settings: IdentitySettings, mailer: Mailer | None,

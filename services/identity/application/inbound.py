@@ -53,6 +53,17 @@ def bonus_awarded(event: ReceivedEvent) -> commands.NotifyBonus:
                                 campaign_name=data["campaign_name"], note=data["note"])
 
 
+def code_changed(event: ReceivedEvent) -> commands.NotifyCodeChanged | None:
+    """``enrollment_code_changed`` when the brand chose the code; None when the partner
+    did (its own doing is no news to it)."""
+    data = event.data
+    if data["changed_by"] != "brand":
+        return None
+    return commands.NotifyCodeChanged(
+        partner_id=data["partner_id"], campaign_name=data["campaign_name"],
+        tracking_url=data["tracking_url"], previous_code=data["previous_code"])
+
+
 def figures_text(figures: dict | None) -> str | None:
     """A partner's own figures as it reads them: "15 % of each order, at least 1.00 USD,
     at most 50.00 USD" (CPS) or "12.00 USD per order" (CPA)."""

@@ -93,6 +93,16 @@ def commission_changed_mail(to: str, campaign_name: str, figures: str | None,
         f"earned.\n\nYour links:\n{link}\n"))
 
 
+def code_changed_mail(to: str, campaign_name: str, tracking_url: str, previous_code: str,
+                      link: str) -> MailMessage:
+    """The brand gave the partner's link a code of its choosing."""
+    name = _one_line(campaign_name)
+    return MailMessage(to=to, subject=f"Your link for {name} has a new code", text=(
+        f"The brand gave your link for {name} on AlpesPartners a code of its own. Share "
+        f"this link from now on:\n{tracking_url}\n\nLinks with the previous code "
+        f"({_one_line(previous_code)}) no longer work.\n\nYour links:\n{link}\n"))
+
+
 def payout_mail(to: str, amount: str, cycle: str, paid: bool, link: str,
                 reason: str | None = None) -> MailMessage:
     """A payout sent, or one the payment provider refused (its commissions wait for the

@@ -69,12 +69,16 @@ def record_captured_clicks(cmd: commands.RecordCapturedClicks, uow: TrackingUnit
     counters, statuses, terms at its own time). The visitor has been sent on already, so
     nothing is refused: a time ahead of this clock (the BFF's is off) is taken as now, and
     a code whose enrollment has not reached this replica yet is parked until it does
-    (``_unpark``). Returns the clicks recorded."""
+    (``_unpark``); one on a code its link has left since (a BFF instance had not heard
+    of the change) is recorded against that link. Returns the clicks recorded."""
     now = clock()
     with uow:
         stored = uow.clicks.known_ids([r.click_id for r in cmd.clicks])
         fresh = list({r.click_id: r for r in cmd.clicks if r.click_id not in stored}.values())
         targets = uow.references.targets_by_code({r.referral_code for r in fresh})
+        if len(targets) < len({r.referral_code for r in fresh}):  # a previous code?
+            targets.update(uow.references.targets_by_retired_code(
+                {r.referral_code for r in fresh if r.referral_code not in targets}))
         waiting = [r for r in fresh if r.referral_code not in targets]
         if waiting:
             uow.clicks.park(waiting, now)

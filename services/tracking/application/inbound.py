@@ -46,7 +46,7 @@ def campaign_event(event: ReceivedEvent) -> commands.ReplicateCampaign:
 
 def enrollment(event: ReceivedEvent) -> commands.ReplicateEnrollment:
     """partner_enrolled (with campaign and terms history) or enrollment_suspended /
-    reactivated (enrollment only)."""
+    reactivated / code_changed (enrollment only)."""
     payload = event.data
     replicated_campaign = None
     if payload.get("campaign"):

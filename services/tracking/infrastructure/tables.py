@@ -72,6 +72,14 @@ enrollment_figures = Table(
     PrimaryKeyConstraint("enrollment_id", "revision", name="pk_enrollment_figures"),
 )
 
+# a link's previous codes: only a click the BFF already redirected on one resolves it
+retired_codes = Table(
+    "retired_codes", metadata,
+    Column("referral_code", CODE, primary_key=True),
+    Column("enrollment_id", ID, nullable=False),
+    Column("retired_at", UTCDateTime(), nullable=False),
+)
+
 enrollments = Table(
     "enrollments", metadata,
     Column("id", ID, primary_key=True),

@@ -105,6 +105,17 @@ def commission_changed(event: ReceivedEvent) -> FanOut:
         brand_ids=(payload["brand_id"],), partner_id=payload["partner_id"])
 
 
+def code_changed(event: ReceivedEvent) -> FanOut:
+    """A link took a code of its partner's or brand's choosing: to both."""
+    payload = event.data
+    return _fan_out(
+        event, "link.code_changed",
+        _pick(payload, "enrollment_id", "campaign_id", "campaign_name", "brand_id",
+              "partner_id", "referral_code", "tracking_url", "previous_code", "changed_by",
+              "status"),
+        brand_ids=(payload["brand_id"],), partner_id=payload["partner_id"])
+
+
 def campaign_changed(event_type: str) -> Callable[[ReceivedEvent], FanOut]:
     def translate(event: ReceivedEvent) -> FanOut:
         campaign = event.data["campaign"]
@@ -204,6 +215,7 @@ TRANSLATIONS: dict[EventContract, Callable[[ReceivedEvent], FanOut]] = {
     campaigns.ENROLLMENT_SUSPENDED: link_changed("link.suspended", "note"),
     campaigns.ENROLLMENT_REACTIVATED: link_changed("link.reactivated"),
     campaigns.ENROLLMENT_COMMISSION_CHANGED: commission_changed,
+    campaigns.ENROLLMENT_CODE_CHANGED: code_changed,
     campaigns.CAMPAIGN_ACTIVATED: campaign_changed("campaign.activated"),
     campaigns.CAMPAIGN_PAUSED: campaign_changed("campaign.paused"),
     campaigns.CAMPAIGN_ENDED: campaign_changed("campaign.ended"),

@@ -160,6 +160,14 @@ TYPES: tuple[WebhookType, ...] = (
                        "`rate`, `min`, `max` (CPS) or `amount` (CPA); null: the "
                        "campaign's."),
                     _f("effective_from", TIME, "From when conversions are paid so."))),
+    WebhookType("link.code_changed", "A partner's link has a code of its partner's or its "
+                "brand's choosing from now on; the previous code no longer works.",
+                (BRAND, PARTNER), "campaigns.enrollment_code_changed", (
+                    *_LINK[:-2],
+                    _f("tracking_url", "string", "The link, with its new code."),
+                    _f("previous_code", "string", "The code it had: it works no more."),
+                    _f("changed_by", "string", "Who chose the code: partner or brand."),
+                    _f("status", "string", "ACTIVE or SUSPENDED."))),
     WebhookType("partner.suspended", "The platform suspended a partner: its links stop "
                 "attributing. Sent to every brand it is enrolled with.", (BRAND, PARTNER),
                 "partners.partner_suspended", (

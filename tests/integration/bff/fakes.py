@@ -329,6 +329,19 @@ class FakeCampaigns(Healthy):
 
     @api
     @recorded
+    def change_referral_code(self, enrollment_id, code, acting_partner_id=None,
+                             acting_brand_id=None):
+        enrollment = found(ENROLLMENTS, enrollment_id)
+        assert acting_brand_id in (None, enrollment["brand_id"])
+        assert acting_partner_id in (None, enrollment["partner_id"])
+        if code == CODE_B:  # as campaigns refuses another link's code
+            raise Conflict("Another link already has this code.",
+                           {"code": ["Already taken: choose another."]})
+        return {**enrollment, "referral_code": code,
+                "tracking_url": f"http://localhost:8000/r/{code}"}
+
+    @api
+    @recorded
     def approve_enrollment(self, enrollment_id, acting_brand_id):
         return self._brand_decides(enrollment_id, acting_brand_id)
 

@@ -50,7 +50,7 @@ def test_a_referral_link_hands_the_click_over_and_redirects(api):
     assert click == {"click_id": click_id, "referral_code": CODE_A, "ip": "127.0.0.1",
                      "user_agent": "Mozilla/5.0 (X11)"}
     assert datetime.fromisoformat(occurred_at) <= datetime.now(UTC)
-    again = api.get(f"/r/{CODE_A}")
+    again = api.get(f"/r/{CODE_A.upper()}")  # typed from a video: codes are lowercase
     assert again.status_code == 302 and again.headers["Location"] != answer.headers["Location"]
     assert len(called("tracking.resolve_referral_codes")) == 1  # known at the edge now
 
@@ -122,6 +122,10 @@ def test_a_brand_posts_a_conversion_and_a_refund(api):
                        "click_id": CLICK_ID, "referral_code": None,
                        "customer_ip": "198.51.100.20", "customer_id": None,
                        "occurred_at": None, "brand_id": BRAND_A}
+    coupon = api.post("/api/v1/conversions", brand, json={
+        "order_id": "o-78", "amount": "10.00", "currency": "USD", "referral_code": " BEA10 "})
+    assert coupon.status_code == 201  # a coupon as the customer typed it: codes are lowercase
+    assert called("tracking.record_conversion")[-1][0]["referral_code"] == "bea10"
     refunded = api.post("/api/v1/conversions/refunds", brand,
                         json={"order_id": "o-77", "amount": "50.00", "refund_id": "r-1"})
     assert refunded.status_code == 200
@@ -270,6 +274,36 @@ def test_a_brand_suspends_and_reactivates_its_partners_links_only(api):
               api.post("/api/v1/enrollments/not-an-id/suspend", api.brand(BRAND_A))]
     assert [answer.status_code for answer in others] == [404, 403, 422]
     assert len(called("campaigns.suspend_enrollment")) == before  # nothing asked
+
+
+def test_a_link_s_partner_or_brand_gives_it_a_code_of_its_own(api):
+    link = f"/api/v1/enrollments/{fakes.ENROLLMENT_A}/referral-code"
+    mine = api.put(link, api.partner(PARTNER_A), json={"code": " BEA-Spring "})
+    assert mine.status_code == 200, mine.text
+    assert mine.json()["tracking_url"] == "http://localhost:8000/r/bea-spring"
+    assert called("campaigns.change_referral_code")[-1] == (
+        fakes.ENROLLMENT_A, "bea-spring", PARTNER_A, None)
+    brands = api.put(link, api.brand(BRAND_A), json={"code": "acme-bea"})
+    assert brands.json()["referral_code"] == "acme-bea"
+    assert called("campaigns.change_referral_code")[-1] == (
+        fakes.ENROLLMENT_A, "acme-bea", None, BRAND_A)
+    taken = api.put(link, api.partner(PARTNER_A), json={"code": fakes.CODE_B})
+    assert taken.status_code == 409
+    assert taken.json()["error"]["fields"] == {"code": ["Already taken: choose another."]}
+    before = len(called("campaigns.change_referral_code"))
+    refused = [
+        api.put(link, api.partner(PARTNER_A), json={"code": "b!"}),
+        api.put(link, api.partner(PARTNER_A), json={"code": "x" * 17}),
+        api.put(link, api.partner(PARTNER_A), json={"code": "-bea"}),
+        api.put(f"/api/v1/enrollments/{fakes.ENROLLMENT_B}/referral-code",
+                api.partner(PARTNER_A), json={"code": "bea10"}),
+        api.put(f"/api/v1/enrollments/{fakes.ENROLLMENT_B}/referral-code", api.brand(BRAND_A),
+                json={"code": "bea10"})]
+    assert [answer.status_code for answer in refused] == [422, 422, 422, 404, 404]
+    assert [answer.json()["error"]["fields"]["code"] for answer in refused[:3]] == [
+        ["From 3 to 16 characters."], ["From 3 to 16 characters."],
+        ["Letters, digits and hyphens only, starting and ending with a letter or a digit."]]
+    assert len(called("campaigns.change_referral_code")) == before  # nothing asked
 
 
 def test_a_brand_pays_its_own_partners_their_own_figures_only(api):

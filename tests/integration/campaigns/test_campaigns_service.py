@@ -8,6 +8,7 @@ from common.contracts import campaigns as contracts
 from common.nameko.config import db_uri
 from common.seedwork.errors import (
     BusinessRuleViolation,
+    Conflict,
     Forbidden,
     NotFound,
     ValidationError,
@@ -534,3 +535,48 @@ def test_the_brand_pays_one_partner_its_own_rate_then_the_campaign_s(rpc, config
     given, taken = wait_for(published)
     assert given["payload"]["commission"]["rate"] == "0.15"
     assert (taken["payload"]["commission"], taken["payload"]["revision"]) == (None, 3)
+
+
+def test_a_link_takes_a_code_of_its_own_and_its_old_code_stops_resolving(rpc, config, db,
+                                                                         event_probe):
+    probe = event_probe("campaigns")
+    brand_id, campaign = active_campaign(rpc)
+    partner_id, other_id = known_partner(config, db), known_partner(config, db)
+    joined = rpc.enroll_partner(campaign["campaign_id"], partner_id)
+    other = rpc.enroll_partner(campaign["campaign_id"], other_id)
+    enrollment_id, drawn = joined["enrollment_id"], joined["referral_code"]
+    with pytest.raises(ValidationError) as bad:  # field by field, nothing changed
+        rpc.change_referral_code(enrollment_id, "b!", acting_partner_id=partner_id)
+    assert bad.value.fields == {"code": ["From 3 to 16 characters."]}
+    with pytest.raises(ValidationError) as both:
+        rpc.change_referral_code(enrollment_id, "bea10", acting_partner_id=partner_id,
+                                 acting_brand_id=brand_id)
+    assert set(both.value.fields) == {"acting_partner_id", "acting_brand_id"}
+    with pytest.raises(Conflict) as taken:
+        rpc.change_referral_code(enrollment_id, other["referral_code"].upper(),
+                                 acting_brand_id=brand_id)
+    assert taken.value.fields == {"code": ["Already taken: choose another."]}
+    assert rpc.get_enrollment(enrollment_id)["referral_code"] == drawn
+    mine = rpc.change_referral_code(enrollment_id, "  Bea-Spring ",
+                                    acting_partner_id=partner_id)
+    assert (mine["referral_code"], mine["revision"]) == ("bea-spring", 2)
+    assert mine["tracking_url"].endswith("/r/bea-spring")
+    assert rpc.resolve_referral_code("BEA-SPRING")["enrollment_id"] == enrollment_id
+    with pytest.raises(NotFound):
+        rpc.resolve_referral_code(drawn)
+    with pytest.raises(Conflict):  # the brand cannot give it to another link either
+        rpc.change_referral_code(other["enrollment_id"], "bea-spring", acting_brand_id=brand_id)
+    # the code it left is free for another link
+    assert rpc.change_referral_code(other["enrollment_id"], drawn,
+                                    acting_brand_id=brand_id)["referral_code"] == drawn
+
+    def published():
+        found = [e for e in probe.drain() if e["type"] == "enrollment_code_changed"]
+        return len(found) == 2 and found
+
+    first, second = sorted(wait_for(published),
+                           key=lambda e: e["payload"]["partner_id"] != partner_id)
+    assert (first["payload"]["previous_code"], first["payload"]["changed_by"]) == (
+        drawn, "partner")
+    assert (second["payload"]["referral_code"], second["payload"]["changed_by"]) == (
+        drawn, "brand")

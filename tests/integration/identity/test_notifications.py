@@ -142,7 +142,7 @@ def test_a_partner_is_emailed_once_when_its_payout_leaves_or_fails_or_a_bonus_co
     assert "/app/partner/profile" in failed.decode()
 
 
-def test_a_partner_is_emailed_once_when_the_brand_changes_its_link_or_commission(
+def test_a_partner_is_emailed_once_when_the_brand_changes_its_link_commission_or_code(
         rabbit_config, make_db_uri, db_kind, container_factory, tmp_path):
     config, mail_dir = partner_inbox(rabbit_config, make_db_uri, db_kind, container_factory,
                                      tmp_path)
@@ -158,11 +158,18 @@ def test_a_partner_is_emailed_once_when_the_brand_changes_its_link_or_commission
 
     publish_twice(config, campaigns.ENROLLMENT_COMMISSION_CHANGED, {
         **example(campaigns.ENROLLMENT_COMMISSION_CHANGED), "partner_id": PARTNER})
+    code_changed = {**example(campaigns.ENROLLMENT_CODE_CHANGED), "partner_id": PARTNER}
+    publish_event(config, campaigns.ENROLLMENT_CODE_CHANGED, code_changed)  # its own: no mail
+    publish_twice(config, campaigns.ENROLLMENT_CODE_CHANGED, {
+        **code_changed, "changed_by": "brand", "revision": 6})
 
-    found = mails_once(mail_dir, 3, "the partner told of the three changes")
-    assert sorted(found) == ["Your link for Spring sale is suspended",
+    found = mails_once(mail_dir, 4, "the partner told of the four changes")
+    assert sorted(found) == ["Your link for Spring sale has a new code",
+                             "Your link for Spring sale is suspended",
                              "Your link for Spring sale works again",
                              "Your own commission for Spring sale"]
+    coded = found["Your link for Spring sale has a new code"].get_payload(decode=True).decode()
+    assert "http://localhost:8000/r/bea10" in coded and "(bea-spring) no longer work" in coded
     own = found["Your own commission for Spring sale"].get_payload(decode=True).decode()
     assert "your orders earn 15 % of each order, at most 50.00 USD" in own
     text = found["Your link for Spring sale is suspended"].get_payload(decode=True).decode()

@@ -164,3 +164,20 @@ def test_resolve_referral_codes_answers_the_known_ones_with_their_revisions(worl
         "status": "SUSPENDED", "revision": 2,
         "campaign": {"campaign_id": campaign.id, "landing_url": "https://shop.example/spring",
                      "status": "ACTIVE", "revision": 1}}]}
+
+
+def test_a_link_s_new_code_resolves_and_a_click_redirected_on_its_old_one_still_counts(
+        world, container, rpc):
+    enrollment = world.enroll(world.campaign())
+    old = enrollment["referral_code"]
+    new = f"vanity-{uuid.uuid4().hex[:6]}"
+    world.change_code(enrollment, new)
+    answer = rpc.resolve_referral_codes([old, new])
+    assert [(i["referral_code"], i["revision"]) for i in answer["items"]] == [(new, 2)]
+    late = captured(old)  # a BFF instance that had not heard of the change yet
+    hand_over(world, container, [late, captured(new, ip="198.51.100.2")])
+    assert [r.id for r in clicks_of(world, old)] == [late["click_id"]]
+    assert len(clicks_of(world, new)) == 1
+    assert stored(world, "SELECT id FROM parked_clicks") == []
+    assert stored(world, "SELECT enrollment_id FROM clicks WHERE id = :id",
+                  id=late["click_id"]) == [(enrollment["enrollment_id"],)]

@@ -150,6 +150,16 @@ class World:
         self.wait_revision("enrollments", enrollment["enrollment_id"], enrollment["revision"])
         return enrollment
 
+    def change_code(self, enrollment: dict, code: str) -> dict:
+        """The link takes a code of its partner's choosing."""
+        previous = enrollment["referral_code"]
+        enrollment.update(referral_code=code, revision=enrollment["revision"] + 1)
+        self.publish(campaign_contracts.ENROLLMENT_CODE_CHANGED, {
+            **enrollment, "campaign_name": "Spring sale", "previous_code": previous,
+            "changed_by": "partner", "reason": None})
+        self.wait_revision("enrollments", enrollment["enrollment_id"], enrollment["revision"])
+        return enrollment
+
     # partners ----------------------------------------------------------------------------
     def partner(self, partner_id: str, *, status: str = "ACTIVE", revision: int = 3,
                 email: str | None = None) -> dict:

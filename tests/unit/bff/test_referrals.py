@@ -217,3 +217,29 @@ def test_an_event_of_another_source_is_not_taken_for_a_campaigns_one(clock):
     forged["source"] = "someone"
     links.on_event(forged)
     assert len(links) == 0
+
+
+def test_a_link_that_takes_another_code_leaves_its_previous_one(clock):
+    tracking, links = Tracking(), links_for(clock)
+    links.on_event(envelope(campaigns.PARTNER_ENROLLED))  # bea-spring, revision 1
+    assert links.lookup("bea-spring", tracking.resolve) is not None
+    links.on_event(envelope(campaigns.ENROLLMENT_CODE_CHANGED))  # bea10, revision 5
+    link = links.lookup("bea10", tracking.resolve)
+    assert (link.enrollment.referral_code, link.enrollment.revision) == ("bea10", 5)
+    assert tracking.calls == []  # both answered from memory
+    assert links.lookup("bea-spring", tracking.resolve) is None  # asked: tracking knows it no more
+    assert tracking.calls == [["bea-spring"]]
+
+
+def test_a_late_event_or_answer_with_the_code_a_link_left_is_not_learnt_again(clock):
+    enrollment_id = example(campaigns.ENROLLMENT_CODE_CHANGED)["enrollment_id"]
+    stale = {"referral_code": "bea-spring", "enrollment_id": enrollment_id,
+             "campaign_id": CAMPAIGN, "status": "ACTIVE", "revision": 4,
+             "campaign": {"campaign_id": CAMPAIGN, "landing_url": "https://shop.example/a",
+                          "status": "ACTIVE", "revision": 2}}
+    links = links_for(clock)
+    links.on_event(envelope(campaigns.PARTNER_ENROLLED))
+    links.on_event(envelope(campaigns.ENROLLMENT_CODE_CHANGED))
+    links.on_event(envelope(campaigns.ENROLLMENT_SUSPENDED, status="SUSPENDED", revision=3))
+    assert links.lookup("bea-spring", lambda codes: {"items": [stale]}) is None
+    assert links.lookup("bea10", lambda codes: {"items": []}).enrollment.status == "ACTIVE"

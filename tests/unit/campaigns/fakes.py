@@ -25,6 +25,10 @@ class FakeEnrollmentRepository(InMemoryRepository):
     def get_for(self, campaign_id, partner_id):
         return self.first(lambda e: (e.campaign_id, e.partner_id) == (campaign_id, partner_id))
 
+    def holding_code(self, code):
+        holder = self.first(lambda e: e.referral_code == code)
+        return holder.id if holder else None
+
     def of_partner(self, partner_id):
         return self.find(lambda e: e.partner_id == partner_id)
 

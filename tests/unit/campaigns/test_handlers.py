@@ -6,7 +6,7 @@ import pytest
 
 from common.contracts import campaigns as contracts
 from common.seedwork.domain.money import Money
-from common.seedwork.errors import Forbidden, NotFound, ValidationError
+from common.seedwork.errors import Conflict, Forbidden, NotFound, ValidationError
 from services.campaigns.application import commands
 from services.campaigns.domain import errors
 from tests.clock import Clock
@@ -507,3 +507,69 @@ def test_a_suspended_link_keeps_and_gets_its_own_figures(bus, uow):
     assert (stored.status.value, stored.commission.rate) == ("ACTIVE", Decimal("0.2"))
     [changed] = published(uow, "enrollment_commission_changed")
     assert changed["status"] == "SUSPENDED"
+
+
+# --- a link's own code -------------------------------------------------------------------
+def change_code(bus, enrollment_id, code, **actor):
+    bus.handle(commands.ChangeReferralCode(enrollment_id=enrollment_id, code=code, **actor))
+
+
+def test_the_partner_gives_its_link_a_code_of_its_own(bus, uow):
+    _, enrollment_id = enrolled(bus, uow)
+    drawn = uow.enrollments.items[enrollment_id].referral_code
+    for _ in range(2):  # the same code again changes nothing
+        change_code(bus, enrollment_id, "bea10", acting_partner_id=PARTNER_ID)
+    stored = uow.enrollments.items[enrollment_id]
+    assert (stored.referral_code, stored.tracking_url, stored.revision) == (
+        "bea10", f"{BASE_URL}/r/bea10", 2)
+    [changed] = published(uow, "enrollment_code_changed")
+    assert {k: changed[k] for k in ("referral_code", "tracking_url", "previous_code",
+                                    "changed_by", "campaign_name", "status", "reason")} == {
+        "referral_code": "bea10", "tracking_url": f"{BASE_URL}/r/bea10",
+        "previous_code": drawn, "changed_by": "partner", "campaign_name": "Winter sale",
+        "status": "ACTIVE", "reason": None}
+    assert contracts.ENROLLMENT_CODE_CHANGED.parse(changed)["revision"] == 2
+
+
+def test_the_brand_chooses_a_suspended_link_s_code_and_the_reason_travels_with_it(bus, uow):
+    brand_id, enrollment_id = enrolled(bus, uow)
+    by_brand(bus, commands.SuspendEnrollment, enrollment_id, brand_id)
+    change_code(bus, enrollment_id, "acme-bea", acting_brand_id=brand_id)
+    [changed] = published(uow, "enrollment_code_changed")
+    assert (changed["changed_by"], changed["status"], changed["reason"]) == (
+        "brand", "SUSPENDED", "brand_suspended")
+
+
+def test_a_code_another_link_has_is_refused_and_nothing_changes(bus, uow):
+    brand_id, enrollment_id = enrolled(bus, uow)
+    second = "00000000-0000-4000-8000-0000000000aa"
+    partner_event(bus, partner_id=second)
+    campaign_id = uow.enrollments.items[enrollment_id].campaign_id
+    bus.handle(commands.EnrollPartner(campaign_id=campaign_id, partner_id=second))
+    [other] = [e for e in uow.enrollments.items.values() if e.partner_id == second]
+    with pytest.raises(Conflict) as taken:
+        change_code(bus, enrollment_id, other.referral_code, acting_brand_id=brand_id)
+    assert taken.value.fields == {"code": ["Already taken: choose another."]}
+    assert uow.enrollments.items[enrollment_id].revision == 1
+    assert published(uow, "enrollment_code_changed") == []
+
+
+def test_only_the_link_s_partner_or_brand_changes_an_enrolled_link_s_code(bus, uow):
+    brand_id, enrollment_id = enrolled(bus, uow)
+    with pytest.raises(Forbidden) as partner:
+        change_code(bus, enrollment_id, "bea10", acting_partner_id=UNKNOWN_ID)
+    assert partner.value.fields == {"acting_partner_id": ["Not the enrollment's partner."]}
+    with pytest.raises(Forbidden):
+        change_code(bus, enrollment_id, "bea10", acting_brand_id=brand(bus))
+    with pytest.raises(NotFound):
+        change_code(bus, UNKNOWN_ID, "bea10", acting_brand_id=brand_id)
+    reviewed = campaign(bus, brand_id, admission="review")
+    bus.handle(commands.EnrollPartner(campaign_id=reviewed, partner_id=PARTNER_ID))
+    [application] = [e for e in uow.enrollments.items.values() if e.campaign_id == reviewed]
+    with pytest.raises(errors.EnrollmentTransitionNotAllowed):
+        change_code(bus, application.id, "bea10", acting_partner_id=PARTNER_ID)
+    campaign_id = uow.enrollments.items[enrollment_id].campaign_id
+    bus.handle(commands.EndCampaign(campaign_id=campaign_id, acting_brand_id=brand_id))
+    with pytest.raises(errors.CampaignClosed):
+        change_code(bus, enrollment_id, "bea10", acting_partner_id=PARTNER_ID)
+    assert published(uow, "enrollment_code_changed") == []

@@ -8,6 +8,7 @@ from services.identity.application.mail import (
     application_decided_mail,
     application_mail,
     bonus_mail,
+    code_changed_mail,
     commission_changed_mail,
     link_changed_mail,
     payout_mail,
@@ -110,6 +111,22 @@ def test_a_partner_reads_its_own_commission_as_a_person_would():
     assert own.subject == "Your own commission for Spring sale"
     assert "your orders earn 20 % of each order" in own.text and "keep what" in own.text
     assert "the campaign's commission" in back.text
+
+
+def test_only_a_code_the_brand_chose_is_news_to_the_partner():
+    def told(changed_by):
+        return inbound.code_changed(received(campaigns.ENROLLMENT_CODE_CHANGED, {
+            **example(campaigns.ENROLLMENT_CODE_CHANGED), "changed_by": changed_by}))
+
+    assert told("partner") is None
+    command = told("brand")
+    assert (command.campaign_name, command.tracking_url, command.previous_code) == (
+        "Spring sale", "http://localhost:8000/r/bea10", "bea-spring")
+    mail = code_changed_mail("ana@example.com", "Spring\nsale", command.tracking_url,
+                             "bea-spring", "L")
+    assert mail.subject == "Your link for Spring sale has a new code"
+    assert "Share this link from now on:\nhttp://localhost:8000/r/bea10" in mail.text
+    assert "Links with the previous code (bea-spring) no longer work." in mail.text
 
 
 def test_a_bonus_is_news_to_its_partner_with_what_it_is_for():

@@ -24,6 +24,7 @@ class FakeReferences(AbstractRepository):
         self.partners: dict = {}       # id -> (PartnerRef, revision)
         self.ips: dict = defaultdict(set)
         self.figures: dict = defaultdict(dict)  # enrollment id -> {revision: PartnerFigures}
+        self.retired: dict = {}        # code -> enrollment id
 
     def add_target(self, target: ReferralTarget) -> ReferralTarget:
         self.replicate_campaign(target.campaign, 1, None)
@@ -37,6 +38,11 @@ class FakeReferences(AbstractRepository):
         codes = set(codes)
         found = [self._target(e) for e, _ in self.enrollments.values() if e.referral_code in codes]
         return {t.enrollment.referral_code: t for t in found if t}
+
+    def targets_by_retired_code(self, codes):
+        found = {code: self.target_by_enrollment(self.retired[code])
+                 for code in codes if code in self.retired}
+        return {code: target for code, target in found.items() if target}
 
     def target_by_enrollment(self, enrollment_id):
         held = self.enrollments.get(enrollment_id)
@@ -73,6 +79,11 @@ class FakeReferences(AbstractRepository):
         self._keep_newest(self.campaigns, campaign.campaign_id, campaign, revision)
 
     def replicate_enrollment(self, enrollment, revision, now):
+        held = self.enrollments.get(enrollment.enrollment_id)
+        if held is not None and held[1] < revision:
+            self.retired.pop(enrollment.referral_code, None)
+            if held[0].referral_code != enrollment.referral_code:
+                self.retired[held[0].referral_code] = enrollment.enrollment_id
         self._keep_newest(self.enrollments, enrollment.enrollment_id, enrollment, revision)
 
     def replicate_partner(self, partner, revision, now):

@@ -3,6 +3,7 @@ with their own ids and times, screened like any click, parked when their code is
 replicated yet and recorded when it is; a conversion waits for a click still on its way."""
 from __future__ import annotations
 
+import dataclasses
 import time
 import uuid
 from datetime import timedelta
@@ -144,3 +145,32 @@ def test_an_old_or_foreign_click_id_is_unknown_at_once(bus, clock):
             convert(bus, click_id)
     assert time.monotonic() - started < 0.2
 
+
+
+def test_a_click_redirected_on_a_code_its_link_has_left_is_recorded_against_that_link(bus,
+                                                                                     uow):
+    referral = uow.references.add_target(target())
+    old = referral.enrollment.referral_code
+    renamed = dataclasses.replace(referral.enrollment, referral_code="bea10")
+    bus.handle(commands.ReplicateEnrollment(enrollment=renamed, revision=2, campaign=None))
+    assert uow.references.targets_by_code([old]) == {}  # nothing else resolves it
+    late, fresh = captured(old), captured("bea10")  # a BFF that had not heard yet; one that had
+    clicks = record(bus, late, fresh)
+    assert [(c.click_id, c.enrollment_id) for c in clicks] == [
+        (late.click_id, referral.enrollment.enrollment_id),
+        (fresh.click_id, referral.enrollment.enrollment_id)]
+    assert not uow.clicks.parked_clicks
+
+
+def test_a_code_another_link_takes_again_is_that_link_s(bus, uow):
+    first = uow.references.add_target(target())
+    old = first.enrollment.referral_code
+    bus.handle(commands.ReplicateEnrollment(
+        enrollment=dataclasses.replace(first.enrollment, referral_code="bea10"), revision=2,
+        campaign=None))
+    second = uow.references.add_target(target())
+    bus.handle(commands.ReplicateEnrollment(
+        enrollment=dataclasses.replace(second.enrollment, referral_code=old), revision=2,
+        campaign=None))
+    [click] = record(bus, captured(old))
+    assert click.enrollment_id == second.enrollment.enrollment_id

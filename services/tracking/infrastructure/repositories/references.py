@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.engine import Connection
 
 from common.seedwork.application.unit_of_work import AbstractRepository
@@ -43,6 +43,7 @@ from services.tracking.infrastructure.tables import (
     partner_ips,
     partners,
     replica_generations,
+    retired_codes,
 )
 
 TARGETS, PARTNER_IPS = "targets", "partner_ips"  # the kinds of replica, one generation each
@@ -65,6 +66,10 @@ TERMS_OF_CAMPAIGNS = select(campaign_terms).where(
     campaign_terms.c.campaign_id.in_(bindparam("campaign_ids", expanding=True)))
 FIGURES_OF_ENROLLMENTS = select(enrollment_figures).where(
     enrollment_figures.c.enrollment_id.in_(bindparam("enrollment_ids", expanding=True)))
+RETIRED = select(retired_codes.c.referral_code, retired_codes.c.enrollment_id).where(
+    retired_codes.c.referral_code.in_(bindparam("codes", expanding=True)))
+CODE_OF_ENROLLMENT = select(enrollments.c.referral_code, enrollments.c.revision).where(
+    enrollments.c.id == bindparam("enrollment_id"))
 IPS_OF_PARTNER = select(partner_ips.c.ip).where(partner_ips.c.partner_id == bindparam("partner_id"))
 GENERATIONS = select(replica_generations.c.name, replica_generations.c.generation)
 
@@ -199,13 +204,43 @@ class SqlReferences(AbstractRepository):
             "landing_url": campaign.landing_url, "starts_at": campaign.starts_at,
             "ends_at": campaign.ends_at, "revision": revision, "updated_at": now})
 
+    def targets_by_retired_code(self, codes: Iterable[str]) -> dict[str, ReferralTarget]:
+        """The links that had these codes before choosing others, by those codes (never
+        cached: asked only of codes no link has now)."""
+        found = {}
+        for row in self.connection.execute(RETIRED, {"codes": list(dict.fromkeys(codes))}):
+            target = self.target_by_enrollment(row.enrollment_id)
+            if target is not None:
+                found[row.referral_code] = target
+        return found
+
     def replicate_enrollment(self, enrollment: EnrollmentRef, revision: int,
                              now: datetime) -> None:
+        self._retire_code_left(enrollment, revision, now)
         self._keep_newest(enrollments, {
             "id": enrollment.enrollment_id, "referral_code": enrollment.referral_code,
             "campaign_id": enrollment.campaign_id, "brand_id": enrollment.brand_id,
             "partner_id": enrollment.partner_id, "status": enrollment.status,
             "revision": revision, "updated_at": now})
+
+    def _retire_code_left(self, enrollment: EnrollmentRef, revision: int,
+                          now: datetime) -> None:
+        """A newer revision with another code: the code the link leaves is retired; a
+        code a link takes is nobody's retired code any more."""
+        held = self.connection.execute(CODE_OF_ENROLLMENT,
+                                       {"enrollment_id": enrollment.enrollment_id}).first()
+        if held is None or held.revision >= revision:
+            return
+        self.connection.execute(delete(retired_codes).where(
+            retired_codes.c.referral_code == enrollment.referral_code))
+        if held.referral_code != enrollment.referral_code:
+            stmt = upsert(self.connection, retired_codes).values(
+                referral_code=held.referral_code, enrollment_id=enrollment.enrollment_id,
+                retired_at=now)
+            self.connection.execute(stmt.on_conflict_do_update(
+                index_elements=[retired_codes.c.referral_code],
+                set_={"enrollment_id": stmt.excluded.enrollment_id,
+                      "retired_at": stmt.excluded.retired_at}))
 
     def replicate_partner(self, partner: PartnerRef, revision: int, now: datetime) -> None:
         self._keep_newest(partners, {
