@@ -158,6 +158,102 @@ def review_campaign(brand, partner, browser, run: str, landing: str) -> None:
     expect(card).to_contain_text("You left this campaign.")
     card.get_by_role("button", name=f"Join {name} again").click()
     expect(card.get_by_label("Your link")).to_have_value(re.compile("/r/"))
+    brand_code(brand, partner, name)  # Bea's other link: the brand picks its code
+
+
+BAD_CODE = ("b!", "From 3 to 16 characters.")
+TAKEN = "Already taken: choose another."
+
+
+def vanity_code(partner, campaign_name: str, link: str) -> str:
+    """Bea gives her link a code of her own on My links: "b!" is refused under the input
+    (her link unchanged), then "BEA-SPRING", taken lowercase; the card shows the new
+    link, and so does the page loaded again. Answers the new link."""
+    pages.go(partner, "My links")
+    shown = partner.get_by_label(f"Link for {campaign_name}")
+    expect(shown).to_have_value(link)
+    card = partner.locator("article.card", has=shown)
+    card.get_by_role("button", name=f"Change code for {campaign_name}…").click()
+    code = card.get_by_label("Referral code", exact=True)
+    expect(code).to_be_focused()
+    expect(code).to_have_value(link.rsplit("/r/", 1)[1])  # the code it has
+    expect(card).to_contain_text("3–16 letters, digits and hyphens. Links with the old "
+                                 "code will stop working.")
+    code.fill(BAD_CODE[0])
+    card.get_by_role("button", name="Save code").click()
+    assert pages.field_error(partner, "Referral code") == BAD_CODE[1]
+    expect(shown).to_have_value(link)  # nothing changed
+    code.fill("BEA-SPRING")
+    card.get_by_role("button", name="Save code").click()
+    new_link = f"{link.rsplit('/r/', 1)[0]}/r/bea-spring"
+    expect(partner.get_by_label(f"Link for {campaign_name}")).to_have_value(new_link)
+    expect(partner.locator("#main").get_by_text(  # the live region says it too
+        f"Your link is now {new_link}.")).to_be_visible()
+    expect(partner.get_by_label(f"Link for {campaign_name}")).to_be_focused()
+    pages.go(partner, "My links")  # kept: the API's list says so too
+    expect(partner.get_by_label(f"Link for {campaign_name}")).to_have_value(new_link)
+    expect(partner.locator("article.card", has_text=campaign_name)).to_contain_text(
+        "code bea-spring.")
+    return new_link
+
+
+def follow(visitor, link: str, lands_on: str, *, timeout: float = 5.0) -> str:
+    """A visitor opens ``link`` until it lands on ``lands_on`` (a link whose code just
+    changed works once its event reached the BFF: normally at once, within ``timeout``
+    seconds; a 404 meanwhile); answers the click id the redirect appended."""
+    deadline = time.monotonic() + timeout
+    while True:
+        answer = visitor.goto(link)
+        status = answer.status if answer is not None else None
+        assert status in (200, 404), (link, status, answer and answer.text()[:300])
+        if visitor.url.startswith(f"{lands_on}?click_id="):
+            expect(visitor.get_by_role("heading", name="Acme spring sale")).to_be_visible()
+            return visitor.url.split("click_id=", 1)[1]
+        assert time.monotonic() < deadline, (
+            f"{link} did not land on {lands_on} within {timeout}s: it answers {status} "
+            f"at {visitor.url}")
+        time.sleep(0.25)
+
+
+def gone(visitor, link: str, *, timeout: float = 5.0) -> None:
+    """``link`` answers 404 within ``timeout`` seconds (its code was changed: the BFF
+    forgets the old code when it hears the event), where it used to land."""
+    deadline = time.monotonic() + timeout
+    while True:
+        answer = visitor.goto(link)
+        status = answer.status if answer is not None else None
+        if status == 404:
+            return
+        assert time.monotonic() < deadline, (
+            f"{link} still answers {status} after {timeout}s (at {visitor.url}), not 404")
+        time.sleep(0.25)
+
+
+def brand_code(brand, partner, name: str) -> None:
+    """On the Ambassadors campaign's page the brand gives Bea's link there a code of its
+    choosing: her Spring sale link's ("Bea-Spring", whatever its case) is refused under the
+    input, "bea-trail" is saved; the row shows it, and so does Bea's card."""
+    brand.reload()
+    joined = brand.get_by_role("region", name="Partners")
+    bea = joined.locator("tbody tr", has_text="Bea Lopez")
+    expect(bea).to_contain_text("Active")
+    bea.get_by_role("button", name="Code for Bea Lopez…").click()
+    recode = brand.get_by_role("form", name="Code for Bea Lopez")
+    code = recode.get_by_label("Referral code", exact=True)
+    expect(code).to_be_focused()
+    old = code.input_value()
+    code.fill("Bea-Spring")
+    recode.get_by_role("button", name="Save code").click()
+    assert pages.field_error(brand, "Referral code") == TAKEN
+    expect(bea).to_contain_text(old)  # nothing changed
+    code.fill("bea-trail")
+    recode.get_by_role("button", name="Save code").click()
+    expect(brand.get_by_text(re.compile(r"Bea Lopez's link is now \S+/r/bea-trail\. "))
+           ).to_be_visible()
+    expect(bea).to_contain_text("bea-trail")
+    expect(bea).not_to_contain_text(old)
+    pages.go(partner, "My links")
+    expect(partner.get_by_label(f"Link for {name}")).to_have_value(re.compile("/r/bea-trail$"))
 
 
 def own_rate(brand, partner, campaign_url: str, campaign_name: str) -> None:
@@ -287,6 +383,8 @@ def story(browser: Browser, spec: dict) -> dict:
     waiting.get_by_role("button", name="Verify Bea Lopez").click()
     pages.row(admin, partner_email).get_by_role("button", name="Activate Bea Lopez").click()
     expect(pages.row(admin, partner_email)).to_have_count(0)  # no longer waiting
+    # chosen at once: the waiting list reloading after the activation may answer after the
+    # "Active" one, and is dropped then (widgets.fill draws a target's latest load only)
     admin.get_by_label("Show").select_option("ACTIVE")
     expect(pages.row(admin, partner_email)).to_contain_text("Active")
     active = pages.row(admin, partner_email)  # a reset link, for the day it cannot sign in
@@ -416,6 +514,12 @@ def story(browser: Browser, spec: dict) -> dict:
                                 "click_id": click_id, "customer_ip": IPS["visitor"]}, timeout=10)
     assert order.status_code == 201 and order.json()["status"] == "ATTRIBUTED", order.text
     conversion_id = order.json()["conversion_id"]
+
+    # -- Bea gives her link a code of her own: the new link lands, the old one is gone --
+    old_link, link = link, vanity_code(partner, campaign_name, link)
+    follow(visitor, link, f"{landing}/spring.html")
+    gone(visitor, old_link)
+    expect(visitor.get_by_role("heading", name="Acme spring sale")).to_have_count(0)
 
     # -- the partner links to one product: a deep link lands there, never on another site --
     pages.go(partner, "My links")

@@ -6,14 +6,18 @@ beside the fields), activates it and makes an API key; the partner joins the cam
 copies its link; the brand pays it its own rate (15% in place of the campaign's 10%; 150%
 refused beside the field) and the partner reads it on its link; a visitor opens the link
 and lands on the brand's shop; the shop's server posts the order with the key; the
-partner sees the commission (15% of it); the brand pays it the campaign's rate again,
+partner gives its link a code of its own ("b!" refused beside the field, "BEA-SPRING"
+taken as bea-spring): the new link lands on the shop, the old one answers 404 within 5 s;
+the partner sees the commission (15% of it); the brand pays it the campaign's rate again,
 awards it a bonus (more than the budget has left refused beside the amount; 25.00 "Great
 launch video" approved at once, which the partner reads among its commissions) and
-approves the order's commission; the operator runs the payout; the partner sees both
-paid in one (55.00). Then: the revoked key is refused within 5 s, a request without the
-CSRF token is refused, another brand's and another partner's objects answer 404 through
-every page and every API route, and no password, key, session, CSRF or invitation token
-is in any service's log.
+approves the order's commission; in a second campaign, which reviews its partners, Bea
+applies, withdraws, applies again, is declined then approved, leaves and joins again, and
+the brand picks her link's code there (her other link's, bea-spring, refused as taken);
+the operator runs the payout; the partner sees both paid in one (55.00). Then: the
+revoked key is refused within 5 s, a request without the CSRF token is refused, another
+brand's and another partner's objects answer 404 through every page and every API route,
+and no password, key, session, CSRF or invitation token is in any service's log.
 """
 from __future__ import annotations
 

@@ -205,6 +205,18 @@ export function newPasswordFields(name, label, againLabel) {
                  autocomplete: "new-password", required: true})];
 }
 
+/** A link's code as a person chooses it, as typed (the API trims it and takes it
+ * lowercase; its refusals go under the input). */
+export function referralCodeField(value) {
+  const wrapper = field({name: "code", label: "Referral code", value, required: true,
+                         autocomplete: "off", hint: "3–16 letters, digits and hyphens. "
+                           + "Links with the old code will stop working."});
+  const input = wrapper.querySelector("input");
+  input.setAttribute("autocapitalize", "none");
+  input.setAttribute("spellcheck", "false");
+  return wrapper;
+}
+
 /** True when the new password was typed the same twice; else says so by "confirm". */
 export function confirmed(values, name, formEl) {
   if (values[name] === values.confirm) return true;

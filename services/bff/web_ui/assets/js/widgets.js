@@ -200,21 +200,29 @@ export function loadInto(slot, page, promise, render) {
   return fill(slot, () => promise, render, page);
 }
 
+const latestFill = new WeakMap();  // target -> the fill it shows when answers cross
+
 /** Fill `target` with `render(data)` once `load()` answers; loading and errors meanwhile
- * (a 404 replaces `page` with the not-found page, when one is given). */
+ * (a 404 replaces `page` with the not-found page, when one is given). Only the latest
+ * fill of a target draws: an earlier one answering later (a list reloaded after an
+ * action, then a filter changed before it answered) is dropped. */
 export async function fill(target, load, render, page = null) {
+  const mine = (latestFill.get(target) || 0) + 1;
+  latestFill.set(target, mine);
+  const current = () => latestFill.get(target) === mine;
   replace(target, loading());
   target.setAttribute("aria-busy", "true");
   try {
     const data = await load();
-    replace(target, render(data));
+    if (current()) replace(target, render(data));
   } catch (error) {
+    if (!current()) return;
     if (page && error instanceof ApiError && error.notFound) {
       replace(page, notFound());
     } else {
       replace(target, failure(error));
     }
   } finally {
-    target.removeAttribute("aria-busy");
+    if (current()) target.removeAttribute("aria-busy");
   }
 }

@@ -1,13 +1,13 @@
 // The brand console: home, campaigns (create with terms, run, change terms and budget,
-// its partners, conversions, commissions and chart), conversions, commissions (approve,
-// decline), API keys and users. The brand id is in the path; the API answers 404 for a
-// brand that is not the caller's, and so does every page here.
+// its partners and their links' codes, conversions, commissions and chart), conversions,
+// commissions (approve, decline), API keys and users. The brand id is in the path; the
+// API answers 404 for a brand that is not the caller's, and so does every page here.
 
 import {ApiError, get, post, request} from "../api.js";
 import {dailyChart} from "../chart.js";
 import {h, replace} from "../dom.js";
 import * as fmt from "../format.js";
-import {field, form, instant, integerOrText, orNull} from "../forms.js";
+import {field, form, instant, integerOrText, orNull, referralCodeField} from "../forms.js";
 import {
   actionButton, badge, copyField, empty, facts, failure, filteredList, heading,
   loadInto, notFound, pager, periodFilter, section, table, tokenLink,
@@ -323,7 +323,7 @@ export async function campaign(page, ctx) {
       section("Partners", table({
         caption: "Partners who joined", emptyText: "No partner has joined yet.",
         columns: [{label: "Partner", cell: partnerCell},
-                  {label: "Code", cell: (e) => e.referral_code},
+                  {label: "Code", cell: (e) => codeCell(c, e, reload)},
                   {label: "Status", cell: (e) => badge(e.status)},
                   {label: "Joined", cell: (e) => fmt.when(e.enrolled_at)},
                   {label: "Commission", cell: (e) => commissionCell(c, e, budget, reload)},
@@ -454,6 +454,40 @@ function commissionCell(c, e, budget, reload) {
       () => bonusForm(c, budget, e, who, reload, back)),
     ownFigures && e.commission ? clearCommission(e, who, reload) : null);
   return h("div", {class: "commission"}, said, replace(place, buttons()));
+}
+
+/** The partner's code and, while the campaign is open and the partner in it, "Code…": a
+ * code of the brand's choosing for the partner's link (a vanity code: `bea10`); the old
+ * link stops working. */
+function codeCell(c, e, reload) {
+  const code = h("code", {}, e.referral_code);
+  const open = !["ENDED", "CANCELLED"].includes(c.status) && ENROLLED.includes(e.status);
+  if (!open) return code;
+  const who = e.partner_name || e.partner_id.slice(0, 8);
+  const place = h("div", {});
+  const back = () => replace(place, buttons());
+  const buttons = () => h("div", {class: "toolbar"}, h("button", {
+    type: "button", class: "secondary", "data-action": "referral-code",
+    "aria-label": `Code for ${who}…`, onclick: () => {
+      replace(place, codeForm(e, who, reload, back));
+      place.querySelector("input").focus();
+    }}, "Code…"));
+  return h("div", {class: "referral-code"}, h("p", {}, code), replace(place, buttons()));
+}
+
+/** The link's new code, as typed (the API trims it and takes it lowercase; a code another
+ * link has is refused under the input, and nothing changes). */
+function codeForm(e, who, reload, cancel) {
+  return form({
+    label: `Code for ${who}`, submitLabel: "Save code", busyLabel: "Saving…",
+    fields: [referralCodeField(e.referral_code)], cancel,
+    submit: async (values) => {
+      const changed = await request("PUT",
+                                    `/api/v1/enrollments/${e.enrollment_id}/referral-code`,
+                                    {code: values.code});
+      await reload(`${who}'s link is now ${changed.tracking_url}. Links with the old code `
+        + "no longer work.");
+    }});
 }
 
 /** A name for one bonus, made when its form opens and sent with every submit of it: a

@@ -2,11 +2,11 @@
 // conversions, commissions, payouts, profile. Every page asks the API for the signed-in
 // partner's own data; the BFF checks it is theirs.
 
-import {ApiError, get, patch, post} from "../api.js";
+import {ApiError, get, patch, post, request} from "../api.js";
 import {dailyChart} from "../chart.js";
-import {h, replace} from "../dom.js";
+import {announce, h, replace} from "../dom.js";
 import * as fmt from "../format.js";
-import {field, form} from "../forms.js";
+import {field, form, referralCodeField} from "../forms.js";
 import {
   actionButton, badge, copyField, csvLink, empty, facts, failure, fill, filteredList, heading,
   loading, pager, periodFilter, section, table,
@@ -239,7 +239,37 @@ function ownCommission(e, terms) {
     `${fmt.figures(own)}, set by the brand on ${fmt.day(e.commission_since)}.`);
 }
 
-function linkCard(e, names, sites, terms) {
+const ENROLLED = ["ACTIVE", "SUSPENDED"];
+
+/** "Change code…": the link's code of the partner's choosing (a vanity code: `bea10`),
+ * typed in a small form; `changed(enrollment)` once the API took it (the API trims it and
+ * takes it lowercase; its refusals go under the input, and nothing changes). */
+function codeChanger(e, name, changed) {
+  const place = h("div", {class: "referral-code"});
+  const opener = () => h("button", {
+    type: "button", class: "secondary", "data-action": "change-code",
+    "aria-label": `Change code for ${name}…`, onclick: () => {
+      replace(place, codeForm());
+      place.querySelector("input").focus();
+    }}, "Change code…");
+  const codeForm = () => form({
+    label: `Code for ${name}`, submitLabel: "Save code", busyLabel: "Saving…",
+    fields: [referralCodeField(e.referral_code)],
+    cancel: () => {
+      replace(place, opener());
+      place.querySelector("button").focus();
+    },
+    submit: async (values) => {
+      changed(await request("PUT", `/api/v1/enrollments/${e.enrollment_id}/referral-code`,
+                            {code: values.code}));
+    }});
+  return replace(place, opener());
+}
+
+/** A link's card: its campaign, status, own commission, the link to copy, a deep link;
+ * leave it, and give it a code of the partner's choosing while the campaign runs (a
+ * campaign this partner can see: an ended or paused one is not listed, its name unknown). */
+function linkCard(e, names, sites, terms, notice = null) {
   const name = names[e.campaign_id] || "A campaign that has ended or paused";
   const status = h("p", {}, badge(e.status), e.suspension_reason === "partner_left" ? LEFT
     : e.suspension_reason ? ` ${fmt.reason(e.suspension_reason)}` : "",
@@ -253,12 +283,23 @@ function linkCard(e, names, sites, terms) {
         replace(status, badge("SUSPENDED"), LEFT);
         leave.remove();
       }}) : null;
-  return h("article", {class: "card"},
-    h("h2", {}, name), status, ownCommission(e, terms[e.campaign_id]),
+  const open = Boolean(names[e.campaign_id]) && ENROLLED.includes(e.status);
+  const recode = open ? codeChanger(e, name, (changed) => {
+    const said = `Your link is now ${changed.tracking_url}. Links with the old code no `
+      + "longer work.";
+    const fresh = linkCard(changed, names, sites, terms,
+                           h("p", {class: "notice", role: "status"}, said));
+    card.replaceWith(fresh);
+    fresh.querySelector(".copy-field input").focus();
+    announce(said);
+  }) : null;
+  const card = h("article", {class: "card"},
+    h("h2", {}, name), notice, status, ownCommission(e, terms[e.campaign_id]),
     copyField(`Link for ${names[e.campaign_id] || e.referral_code}`, e.tracking_url),
     sites[e.campaign_id] ? deepLinkBuilder(e, sites[e.campaign_id]) : null,
     h("p", {class: "hint"}, `Joined ${fmt.when(e.enrolled_at)}; code ${e.referral_code}.`),
-    leave);
+    recode, leave);
+  return card;
 }
 
 const APPLICATION_WITHDRAWN = "Application withdrawn: the brand will not review it. You "
