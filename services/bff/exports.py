@@ -42,27 +42,27 @@ COMMISSION_COLUMNS: tuple[tuple[str, Callable[[dict], object]], ...] = (
     ("order_currency", lambda c: _money(c, "order_amount", "currency")),
     ("clicks", lambda c: c.get("clicks")),
     ("click_day", lambda c: c.get("click_day")),
-    ("reason", lambda c: _text(c.get("reason"))),
+    ("reason", lambda c: text(c.get("reason"))),
     ("hold_until", lambda c: c.get("hold_until")),
     ("payout_id", lambda c: c.get("payout_id")),
     ("occurred_at", lambda c: c.get("occurred_at")),
     ("created_at", lambda c: c.get("created_at")),
     ("updated_at", lambda c: c.get("updated_at")),
     ("kind", lambda c: c.get("kind")),
-    ("note", lambda c: _text(c.get("note"))),
+    ("note", lambda c: text(c.get("note"))),
 )
 # a brand's: its partners named (services/bff/partner_names.py), last so columns keep
 # their places
 BRAND_COMMISSION_COLUMNS = COMMISSION_COLUMNS + (
-    ("partner_name", lambda c: _text(c.get("partner_name"))),
+    ("partner_name", lambda c: text(c.get("partner_name"))),
 )
 
 
 _PARTNER_CONVERSION_COLUMNS: tuple[tuple[str, Callable[[dict], object]], ...] = (
     ("conversion_id", lambda c: c.get("conversion_id")),
-    ("order_id", lambda c: _text(c.get("order_id"))),
+    ("order_id", lambda c: text(c.get("order_id"))),
     ("status", lambda c: c.get("status")),
-    ("reason", lambda c: _text(c.get("reason"))),
+    ("reason", lambda c: text(c.get("reason"))),
     ("partner_id", lambda c: c.get("partner_id")),
     ("campaign_id", lambda c: c.get("campaign_id")),
     ("referral_code", lambda c: c.get("referral_code")),
@@ -77,9 +77,9 @@ _PARTNER_CONVERSION_COLUMNS: tuple[tuple[str, Callable[[dict], object]], ...] = 
 )
 PARTNER_CONVERSION_COLUMNS = _PARTNER_CONVERSION_COLUMNS  # no customer data: the brand's
 BRAND_CONVERSION_COLUMNS = _PARTNER_CONVERSION_COLUMNS + (
-    ("customer_id", lambda c: _text(c.get("customer_id"))),
+    ("customer_id", lambda c: text(c.get("customer_id"))),
     ("customer_ip", lambda c: c.get("customer_ip")),
-    ("partner_name", lambda c: _text(c.get("partner_name"))),
+    ("partner_name", lambda c: text(c.get("partner_name"))),
 )
 
 
@@ -92,8 +92,8 @@ PAYOUT_COLUMNS: tuple[tuple[str, Callable[[dict], object]], ...] = (
     ("currency", lambda p: p.get("currency")),
     ("commissions", lambda p: len(p.get("commission_ids") or ())),
     ("clawbacks", lambda p: len(p.get("adjustment_ids") or ())),
-    ("psp_reference", lambda p: _text(p.get("psp_reference"))),
-    ("reason", lambda p: _text(p.get("reason"))),
+    ("psp_reference", lambda p: text(p.get("psp_reference"))),
+    ("reason", lambda p: text(p.get("reason"))),
     ("created_at", lambda p: p.get("created_at")),
     ("updated_at", lambda p: p.get("updated_at")),
 )
@@ -123,9 +123,7 @@ def every_item(fetch: Callable[[int, int], dict], what: str,
     page = 1
     answer = fetch(page, PAGE_SIZE)
     if answer["total"] > MAX_ROWS:
-        raise ApiError(422, "export_too_large",
-                       f"{answer['total']:,} {what} match, more than the {MAX_ROWS:,} an "
-                       "export holds: narrow it with the list's filters.")
+        too_large(answer["total"], what)
     seen, written = 0, set()
     while answer["items"]:
         for item in answer["items"]:
@@ -138,6 +136,13 @@ def every_item(fetch: Callable[[int, int], dict], what: str,
             return
         page += 1
         answer = fetch(page, PAGE_SIZE)
+
+
+def too_large(total: int, what: str):
+    """Refuse an export of more than ``MAX_ROWS`` (``export_too_large``), whole."""
+    raise ApiError(422, "export_too_large",
+                   f"{total:,} {what} match, more than the {MAX_ROWS:,} an export holds: "
+                   "narrow it with the list's filters.")
 
 
 def csv_text(items: Iterable[dict], columns) -> str:
@@ -160,7 +165,8 @@ def _money(item: dict, key: str, part: str):
     return money.get(part) if money else None
 
 
-def _text(value):
+def text(value):
+    """Free text a spreadsheet would take for a formula, prefixed with ``'``."""
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value

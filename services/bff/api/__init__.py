@@ -9,6 +9,7 @@ from services.bff.api import (  # noqa: F401  (route declarations)
     identity,
     partners,
     payouts,
+    reports,
     system,
     tracking,
     webhooks,

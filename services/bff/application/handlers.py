@@ -89,6 +89,12 @@ def brand_dashboard(query: queries.BrandDashboard, uow: ReadModelUnitOfWork) -> 
         return views.brand_dashboard(conn, query)
 
 
+@HANDLERS.query(queries.PartnerPerformance)
+def partner_performance(query: queries.PartnerPerformance, uow: ReadModelUnitOfWork) -> dict:
+    with uow.read() as conn:
+        return views.partner_performance(conn, query)
+
+
 @HANDLERS.query(queries.PartnerNames)
 def partner_names(query: queries.PartnerNames, uow: ReadModelUnitOfWork) -> dict[str, str]:
     if not query.partner_ids:

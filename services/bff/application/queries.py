@@ -24,6 +24,19 @@ class BrandDashboard(Query):
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class PartnerPerformance(Query):
+    """A brand's partners over ``first_day``..``last_day`` (both included), optionally in
+    one campaign: a row per partner and currency, ranked; ``page_size`` None: every row."""
+
+    brand_id: str
+    first_day: date
+    last_day: date
+    campaign_id: str | None = None
+    page: int = 1
+    page_size: int | None = 50
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class PartnerNames(Query):
     """The names of these partners, as their latest events said (activated ones)."""
 

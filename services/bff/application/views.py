@@ -13,7 +13,7 @@ from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import Integer, bindparam, func, select
+from sqlalchemy import Integer, String, bindparam, func, select
 from sqlalchemy.engine import Connection
 
 from common.seedwork.application.read_side import amount_text, time_text
@@ -93,6 +93,27 @@ _TOP_REVENUE = (select(partner_stats.c.partner_id, partner_stats.c.currency,
                 .select_from(_JOINED)
                 .where(*_OF_BRAND_IN_WINDOW,
                        partner_stats.c.partner_id.in_(bindparam("partners", expanding=True))))
+# a brand's partners' figures over a period, a row per partner and currency (its
+# campaigns' currencies), ranked as above; the page's revenues summed here
+_CAMPAIGN_OR_ANY = bindparam("campaign", type_=String)
+_IN_PERIOD = (*_OF_BRAND_IN_WINDOW,
+              _CAMPAIGN_OR_ANY.is_(None) | (partner_stats.c.campaign_id == _CAMPAIGN_OR_ANY))
+_PERFORMANCE_KEYS = (partner_stats.c.partner_id, partner_stats.c.currency)
+_PERFORMANCE = (select(*_PERFORMANCE_KEYS, partner_profiles.c.name)
+                .select_from(_JOINED.outerjoin(
+                    partner_profiles, partner_profiles.c.partner_id == partner_stats.c.partner_id))
+                .where(*_IN_PERIOD)
+                .group_by(*_PERFORMANCE_KEYS, partner_profiles.c.name)
+                .order_by(_CONVERSIONS.desc(), _CLICKS.desc(), *_PERFORMANCE_KEYS))
+_PERFORMANCE_PAGE = _PERFORMANCE.limit(_LIMIT).offset(bindparam("offset", type_=Integer))
+_PERFORMANCE_TOTAL = select(func.count()).select_from(
+    select(*_PERFORMANCE_KEYS).select_from(_JOINED).where(*_IN_PERIOD)
+    .group_by(*_PERFORMANCE_KEYS).subquery())
+_PERFORMANCE_DAYS = (select(*_PERFORMANCE_KEYS, *(partner_stats.c[name] for name in _COUNTERS))
+                     .select_from(_JOINED)
+                     .where(*_IN_PERIOD,
+                            partner_stats.c.partner_id.in_(bindparam("partners",
+                                                                     expanding=True))))
 _CAMPAIGN_DAYS = (select(campaign_stats.c.campaign_id, campaign_stats.c.currency,
                          *(campaign_stats.c[name] for name in _COUNTERS))
                   .where(campaign_stats.c.campaign_id.in_(bindparam("ids", expanding=True)),
@@ -257,6 +278,32 @@ def _top_partners(conn: Connection, query: queries.BrandDashboard) -> list[dict]
              "revenue": [Money(amount, currency).to_dict()
                          for currency, amount in sorted(revenue[row.partner_id].items())]}
             for row in ranked]
+
+
+def partner_performance(conn: Connection, query: queries.PartnerPerformance) -> dict:
+    """The brand's partners over the period: each partner's figures per currency (clicks,
+    valid clicks, conversions, rejected ones, revenue, conversion rate), ranked by
+    conversions then clicks; three SELECTs (the page, its count, its rows' days)."""
+    period = {"id": query.brand_id, "first": query.first_day, "last": query.last_day,
+              "campaign": query.campaign_id}
+    if query.page_size is None:
+        ranked = conn.execute(_PERFORMANCE, period).all()
+        total = len(ranked)
+    else:
+        ranked = conn.execute(_PERFORMANCE_PAGE, {
+            **period, "limit": query.page_size,
+            "offset": (query.page - 1) * query.page_size}).all()
+        total = conn.execute(_PERFORMANCE_TOTAL, period).scalar_one()
+    counts: dict[tuple[str, str], Counts] = defaultdict(Counts)
+    if ranked:
+        for row in conn.execute(_PERFORMANCE_DAYS, {
+                **period, "partners": sorted({r.partner_id for r in ranked})}):
+            counts[(row.partner_id, row.currency)] += _counts(row)
+    items = [{"partner_id": row.partner_id, "name": row.name, "currency": row.currency,
+              **_totals(counts[(row.partner_id, row.currency)], row.currency)}
+             for row in ranked]
+    return {"items": items, "page": query.page, "page_size": query.page_size or total,
+            "total": total}
 
 
 def _budget_dto(campaign: dict, budget) -> dict:

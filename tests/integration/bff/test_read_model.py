@@ -191,3 +191,51 @@ def test_the_brand_sees_the_applications_waiting_for_its_review(api):
     assert summary["pending_applications"] == 1
     other = api.get(f"/api/v1/brands/{fakes.BRAND_B}/dashboard", api.brand(fakes.BRAND_B))
     assert other.json()["pending_applications"] == 0  # another brand's count is its own
+
+
+def test_a_brand_ranks_its_partners_over_a_period_of_its_choosing(api):
+    read_model_world.told(api)  # revision 2: 3 clicks each today, A in brand A's campaign
+    publish_event(api.config, tracking.STATS_CHANGED, {"rows": [
+        stats_row(PARTNER_A, 40, 3, conversions=2, revenue="300.00"),
+        stats_row(PARTNER_B, 5, 3, conversions=1, revenue="200.00"),
+        stats_row(PARTNER_B, 2, 1, day=YESTERDAY)]})
+    report_of = f"/api/v1/brands/{BRAND_A}/reports/partners"
+
+    def report(query: str = "") -> dict:
+        answer = api.get(f"{report_of}?{query}", api.brand(BRAND_A))
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
+    wait_for(lambda: report()["total"] == 2 and report()["items"][0]["clicks"] == 40,
+             timeout=15, message="the newest stats in the report")
+    whole = report()
+    assert (whole["from"], whole["to"]) == ((TODAY - timedelta(days=29)).isoformat(),
+                                            (TODAY + timedelta(days=1)).isoformat())
+    assert [(r["partner_id"], r["name"], r["clicks"], r["conversions"], r["revenue"],
+             r["conversion_rate"]) for r in whole["items"]] == [
+        (PARTNER_A, fakes.PARTNERS[PARTNER_A]["name"], 40, 2, fakes.usd("300.00"), "0.0500"),
+        (PARTNER_B, fakes.PARTNERS[PARTNER_B]["name"], 7, 1, fakes.usd("200.00"), "0.1429")]
+    today_only = report(f"from={TODAY.isoformat()}")
+    assert [r["clicks"] for r in today_only["items"]] == [40, 5]
+    second = report("page=2&page_size=1")
+    assert ([r["partner_id"] for r in second["items"]], second["total"]) == ([PARTNER_B], 2)
+    assert report(f"campaign_id={fakes.CAMPAIGN_B}")["items"] == []  # not brand A's
+    assert report(f"campaign_id={CAMPAIGN_A}")["total"] == 2
+
+    refused = [api.get(f"{report_of}?from={TODAY}&to={TODAY}", api.brand(BRAND_A)),
+               api.get(f"{report_of}?from=2025-01-01&to=2026-06-01", api.brand(BRAND_A)),
+               api.get(f"{report_of}?from=yesterday", api.brand(BRAND_A)),
+               api.get(report_of, api.brand(fakes.BRAND_B)),
+               api.get(report_of, api.partner(PARTNER_A))]
+    assert [a.status_code for a in refused] == [422, 422, 422, 404, 403]
+    assert [set(a.json()["error"]["fields"]) for a in refused[:3]] == [{"to"}, {"to"}, {"from"}]
+
+    exported = api.get(f"{report_of}/export", api.brand(BRAND_A))
+    assert exported.status_code == 200 and exported.headers["Content-Type"].startswith(
+        "text/csv")
+    lines = exported.text.splitlines()
+    assert lines[0] == ("partner_id,partner_name,currency,clicks,valid_clicks,conversions,"
+                        "rejected_conversions,revenue,conversion_rate")
+    assert lines[1].startswith(f"{PARTNER_A},")
+    assert lines[1].endswith(",USD,40,40,2,0,300.00,0.0500")
+    assert len(lines) == 3
