@@ -45,6 +45,13 @@ class CommissionWithReason(CommissionPayload):
     reason = fields.String(required=True)
 
 
+class CommissionDeclined(CommissionWithReason):
+    """``declined_amount``: what the commission owed until the brand declined it (its
+    ``amount`` is zero now); optional in v1 (absent from older events)."""
+
+    declined_amount = money(load_default=None, allow_none=True)
+
+
 class CommissionReversed(CommissionPayload):
     reversed_amount = money(required=True)
     clawback = fields.Boolean(required=True)  # True: already paid, netted in a later payout
@@ -125,7 +132,7 @@ COMMISSION_REJECTED = EventContract(SOURCE, "commission_rejected", 1, Commission
 COMMISSION_APPROVED = EventContract(SOURCE, "commission_approved", 1, CommissionPayload,
                                     "A PENDING commission became payable (hold over, or "
                                     "brand approval).")
-COMMISSION_DECLINED = EventContract(SOURCE, "commission_declined", 1, CommissionWithReason,
+COMMISSION_DECLINED = EventContract(SOURCE, "commission_declined", 1, CommissionDeclined,
                                     "The brand declined the commission; its budget is "
                                     "released.")
 COMMISSION_REVERSED = EventContract(SOURCE, "commission_reversed", 1, CommissionReversed,

@@ -168,7 +168,9 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "occurred_at": "2026-11-29T12:00:00Z"},
     "commissions.commission_rejected": {**_commission("REJECTED"), "reason": "budget_exhausted"},
     "commissions.commission_approved": _commission("APPROVED"),
-    "commissions.commission_declined": {**_commission("DECLINED"), "reason": "order returned"},
+    "commissions.commission_declined": {
+        **_commission("DECLINED"), "amount": _money("0.00"), "reason": "order returned",
+        "declined_amount": _money("20.00")},
     "commissions.commission_reversed": {
         **_commission("PENDING"), "amount": _money("15.00"),
         "reversed_amount": _money("5.00"), "clawback": False},

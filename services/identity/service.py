@@ -229,10 +229,15 @@ class IdentityService(health.HealthMixin):
         if command is not None:
             self.bus.handle(command)
 
-    # notifications: a brand's bonus (rare: no event per commission here) ------------------
+    # notifications: a brand's bonus and declines (rare: no event per order here) ----------
     @event_handler(commissions.BONUS_AWARDED)
     def on_bonus_awarded(self, event):
         self.bus.handle(inbound.bonus_awarded(event))
+
+    @event_handler(commissions.COMMISSION_DECLINED)
+    def on_commission_declined(self, event):
+        """A brand's decision (rare): no event per order reaches identity."""
+        self.bus.handle(inbound.commission_declined(event))
 
     # notifications: the partner's payouts, by email --------------------------------------
     @event_handler(payouts.PAYOUT_PAID)

@@ -45,7 +45,8 @@ TRANSLATOR.register(domain.CommissionApproved, contracts.COMMISSION_APPROVED, pa
 TRANSLATOR.register(domain.CommissionRejected, contracts.COMMISSION_REJECTED,
                     lambda e: {**payload(e), "reason": e.reason})
 TRANSLATOR.register(domain.CommissionDeclined, contracts.COMMISSION_DECLINED,
-                    lambda e: {**payload(e), "reason": e.reason})
+                    lambda e: {**payload(e), "reason": e.reason,
+                               "declined_amount": e.declined.to_dict()})
 TRANSLATOR.register(domain.CommissionReversed, contracts.COMMISSION_REVERSED,
                     lambda e: {**payload(e), "reversed_amount": e.reversed_amount.to_dict(),
                                "clawback": e.clawback})

@@ -137,7 +137,10 @@ class CommissionApproved(CommissionEvent):
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class CommissionDeclined(CommissionEvent):
+    """``declined``: what the commission owed before (its ``amount`` is zero now)."""
+
     reason: str
+    declined: Money
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -267,7 +270,7 @@ class Commission(AggregateRoot):
         released, self.amount = self.amount, Money.zero(self.currency)
         self.status = Status.DECLINED
         self.reason = reason.strip()
-        self._recorded(CommissionDeclined, now, reason=self.reason)
+        self._recorded(CommissionDeclined, now, reason=self.reason, declined=released)
         return released
 
     def hold(self, payout_id: str, now: datetime) -> None:

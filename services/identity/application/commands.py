@@ -179,6 +179,17 @@ class NotifyBonus(Command):
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class NotifyCommissionDeclined(Command):
+    """commissions' ``commission_declined``: the partner is told by email what the brand
+    declined and why (a brand's decision: rare, never one per order)."""
+
+    partner_id: str
+    amount: str | None  # "20.00 USD", as the partner reads it (None: an older event's)
+    what: str           # "an order", "clicks", "the bonus “...”"
+    reason: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class NotifyCodeChanged(Command):
     """campaigns' ``enrollment_code_changed`` when the brand chose the code: the partner
     is told by email which link to share from now on."""

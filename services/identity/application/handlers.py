@@ -22,6 +22,7 @@ from services.identity.application.mail import (
     bonus_mail,
     code_changed_mail,
     commission_changed_mail,
+    commission_declined_mail,
     invitation_mail,
     link_changed_mail,
     payout_mail,
@@ -719,6 +720,15 @@ def notify_bonus(cmd: commands.NotifyBonus, uow: IdentityUnitOfWork, settings: I
     return _mail_partner(uow, settings, mailer, cmd.partner_id, "partner/commissions",
                          lambda email, link: bonus_mail(email, cmd.amount, cmd.campaign_name,
                                                         cmd.note, link))
+
+
+@HANDLERS.command(commands.NotifyCommissionDeclined)
+def notify_commission_declined(cmd: commands.NotifyCommissionDeclined, uow: IdentityUnitOfWork,
+                               settings: IdentitySettings, mailer: Mailer | None) -> int:
+    """The partner is told what the brand declined and why; the link: its commissions."""
+    return _mail_partner(uow, settings, mailer, cmd.partner_id, "partner/commissions",
+                         lambda email, link: commission_declined_mail(
+                             email, cmd.amount, cmd.what, cmd.reason, link))
 
 
 @HANDLERS.command(commands.NotifyCommissionChanged)

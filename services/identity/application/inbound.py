@@ -53,6 +53,24 @@ def bonus_awarded(event: ReceivedEvent) -> commands.NotifyBonus:
                                 campaign_name=data["campaign_name"], note=data["note"])
 
 
+def commission_declined(event: ReceivedEvent) -> commands.NotifyCommissionDeclined:
+    """What it owed (older events carry only its zero ``amount``: then no figure)."""
+    data = event.data
+    declined = data.get("declined_amount")
+    return commands.NotifyCommissionDeclined(
+        partner_id=data["partner_id"], amount=_money_text(declined) if declined else None,
+        what=_paid_for(data), reason=data["reason"])
+
+
+def _paid_for(data: dict) -> str:
+    """What a commission paid for, as the partner reads it: "an order", "clicks" or
+    "the bonus “Great launch video”"."""
+    kind = data.get("kind") or ("conversion" if data.get("conversion_id") else "clicks")
+    if kind == "bonus":
+        return f"the bonus “{data.get('note') or ''}”"
+    return "an order" if kind == "conversion" else "clicks"
+
+
 def code_changed(event: ReceivedEvent) -> commands.NotifyCodeChanged | None:
     """``enrollment_code_changed`` when the brand chose the code; None when the partner
     did (its own doing is no news to it)."""

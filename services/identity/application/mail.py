@@ -79,6 +79,16 @@ def bonus_mail(to: str, amount: str, campaign_name: str | None, note: str,
         f"your next payout. Your commissions:\n{link}\n"))
 
 
+def commission_declined_mail(to: str, amount: str | None, what: str, reason: str,
+                             link: str) -> MailMessage:
+    """The brand declined one of the partner's commissions, saying why."""
+    of = f" of {amount}" if amount else ""
+    return MailMessage(to=to, subject=f"A commission{of} was declined", text=(
+        f"The brand declined your commission{of} for {_one_line(what)} on "
+        f"AlpesPartners: it will not be paid.\n\nWhat they said: {_one_line(reason)}\n\n"
+        f"Your commissions:\n{link}\n"))
+
+
 def commission_changed_mail(to: str, campaign_name: str, figures: str | None,
                             link: str) -> MailMessage:
     """The brand gave the partner its own commission, or took it back."""

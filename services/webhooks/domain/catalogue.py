@@ -215,7 +215,10 @@ TYPES: tuple[WebhookType, ...] = (
                 also_from=("commissions.commission_created",)),
     WebhookType("commission.declined", "The brand declined a commission.",
                 (BRAND, PARTNER), "commissions.commission_declined",
-                (*_COMMISSION, _f("reason", "string", "The brand's reason."))),
+                (*_COMMISSION, _f("reason", "string", "The brand's reason."),
+                 _f("declined_amount", f"{MONEY} or null", "What it owed until declined "
+                                                        "(`amount` is zero now); null from "
+                                                        "events of before this field."))),
     WebhookType("commission.reversed", "A refund reduced or cancelled a commission, or "
                 "booked a clawback if it was paid.", (BRAND, PARTNER),
                 "commissions.commission_reversed", (

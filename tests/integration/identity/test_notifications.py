@@ -115,7 +115,7 @@ def mails_once(mail_dir, count: int, message: str) -> dict:
     return found
 
 
-def test_a_partner_is_emailed_once_when_its_payout_leaves_or_fails_or_a_bonus_comes(
+def test_a_partner_is_emailed_once_of_its_payouts_its_bonus_and_a_declined_commission(
         rabbit_config, make_db_uri, db_kind, container_factory, tmp_path):
     config, mail_dir = partner_inbox(rabbit_config, make_db_uri, db_kind, container_factory,
                                      tmp_path)
@@ -130,9 +130,12 @@ def test_a_partner_is_emailed_once_when_its_payout_leaves_or_fails_or_a_bonus_co
         **example(payouts.PAYOUT_PAID), "partner_id": str(uuid.uuid4())})
     publish_twice(config, commissions.BONUS_AWARDED, {
         **example(commissions.BONUS_AWARDED), "partner_id": PARTNER})
+    publish_twice(config, commissions.COMMISSION_DECLINED, {
+        **example(commissions.COMMISSION_DECLINED), "partner_id": PARTNER})
 
-    found = mails_once(mail_dir, 3, "the partner told of both payouts and its bonus")
-    assert sorted(found) == ["You earned a bonus of 25.00 USD",
+    found = mails_once(mail_dir, 4, "the partner told of both payouts, its bonus, a decline")
+    assert sorted(found) == ["A commission of 20.00 USD was declined",
+                             "You earned a bonus of 25.00 USD",
                              "Your payout of 20.50 USD is on its way",
                              "Your payout of 7.00 EUR did not go through"]
     bonus = found["You earned a bonus of 25.00 USD"].get_payload(decode=True).decode()

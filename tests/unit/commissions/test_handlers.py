@@ -253,6 +253,8 @@ def test_declining_releases_the_reservation(bus, uow):
     assert balances(uow)["pending"] == usd("0.00")
     [event] = uow.published("commission_declined")
     assert event.payload["reason"] == "order was a test"
+    assert (event.payload["amount"], event.payload["declined_amount"]) == (
+        {"amount": "0.00", "currency": "USD"}, {"amount": "20.00", "currency": "USD"})
 
 
 def test_a_decline_that_makes_room_makes_the_budget_available_again(bus, uow):

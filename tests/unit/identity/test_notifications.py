@@ -10,6 +10,7 @@ from services.identity.application.mail import (
     bonus_mail,
     code_changed_mail,
     commission_changed_mail,
+    commission_declined_mail,
     link_changed_mail,
     payout_mail,
 )
@@ -127,6 +128,28 @@ def test_only_a_code_the_brand_chose_is_news_to_the_partner():
     assert mail.subject == "Your link for Spring sale has a new code"
     assert "Share this link from now on:\nhttp://localhost:8000/r/bea10" in mail.text
     assert "Links with the previous code (bea-spring) no longer work." in mail.text
+
+
+def test_a_declined_commission_is_news_to_its_partner_with_the_brand_s_reason():
+    def told(**changes):
+        return inbound.commission_declined(received(commissions.COMMISSION_DECLINED, {
+            **example(commissions.COMMISSION_DECLINED), **changes}))
+
+    order = told()
+    assert (order.amount, order.what, order.reason) == ("20.00 USD", "an order",
+                                                        "order returned")
+    assert told(conversion_id=None).what == "clicks"
+    bonus = told(conversion_id=None, kind="bonus", note="Great launch video")
+    assert bonus.what == "the bonus “Great launch video”"
+    older = told(declined_amount=None)  # an event of before the field: no figure
+    assert older.amount is None
+    mail = commission_declined_mail("ana@example.com", "20.00 USD", "an order",
+                                    "Order\nreturned", "L")
+    assert mail.subject == "A commission of 20.00 USD was declined"
+    assert "for an order on AlpesPartners: it will not be paid." in mail.text
+    assert "What they said: Order returned" in mail.text
+    assert commission_declined_mail("a@example.com", None, "clicks", "x", "L").subject == (
+        "A commission was declined")
 
 
 def test_a_bonus_is_news_to_its_partner_with_what_it_is_for():
