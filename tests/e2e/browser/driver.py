@@ -313,6 +313,62 @@ def bonus(brand, partner) -> None:
     expect(pages.row(partner, "Pending")).to_contain_text("CPS: order of $200.00")
 
 
+def partner_report(brand, browser, campaign_name: str) -> None:
+    """The brand's Reports page: Bea's row over the last 30 days (no days chosen) in all
+    its campaigns, then in the Spring sale alone (her order: 1 conversion, $200.00 in USD);
+    "Download CSV" follows the filters; a period ending before it starts is refused (the
+    API's 422, said where the table was), a right one shows her again."""
+    pages.go(brand, "Reports")
+    expect(brand.get_by_role("heading", name="Partner performance")).to_be_visible()
+    expect(brand.get_by_text("No days chosen: the last 30 days, today included.")).to_be_visible()
+    pages.until(brand, lambda: pages.row(brand, "Bea Lopez").count() == 1,
+                message="Bea in the brand's partner report")  # the stats come by events
+    expect(brand.get_by_text(re.compile(r"^From .+ to .+, both included \(UTC\)\.$"))
+           ).to_be_visible()  # the period the API answered for: the last 30 days
+
+    def bea_figures() -> dict:
+        bea = pages.row(brand, "Bea Lopez")
+        expect(bea).to_have_attribute("data-currency", "USD")
+        expect(bea).to_contain_text("$200.00")
+        header = brand.locator("thead th")
+        return dict(zip(header.all_inner_texts(), bea.locator("th, td").all_inner_texts(),
+                        strict=True))
+
+    figures = bea_figures()
+    assert int(figures["Conversions"]) >= 1 and figures["Revenue"] == "$200.00", figures
+    assert int(figures["Clicks"]) >= max(1, int(figures["Valid clicks"])), figures
+    rate = figures["Conversion rate"]  # conversions per valid click, as a percent
+    assert rate.endswith("%") if int(figures["Valid clicks"]) else rate == "—", figures
+    download = brand.get_by_role("link", name="Download CSV")
+    assert "campaign_id=" not in (download.get_attribute("href") or "")
+    brand.get_by_label("Campaign", exact=True).select_option(label=campaign_name)
+    expect(download).to_have_attribute("href", re.compile(r"/reports/partners/export\?"
+                                                          r"(.*&)?campaign_id="))
+    figures = bea_figures()  # her order was in the Spring sale
+    assert int(figures["Conversions"]) >= 1, figures
+    [row] = [r for r in downloaded_csv(brand) if r["partner_name"] == "Bea Lopez"]
+    assert (row["currency"], row["revenue"]) == ("USD", "200.00"), row
+    assert int(row["conversions"]) >= 1, row
+
+    today = datetime.now(UTC).date()  # From and To both included (UTC)
+    brand.get_by_label("From").fill(today.isoformat())
+    brand.get_by_label("To (included)").fill((today - timedelta(days=1)).isoformat())
+    refused = brand.locator("#main .notice.error")
+    expect(refused).to_contain_text("The input is invalid.")
+    expect(refused).to_contain_text("To: Must be after 'from'.")  # the field's reason
+    brand.get_by_label("To (included)").fill(today.isoformat())
+    expect(brand.get_by_text(re.compile(r"^On [A-Z][a-z]{2} \d{1,2}, \d{4} \(UTC\)\.$"))
+           ).to_be_visible()  # one day: today
+    figures = bea_figures()
+    assert int(figures["Conversions"]) >= 1, figures
+    href = download.get_attribute("href")
+    for said in ("campaign_id=", f"from={today.isoformat()}",
+                 f"to={(today + timedelta(days=1)).isoformat()}"):  # the API's excluded end
+        assert said in href, href
+    brand.get_by_label("To (included)").blur()  # no focus ring in the screenshot
+    browser.shoot(brand, "brand-reports")
+
+
 def story(browser: Browser, spec: dict) -> dict:
     """The whole story; answers the secrets it handled (the test greps the logs)."""
     api, landing, secret = spec["api"], spec["landing"], spec["secret"]
@@ -606,6 +662,7 @@ def story(browser: Browser, spec: dict) -> dict:
                 message="Bea among the top partners")  # the stats arrive in batches
     expect(pages.row(brand, "Bea Lopez")).to_contain_text("$200.00")
     browser.shoot(brand, "brand-home")
+    partner_report(brand, browser, campaign_name)
 
     # -- the operator runs the payout; the partner sees it paid ------------------------------
     pages.go(admin, "Payouts")
@@ -677,6 +734,7 @@ def story(browser: Browser, spec: dict) -> dict:
                  f"/app/brands/{brand_id}/campaigns/{other['campaign_id']}",
                  f"/app/brands/{other['brand_id']}/conversions",
                  f"/app/brands/{other['brand_id']}/commissions",
+                 f"/app/brands/{other['brand_id']}/reports",
                  f"/app/brands/{other['brand_id']}/api-keys",
                  f"/app/brands/{other['brand_id']}/users"):
         brand.goto(path)

@@ -14,10 +14,12 @@ launch video" approved at once, which the partner reads among its commissions) a
 approves the order's commission; in a second campaign, which reviews its partners, Bea
 applies, withdraws, applies again, is declined then approved, leaves and joins again, and
 the brand picks her link's code there (her other link's, bea-spring, refused as taken);
-the operator runs the payout; the partner sees both paid in one (55.00). Then: the
-revoked key is refused within 5 s, a request without the CSRF token is refused, another
-brand's and another partner's objects answer 404 through every page and every API route,
-and no password, key, session, CSRF or invitation token is in any service's log.
+the brand reads her order on its partner performance report (all campaigns, then the
+Spring sale; its CSV as filtered; a period ending before it starts refused); the operator
+runs the payout; the partner sees both paid in one (55.00). Then: the revoked key is
+refused within 5 s, a request without the CSRF token is refused, another brand's and
+another partner's objects answer 404 through every page and every API route, and no
+password, key, session, CSRF or invitation token is in any service's log.
 """
 from __future__ import annotations
 

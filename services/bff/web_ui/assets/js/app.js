@@ -39,6 +39,7 @@ const ROUTES = [
   ["/app/brands/:brandId/campaigns/:campaignId", brand.campaign, ["brand", "admin"]],
   ["/app/brands/:brandId/conversions", brand.conversions, ["brand", "admin"]],
   ["/app/brands/:brandId/commissions", brand.commissions, ["brand", "admin"]],
+  ["/app/brands/:brandId/reports", brand.reports, ["brand", "admin"]],
   ["/app/brands/:brandId/api-keys", brand.apiKeys, ["brand", "admin"]],
   ["/app/brands/:brandId/users", brand.users, ["brand", "admin"]],
   ["/app/brands/:brandId/webhooks", hooks.webhooks, ["brand", "admin"]],
@@ -104,7 +105,8 @@ function brandLinks(brandId, manager, prefix) {
   const links = [[base, `${prefix}home`.replace(/^home$/, "Home")],
                  [`${base}/campaigns`, `${prefix}campaigns`],
                  [`${base}/conversions`, `${prefix}conversions`],
-                 [`${base}/commissions`, `${prefix}commissions`]];
+                 [`${base}/commissions`, `${prefix}commissions`],
+                 [`${base}/reports`, `${prefix}reports`]];
   if (manager) {
     links.push([`${base}/api-keys`, `${prefix}API keys`], [`${base}/users`, `${prefix}users`],
                [`${base}/webhooks`, `${prefix}webhooks`]);

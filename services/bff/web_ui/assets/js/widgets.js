@@ -26,7 +26,17 @@ export function failure(error) {
       : error.message)
     : "Something went wrong in this page. Reload and try again.";
   return h("div", {class: "notice error", role: "alert"}, h("p", {}, text),
+    ...fieldProblems(error),
     error && error.requestId ? h("p", {class: "muted"}, `Reference: ${error.requestId}`) : null);
+}
+
+/** A refused filter's reasons, field by field ("To: Must be after 'from'."): a list's
+ * query has no form to show them beside. */
+function fieldProblems(error) {
+  if (!(error instanceof ApiError)) return [];
+  return Object.entries(error.fields).filter(([, said]) => Array.isArray(said)).map(
+    ([name, said]) => h("p", {}, `${name.charAt(0).toUpperCase()}${name.slice(1)}: `
+      + said.join(" ")));
 }
 
 export function notFound() {

@@ -1,7 +1,8 @@
 // The brand console: home, campaigns (create with terms, run, change terms and budget,
 // its partners and their links' codes, conversions, commissions and chart), conversions,
-// commissions (approve, decline), API keys and users. The brand id is in the path; the
-// API answers 404 for a brand that is not the caller's, and so does every page here.
+// commissions (approve, decline), partner performance reports, API keys and users. The
+// brand id is in the path; the API answers 404 for a brand that is not the caller's, and
+// so does every page here.
 
 import {ApiError, get, post, request} from "../api.js";
 import {dailyChart} from "../chart.js";
@@ -734,6 +735,64 @@ export async function commissions(page, ctx) {
     h("div", {class: "filters"}, filter, periodFilter(list.refilter)), h("p", {}, list.download),
     body);
   await show(1);
+}
+
+/** The last day of a report's period: the day before its excluded `to`. */
+function dayBefore(day) {
+  const previous = new Date(`${day}T00:00:00Z`);
+  previous.setUTCDate(previous.getUTCDate() - 1);
+  return previous.toISOString().slice(0, 10);
+}
+
+function performanceTable(data) {
+  const last = dayBefore(data.to);
+  return [
+    h("p", {class: "muted"},
+      data.from === last ? `On ${fmt.day(data.from)} (UTC).`
+        : `From ${fmt.day(data.from)} to ${fmt.day(last)}, both included (UTC).`),
+    table({caption: "Partners, by conversions", emptyText: "No partner traffic in this period.",
+           columns: [
+             {label: "Partner", cell: (r) => partnerCell({partner_id: r.partner_id,
+                                                          partner_name: r.name})},
+             {label: "Clicks", numeric: true, cell: (r) => fmt.count(r.clicks)},
+             {label: "Valid clicks", numeric: true, cell: (r) => fmt.count(r.valid_clicks)},
+             {label: "Conversions", numeric: true, cell: (r) => fmt.count(r.conversions)},
+             {label: "Rejected", numeric: true, cell: (r) => fmt.count(r.rejected_conversions)},
+             {label: "Revenue", numeric: true, cell: (r) => fmt.money(r.revenue)},
+             {label: "Conversion rate", numeric: true, cell: (r) => fmt.rate(r.conversion_rate)},
+           ],
+           rows: data.items,
+           rowAttrs: (r) => ({"data-partner": r.partner_id, "data-currency": r.currency})}),
+  ];
+}
+
+/** Partner performance: each partner's figures over a period (the last 30 days unless
+ * days are chosen), in one campaign or all; the campaigns and the report's first page are
+ * asked for at once. */
+export async function reports(page, ctx) {
+  const body = h("div", {});
+  const list = filteredList(`${api(ctx)}/reports/partners/export`, {}, (n) => show(n));
+  const report = (n) => get(`${api(ctx)}/reports/partners`, {page: n, ...list.filters()});
+  const draw = (data) => [performanceTable(data), pager(data, show)];
+  const show = (n) => loadInto(body, page, report(n), draw);
+  page.append(heading("Partner performance"),
+    h("p", {}, "Each partner's clicks, conversions and revenue over a period, ranked by "
+      + "conversions: a row per partner and currency."));
+  await load(page, Promise.all([get(`${api(ctx)}/campaigns`, {page_size: 100}), report(1)]),
+    ([campaignPage, first]) => {
+      const campaign = field({name: "campaign_id", label: "Campaign", type: "select", options: [
+        ["", "All campaigns"], ...campaignPage.items.map((c) => [c.campaign_id, c.name])]});
+      campaign.classList.add("filter");
+      campaign.querySelector("select").addEventListener("change",
+        (e) => list.refilter({campaign_id: e.target.value}));
+      replace(body, draw(first));
+      return [
+        h("div", {class: "filters"}, campaign, periodFilter(list.refilter)),
+        h("p", {class: "hint"}, "No days chosen: the last 30 days, today included. From "
+          + "and To are both included (UTC)."),
+        h("p", {}, list.download),
+        body];
+    });
 }
 
 export async function apiKeys(page, ctx) {
