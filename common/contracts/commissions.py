@@ -23,6 +23,9 @@ class BudgetExhausted(BusinessRuleViolation):
     default_message = "The campaign's remaining budget does not cover this amount."
 
 
+MAX_BULK_APPROVALS = 100  # commissions a brand approves in one call
+
+
 class CommissionPayload(TolerantSchema):
     commission_id = Id(required=True)
     partner_id = Id(required=True)

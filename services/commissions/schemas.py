@@ -4,7 +4,11 @@ from __future__ import annotations
 import marshmallow
 from marshmallow import fields, validate
 
-from common.contracts.commissions import BONUS_NOTE_MAX_LENGTH, COMMISSION_STATUSES
+from common.contracts.commissions import (
+    BONUS_NOTE_MAX_LENGTH,
+    COMMISSION_STATUSES,
+    MAX_BULK_APPROVALS,
+)
 from common.validation import (
     IDEMPOTENCY_KEY,
     CurrencyCode,
@@ -32,6 +36,12 @@ class CommissionIdSchema(StrictSchema):
 
 
 class ApproveCommissionSchema(CommissionIdSchema):
+    acting_brand_id = Id(required=True)
+
+
+class ApproveCommissionsSchema(StrictSchema):
+    commission_ids = fields.List(Id(), required=True,
+                                 validate=validate.Length(min=1, max=MAX_BULK_APPROVALS))
     acting_brand_id = Id(required=True)
 
 

@@ -106,6 +106,16 @@ class CommissionsService(health.HealthMixin):
         return self._get(data["commission_id"])
 
     @api
+    def approve_commissions(self, commission_ids, acting_brand_id):
+        """Up to 100 of the brand's commissions approved at once, each on its own:
+        ``{"approved": [ids], "refused": [{"commission_id", "error"}]}``."""
+        data = load(schemas.ApproveCommissionsSchema, {"commission_ids": commission_ids,
+                                                       "acting_brand_id": acting_brand_id})
+        return self.bus.handle(commands.ApproveCommissions(
+            commission_ids=tuple(data["commission_ids"]),
+            acting_brand_id=data["acting_brand_id"]))
+
+    @api
     def award_bonus(self, payload):
         """A one-off amount the campaign's brand pays a partner, approved at once, out of
         the campaign's budget: ``{"reference", "acting_brand_id", "campaign_id",

@@ -94,6 +94,7 @@ def bodies(b: Side) -> dict[str, dict]:
         "change_admission": {"admission": "review"},
         "enroll": {"campaign_id": b.ids["campaign_id"]},
         "decline_commission": {"reason": "not yours"},
+        "approve_commissions": {"commission_ids": [b.ids["commission_id"]]},
         "decline_enrollment": {"reason": "not yours"},
         "suspend_enrollment": {"note": "not yours"},
         "set_partner_commission": {"rate": "0.5"},

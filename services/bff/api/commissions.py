@@ -108,6 +108,26 @@ def approve_commission(call, commission_id):
     return call.rpc.commissions.approve_commission(commission_id, commission["brand_id"])
 
 
+@route("POST", "/api/v1/brands/<brand_id>/commissions/approve", roles=(ADMIN, BRAND),
+       body=schemas.ApproveManyBody, response=schemas.ApprovedManyOut, tag=TAG,
+       summary="Approve up to 100 of the brand's pending commissions at once, each on its "
+               "own: the answer lists those approved and those refused, with why")
+def approve_commissions(call, brand_id):
+    brand_id = ownership.brand(call.principal, brand_id)
+    answer = call.rpc.commissions.approve_commissions(call.body["commission_ids"], brand_id)
+    return {"approved": answer["approved"],
+            "refused": [_as_this_brand_sees_it(item) for item in answer["refused"]]}
+
+
+def _as_this_brand_sees_it(refused: dict) -> dict:
+    """Another brand's commission is refused as an unknown one: ids say nothing here."""
+    error = refused["error"]
+    if error["code"] == "forbidden":
+        error = {"code": "not_found", "message": "No such commission of this brand."}
+    return {"commission_id": refused["commission_id"],
+            "error": {"code": error["code"], "message": error["message"]}}
+
+
 @route("POST", "/api/v1/commissions/<commission_id>/decline", roles=(ADMIN, BRAND),
        body=schemas.DeclineBody, response=schemas.CommissionOut, tag=TAG,
        summary="Decline a commission (its budget reservation is released)")

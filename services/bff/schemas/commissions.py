@@ -7,6 +7,7 @@ from common.contracts.commissions import (
     BONUS_NOTE_MAX_LENGTH,
     COMMISSION_KINDS,
     COMMISSION_STATUSES,
+    MAX_BULK_APPROVALS,
 )
 from common.validation import IDEMPOTENCY_KEY, Id
 from services.bff.routing import Body
@@ -35,6 +36,31 @@ class BrandCommissionsExportQuery(CommissionsExportQuery):
 
 class DeclineBody(Body):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
+class ApproveManyBody(Body):
+    commission_ids = fields.List(Id(), required=True, validate=validate.Length(
+        min=1, max=MAX_BULK_APPROVALS), metadata={
+        "description": f"1 to {MAX_BULK_APPROVALS} of the brand's commissions (a repeat "
+                       "counts once)."})
+
+
+class Refusal(Schema):
+    code = fields.String()
+    message = fields.String()
+
+
+class RefusedCommission(Schema):
+    commission_id = fields.String()
+    error = fields.Nested(Refusal)
+
+
+class ApprovedManyOut(Schema):
+    approved = fields.List(fields.String(), metadata={
+        "description": "Approved now, or already (an APPROVED one is left as it is)."})
+    refused = fields.List(fields.Nested(RefusedCommission), metadata={
+        "description": "Each with why, nothing changed: `not_found` (unknown, or another "
+                       "brand's), `business_rule_violation` (no longer PENDING)."})
 
 
 class BonusBody(Body):

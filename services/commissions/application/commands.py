@@ -45,6 +45,15 @@ class ApproveCommission(Command):
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class ApproveCommissions(Command):
+    """Several of the brand's commissions approved at once, each on its own (one refused
+    leaves the others approved)."""
+
+    commission_ids: tuple[str, ...]
+    acting_brand_id: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class AwardBonus(Command):
     """The campaign's brand pays a partner a one-off amount (approved at once) out of the
     campaign's budget; ``reference``: the brand's own name for it (asked twice, paid once)."""

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Sequence
 from common.contracts.commissions import BudgetExhausted
 from common.seedwork.application.bus import HandlerRegistry
 from common.seedwork.domain.money import Money
-from common.seedwork.errors import Conflict, Forbidden, NotFound, ValidationError
+from common.seedwork.errors import Conflict, DomainError, Forbidden, NotFound, ValidationError
 from services.commissions.application import commands, queries, views
 from services.commissions.application.ports import CommissionsUnitOfWork
 from services.commissions.application.postings import Postings
@@ -336,6 +336,25 @@ def approve_commission(cmd: commands.ApproveCommission, uow: CommissionsUnitOfWo
         _note_pending_changed(uow, {commission.campaign_id}, now)
 
     _change(uow, clock, cmd.commission_id, approve)
+
+
+@HANDLERS.command(commands.ApproveCommissions)
+def approve_commissions(cmd: commands.ApproveCommissions, uow: CommissionsUnitOfWork,
+                        clock) -> dict:
+    """Each commission approved in its own transaction, as ``approve_commission`` does
+    (an APPROVED one again: approved, nothing recorded); one that cannot be (unknown,
+    another brand's, no longer PENDING) is refused with its error and changes nothing.
+    Answers ``{"approved": [ids], "refused": [{"commission_id", "error"}]}``."""
+    approved, refused = [], []
+    for commission_id in dict.fromkeys(cmd.commission_ids):
+        try:
+            approve_commission(commands.ApproveCommission(
+                commission_id=commission_id, acting_brand_id=cmd.acting_brand_id), uow, clock)
+        except DomainError as refusal:
+            refused.append({"commission_id": commission_id, "error": refusal.to_dict()})
+        else:
+            approved.append(commission_id)
+    return {"approved": approved, "refused": refused}
 
 
 @HANDLERS.command(commands.DeclineCommission)

@@ -456,6 +456,20 @@ class FakeCommissions(Healthy):
 
     @api
     @recorded
+    def approve_commissions(self, commission_ids, acting_brand_id):
+        approved, refused = [], []
+        for commission_id in commission_ids:
+            commission = COMMISSIONS.get(commission_id)
+            if commission is None or commission["brand_id"] != acting_brand_id:
+                code = "not_found" if commission is None else "forbidden"
+                refused.append({"commission_id": commission_id,
+                                "error": {"code": code, "message": code, "fields": {}}})
+            else:
+                approved.append(commission_id)
+        return {"approved": approved, "refused": refused}
+
+    @api
+    @recorded
     def decline_commission(self, commission_id, acting_brand_id, reason):
         commission = found(COMMISSIONS, commission_id)
         assert commission["brand_id"] == acting_brand_id

@@ -162,6 +162,33 @@ def test_a_brand_approves_and_declines_its_commissions(api):
     assert called("commissions.decline_commission") == [(COMMISSION_A, BRAND_A, "test order")]
 
 
+def test_a_brand_approves_several_commissions_at_once_and_sees_which_were_refused(api):
+    unknown = "c4000000-0000-4000-8000-0000000000ff"
+    answer = api.post(f"/api/v1/brands/{BRAND_A}/commissions/approve", api.brand(BRAND_A),
+                      json={"commission_ids": [COMMISSION_A, fakes.COMMISSION_B, unknown]})
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["approved"] == [COMMISSION_A]
+    assert [(r["commission_id"], r["error"]["code"]) for r in body["refused"]] == [
+        (fakes.COMMISSION_B, "not_found"), (unknown, "not_found")]  # another brand's: unknown
+    assert called("commissions.approve_commissions")[-1] == (
+        [COMMISSION_A, fakes.COMMISSION_B, unknown], BRAND_A)
+    before = len(called("commissions.approve_commissions"))
+    refused = [
+        api.post(f"/api/v1/brands/{BRAND_A}/commissions/approve", api.brand(BRAND_A),
+                 json={"commission_ids": []}),
+        api.post(f"/api/v1/brands/{BRAND_A}/commissions/approve", api.brand(BRAND_A),
+                 json={"commission_ids": [COMMISSION_A] * 101}),
+        api.post(f"/api/v1/brands/{BRAND_A}/commissions/approve", api.brand(BRAND_A),
+                 json={"commission_ids": ["not-an-id"]}),
+        api.post(f"/api/v1/brands/{fakes.BRAND_B}/commissions/approve", api.brand(BRAND_A),
+                 json={"commission_ids": [fakes.COMMISSION_B]}),
+        api.post(f"/api/v1/brands/{BRAND_A}/commissions/approve", api.partner(PARTNER_A),
+                 json={"commission_ids": [COMMISSION_A]})]
+    assert [a.status_code for a in refused] == [422, 422, 422, 404, 403]
+    assert len(called("commissions.approve_commissions")) == before  # nothing asked
+
+
 def test_brands_and_partners_export_their_commissions_as_csv(api):
     answer = api.get(f"/api/v1/brands/{BRAND_A}/commissions/export?status=PENDING",
                      api.brand(BRAND_A))

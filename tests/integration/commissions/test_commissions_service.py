@@ -218,6 +218,26 @@ def test_brand_decisions_are_owned_and_validated(config, rpc, partner):
     assert rpc.health() == {"service": "commissions", "status": "ok", "database": "ok"}
 
 
+def test_a_brand_approves_several_commissions_at_once_each_on_its_own(config, rpc, partner):
+    attribute(config, partner, order="100.00", hold_days=30)
+    attribute(config, partner, order="300.00", hold_days=30)
+    page = wait_for(lambda: (p := rpc.list_commissions({"partner_id": partner}))["total"] == 2
+                    and p, message="both commissions")
+    first, second = (item["commission_id"] for item in page["items"])
+    brand = page["items"][0]["brand_id"]
+    rpc.decline_commission(second, brand, "test order")
+    unknown = str(uuid.uuid4())
+    answer = rpc.approve_commissions([first, second, first, unknown], brand)
+    assert answer["approved"] == [first]
+    assert [(r["commission_id"], r["error"]["code"]) for r in answer["refused"]] == [
+        (second, "business_rule_violation"), (unknown, "not_found")]
+    assert rpc.get_commission(first)["status"] == "APPROVED"
+    assert balance(rpc, partner)["approved"] == page["items"][0]["amount"]["amount"]
+    with pytest.raises(ValidationError) as bad:
+        rpc.approve_commissions([first] * 101, brand)
+    assert set(bad.value.fields) == {"commission_ids"}
+
+
 def test_commissions_are_listed_by_when_they_were_created(config, rpc, partner):
     """``from`` included, ``to`` excluded: consecutive periods never count one twice."""
     attribute(config, partner, order="100.00")

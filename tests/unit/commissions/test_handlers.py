@@ -240,6 +240,28 @@ def test_the_owning_brand_approves_early_and_others_are_forbidden(bus, uow):
                                               acting_brand_id=BRAND))
 
 
+def test_a_brand_approves_several_at_once_each_on_its_own(bus, uow):
+    held = [conversion(terms=cps(hold_days=30)) for _ in range(3)]
+    for cmd in held:
+        bus.handle(cmd)
+    first, second, declined = (commission_id(cmd) for cmd in held)
+    bus.handle(commands.DeclineCommission(commission_id=declined, acting_brand_id=BRAND,
+                                          reason="test order"))
+    unknown = ids.clawback_id("x", "y")
+    answer = bus.handle(commands.ApproveCommissions(
+        commission_ids=(first, second, first, declined, unknown), acting_brand_id=BRAND))
+    assert answer["approved"] == [first, second]  # the repeat once
+    assert [(r["commission_id"], r["error"]["code"]) for r in answer["refused"]] == [
+        (declined, "business_rule_violation"), (unknown, "not_found")]
+    assert [stored(uow, cmd).status.value for cmd in held] == [
+        "APPROVED", "APPROVED", "DECLINED"]
+    assert len(uow.published("commission_approved")) == 2
+    again = bus.handle(commands.ApproveCommissions(commission_ids=(first,),
+                                                   acting_brand_id=OTHER_BRAND))
+    assert (again["approved"], again["refused"][0]["error"]["code"]) == ([], "forbidden")
+    assert len(uow.published("commission_approved")) == 2
+
+
 def test_declining_releases_the_reservation(bus, uow):
     cmd = conversion()
     bus.handle(cmd)
