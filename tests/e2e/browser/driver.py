@@ -313,6 +313,41 @@ def bonus(brand, partner) -> None:
     expect(pages.row(partner, "Pending")).to_contain_text("CPS: order of $200.00")
 
 
+def approve_at_once(brand, visitor, order, link: str, landing: str, run: str) -> None:
+    """Two more orders through Bea's link, after the payout (the campaign's 10% again:
+    $8.00 and $6.00, pending); on the Commissions page (its pending ones) the brand
+    selects one, then every pending one, and approves them in one go: "2 commissions
+    approved.", none refused, and both show Approved (paid with a later payout)."""
+    click_id = follow(visitor, link, f"{landing}/spring.html")
+    for order_id, amount in ((f"A2-{run}", "80.00"), (f"A3-{run}", "60.00")):
+        answer = order(order_id, amount, click_id)
+        assert answer.status_code == 201 and answer.json()["status"] == "ATTRIBUTED", answer.text
+    pages.go(brand, "Commissions")
+    pending = brand.locator("tbody tr[data-status='PENDING']")
+    pages.until(brand, lambda: pending.count() == 2, message="the two new commissions")
+    approve = brand.get_by_role("button", name=re.compile(r"^Approve selected \("))
+    expect(approve).to_have_text("Approve selected (0)")
+    expect(approve).to_be_disabled()
+    eight = brand.get_by_role("checkbox", name=re.compile(
+        r"^Select the commission of \$8\.00 for Bea Lopez \(CPS: order of \$80\.00, "))
+    eight.check()
+    expect(brand.get_by_role("button", name="Approve selected (1)")).to_be_enabled()
+    brand.get_by_label("Select all pending on this page").check()
+    expect(brand.get_by_role("checkbox", name=re.compile(
+        r"^Select the commission of \$6\.00 for Bea Lopez"))).to_be_checked()
+    brand.get_by_role("button", name="Approve selected (2)").click()
+    expect(brand.get_by_role("status").filter(has_text="approved.")).to_have_text(
+        "2 commissions approved.")
+    expect(brand.locator("#main .notice.error")).to_have_count(0)  # none refused
+    expect(pending).to_have_count(0)
+    expect(brand.get_by_text("No commission here.")).to_be_visible()
+    brand.get_by_label("Status").select_option("APPROVED")  # the others are paid by now
+    approved = brand.locator("tbody tr[data-status='APPROVED']")
+    expect(approved).to_have_count(2)
+    for amount in ("$8.00", "$6.00"):
+        expect(approved.filter(has_text=amount)).to_contain_text("Approved")
+
+
 def partner_report(brand, browser, campaign_name: str) -> None:
     """The brand's Reports page: Bea's row over the last 30 days (no days chosen) in all
     its campaigns, then in the Spring sale alone (her order: 1 conversion, $200.00 in USD);
@@ -565,9 +600,14 @@ def story(browser: Browser, spec: dict) -> dict:
     click_id = visitor.url.split("click_id=", 1)[1]
 
     # -- the shop's server posts the order with its API key ----------------------------------
-    order = requests.post(f"{api}/api/v1/conversions", headers={"Authorization": f"Bearer {key}"},
-                          json={"order_id": f"A-{run}", "amount": "200.00", "currency": "USD",
-                                "click_id": click_id, "customer_ip": IPS["visitor"]}, timeout=10)
+    def shop_order(order_id: str, amount: str, click_id: str) -> requests.Response:
+        return requests.post(f"{api}/api/v1/conversions",
+                             headers={"Authorization": f"Bearer {key}"},
+                             json={"order_id": order_id, "amount": amount, "currency": "USD",
+                                   "click_id": click_id, "customer_ip": IPS["visitor"]},
+                             timeout=10)
+
+    order = shop_order(f"A-{run}", "200.00", click_id)
     assert order.status_code == 201 and order.json()["status"] == "ATTRIBUTED", order.text
     conversion_id = order.json()["conversion_id"]
 
@@ -692,6 +732,9 @@ def story(browser: Browser, spec: dict) -> dict:
     pages.go(admin, "Dead letters")
     expect(admin.get_by_text("No dead letter").or_(admin.locator("table"))).to_be_visible()
     browser.shoot(admin, "operator-dead-letters")
+
+    # -- two more orders: the brand approves both at once ----------------------------------
+    approve_at_once(brand, visitor, shop_order, link, landing, run)
 
     # -- pages load in well under a second (a fresh load: the page, its files, its data) --
     timings = {}

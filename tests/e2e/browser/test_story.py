@@ -16,9 +16,10 @@ applies, withdraws, applies again, is declined then approved, leaves and joins a
 the brand picks her link's code there (her other link's, bea-spring, refused as taken);
 the brand reads her order on its partner performance report (all campaigns, then the
 Spring sale; its CSV as filtered; a period ending before it starts refused); the operator
-runs the payout; the partner sees both paid in one (55.00). Then: the revoked key is
-refused within 5 s, a request without the CSRF token is refused, another brand's and
-another partner's objects answer 404 through every page and every API route, and no
+runs the payout; the partner sees both paid in one (55.00); after it, two more orders,
+whose commissions the brand approves at once ("Approve selected (2)"). Then: the revoked
+key is refused within 5 s, a request without the CSRF token is refused, another brand's
+and another partner's objects answer 404 through every page and every API route, and no
 password, key, session, CSRF or invitation token is in any service's log.
 """
 from __future__ import annotations

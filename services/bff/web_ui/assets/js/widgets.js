@@ -52,9 +52,12 @@ export function badge(status) {
 }
 
 /**
- * columns: [{label, cell: (row) => node|string, numeric}]; rows: [...]
+ * columns: [{label, cell: (row) => node|string, numeric}]; rows: [...]; rowHeader: the
+ * index of the column whose cell heads its row (the first, unless a column of checkboxes
+ * comes before it).
  */
-export function table({caption, columns, rows, emptyText = "Nothing yet.", rowAttrs}) {
+export function table({caption, columns, rows, emptyText = "Nothing yet.", rowAttrs,
+                       rowHeader = 0}) {
   if (!rows || rows.length === 0) return empty(emptyText);
   return h("div", {class: "table-wrap"},
     h("table", {},
@@ -64,7 +67,7 @@ export function table({caption, columns, rows, emptyText = "Nothing yet.", rowAt
       h("tbody", {}, rows.map((row) =>
         h("tr", rowAttrs ? rowAttrs(row) : {}, columns.map((column, index) => {
           const content = column.cell(row);
-          return index === 0
+          return index === rowHeader
             ? h("th", {scope: "row", class: column.numeric ? "num" : null}, content)
             : h("td", {class: column.numeric ? "num" : null}, content);
         }))))));

@@ -1,12 +1,12 @@
 // The brand console: home, campaigns (create with terms, run, change terms and budget,
 // its partners and their links' codes, conversions, commissions and chart), conversions,
-// commissions (approve, decline), partner performance reports, API keys and users. The
-// brand id is in the path; the API answers 404 for a brand that is not the caller's, and
-// so does every page here.
+// commissions (approve, decline, approve the selected ones at once), partner performance
+// reports, API keys and users. The brand id is in the path; the API answers 404 for a
+// brand that is not the caller's, and so does every page here.
 
 import {ApiError, get, post, request} from "../api.js";
 import {dailyChart} from "../chart.js";
-import {h, replace} from "../dom.js";
+import {announce, h, replace, uid} from "../dom.js";
 import * as fmt from "../format.js";
 import {field, form, instant, integerOrText, orNull, referralCodeField} from "../forms.js";
 import {
@@ -688,8 +688,101 @@ function decideCell(ctx, c, after) {
   return place;
 }
 
-function commissionsTable(ctx, items, after) {
-  return table({caption: "Newest first", emptyText: "No commission here.", columns: [
+/** The partner's name, else the start of its id: in words (a label, a message). */
+function partnerText(item) {
+  return item.partner_name || (item.partner_id ? item.partner_id.slice(0, 8) : "a partner");
+}
+
+/** A commission in words: "the commission of $8.00 for Bea Lopez (CPS: order of $80.00,
+ * Mar 3, 2025, 10:15 AM)". */
+function commissionWords(c) {
+  return `the commission of ${fmt.money(c.amount)} for ${partnerText(c)} `
+    + `(${fmt.commissionFor(c)}, ${fmt.when(c.occurred_at)})`;
+}
+
+/** "Approve selected (N)" over a page of commissions: a box in each pending row and one
+ * selecting every pending row of the page; the chosen ones are approved in one request,
+ * each on its own (the answer names those refused, and why), then `done(answer)`. No
+ * pending row: null. */
+function approveSelected(ctx, items, done) {
+  const pending = items.filter((c) => c.status === "PENDING");
+  if (!pending.length) return null;
+  let busy = false;
+  const boxes = new Map(pending.map((c) => [c.commission_id, h("input", {
+    type: "checkbox", "data-select": c.commission_id,
+    "aria-label": `Select ${commissionWords(c)}`, onchange: () => sync()})]));
+  const all = h("input", {type: "checkbox", id: uid("select-pending"), onchange: () => {
+    for (const box of boxes.values()) box.checked = all.checked;
+    sync();
+  }});
+  const button = h("button", {type: "button", class: "primary",
+                              "data-action": "approve-selected"});
+  const error = h("span", {class: "inline-error", role: "alert"});
+  const chosen = () => [...boxes].filter(([, box]) => box.checked).map(([id]) => id);
+  const sync = () => {
+    const n = chosen().length;
+    all.checked = n === boxes.size;
+    all.indeterminate = n > 0 && n < boxes.size;
+    if (busy) return;  // "Approving…" until the answer
+    button.textContent = `Approve selected (${n})`;
+    button.disabled = n === 0;
+  };
+  button.addEventListener("click", async () => {
+    const ids = chosen();
+    if (busy || !ids.length) return;
+    busy = true;
+    replace(error);
+    button.disabled = true;
+    button.textContent = "Approving…";
+    try {
+      await done(await post(`${api(ctx)}/commissions/approve`, {commission_ids: ids}));
+    } catch (failed) {
+      replace(error, failed instanceof ApiError ? failed.message : "That did not work.");
+      announce(error.textContent);
+    } finally {
+      busy = false;
+      sync();
+    }
+  });
+  sync();
+  return {
+    column: {label: "Select", cell: (c) => boxes.get(c.commission_id) || ""},
+    bar: h("div", {class: "toolbar", role: "group", "aria-label": "Approve several at once"},
+      h("span", {class: "checkbox"}, all,
+        h("label", {for: all.id}, "Select all pending on this page")),
+      h("span", {class: "action"}, button, error)),
+  };
+}
+
+/** What "Approve selected" did: how many were approved. */
+function approvedNotice(answer) {
+  const n = answer.approved.length;
+  return h("p", {class: "notice"}, n
+    ? fmt.counted(n, "commission approved.", "commissions approved.")
+    : "No commission approved.");
+}
+
+/** The ones "Approve selected" could not approve (no longer pending, gone), and why;
+ * `rows`: the page's commissions, to name them. */
+function refusedNotice(answer, rows) {
+  if (!answer.refused.length) return null;
+  const named = new Map(rows.map((c) => [c.commission_id, c]));
+  return h("div", {class: "notice error", role: "alert"},
+    h("p", {}, `${fmt.counted(answer.refused.length, "commission was", "commissions were")} `
+      + "not approved:"),
+    h("ul", {}, answer.refused.map((refused) => {
+      const c = named.get(refused.commission_id);
+      const what = c ? commissionWords(c) : `the commission ${refused.commission_id.slice(0, 8)}`;
+      return h("li", {"data-refused": refused.commission_id},
+        `${what.charAt(0).toUpperCase()}${what.slice(1)}: ${refused.error.message}`);
+    })));
+}
+
+/** `select`: approveSelected's, for a box in each pending row (the Commissions page). */
+function commissionsTable(ctx, items, after, select = null) {
+  return table({caption: "Newest first", emptyText: "No commission here.",
+                rowHeader: select ? 1 : 0, columns: [
+    select ? select.column : null,
     {label: "Earned on", cell: (c) => fmt.when(c.occurred_at)},
     {label: "Partner", cell: partnerCell},
     {label: "For", cell: (c) => fmt.commissionFor(c)},
@@ -697,7 +790,7 @@ function commissionsTable(ctx, items, after) {
     {label: "Status", cell: (c) => badge(c.status)},
     {label: "Hold until", cell: (c) => (c.hold_until && c.status === "PENDING" ? fmt.when(c.hold_until) : "—")},
     {label: "Decision", cell: (c) => decideCell(ctx, c, after)},
-  ], rows: items, rowAttrs: (c) => ({"data-commission": c.commission_id, "data-status": c.status,
+  ].filter(Boolean), rows: items, rowAttrs: (c) => ({"data-commission": c.commission_id, "data-status": c.status,
                                     "data-kind": c.kind || null})});
 }
 
@@ -721,9 +814,22 @@ export async function conversions(page, ctx) {
 export async function commissions(page, ctx) {
   const status = ctx.query.get("status") || "PENDING";
   const body = h("div", {});
+  const told = h("div", {role: "status"});  // what "Approve selected" did
+  const refused = h("div", {});
   const list = filteredList(`${api(ctx)}/commissions/export`, {status}, (n) => show(n));
-  const show = (n) => loadInto(body, page, get(`${api(ctx)}/commissions`, {page: n, ...list.filters()}), (data) =>
-    [commissionsTable(ctx, data.items, () => show(n)), pager(data, show)]);
+  const show = (n) => loadInto(body, page, get(`${api(ctx)}/commissions`, {page: n, ...list.filters()}), (data) => {
+    const select = approveSelected(ctx, data.items, async (answer) => {
+      replace(told, approvedNotice(answer));
+      replace(refused, refusedNotice(answer, data.items));
+      await show(n);  // the approved ones show Approved (or leave the pending list)
+      if (!document.activeElement || document.activeElement === document.body) {
+        // the button went with the list: on to the next choice, else the page's heading
+        (body.querySelector("input[id^='select-pending']") || page.querySelector("h1")).focus();
+      }
+    });
+    return [select && select.bar, commissionsTable(ctx, data.items, () => show(n), select),
+            pager(data, show)];
+  });
   const filter = field({name: "status", label: "Status", type: "select", value: status,
                         options: [["", "All"], ...COMMISSION_STATUSES.map((s) => [s, fmt.label(s)])]});
   filter.classList.add("filter");
@@ -731,9 +837,9 @@ export async function commissions(page, ctx) {
     (e) => list.refilter({status: e.target.value}));
   page.append(heading("Commissions"),
     h("p", {}, "What you owe partners. Approve a pending one to pay it in the next payout, "
-      + "or decline it with a reason."),
+      + "or decline it with a reason; select several to approve them at once."),
     h("div", {class: "filters"}, filter, periodFilter(list.refilter)), h("p", {}, list.download),
-    body);
+    told, refused, body);
   await show(1);
 }
 
